@@ -1,0 +1,57 @@
+"""The one explicit AWS provider every resource uses.
+
+The region comes from the environment settings, never from AWS_REGION/AWS_DEFAULT_REGION in
+the user's shell; each Pulumi.yaml also disables the default aws provider, so a resource that
+forgets `provider=` fails instead of silently picking a region up.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pulumi
+import pulumi_aws as aws
+
+from shared.naming import logical_name, tags
+from shared.settings import EnvironmentSettings
+
+# Set by `invoke ... --endpoint URL` to aim the provider at a local AWS emulator (LocalStack).
+EMULATOR_ENDPOINT_ENV = "WEBAPP_AWS_ENDPOINT"
+# Only the services our projects call.
+EMULATED_SERVICES = ("ec2", "elbv2", "iam", "kms", "s3", "ssm", "sts")
+
+
+def aws_provider(
+    settings: EnvironmentSettings, component: str, *, endpoint: str | None = None
+) -> aws.Provider:
+    """The project's provider: settings' region, default tags, optional emulator endpoint."""
+    emulator = _emulator_args(endpoint) if endpoint else {}
+    return aws.Provider(
+        logical_name(settings, "aws"),
+        region=settings.region,
+        default_tags=aws.ProviderDefaultTagsArgs(tags=tags(settings, component)),
+        **emulator,
+    )
+
+
+def emulator_endpoint() -> str | None:
+    """The emulator endpoint the orchestrator asked for, if any."""
+    return os.environ.get(EMULATOR_ENDPOINT_ENV) or None
+
+
+def provider_opts(provider: aws.Provider) -> pulumi.ResourceOptions:
+    """Resource options that pin a resource (and its children) to `provider`."""
+    return pulumi.ResourceOptions(providers={"aws": provider})
+
+
+def _emulator_args(endpoint: str) -> dict[str, object]:
+    # An emulator accepts any credentials and has no real account or metadata service.
+    return {
+        "access_key": "test",
+        "secret_key": "test",  # noqa: S106 - the emulator's documented dummy credential
+        "skip_credentials_validation": True,
+        "skip_metadata_api_check": True,
+        "skip_requesting_account_id": True,
+        "s3_use_path_style": True,
+        "endpoints": [aws.ProviderEndpointArgs(**dict.fromkeys(EMULATED_SERVICES, endpoint))],
+    }

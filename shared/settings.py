@@ -1,0 +1,149 @@
+"""Environment-wide settings: one frozen dataclass per environment, read from the repo.
+
+`shared/config/common.yaml` holds the values every environment shares (the AWS region among
+them, so it is written exactly once); `shared/environments/<env>.yaml` holds what differs.
+Adding an environment is adding one file there. Values are validated here, once, so a
+Pulumi program, a task or a test never has to second-guess them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+COMMON_FILE = PACKAGE_DIR / "config" / "common.yaml"
+ENVIRONMENTS_DIR = PACKAGE_DIR / "environments"
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE_WORDS = frozenset({"true", "1", "yes"})
+_FALSE_WORDS = frozenset({"false", "0", "no"})
+# Commercial, GovCloud and ISO partitions: e.g. us-west-2, us-gov-west-1, eu-central-2.
+_REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9]$")
+_ENVIRONMENT_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+REQUIRED_KEYS = ("app", "region", "owner", "team", "production", "debug", "log_level")
+
+
+class SettingsError(ValueError):
+    """Raised when an environment is unknown or its settings are invalid."""
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    """Everything environment-wide that the projects, tasks and tests agree on."""
+
+    environment: str
+    app: str
+    region: str
+    owner: str
+    team: str
+    production: bool
+    debug: bool
+    log_level: str
+
+
+def known_environments(environments_dir: Path = ENVIRONMENTS_DIR) -> tuple[str, ...]:
+    """The environments that have a settings file, sorted."""
+    return tuple(sorted(path.stem for path in environments_dir.glob("*.yaml")))
+
+
+def load_settings(
+    environment: str,
+    *,
+    common_file: Path = COMMON_FILE,
+    environments_dir: Path = ENVIRONMENTS_DIR,
+) -> EnvironmentSettings:
+    """Read, merge and validate the settings of one environment."""
+    known = known_environments(environments_dir)
+    if environment not in known:
+        raise SettingsError(
+            f"unknown environment {environment!r}; known environments: {', '.join(known)} "
+            f"(add shared/environments/{environment}.yaml to create it)"
+        )
+    merged = {**_read_mapping(common_file), **_read_mapping(environments_dir / f"{environment}.yaml")}
+    return parse_settings(environment, merged)
+
+
+def parse_settings(environment: str, values: dict[str, Any]) -> EnvironmentSettings:
+    """Validate raw values (as read from YAML) into settings; raise SettingsError on any fault."""
+    where = f"environment {environment!r}"
+    if not _ENVIRONMENT_PATTERN.match(environment):
+        raise SettingsError(
+            f"{where}: the name must be 1-16 lowercase letters or digits, starting with a letter"
+        )
+    missing = [key for key in REQUIRED_KEYS if key not in values]
+    if missing:
+        raise SettingsError(f"{where}: missing setting(s): {', '.join(missing)}")
+    unknown = sorted(set(values) - set(REQUIRED_KEYS))
+    if unknown:
+        raise SettingsError(
+            f"{where}: unknown setting(s): {', '.join(unknown)}; "
+            f"allowed: {', '.join(REQUIRED_KEYS)}"
+        )
+    production = parse_bool(values["production"], f"{where}: production")
+    debug = parse_bool(values["debug"], f"{where}: debug")
+    if production and debug:
+        raise SettingsError(
+            f"{where} is a production environment and must not run with debug: true; "
+            "set debug: false"
+        )
+    return EnvironmentSettings(
+        environment=environment,
+        app=_non_empty_text(values["app"], f"{where}: app"),
+        region=parse_region(values["region"], f"{where}: region"),
+        owner=_non_empty_text(values["owner"], f"{where}: owner"),
+        team=_non_empty_text(values["team"], f"{where}: team"),
+        production=production,
+        debug=debug,
+        log_level=parse_log_level(values["log_level"], f"{where}: log_level"),
+    )
+
+
+def parse_bool(value: object, what: str) -> bool:
+    """Accept true/false/1/0/yes/no in any case (YAML booleans included); refuse the rest."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise SettingsError(f"{what}: {value!r} is not a boolean; use true/false, yes/no or 1/0")
+
+
+def parse_log_level(value: object, what: str) -> str:
+    """Accept a standard logging level name in any case; store it upper case."""
+    level = str(value).strip().upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"{what}: {value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def parse_region(value: object, what: str) -> str:
+    """Accept an AWS region code such as us-west-2."""
+    region = str(value).strip()
+    if not _REGION_PATTERN.match(region):
+        raise SettingsError(f"{what}: {value!r} is not an AWS region code such as 'us-west-2'")
+    return region
+
+
+def _non_empty_text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"{what}: must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise SettingsError(f"{path}: not valid YAML: {error}") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise SettingsError(f"{path}: must hold a mapping of setting names to values")
+    return loaded

@@ -25,13 +25,13 @@ def aws_provider(
     settings: EnvironmentSettings, component: str, *, endpoint: str | None = None
 ) -> aws.Provider:
     """The project's provider: settings' region, default tags, optional emulator endpoint."""
-    emulator = _emulator_args(endpoint) if endpoint else {}
-    return aws.Provider(
-        logical_name(settings, "aws"),
+    args = aws.ProviderArgs(
         region=settings.region,
         default_tags=aws.ProviderDefaultTagsArgs(tags=tags(settings, component)),
-        **emulator,
     )
+    if endpoint:
+        _aim_at_emulator(args, endpoint)
+    return aws.Provider(logical_name(settings, "aws"), args)
 
 
 def emulator_endpoint() -> str | None:
@@ -44,14 +44,13 @@ def provider_opts(provider: aws.Provider) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(providers={"aws": provider})
 
 
-def _emulator_args(endpoint: str) -> dict[str, object]:
+def _aim_at_emulator(args: aws.ProviderArgs, endpoint: str) -> None:
     # An emulator accepts any credentials and has no real account or metadata service.
-    return {
-        "access_key": "test",
-        "secret_key": "test",  # noqa: S106 - the emulator's documented dummy credential
-        "skip_credentials_validation": True,
-        "skip_metadata_api_check": True,
-        "skip_requesting_account_id": True,
-        "s3_use_path_style": True,
-        "endpoints": [aws.ProviderEndpointArgs(**dict.fromkeys(EMULATED_SERVICES, endpoint))],
-    }
+    args.access_key = "test"
+    # The emulator documents "test" as its dummy credential: not a secret.
+    args.secret_key = "test"  # noqa: S105
+    args.skip_credentials_validation = True
+    args.skip_metadata_api_check = True
+    args.skip_requesting_account_id = True
+    args.s3_use_path_style = True
+    args.endpoints = [aws.ProviderEndpointArgs(**dict.fromkeys(EMULATED_SERVICES, endpoint))]

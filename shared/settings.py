@@ -64,7 +64,10 @@ def load_settings(
             f"unknown environment {environment!r}; known environments: {', '.join(known)} "
             f"(add shared/environments/{environment}.yaml to create it)"
         )
-    merged = {**_read_mapping(common_file), **_read_mapping(environments_dir / f"{environment}.yaml")}
+    merged = {
+        **_read_mapping(common_file),
+        **_read_mapping(environments_dir / f"{environment}.yaml"),
+    }
     return parse_settings(environment, merged)
 
 
@@ -119,7 +122,9 @@ def parse_log_level(value: object, what: str) -> str:
     """Accept a standard logging level name in any case; store it upper case."""
     level = str(value).strip().upper()
     if level not in LOG_LEVELS:
-        raise SettingsError(f"{what}: {value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        raise SettingsError(
+            f"{what}: {value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}"
+        )
     return level
 
 

@@ -1,0 +1,29 @@
+"""Fixtures shared by every test suite."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from shared.settings import EnvironmentSettings, load_settings
+
+
+@pytest.fixture
+def development() -> EnvironmentSettings:
+    return load_settings("development")
+
+
+@pytest.fixture
+def production() -> EnvironmentSettings:
+    return load_settings("production")
+
+
+@pytest.fixture
+def make_settings(development: EnvironmentSettings):  # type: ignore[no-untyped-def]
+    """Settings built directly (style guide: tests build the dataclass, not Pulumi config)."""
+
+    def build(**changes: object) -> EnvironmentSettings:
+        return dataclasses.replace(development, **changes)  # type: ignore[arg-type]
+
+    return build

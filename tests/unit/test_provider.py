@@ -1,0 +1,84 @@
+"""The explicit AWS provider: region from settings, default tags, optional emulator."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from shared.provider import EMULATOR_ENDPOINT_ENV, aws_provider, emulator_endpoint
+from shared.settings import EnvironmentSettings
+
+
+class ProviderRecordingMocks(pulumi.runtime.Mocks):
+    """Test double: records the inputs of every registered resource."""
+
+    def __init__(self) -> None:
+        self.inputs: dict[str, dict[str, Any]] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.inputs[args.typ] = args.inputs
+        return f"{args.name}-id", args.inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+@pytest.fixture
+def mocks() -> ProviderRecordingMocks:
+    double = ProviderRecordingMocks()
+    pulumi.runtime.set_mocks(
+        double, project="security", stack="development", preview=False, organization="organization"
+    )
+    return double
+
+
+@pulumi.runtime.test
+def test_provider_takes_region_and_tags_from_settings(
+    mocks: ProviderRecordingMocks,
+    development: EnvironmentSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> pulumi.Output[Any]:
+    monkeypatch.setenv("AWS_REGION", "eu-north-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-north-1")
+    provider = aws_provider(development, "security")
+
+    def check(_: Any) -> None:
+        inputs = mocks.inputs["pulumi:providers:aws"]
+        assert inputs["region"] == "us-west-2"
+        tags = json.loads(inputs["defaultTags"])["tags"]
+        assert tags["Component"] == "security"
+        assert tags["ManagedBy"] == "pulumi"
+        assert tags["Environment"] == "development"
+        assert "endpoints" not in inputs
+
+    return provider.id.apply(check)
+
+
+@pulumi.runtime.test
+def test_emulator_endpoint_covers_the_services_we_use(
+    mocks: ProviderRecordingMocks, development: EnvironmentSettings
+) -> pulumi.Output[Any]:
+    provider = aws_provider(development, "storage", endpoint="http://127.0.0.1:4566")
+
+    def check(_: Any) -> None:
+        inputs = mocks.inputs["pulumi:providers:aws"]
+        assert inputs["region"] == "us-west-2"
+        assert inputs["skipCredentialsValidation"] == "true"
+        (endpoints,) = json.loads(inputs["endpoints"])
+        assert endpoints == dict.fromkeys(
+            ("ec2", "elbv2", "iam", "kms", "s3", "ssm", "sts"), "http://127.0.0.1:4566"
+        )
+
+    return provider.id.apply(check)
+
+
+def test_emulator_endpoint_comes_only_from_its_own_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(EMULATOR_ENDPOINT_ENV, raising=False)
+    assert emulator_endpoint() is None
+    monkeypatch.setenv(EMULATOR_ENDPOINT_ENV, "http://localhost:4566")
+    assert emulator_endpoint() == "http://localhost:4566"

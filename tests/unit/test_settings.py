@@ -1,0 +1,198 @@
+"""Environment settings: the single source of truth, and every way it can be wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.settings import (
+    COMMON_FILE,
+    EnvironmentSettings,
+    SettingsError,
+    known_environments,
+    load_settings,
+    parse_bool,
+    parse_settings,
+)
+
+VALID: dict[str, Any] = {
+    "app": "webapp",
+    "region": "us-west-2",
+    "owner": "owner@example.com",
+    "team": "web",
+    "production": False,
+    "debug": "yes",
+    "log_level": "info",
+}
+
+
+def test_shipped_environments_load_with_the_expected_values() -> None:
+    development = load_settings("development")
+    production = load_settings("production")
+    assert known_environments() == ("development", "production")
+    assert (development.production, development.debug, development.log_level) == (
+        False,
+        True,
+        "DEBUG",
+    )
+    assert (production.production, production.debug, production.log_level) == (
+        True,
+        False,
+        "WARNING",
+    )
+    assert development.region == production.region == "us-west-2"
+    assert development.app == production.app
+
+
+def test_region_string_appears_in_exactly_one_config_file() -> None:
+    config_root = COMMON_FILE.parent.parent
+    holders = [
+        path
+        for path in config_root.rglob("*.yaml")
+        if "us-west-2" in path.read_text(encoding="utf-8")
+    ]
+    assert holders == [COMMON_FILE]
+
+
+def test_unknown_environment_lists_the_known_ones() -> None:
+    with pytest.raises(
+        SettingsError, match=r"unknown environment 'staging'.*development, production"
+    ):
+        load_settings("staging")
+
+
+def test_a_new_environment_is_one_file(tmp_path: Path) -> None:
+    (tmp_path / "common.yaml").write_text("app: shop\nregion: eu-west-1\nowner: o\n")
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / "staging.yaml").write_text(
+        "production: false\nteam: t\ndebug: false\nlog_level: Error\n"
+    )
+    settings = load_settings(
+        "staging", common_file=tmp_path / "common.yaml", environments_dir=environments
+    )
+    assert settings == EnvironmentSettings(
+        environment="staging",
+        app="shop",
+        region="eu-west-1",
+        owner="o",
+        team="t",
+        production=False,
+        debug=False,
+        log_level="ERROR",
+    )
+
+
+def test_environment_file_overrides_common_values(tmp_path: Path) -> None:
+    (tmp_path / "common.yaml").write_text("app: shop\nregion: eu-west-1\nowner: o\n")
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / "qa.yaml").write_text(
+        "app: shop-qa\nproduction: false\nteam: t\ndebug: 0\nlog_level: info\n"
+    )
+    settings = load_settings(
+        "qa", common_file=tmp_path / "common.yaml", environments_dir=environments
+    )
+    assert settings.app == "shop-qa"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("- a list\n", "must hold a mapping"),
+        ("key: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_malformed_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "common.yaml").write_text(content)
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / "dev.yaml").write_text("")
+    with pytest.raises(SettingsError, match=message):
+        load_settings("dev", common_file=tmp_path / "common.yaml", environments_dir=environments)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"log_level": "verbose"}, "'verbose' is not a log level; use one of DEBUG, INFO"),
+        ({"log_level": ""}, "is not a log level"),
+        ({"debug": "maybe"}, "debug: 'maybe' is not a boolean"),
+        ({"debug": 2}, "debug: 2 is not a boolean"),
+        ({"production": "sometimes"}, "production: 'sometimes' is not a boolean"),
+        ({"region": "US-WEST-2"}, "is not an AWS region code"),
+        ({"region": "us-west"}, "is not an AWS region code"),
+        ({"region": "uswest2"}, "is not an AWS region code"),
+        ({"app": ""}, "app: must be a non-empty string"),
+        ({"owner": 42}, "owner: must be a non-empty string"),
+        ({"colour": "blue"}, "unknown setting\\(s\\): colour"),
+        (
+            {"production": True, "debug": "true"},
+            "production environment and must not run with debug",
+        ),
+    ],
+)
+def test_invalid_values_are_refused_with_the_reason(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        parse_settings("development", {**VALID, **change})
+
+
+@pytest.mark.parametrize("key", sorted(VALID))
+def test_each_missing_key_is_named(key: str) -> None:
+    values = {name: value for name, value in VALID.items() if name != key}
+    with pytest.raises(SettingsError, match=f"missing setting\\(s\\): {key}"):
+        parse_settings("development", values)
+
+
+@pytest.mark.parametrize("name", ["Prod", "1dev", "", "a-b", "x" * 17])
+def test_environment_names_must_be_simple(name: str) -> None:
+    with pytest.raises(SettingsError, match="lowercase letters or digits"):
+        parse_settings(name, VALID)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("TRUE", True),
+        ("Yes", True),
+        ("1", True),
+        (1, True),
+        ("false", False),
+        ("No", False),
+        ("0", False),
+        (0, False),
+        (" no ", False),
+    ],
+)
+def test_boolean_words_are_accepted(raw: object, expected: bool) -> None:
+    assert parse_bool(raw, "debug") is expected
+
+
+@pytest.mark.parametrize("level", ["debug", "Info", "WARNING", "error", "critical"])
+def test_log_levels_accept_any_case_and_store_upper(level: str) -> None:
+    assert parse_settings("development", {**VALID, "log_level": level}).log_level == level.upper()
+
+
+@pytest.mark.parametrize("region", ["us-west-2", "eu-central-1", "us-gov-west-1", "ap-southeast-4"])
+def test_real_region_codes_are_accepted(region: str) -> None:
+    assert parse_settings("development", {**VALID, "region": region}).region == region
+
+
+def test_settings_are_frozen() -> None:
+    settings = parse_settings("development", VALID)
+    with pytest.raises(AttributeError):
+        settings.debug = False  # type: ignore[misc]
+
+
+def test_an_empty_environment_file_reports_what_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "common.yaml").write_text("app: shop\nregion: eu-west-1\nowner: o\n")
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / "dev.yaml").write_text("")
+    with pytest.raises(SettingsError, match=r"missing setting\(s\): team, production, debug"):
+        load_settings("dev", common_file=tmp_path / "common.yaml", environments_dir=environments)

@@ -1,0 +1,75 @@
+"""Fixtures for tests that run the real Pulumi engine against the TEST-ONLY AWS stand-in.
+
+Everything happens in directories these fixtures create: a PULUMI_HOME holding the stand-in
+plugin (never the user's ~/.pulumi), a file backend, and the stand-in's cloud file. Nothing
+talks to AWS.
+
+API for engine tests (types in engine_support.py):
+- `pulumi_bin_dir` (session): the CLI bin dir from `infra.orchestration.pulumi_cli`
+  (`pulumi` + the Python plugin shims), installed or built into the repo's `.tools/` on first
+  use, like `invoke setup` (ENGINE_TESTS_TOOLS_DIR points it at another tools dir).
+- `standin_home` (session): a PULUMI_HOME with the stand-in installed as
+  `plugins/resource-aws-v7.51.1/pulumi-resource-aws`.
+- `engine_env` (per test): an `EngineEnv` with a fresh backend and cloud.
+- `shared_engine_env` (session): one `EngineEnv` for tests that deploy once and look many times.
+`EngineEnv.env` is the complete environment for a subprocess; `EngineEnv.apply(monkeypatch)` puts
+the same variables into `os.environ` for an in-process call (invoke tasks, orchestration API);
+`EngineEnv.cloud` reads and changes the stand-in's cloud (drift, faults); `run_pulumi` runs
+the CLI directly for checks and baselines.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from engine_support import EngineEnv, make_engine_env
+from standin_aws.install import install
+
+from infra.orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME
+from infra.orchestration.pulumi_cli import PulumiCliUnavailable, ensure_pulumi_cli
+
+TOOLS_DIR_ENV = "ENGINE_TESTS_TOOLS_DIR"
+
+
+@pytest.fixture(scope="session")
+def tools_dir() -> Path:
+    return Path(os.environ.get(TOOLS_DIR_ENV) or REPO_ROOT / TOOLS_DIR_NAME)
+
+
+@pytest.fixture(scope="session")
+def pulumi_bin_dir(tools_dir: Path) -> Path:
+    def progress(message: str) -> None:
+        print(f"[pulumi cli] {message}", file=sys.stderr)
+
+    try:
+        return ensure_pulumi_cli(tools_dir, progress)
+    except PulumiCliUnavailable as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture(scope="session")
+def standin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("pulumi-home")
+    install(home)
+    return home
+
+
+@pytest.fixture
+def engine_env(
+    standin_home: Path, pulumi_bin_dir: Path, tools_dir: Path, tmp_path: Path
+) -> EngineEnv:
+    return make_engine_env(standin_home, pulumi_bin_dir, tools_dir, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def shared_engine_env(
+    standin_home: Path,
+    pulumi_bin_dir: Path,
+    tools_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> EngineEnv:
+    workdir = tmp_path_factory.mktemp("shared-engine")
+    return make_engine_env(standin_home, pulumi_bin_dir, tools_dir, workdir)

@@ -1,0 +1,144 @@
+"""Support for engine tests: one isolated world per test for the real Pulumi engine.
+
+Used by the fixtures in conftest.py; tests import `EngineEnv` from here for type hints.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from standin_aws import CLOUD_FILE_ENV
+from standin_aws.cloud import CLOUD_FILE_NAME, Cloud
+from standin_aws.install import EXECUTABLE
+
+# A passphrase for test stacks only; every stack of a test shares it, as production ones must.
+TEST_PASSPHRASE = "engine-tests-only-passphrase"
+
+# Never inherited by the engine under test: they would aim it at real clouds, at another
+# backend or secrets source, or at a provider process other than the stand-in.
+SCRUBBED_VARIABLES = frozenset(
+    {
+        "PULUMI_ACCESS_TOKEN",
+        "PULUMI_BACKEND_URL",
+        "PULUMI_CONFIG_PASSPHRASE",
+        "PULUMI_CONFIG_PASSPHRASE_FILE",
+        "PULUMI_DEBUG_PROVIDERS",
+        "PULUMI_ORGANIZATION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "WEBAPP_AWS_ENDPOINT",
+        CLOUD_FILE_ENV,
+    }
+)
+
+
+@dataclass(frozen=True)
+class EngineEnv:
+    """One isolated world for the engine: home, backend, passphrase, CLI and stand-in cloud."""
+
+    home: Path
+    backend_dir: Path
+    bin_dir: Path
+    # The tools dir the CLI was installed into (for `commands.Paths(tools_dir=...)`).
+    tools_dir: Path
+    cloud_file: Path
+    env: Mapping[str, str]
+
+    @property
+    def backend_url(self) -> str:
+        return self.env["PULUMI_BACKEND_URL"]
+
+    @property
+    def passphrase(self) -> str:
+        return self.env["PULUMI_CONFIG_PASSPHRASE"]
+
+    @property
+    def cloud(self) -> Cloud:
+        return Cloud(self.cloud_file)
+
+    @property
+    def pulumi(self) -> Path:
+        return self.bin_dir / "pulumi"
+
+    def apply(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Make in-process code (invoke tasks, the orchestrator) see this environment."""
+        for name in SCRUBBED_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in self.env.items():
+            monkeypatch.setenv(name, value)
+
+    def run_pulumi(
+        self, arguments: Sequence[str], cwd: Path, *, check: bool = True, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the CLI directly (for checks and baselines; tests of our tasks go through invoke)."""
+        result = subprocess.run(
+            [str(self.pulumi), *arguments, "--non-interactive"],
+            cwd=cwd,
+            env=dict(self.env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            pytest.fail(
+                f"pulumi {' '.join(arguments)} failed ({result.returncode}):\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+
+def engine_environment(
+    base: Mapping[str, str],
+    *,
+    home: Path,
+    backend_dir: Path,
+    bin_dir: Path,
+    cloud_file: Path,
+    passphrase: str = TEST_PASSPHRASE,
+) -> dict[str, str]:
+    """The complete environment for the engine under test, built from `base` (os.environ)."""
+    env = {name: value for name, value in base.items() if name not in SCRUBBED_VARIABLES}
+    env.update(
+        PULUMI_HOME=str(home),
+        PULUMI_BACKEND_URL=backend_dir.resolve().as_uri(),
+        PULUMI_CONFIG_PASSPHRASE=passphrase,
+        PULUMI_SKIP_UPDATE_CHECK="true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="true",
+        PATH=os.pathsep.join([str(bin_dir), base.get("PATH", "")]),
+        **{CLOUD_FILE_ENV: str(cloud_file)},
+    )
+    shadow = shutil.which(EXECUTABLE, path=env["PATH"])
+    if shadow is not None:
+        raise RuntimeError(
+            f"{shadow} is on PATH: the engine would load it instead of the test-only AWS "
+            "stand-in; remove it from PATH to run the engine tests"
+        )
+    return env
+
+
+def make_engine_env(home: Path, bin_dir: Path, tools_dir: Path, workdir: Path) -> EngineEnv:
+    """A fresh backend and cloud under `workdir`, sharing `home` (with the stand-in) and the CLI."""
+    backend_dir = workdir / "backend"
+    backend_dir.mkdir()
+    cloud_file = workdir / CLOUD_FILE_NAME
+    env = engine_environment(
+        os.environ, home=home, backend_dir=backend_dir, bin_dir=bin_dir, cloud_file=cloud_file
+    )
+    return EngineEnv(
+        home=home,
+        backend_dir=backend_dir,
+        bin_dir=bin_dir,
+        tools_dir=tools_dir,
+        cloud_file=cloud_file,
+        env=env,
+    )

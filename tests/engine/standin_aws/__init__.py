@@ -1,0 +1,26 @@
+"""TEST-ONLY stand-in for the `pulumi-resource-aws` provider plugin. Never used by a real deploy.
+
+The real AWS provider plugin cannot be obtained on this machine, so the engine tests install this
+package, behind a `pulumi-resource-aws` wrapper script, into a temporary `PULUMI_HOME` that the
+tests create (never the user's `~/.pulumi`). It answers the engine's ResourceProvider gRPC
+protocol for any `aws:` resource type by echoing inputs as outputs and filling the computed
+outputs our programs read (ids, ARNs, DNS names, default tags...) with plausible, deterministic
+values. Nothing here talks to AWS: the "cloud" is a JSON file (see `cloud.py`) that tests can
+change behind Pulumi's back to simulate drift.
+
+Modules:
+- `wire`: the JSON form of protobuf Structs (secrets, unknowns) and conversions.
+- `catalog`: the one table of per-type computed outputs and replace-on-change keys, and the
+  functions (invokes) the programs call.
+- `cloud`: the file-backed, lock-protected cloud state; also the helper API for tests.
+- `server`: the gRPC ResourceProvider service; `python -m standin_aws` runs it as a plugin.
+- `install`: puts the plugin into a PULUMI_HOME the way the engine discovers plugins.
+"""
+
+PLUGIN_NAME = "aws"
+# The pulumi-aws SDK pinned in pyproject.toml asks the engine for exactly this plugin version.
+PLUGIN_VERSION = "7.51.1"
+# Environment variable naming the cloud file; default `$PULUMI_HOME/standin-aws-cloud.json`.
+CLOUD_FILE_ENV = "STANDIN_AWS_CLOUD_FILE"
+# The fixed account every caller identity and ARN uses.
+ACCOUNT_ID = "123456789012"

@@ -1,0 +1,392 @@
+"""TEST-ONLY stand-in AWS provider: the gRPC ResourceProvider service the engine talks to.
+
+Never used by a real deploy. One process serves one provider instance (the engine starts one
+per `pulumi:providers:aws` resource); its configuration lives in the servicer, its "cloud" in
+the shared JSON file of `cloud.py`. Errors go back as gRPC statuses with readable messages,
+because the engine hides a resource plugin's stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent import futures
+from typing import Any, NoReturn, TypeVar
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+
+from standin_aws import PLUGIN_NAME, PLUGIN_VERSION
+from standin_aws.catalog import (
+    FunctionError,
+    ProviderConfig,
+    invoke,
+    kind_of,
+    preview_outputs,
+    render_outputs,
+    replace_keys,
+    seed_for,
+)
+from standin_aws.cloud import Cloud, CloudError, default_cloud_file, fault, record_key
+from standin_aws.wire import Props, decode_json_config, plain, same, to_props, to_struct
+
+Diff = provider_pb2.PropertyDiff
+Response = TypeVar("Response")
+
+# Keys of the provider's own inputs that never change what it does.
+_IGNORED_CONFIG_KEYS = frozenset({"version"})
+# Provider config keys whose change replaces the provider (and so every resource it manages).
+_REPLACING_CONFIG_KEYS = frozenset({"region"})
+
+
+def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
+    context.abort(code, f"[test-only AWS stand-in] {message}")
+    raise AssertionError("unreachable: context.abort raises")
+
+
+class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
+    """Answers the ResourceProvider protocol for any `aws:` type from the catalog."""
+
+    def __init__(self, cloud: Cloud | None = None) -> None:
+        self._cloud = cloud
+        self._config: ProviderConfig | None = None
+        # Set by Cancel (the engine was interrupted): injected delays stop at once, as a real
+        # provider stops waiting on AWS.
+        self._cancelled = threading.Event()
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @property
+    def cloud(self) -> Cloud:
+        if self._cloud is None:
+            self._cloud = Cloud(default_cloud_file())
+        return self._cloud
+
+    def _require_config(self, context: grpc.ServicerContext) -> ProviderConfig:
+        if self._config is None:
+            _abort(context, grpc.StatusCode.FAILED_PRECONDITION, "provider used before Configure")
+        return self._config
+
+    def _guard(self, context: grpc.ServicerContext, action: Callable[[], Response]) -> Response:
+        """Turn the stand-in's own errors into clear gRPC errors instead of tracebacks."""
+        try:
+            return action()
+        except CloudError as error:
+            _abort(context, grpc.StatusCode.FAILED_PRECONDITION, str(error))
+        except FunctionError as error:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        except KeyError as error:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"cannot compute outputs: {error}")
+
+    def _apply_faults(
+        self, type_: str, context: grpc.ServicerContext, *, failures: bool = True
+    ) -> None:
+        data = self._guard(context, self.cloud.snapshot)
+        delay = fault(data, "delay", type_)
+        if delay and self._cancelled.wait(float(delay)):
+            _abort(context, grpc.StatusCode.CANCELLED, f"{type_} operation cancelled by the engine")
+        message = fault(data, "fail", type_)
+        if failures and message:
+            _abort(context, grpc.StatusCode.UNKNOWN, f"injected failure for {type_}: {message}")
+
+    # -- plugin and configuration ------------------------------------------------------------
+
+    def Handshake(self, request: Any, context: grpc.ServicerContext) -> Any:
+        # The engine address is not needed: the stand-in never calls back into the engine.
+        return provider_pb2.ProviderHandshakeResponse(
+            accept_secrets=True,
+            # Resource references arrive as plain ids, exactly what the echoed outputs need.
+            accept_resources=False,
+            accept_outputs=False,
+            supports_autonaming_configuration=False,
+            accepts_byte_string=False,
+        )
+
+    def GetPluginInfo(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return plugin_pb2.PluginInfo(version=PLUGIN_VERSION)
+
+    def Attach(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return empty_pb2.Empty()
+
+    def Cancel(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._cancelled.set()
+        return empty_pb2.Empty()
+
+    def GetSchema(self, request: Any, context: grpc.ServicerContext) -> Any:
+        # The engine does not need the schema to deploy; a package header keeps tools happy.
+        schema = {"name": PLUGIN_NAME, "version": PLUGIN_VERSION, "resources": {}, "functions": {}}
+        return provider_pb2.GetSchemaResponse(schema=json.dumps(schema))
+
+    def GetMapping(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return provider_pb2.GetMappingResponse(provider="", data=b"")
+
+    def GetMappings(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return provider_pb2.GetMappingsResponse(providers=[])
+
+    def Parameterize(self, request: Any, context: grpc.ServicerContext) -> Any:
+        _abort(context, grpc.StatusCode.UNIMPLEMENTED, "the AWS provider is not parameterized")
+
+    def CheckConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+        news = to_props(request.news)
+        failures = []
+        region = plain(news.get("region")) or _ambient_region()
+        if not region:
+            failures.append(
+                provider_pb2.CheckFailure(
+                    property="region",
+                    reason="missing region: set aws:region or the provider's region argument",
+                )
+            )
+        return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
+
+    def DiffConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+        olds = to_props(request.old_inputs) or to_props(request.olds)
+        news = to_props(request.news)
+        return _diff(
+            olds, news, _REPLACING_CONFIG_KEYS, _IGNORED_CONFIG_KEYS, request.ignoreChanges
+        )
+
+    def Configure(self, request: Any, context: grpc.ServicerContext) -> Any:
+        args = to_props(request.args)
+        if not args:
+            prefix = f"{PLUGIN_NAME}:config:"
+            args = {
+                key.removeprefix(prefix): value
+                for key, value in request.variables.items()
+                if key.startswith(prefix)
+            }
+        region = plain(args.get("region")) or _ambient_region()
+        if not region:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "missing region in provider config")
+        default_tags = decode_json_config(args.get("defaultTags")) or {}
+        tags = default_tags.get("tags") if isinstance(default_tags, dict) else None
+        self._config = ProviderConfig(region=str(region), default_tags=dict(tags or {}))
+        return provider_pb2.ConfigureResponse(
+            acceptSecrets=True, supportsPreview=True, acceptResources=False, acceptOutputs=False
+        )
+
+    # -- functions -------------------------------------------------------------------------
+
+    def Invoke(self, request: Any, context: grpc.ServicerContext) -> Any:
+        config = self._require_config(context)
+
+        def run() -> Any:
+            result = invoke(request.tok, to_props(request.args), config, self.cloud.snapshot())
+            return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
+
+        return self._guard(context, run)
+
+    def Call(self, request: Any, context: grpc.ServicerContext) -> Any:
+        _abort(
+            context,
+            grpc.StatusCode.UNIMPLEMENTED,
+            f"method {request.tok!r} is not implemented by the stand-in",
+        )
+
+    def Construct(self, request: Any, context: grpc.ServicerContext) -> Any:
+        _abort(context, grpc.StatusCode.UNIMPLEMENTED, f"{request.type} is not a component")
+
+    # -- resources -------------------------------------------------------------------------
+
+    def Check(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return provider_pb2.CheckResponse(inputs=request.news)
+
+    def Diff(self, request: Any, context: grpc.ServicerContext) -> Any:
+        news = to_props(request.news)
+        if request.HasField("old_inputs"):
+            olds = to_props(request.old_inputs)
+        else:
+            outputs = to_props(request.olds)
+            olds = {key: outputs[key] for key in news if key in outputs}
+        replacing = replace_keys(_type_of(request), news)
+        return _diff(olds, news, replacing, frozenset(), request.ignoreChanges)
+
+    def Create(self, request: Any, context: grpc.ServicerContext) -> Any:
+        config = self._require_config(context)
+        type_, inputs = _type_of(request), to_props(request.properties)
+        if request.preview:
+            outputs = preview_outputs(type_, inputs, config, None)
+            return provider_pb2.CreateResponse(id="", properties=to_struct(outputs))
+        self._apply_faults(type_, context)
+
+        def create() -> Any:
+            with self.cloud.transaction() as data:
+                generation = data["generations"].get(request.urn, 0) + 1
+                seed = seed_for(request.urn, generation)
+                resource_id, outputs = render_outputs(type_, request.urn, inputs, config, seed)
+                _refuse_duplicate(data, type_, resource_id, outputs, context)
+                data["generations"][request.urn] = generation
+                data["resources"][record_key(type_, resource_id)] = {
+                    "type": type_,
+                    "id": resource_id,
+                    "urn": request.urn,
+                    "seed": seed,
+                    "inputs": inputs,
+                    "outputs": outputs,
+                }
+            return provider_pb2.CreateResponse(id=resource_id, properties=to_struct(outputs))
+
+        return self._guard(context, create)
+
+    def Read(self, request: Any, context: grpc.ServicerContext) -> Any:
+        key = record_key(_type_of(request), request.id)
+
+        def read() -> Any:
+            record = self.cloud.snapshot()["resources"].get(key)
+            if record is None:
+                # An empty id tells the engine the resource is gone.
+                return provider_pb2.ReadResponse(id="")
+            outputs = record["outputs"]
+            # What a console edit changed shows in the inputs too, so a preview sees drift.
+            inputs = {name: outputs.get(name, value) for name, value in record["inputs"].items()}
+            return provider_pb2.ReadResponse(
+                id=request.id, properties=to_struct(outputs), inputs=to_struct(inputs)
+            )
+
+        return self._guard(context, read)
+
+    def Update(self, request: Any, context: grpc.ServicerContext) -> Any:
+        config = self._require_config(context)
+        type_, news, olds = _type_of(request), to_props(request.news), to_props(request.olds)
+        if request.preview:
+            outputs = preview_outputs(type_, news, config, olds)
+            return provider_pb2.UpdateResponse(properties=to_struct(outputs))
+        self._apply_faults(type_, context)
+
+        def update() -> Any:
+            with self.cloud.transaction() as data:
+                record = data["resources"].get(record_key(type_, request.id))
+                if record is None:
+                    _abort(
+                        context,
+                        grpc.StatusCode.NOT_FOUND,
+                        f"{type_} {request.id!r} no longer exists in the cloud; "
+                        "run `pulumi refresh` first",
+                    )
+                _, outputs = render_outputs(
+                    type_,
+                    request.urn,
+                    news,
+                    config,
+                    record["seed"],
+                    resource_id=request.id,
+                    previous=olds,
+                )
+                record.update(inputs=news, outputs=outputs)
+            return provider_pb2.UpdateResponse(properties=to_struct(outputs))
+
+        return self._guard(context, update)
+
+    def Delete(self, request: Any, context: grpc.ServicerContext) -> Any:
+        type_ = _type_of(request)
+        self._apply_faults(type_, context, failures=False)
+
+        def delete() -> Any:
+            with self.cloud.transaction() as data:
+                data["resources"].pop(record_key(type_, request.id), None)
+            return empty_pb2.Empty()
+
+        return self._guard(context, delete)
+
+
+def _type_of(request: Any) -> str:
+    """The resource type token; taken from the URN when an older engine leaves `type` empty."""
+    return str(request.type or request.urn.split("::")[2].split("$")[-1])
+
+
+def _ambient_region() -> str | None:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
+def _refuse_duplicate(
+    data: dict[str, Any],
+    type_: str,
+    resource_id: str,
+    outputs: Props,
+    context: grpc.ServicerContext,
+) -> None:
+    unique = kind_of(type_).unique
+    if unique is None:
+        return
+    value = plain(outputs.get(unique))
+    for record in data["resources"].values():
+        if record["type"] == type_ and plain(record["outputs"].get(unique)) == value:
+            _abort(
+                context,
+                grpc.StatusCode.ALREADY_EXISTS,
+                f"{type_} {unique} {value!r} already exists in the cloud (id {record['id']!r})",
+            )
+    if record_key(type_, resource_id) in data["resources"]:
+        _abort(
+            context, grpc.StatusCode.ALREADY_EXISTS, f"{type_} id {resource_id!r} already exists"
+        )
+
+
+def _top_level(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
+def _diff(
+    olds: Props,
+    news: Props,
+    replacing: frozenset[str],
+    ignored: frozenset[str],
+    ignore_changes: Any,
+) -> Any:
+    skipped = set(ignored) | {_top_level(path) for path in ignore_changes}
+    changed: dict[str, Any] = {}
+    for key in sorted(set(olds) | set(news)):
+        if key in skipped or key.startswith("__"):
+            continue
+        old, new = olds.get(key), news.get(key)
+        if old is None and new is None:
+            continue
+        if old is not None and new is not None and same(old, new):
+            continue
+        replace = key in replacing
+        if old is None:
+            kind = Diff.ADD_REPLACE if replace else Diff.ADD
+        elif new is None:
+            kind = Diff.DELETE_REPLACE if replace else Diff.DELETE
+        else:
+            kind = Diff.UPDATE_REPLACE if replace else Diff.UPDATE
+        changed[key] = Diff(kind=kind, inputDiff=True)
+    replaces = [key for key in changed if key in replacing]
+    return provider_pb2.DiffResponse(
+        changes=(
+            provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
+        ),
+        diffs=list(changed),
+        replaces=replaces,
+        detailedDiff=changed,
+        hasDetailedDiff=True,
+        deleteBeforeReplace=False,
+    )
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Die with the engine: a killed `pulumi` must not leave stand-in processes behind."""
+    while True:
+        if os.getppid() != parent:
+            os._exit(0)
+        time.sleep(0.5)
+
+
+def serve() -> None:
+    """Start the service and print its port, the way the engine expects a plugin to."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=16),
+        options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
+    )
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(StandinAwsProvider(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    sys.stdout.write(f"{port}\n")
+    sys.stdout.flush()
+    server.wait_for_termination()

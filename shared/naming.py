@@ -19,6 +19,7 @@ BUCKET_NAME_MAX = 63
 IAM_ROLE_NAME_MAX = 64
 INSTANCE_PROFILE_NAME_MAX = 128
 SECURITY_GROUP_NAME_MAX = 255
+LOAD_BALANCER_NAME_MAX = 32  # ALBs and target groups
 KMS_ALIAS_NAME_MAX = 250  # after the "alias/" prefix
 TAG_KEY_MAX = 127  # EC2's limit; the rest of AWS allows 128
 TAG_VALUE_MAX = 256
@@ -159,6 +160,14 @@ def security_group_name(settings: EnvironmentSettings, component: str) -> str:
     name = _fit(logical_name(settings, component), SECURITY_GROUP_NAME_MAX)
     if name.lower().startswith("sg-"):
         raise ValueError(f"security group name {name!r} must not start with 'sg-'; rename the app")
+    return name
+
+
+def load_balancer_name(settings: EnvironmentSettings, component: str) -> str:
+    """An ALB or target group name: at most 32 of `[a-z0-9-]`, no leading/trailing `-`."""
+    name = _fit(logical_name(settings, component), LOAD_BALANCER_NAME_MAX)
+    if name.startswith("internal-"):
+        raise ValueError(f"load balancer name {name!r} must not start with 'internal-'")
     return name
 
 

@@ -9,6 +9,9 @@ Pulumi program, a task or a test never has to second-guess them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,26 @@ class EnvironmentSettings:
     log_level: str
 
 
+# The one seam for settings that are not in the repo's files: the offline plan and the program
+# tests evaluate a project's real __main__.py in-process, and a test may need it to see settings
+# no YAML file holds (e.g. an app name with capitals). Empty unless `overridden_settings` is active.
+_OVERRIDE: ContextVar[EnvironmentSettings | None] = ContextVar("settings_override", default=None)
+
+
+@contextmanager
+def overridden_settings(settings: EnvironmentSettings) -> Iterator[EnvironmentSettings]:
+    """Within the block, `load_settings(settings.environment)` returns `settings` itself.
+
+    Context-local (a ContextVar), so it reaches the program being evaluated in this context and
+    nothing else; other environments are still read from the files.
+    """
+    token = _OVERRIDE.set(settings)
+    try:
+        yield settings
+    finally:
+        _OVERRIDE.reset(token)
+
+
 def known_environments(environments_dir: Path = ENVIRONMENTS_DIR) -> tuple[str, ...]:
     """The environments that have a settings file, sorted."""
     return tuple(sorted(path.stem for path in environments_dir.glob("*.yaml")))
@@ -58,6 +81,9 @@ def load_settings(
     environments_dir: Path = ENVIRONMENTS_DIR,
 ) -> EnvironmentSettings:
     """Read, merge and validate the settings of one environment."""
+    override = _OVERRIDE.get()
+    if override is not None and override.environment == environment:
+        return override
     known = known_environments(environments_dir)
     if environment not in known:
         raise SettingsError(

@@ -199,3 +199,12 @@ def test_iam_and_alias_names_are_always_valid_or_refused(app: str, component: st
         return
     assert re.fullmatch(r"[\w+=,.@-]{1,64}", role)
     assert re.fullmatch(r"alias/[A-Za-z0-9/_-]{1,250}", alias)
+
+
+def test_load_balancer_names_fit_32_characters(make_settings: SettingsFactory) -> None:
+    assert naming.load_balancer_name(make_settings(), "web") == "webapp-development-web"
+    long_name = naming.load_balancer_name(make_settings(app="storefront-platform"), "web-targets")
+    assert len(long_name) == 32
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]*[a-z0-9]", long_name)
+    with pytest.raises(ValueError, match="must not start with 'internal-'"):
+        naming.load_balancer_name(make_settings(app="Internal"), "web")

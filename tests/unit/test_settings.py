@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from shared.settings import (
     SettingsError,
     known_environments,
     load_settings,
+    overridden_settings,
     parse_bool,
     parse_settings,
 )
@@ -196,3 +198,11 @@ def test_an_empty_environment_file_reports_what_is_missing(tmp_path: Path) -> No
     (environments / "dev.yaml").write_text("")
     with pytest.raises(SettingsError, match=r"missing setting\(s\): team, production, debug"):
         load_settings("dev", common_file=tmp_path / "common.yaml", environments_dir=environments)
+
+
+def test_an_override_replaces_only_its_own_environment(development: EnvironmentSettings) -> None:
+    injected = dataclasses.replace(development, app="WebApp")
+    with overridden_settings(injected):
+        assert load_settings("development") is injected
+        assert load_settings("production").app == "webapp"
+    assert load_settings("development").app == "webapp"

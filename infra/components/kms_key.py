@@ -1,0 +1,170 @@
+"""The customer-managed KMS key that encrypts the application's data and volumes."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+DELETION_WINDOW_MIN = 7
+DELETION_WINDOW_MAX = 30
+_ALIAS = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
+
+# Everything the account needs to manage the key, and nothing that encrypts or decrypts: data
+# is only ever used through S3 and EC2 (statements below), never directly by a principal.
+ADMIN_ACTIONS = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+)
+USE_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+)
+# The services allowed to use the key on behalf of this account's principals.
+VIA_SERVICES = ("s3", "ec2")
+
+
+@dataclass(frozen=True)
+class KmsKeyArgs:
+    """A symmetric key with rotation; protected and with the longest deletion window by default."""
+
+    alias_name: str
+    account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    region: str
+    description: str
+    deletion_window_in_days: int = DELETION_WINDOW_MAX
+    protect: bool = True
+
+    def __post_init__(self) -> None:
+        if not _ALIAS.match(self.alias_name) or self.alias_name.startswith("alias/aws/"):
+            raise ValueError(
+                f"KMS alias {self.alias_name!r} must be 'alias/' plus 1-250 of [A-Za-z0-9/_-] "
+                "and must not start with the AWS-reserved 'alias/aws/'"
+            )
+        if not DELETION_WINDOW_MIN <= self.deletion_window_in_days <= DELETION_WINDOW_MAX:
+            raise ValueError(
+                f"deletion window {self.deletion_window_in_days} must be "
+                f"{DELETION_WINDOW_MIN}..{DELETION_WINDOW_MAX} days"
+            )
+
+
+def key_policy(account_id: str, partition: str, region: str) -> dict[str, Any]:
+    """The key policy: the account administers; S3 and EC2/EBS in this account and region use.
+
+    No statement has an unconditioned `Principal: "*"`. Use is granted to the account's
+    principals (subject to their own IAM policies) only through the two services, so a leaked
+    role credential cannot decrypt data directly with the key.
+    """
+    account_root = f"arn:{partition}:iam::{account_id}:root"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": account_root},
+            "Action": list(ADMIN_ACTIONS),
+            "Resource": "*",
+        }
+    ]
+    for service in VIA_SERVICES:
+        via = f"{service}.{region}.amazonaws.com"
+        statements.append(
+            {
+                "Sid": f"UseThroughService{service.upper()}",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root},
+                "Action": list(USE_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": via, "kms:CallerAccount": account_id}
+                },
+            }
+        )
+    statements.append(
+        {
+            # EBS attaches the key to a volume through a grant, and only for AWS resources.
+            "Sid": "EbsGrantsThroughEC2",
+            "Effect": "Allow",
+            "Principal": {"AWS": account_root},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": f"ec2.{region}.amazonaws.com",
+                    "kms:CallerAccount": account_id,
+                },
+                "Bool": {"kms:GrantIsForAWSResource": "true"},
+            },
+        }
+    )
+    statements.append(
+        {
+            # S3 server access logs are written by the logging service into the SSE-KMS log
+            # bucket, so it needs data keys; only for this account's buckets.
+            "Sid": "S3ServerAccessLogDelivery",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }
+    )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+class KmsKey(pulumi.ComponentResource):
+    """A symmetric customer-managed key with rotation, a least-privilege policy and an alias."""
+
+    arn: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+    alias_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: KmsKeyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webapp:security:KmsKey", name, None, opts)
+        policy = pulumi.Output.all(args.account_id, args.partition).apply(
+            lambda values: json.dumps(key_policy(values[0], values[1], args.region))
+        )
+        key = aws.kms.Key(
+            name,
+            description=args.description,
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.deletion_window_in_days,
+            policy=policy,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        alias = aws.kms.Alias(
+            f"{name}-alias",
+            name=args.alias_name,
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.arn = key.arn
+        self.key_id = key.key_id
+        self.alias_name = alias.name
+        self.register_outputs(
+            {"arn": self.arn, "key_id": self.key_id, "alias_name": self.alias_name}
+        )

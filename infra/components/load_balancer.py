@@ -1,0 +1,107 @@
+"""An internet-facing Application Load Balancer (HTTP) in front of the web servers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+LISTENER_PORT = 80
+NAME_MAX = 32
+
+
+@dataclass(frozen=True)
+class LoadBalancerArgs:
+    """The balancer, its target group (health-checked) and the instances it forwards to."""
+
+    balancer_name: str
+    target_group_name: str
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    # Stable key (the instance's zone-based suffix) -> instance id.
+    targets: Mapping[str, pulumi.Input[str]]
+    target_port: int
+    health_check_path: str
+
+    def __post_init__(self) -> None:
+        for what, name in (
+            ("balancer", self.balancer_name),
+            ("target group", self.target_group_name),
+        ):
+            if not 1 <= len(name) <= NAME_MAX or name.startswith("-") or name.endswith("-"):
+                raise ValueError(f"{what} name {name!r} must be 1-{NAME_MAX} chars, no edge '-'")
+        if len(self.subnet_ids) < 2:
+            raise ValueError("an Application Load Balancer needs subnets in two zones")
+        if not self.targets:
+            raise ValueError("a load balancer without targets serves nothing")
+        if not self.health_check_path.startswith("/"):
+            raise ValueError(f"health check path {self.health_check_path!r} must start with '/'")
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    """ALB, HTTP listener, target group with a health check, one attachment per instance."""
+
+    dns_name: pulumi.Output[str]
+    url: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webapp:compute:LoadBalancer", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        balancer = aws.lb.LoadBalancer(
+            name,
+            name=args.balancer_name,
+            load_balancer_type="application",
+            internal=False,
+            subnets=list(args.subnet_ids),
+            security_groups=[args.security_group_id],
+            # Malformed headers never reach the application.
+            drop_invalid_header_fields=True,
+            opts=child,
+        )
+        targets = aws.lb.TargetGroup(
+            f"{name}-targets",
+            name=args.target_group_name,
+            port=args.target_port,
+            protocol="HTTP",
+            target_type="instance",
+            vpc_id=args.vpc_id,
+            deregistration_delay=30,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                protocol="HTTP",
+                path=args.health_check_path,
+                port="traffic-port",
+                matcher="200",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            opts=child,
+        )
+        for key, instance_id in args.targets.items():
+            aws.lb.TargetGroupAttachment(
+                f"{name}-{key}",
+                target_group_arn=targets.arn,
+                target_id=instance_id,
+                port=args.target_port,
+                opts=child,
+            )
+        aws.lb.Listener(
+            f"{name}-http",
+            load_balancer_arn=balancer.arn,
+            port=LISTENER_PORT,
+            protocol="HTTP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=targets.arn)
+            ],
+            opts=child,
+        )
+        self.dns_name = balancer.dns_name
+        self.url = pulumi.Output.concat("http://", balancer.dns_name)
+        self.register_outputs({"dns_name": self.dns_name, "url": self.url})

@@ -1,0 +1,121 @@
+"""A security group that admits one web port and nothing else; never SSH or RDP."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+# The only ports that may be open to the whole internet.
+PUBLIC_WEB_PORTS = (80, 443)
+ANYWHERE = "0.0.0.0/0"
+
+
+@dataclass(frozen=True)
+class Egress:
+    """One outbound TCP port to one IPv4 range."""
+
+    port: int
+    cidr: str
+    description: str
+
+
+@dataclass(frozen=True)
+class WebSecurityGroupArgs:
+    """Ingress on `port` from CIDR ranges or from one other security group; explicit egress."""
+
+    vpc_id: pulumi.Input[str]
+    group_name: str
+    description: str
+    port: int
+    source_cidrs: Sequence[str] = ()
+    source_security_group_id: pulumi.Input[str] | None = None
+    egress: Sequence[Egress] = ()
+    # Prefix of the EC2 `Name` tag.
+    name_tag: str = ""
+
+    def __post_init__(self) -> None:
+        for port in (self.port, *(rule.port for rule in self.egress)):
+            if not 1 <= port <= 65535:
+                raise ValueError(f"port {port} is not a TCP port")
+        if self.port in ADMIN_PORTS:
+            raise ValueError(
+                f"port {self.port} ({ADMIN_PORTS[self.port]}) must never be opened; "
+                "administer instances through SSM Session Manager"
+            )
+        if bool(self.source_cidrs) == (self.source_security_group_id is not None):
+            raise ValueError("give either source_cidrs or source_security_group_id, not both")
+        for cidr in (*self.source_cidrs, *(rule.cidr for rule in self.egress)):
+            ipaddress.IPv4Network(cidr, strict=True)
+        if ANYWHERE in self.source_cidrs and self.port not in PUBLIC_WEB_PORTS:
+            raise ValueError(
+                f"only ports {PUBLIC_WEB_PORTS} may be open to {ANYWHERE}; "
+                f"restrict the sources of port {self.port}"
+            )
+
+
+def cidr_label(cidr: str) -> str:
+    """A stable logical-name part from a CIDR: 203.0.113.0/24 -> 203-0-113-0-24."""
+    return re.sub(r"[^0-9a-z]+", "-", cidr.lower()).strip("-")
+
+
+class WebSecurityGroup(pulumi.ComponentResource):
+    """The group plus one rule resource per source and per egress (named from the CIDR)."""
+
+    group_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: WebSecurityGroupArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webapp:compute:WebSecurityGroup", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            name,
+            name=args.group_name,
+            description=args.description,
+            vpc_id=args.vpc_id,
+            # Rules live in their own resources below; the provider drops AWS's allow-all egress.
+            revoke_rules_on_delete=True,
+            tags={"Name": args.name_tag or args.group_name},
+            opts=child,
+        )
+        for cidr in args.source_cidrs:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-in-{args.port}-{cidr_label(cidr)}",
+                security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=args.port,
+                to_port=args.port,
+                cidr_ipv4=cidr,
+                description=f"web port {args.port} from {cidr}",
+                opts=child,
+            )
+        if args.source_security_group_id is not None:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-in-{args.port}-from-group",
+                security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=args.port,
+                to_port=args.port,
+                referenced_security_group_id=args.source_security_group_id,
+                description=f"web port {args.port} from the load balancer",
+                opts=child,
+            )
+        for rule in args.egress:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-out-{rule.port}-{cidr_label(rule.cidr)}",
+                security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=rule.port,
+                to_port=rule.port,
+                cidr_ipv4=rule.cidr,
+                description=rule.description,
+                opts=child,
+            )
+        self.group_id = group.id
+        self.register_outputs({"group_id": self.group_id})

@@ -1,0 +1,297 @@
+"""Each project's own knobs: parsed once from its stack config into a frozen dataclass.
+
+Environment-wide values live in `shared.settings`; what only one project cares about (the key's
+deletion window, lifecycle periods, instance type and count, who may reach the web port) lives
+in that project's `Pulumi.<env>.yaml` under its own namespace, e.g. `compute:instanceCount`.
+Every value is validated here, against the environment it is for, so a program never has to
+second-guess it and a bad value fails before anything is created, with one message that says
+which key, what is wrong and how to fix it. Tests build the dataclasses directly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+import pulumi
+
+from shared.settings import EnvironmentSettings
+from shared.topology import COMPUTE, SECURITY, STORAGE
+
+# Reads one key of the project's namespace; None when the stack config does not set it.
+ConfigGetter = Callable[[str], str | None]
+
+KEY_DELETION_WINDOW_MIN = 7
+KEY_DELETION_WINDOW_MAX = 30
+# Production keys wait the longest AWS allows before deletion: a mistaken delete is recoverable.
+PRODUCTION_KEY_DELETION_WINDOW = 30
+PRODUCTION_MIN_INSTANCES = 2
+MAX_INSTANCES = 20
+LIFECYCLE_DAYS_MAX = 3650
+ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_Config = TypeVar("_Config")
+
+
+class ProjectConfigError(pulumi.RunError):
+    """A project's stack config is missing a value or holds an invalid one.
+
+    A RunError, so `pulumi up` prints the message alone, without a traceback.
+    """
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    """Knobs of the security (KMS) project."""
+
+    # Days KMS waits between ScheduleKeyDeletion and the deletion (AWS allows 7..30).
+    key_deletion_window_days: int = PRODUCTION_KEY_DELETION_WINDOW
+
+    KEYS: ClassVar[tuple[str, ...]] = ("keyDeletionWindowDays",)
+
+    def __post_init__(self) -> None:
+        _check_range(
+            SECURITY,
+            "keyDeletionWindowDays",
+            self.key_deletion_window_days,
+            KEY_DELETION_WINDOW_MIN,
+            KEY_DELETION_WINDOW_MAX,
+        )
+
+    def check_environment(self, settings: EnvironmentSettings) -> SecurityConfig:
+        """Refuse what the environment does not allow; return self for chaining."""
+        if settings.production and self.key_deletion_window_days != PRODUCTION_KEY_DELETION_WINDOW:
+            raise _error(
+                SECURITY,
+                "keyDeletionWindowDays",
+                f"is {self.key_deletion_window_days}, but production keys need "
+                f"{PRODUCTION_KEY_DELETION_WINDOW}",
+                settings,
+                str(PRODUCTION_KEY_DELETION_WINDOW),
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """Knobs of the storage (S3) project."""
+
+    # Noncurrent object versions expire after this many days.
+    noncurrent_version_expiration_days: int = 30
+    # Incomplete multipart uploads are aborted after this many days.
+    abort_incomplete_upload_days: int = 7
+    # Server access logs (production) are kept this many days.
+    access_log_retention_days: int = 365
+
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "noncurrentVersionExpirationDays",
+        "abortIncompleteUploadDays",
+        "accessLogRetentionDays",
+    )
+
+    def __post_init__(self) -> None:
+        for key, value in zip(
+            self.KEYS,
+            (
+                self.noncurrent_version_expiration_days,
+                self.abort_incomplete_upload_days,
+                self.access_log_retention_days,
+            ),
+            strict=True,
+        ):
+            _check_range(STORAGE, key, value, 1, LIFECYCLE_DAYS_MAX)
+
+
+@dataclass(frozen=True)
+class ComputeConfig:
+    """Knobs of the compute (EC2 web application) project."""
+
+    # Who may reach the web port (the load balancer in production, the instance in development).
+    allowed_cidrs: tuple[str, ...]
+    instance_type: str = "t3.micro"
+    instance_count: int = 1
+    # The port the application listens on and the security groups admit; never SSH/RDP.
+    web_port: int = 80
+    vpc_cidr: str = "10.0.0.0/16"
+
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "allowedCidrs",
+        "instanceType",
+        "instanceCount",
+        "webPort",
+        "vpcCidr",
+    )
+
+    def __post_init__(self) -> None:
+        if not _INSTANCE_TYPE.match(self.instance_type):
+            raise _error(
+                COMPUTE, "instanceType", f"{self.instance_type!r} is not an EC2 instance type"
+            )
+        _check_range(COMPUTE, "instanceCount", self.instance_count, 1, MAX_INSTANCES)
+        _check_range(COMPUTE, "webPort", self.web_port, 1, 65535)
+        if self.web_port in ADMIN_PORTS:
+            raise _error(
+                COMPUTE,
+                "webPort",
+                f"{self.web_port} is the {ADMIN_PORTS[self.web_port]} port; administration "
+                "goes through SSM Session Manager, so no admin port is ever opened",
+            )
+        if not self.allowed_cidrs:
+            raise _error(COMPUTE, "allowedCidrs", "is empty, so nobody could reach the app")
+        for cidr in self.allowed_cidrs:
+            try:
+                network = ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                raise _error(
+                    COMPUTE, "allowedCidrs", f"{cidr!r} is not a CIDR range such as 203.0.113.0/24"
+                ) from None
+            if network.version != 4:
+                raise _error(COMPUTE, "allowedCidrs", f"{cidr!r}: only IPv4 ranges are supported")
+        try:
+            vpc = ipaddress.ip_network(self.vpc_cidr, strict=True)
+        except ValueError:
+            raise _error(COMPUTE, "vpcCidr", f"{self.vpc_cidr!r} is not a CIDR range") from None
+        if vpc.version != 4 or not 16 <= vpc.prefixlen <= 22:
+            raise _error(
+                COMPUTE,
+                "vpcCidr",
+                f"{self.vpc_cidr!r} must be an IPv4 range from /16 to /22 (room for /24 subnets)",
+            )
+
+    def check_environment(self, settings: EnvironmentSettings) -> ComputeConfig:
+        """Refuse what the environment does not allow; return self for chaining."""
+        if settings.production and self.instance_count < PRODUCTION_MIN_INSTANCES:
+            raise _error(
+                COMPUTE,
+                "instanceCount",
+                f"is {self.instance_count}, but production runs at least "
+                f"{PRODUCTION_MIN_INSTANCES} instances behind the load balancer (one per subnet)",
+                settings,
+                str(PRODUCTION_MIN_INSTANCES),
+            )
+        return self
+
+
+def security_config(
+    settings: EnvironmentSettings, get: ConfigGetter | None = None
+) -> SecurityConfig:
+    """The security project's knobs for `settings.environment`."""
+    read = _reader(SECURITY, settings, get)
+    values: dict[str, Any] = {}
+    days = read.integer("keyDeletionWindowDays")
+    if days is not None:
+        values["key_deletion_window_days"] = days
+    return _build(SecurityConfig, values, settings).check_environment(settings)
+
+
+def storage_config(settings: EnvironmentSettings, get: ConfigGetter | None = None) -> StorageConfig:
+    """The storage project's knobs for `settings.environment`."""
+    read = _reader(STORAGE, settings, get)
+    fields = (
+        "noncurrent_version_expiration_days",
+        "abort_incomplete_upload_days",
+        "access_log_retention_days",
+    )
+    values = {
+        name: value
+        for name, key in zip(fields, StorageConfig.KEYS, strict=True)
+        if (value := read.integer(key)) is not None
+    }
+    return _build(StorageConfig, values, settings)
+
+
+def compute_config(settings: EnvironmentSettings, get: ConfigGetter | None = None) -> ComputeConfig:
+    """The compute project's knobs for `settings.environment`."""
+    read = _reader(COMPUTE, settings, get)
+    values: dict[str, Any] = {"allowed_cidrs": read.string_list("allowedCidrs", required=True)}
+    for name, key, parse in (
+        ("instance_type", "instanceType", read.string),
+        ("instance_count", "instanceCount", read.integer),
+        ("web_port", "webPort", read.integer),
+        ("vpc_cidr", "vpcCidr", read.string),
+    ):
+        value = parse(key)
+        if value is not None:
+            values[name] = value
+    return _build(ComputeConfig, values, settings).check_environment(settings)
+
+
+class _Reader:
+    """Typed reads of one project's stack config, each failing with a ProjectConfigError."""
+
+    def __init__(self, project: str, settings: EnvironmentSettings, get: ConfigGetter) -> None:
+        self.project = project
+        self.settings = settings
+        self.get = get
+
+    def string(self, key: str) -> str | None:
+        raw = self.get(key)
+        return None if raw is None else raw.strip()
+
+    def integer(self, key: str) -> int | None:
+        raw = self.get(key)
+        if raw is None:
+            return None
+        try:
+            return int(raw.strip())
+        except ValueError:
+            raise _error(
+                self.project, key, f"{raw!r} is not a whole number", self.settings
+            ) from None
+
+    def string_list(self, key: str, *, required: bool = False) -> tuple[str, ...] | None:
+        raw = self.get(key)
+        if raw is None:
+            if required:
+                raise _error(self.project, key, "is not set", self.settings, '["203.0.113.0/24"]')
+            return None
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise _error(self.project, key, f"{raw!r} is not a list of strings", self.settings)
+        return tuple(item.strip() for item in value)
+
+
+def _reader(project: str, settings: EnvironmentSettings, get: ConfigGetter | None) -> _Reader:
+    if get is None:
+        get = pulumi.Config(project).get
+    return _Reader(project, settings, get)
+
+
+def _build(cls: type[_Config], values: dict[str, Any], settings: EnvironmentSettings) -> _Config:
+    try:
+        return cls(**values)
+    except ProjectConfigError as error:
+        # Name the stack: the dataclass itself does not know which environment it is for.
+        raise ProjectConfigError(f"stack {settings.environment!r}: {error}") from None
+
+
+def _check_range(project: str, key: str, value: int, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _error(project, key, f"{value!r} is outside {low}..{high}")
+
+
+def _error(
+    project: str,
+    key: str,
+    problem: str,
+    settings: EnvironmentSettings | None = None,
+    example: str | None = None,
+) -> ProjectConfigError:
+    """`[stack 'env': ]<project>:<key> <problem>[; set it in ... e.g. <key>: <example>]`."""
+    where = f"stack {settings.environment!r}: " if settings else ""
+    message = f"{where}{project}:{key} {problem}"
+    if example is not None:
+        stack = settings.environment if settings else "<environment>"
+        message += (
+            f"; set it in projects/{project}/Pulumi.{stack}.yaml, e.g. `{project}:{key}: {example}`"
+        )
+    return ProjectConfigError(message)

@@ -1,0 +1,112 @@
+"""Properties every project shares: project files, provider, tags, protection, exports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from programs_support import AWS_PROVIDER, PROJECTS, aws_resources
+
+from infra.plan.evaluate import PROJECTS_DIR, ProgramResult
+from shared import naming, project_config, topology
+from shared.settings import EnvironmentSettings
+
+Evaluate = Callable[[str, str], ProgramResult]
+KNOBS = {
+    topology.SECURITY: project_config.SecurityConfig.KEYS,
+    topology.STORAGE: project_config.StorageConfig.KEYS,
+    topology.COMPUTE: project_config.ComputeConfig.KEYS,
+}
+# What production protects from deletion: the key and the buckets, nothing else.
+PROTECTED_TYPES = {"aws:kms/key:Key", "aws:s3/bucket:Bucket"}
+# Types that carry an EC2 `Name` tag (the console shows nothing useful without it).
+NAMED_EC2_TYPES = (
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/instance:Instance",
+)
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_project_file_uses_the_repo_environment_and_no_default_provider(project: str) -> None:
+    project_file = yaml.safe_load((PROJECTS_DIR / project / "Pulumi.yaml").read_text())
+    assert project_file["name"] == project
+    assert project_file["runtime"]["name"] == "python"
+    virtualenv = PROJECTS_DIR / project / project_file["runtime"]["options"]["virtualenv"]
+    assert virtualenv.resolve() == (Path(__file__).parents[2] / ".venv").resolve()
+    assert project_file["config"]["pulumi:disable-default-providers"] == ["aws"]
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_stack_files_hold_only_this_projects_knobs(project: str, environment: str) -> None:
+    stack_file = PROJECTS_DIR / project / f"Pulumi.{environment}.yaml"
+    keys = set(yaml.safe_load(stack_file.read_text())["config"])
+    assert keys <= {f"{project}:{knob}" for knob in KNOBS[project]}
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_exports_exactly_the_contract(project: str, environment: str, evaluate: Evaluate) -> None:
+    result = evaluate(project, environment)
+    assert set(result.outputs) == set(topology.TOPOLOGY.project(project).exports)
+    assert all(value not in (None, "", []) for value in result.outputs.values())
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_every_aws_resource_uses_the_one_shared_provider(
+    project: str, environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = evaluate(project, environment)
+    (provider,) = result.of_type(AWS_PROVIDER)
+    assert provider.name == naming.logical_name(env_settings, "aws")
+    assert provider.inputs["region"] == env_settings.region
+    default_tags = json.loads(provider.inputs["defaultTags"])["tags"]
+    assert default_tags == naming.tags(env_settings, project)
+    resources = list(aws_resources(result))
+    assert resources
+    strays = [r.name for r in resources if r.provider != provider.urn]
+    assert not strays, f"not on the shared provider: {strays}"
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_only_production_protects_and_only_the_data(
+    project: str, environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = evaluate(project, environment)
+    protected = {r.type for r in result.resources if r.protect}
+    data = [r for r in result.resources if r.type in PROTECTED_TYPES]
+    if env_settings.production:
+        assert protected <= PROTECTED_TYPES
+        assert all(r.protect for r in data)
+    else:
+        assert protected == set()
+    assert not any(r.retain_on_delete for r in result.resources)
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_ec2_resources_carry_a_name_tag_and_all_tags_are_valid(
+    project: str, environment: str, evaluate: Evaluate
+) -> None:
+    result = evaluate(project, environment)
+    for resource in aws_resources(result):
+        tags = resource.inputs.get("tags", {})
+        for key, value in tags.items():
+            naming.check_tag(key, value)
+        if resource.type in NAMED_EC2_TYPES:
+            assert tags.get("Name"), f"{resource.name} has no Name tag"
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_names_come_from_the_environment(
+    project: str, environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    prefix = f"{env_settings.app}-{environment}"
+    result = evaluate(project, environment)
+    for resource in result.resources:
+        if resource.type.startswith(("aws:", "webapp:", AWS_PROVIDER)):
+            assert resource.name.startswith(prefix), resource.name

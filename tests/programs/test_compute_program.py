@@ -1,0 +1,320 @@
+"""The compute project: own network, closed security groups, hardened instances, ALB in prod."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import re
+from collections.abc import Callable
+
+import pytest
+from programs_support import REGION, as_list, contract_value, document, only, statements
+
+from infra.components.web_servers import placements
+from infra.plan.evaluate import PLACEHOLDER_AMI_ID, ProgramResult, RegisteredResource, stack_config
+from infra.webapp.app import HEALTH_PATH
+from infra.webapp.user_data import APP_FILE
+from shared import naming, topology
+from shared.project_config import ComputeConfig, ProjectConfigError, compute_config
+from shared.settings import EnvironmentSettings
+
+Evaluate = Callable[[str, str], ProgramResult]
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+ROUTE = "aws:ec2/route:Route"
+GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+INSTANCE = "aws:ec2/instance:Instance"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+PROFILE = "aws:iam/instanceProfile:InstanceProfile"
+BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+TARGET_ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
+LISTENER = "aws:lb/listener:Listener"
+ANYWHERE = "0.0.0.0/0"
+# From each Pulumi.<env>.yaml.
+INSTANCES = {"development": 1, "production": 2}
+
+
+def compute(evaluate: Evaluate, environment: str) -> ProgramResult:
+    return evaluate(topology.COMPUTE, environment)
+
+
+def group(result: ProgramResult, settings: EnvironmentSettings, role: str) -> RegisteredResource:
+    name = naming.security_group_name(settings, role)
+    (found,) = [sg for sg in result.of_type(SG) if sg.inputs["name"] == name]
+    return found
+
+
+def rules_of(result: ProgramResult, type_: str, sg: RegisteredResource) -> list[RegisteredResource]:
+    return [rule for rule in result.of_type(type_) if rule.inputs["securityGroupId"] == sg.id]
+
+
+def user_data(instance: RegisteredResource) -> str:
+    text = instance.inputs["userData"]
+    assert isinstance(text, str)
+    return text
+
+
+def test_own_vpc_with_public_subnets_in_two_zones_of_the_region(
+    environment: str, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, environment)
+    vpc = only(result, VPC)
+    subnets = result.of_type(SUBNET)
+    zones = sorted(subnet.inputs["availabilityZone"] for subnet in subnets)
+    assert zones == [f"{REGION}a", f"{REGION}b"]
+    assert all(subnet.inputs["vpcId"] == vpc.id for subnet in subnets)
+    assert all(subnet.inputs["mapPublicIpOnLaunch"] is False for subnet in subnets)
+    assert all(subnet.name.endswith(subnet.inputs["availabilityZone"]) for subnet in subnets)
+    route = only(result, ROUTE)
+    assert route.inputs["destinationCidrBlock"] == ANYWHERE
+    assert route.inputs["gatewayId"] == only(result, GATEWAY).id
+    default_group = only(result, DEFAULT_SG)
+    assert default_group.inputs.get("ingress", []) == []
+    assert default_group.inputs.get("egress", []) == []
+
+
+def test_no_rule_opens_ssh_rdp_and_anywhere_only_reaches_web_ports(
+    environment: str, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, environment)
+    ingress = result.of_type(INGRESS)
+    assert ingress
+    for rule in ingress:
+        low, high = rule.inputs["fromPort"], rule.inputs["toPort"]
+        assert rule.inputs["ipProtocol"] == "tcp"
+        assert not any(low <= port <= high for port in (22, 3389)), rule.name
+        if rule.inputs.get("cidrIpv4") == ANYWHERE:
+            assert low == high
+            assert low in (80, 443)
+    assert not any(sg.inputs.get("ingress") for sg in result.of_type(SG))
+
+
+def test_development_exposes_the_one_instance_on_the_web_port_from_the_allowed_ranges(
+    development: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, "development")
+    config = compute_config(development, _stack_knobs("development"))
+    web = group(result, development, "web")
+    ingress = rules_of(result, INGRESS, web)
+    assert {rule.inputs["cidrIpv4"] for rule in ingress} == set(config.allowed_cidrs)
+    assert {(r.inputs["fromPort"], r.inputs["toPort"]) for r in ingress} == {(80, 80)}
+    assert result.of_type(BALANCER) == []
+    (instance,) = result.of_type(INSTANCE)
+    assert result.outputs[topology.APP_URL] == f"http://{instance.outputs['publicDns']}"
+
+
+def test_production_instances_are_reachable_only_from_the_load_balancer(
+    production: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, "production")
+    web, lb = group(result, production, "web"), group(result, production, "lb")
+    (from_lb,) = rules_of(result, INGRESS, web)
+    assert from_lb.inputs["referencedSecurityGroupId"] == lb.id
+    assert "cidrIpv4" not in from_lb.inputs
+    lb_in = rules_of(result, INGRESS, lb)
+    assert {(r.inputs["fromPort"], r.inputs["cidrIpv4"]) for r in lb_in} == {(80, ANYWHERE)}
+    (lb_out,) = rules_of(result, EGRESS, lb)
+    assert lb_out.inputs["cidrIpv4"] == only(result, VPC).inputs["cidrBlock"]
+
+
+def test_web_servers_may_only_send_https(
+    environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, environment)
+    (egress,) = rules_of(result, EGRESS, group(result, env_settings, "web"))
+    assert (egress.inputs["fromPort"], egress.inputs["toPort"]) == (443, 443)
+
+
+def test_instances_require_imdsv2_and_encrypt_the_root_volume_with_the_upstream_key(
+    environment: str, evaluate: Evaluate
+) -> None:
+    key_arn = contract_value(topology.KMS_KEY_ARN, environment)
+    instances = compute(evaluate, environment).of_type(INSTANCE)
+    assert len(instances) == INSTANCES[environment]
+    for instance in instances:
+        metadata = instance.inputs["metadataOptions"]
+        assert metadata["httpTokens"] == "required"
+        assert metadata["httpPutResponseHopLimit"] == 1
+        assert metadata["httpEndpoint"] == "enabled"
+        root = instance.inputs["rootBlockDevice"]
+        assert root["encrypted"] is True
+        assert root["kmsKeyId"] == key_arn
+        assert instance.inputs["ami"] == PLACEHOLDER_AMI_ID
+        assert "keyName" not in instance.inputs
+
+
+def test_production_adds_monitoring_and_termination_protection(
+    environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    for instance in compute(evaluate, environment).of_type(INSTANCE):
+        assert instance.inputs["monitoring"] is env_settings.production
+        assert instance.inputs["disableApiTermination"] is env_settings.production
+
+
+def test_production_spreads_instances_over_both_subnets(evaluate: Evaluate) -> None:
+    result = compute(evaluate, "production")
+    subnets = {subnet.id: subnet.inputs["availabilityZone"] for subnet in result.of_type(SUBNET)}
+    instances = result.of_type(INSTANCE)
+    assert {subnets[i.inputs["subnetId"]] for i in instances} == set(subnets.values())
+    for instance in instances:
+        assert subnets[instance.inputs["subnetId"]] in instance.name
+        assert instance.inputs["tags"]["Name"] == instance.name
+
+
+def test_user_data_carries_the_settings_and_rolls_the_instances_when_they_change(
+    environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    for instance in compute(evaluate, environment).of_type(INSTANCE):
+        text = user_data(instance)
+        debug = "true" if env_settings.debug else "false"
+        assert re.search(rf"^DEBUG={debug}$", text, re.MULTILINE)
+        assert re.search(rf"^LOG_LEVEL={env_settings.log_level}$", text, re.MULTILINE)
+        assert re.search(rf"^ENVIRONMENT={environment}$", text, re.MULTILINE)
+        assert contract_value(topology.BUCKET_NAME, environment) in text
+        assert instance.inputs["userDataReplaceOnChange"] is True
+
+
+def test_production_user_data_never_turns_debug_on(evaluate: Evaluate) -> None:
+    for instance in compute(evaluate, "production").of_type(INSTANCE):
+        text = user_data(instance)
+        assert re.findall(r"DEBUG=(\w+)", text) == ["false"]
+
+
+def test_user_data_installs_the_repositorys_app(evaluate: Evaluate) -> None:
+    (instance,) = compute(evaluate, "development").of_type(INSTANCE)
+    blob = re.search(
+        r"<<'WEBAPP_SOURCE'[^\n]*\n(.*?)^WEBAPP_SOURCE$", user_data(instance), re.S | re.M
+    )
+    assert blob is not None
+    source = gzip.decompress(base64.b64decode(blob.group(1))).decode()
+    assert source == APP_FILE.read_text()
+
+
+def test_instance_role_is_least_privilege_on_this_bucket_and_key(
+    environment: str, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, environment)
+    key_arn = contract_value(topology.KMS_KEY_ARN, environment)
+    bucket_arn = contract_value(topology.BUCKET_ARN, environment)
+    policy = document(only(result, ROLE_POLICY))
+    resources = set()
+    for statement in statements(policy):
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            assert action != "*"
+            assert not action.endswith(":*")
+        resources.update(as_list(statement["Resource"]))
+    assert resources == {f"{bucket_arn}/*", key_arn}
+    ebs = {a for s in statements(policy) if s["Resource"] == key_arn for a in as_list(s["Action"])}
+    assert {
+        "kms:CreateGrant",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:ReEncrypt*",
+        "kms:Decrypt",
+        "kms:DescribeKey",
+    } <= ebs
+    trust = statements(document(only(result, ROLE), "assumeRolePolicy"))
+    assert [s["Principal"] for s in trust] == [{"Service": "ec2.amazonaws.com"}]
+    attachment = only(result, ATTACHMENT)
+    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    profile = only(result, PROFILE)
+    assert all(
+        i.inputs["iamInstanceProfile"] == profile.inputs["name"] for i in result.of_type(INSTANCE)
+    )
+
+
+def test_production_load_balancer_forwards_http_to_every_instance(
+    production: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, "production")
+    balancer = only(result, BALANCER)
+    assert balancer.inputs["internal"] is False
+    assert balancer.inputs["dropInvalidHeaderFields"] is True
+    assert set(balancer.inputs["subnets"]) == {s.id for s in result.of_type(SUBNET)}
+    assert balancer.inputs["securityGroups"] == [group(result, production, "lb").id]
+    targets = only(result, TARGET_GROUP)
+    assert targets.inputs["healthCheck"]["path"] == HEALTH_PATH
+    assert targets.inputs["healthCheck"]["matcher"] == "200"
+    listener = only(result, LISTENER)
+    assert (listener.inputs["port"], listener.inputs["protocol"]) == (80, "HTTP")
+    (action,) = listener.inputs["defaultActions"]
+    assert action == {"type": "forward", "targetGroupArn": targets.id}
+    attached = {a.inputs["targetId"] for a in result.of_type(TARGET_ATTACHMENT)}
+    assert attached == {i.id for i in result.of_type(INSTANCE)}
+    assert result.outputs[topology.APP_URL] == f"http://{balancer.outputs['dnsName']}"
+    for name in (balancer.inputs["name"], targets.inputs["name"]):
+        assert len(name) <= 32
+
+
+def test_exports_point_at_what_was_built(
+    environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, environment)
+    assert result.outputs[topology.VPC_ID] == only(result, VPC).id
+    assert result.outputs[topology.SECURITY_GROUP_ID] == group(result, env_settings, "web").id
+    assert sorted(result.outputs[topology.INSTANCE_IDS]) == sorted(
+        i.id for i in result.of_type(INSTANCE)
+    )
+
+
+def test_more_instances_only_add_names_never_rename() -> None:
+    zones = ["us-west-2a", "us-west-2b"]
+    two, five = placements(zones, 2), placements(zones, 5)
+    assert five[:2] == two
+    assert [suffix for _, suffix in five] == [
+        "us-west-2a-1",
+        "us-west-2b-1",
+        "us-west-2a-2",
+        "us-west-2b-2",
+        "us-west-2a-3",
+    ]
+
+
+def test_production_needs_two_instances(production: EnvironmentSettings) -> None:
+    knobs = {"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "1"}
+    with pytest.raises(ProjectConfigError, match=r"compute:instanceCount is 1.*at least 2"):
+        compute_config(production, knobs.get)
+
+
+@pytest.mark.parametrize(
+    ("knobs", "problem"),
+    [
+        ({}, r"compute:allowedCidrs is not set"),
+        ({"allowedCidrs": '["10.0.0.0/33"]'}, r"not a CIDR"),
+        ({"allowedCidrs": '["0.0.0.0/0"]', "webPort": "22"}, r"SSH"),
+        ({"allowedCidrs": '["0.0.0.0/0"]', "webPort": "3389"}, r"RDP"),
+        ({"allowedCidrs": '["0.0.0.0/0"]', "instanceType": "big"}, r"instance type"),
+        ({"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "two"}, r"whole number"),
+        ({"allowedCidrs": '["0.0.0.0/0"]', "vpcCidr": "10.0.0.0/28"}, r"/16 to /22"),
+    ],
+)
+def test_bad_compute_knobs_are_refused_with_the_key_named(
+    development: EnvironmentSettings, knobs: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(ProjectConfigError, match=problem):
+        compute_config(development, knobs.get)
+
+
+def test_stack_files_parse_into_the_expected_knobs(
+    development: EnvironmentSettings, production: EnvironmentSettings
+) -> None:
+    assert compute_config(development, _stack_knobs("development")) == ComputeConfig(
+        allowed_cidrs=("0.0.0.0/0",),
+        instance_type="t3.micro",
+        instance_count=1,
+        web_port=80,
+        vpc_cidr="10.10.0.0/16",
+    )
+    assert compute_config(production, _stack_knobs("production")).instance_count == 2
+
+
+def _stack_knobs(environment: str) -> Callable[[str], str | None]:
+    config = stack_config(topology.COMPUTE, environment)
+    return lambda key: config.get(f"{topology.COMPUTE}:{key}")

@@ -1,0 +1,202 @@
+"""The in-process evaluator itself: faithful config, placeholders, isolation and clear errors."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from programs_support import contract_upstream
+from pulumi.runtime import settings as runtime_settings
+
+from infra.plan.evaluate import (
+    PLACEHOLDER_ACCOUNT_ID,
+    PROJECTS_DIR,
+    ProgramError,
+    StackConfigError,
+    evaluate_program,
+    stack_config,
+)
+from shared import topology
+from shared.settings import EnvironmentSettings
+
+AWS_BUCKET_PROGRAM = """
+import pulumi
+import pulumi_aws as aws
+
+{body}
+"""
+
+
+def make_project(root: Path, name: str, body: str, *, config: dict[str, object]) -> Path:
+    """A throwaway project under `root`, to exercise the evaluator's own behaviour."""
+    project = root / name
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(
+        json.dumps({"name": name, "runtime": "python", "config": config})
+    )
+    (project / "Pulumi.development.yaml").write_text(json.dumps({"config": {}}))
+    (project / "__main__.py").write_text(AWS_BUCKET_PROGRAM.format(body=textwrap.dedent(body)))
+    return root
+
+
+def test_stack_config_is_what_the_engine_passes_to_a_python_program() -> None:
+    config = stack_config(topology.COMPUTE, "production")
+    assert config["pulumi:disable-default-providers"] == '["aws"]'
+    assert config["compute:instanceCount"] == "2"
+    assert json.loads(config["compute:allowedCidrs"]) == ["0.0.0.0/0"]
+    assert all(isinstance(value, str) for value in config.values())
+
+
+def test_secrets_in_stack_config_are_refused(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "demo", "", config={})
+    (root / "demo" / "Pulumi.development.yaml").write_text(
+        json.dumps({"config": {"demo:token": {"secure": "v1:abc"}}})
+    )
+    with pytest.raises(StackConfigError, match=r"demo:token is a secret"):
+        stack_config("demo", "development", projects_dir=root)
+
+
+def test_evaluations_are_deterministic_and_independent() -> None:
+    upstream = contract_upstream(topology.COMPUTE, "production")
+    first = evaluate_program(topology.COMPUTE, "production", upstream=upstream)
+    evaluate_program(topology.SECURITY, "development")
+    second = evaluate_program(topology.COMPUTE, "production", upstream=upstream)
+    assert first == second
+    assert first.resources == second.resources
+
+
+def test_evaluation_leaves_the_callers_pulumi_runtime_alone() -> None:
+    before = runtime_settings.get_root_resource()
+    evaluate_program(topology.SECURITY, "development")
+    assert runtime_settings.get_root_resource() is before
+
+
+def test_evaluation_writes_nothing_into_the_project(tmp_path: Path) -> None:
+    before = sorted(p.name for p in (PROJECTS_DIR / topology.SECURITY).iterdir())
+    evaluate_program(topology.SECURITY, "production")
+    assert sorted(p.name for p in (PROJECTS_DIR / topology.SECURITY).iterdir()) == before
+
+
+def test_placeholders_are_recognisable_and_shaped_like_aws() -> None:
+    result = evaluate_program(topology.SECURITY, "production")
+    arn = result.outputs[topology.KMS_KEY_ARN]
+    assert arn.startswith(f"arn:aws:kms:us-west-2:{PLACEHOLDER_ACCOUNT_ID}:key/0000")
+    assert PLACEHOLDER_ACCOUNT_ID not in {"000000000000", "123456789012"}
+
+
+def test_missing_upstream_outputs_name_the_project_environment_and_producer() -> None:
+    with pytest.raises(ProgramError) as raised:
+        evaluate_program(topology.COMPUTE, "development", upstream={})
+    message = str(raised.value)
+    assert "project 'compute', environment 'development'" in message
+    assert "no outputs were supplied for project" in message
+    assert raised.value.project == topology.COMPUTE
+
+
+def test_an_output_missing_upstream_fails_like_require_output() -> None:
+    upstream = contract_upstream(topology.STORAGE, "development")
+    upstream[topology.SECURITY] = {}
+    with pytest.raises(ProgramError, match=topology.KMS_KEY_ARN):
+        evaluate_program(topology.STORAGE, "development", upstream=upstream)
+
+
+def test_a_bad_knob_fails_the_evaluation_with_the_config_message(tmp_path: Path) -> None:
+    root = tmp_path / "projects"
+    root.mkdir()
+    project = root / topology.SECURITY
+    project.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (project / name).write_text((PROJECTS_DIR / topology.SECURITY / name).read_text())
+    (project / "Pulumi.production.yaml").write_text(
+        json.dumps({"config": {"security:keyDeletionWindowDays": 7}})
+    )
+    with pytest.raises(ProgramError, match=r"ProjectConfigError.*need 30"):
+        evaluate_program(topology.SECURITY, "production", projects_dir=root)
+
+
+def test_a_resource_without_the_explicit_provider_is_refused(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path,
+        "demo",
+        'aws.s3.Bucket("forgot-the-provider")',
+        config={"pulumi:disable-default-providers": ["aws"]},
+    )
+    with pytest.raises(ProgramError, match=r"Default provider for 'aws' disabled"):
+        evaluate_program("demo", "development", projects_dir=root)
+
+
+def test_an_invoke_without_the_explicit_provider_is_refused(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path,
+        "demo",
+        "aws.get_caller_identity()",
+        config={"pulumi:disable-default-providers": ["aws"]},
+    )
+    with pytest.raises(ProgramError, match=r"getCallerIdentity.*explicit provider"):
+        evaluate_program("demo", "development", projects_dir=root)
+
+
+def test_an_unknown_invoke_says_where_to_add_it(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path,
+        "demo",
+        """
+        provider = aws.Provider("p", region="us-west-2")
+        aws.ec2.get_vpc(default=True, opts=pulumi.InvokeOptions(provider=provider))
+        """,
+        config={},
+    )
+    with pytest.raises(ProgramError, match=r"no answer for 'aws:ec2/getVpc:getVpc'"):
+        evaluate_program("demo", "development", projects_dir=root)
+
+
+def test_a_reference_to_another_environment_is_refused(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path,
+        "demo",
+        'pulumi.StackReference("organization/security/production")',
+        config={},
+    )
+    with pytest.raises(ProgramError, match=r"crosses environments"):
+        evaluate_program(
+            "demo", "development", upstream={"security": {"x": "y"}}, projects_dir=root
+        )
+
+
+def test_exports_are_resolved_values(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path,
+        "demo",
+        """
+        provider = aws.Provider("p", region="eu-central-1")
+        pinned = pulumi.ResourceOptions(provider=provider)
+        bucket = aws.s3.Bucket("b", bucket="demo-bucket", opts=pinned)
+        pulumi.export("arn", bucket.arn)
+        domain = bucket.bucket_regional_domain_name
+        pulumi.export("nested", {"name": bucket.bucket, "list": [domain]})
+        """,
+        config={},
+    )
+    result = evaluate_program("demo", "development", projects_dir=root)
+    assert result.outputs == {
+        "arn": "arn:aws:s3:::demo-bucket",
+        "nested": {
+            "name": "demo-bucket",
+            "list": ["demo-bucket.s3.eu-central-1.amazonaws.com"],
+        },
+    }
+    bucket = result.named("b")
+    assert bucket.provider == result.named("p").urn
+    assert bucket.outputs["region"] == "eu-central-1"
+
+
+def test_settings_for_another_environment_are_refused(production: EnvironmentSettings) -> None:
+    with pytest.raises(ValueError, match=r"not 'development'"):
+        evaluate_program(topology.SECURITY, "development", settings=production)
+
+
+def test_an_unknown_project_is_a_clear_error() -> None:
+    with pytest.raises(StackConfigError, match=r"project 'nope' has no program"):
+        evaluate_program("nope", "development")

@@ -1,0 +1,104 @@
+"""The security project: a rotating customer key whose policy grants use only through S3/EC2."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from programs_support import ACCOUNT, REGION, as_list, document, only, statements
+
+from infra.plan.evaluate import ProgramResult
+from shared import naming, topology
+from shared.project_config import ProjectConfigError, SecurityConfig, security_config
+from shared.settings import EnvironmentSettings
+
+Evaluate = Callable[[str, str], ProgramResult]
+KEY = "aws:kms/key:Key"
+ALIAS = "aws:kms/alias:Alias"
+ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+DATA_ACTIONS = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
+
+
+def test_symmetric_key_rotates_with_the_environments_deletion_window(
+    environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    key = only(evaluate(topology.SECURITY, environment), KEY)
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.inputs["keyUsage"] == "ENCRYPT_DECRYPT"
+    assert key.inputs["customerMasterKeySpec"] == "SYMMETRIC_DEFAULT"
+    assert key.inputs["deletionWindowInDays"] == (30 if env_settings.production else 7)
+    assert key.protect is env_settings.production
+
+
+def test_key_policy_lets_the_account_administer_but_not_use_the_key_directly(
+    environment: str, evaluate: Evaluate
+) -> None:
+    policy = document(only(evaluate(topology.SECURITY, environment), KEY))
+    admin = [s for s in statements(policy) if "Condition" not in s and s["Effect"] == "Allow"]
+    assert [s["Principal"] for s in admin] == [{"AWS": ROOT}]
+    actions = set(as_list(admin[0]["Action"]))
+    assert {"kms:Put*", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"} <= actions
+    assert not actions & DATA_ACTIONS
+    assert "kms:*" not in actions
+
+
+def test_key_use_is_only_through_s3_and_ec2_in_this_account_and_region(
+    environment: str, evaluate: Evaluate
+) -> None:
+    policy = document(only(evaluate(topology.SECURITY, environment), KEY))
+    via = {}
+    for statement in statements(policy):
+        if not DATA_ACTIONS & set(as_list(statement["Action"])):
+            continue
+        if statement["Principal"] == {"Service": "logging.s3.amazonaws.com"}:
+            assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+            continue
+        conditions = statement["Condition"]["StringEquals"]
+        assert conditions["kms:CallerAccount"] == ACCOUNT
+        via[conditions["kms:ViaService"]] = set(as_list(statement["Action"]))
+    assert set(via) == {f"s3.{REGION}.amazonaws.com", f"ec2.{REGION}.amazonaws.com"}
+    grants = [s for s in statements(policy) if s["Action"] == "kms:CreateGrant"]
+    assert [g["Condition"]["Bool"] for g in grants] == [{"kms:GrantIsForAWSResource": "true"}]
+
+
+def test_no_statement_opens_the_key_to_everyone(environment: str, evaluate: Evaluate) -> None:
+    policy = document(only(evaluate(topology.SECURITY, environment), KEY))
+    for statement in statements(policy):
+        principal = statement["Principal"]
+        assert principal != "*"
+        assert "*" not in as_list(principal.get("AWS", []))
+
+
+def test_alias_points_at_the_key_and_is_named_by_the_naming_module(
+    environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = evaluate(topology.SECURITY, environment)
+    key, alias = only(result, KEY), only(result, ALIAS)
+    assert alias.inputs["name"] == naming.kms_alias(env_settings, "data")
+    assert alias.inputs["targetKeyId"] == key.outputs["keyId"]
+    assert not alias.protect
+
+
+def test_exports_are_the_keys_own_values(environment: str, evaluate: Evaluate) -> None:
+    result = evaluate(topology.SECURITY, environment)
+    key = only(result, KEY)
+    assert result.outputs[topology.KMS_KEY_ARN] == key.outputs["arn"]
+    assert result.outputs[topology.KMS_KEY_ID] == key.outputs["keyId"]
+    assert result.outputs[topology.KMS_KEY_ARN].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")
+
+
+def test_production_refuses_a_short_deletion_window(production: EnvironmentSettings) -> None:
+    with pytest.raises(ProjectConfigError, match=r"keyDeletionWindowDays is 7.*need 30"):
+        security_config(production, {"keyDeletionWindowDays": "7"}.get)
+
+
+@pytest.mark.parametrize("days", ["6", "31", "seven"])
+def test_deletion_window_outside_what_kms_allows_is_refused(
+    development: EnvironmentSettings, days: str
+) -> None:
+    with pytest.raises(ProjectConfigError, match=r"security:keyDeletionWindowDays"):
+        security_config(development, {"keyDeletionWindowDays": days}.get)
+
+
+def test_the_default_window_is_the_safe_one(development: EnvironmentSettings) -> None:
+    assert security_config(development, {}.get) == SecurityConfig(key_deletion_window_days=30)

@@ -1,0 +1,57 @@
+"""Pulumi type tokens the rules look at, and which AWS types carry tags.
+
+Tokens are pulumi-aws v7's (`aws.s3.Bucket` is the former BucketV2). Whether a type takes tags,
+and whether the provider's default tags reach it, is read from pulumi-aws itself rather than
+kept as a hand-written list that silently goes stale when a project adds a resource type.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+BUCKET_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+BUCKET_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+KMS_KEY = "aws:kms/key:Key"
+INSTANCE = "aws:ec2/instance:Instance"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+IAM_ROLE = "aws:iam/role:Role"
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+
+
+def is_aws_resource(type_: str) -> bool:
+    """True for resources the AWS provider manages (not providers, components or references)."""
+    return type_.startswith("aws:")
+
+
+@cache
+def tag_support(type_: str) -> tuple[bool, bool]:
+    """(takes `tags`, receives the provider's default tags) for an AWS type token.
+
+    pulumi-aws exposes `tags_all` exactly where default tags apply; a few types take `tags`
+    without it (an Auto Scaling group's tags are a list and ignore default tags). Unknown
+    types count as untaggable: a rule cannot demand what the type does not support.
+    """
+    if not is_aws_resource(type_):
+        return (False, False)
+    try:
+        module_part, class_name = type_.split(":")[1:3]
+        module_name = module_part.split("/")[0]
+        package = "pulumi_aws" if module_name == "index" else f"pulumi_aws.{module_name}"
+        resource_class = getattr(importlib.import_module(package), class_name)
+    except (ValueError, ImportError, AttributeError):
+        return (False, False)
+    return (hasattr(resource_class, "tags"), hasattr(resource_class, "tags_all"))

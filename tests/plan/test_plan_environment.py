@@ -1,0 +1,226 @@
+"""The offline plan of the shipped environments: order, wiring, zero violations, JSON shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.plan.cli import make_plan, run_plan
+from infra.plan.environment import (
+    EnvironmentPlan,
+    PlanError,
+    ProgramResult,
+    plan_environment,
+    selected_projects,
+)
+from infra.plan.report import UNKNOWN_PLACEHOLDER, jsonable, summary, to_json
+from infra.policy import UNKNOWN, Resource
+from shared.settings import EnvironmentSettings
+from shared.topology import TOPOLOGY
+
+
+def _resource(plan: EnvironmentPlan, project: str, type_: str) -> list[Resource]:
+    stack = next(s for s in plan.stacks if s.project == project)
+    return [r for r in stack.resources if r.type == type_]
+
+
+@pytest.mark.parametrize("plan_name", ["development_plan", "production_plan"])
+def test_shipped_environments_plan_without_violations(
+    plan_name: str, request: pytest.FixtureRequest
+) -> None:
+    plan: EnvironmentPlan = request.getfixturevalue(plan_name)
+
+    assert plan.violations == ()
+    assert [stack.project for stack in plan.stacks] == list(TOPOLOGY.deploy_order())
+    assert [stack.stack for stack in plan.stacks] == [
+        f"organization/{project}/{plan.environment}" for project in TOPOLOGY.deploy_order()
+    ]
+
+
+@pytest.mark.parametrize("plan_name", ["development_plan", "production_plan"])
+def test_buckets_are_encrypted_with_the_security_stacks_key(
+    plan_name: str, request: pytest.FixtureRequest
+) -> None:
+    plan: EnvironmentPlan = request.getfixturevalue(plan_name)
+    security = next(s for s in plan.stacks if s.project == "security")
+    key = _resource(plan, "security", "aws:kms/key:Key")[0]
+    key_arn = security.outputs["kms_key_arn"]
+
+    assert key_arn.startswith("arn:aws:kms:us-west-2:")
+    assert key_arn.endswith(f":key/{key.id}")
+    configs = _resource(
+        plan,
+        "storage",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    )
+    assert configs
+    for config in configs:
+        used = config.get("rules", 0, "applyServerSideEncryptionByDefault", "kmsMasterKeyId")
+        assert used == key_arn
+
+
+def test_every_stack_uses_one_explicit_provider_in_the_region(
+    development_plan: EnvironmentPlan,
+) -> None:
+    for stack in development_plan.stacks:
+        providers = [r for r in stack.resources if r.type == "pulumi:providers:aws"]
+        assert [p.get("region") for p in providers] == ["us-west-2"]
+        for resource in stack.resources:
+            if resource.type.startswith("aws:"):
+                assert resource.provider == providers[0].urn, resource.name
+
+
+def test_production_protects_its_data(production_plan: EnvironmentPlan) -> None:
+    protected = {r.type for s in production_plan.stacks for r in s.resources if r.protect}
+    assert {"aws:kms/key:Key", "aws:s3/bucket:Bucket"} <= protected
+
+
+def test_json_plan_has_the_documented_shape(
+    development_plan: EnvironmentPlan, tmp_path: Path
+) -> None:
+    path = tmp_path / "plan.json"
+    code = run_plan("development", json_path=str(path), quiet=True)
+    document = json.loads(path.read_text())
+
+    assert code == 0
+    assert set(document) == {"environment", "stacks", "violations"}
+    assert document["environment"] == "development"
+    assert document["violations"] == []
+    for stack in document["stacks"]:
+        assert set(stack) == {"project", "stack", "resources", "outputs"}
+        for resource in stack["resources"]:
+            assert set(resource) == {"type", "name", "inputs"}
+    # The same plan the fixture made: deterministic placeholders, same order.
+    assert document == json.loads(json.dumps(to_json(development_plan)))
+    providers = [
+        r for s in document["stacks"] for r in s["resources"] if r["type"] == "pulumi:providers:aws"
+    ]
+    assert len(providers) == len(document["stacks"])
+    assert all("defaultTags" in p["inputs"] for p in providers)
+
+
+def test_summary_names_types_names_and_key_properties(development_plan: EnvironmentPlan) -> None:
+    text = summary(development_plan)
+
+    assert "organization/storage/development" in text
+    assert "aws:s3/bucketVersioning:BucketVersioning  webapp-development-data-versioning" in text
+    assert "      status: Enabled" in text
+    assert "Security rules: no violations." in text
+
+
+def test_unknown_values_get_a_clear_placeholder() -> None:
+    assert jsonable({"a": [UNKNOWN, 1.0, 2.5]}) == {"a": [UNKNOWN_PLACEHOLDER, 1, 2.5]}
+
+
+def test_selecting_a_project_brings_its_producers() -> None:
+    assert selected_projects(TOPOLOGY, ["storage"]) == ("security", "storage")
+    assert selected_projects(TOPOLOGY, ["security"]) == ("security",)
+    assert selected_projects(TOPOLOGY, None) == TOPOLOGY.deploy_order()
+
+
+def test_project_plan_runs_only_what_it_needs() -> None:
+    plan = make_plan("development", project="storage")
+
+    assert [stack.project for stack in plan.stacks] == ["security", "storage"]
+
+
+def test_unknown_project_or_environment_is_a_plan_error() -> None:
+    with pytest.raises(PlanError, match="unknown project 'nope'"):
+        make_plan("development", project="nope")
+    with pytest.raises(PlanError, match="unknown environment 'staging'"):
+        make_plan("staging")
+
+
+def _fake(outputs: dict[str, dict[str, Any]]) -> Any:
+    """Test double of the program evaluator: each project exports the given outputs."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def evaluate(project: str, settings: EnvironmentSettings, upstream: Any) -> ProgramResult:
+        seen.append((project, {k: dict(v) for k, v in upstream.items()}))
+        return ProgramResult(resources=[], outputs=outputs.get(project, {}))
+
+    evaluate.seen = seen  # type: ignore[attr-defined]
+    return evaluate
+
+
+def test_producers_outputs_are_fed_to_consumers(development: EnvironmentSettings) -> None:
+    evaluate = _fake(
+        {
+            "security": {"kms_key_arn": "arn:k", "kms_key_id": "k", "kms_alias_name": "alias/k"},
+            "storage": {"bucket_name": "b", "bucket_arn": "arn:b"},
+        }
+    )
+    plan_environment(development, evaluate)
+
+    assert evaluate.seen == [
+        ("security", {}),
+        (
+            "storage",
+            {"security": {"kms_key_arn": "arn:k", "kms_key_id": "k", "kms_alias_name": "alias/k"}},
+        ),
+        (
+            "compute",
+            {
+                "security": {
+                    "kms_key_arn": "arn:k",
+                    "kms_key_id": "k",
+                    "kms_alias_name": "alias/k",
+                },
+                "storage": {"bucket_name": "b", "bucket_arn": "arn:b"},
+            },
+        ),
+    ]
+
+
+def test_consumer_reading_a_missing_export_stops_the_plan(
+    development: EnvironmentSettings,
+) -> None:
+    evaluate = _fake({"security": {"kms_key_id": "k"}})
+
+    with pytest.raises(PlanError) as caught:
+        plan_environment(development, evaluate)
+
+    message = str(caught.value)
+    assert "storage reads security.kms_key_arn" in message
+    assert "does not export it (it exports: kms_key_id)" in message
+    assert [project for project, _ in evaluate.seen] == ["security"]
+
+
+@pytest.mark.parametrize("plan_name", ["development_plan", "production_plan"])
+def test_instance_role_policy_names_the_storage_stacks_bucket(
+    plan_name: str, request: pytest.FixtureRequest
+) -> None:
+    plan: EnvironmentPlan = request.getfixturevalue(plan_name)
+    storage = next(s for s in plan.stacks if s.project == "storage")
+    bucket_arn = storage.outputs["bucket_arn"]
+    (policy,) = _resource(plan, "compute", "aws:iam/rolePolicy:RolePolicy")
+
+    resources = {
+        resource
+        for statement in json.loads(policy.get("policy"))["Statement"]
+        for resource in (
+            [statement["Resource"]]
+            if isinstance(statement["Resource"], str)
+            else statement["Resource"]
+        )
+    }
+    assert f"{bucket_arn}/*" in resources or bucket_arn in resources
+
+
+@pytest.mark.parametrize("plan_name", ["development_plan", "production_plan"])
+def test_user_data_carries_the_environments_debug_and_log_level(
+    plan_name: str, request: pytest.FixtureRequest
+) -> None:
+    plan: EnvironmentPlan = request.getfixturevalue(plan_name)
+    from shared.settings import load_settings  # noqa: PLC0415
+
+    settings = load_settings(plan.environment)
+    instances = _resource(plan, "compute", "aws:ec2/instance:Instance")
+    assert instances
+    for instance in instances:
+        user_data = instance.get("userData")
+        assert f"DEBUG={str(settings.debug).lower()}\n" in user_data
+        assert f"LOG_LEVEL={settings.log_level}\n" in user_data

@@ -1,0 +1,68 @@
+"""`invoke plan` and `invoke verify` as tasks: thin wrappers, documented flags, exit codes."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pulumi_aws as aws
+import pytest
+from invoke.context import Context
+from invoke.exceptions import Exit
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def tasks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("repo_tasks", REPO_ROOT / "tasks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["plan", "verify"])
+def test_every_flag_is_documented(tasks: ModuleType, name: str) -> None:
+    task = getattr(tasks, name)
+    parameters = [p for p in inspect.signature(task.body).parameters if p != "c"]
+
+    assert sorted(task.help) == sorted(parameters)
+    assert task.__doc__
+
+
+def test_plan_task_passes_a_clean_plan(
+    tasks: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks.plan(Context(), env="development", project="security")
+
+    assert "Security rules: no violations." in capsys.readouterr().out
+
+
+def test_plan_task_exits_non_zero_on_a_mandatory_violation(
+    tasks: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real_key = aws.kms.Key
+
+    def key_without_rotation(name: str, *args: Any, **kwargs: Any) -> Any:
+        return real_key(name, *args, **{**kwargs, "enable_key_rotation": False})
+
+    monkeypatch.setattr(aws.kms, "Key", key_without_rotation)
+
+    with pytest.raises(Exit) as caught:
+        tasks.plan(Context(), env="development", project="security")
+
+    assert caught.value.code == 1
+    assert "[kms-key-rotation] webapp-development-key" in capsys.readouterr().out
+
+
+def test_plan_task_turns_user_errors_into_one_message(tasks: ModuleType) -> None:
+    with pytest.raises(Exit) as caught:
+        tasks.plan(Context(), env="staging")
+
+    assert caught.value.code == 1
+    assert "unknown environment 'staging'" in str(caught.value.message)

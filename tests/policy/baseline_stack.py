@@ -1,0 +1,294 @@
+"""Test data: a compliant environment as rule input, and edits that break it in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from typing import Any
+
+from infra.policy import Resource
+from infra.policy import aws_types as t
+from shared.naming import tags
+from shared.settings import EnvironmentSettings
+
+ACCOUNT = "123456789012"
+KEY_ARN = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+OTHER_KEY_ARN = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/99999999-0000-0000-0000-000000000000"
+BUCKET = f"webapp-{{env}}-data-{ACCOUNT}-us-west-2"
+LOG_BUCKET = f"webapp-{{env}}-logs-{ACCOUNT}-us-west-2"
+
+Stack = list[Resource]
+
+
+def urn(settings: EnvironmentSettings, type_: str, name: str) -> str:
+    return f"urn:pulumi:{settings.environment}::webapp::{type_}::{name}"
+
+
+def tls_policy(bucket: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )
+
+
+def role_policy(bucket: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AppObjects",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject"],
+                    "Resource": f"arn:aws:s3:::{bucket}/*",
+                },
+                {
+                    "Sid": "AppKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": KEY_ARN,
+                },
+            ],
+        }
+    )
+
+
+def bucket_resources(settings: EnvironmentSettings, make: Callable[..., Resource], role: str):  # type: ignore[no-untyped-def]
+    env = settings.environment
+    name = (LOG_BUCKET if role == "logs" else BUCKET).format(env=env)
+    base = f"webapp-{env}-{role}"
+    bucket = make(t.BUCKET, base, {"bucket": name}, protect=settings.production, id=name)
+    side = [
+        make(
+            t.BUCKET_ENCRYPTION,
+            f"{base}-encryption",
+            {
+                "bucket": name,
+                "rules": [
+                    {
+                        "applyServerSideEncryptionByDefault": {
+                            "sseAlgorithm": "aws:kms",
+                            "kmsMasterKeyId": KEY_ARN,
+                        },
+                        "bucketKeyEnabled": True,
+                    }
+                ],
+            },
+        ),
+        make(
+            t.BUCKET_PUBLIC_ACCESS_BLOCK,
+            f"{base}-public-access",
+            {
+                "bucket": name,
+                "blockPublicAcls": True,
+                "blockPublicPolicy": True,
+                "ignorePublicAcls": True,
+                "restrictPublicBuckets": True,
+            },
+        ),
+        make(
+            t.BUCKET_OWNERSHIP,
+            f"{base}-ownership",
+            {"bucket": name, "rule": {"objectOwnership": "BucketOwnerEnforced"}},
+        ),
+        make(t.BUCKET_POLICY, f"{base}-tls", {"bucket": name, "policy": tls_policy(name)}),
+        make(
+            t.BUCKET_VERSIONING,
+            f"{base}-versioning",
+            {"bucket": name, "versioningConfiguration": {"status": "Enabled"}},
+        ),
+        make(
+            t.BUCKET_LIFECYCLE,
+            f"{base}-lifecycle",
+            {
+                "bucket": name,
+                "rules": [
+                    {
+                        "id": "noncurrent",
+                        "status": "Enabled",
+                        "noncurrentVersionExpiration": {"noncurrentDays": 30.0},
+                        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7.0},
+                    }
+                ],
+            },
+        ),
+    ]
+    if role != "logs" and settings.production:
+        side.append(
+            make(
+                t.BUCKET_LOGGING,
+                f"{base}-access-logs",
+                {
+                    "bucket": name,
+                    "targetBucket": LOG_BUCKET.format(env=env),
+                    "targetPrefix": "data/",
+                },
+            )
+        )
+    return [bucket, *side]
+
+
+def compliant_stack(settings: EnvironmentSettings) -> Stack:
+    """Every resource type the rules look at, configured as the baseline requires."""
+    env = settings.environment
+    provider_name = f"webapp-{env}-aws"
+    provider_urn = urn(settings, "pulumi:providers:aws", provider_name)
+
+    def make(
+        type_: str, name: str, props: dict[str, Any], *, protect: bool = False, id: str = ""
+    ) -> Resource:
+        return Resource(
+            type=type_,
+            name=name,
+            props=props,
+            urn=urn(settings, type_, name),
+            protect=protect,
+            provider=provider_urn,
+            id=id or f"{name}-id",
+        )
+
+    provider = Resource(
+        type="pulumi:providers:aws",
+        name=provider_name,
+        props={
+            "region": settings.region,
+            "defaultTags": json.dumps({"tags": tags(settings, "storage")}),
+        },
+        urn=provider_urn,
+        id="provider-id",
+    )
+    user_data = f"#!/bin/bash\nexport DEBUG={str(settings.debug).lower()}\nexport LOG_LEVEL=INFO\n"
+    data_bucket = BUCKET.format(env=env)
+    stack: Stack = [
+        provider,
+        Resource(
+            type="pulumi:pulumi:StackReference",
+            name=f"organization/security/{env}",
+            props={"name": f"organization/security/{env}", "outputs": {"kms_key_arn": KEY_ARN}},
+            urn=urn(settings, "pulumi:pulumi:StackReference", f"organization/security/{env}"),
+        ),
+        make(
+            t.KMS_KEY,
+            f"webapp-{env}-key",
+            {"enableKeyRotation": True, "deletionWindowInDays": 30.0},
+            protect=settings.production,
+        ),
+        *bucket_resources(settings, make, "data"),
+        *(bucket_resources(settings, make, "logs") if settings.production else []),
+        make(
+            t.SECURITY_GROUP,
+            f"webapp-{env}-web",
+            {
+                "description": "web",
+                "ingress": [
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 80.0,
+                        "toPort": 80.0,
+                        "cidrBlocks": ["0.0.0.0/0"],
+                    },
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 443.0,
+                        "toPort": 443.0,
+                        "cidrBlocks": ["0.0.0.0/0"],
+                    },
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 8080.0,
+                        "toPort": 8080.0,
+                        "cidrBlocks": ["10.0.0.0/16"],
+                    },
+                ],
+                "egress": [
+                    {"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}
+                ],
+            },
+        ),
+        make(
+            t.SECURITY_GROUP_INGRESS_RULE,
+            f"webapp-{env}-https",
+            {
+                "securityGroupId": "sg-1",
+                "ipProtocol": "tcp",
+                "fromPort": 443.0,
+                "toPort": 443.0,
+                "cidrIpv6": "::/0",
+            },
+        ),
+        make(
+            t.IAM_ROLE,
+            f"webapp-{env}-instance",
+            {
+                "assumeRolePolicy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ec2.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    }
+                )
+            },
+        ),
+        make(
+            t.IAM_ROLE_POLICY,
+            f"webapp-{env}-instance-access",
+            {"role": "r", "policy": role_policy(data_bucket)},
+        ),
+        make(
+            t.INSTANCE,
+            f"webapp-{env}-web-a",
+            {
+                "ami": "ami-0123456789abcdef0",
+                "instanceType": "t3.micro",
+                "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1.0},
+                "rootBlockDevice": {"encrypted": True, "kmsKeyId": KEY_ARN},
+                "userData": user_data,
+            },
+        ),
+    ]
+    return stack
+
+
+def change(stack: Stack, name: str, **props: Any) -> Stack:
+    """`stack` with `name`'s properties updated (a value of None removes the property)."""
+    assert any(resource.name == name for resource in stack), f"no {name!r} in the fixture"
+
+    def edited(resource: Resource) -> Resource:
+        merged = {**resource.props, **props}
+        return dataclasses.replace(
+            resource, props={key: value for key, value in merged.items() if value is not None}
+        )
+
+    return [edited(resource) if resource.name == name else resource for resource in stack]
+
+
+def change_resource(stack: Stack, target: str, **fields: Any) -> Stack:
+    """`stack` with fields of the resource `target` replaced (protect, provider, name, ...)."""
+    assert any(resource.name == target for resource in stack), target
+    return [
+        dataclasses.replace(resource, **fields) if resource.name == target else resource
+        for resource in stack
+    ]
+
+
+def drop(stack: Stack, name: str) -> Stack:
+    """`stack` without the resource `name`."""
+    assert any(resource.name == name for resource in stack), name
+    return [resource for resource in stack if resource.name != name]

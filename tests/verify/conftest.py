@@ -1,0 +1,167 @@
+"""A deployed environment in moto, built with boto3 the way the programs would configure it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto_environment import Deployed, HealthDouble
+
+from shared.settings import EnvironmentSettings
+
+REGION = "us-west-2"
+# moto reports this root device for every instance.
+ROOT_DEVICE = "/dev/sda1"
+
+
+@pytest.fixture
+def health_app(development: EnvironmentSettings) -> Iterator[HealthDouble]:
+    """A tiny HTTP server on 127.0.0.1 that plays the app's health endpoint."""
+    double = HealthDouble(url="")
+    double.body = {"status": "ok", "debug": development.debug, "log_level": development.log_level}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == "/health"
+            payload = json.dumps(double.body if found else {"error": "not found"}).encode()
+            self.send_response(double.status if found else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    double.url = f"http://127.0.0.1:{server.server_port}"
+    yield double
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
+    """moto's AWS with dummy credentials in the environment (never real AWS)."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    with mock_aws():
+        yield boto3.Session(region_name=REGION)
+
+
+@pytest.fixture
+def deployed(aws: boto3.Session, health_app: HealthDouble) -> Deployed:
+    """A compliant environment: the state `invoke deploy` should leave behind."""
+    kms, s3, ec2 = aws.client("kms"), aws.client("s3"), aws.client("ec2")
+    key = kms.create_key(Description="webapp development")["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+
+    bucket = f"webapp-development-data-123456789012-{REGION}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key["Arn"],
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            }
+        ),
+    )
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+    vpc_id = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    group_id = ec2.create_security_group(
+        GroupName="webapp-development-web", Description="web", VpcId=vpc_id
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": port,
+                "ToPort": port,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+            for port in (80, 443)
+        ],
+    )
+    # An image of our own: listing moto's built-in AMIs costs a second per test.
+    image_id = ec2.register_image(Name="al2023-test", RootDeviceName=ROOT_DEVICE)["ImageId"]
+    instance = ec2.run_instances(
+        ImageId=image_id,
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.micro",
+        SecurityGroupIds=[group_id],
+        MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+        BlockDeviceMappings=[
+            {
+                "DeviceName": ROOT_DEVICE,
+                "Ebs": {"Encrypted": True, "KmsKeyId": key["Arn"], "VolumeSize": 8},
+            }
+        ],
+    )["Instances"][0]
+
+    return Deployed(
+        session=aws,
+        key_arn=key["Arn"],
+        bucket=bucket,
+        instance_id=instance["InstanceId"],
+        group_id=group_id,
+        outputs={
+            "security": {"kms_key_arn": key["Arn"], "kms_key_id": key["KeyId"]},
+            "storage": {"bucket_name": bucket, "bucket_arn": f"arn:aws:s3:::{bucket}"},
+            "compute": {
+                "url": health_app.url,
+                "instance_ids": [instance["InstanceId"]],
+                "security_group_id": group_id,
+                "vpc_id": vpc_id,
+            },
+        },
+    )

@@ -1,0 +1,234 @@
+"""Tasks: `invoke --list`; `invoke --help <task>` documents every flag.
+
+Each task hands its work to `infra.orchestration.commands`, which can be tested without invoke.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+if TYPE_CHECKING:
+    from infra.orchestration.runner import Orchestrator, RunReport
+
+REPO_ROOT = Path(__file__).resolve().parent
+# The pure modules whose every line and branch the tests must cover.
+FULLY_COVERED = ("shared/naming.py", "shared/settings.py", "shared/topology.py")
+EXIT_INTERRUPTED = 130
+
+ENV_HELP = "environment: a file in shared/environments/ (development, production)"
+PROJECT_HELP = "only this project (security, storage or compute); default: every project"
+ENDPOINT_HELP = "AWS emulator URL (e.g. http://localhost:4566): test credentials, no AWS check"
+NO_POLICY_HELP = "skip the security baseline policy pack (a warning says so)"
+YES_HELP = "do not prompt; required without a terminal (production destroy needs --confirm)"
+
+
+def _orchestrate(
+    env: str, action: Callable[[Orchestrator], RunReport | int], **options: Any
+) -> None:
+    """Run one orchestration command; refusals and failures become invoke.Exit."""
+    # Imported here so `invoke --list` stays fast.
+    from infra.orchestration import commands  # noqa: PLC0415
+    from infra.orchestration.engine import OrchestrationError  # noqa: PLC0415
+
+    try:
+        code = commands.run(
+            env,
+            action,
+            paths=commands.Paths.for_repo(REPO_ROOT),
+            ask=commands.terminal_ask(),
+            **options,
+        )
+    except OrchestrationError as error:
+        raise Exit(str(error), code=1) from None
+    except KeyboardInterrupt:
+        raise Exit("Interrupted before any stack operation started.", EXIT_INTERRUPTED) from None
+    if code:
+        raise Exit(code=code)
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "project": PROJECT_HELP + " (its upstream stacks must be deployed)",
+        "yes": YES_HELP,
+        "endpoint": ENDPOINT_HELP,
+        "no_policy": NO_POLICY_HELP,
+    }
+)
+def deploy(
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    yes: bool = False,
+    endpoint: str | None = None,
+    no_policy: bool = False,
+) -> None:
+    """Deploy the stacks in dependency order (pulumi up), with a summary."""
+    _orchestrate(
+        env,
+        lambda orchestrator: orchestrator.deploy(project, yes=yes),
+        project=project,
+        endpoint=endpoint,
+        policy=not no_policy,
+    )
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "project": PROJECT_HELP,
+        "endpoint": ENDPOINT_HELP,
+        "no_policy": NO_POLICY_HELP,
+    }
+)
+def preview(
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    endpoint: str | None = None,
+    no_policy: bool = False,
+) -> None:
+    """Preview every stack's changes (pulumi preview) in dependency order."""
+    _orchestrate(
+        env,
+        lambda orchestrator: orchestrator.preview(project),
+        project=project,
+        endpoint=endpoint,
+        policy=not no_policy,
+    )
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "project": PROJECT_HELP + "; refused while projects that read it still have resources",
+        "cascade": "with --project: destroy its consumers first, then the project",
+        "yes": YES_HELP,
+        "confirm": "the environment name again; the confirmation production requires",
+        "endpoint": ENDPOINT_HELP,
+    }
+)
+def destroy(
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    cascade: bool = False,
+    yes: bool = False,
+    confirm: str | None = None,
+    endpoint: str | None = None,
+) -> None:
+    """Destroy the stacks' resources in reverse dependency order."""
+    _orchestrate(
+        env,
+        lambda orchestrator: orchestrator.destroy(
+            project, cascade=cascade, yes=yes, confirm=confirm
+        ),
+        project=project,
+        endpoint=endpoint,
+    )
+
+
+@task(help={"env": ENV_HELP, "project": PROJECT_HELP, "json_": "print JSON keyed by project"})
+def outputs(c: Context, *, env: str, project: str | None = None, json_: bool = False) -> None:
+    """Show the stacks' outputs."""
+    _orchestrate(
+        env,
+        lambda orchestrator: orchestrator.show_outputs(project, as_json=json_),
+        project=project,
+        aws=False,
+    )
+
+
+@task(help={"env": ENV_HELP, "project": PROJECT_HELP, "endpoint": ENDPOINT_HELP})
+def refresh(
+    c: Context, *, env: str, project: str | None = None, endpoint: str | None = None
+) -> None:
+    """Adopt the cloud's current state into each stack's state (pulumi refresh)."""
+    _orchestrate(
+        env,
+        lambda orchestrator: orchestrator.refresh(project),
+        project=project,
+        endpoint=endpoint,
+    )
+
+
+@task(help={"env": ENV_HELP, "project": PROJECT_HELP, "endpoint": ENDPOINT_HELP})
+def drift(c: Context, *, env: str, project: str | None = None, endpoint: str | None = None) -> None:
+    """Report drift per stack (exit 0 clean, 2 drift, 1 error)."""
+    _orchestrate(
+        env,
+        lambda orchestrator: orchestrator.drift(project),
+        project=project,
+        endpoint=endpoint,
+    )
+
+
+@task
+def test(c: Context) -> None:
+    """Lint, format check, type check, then every test suite with the coverage gate."""
+    python = shlex.quote(sys.executable)
+    steps = (
+        f"{python} -m ruff check .",
+        f"{python} -m ruff format --check .",
+        f"{python} -m mypy",
+        f"{python} -m pytest --cov --cov-branch",
+        f"{python} -m coverage report --include={','.join(FULLY_COVERED)} --fail-under=100",
+    )
+    with c.cd(str(REPO_ROOT)):
+        for command in steps:
+            result = c.run(command, warn=True, pty=False)
+            if result is None or result.failed:
+                code = result.exited if result is not None else 1
+                raise Exit(f"failed: {command}", code=code or 1)
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "project": "plan this project and the projects it reads from; default: every project",
+        "json_": "also write the machine-readable plan (resources, outputs, violations) here",
+        "timing": "instead of planning, time the plan against importing its pulumi_aws modules",
+        "runs": "with --timing: fresh-interpreter runs of each measurement (default 5)",
+    }
+)
+def plan(
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    json_: str | None = None,
+    timing: bool = False,
+    runs: int = 5,
+) -> None:
+    """Offline plan with the security rules: no cloud, credentials, Pulumi CLI or state."""
+    from infra.plan.cli import PlanError, run_plan, run_timing  # noqa: PLC0415
+
+    try:
+        code = (
+            run_timing(env, runs=runs)
+            if timing
+            else run_plan(env, project=project, json_path=json_)
+        )
+    except PlanError as error:
+        raise Exit(str(error), code=1) from None
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"env": ENV_HELP, "endpoint": ENDPOINT_HELP})
+def verify(c: Context, *, env: str, endpoint: str | None = None) -> None:
+    """Check the deployed environment against the security baseline (read-only, boto3)."""
+    from infra.verify.cli import verify_action  # noqa: PLC0415
+
+    _orchestrate(env, verify_action(env, endpoint), endpoint=endpoint)

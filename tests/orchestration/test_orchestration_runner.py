@@ -1,0 +1,834 @@
+"""The runner against the in-memory engine double: order, selection, concurrency, guards."""
+
+from __future__ import annotations
+
+import _thread
+import io
+import re
+import threading
+from collections.abc import Callable
+
+import pytest
+from engine_double import InMemoryEngine
+
+from infra.orchestration.engine import EngineFailure, Interrupted, OrchestrationError
+from infra.orchestration.runner import (
+    EXIT_DRIFT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ConfirmationRequired,
+    DestroyRefused,
+    Operation,
+    Orchestrator,
+    PreflightError,
+    RunReport,
+    StackOutcome,
+    Status,
+    TeardownBlocked,
+    format_changes,
+    format_duration,
+)
+from shared.settings import EnvironmentSettings
+from shared.topology import (
+    COMPUTE,
+    SECURITY,
+    STORAGE,
+    ContractError,
+    ProjectSpec,
+    Topology,
+)
+
+DEV = "development"
+PROD = "production"
+
+# Two independent projects at the same depth: base -> (left, right) -> top.
+DIAMOND = Topology(
+    [
+        ProjectSpec(name="base", team="t", description="d", exports=("x",)),
+        ProjectSpec(
+            name="left", team="t", description="d", exports=("l",), requires={"base": ("x",)}
+        ),
+        ProjectSpec(
+            name="right", team="t", description="d", exports=("r",), requires={"base": ("x",)}
+        ),
+        ProjectSpec(
+            name="top",
+            team="t",
+            description="d",
+            exports=("y",),
+            requires={"left": ("l",), "right": ("r",)},
+        ),
+    ]
+)
+
+
+class Transcript(io.StringIO):
+    """Captured output that can signal when a phrase has been printed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: dict[str, threading.Event] = {}
+
+    def when(self, phrase: str) -> threading.Event:
+        return self.seen.setdefault(phrase, threading.Event())
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        for phrase, event in self.seen.items():
+            if phrase in self.getvalue():
+                event.set()
+        return written
+
+
+def summary_row(text: str, stack: str) -> list[str]:
+    """The cells of the summary row of `stack` (columns are separated by 2+ spaces)."""
+    summary = text.rsplit("\nSummary: ", 1)[1]
+    for line in summary.splitlines():
+        if line.startswith(stack + " "):
+            return re.split(r"\s{2,}", line.strip())
+    raise AssertionError(f"no summary row for {stack}")
+
+
+@pytest.fixture
+def engine() -> InMemoryEngine:
+    return InMemoryEngine()
+
+
+@pytest.fixture
+def out() -> Transcript:
+    return Transcript()
+
+
+@pytest.fixture
+def make(engine: InMemoryEngine, out: Transcript, development: EnvironmentSettings):  # type: ignore[no-untyped-def]
+    def build(
+        settings: EnvironmentSettings = development,
+        *,
+        ask: Callable[[str], str] | None = None,
+        topology: Topology | None = None,
+        double: InMemoryEngine | None = None,
+        max_workers: int = 4,
+    ) -> Orchestrator:
+        return Orchestrator(
+            double or engine,
+            settings,
+            topology=topology or engine.topology,
+            out=out,
+            ask=ask,
+            max_workers=max_workers,
+        )
+
+    return build
+
+
+# ---- deploy: order, selection, preflight ----------------------------------------------------
+
+
+def test_deploy_runs_every_project_in_dependency_order(engine, make, out) -> None:
+    report = make().deploy(yes=True)
+
+    assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
+    assert report.statuses() == dict.fromkeys((SECURITY, STORAGE, COMPUTE), Status.SUCCEEDED)
+    assert report.exit_code == EXIT_OK
+    assert "Summary: deploy development" in out.getvalue()
+    assert summary_row(out.getvalue(), "STACK") == [
+        "STACK",
+        "OPERATION",
+        "RESULT",
+        "RESOURCE CHANGES",
+        "DURATION",
+    ]
+    row = summary_row(out.getvalue(), "organization/compute/development")
+    assert row[:4] == ["organization/compute/development", "up", "succeeded", "create 3"]
+    assert re.fullmatch(r"\d+\.\ds", row[4])
+
+
+def test_engine_events_are_streamed_with_the_stack_prefix(make, out) -> None:
+    make().deploy(SECURITY, yes=True)
+
+    assert "[security/development] + security creating" in out.getvalue()
+
+
+def test_deploy_one_project_runs_only_it_after_the_preflight(engine, make) -> None:
+    engine.deploy_now(SECURITY, DEV)
+
+    report = make().deploy(STORAGE, yes=True)
+
+    assert engine.ops("up") == [STORAGE]
+    assert [outcome.project for outcome in report.outcomes] == [STORAGE]
+    assert ("outputs", SECURITY) in engine.calls
+
+
+def test_preflight_names_missing_stacks_and_the_commands_that_fix_it(engine, make) -> None:
+    with pytest.raises(PreflightError) as caught:
+        make().deploy(COMPUTE, yes=True)
+
+    message = str(caught.value)
+    assert "cannot deploy compute in development" in message
+    assert "stack organization/security/development does not exist" in message
+    assert "stack organization/storage/development does not exist" in message
+    assert (
+        "`invoke deploy --env development --project security` then "
+        "`invoke deploy --env development --project storage`"
+    ) in message
+    assert message.endswith("Nothing was deployed.")
+    assert "\n" not in message
+    assert engine.mutating_calls == []
+
+
+def test_preflight_names_missing_outputs(engine, make) -> None:
+    engine.deploy_now(SECURITY, DEV)
+    del engine.stacks[(SECURITY, DEV)].outputs["kms_key_arn"]
+
+    with pytest.raises(
+        PreflightError, match=r"security/development has no output\(s\) kms_key_arn"
+    ):
+        make().deploy(STORAGE, yes=True)
+    assert engine.mutating_calls == []
+
+
+def test_unknown_project_is_refused_before_anything_runs(engine, make) -> None:
+    with pytest.raises(ContractError, match="unknown project 'network'; known projects"):
+        make().deploy("network", yes=True)
+    assert engine.calls == []
+
+
+def test_a_producer_that_deploys_without_its_exports_fails_and_stops_the_run(engine, make) -> None:
+    engine.exports[SECURITY] = {}
+
+    report = make().deploy(yes=True)
+
+    assert report.statuses() == {
+        SECURITY: Status.FAILED,
+        STORAGE: Status.SKIPPED,
+        COMPUTE: Status.SKIPPED,
+    }
+    assert "does not export kms_key_arn" in report.outcome(SECURITY).detail
+    assert engine.ops("up") == [SECURITY]
+
+
+# ---- fail fast and the summary --------------------------------------------------------------
+
+
+def test_after_a_failure_nothing_downstream_starts(engine, make, out) -> None:
+    engine.failures[("up", STORAGE)] = EngineFailure("bucket name taken")
+
+    report = make().deploy(yes=True)
+
+    assert engine.ops("up") == [SECURITY, STORAGE]
+    assert report.statuses() == {
+        SECURITY: Status.SUCCEEDED,
+        STORAGE: Status.FAILED,
+        COMPUTE: Status.SKIPPED,
+    }
+    assert report.exit_code == EXIT_FAILED
+    assert report.outcome(COMPUTE).detail == "not started: storage failed"
+    assert report.outcome(COMPUTE).duration is None
+    text = out.getvalue()
+    assert "organization/storage/development: bucket name taken" in text
+    assert summary_row(text, "organization/compute/development") == [
+        "organization/compute/development",
+        "up",
+        "skipped",
+        "-",
+        "-",
+    ]
+
+
+def test_an_unexpected_error_is_one_failed_row_not_a_lost_summary(engine, make) -> None:
+    engine.failures[("up", SECURITY)] = RuntimeError("boom")
+
+    report = make().deploy(yes=True)
+
+    assert report.outcome(SECURITY).status is Status.FAILED
+    assert report.outcome(SECURITY).detail == "unexpected RuntimeError: boom"
+    assert report.exit_code == EXIT_FAILED
+
+
+# ---- concurrency ----------------------------------------------------------------------------
+
+
+def test_independent_projects_of_one_level_run_concurrently(make) -> None:
+    double = InMemoryEngine(DIAMOND)
+    both = threading.Barrier(2, timeout=5)
+    double.hooks[("up", "left")] = lambda *_: both.wait()
+    double.hooks[("up", "right")] = lambda *_: both.wait()
+
+    report = make(double=double, topology=DIAMOND).deploy(yes=True)
+
+    assert report.exit_code == EXIT_OK
+    assert double.ops("up")[0] == "base"
+    assert double.ops("up")[-1] == "top"
+    assert double.max_active == 2
+    assert double.overlaps == []
+
+
+def test_the_worker_limit_bounds_concurrency(make) -> None:
+    double = InMemoryEngine(DIAMOND)
+
+    report = make(double=double, topology=DIAMOND, max_workers=1).deploy(yes=True)
+
+    assert report.exit_code == EXIT_OK
+    assert double.max_active == 1
+
+
+def test_a_failure_stops_queued_projects_of_the_same_level(make) -> None:
+    double = InMemoryEngine(DIAMOND)
+    double.failures[("up", "left")] = EngineFailure("no")
+
+    report = make(double=double, topology=DIAMOND, max_workers=1).deploy(yes=True)
+
+    assert report.statuses() == {
+        "base": Status.SUCCEEDED,
+        "left": Status.FAILED,
+        "right": Status.SKIPPED,
+        "top": Status.SKIPPED,
+    }
+    assert "right" not in double.ops("up")
+
+
+def test_max_workers_must_be_positive(engine, development) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        Orchestrator(engine, development, max_workers=0)
+
+
+# ---- preview --------------------------------------------------------------------------------
+
+
+def test_preview_of_a_fresh_environment_points_to_the_offline_plan(engine, make) -> None:
+    report = make().preview()
+
+    assert engine.ops("preview") == [SECURITY]
+    assert report.statuses() == {
+        SECURITY: Status.SUCCEEDED,
+        STORAGE: Status.SKIPPED,
+        COMPUTE: Status.SKIPPED,
+    }
+    detail = report.outcome(STORAGE).detail
+    # Previewing security left an empty stack behind, as the real engine does.
+    assert detail.startswith(
+        "upstream not deployed yet (stack organization/security/development is not deployed"
+    )
+    assert "`invoke plan --env development`" in detail
+    assert report.exit_code == EXIT_OK
+
+
+def test_preview_of_one_project_with_missing_upstream_is_refused(engine, make) -> None:
+    with pytest.raises(PreflightError) as caught:
+        make().preview(STORAGE)
+
+    message = str(caught.value)
+    assert "cannot preview storage in development" in message
+    assert "`invoke plan --env development`" in message
+    assert "`invoke deploy --env development --project security`" in message
+    assert message.endswith("Nothing was previewed.")
+    assert engine.mutating_calls == []
+
+
+def test_preview_continues_past_a_failed_stack(engine, make) -> None:
+    engine.deploy_all(DEV)
+    engine.failures[("preview", SECURITY)] = EngineFailure("policy violation")
+
+    report = make().preview()
+
+    assert engine.ops("preview") == [SECURITY, STORAGE, COMPUTE]
+    assert report.outcome(SECURITY).status is Status.FAILED
+    assert report.exit_code == EXIT_FAILED
+
+
+# ---- destroy: order, guard, cascade, protection ---------------------------------------------
+
+
+def test_destroy_everything_tears_down_consumers_first(engine, make) -> None:
+    engine.deploy_all(DEV)
+
+    report = make().destroy(yes=True)
+
+    assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+    assert report.exit_code == EXIT_OK
+    assert report.outcome(STORAGE).changes == {"delete": 3}
+
+
+def test_destroy_guard_refuses_a_producer_whose_consumers_have_resources(engine, make) -> None:
+    engine.deploy_all(DEV)
+
+    with pytest.raises(DestroyRefused) as caught:
+        make().destroy(STORAGE, yes=True)
+
+    message = str(caught.value)
+    assert "refusing to destroy storage in development" in message
+    assert "compute (organization/compute/development, 3 resources)" in message
+    assert "`invoke destroy --env development --project compute`" in message
+    assert "`invoke destroy --env development --project storage --cascade`" in message
+    assert engine.ops("destroy") == []
+
+
+def test_destroy_guard_names_every_consumer_in_teardown_order(engine, make) -> None:
+    engine.deploy_all(DEV)
+
+    with pytest.raises(DestroyRefused) as caught:
+        make().destroy(SECURITY, yes=True)
+
+    message = str(caught.value)
+    assert "storage (organization/storage/development, 3 resources)" in message
+    assert (
+        "`invoke destroy --env development --project compute` then "
+        "`invoke destroy --env development --project storage`"
+    ) in message
+
+
+def test_destroy_guard_lets_a_producer_go_once_its_consumers_are_empty(engine, make) -> None:
+    engine.deploy_now(SECURITY, DEV)
+    engine.deploy_now(STORAGE, DEV)
+
+    report = make().destroy(STORAGE, yes=True)
+
+    assert engine.ops("destroy") == [STORAGE]
+    assert report.exit_code == EXIT_OK
+
+
+def test_cascade_destroys_the_consumers_first(engine, make) -> None:
+    engine.deploy_all(DEV)
+
+    report = make().destroy(STORAGE, cascade=True, yes=True)
+
+    assert engine.ops("destroy") == [COMPUTE, STORAGE]
+    assert [o.project for o in report.outcomes] == [COMPUTE, STORAGE]
+    assert engine.resource_count(SECURITY, DEV) == 3
+
+
+def test_destroy_stops_at_the_first_failure(engine, make) -> None:
+    engine.deploy_all(DEV)
+    engine.failures[("destroy", COMPUTE)] = EngineFailure("instance stuck")
+
+    report = make().destroy(yes=True)
+
+    assert engine.ops("destroy") == [COMPUTE]
+    assert report.statuses() == {
+        COMPUTE: Status.FAILED,
+        STORAGE: Status.SKIPPED,
+        SECURITY: Status.SKIPPED,
+    }
+
+
+def test_stacks_without_resources_are_skipped_not_destroyed(engine, make, out) -> None:
+    engine.deploy_now(SECURITY, DEV)
+
+    report = make().destroy(yes=True)
+
+    assert engine.ops("destroy") == [SECURITY]
+    assert report.outcome(COMPUTE).status is Status.SKIPPED
+    assert report.outcome(COMPUTE).detail == "no resources to destroy"
+
+
+def test_nothing_to_destroy_needs_no_confirmation(engine, make, out) -> None:
+    report = make().destroy()
+
+    assert report.exit_code == EXIT_OK
+    assert "Nothing to destroy in development" in out.getvalue()
+    assert engine.ops("destroy") == []
+
+
+def test_protected_resources_stop_the_teardown_before_anything_is_destroyed(
+    engine, make, production
+) -> None:
+    for name in (SECURITY, STORAGE, COMPUTE):
+        engine.deploy_now(name, PROD, protected=1 if name != COMPUTE else 0)
+
+    with pytest.raises(TeardownBlocked) as caught:
+        make(production).destroy(confirm=PROD)
+
+    message = str(caught.value)
+    assert "cannot destroy in production: protected resources cannot be deleted" in message
+    assert "nothing was destroyed" in message
+    assert "organization/storage/production:" in message
+    assert "urn:pulumi:production::storage::res::r0" in message
+    assert "urn:pulumi:production::security::res::r0" in message
+    assert (
+        "pulumi --cwd projects/storage state unprotect --all --yes --stack storage.production"
+        in message
+    )
+    assert engine.ops("destroy") == []
+
+
+def test_protection_met_during_a_destroy_is_explained(engine, make) -> None:
+    engine.deploy_all(DEV)
+
+    def protect_now(*_: object) -> None:
+        engine.stacks[(STORAGE, DEV)].resources["urn:late"] = True
+
+    engine.hooks[("destroy", COMPUTE)] = protect_now
+
+    report = make().destroy(yes=True)
+
+    detail = report.outcome(STORAGE).detail
+    assert report.outcome(STORAGE).status is Status.FAILED
+    assert "the teardown stopped in development" in detail
+    assert "urn:late" in detail
+    assert "state unprotect --all --yes" in detail
+    assert report.outcome(SECURITY).status is Status.SKIPPED
+
+
+# ---- confirmation ---------------------------------------------------------------------------
+
+
+def test_production_destroy_needs_the_explicit_confirmation_yes_is_not_enough(
+    engine, make, production
+) -> None:
+    engine.deploy_all(PROD)
+
+    with pytest.raises(ConfirmationRequired) as caught:
+        make(production).destroy(yes=True)
+
+    assert "--confirm production (--yes is not enough for production)" in str(caught.value)
+    assert engine.ops("destroy") == []
+
+
+def test_production_destroy_with_confirm_runs_without_a_terminal(engine, make, production) -> None:
+    engine.deploy_all(PROD)
+
+    report = make(production).destroy(confirm=PROD)
+
+    assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+    assert report.exit_code == EXIT_OK
+
+
+def test_a_confirmation_for_another_environment_is_refused(engine, make, production) -> None:
+    engine.deploy_all(PROD)
+
+    with pytest.raises(ConfirmationRequired, match="'development' does not match"):
+        make(production).destroy(confirm=DEV, yes=True)
+    assert engine.ops("destroy") == []
+
+
+def test_production_prompt_wants_the_environment_name_typed(engine, make, production) -> None:
+    engine.deploy_all(PROD)
+    questions: list[str] = []
+
+    def typed(answer: str) -> Callable[[str], str]:
+        def ask(question: str) -> str:
+            questions.append(question)
+            return answer
+
+        return ask
+
+    with pytest.raises(ConfirmationRequired, match="not confirmed"):
+        make(production, ask=typed("y")).destroy(yes=True)
+    assert engine.ops("destroy") == []
+    assert "Type the environment name (production)" in questions[0]
+    assert "compute (3 resources), storage (3 resources), security (3 resources)" in questions[0]
+
+    make(production, ask=typed("production")).destroy()
+    assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+
+
+def test_without_a_terminal_a_deploy_needs_yes(engine, make) -> None:
+    with pytest.raises(ConfirmationRequired, match="no terminal to confirm on: add --yes"):
+        make().deploy()
+    assert engine.mutating_calls == []
+
+
+def test_a_terminal_prompt_accepts_yes_and_refuses_anything_else(engine, make) -> None:
+    with pytest.raises(ConfirmationRequired, match="not confirmed; nothing was deployed"):
+        make(ask=lambda _: "n").deploy()
+    assert engine.mutating_calls == []
+
+    make(ask=lambda _: "Yes").deploy()
+    assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
+
+
+def test_a_closed_stdin_is_no_confirmation(engine, make) -> None:
+    def closed(_: str) -> str:
+        raise EOFError
+
+    with pytest.raises(ConfirmationRequired, match="not confirmed"):
+        make(ask=closed).deploy()
+
+
+def test_production_deploy_accepts_yes_but_prompts_for_the_name(engine, make, production) -> None:
+    with pytest.raises(ConfirmationRequired, match=r"add --yes .*\(or --confirm production\)"):
+        make(production).deploy()
+
+    make(production, ask=lambda _: "production").deploy()
+    make(production).deploy(yes=True)
+    assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE] * 2
+
+
+# ---- refresh, drift, outputs ----------------------------------------------------------------
+
+
+def test_refresh_skips_stacks_that_do_not_exist(engine, make) -> None:
+    engine.deploy_now(SECURITY, DEV)
+
+    report = make().refresh()
+
+    assert engine.ops("refresh") == [SECURITY]
+    assert report.outcome(STORAGE).status is Status.SKIPPED
+    assert report.exit_code == EXIT_OK
+
+
+def test_drift_is_clean_when_no_stack_would_change(engine, make) -> None:
+    engine.deploy_all(DEV)
+
+    report = make().drift()
+
+    assert report.statuses() == dict.fromkeys((SECURITY, STORAGE, COMPUTE), Status.CLEAN)
+    assert report.exit_code == EXIT_OK
+
+
+def test_drift_reports_each_drifted_stack_and_exits_2(engine, make, out) -> None:
+    engine.deploy_all(DEV)
+    engine.drift[STORAGE] = {"update": 1, "same": 2}
+
+    report = make().drift()
+
+    assert report.outcome(STORAGE).status is Status.DRIFTED
+    assert report.outcome(SECURITY).status is Status.CLEAN
+    assert report.exit_code == EXIT_DRIFT
+    assert summary_row(out.getvalue(), "organization/storage/development")[:4] == [
+        "organization/storage/development",
+        "preview --refresh",
+        "drifted",
+        "update 1, same 2",
+    ]
+    assert "the cloud differs from the program" in out.getvalue()
+
+
+def test_drift_counts_a_missing_stack_as_not_clean(engine, make) -> None:
+    engine.deploy_now(SECURITY, DEV)
+    engine.deploy_now(STORAGE, DEV)
+
+    report = make().drift()
+
+    assert report.outcome(COMPUTE).status is Status.MISSING
+    assert "not deployed" in report.outcome(COMPUTE).detail
+    assert report.exit_code == EXIT_DRIFT
+
+
+def test_drift_checks_every_stack_even_after_an_error_and_exits_1(engine, make) -> None:
+    engine.deploy_all(DEV)
+    engine.failures[("drift", SECURITY)] = EngineFailure("provider error")
+    engine.drift[COMPUTE] = {"delete": 1}
+
+    report = make().drift()
+
+    assert engine.ops("drift") == [SECURITY, STORAGE, COMPUTE]
+    assert report.exit_code == EXIT_FAILED
+
+
+def test_drift_of_a_stack_whose_upstream_vanished_is_not_checked(engine, make) -> None:
+    engine.deploy_now(STORAGE, DEV)
+
+    report = make().drift(STORAGE)
+
+    assert report.outcome(STORAGE).status is Status.SKIPPED
+    assert "not checked: upstream stack organization/security" in report.outcome(STORAGE).detail
+    assert report.exit_code == EXIT_DRIFT
+
+
+def test_outputs_as_json_keyed_by_project(engine, make, out) -> None:
+    engine.deploy_now(SECURITY, DEV)
+
+    code = make().show_outputs(as_json=True)
+
+    assert code == EXIT_OK
+    assert '"kms_key_arn": "security-kms_key_arn"' in out.getvalue()
+    assert '"compute": null' in out.getvalue()
+
+
+def test_outputs_as_text(engine, make, out) -> None:
+    engine.deploy_now(STORAGE, DEV)
+    engine.stacks[(STORAGE, DEV)].outputs["sizes"] = [1, 2]
+
+    make().show_outputs()
+
+    text = out.getvalue()
+    assert "organization/security/development\n  (not deployed)" in text
+    assert "  bucket_name  storage-bucket_name" in text
+    assert "  sizes        [1, 2]" in text
+
+
+def test_outputs_of_one_missing_project_is_an_error(make) -> None:
+    with pytest.raises(OrchestrationError, match="does not exist: deploy it with `invoke deploy"):
+        make().show_outputs(STORAGE)
+
+
+# ---- Ctrl-C ---------------------------------------------------------------------------------
+
+
+def test_ctrl_c_stops_new_work_and_says_how_to_recover(engine, make, out) -> None:
+    stopping = out.when("Interrupted: no new stack will start")
+
+    def interrupt(*_: object) -> None:
+        _thread.interrupt_main()
+        # Pulumi got the SIGINT too and cancels gracefully: the update ends in an error.
+        assert stopping.wait(5)
+        raise EngineFailure("update canceled")
+
+    engine.hooks[("up", STORAGE)] = interrupt
+
+    report = make().deploy(yes=True)
+
+    assert report.statuses() == {
+        SECURITY: Status.SUCCEEDED,
+        STORAGE: Status.INTERRUPTED,
+        COMPUTE: Status.SKIPPED,
+    }
+    assert report.exit_code == EXIT_INTERRUPTED
+    assert engine.ops("up") == [SECURITY, STORAGE]
+    text = out.getvalue()
+    assert "waiting for storage to stop" in text
+    assert "organization/storage/development was interrupted during `up`" in text
+    assert "pulumi --cwd projects/storage cancel --yes --stack storage.development" in text
+    assert "pulumi --cwd projects/storage refresh --yes --stack storage.development" in text
+    assert "Then run `invoke deploy --env development` again." in text
+
+
+def test_a_second_ctrl_c_stops_waiting(engine, make, out) -> None:
+    stopping = out.when("Interrupted: no new stack will start")
+    release = threading.Event()
+
+    def hang(*_: object) -> None:
+        _thread.interrupt_main()
+        assert stopping.wait(5)
+        _thread.interrupt_main()
+        release.wait(5)
+
+    engine.hooks[("up", SECURITY)] = hang
+    try:
+        report = make().deploy(yes=True)
+    finally:
+        release.set()
+
+    assert report.outcome(SECURITY).status is Status.INTERRUPTED
+    assert report.outcome(SECURITY).detail == "still running when abandoned"
+    assert report.outcome(COMPUTE).detail == "not started: interrupted"
+    assert report.exit_code == EXIT_INTERRUPTED
+
+
+def test_an_interrupted_engine_operation_stops_the_run(engine, make, out) -> None:
+    engine.failures[("up", SECURITY)] = Interrupted("cancelled")
+
+    report = make().deploy(yes=True)
+
+    assert report.outcome(SECURITY).status is Status.INTERRUPTED
+    assert report.outcome(STORAGE).status is Status.SKIPPED
+    assert report.exit_code == EXIT_INTERRUPTED
+    assert "refresh --yes --stack security.development" in out.getvalue()
+
+
+# ---- report and formatting ------------------------------------------------------------------
+
+
+def _report(operation: Operation, *statuses: Status, interrupted: bool = False) -> RunReport:
+    rows = tuple(
+        StackOutcome(project=f"p{i}", stack=f"s{i}", operation=operation, status=status)
+        for i, status in enumerate(statuses)
+    )
+    return RunReport(operation, DEV, rows, interrupted=interrupted)
+
+
+@pytest.mark.parametrize(
+    ("operation", "statuses", "code"),
+    [
+        (Operation.DEPLOY, (Status.SUCCEEDED, Status.SKIPPED), EXIT_OK),
+        (Operation.DEPLOY, (Status.SUCCEEDED, Status.FAILED, Status.SKIPPED), EXIT_FAILED),
+        (Operation.DEPLOY, (Status.FAILED, Status.INTERRUPTED), EXIT_INTERRUPTED),
+        (Operation.DRIFT, (Status.CLEAN, Status.CLEAN), EXIT_OK),
+        (Operation.DRIFT, (Status.CLEAN, Status.DRIFTED), EXIT_DRIFT),
+        (Operation.DRIFT, (Status.MISSING,), EXIT_DRIFT),
+        (Operation.DRIFT, (Status.DRIFTED, Status.FAILED), EXIT_FAILED),
+    ],
+)
+def test_exit_codes(operation: Operation, statuses: tuple[Status, ...], code: int) -> None:
+    assert _report(operation, *statuses).exit_code == code
+
+
+def test_an_interrupted_run_exits_130_even_if_every_stack_finished() -> None:
+    report = _report(Operation.DEPLOY, Status.SUCCEEDED, interrupted=True)
+    assert report.exit_code == EXIT_INTERRUPTED
+    with pytest.raises(KeyError):
+        report.outcome("nope")
+
+
+def test_format_changes_puts_changes_first_and_drops_zeros() -> None:
+    changes = {"same": 5, "delete": 1, "create": 3, "read": 1, "update": 0, "import": 2}
+    assert format_changes(changes) == "create 3, delete 1, import 2, read 1, same 5"
+    assert format_changes({}) == "-"
+
+
+def test_format_duration() -> None:
+    assert format_duration(None) == "-"
+    assert format_duration(4.24) == "4.2s"
+    assert format_duration(125.4) == "2m05s"
+
+
+def test_ctrl_c_between_stacks_leaves_nothing_half_done(engine, make, out) -> None:
+    def interrupt_then_finish(*_: object) -> None:
+        _thread.interrupt_main()
+
+    engine.hooks[("up", SECURITY)] = interrupt_then_finish
+
+    report = make().deploy(yes=True)
+
+    assert report.statuses() == {
+        SECURITY: Status.SUCCEEDED,
+        STORAGE: Status.SKIPPED,
+        COMPUTE: Status.SKIPPED,
+    }
+    assert report.outcome(STORAGE).detail == "not started: interrupted"
+    assert report.exit_code == EXIT_INTERRUPTED
+    assert "Interrupted before any stack was left half-done" in out.getvalue()
+
+
+def test_outside_the_main_thread_ctrl_c_handling_is_left_to_the_caller(engine, make) -> None:
+    reports: list[RunReport] = []
+    worker = threading.Thread(target=lambda: reports.append(make().deploy(yes=True)))
+    worker.start()
+    worker.join(10)
+
+    assert reports[0].exit_code == EXIT_OK
+    assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
+
+
+def test_two_failures_in_one_level_both_show(make) -> None:
+    double = InMemoryEngine(DIAMOND)
+    both = threading.Barrier(2, timeout=5)
+
+    def fail(_: str, project: str) -> None:
+        both.wait()
+        raise EngineFailure(f"{project} broke")
+
+    double.hooks[("up", "left")] = fail
+    double.hooks[("up", "right")] = fail
+
+    report = make(double=double, topology=DIAMOND).deploy(yes=True)
+
+    assert report.outcome("left").status is Status.FAILED
+    assert report.outcome("right").status is Status.FAILED
+    assert report.outcome("top").detail in {"not started: left failed", "not started: right failed"}
+
+
+def test_a_step_that_exits_the_interpreter_still_leaves_a_row(engine, make) -> None:
+    engine.failures[("up", SECURITY)] = SystemExit(3)  # type: ignore[assignment]
+
+    report = make().deploy(SECURITY, yes=True)
+
+    assert report.outcome(SECURITY).status is Status.INTERRUPTED
+    assert report.outcome(SECURITY).detail == "SystemExit(3)"
+
+
+def test_a_run_never_holds_a_project_twice(make) -> None:
+    orchestrator = make()
+    with pytest.raises(ValueError, match="each project once"):
+        orchestrator._run(Operation.DEPLOY, [[SECURITY], [SECURITY]], lambda *_: None)  # type: ignore[arg-type]
+
+
+def test_outputs_of_a_stack_without_outputs(engine, make, out) -> None:
+    engine.deploy_now(SECURITY, DEV)
+    engine.stacks[(SECURITY, DEV)].outputs = {}
+
+    make().show_outputs(SECURITY)
+
+    assert "organization/security/development\n  (no outputs)" in out.getvalue()

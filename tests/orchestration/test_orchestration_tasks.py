@@ -1,0 +1,414 @@
+"""The tasks and the checks before an engine runs: through invoke's Program and MockContext."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from engine_double import InMemoryEngine
+from invoke import Collection, Program
+from invoke.context import MockContext
+from invoke.exceptions import Exit
+from invoke.runners import Result
+
+import tasks
+from infra.orchestration import commands
+from infra.orchestration.automation import AutomationEngine
+from infra.orchestration.backend import PASSPHRASE_VAR
+from infra.orchestration.credentials import CredentialsError
+from infra.orchestration.engine import EngineUnavailable, OrchestrationError
+from infra.orchestration.runner import Orchestrator
+from shared.settings import EnvironmentSettings
+from shared.topology import COMPUTE, SECURITY, STORAGE
+
+ORCHESTRATION_TASKS = ("deploy", "preview", "destroy", "outputs", "refresh", "drift", "test")
+KNOWN_ENVS = "known environments: development, production"
+
+
+class Opener:
+    """Stands in for commands.open_orchestrator: an orchestrator over an InMemoryEngine."""
+
+    def __init__(self) -> None:
+        self.engine = InMemoryEngine()
+        self.calls: list[dict[str, Any]] = []
+        self.out = io.StringIO()
+
+    def __call__(self, settings: EnvironmentSettings, **options: Any) -> Orchestrator:
+        self.calls.append(options)
+        return Orchestrator(self.engine, settings, out=self.out, ask=options["ask"])
+
+
+@pytest.fixture
+def opener(monkeypatch: pytest.MonkeyPatch) -> Opener:
+    double = Opener()
+    monkeypatch.setattr(commands, "open_orchestrator", double)
+    # The tests run without a terminal, like CI.
+    monkeypatch.setattr(commands, "terminal_ask", lambda: None)
+    return double
+
+
+def invoke_cli(*argv: str) -> int:
+    """Run `invoke <argv>` in-process against tasks.py; the exit code."""
+    program = Program(namespace=Collection.from_module(tasks), version="test")
+    with pytest.raises(SystemExit) as exited:
+        program.run(["invoke", *argv])
+    return int(exited.value.code or 0)
+
+
+# ---- the task surface -----------------------------------------------------------------------
+
+
+def test_invoke_list_shows_every_task(capsys: pytest.CaptureFixture[str]) -> None:
+    program = Program(namespace=Collection.from_module(tasks), version="test")
+    program.run(["invoke", "--list"], exit=False)
+
+    listed = capsys.readouterr().out
+    for name in ORCHESTRATION_TASKS:
+        assert re.search(rf"^\s+{name}\s+\S", listed, re.MULTILINE), name
+
+
+@pytest.mark.parametrize("name", ORCHESTRATION_TASKS)
+def test_every_flag_is_documented_and_the_docstring_is_one_line(name: str) -> None:
+    # invoke consumes a task's help dict when it builds the parser: use fresh task objects.
+    task = getattr(importlib.reload(tasks), name)
+    parameters = [p for p in inspect.signature(task.body).parameters if p != "c"]
+
+    arguments = task.get_arguments()
+
+    assert sorted(arg.attr_name or arg.name for arg in arguments) == sorted(parameters)
+    assert all(argument.help and argument.help.strip() for argument in arguments)
+    assert len(task.__doc__.strip().splitlines()) == 1
+
+
+def test_an_unknown_environment_is_one_line_listing_the_known_ones(
+    opener: Opener, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = invoke_cli("deploy", "--env", "staging")
+
+    error = capsys.readouterr().err
+    assert code == 1
+    assert error.count("\n") == 1
+    assert error.startswith("unknown environment 'staging'; " + KNOWN_ENVS)
+    assert opener.calls == []
+    assert opener.engine.calls == []
+
+
+@pytest.mark.parametrize("name", ["deploy", "preview", "destroy", "outputs", "refresh", "drift"])
+def test_every_task_checks_the_environment_before_anything_else(opener: Opener, name: str) -> None:
+    with pytest.raises(Exit) as exited:
+        getattr(tasks, name)(MockContext(), env="staging")
+
+    assert exited.value.code == 1
+    assert KNOWN_ENVS in str(exited.value.message)
+    assert opener.calls == []
+
+
+def test_an_unknown_project_is_refused_before_anything_else(opener: Opener) -> None:
+    with pytest.raises(Exit, match="unknown project 'network'; known projects: security"):
+        tasks.deploy(MockContext(), env="development", project="network", yes=True)
+    assert opener.calls == []
+
+
+# ---- what the tasks hand to the orchestrator ------------------------------------------------
+
+
+def test_deploy_runs_the_whole_environment(opener: Opener) -> None:
+    tasks.deploy(MockContext(), env="development", yes=True)
+
+    assert opener.engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
+    (call,) = opener.calls
+    assert call["policy"] is True
+    assert call["aws"] is True
+    assert call["endpoint"] is None
+    assert call["paths"] == commands.Paths.for_repo(Path(tasks.__file__).parent)
+    assert "Summary: deploy development" in opener.out.getvalue()
+
+
+def test_deploy_without_a_terminal_or_yes_is_refused(opener: Opener) -> None:
+    with pytest.raises(Exit, match="no terminal to confirm on: add --yes") as exited:
+        tasks.deploy(MockContext(), env="development")
+    assert exited.value.code == 1
+    assert opener.engine.mutating_calls == []
+
+
+def test_no_policy_and_endpoint_are_passed_on_with_a_warning(
+    opener: Opener, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks.deploy(
+        MockContext(),
+        env="development",
+        yes=True,
+        endpoint="http://localhost:4566",
+        no_policy=True,
+    )
+
+    (call,) = opener.calls
+    assert call["policy"] is False
+    assert call["endpoint"] == "http://localhost:4566"
+    assert "WARNING: --no-policy" in capsys.readouterr().err
+
+
+def test_a_failed_stack_makes_the_task_exit_1(opener: Opener) -> None:
+    from infra.orchestration.engine import EngineFailure  # noqa: PLC0415
+
+    opener.engine.failures[("up", STORAGE)] = EngineFailure("no")
+
+    with pytest.raises(Exit) as exited:
+        tasks.deploy(MockContext(), env="development", yes=True)
+    assert exited.value.code == 1
+
+
+def test_drift_exits_2_when_a_stack_drifted(opener: Opener) -> None:
+    opener.engine.deploy_all("development")
+    opener.engine.drift[COMPUTE] = {"update": 2}
+
+    with pytest.raises(Exit) as exited:
+        tasks.drift(MockContext(), env="development")
+    assert exited.value.code == 2
+
+
+def test_production_destroy_with_yes_only_is_refused(opener: Opener) -> None:
+    opener.engine.deploy_all("production")
+
+    with pytest.raises(Exit, match="--confirm production"):
+        tasks.destroy(MockContext(), env="production", yes=True)
+    assert opener.engine.ops("destroy") == []
+
+    tasks.destroy(MockContext(), env="production", confirm="production")
+    assert opener.engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+
+
+def test_destroy_passes_cascade(opener: Opener) -> None:
+    opener.engine.deploy_all("development")
+
+    tasks.destroy(MockContext(), env="development", project=STORAGE, cascade=True, yes=True)
+
+    assert opener.engine.ops("destroy") == [COMPUTE, STORAGE]
+    assert opener.calls[0]["policy"] is None
+
+
+def test_outputs_need_no_aws_credentials(opener: Opener) -> None:
+    opener.engine.deploy_now(SECURITY, "development")
+
+    tasks.outputs(MockContext(), env="development", json_=True)
+
+    assert opener.calls[0]["aws"] is False
+    assert '"security": {' in opener.out.getvalue()
+
+
+def test_refresh_and_preview_reach_the_engine(opener: Opener) -> None:
+    opener.engine.deploy_all("development")
+
+    tasks.refresh(MockContext(), env="development")
+    tasks.preview(MockContext(), env="development", project=STORAGE)
+
+    assert opener.engine.ops("refresh") == [SECURITY, STORAGE, COMPUTE]
+    assert opener.engine.ops("preview") == [STORAGE]
+
+
+def test_ctrl_c_before_any_stack_runs_exits_130(
+    opener: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(_: str) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "terminal_ask", lambda: interrupted)
+
+    with pytest.raises(Exit) as exited:
+        tasks.deploy(MockContext(), env="development")
+    assert exited.value.code == 130
+    assert opener.engine.mutating_calls == []
+
+
+# ---- the checks before an engine runs (commands.open_orchestrator) --------------------------
+
+
+def _no_cli(tools: Path, progress: Any) -> Path:
+    raise AssertionError("the CLI must not be looked for")
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> commands.Paths:
+    (tmp_path / "policy-pack").mkdir()
+    (tmp_path / "policy-pack" / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    return commands.Paths.for_repo(tmp_path, pulumi_home=tmp_path / "home")
+
+
+def test_production_without_a_passphrase_stops_before_anything_is_written(
+    production: EnvironmentSettings, paths: commands.Paths
+) -> None:
+    with pytest.raises(OrchestrationError, match="set PULUMI_CONFIG_PASSPHRASE"):
+        commands.open_orchestrator(
+            production, paths=paths, environ={}, locate_cli=_no_cli, policy=True
+        )
+    assert not paths.state_dir.exists()
+
+
+def test_missing_credentials_stop_before_the_cli_is_looked_for_and_write_nothing(
+    development: EnvironmentSettings, paths: commands.Paths
+) -> None:
+    with pytest.raises(CredentialsError, match="`invoke plan --env development`"):
+        commands.open_orchestrator(
+            development,
+            paths=paths,
+            environ={},
+            locate_cli=_no_cli,
+            resolve_credentials=lambda _: False,
+        )
+    assert not paths.state_dir.exists()
+
+
+def test_a_missing_cli_stops_the_run_before_anything_is_written(
+    development: EnvironmentSettings, paths: commands.Paths
+) -> None:
+    def unavailable(tools: Path, progress: Any) -> Path:
+        raise EngineUnavailable("no Pulumi CLI: run `invoke setup`")
+
+    with pytest.raises(EngineUnavailable, match="invoke setup"):
+        commands.open_orchestrator(
+            development,
+            paths=paths,
+            environ={},
+            locate_cli=unavailable,
+            resolve_credentials=lambda _: True,
+        )
+    assert not paths.state_dir.exists()
+
+
+def test_bad_endpoints_and_missing_policy_packs_are_named(
+    development: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
+) -> None:
+    with pytest.raises(OrchestrationError, match="'localhost:4566' is not a URL"):
+        commands.open_orchestrator(
+            development, paths=paths, endpoint="localhost:4566", locate_cli=_no_cli
+        )
+    elsewhere = commands.Paths.for_repo(tmp_path / "empty")
+    with pytest.raises(OrchestrationError, match=r"policy pack is missing .* pass --no-policy"):
+        commands.open_orchestrator(development, paths=elsewhere, policy=True, locate_cli=_no_cli)
+
+
+def _fake_cli_dir(tmp_path: Path) -> Path:
+    bin_dir = tmp_path / "tools" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "pulumi").write_text("#!/bin/sh\necho v3.260.0\n")
+    (bin_dir / "pulumi").chmod(0o755)
+    return bin_dir
+
+
+def test_an_emulator_run_skips_the_credential_check_and_builds_the_engine(
+    development: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
+) -> None:
+    bin_dir = _fake_cli_dir(tmp_path)
+    progress = io.StringIO()
+
+    def locate(tools: Path, report: Any) -> Path:
+        assert tools == paths.tools_dir
+        report("CLI ready")
+        return bin_dir
+
+    def no_credentials_check(_: str) -> bool:
+        raise AssertionError("an emulator run must not check AWS credentials")
+
+    orchestrator = commands.open_orchestrator(
+        development,
+        paths=paths,
+        endpoint="http://localhost:4566",
+        policy=True,
+        environ={},
+        err=progress,
+        locate_cli=locate,
+        resolve_credentials=no_credentials_check,
+    )
+
+    engine = orchestrator.engine
+    assert isinstance(engine, AutomationEngine)
+    assert progress.getvalue() == "CLI ready\n"
+    assert engine.options("up", print)["policy_packs"] == [str(paths.policy_pack)]
+    assert engine.env_vars()["WEBAPP_AWS_ENDPOINT"] == "http://localhost:4566"
+    assert engine.stack_name(SECURITY, "development") == "organization/security/development"
+    assert (paths.state_dir / "passphrase").is_file()
+
+
+def test_the_user_passphrase_and_credentials_lead_to_the_cli(
+    development: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
+) -> None:
+    bin_dir = _fake_cli_dir(tmp_path)
+
+    orchestrator = commands.open_orchestrator(
+        development,
+        paths=paths,
+        environ={PASSPHRASE_VAR: "mine"},
+        locate_cli=lambda tools, report: bin_dir,
+        resolve_credentials=lambda region: region == "us-west-2",
+    )
+
+    assert "policy_packs" not in orchestrator.engine.options("up", print)  # type: ignore[attr-defined]
+    assert not (paths.state_dir / "passphrase").exists()
+
+
+def test_the_installers_failure_becomes_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.orchestration import pulumi_cli  # noqa: PLC0415
+
+    def unavailable(tools: Path, progress: Any) -> Path:
+        raise pulumi_cli.PulumiCliUnavailable("install it by hand: ...")
+
+    monkeypatch.setattr(pulumi_cli, "ensure_pulumi_cli", unavailable)
+
+    with pytest.raises(EngineUnavailable, match="install it by hand"):
+        commands.ensure_cli(Path("/nowhere"), print)
+
+
+def test_run_returns_an_actions_exit_code(opener: Opener) -> None:
+    opener.engine.deploy_now(SECURITY, "development")
+
+    code = commands.run("development", lambda o: o.show_outputs(SECURITY), aws=False)
+
+    assert code == 0
+    assert "security-kms_key_arn" in opener.out.getvalue()
+
+
+def test_terminal_ask_is_none_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO())
+    assert commands.terminal_ask() is None
+
+
+# ---- invoke test ----------------------------------------------------------------------------
+
+
+def test_the_test_task_stops_at_the_first_failing_step() -> None:
+    context = MockContext(
+        run={
+            # MockContext matches from the start of the command.
+            re.compile(r".* -m ruff check"): Result(exited=0),
+            re.compile(r".* -m ruff format --check"): Result(exited=0),
+            re.compile(r".* -m mypy"): Result(exited=3),
+            re.compile(r".* -m (pytest|coverage)"): Result(exited=0),
+        }
+    )
+
+    with pytest.raises(Exit) as exited:
+        tasks.test(context)
+
+    commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
+    assert exited.value.code == 3
+    assert "-m mypy" in str(exited.value.message)
+    assert len(commands_run) == 3
+    assert not any("pytest" in command for command in commands_run)
+
+
+def test_the_test_task_runs_the_coverage_gate_last() -> None:
+    context = MockContext(run={re.compile(r".*"): Result(exited=0)})
+
+    tasks.test(context)
+
+    commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
+    assert "-m pytest --cov --cov-branch" in commands_run[3]
+    assert commands_run[4].endswith(
+        "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py "
+        "--fail-under=100"
+    )

@@ -175,13 +175,29 @@ def drift(c: Context, *, env: str, project: str | None = None, endpoint: str | N
 
 
 @task
+def setup(c: Context) -> None:
+    """Install the Pulumi CLI matching the pinned SDK into .tools/ (idempotent, cached)."""
+    from infra.orchestration import commands  # noqa: PLC0415
+    from infra.orchestration.engine import OrchestrationError  # noqa: PLC0415
+
+    paths = commands.Paths.for_repo(REPO_ROOT)
+    try:
+        bin_dir = commands.ensure_cli(paths.tools_dir, lambda line: print(line, flush=True))
+    except OrchestrationError as error:
+        raise Exit(str(error), code=1) from None
+    print(f"Pulumi CLI ready: {bin_dir / 'pulumi'} (the tasks put {bin_dir} first on PATH)")
+
+
+@task
 def test(c: Context) -> None:
-    """Lint, format check, type check, then every test suite with the coverage gate."""
+    """Lint, format check, type check, then every test suite (engine tests too) with coverage."""
     python = shlex.quote(sys.executable)
     steps = (
         f"{python} -m ruff check .",
         f"{python} -m ruff format --check .",
         f"{python} -m mypy",
+        # The engine tests need the real CLI: build it first, visibly, not inside a fixture.
+        f"{python} -m invoke setup",
         f"{python} -m pytest --cov --cov-branch",
         f"{python} -m coverage report --include={','.join(FULLY_COVERED)} --fail-under=100",
     )

@@ -20,8 +20,10 @@ the CLI directly for checks and baselines.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,3 +75,18 @@ def shared_engine_env(
 ) -> EngineEnv:
     workdir = tmp_path_factory.mktemp("shared-engine")
     return make_engine_env(standin_home, pulumi_bin_dir, tools_dir, workdir)
+
+
+def _committed_stack_files() -> dict[str, str]:
+    return {
+        str(path.relative_to(REPO_ROOT)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((REPO_ROOT / "projects").glob("*/Pulumi*.yaml"))
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def committed_stack_files_unchanged() -> Iterator[None]:
+    """The engine works on generated copies: the committed stack files must stay untouched."""
+    before = _committed_stack_files()
+    yield
+    assert _committed_stack_files() == before, "an engine test modified projects/*/Pulumi*.yaml"

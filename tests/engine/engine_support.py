@@ -5,12 +5,14 @@ Used by the fixtures in conftest.py; tests import `EngineEnv` from here for type
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from standin_aws import CLOUD_FILE_ENV
@@ -142,3 +144,78 @@ def make_engine_env(home: Path, bin_dir: Path, tools_dir: Path, workdir: Path) -
         cloud_file=cloud_file,
         env=env,
     )
+
+
+# ---- driving the orchestration entry points (what the invoke tasks call) ---------------------
+
+
+@dataclass(frozen=True)
+class TaskRun:
+    """What one `commands.run` call did: exit code or refusal, and what it printed."""
+
+    code: int | None
+    out: str
+    err: str
+    refusal: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(part for part in (self.out, self.err, self.refusal or "") if part)
+
+
+def standin_credentials(region: str) -> bool:
+    """Test double for the AWS credential check: only the stand-in answers, never AWS."""
+    return True
+
+
+def engine_paths(engine_env: EngineEnv, state_dir: Path, projects_dir: Path | None = None) -> Any:
+    """`commands.Paths` for a test: the repo's projects (or a copy), state under `state_dir`."""
+    from infra.orchestration import commands  # noqa: PLC0415
+
+    repo = commands.Paths.for_repo(pulumi_home=engine_env.home)
+    return commands.Paths(
+        projects_dir=projects_dir or repo.projects_dir,
+        state_dir=state_dir,
+        tools_dir=engine_env.tools_dir,
+        policy_pack=repo.policy_pack,
+        pulumi_home=engine_env.home,
+    )
+
+
+def run_task(
+    engine_env: EngineEnv,
+    paths: Any,
+    environment: str,
+    action: Callable[[Any], Any],
+    *,
+    project: str | None = None,
+    policy: bool | None = None,
+    aws: bool = True,
+) -> TaskRun:
+    """`commands.run` as tasks.py calls it, with the test's CLI, paths and credential double.
+
+    The caller has applied `engine_env` to os.environ (environ=None, like the tasks), so the
+    backend URL and passphrase come from there.
+    """
+    from infra.orchestration import commands  # noqa: PLC0415
+    from infra.orchestration.engine import OrchestrationError  # noqa: PLC0415
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = commands.run(
+            environment,
+            action,
+            project=project,
+            policy=policy,
+            aws=aws,
+            paths=paths,
+            out=out,
+            err=err,
+            ask=None,
+            locate_cli=lambda tools, progress: engine_env.bin_dir,
+            # The stand-in needs no credentials; nothing here may reach AWS.
+            resolve_credentials=standin_credentials,
+        )
+    except OrchestrationError as error:
+        return TaskRun(None, out.getvalue(), err.getvalue(), str(error))
+    return TaskRun(code, out.getvalue(), err.getvalue())

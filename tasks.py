@@ -1,6 +1,6 @@
 """Tasks: `invoke --list`; `invoke --help <task>` documents every flag.
 
-Each task hands its work to `infra.orchestration.commands`, which can be tested without invoke.
+Each task hands its work to `orchestration.commands`, which can be tested without invoke.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-if TYPE_CHECKING:
-    from infra.orchestration.runner import Orchestrator, RunReport
+from shared.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent
+if TYPE_CHECKING:
+    from orchestration.runner import Orchestrator, RunReport
+
 # The pure modules whose every line and branch the tests must cover.
 FULLY_COVERED = ("shared/naming.py", "shared/settings.py", "shared/topology.py")
 EXIT_INTERRUPTED = 130
@@ -35,8 +36,8 @@ def _orchestrate(
 ) -> None:
     """Run one orchestration command; refusals and failures become invoke.Exit."""
     # Imported here so `invoke --list` stays fast.
-    from infra.orchestration import commands  # noqa: PLC0415
-    from infra.orchestration.engine import OrchestrationError  # noqa: PLC0415
+    from orchestration import commands  # noqa: PLC0415
+    from orchestration.engine import OrchestrationError  # noqa: PLC0415
 
     try:
         code = commands.run(
@@ -177,8 +178,8 @@ def drift(c: Context, *, env: str, project: str | None = None, endpoint: str | N
 @task
 def setup(c: Context) -> None:
     """Install the Pulumi CLI matching the pinned SDK into .tools/ (idempotent, cached)."""
-    from infra.orchestration import commands  # noqa: PLC0415
-    from infra.orchestration.engine import OrchestrationError  # noqa: PLC0415
+    from orchestration import commands  # noqa: PLC0415
+    from orchestration.engine import OrchestrationError  # noqa: PLC0415
 
     paths = commands.Paths.for_repo(REPO_ROOT)
     try:
@@ -190,12 +191,14 @@ def setup(c: Context) -> None:
 
 @task
 def test(c: Context) -> None:
-    """Lint, format check, type check, then every test suite (engine tests too) with coverage."""
+    """Lint, format, types, architecture contract, then every test suite (engine too), coverage."""
     python = shlex.quote(sys.executable)
     steps = (
         f"{python} -m ruff check .",
         f"{python} -m ruff format --check .",
         f"{python} -m mypy",
+        # The architecture contract in pyproject.toml: which side may import which.
+        shlex.quote(str(Path(sys.executable).with_name("lint-imports"))),
         # The engine tests need the real CLI: build it first, visibly, not inside a fixture.
         f"{python} -m invoke setup",
         f"{python} -m pytest --cov --cov-branch",
@@ -228,7 +231,7 @@ def plan(
     runs: int = 5,
 ) -> None:
     """Offline plan with the security rules: no cloud, credentials, Pulumi CLI or state."""
-    from infra.plan.cli import PlanError, run_plan, run_timing  # noqa: PLC0415
+    from orchestration.plan.cli import PlanError, run_plan, run_timing  # noqa: PLC0415
 
     try:
         code = (
@@ -245,6 +248,6 @@ def plan(
 @task(help={"env": ENV_HELP, "endpoint": ENDPOINT_HELP})
 def verify(c: Context, *, env: str, endpoint: str | None = None) -> None:
     """Check the deployed environment against the security baseline (read-only, boto3)."""
-    from infra.verify.cli import verify_action  # noqa: PLC0415
+    from orchestration.verify.cli import verify_action  # noqa: PLC0415
 
     _orchestrate(env, verify_action(env, endpoint), endpoint=endpoint)

@@ -3,11 +3,11 @@
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.network import Network, NetworkArgs
-from infra.components.web_service import WebService, WebServiceArgs
+from program.components.network import Network, NetworkArgs
+from program.components.web_service import WebService, WebServiceArgs
+from program.provider import aws_provider, emulator_endpoint, provider_opts
 from shared import naming, topology
 from shared.project_config import compute_config
-from shared.provider import aws_provider, emulator_endpoint, provider_opts
 from shared.references import UpstreamStacks
 from shared.settings import load_settings
 

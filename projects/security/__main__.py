@@ -3,10 +3,10 @@
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.kms_key import KmsKey, KmsKeyArgs
+from program.components.kms_key import KmsKey, KmsKeyArgs
+from program.provider import aws_provider, emulator_endpoint, provider_opts
 from shared import naming, topology
 from shared.project_config import security_config
-from shared.provider import aws_provider, emulator_endpoint, provider_opts
 from shared.settings import load_settings
 
 settings = load_settings(pulumi.get_stack())

@@ -5,16 +5,16 @@ import dataclasses
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.encrypted_bucket import (
+from program.components.encrypted_bucket import (
     AccessLogging,
     EncryptedBucket,
     EncryptedBucketArgs,
     Lifecycle,
     LogDelivery,
 )
+from program.provider import aws_provider, emulator_endpoint, provider_opts
 from shared import naming, topology
 from shared.project_config import storage_config
-from shared.provider import aws_provider, emulator_endpoint, provider_opts
 from shared.references import UpstreamStacks
 from shared.settings import load_settings
 

@@ -5,7 +5,7 @@ plugin (never the user's ~/.pulumi), a file backend, and the stand-in's cloud fi
 talks to AWS.
 
 API for engine tests (types in engine_support.py):
-- `pulumi_bin_dir` (session): the CLI bin dir from `infra.orchestration.pulumi_cli`
+- `pulumi_bin_dir` (session): the CLI bin dir from `orchestration.toolchain.pulumi_cli`
   (`pulumi` + the Python plugin shims), installed or built into the repo's `.tools/` on first
   use, like `invoke setup` (ENGINE_TESTS_TOOLS_DIR points it at another tools dir).
 - `standin_home` (session): a PULUMI_HOME with the stand-in installed as
@@ -30,8 +30,8 @@ import pytest
 from engine_support import EngineEnv, make_engine_env
 from standin_aws.install import install
 
-from infra.orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME
-from infra.orchestration.pulumi_cli import PulumiCliUnavailable, ensure_pulumi_cli
+from orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME
+from orchestration.toolchain.pulumi_cli import PulumiCliUnavailable, ensure_pulumi_cli
 
 TOOLS_DIR_ENV = "ENGINE_TESTS_TOOLS_DIR"
 

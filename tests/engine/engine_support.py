@@ -170,7 +170,7 @@ def standin_credentials(region: str) -> bool:
 
 def engine_paths(engine_env: EngineEnv, state_dir: Path, projects_dir: Path | None = None) -> Any:
     """`commands.Paths` for a test: the repo's projects (or a copy), state under `state_dir`."""
-    from infra.orchestration import commands  # noqa: PLC0415
+    from orchestration import commands  # noqa: PLC0415
 
     repo = commands.Paths.for_repo(pulumi_home=engine_env.home)
     return commands.Paths(
@@ -197,8 +197,8 @@ def run_task(
     The caller has applied `engine_env` to os.environ (environ=None, like the tasks), so the
     backend URL and passphrase come from there.
     """
-    from infra.orchestration import commands  # noqa: PLC0415
-    from infra.orchestration.engine import OrchestrationError  # noqa: PLC0415
+    from orchestration import commands  # noqa: PLC0415
+    from orchestration.engine import OrchestrationError  # noqa: PLC0415
 
     out, err = io.StringIO(), io.StringIO()
     try:

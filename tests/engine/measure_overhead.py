@@ -34,8 +34,8 @@ sys.path.insert(0, str(HERE))
 from engine_support import EngineEnv, make_engine_env  # noqa: E402
 from standin_aws.install import install  # noqa: E402
 
-from infra.orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME  # noqa: E402
-from infra.orchestration.pulumi_cli import ensure_pulumi_cli  # noqa: E402
+from orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME  # noqa: E402
+from orchestration.toolchain.pulumi_cli import ensure_pulumi_cli  # noqa: E402
 
 ENV = "development"
 PROJECTS = ("security", "storage", "compute")

@@ -14,8 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from infra.orchestration import commands
-from infra.orchestration.engine import OrchestrationError
+from orchestration import commands
+from orchestration.engine import OrchestrationError
 
 
 def main(arguments: list[str]) -> int:

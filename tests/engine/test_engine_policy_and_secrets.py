@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from engine_support import EngineEnv, engine_paths, run_task
 
-from infra.orchestration.commands import REPO_ROOT
+from orchestration.commands import REPO_ROOT
 
 pytestmark = pytest.mark.engine
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.orchestration.engine import (
+from orchestration.engine import (
     OperationResult,
     OutputSink,
     ProtectedResources,
@@ -32,7 +32,7 @@ class StackDouble:
 
 
 class InMemoryEngine:
-    """Implements infra.orchestration.engine.Engine in memory."""
+    """Implements orchestration.engine.Engine in memory."""
 
     def __init__(self, topology: Topology = TOPOLOGY, *, resources_per_stack: int = 3) -> None:
         self.topology = topology

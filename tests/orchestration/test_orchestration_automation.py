@@ -11,20 +11,20 @@ import yaml
 from pulumi.automation import PulumiCommand
 from pulumi_command_double import ScriptedPulumiCommand
 
-from infra.orchestration.automation import (
+from orchestration.automation import (
     AutomationEngine,
     failure_summary,
     map_error,
     protected_urns,
     pulumi_command_at,
 )
-from infra.orchestration.backend import (
+from orchestration.backend import (
     BACKEND_URL_VAR,
     PASSPHRASE_FILE_VAR,
     Backend,
     resolve_backend,
 )
-from infra.orchestration.engine import (
+from orchestration.engine import (
     EngineFailure,
     EngineUnavailable,
     ProtectedResources,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ProfileNotFound
 
-from infra.orchestration.backend import (
+from orchestration.backend import (
     BACKEND_URL_VAR,
     PASSPHRASE_FILE_VAR,
     PASSPHRASE_VAR,
@@ -18,7 +18,7 @@ from infra.orchestration.backend import (
     ensure_generated_passphrase,
     resolve_backend,
 )
-from infra.orchestration.credentials import (
+from orchestration.credentials import (
     CredentialsError,
     botocore_resolves,
     check_aws_credentials,

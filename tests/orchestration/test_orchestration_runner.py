@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pytest
 from engine_double import InMemoryEngine
 
-from infra.orchestration.engine import EngineFailure, Interrupted, OrchestrationError
-from infra.orchestration.runner import (
+from orchestration.engine import EngineFailure, Interrupted, OrchestrationError
+from orchestration.runner import (
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,

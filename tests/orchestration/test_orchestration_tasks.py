@@ -17,12 +17,12 @@ from invoke.exceptions import Exit
 from invoke.runners import Result
 
 import tasks
-from infra.orchestration import commands
-from infra.orchestration.automation import AutomationEngine
-from infra.orchestration.backend import PASSPHRASE_VAR
-from infra.orchestration.credentials import CredentialsError
-from infra.orchestration.engine import EngineUnavailable, OrchestrationError
-from infra.orchestration.runner import Orchestrator
+from orchestration import commands
+from orchestration.automation import AutomationEngine
+from orchestration.backend import PASSPHRASE_VAR
+from orchestration.credentials import CredentialsError
+from orchestration.engine import EngineUnavailable, OrchestrationError
+from orchestration.runner import Orchestrator
 from shared.settings import EnvironmentSettings
 from shared.topology import COMPUTE, SECURITY, STORAGE
 
@@ -154,7 +154,7 @@ def test_no_policy_and_endpoint_are_passed_on_with_a_warning(
 
 
 def test_a_failed_stack_makes_the_task_exit_1(opener: Opener) -> None:
-    from infra.orchestration.engine import EngineFailure  # noqa: PLC0415
+    from orchestration.engine import EngineFailure  # noqa: PLC0415
 
     opener.engine.failures[("up", STORAGE)] = EngineFailure("no")
 
@@ -352,7 +352,7 @@ def test_the_user_passphrase_and_credentials_lead_to_the_cli(
 
 
 def test_the_installers_failure_becomes_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    from infra.orchestration import pulumi_cli  # noqa: PLC0415
+    from orchestration.toolchain import pulumi_cli  # noqa: PLC0415
 
     def unavailable(tools: Path, progress: Any) -> Path:
         raise pulumi_cli.PulumiCliUnavailable("install it by hand: ...")
@@ -407,9 +407,10 @@ def test_the_test_task_runs_the_coverage_gate_last() -> None:
     tasks.test(context)
 
     commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
-    assert commands_run[3].endswith("-m invoke setup")
-    assert "-m pytest --cov --cov-branch" in commands_run[4]
-    assert commands_run[5].endswith(
+    assert commands_run[3].endswith("lint-imports")
+    assert commands_run[4].endswith("-m invoke setup")
+    assert "-m pytest --cov --cov-branch" in commands_run[5]
+    assert commands_run[6].endswith(
         "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py "
         "--fail-under=100"
     )

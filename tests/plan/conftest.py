@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from infra.plan.cli import make_plan
-from infra.plan.environment import EnvironmentPlan
+from orchestration.plan.cli import make_plan
+from orchestration.plan.environment import EnvironmentPlan
 
 
 @pytest.fixture(scope="session")

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from infra.plan.cli import make_plan, run_plan
-from infra.plan.environment import (
+from orchestration.plan.cli import make_plan, run_plan
+from orchestration.plan.environment import (
     EnvironmentPlan,
     PlanError,
     ProgramResult,
     plan_environment,
     selected_projects,
 )
-from infra.plan.report import UNKNOWN_PLACEHOLDER, jsonable, summary, to_json
-from infra.policy import UNKNOWN, Resource
+from orchestration.plan.report import UNKNOWN_PLACEHOLDER, jsonable, summary, to_json
+from program.policy import UNKNOWN, Resource
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY
 

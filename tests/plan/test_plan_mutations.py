@@ -17,9 +17,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from infra.plan import cli
-from infra.plan.cli import run_plan
-from infra.plan.environment import PlanError
+from orchestration.plan import cli
+from orchestration.plan.cli import run_plan
+from orchestration.plan.environment import PlanError
 from shared.settings import COMMON_FILE, EnvironmentSettings, load_settings
 
 

@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from infra.plan.cli import loaded_aws_modules
-from infra.plan.environment import EnvironmentPlan
-from infra.plan.timing import Timing, import_command, plan_command
+from orchestration.plan.cli import loaded_aws_modules
+from orchestration.plan.environment import EnvironmentPlan
+from orchestration.plan.timing import Timing, import_command, plan_command
 
 
 def test_loaded_modules_are_the_ones_the_programs_used(
@@ -34,7 +34,7 @@ def test_import_command_really_loads_lazy_modules() -> None:
 def test_plan_command_runs_the_quiet_plan() -> None:
     assert plan_command("production")[1:] == (
         "-m",
-        "infra.plan",
+        "orchestration.plan",
         "--env",
         "production",
         "--quiet",
@@ -48,7 +48,7 @@ def test_report_shows_medians_ratio_and_commands() -> None:
         import_seconds=(2.0, 1.0, 3.0),
         plan_seconds=(2.5, 2.4, 9.0),
         import_command=("python", "-c", "import x"),
-        plan_command=("python", "-m", "infra.plan"),
+        plan_command=("python", "-m", "orchestration.plan"),
     )
 
     assert timing.ratio == pytest.approx(1.25)

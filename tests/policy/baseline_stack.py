@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from infra.policy import Resource
-from infra.policy import aws_types as t
+from program.policy import Resource
+from program.policy import aws_types as t
 from shared.naming import tags
 from shared.settings import EnvironmentSettings
 

@@ -16,8 +16,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from infra.policy import Resource
-from infra.policy.crossguard import policies
+from program.policy import Resource
+from program.policy.crossguard import policies
 from shared.settings import load_settings
 
 Stack = list[Resource] | tuple[Resource, ...]

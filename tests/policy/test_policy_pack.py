@@ -15,9 +15,9 @@ from pack_args import run_pack
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from infra.plan.cli import make_plan
-from infra.policy import RULES, UNKNOWN, Scope, StackView, evaluate
-from infra.policy.crossguard import PACK_NAME, plain, policies, stack_of
+from orchestration.plan.cli import make_plan
+from program.policy import RULES, UNKNOWN, Scope, StackView, evaluate
+from program.policy.crossguard import PACK_NAME, plain, policies, stack_of
 from shared.settings import EnvironmentSettings, SettingsError
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policy-pack"

@@ -20,8 +20,8 @@ from baseline_stack import (
     tls_policy,
 )
 
-from infra.policy import RULES, UNKNOWN, Enforcement, Resource, StackView, evaluate, rule_by_id
-from infra.policy import aws_types as t
+from program.policy import RULES, UNKNOWN, Enforcement, Resource, StackView, evaluate, rule_by_id
+from program.policy import aws_types as t
 from shared.naming import tags
 from shared.settings import EnvironmentSettings, load_settings
 

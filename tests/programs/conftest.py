@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from programs_support import ENVIRONMENTS, evaluated
 
-from infra.plan.evaluate import ProgramResult
+from orchestration.plan.evaluate import ProgramResult
 from shared.settings import EnvironmentSettings, load_settings
 
 

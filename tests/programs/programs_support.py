@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from infra.plan.evaluate import (
+from orchestration.plan.evaluate import (
     PLACEHOLDER_ACCOUNT_ID,
     ProgramResult,
     RegisteredResource,

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from programs_support import AWS_PROVIDER, PROJECTS, aws_resources
 
-from infra.plan.evaluate import PROJECTS_DIR, ProgramResult
+from orchestration.plan.evaluate import PROJECTS_DIR, ProgramResult
 from shared import naming, project_config, topology
 from shared.settings import EnvironmentSettings
 

@@ -10,10 +10,15 @@ from collections.abc import Callable
 import pytest
 from programs_support import REGION, as_list, contract_value, document, only, statements
 
-from infra.components.web_servers import placements
-from infra.plan.evaluate import PLACEHOLDER_AMI_ID, ProgramResult, RegisteredResource, stack_config
-from infra.webapp.app import HEALTH_PATH
-from infra.webapp.user_data import APP_FILE
+from orchestration.plan.evaluate import (
+    PLACEHOLDER_AMI_ID,
+    ProgramResult,
+    RegisteredResource,
+    stack_config,
+)
+from program.components.web_servers import placements
+from program.webapp.app import HEALTH_PATH
+from program.webapp.user_data import APP_FILE
 from shared import naming, topology
 from shared.project_config import ComputeConfig, ProjectConfigError, compute_config
 from shared.settings import EnvironmentSettings

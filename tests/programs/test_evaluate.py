@@ -10,7 +10,7 @@ import pytest
 from programs_support import contract_upstream
 from pulumi.runtime import settings as runtime_settings
 
-from infra.plan.evaluate import (
+from orchestration.plan.evaluate import (
     PLACEHOLDER_ACCOUNT_ID,
     PROJECTS_DIR,
     ProgramError,

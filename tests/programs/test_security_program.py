@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from programs_support import ACCOUNT, REGION, as_list, document, only, statements
 
-from infra.plan.evaluate import ProgramResult
+from orchestration.plan.evaluate import ProgramResult
 from shared import naming, topology
 from shared.project_config import ProjectConfigError, SecurityConfig, security_config
 from shared.settings import EnvironmentSettings

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from programs_support import ACCOUNT, contract_upstream, contract_value, document, statements
 
-from infra.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
+from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
 from shared import naming, topology
 from shared.project_config import ProjectConfigError, storage_config
 from shared.settings import EnvironmentSettings

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from shared.provider import EMULATOR_ENDPOINT_ENV, aws_provider, emulator_endpoint
+from program.provider import EMULATOR_ENDPOINT_ENV, aws_provider, emulator_endpoint
 from shared.settings import EnvironmentSettings
 
 

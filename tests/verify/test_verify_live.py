@@ -11,9 +11,9 @@ import boto3
 import pytest
 from moto_environment import Deployed, HealthDouble
 
-from infra.orchestration.engine import OrchestrationError
-from infra.verify.cli import verify_action
-from infra.verify.runner import (
+from orchestration.engine import OrchestrationError
+from orchestration.verify.cli import verify_action
+from orchestration.verify.runner import (
     HEALTH_CHECK,
     LIVE_RULES,
     CheckResult,

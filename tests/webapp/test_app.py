@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from infra.webapp import app
-from infra.webapp.user_data import APP_FILE
+from program.webapp import app
+from program.webapp.user_data import APP_FILE
 
 Get = Callable[[str], tuple[int, dict[str, str], str]]
 

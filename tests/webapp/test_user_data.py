@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.webapp.user_data import (
+from program.webapp.user_data import (
     APP_FILE,
     USER_DATA_MAX_BYTES,
     AppEnvironment,

@@ -1,0 +1,216 @@
+"""What each invoke task runs, without invoke: checks in a fixed order, then the runner.
+
+`run()` is the one entry point the tasks use (and the engine tests, with their own paths,
+environment variables and CLI). The checks run cheapest and most local first, and nothing is
+written before all of them pass:
+
+1. the environment exists (SettingsError's message, listing the known ones) and so does the project;
+2. the backend and secrets passphrase resolve (production needs the passphrase given);
+3. AWS credentials resolve, for operations that reach AWS (skipped with an emulator endpoint);
+4. the Pulumi CLI matching the SDK is there (installed by `orchestration.toolchain.pulumi_cli`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from orchestration.backend import STATE_DIR_NAME, resolve_backend
+from orchestration.credentials import (
+    CredentialResolver,
+    botocore_resolves,
+    check_aws_credentials,
+)
+from orchestration.engine import EngineUnavailable, OrchestrationError
+from orchestration.runner import DEFAULT_MAX_WORKERS, Ask, Orchestrator, RunReport
+from shared.paths import REPO_ROOT
+from shared.settings import EnvironmentSettings, SettingsError, load_settings
+from shared.topology import TOPOLOGY, ContractError
+
+TOOLS_DIR_NAME = ".tools"
+POLICY_PACK_DIR_NAME = "policy-pack"
+STACK_CONFIG_DIR_NAME = "stack-config"
+
+# (tools dir, progress callback) -> the `bin` directory holding `pulumi`.
+CliLocator = Callable[[Path, Callable[[str], None]], Path]
+# What a task does with the orchestrator: a run report, or an exit code (outputs).
+Action = Callable[[Orchestrator], RunReport | int]
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the engine finds the projects, keeps state and tools; injectable for tests."""
+
+    projects_dir: Path
+    state_dir: Path
+    tools_dir: Path
+    policy_pack: Path
+    # None: the user's own PULUMI_HOME (or ~/.pulumi).
+    pulumi_home: Path | None = None
+
+    @property
+    def stack_config_dir(self) -> Path:
+        """Generated stack files (committed ones plus each stack's secrets salt)."""
+        return self.state_dir / STACK_CONFIG_DIR_NAME
+
+    @classmethod
+    def for_repo(cls, repo_root: Path = REPO_ROOT, *, pulumi_home: Path | None = None) -> Paths:
+        """The repo's own layout."""
+        return cls(
+            projects_dir=repo_root / "projects",
+            state_dir=repo_root / STATE_DIR_NAME,
+            tools_dir=repo_root / TOOLS_DIR_NAME,
+            policy_pack=repo_root / POLICY_PACK_DIR_NAME,
+            pulumi_home=pulumi_home,
+        )
+
+
+def ensure_cli(tools_dir: Path, progress: Callable[[str], None]) -> Path:
+    """The installer's `ensure_pulumi_cli`, its failure turned into one clear message."""
+    # Imported here: the installer is only needed once an engine really runs.
+    from orchestration.toolchain.pulumi_cli import (  # noqa: PLC0415
+        PulumiCliUnavailable,
+        ensure_pulumi_cli,
+    )
+
+    try:
+        return ensure_pulumi_cli(tools_dir, progress)
+    except PulumiCliUnavailable as error:
+        raise EngineUnavailable(str(error)) from error
+
+
+def terminal_ask() -> Ask | None:
+    """`input` when stdin is a terminal, else None (the runner then needs --yes/--confirm)."""
+    return input if sys.stdin.isatty() else None
+
+
+def load_environment(environment: str, project: str | None = None) -> EnvironmentSettings:
+    """The environment's settings; OrchestrationError naming the known environments/projects."""
+    try:
+        settings = load_settings(environment)
+        if project is not None:
+            TOPOLOGY.project(project)
+    except (SettingsError, ContractError) as error:
+        raise OrchestrationError(str(error)) from error
+    return settings
+
+
+def open_orchestrator(
+    settings: EnvironmentSettings,
+    *,
+    paths: Paths,
+    endpoint: str | None = None,
+    policy: bool | None = None,
+    aws: bool = True,
+    environ: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    ask: Ask | None = None,
+    locate_cli: CliLocator = ensure_cli,
+    resolve_credentials: CredentialResolver = botocore_resolves,
+    max_workers: int = DEFAULT_MAX_WORKERS,
+) -> Orchestrator:
+    """An orchestrator over the Automation API engine, after checks 2-4 (see the module doc).
+
+    `policy`: True runs the repo's policy pack with up/preview, False and None do not.
+    Engine output and summaries go to `out`; installer progress goes to `err`, so `out` can
+    carry machine-readable output.
+    """
+    diagnostics = err if err is not None else sys.stderr
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise OrchestrationError(
+            f"--endpoint {endpoint!r} is not a URL: give the emulator's address, such as "
+            "http://localhost:4566"
+        )
+    policy_packs: tuple[Path, ...] = ()
+    if policy:
+        if not (paths.policy_pack / "PulumiPolicy.yaml").is_file():
+            raise OrchestrationError(
+                f"the policy pack is missing at {paths.policy_pack}: restore it, or pass "
+                "--no-policy to run without the security baseline"
+            )
+        policy_packs = (paths.policy_pack,)
+    backend = resolve_backend(
+        settings, environ=os.environ if environ is None else environ, state_dir=paths.state_dir
+    )
+    if aws and endpoint is None:
+        check_aws_credentials(settings.environment, settings.region, resolve=resolve_credentials)
+    # Imported here: the Automation API is only needed once an engine really runs.
+    from orchestration.automation import (  # noqa: PLC0415
+        AutomationEngine,
+        pulumi_command_at,
+    )
+
+    bin_dir = locate_cli(paths.tools_dir, lambda line: print(line, file=diagnostics, flush=True))
+    pulumi_command = pulumi_command_at(bin_dir)
+    # Every check passed: now the local state folder and generated passphrase may be written.
+    backend.prepare()
+    engine = AutomationEngine(
+        projects_dir=paths.projects_dir,
+        config_dir=paths.stack_config_dir,
+        backend=backend,
+        pulumi_command=pulumi_command,
+        pulumi_home=paths.pulumi_home,
+        policy_packs=policy_packs,
+        endpoint=endpoint,
+    )
+    return Orchestrator(engine, settings, out=out, ask=ask, max_workers=max_workers)
+
+
+# Builds the orchestrator once the environment is known to exist (open_orchestrator's signature).
+Opener = Callable[..., Orchestrator]
+
+
+def run(
+    environment: str,
+    action: Action,
+    *,
+    project: str | None = None,
+    endpoint: str | None = None,
+    policy: bool | None = None,
+    aws: bool = True,
+    paths: Paths | None = None,
+    environ: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    ask: Ask | None = None,
+    locate_cli: CliLocator = ensure_cli,
+    resolve_credentials: CredentialResolver = botocore_resolves,
+    opener: Opener | None = None,
+) -> int:
+    """Check, open the orchestrator, run `action`; the exit code.
+
+    `policy`: True runs the policy pack (deploy, preview), False skips it with a loud warning,
+    None means the operation has none. `aws`: whether the operation reaches AWS (credential
+    check). Raises OrchestrationError (one message; nothing was run) for every refusal:
+    unknown environment or project, backend/passphrase, credentials, CLI, preflight, guards.
+    """
+    settings = load_environment(environment, project)
+    diagnostics = err if err is not None else sys.stderr
+    if policy is False:
+        print(
+            "WARNING: --no-policy: the security baseline policy pack is NOT enforced in this run.",
+            file=diagnostics,
+            flush=True,
+        )
+    # Looked up at call time so a test can replace open_orchestrator on the module.
+    open_with = opener or open_orchestrator
+    orchestrator = open_with(
+        settings,
+        paths=paths or Paths.for_repo(),
+        endpoint=endpoint,
+        policy=policy,
+        aws=aws,
+        environ=environ,
+        out=out,
+        err=diagnostics,
+        ask=ask,
+        locate_cli=locate_cli,
+        resolve_credentials=resolve_credentials,
+    )
+    result = action(orchestrator)
+    return result if isinstance(result, int) else result.exit_code

@@ -1,0 +1,128 @@
+"""The offline plan of an environment: every selected program, in dependency order, no cloud.
+
+Each project's real program runs in-process under Pulumi's mock runtime (`evaluate.py`); the
+outputs it would export are handed to its consumers' StackReferences, so the wiring across
+stacks is exercised exactly as a deploy would. Then the security rules judge every stack's
+planned resources. Nothing is written anywhere: no state, no stack, no credentials, and the
+placeholders exist only in this process, so they can never reach a real deploy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from program.policy import RULES, Enforcement, Resource, Rule, StackView, Violation, evaluate
+from shared.references import DIY_ORGANIZATION, qualified_stack_name
+from shared.settings import EnvironmentSettings
+from shared.topology import TOPOLOGY, Topology
+
+
+class PlanError(Exception):
+    """The plan cannot be made: a program failed, or a consumer reads a missing output."""
+
+
+@dataclass(frozen=True)
+class ProgramResult:
+    """What one program registered and exported under the mock runtime."""
+
+    resources: Sequence[Resource]
+    outputs: Mapping[str, Any]
+
+
+# (project, settings, upstream outputs by producer project) -> what the program did.
+ProgramEvaluator = Callable[
+    [str, EnvironmentSettings, Mapping[str, Mapping[str, Any]]], ProgramResult
+]
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """The planned resources and outputs of one stack."""
+
+    project: str
+    stack: str
+    resources: tuple[Resource, ...]
+    outputs: Mapping[str, Any]
+    upstream: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EnvironmentPlan:
+    """The whole plan: stacks in deployment order and every rule violation."""
+
+    environment: str
+    stacks: tuple[StackPlan, ...]
+    violations: tuple[Violation, ...]
+
+    @property
+    def blocking(self) -> tuple[Violation, ...]:
+        """The mandatory violations, which fail the plan."""
+        return tuple(v for v in self.violations if v.enforcement is Enforcement.MANDATORY)
+
+
+def selected_projects(topology: Topology, projects: Iterable[str] | None) -> tuple[str, ...]:
+    """The projects to plan in deploy order: those asked for plus every project they read from.
+
+    A consumer cannot be planned without its producers' planned outputs, so they come along.
+    """
+    if projects is None:
+        return topology.deploy_order()
+    chosen = set()
+    for name in projects:
+        chosen.add(topology.project(name).name)
+        chosen.update(topology.all_producers(name))
+    return topology.deploy_order(chosen)
+
+
+def plan_environment(
+    settings: EnvironmentSettings,
+    evaluate_program: ProgramEvaluator,
+    *,
+    projects: Iterable[str] | None = None,
+    topology: Topology = TOPOLOGY,
+    rules: Sequence[Rule] = RULES,
+) -> EnvironmentPlan:
+    """Plan the selected projects of one environment; PlanError when a program cannot be planned."""
+    planned: dict[str, Mapping[str, Any]] = {}
+    stacks = []
+    for project in selected_projects(topology, projects):
+        spec = topology.project(project)
+        _check_upstream_exports(project, spec.requires, planned)
+        upstream = {producer: planned[producer] for producer in spec.depends_on}
+        result = evaluate_program(project, settings, upstream)
+        planned[project] = dict(result.outputs)
+        stacks.append(
+            StackPlan(
+                project=project,
+                stack=qualified_stack_name(DIY_ORGANIZATION, project, settings.environment),
+                resources=tuple(result.resources),
+                outputs=dict(result.outputs),
+                upstream={
+                    key: value for outputs in upstream.values() for key, value in outputs.items()
+                },
+            )
+        )
+    violations = [
+        violation
+        for stack in stacks
+        for violation in evaluate(StackView(settings, stack.resources, stack.upstream), rules)
+    ]
+    return EnvironmentPlan(settings.environment, tuple(stacks), tuple(violations))
+
+
+def _check_upstream_exports(
+    consumer: str,
+    requires: Mapping[str, tuple[str, ...]],
+    planned: Mapping[str, Mapping[str, Any]],
+) -> None:
+    for producer, keys in requires.items():
+        missing = [key for key in keys if key not in planned[producer]]
+        if missing:
+            exported = ", ".join(sorted(planned[producer])) or "nothing"
+            raise PlanError(
+                f"{consumer} reads {producer}.{', '.join(missing)}, but the {producer} program "
+                f"does not export it (it exports: {exported}); export it from "
+                f"projects/{producer}/__main__.py or drop the read from shared/topology.py"
+            )

@@ -1,0 +1,165 @@
+"""Read the deployed environment with boto3 and describe it in the security rules' input shape.
+
+Nothing here writes: only Get*/Describe* calls. Each reader turns what AWS reports into the
+same `Resource`s a Pulumi program registers (camelCase properties), so `invoke verify` judges
+the live environment with the very rule functions the plan and the policy pack use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from program.policy import Resource
+from program.policy import aws_types as t
+
+# Error codes that mean "this setting was never configured", not "the read failed".
+_NOT_CONFIGURED = {
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "NoSuchPublicAccessBlockConfiguration",
+    "OwnershipControlsNotFoundError",
+    "NoSuchBucketPolicy",
+}
+
+
+class LiveReadError(Exception):
+    """A read of the live environment failed (missing resource, access denied, ...)."""
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _call(what: str, method: Any, **kwargs: Any) -> dict[str, Any] | None:
+    """`method(**kwargs)`; None when the setting is not configured; LiveReadError otherwise."""
+    try:
+        return dict(method(**kwargs))
+    except ClientError as error:
+        if _code(error) in _NOT_CONFIGURED:
+            return None
+        raise LiveReadError(f"cannot read {what}: {_code(error)}: {error}") from error
+
+
+def key_arn(kms: Any, key: str | None) -> str | None:
+    """The ARN of `key` (an id, alias or ARN) as KMS reports it."""
+    if not key:
+        return key
+    metadata = _call(f"KMS key {key}", kms.describe_key, KeyId=key)
+    return str(metadata["KeyMetadata"]["Arn"]) if metadata else key
+
+
+def bucket_resources(s3: Any, kms: Any, bucket: str) -> list[Resource]:
+    """The bucket and its configuration, as the resources that would have created them."""
+    _call(f"bucket {bucket}", s3.head_bucket, Bucket=bucket)
+    resources = [Resource(t.BUCKET, bucket, {"bucket": bucket}, urn=f"s3://{bucket}", id=bucket)]
+
+    def side(type_: str, props: dict[str, Any]) -> None:
+        name = f"{bucket}/{type_.rsplit(':', 1)[-1]}"
+        resources.append(Resource(type_, name, {"bucket": bucket, **props}, urn=name))
+
+    encryption = _call(f"encryption of {bucket}", s3.get_bucket_encryption, Bucket=bucket)
+    if encryption:
+        rules = []
+        for rule in encryption["ServerSideEncryptionConfiguration"]["Rules"]:
+            default = rule.get("ApplyServerSideEncryptionByDefault", {})
+            rules.append(
+                {
+                    "applyServerSideEncryptionByDefault": {
+                        "sseAlgorithm": default.get("SSEAlgorithm"),
+                        "kmsMasterKeyId": key_arn(kms, default.get("KMSMasterKeyID")),
+                    },
+                    "bucketKeyEnabled": bool(rule.get("BucketKeyEnabled", False)),
+                }
+            )
+        side(t.BUCKET_ENCRYPTION, {"rules": rules})
+    block = _call(f"public access block of {bucket}", s3.get_public_access_block, Bucket=bucket)
+    if block:
+        flags = block["PublicAccessBlockConfiguration"]
+        side(
+            t.BUCKET_PUBLIC_ACCESS_BLOCK,
+            {key[0].lower() + key[1:]: bool(value) for key, value in flags.items()},
+        )
+    ownership = _call(
+        f"ownership controls of {bucket}", s3.get_bucket_ownership_controls, Bucket=bucket
+    )
+    if ownership:
+        for rule in ownership["OwnershipControls"]["Rules"]:
+            side(t.BUCKET_OWNERSHIP, {"rule": {"objectOwnership": rule.get("ObjectOwnership")}})
+    policy = _call(f"policy of {bucket}", s3.get_bucket_policy, Bucket=bucket)
+    if policy:
+        side(t.BUCKET_POLICY, {"policy": policy["Policy"]})
+    versioning = _call(f"versioning of {bucket}", s3.get_bucket_versioning, Bucket=bucket)
+    if versioning and versioning.get("Status"):
+        side(t.BUCKET_VERSIONING, {"versioningConfiguration": {"status": versioning["Status"]}})
+    return resources
+
+
+def key_resource(kms: Any, key: str) -> Resource:
+    """The KMS key, with its rotation setting."""
+    arn = key_arn(kms, key) or key
+    status = _call(f"rotation of KMS key {arn}", kms.get_key_rotation_status, KeyId=arn)
+    enabled = bool(status and status.get("KeyRotationEnabled"))
+    return Resource(t.KMS_KEY, arn, {"enableKeyRotation": enabled}, urn=arn, id=arn)
+
+
+def instance_resources(ec2: Any, kms: Any, instance_ids: Sequence[str]) -> list[Resource]:
+    """The instances, with their metadata options and root volume encryption."""
+    if not instance_ids:
+        return []
+    found = _call("instances", ec2.describe_instances, InstanceIds=list(instance_ids)) or {}
+    instances = [i for r in found.get("Reservations", []) for i in r.get("Instances", [])]
+    missing = sorted(set(instance_ids) - {i["InstanceId"] for i in instances})
+    if missing:
+        raise LiveReadError(f"instances not found: {', '.join(missing)}")
+    root_volumes = {
+        instance["InstanceId"]: mapping["Ebs"]["VolumeId"]
+        for instance in instances
+        for mapping in instance.get("BlockDeviceMappings", [])
+        if mapping.get("DeviceName") == instance.get("RootDeviceName") and "Ebs" in mapping
+    }
+    volumes: dict[str, Mapping[str, Any]] = {}
+    if root_volumes:
+        described = _call(
+            "root volumes", ec2.describe_volumes, VolumeIds=sorted(root_volumes.values())
+        )
+        volumes = {v["VolumeId"]: v for v in (described or {}).get("Volumes", [])}
+    resources = []
+    for instance in instances:
+        options = instance.get("MetadataOptions", {})
+        props: dict[str, Any] = {
+            "metadataOptions": {
+                "httpTokens": options.get("HttpTokens"),
+                "httpPutResponseHopLimit": options.get("HttpPutResponseHopLimit"),
+                "httpEndpoint": options.get("HttpEndpoint"),
+            }
+        }
+        volume = volumes.get(root_volumes.get(instance["InstanceId"], ""))
+        if volume is not None:
+            props["rootBlockDevice"] = {
+                "encrypted": bool(volume.get("Encrypted")),
+                "kmsKeyId": key_arn(kms, volume.get("KmsKeyId")),
+            }
+        instance_id = instance["InstanceId"]
+        resources.append(Resource(t.INSTANCE, instance_id, props, urn=instance_id, id=instance_id))
+    return resources
+
+
+def security_group_resource(ec2: Any, group_id: str) -> Resource:
+    """The security group with its ingress rules in the `ingress` shape of the provider."""
+    found = _call(f"security group {group_id}", ec2.describe_security_groups, GroupIds=[group_id])
+    groups = (found or {}).get("SecurityGroups", [])
+    if not groups:
+        raise LiveReadError(f"security group {group_id} not found")
+    ingress = [
+        {
+            "protocol": permission.get("IpProtocol"),
+            "fromPort": permission.get("FromPort"),
+            "toPort": permission.get("ToPort"),
+            "cidrBlocks": [r["CidrIp"] for r in permission.get("IpRanges", [])],
+            "ipv6CidrBlocks": [r["CidrIpv6"] for r in permission.get("Ipv6Ranges", [])],
+        }
+        for permission in groups[0].get("IpPermissions", [])
+    ]
+    return Resource(t.SECURITY_GROUP, group_id, {"ingress": ingress}, urn=group_id, id=group_id)

@@ -1,0 +1,276 @@
+"""`invoke verify`: check the deployed environment against the security baseline, read-only.
+
+The stacks' outputs say what to look at (bucket, key, instances, security group, URL); they
+come through `OutputsReader`, so the orchestration engine supplies them in real use and a
+test supplies a dict. The live resources are judged by the rules in program.policy; the
+application's health endpoint must report the environment's DEBUG and LOG_LEVEL.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, NoCredentialsError
+
+from orchestration.verify.live import (
+    LiveReadError,
+    bucket_resources,
+    instance_resources,
+    key_resource,
+    security_group_resource,
+)
+from program.policy import Resource, Rule, StackView, rule_by_id
+from program.webapp.app import HEALTH_PATH
+from shared.emulator import EMULATOR_ACCESS_KEY_ID, EMULATOR_SECRET_ACCESS_KEY
+from shared.references import DIY_ORGANIZATION, qualified_stack_name
+from shared.settings import EnvironmentSettings
+from shared.topology import (
+    APP_URL,
+    BUCKET_NAME,
+    COMPUTE,
+    INSTANCE_IDS,
+    KMS_KEY_ARN,
+    SECURITY,
+    SECURITY_GROUP_ID,
+    STORAGE,
+)
+
+# The rules a live environment can be judged by from what AWS reports (tags, protection and
+# the region are properties of the program and its state, not of the cloud resources).
+LIVE_RULES = (
+    "s3-bucket-encryption-customer-key",
+    "s3-bucket-public-access-block",
+    "s3-bucket-owner-enforced",
+    "s3-bucket-tls-only",
+    "s3-bucket-versioning",
+    "kms-key-rotation",
+    "ec2-imdsv2-required",
+    "ec2-root-volume-customer-key",
+    "ec2-no-ssh-rdp-ingress",
+    "ec2-public-ingress-web-only",
+)
+HEALTH_CHECK = "app-health-settings"
+HEALTH_TIMEOUT_SECONDS = 10
+NEEDED_OUTPUTS = {
+    SECURITY: (KMS_KEY_ARN,),
+    STORAGE: (BUCKET_NAME,),
+    COMPUTE: (INSTANCE_IDS, SECURITY_GROUP_ID, APP_URL),
+}
+
+# project -> that stack's outputs, or None when the stack does not exist.
+OutputsReader = Callable[[str], Mapping[str, Any] | None]
+HttpGet = Callable[[str], tuple[int, str]]
+
+
+class VerifyError(Exception):
+    """Verification cannot start: missing credentials, stacks or outputs. Says what to do."""
+
+
+@dataclass(frozen=True)
+class DeployedEnvironment:
+    """What the stacks' outputs say was deployed."""
+
+    kms_key_arn: str
+    bucket_name: str
+    instance_ids: tuple[str, ...]
+    security_group_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check of one deployed resource."""
+
+    check: str
+    target: str
+    passed: bool
+    detail: str = ""
+
+
+def read_deployed(settings: EnvironmentSettings, read: OutputsReader) -> DeployedEnvironment:
+    """The outputs verification needs; VerifyError naming every missing stack or output."""
+    problems = []
+    values: dict[str, Any] = {}
+    for project, keys in NEEDED_OUTPUTS.items():
+        stack = qualified_stack_name(DIY_ORGANIZATION, project, settings.environment)
+        outputs = read(project)
+        if outputs is None:
+            problems.append(f"stack {stack} does not exist")
+            continue
+        missing = [key for key in keys if outputs.get(key) in (None, "", [])]
+        if missing:
+            problems.append(f"stack {stack} has no output(s) {', '.join(missing)}")
+        values.update({key: outputs.get(key) for key in keys})
+    if problems:
+        raise VerifyError(
+            f"cannot verify {settings.environment!r}: {'; '.join(problems)}. "
+            f"Deploy it first: invoke deploy --env {settings.environment}"
+        )
+    ids = values[INSTANCE_IDS]
+    return DeployedEnvironment(
+        kms_key_arn=str(values[KMS_KEY_ARN]),
+        bucket_name=str(values[BUCKET_NAME]),
+        instance_ids=tuple(str(i) for i in (ids if isinstance(ids, list | tuple) else [ids])),
+        security_group_id=str(values[SECURITY_GROUP_ID]),
+        url=str(values[APP_URL]),
+    )
+
+
+def make_session(settings: EnvironmentSettings, endpoint: str | None) -> boto3.Session:
+    """A boto3 session in the settings' region; VerifyError when no credentials resolve."""
+    if endpoint:
+        # An emulator accepts any credentials; use the documented dummy ones.
+        return boto3.Session(
+            aws_access_key_id=EMULATOR_ACCESS_KEY_ID,
+            aws_secret_access_key=EMULATOR_SECRET_ACCESS_KEY,
+            region_name=settings.region,
+        )
+    session = boto3.Session(region_name=settings.region)
+    if session.get_credentials() is None:
+        raise VerifyError(
+            "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY) for the account of this environment; verify only reads"
+        )
+    return session
+
+
+def http_get(url: str) -> tuple[int, str]:
+    """GET `url`: (status, body). Network errors become status 0 with the reason."""
+    if not url.startswith(("http://", "https://")):
+        return 0, f"{url!r} is not an http(s) URL"
+    try:
+        with urllib.request.urlopen(url, timeout=HEALTH_TIMEOUT_SECONDS) as response:  # noqa: S310 - scheme checked above
+            return int(response.status), response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError) as error:
+        return 0, str(getattr(error, "reason", error))
+
+
+def check_health(settings: EnvironmentSettings, url: str, get: HttpGet = http_get) -> CheckResult:
+    """The app answers on its health endpoint with the environment's DEBUG and LOG_LEVEL."""
+    target = url.rstrip("/") + HEALTH_PATH
+    status, body = get(target)
+    if status != 200:
+        return CheckResult(HEALTH_CHECK, target, False, f"answered {status or 'nothing'}: {body}")
+    try:
+        health = json.loads(body)
+    except ValueError:
+        return CheckResult(HEALTH_CHECK, target, False, f"answered non-JSON: {body[:200]!r}")
+    if not isinstance(health, Mapping):
+        return CheckResult(HEALTH_CHECK, target, False, f"answered {health!r}, not an object")
+    wrong = []
+    if health.get("debug") is not settings.debug:
+        wrong.append(f"debug is {health.get('debug')!r}, expected {settings.debug!r}")
+    level = str(health.get("log_level", "")).upper()
+    if level != settings.log_level:
+        wrong.append(f"log_level is {health.get('log_level')!r}, expected {settings.log_level!r}")
+    return CheckResult(HEALTH_CHECK, target, not wrong, "; ".join(wrong))
+
+
+def _judge(
+    settings: EnvironmentSettings, resources: Sequence[Resource], upstream: Mapping[str, Any]
+) -> list[CheckResult]:
+    view = StackView(settings, resources, upstream=upstream)
+    rules: list[Rule] = [rule_by_id(rule_id) for rule_id in LIVE_RULES]
+    results = []
+    for resource in resources:
+        for rule in rules:
+            if not rule.applies_to(resource):
+                continue
+            violations = rule.violations(resource, view)
+            detail = "; ".join(v.message for v in violations)
+            results.append(CheckResult(rule.id, resource.name, not violations, detail))
+    return results
+
+
+def verify(
+    settings: EnvironmentSettings,
+    deployed: DeployedEnvironment,
+    session: boto3.Session,
+    *,
+    endpoint: str | None = None,
+    get: HttpGet = http_get,
+) -> list[CheckResult]:
+    """Every check, in a stable order. Read failures fail their group of checks."""
+    # Emulators serve S3 on one host name, so bucket names go in the path.
+    config = Config(
+        retries={"max_attempts": 2, "mode": "standard"},
+        s3={"addressing_style": "path"} if endpoint else {},
+    )
+
+    def client(service: str) -> Any:
+        return session.client(service, endpoint_url=endpoint, config=config)
+
+    s3, kms, ec2 = client("s3"), client("kms"), client("ec2")
+    upstream = {KMS_KEY_ARN: deployed.kms_key_arn}
+    readers: list[tuple[str, str, Callable[[], list[Resource]]]] = [
+        ("kms", deployed.kms_key_arn, lambda: [key_resource(kms, deployed.kms_key_arn)]),
+        ("s3", deployed.bucket_name, lambda: bucket_resources(s3, kms, deployed.bucket_name)),
+        (
+            "ec2",
+            ", ".join(deployed.instance_ids),
+            lambda: instance_resources(ec2, kms, deployed.instance_ids),
+        ),
+        (
+            "ec2",
+            deployed.security_group_id,
+            lambda: [security_group_resource(ec2, deployed.security_group_id)],
+        ),
+    ]
+    results: list[CheckResult] = []
+    for service, target, read in readers:
+        try:
+            resources = read()
+        except NoCredentialsError as error:
+            raise VerifyError(f"AWS credentials stopped resolving: {error}") from error
+        except (LiveReadError, BotoCoreError) as error:
+            results.append(CheckResult(f"{service}-read", target, False, str(error)))
+            continue
+        results.extend(_judge(settings, resources, upstream))
+    results.append(check_health(settings, deployed.url, get))
+    return results
+
+
+def report(results: Sequence[CheckResult], out: TextIO) -> bool:
+    """Print one line per check (and why a failed one failed); True when all passed."""
+    width = max((len(result.check) for result in results), default=0)
+    for result in results:
+        status = "PASS" if result.passed else "FAIL"
+        print(f"{status}  {result.check:<{width}}  {result.target}", file=out)
+        if not result.passed and result.detail:
+            print(f"      {result.detail}", file=out)
+    failed = sum(not result.passed for result in results)
+    print(f"\n{len(results) - failed} passed, {failed} failed", file=out)
+    return failed == 0
+
+
+def run_verify(
+    settings: EnvironmentSettings,
+    read: OutputsReader,
+    *,
+    endpoint: str | None,
+    out: TextIO,
+    session_factory: Callable[[EnvironmentSettings, str | None], boto3.Session] = make_session,
+    get: HttpGet = http_get,
+) -> int:
+    """Verify one environment; the exit code (0 all passed, 1 a check failed).
+
+    Raises VerifyError when verification cannot start (no credentials, stacks or outputs).
+    """
+    deployed = read_deployed(settings, read)
+    session = session_factory(settings, endpoint)
+    print(
+        f"Verifying {settings.environment} ({settings.region}"
+        f"{', endpoint ' + endpoint if endpoint else ''}) read-only",
+        file=out,
+    )
+    results = verify(settings, deployed, session, endpoint=endpoint, get=get)
+    return 0 if report(results, out) else 1

@@ -1,0 +1,56 @@
+"""The one explicit AWS provider every resource uses.
+
+The region comes from the environment settings, never from AWS_REGION/AWS_DEFAULT_REGION in
+the user's shell; each Pulumi.yaml also disables the default aws provider, so a resource that
+forgets `provider=` fails instead of silently picking a region up.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pulumi
+import pulumi_aws as aws
+
+from shared.emulator import (
+    EMULATED_SERVICES,
+    EMULATOR_ACCESS_KEY_ID,
+    EMULATOR_ENDPOINT_ENV,
+    EMULATOR_SECRET_ACCESS_KEY,
+)
+from shared.naming import logical_name, tags
+from shared.settings import EnvironmentSettings
+
+
+def aws_provider(
+    settings: EnvironmentSettings, component: str, *, endpoint: str | None = None
+) -> aws.Provider:
+    """The project's provider: settings' region, default tags, optional emulator endpoint."""
+    args = aws.ProviderArgs(
+        region=settings.region,
+        default_tags=aws.ProviderDefaultTagsArgs(tags=tags(settings, component)),
+    )
+    if endpoint:
+        _aim_at_emulator(args, endpoint)
+    return aws.Provider(logical_name(settings, "aws"), args)
+
+
+def emulator_endpoint() -> str | None:
+    """The emulator endpoint the orchestrator asked for, if any."""
+    return os.environ.get(EMULATOR_ENDPOINT_ENV) or None
+
+
+def provider_opts(provider: aws.Provider) -> pulumi.ResourceOptions:
+    """Resource options that pin a resource (and its children) to `provider`."""
+    return pulumi.ResourceOptions(providers={"aws": provider})
+
+
+def _aim_at_emulator(args: aws.ProviderArgs, endpoint: str) -> None:
+    # An emulator accepts any credentials and has no real account or metadata service.
+    args.access_key = EMULATOR_ACCESS_KEY_ID
+    args.secret_key = EMULATOR_SECRET_ACCESS_KEY
+    args.skip_credentials_validation = True
+    args.skip_metadata_api_check = True
+    args.skip_requesting_account_id = True
+    args.s3_use_path_style = True
+    args.endpoints = [aws.ProviderEndpointArgs(**dict.fromkeys(EMULATED_SERVICES, endpoint))]

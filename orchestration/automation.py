@@ -49,6 +49,7 @@ from orchestration.engine import (
 )
 from shared.emulator import EMULATOR_ENDPOINT_ENV
 from shared.references import qualified_stack_name
+from shared.yaml_files import read_mapping
 
 SKIP_UPDATE_CHECK_VAR = "PULUMI_SKIP_UPDATE_CHECK"
 # Stack-file keys that belong to the secrets provider (kept in the generated copy).
@@ -340,8 +341,8 @@ class AutomationEngine:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source_dir / "Pulumi.yaml", target.parent / "Pulumi.yaml")
         source = source_dir / target.name
-        committed = _read_mapping(source)
-        previous = _read_mapping(target)
+        committed = read_mapping(source, error=EngineFailure, missing_ok=True)
+        previous = read_mapping(target, error=EngineFailure, missing_ok=True)
         merged = dict(committed)
         for key in SECRETS_KEYS:
             # On a shared backend a salt the team committed (with its shared passphrase) wins;
@@ -435,20 +436,6 @@ def _changes(summary: Mapping[Any, int] | None) -> dict[str, int]:
 
 def _plain_outputs(outputs: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
     return {key: SECRET_MASK if out.secret else out.value for key, out in outputs.items()}
-
-
-def _read_mapping(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise EngineFailure(f"{path} is not valid YAML: {error}") from error
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise EngineFailure(f"{path} must hold a mapping (config: ...)")
-    return loaded
 
 
 def _display(path: Path) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from shared.yaml_files import read_mapping
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 COMMON_FILE = PACKAGE_DIR / "config" / "common.yaml"
@@ -91,8 +91,8 @@ def load_settings(
             f"(add shared/environments/{environment}.yaml to create it)"
         )
     merged = {
-        **_read_mapping(common_file),
-        **_read_mapping(environments_dir / f"{environment}.yaml"),
+        **read_mapping(common_file, error=SettingsError),
+        **read_mapping(environments_dir / f"{environment}.yaml", error=SettingsError),
     }
     return parse_settings(environment, merged)
 
@@ -166,15 +166,3 @@ def _non_empty_text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise SettingsError(f"{what}: must be a non-empty string, got {value!r}")
     return value.strip()
-
-
-def _read_mapping(path: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise SettingsError(f"{path}: not valid YAML: {error}") from error
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise SettingsError(f"{path}: must hold a mapping of setting names to values")
-    return loaded

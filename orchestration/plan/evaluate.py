@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
@@ -48,6 +47,7 @@ from pulumi.runtime.stack import Stack, run_pulumi_func
 from shared.paths import PROJECTS_DIR
 from shared.references import DIY_ORGANIZATION, qualified_stack_name
 from shared.settings import EnvironmentSettings, overridden_settings
+from shared.yaml_files import read_mapping
 
 PLACEHOLDER_ACCOUNT_ID = "111122223333"
 PLACEHOLDER_ID_PREFIX = "0000"
@@ -192,7 +192,7 @@ def stack_config(
     structured, as the engine passes them to a Python program.
     """
     project_dir = projects_dir / project
-    project_file = _read_yaml(project_dir / "Pulumi.yaml")
+    project_file = read_mapping(project_dir / "Pulumi.yaml", error=StackConfigError)
     if project_file.get("name") != project:
         raise StackConfigError(
             f"{project_dir / 'Pulumi.yaml'}: name is {project_file.get('name')!r}, "
@@ -206,7 +206,9 @@ def stack_config(
         elif not isinstance(declaration, Mapping) or ":" in key:
             values[full_key] = declaration
     stack_file = project_dir / f"Pulumi.{environment}.yaml"
-    for key, value in (_read_yaml(stack_file).get("config") or {}).items():
+    for key, value in (
+        read_mapping(stack_file, error=StackConfigError).get("config") or {}
+    ).items():
         if isinstance(value, Mapping) and "secure" in value:
             raise StackConfigError(
                 f"{stack_file}: {key} is a secret; the offline evaluation cannot decrypt it"
@@ -819,20 +821,6 @@ def _qualified(project: str, key: str) -> str:
 
 def _config_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StackConfigError(f"{path} does not exist") from None
-    except yaml.YAMLError as error:
-        raise StackConfigError(f"{path}: not valid YAML: {error}") from error
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise StackConfigError(f"{path}: must hold a mapping")
-    return loaded
 
 
 __all__ = [

@@ -226,7 +226,7 @@ def test_on_the_local_backend_a_committed_salt_is_never_used(engine, cli, repo) 
 
 
 @pytest.mark.parametrize(
-    ("content", "problem"), [("config: [\n", "is not valid YAML"), ("- a\n", "must hold a mapping")]
+    ("content", "problem"), [("config: [\n", "not valid YAML"), ("- a\n", "must hold a mapping")]
 )
 def test_a_broken_committed_stack_file_is_named(engine, cli, repo, content, problem) -> None:
     (repo / "projects" / "security" / f"Pulumi.{DEV}.yaml").write_text(content)

@@ -15,6 +15,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from orchestration.exit_codes import EXIT_INTERRUPTED
 from shared.paths import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 # The pure modules whose every line and branch the tests must cover.
 FULLY_COVERED = ("shared/naming.py", "shared/settings.py", "shared/topology.py")
-EXIT_INTERRUPTED = 130
 
 ENV_HELP = "environment: a file in shared/environments/ (development, production)"
 PROJECT_HELP = "only this project (security, storage or compute); default: every project"

@@ -47,11 +47,11 @@ from orchestration.engine import (
     StackLocked,
     StackNotFound,
 )
+from orchestration.toolchain.pulumi_cli import SKIP_UPDATE_CHECK_VAR
 from shared.emulator import EMULATOR_ENDPOINT_ENV
 from shared.references import qualified_stack_name
 from shared.yaml_files import read_mapping
 
-SKIP_UPDATE_CHECK_VAR = "PULUMI_SKIP_UPDATE_CHECK"
 # Stack-file keys that belong to the secrets provider (kept in the generated copy).
 SECRETS_KEYS = ("encryptionsalt", "secretsprovider", "encryptedkey")
 # Commands that accept --config-file (and so get the generated stack file).

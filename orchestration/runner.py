@@ -45,13 +45,9 @@ from orchestration.engine import (
     ProtectedResources,
     StackNotFound,
 )
+from orchestration.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY, ContractError, Topology
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_DRIFT = 2
-EXIT_INTERRUPTED = 130  # what a shell reports for SIGINT
 
 DEFAULT_MAX_WORKERS = 4
 _POLL_SECONDS = 0.2

@@ -277,6 +277,11 @@ class Orchestrator:
     ) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
+        if engine.environment != settings.environment:
+            raise ValueError(
+                f"the engine serves {engine.environment!r}, the settings are for "
+                f"{settings.environment!r}"
+            )
         self._engine = engine
         self._settings = settings
         self._topology = topology
@@ -316,7 +321,7 @@ class Orchestrator:
         def step(name: str, sink: OutputSink) -> _Step:
             # Producers deployed by this run are held to their exports right after their `up`
             # (fail fast), so a consumer never starts against a missing output.
-            result = self._engine.up(name, self.environment, sink)
+            result = self._engine.up(name, sink)
             self._check_exports(name, result)
             return _Step(Status.SUCCEEDED, result.changes)
 
@@ -335,7 +340,7 @@ class Orchestrator:
                     f"see `invoke plan --env {self.environment}` for an offline plan of the "
                     "whole environment"
                 )
-            result = self._engine.preview(name, self.environment, sink)
+            result = self._engine.preview(name, sink)
             return _Step(Status.SUCCEEDED, result.changes)
 
         return self._run(Operation.PREVIEW, self._topology.deploy_levels(selection), step)
@@ -345,9 +350,9 @@ class Orchestrator:
         selection = self._select(project)
 
         def step(name: str, sink: OutputSink) -> _Step:
-            if not self._engine.stack_exists(name, self.environment):
+            if not self._engine.stack_exists(name):
                 raise _Skip("the stack does not exist; nothing to refresh")
-            result = self._engine.refresh(name, self.environment, sink)
+            result = self._engine.refresh(name, sink)
             return _Step(Status.SUCCEEDED, result.changes)
 
         return self._run(Operation.REFRESH, self._topology.deploy_levels(selection), step)
@@ -362,12 +367,10 @@ class Orchestrator:
     ) -> RunReport:
         """Tear down in reverse dependency order, behind the destroy guard and the confirmation."""
         selection = self._destroy_selection(project, cascade)
-        counts = {name: self._engine.resource_count(name, self.environment) for name in selection}
+        counts = {name: self._engine.resource_count(name) for name in selection}
         order = [name for name in self._topology.teardown_order(selection) if counts[name]]
         protected = {
-            name: urns
-            for name in order
-            if (urns := self._engine.protected_resources(name, self.environment))
+            name: urns for name in order if (urns := self._engine.protected_resources(name))
         }
         if protected:
             raise TeardownBlocked(self._protected_message(protected, destroyed=False))
@@ -387,7 +390,7 @@ class Orchestrator:
             if not counts[name]:
                 raise _Skip("no resources to destroy")
             try:
-                result = self._engine.destroy(name, self.environment, sink)
+                result = self._engine.destroy(name, sink)
             except ProtectedResources as error:
                 raise TeardownBlocked(
                     self._protected_message({name: error.urns}, destroyed=True)
@@ -401,7 +404,7 @@ class Orchestrator:
         selection = self._select(project)
 
         def step(name: str, sink: OutputSink) -> _Step:
-            if not self._engine.stack_exists(name, self.environment):
+            if not self._engine.stack_exists(name):
                 return _Step(
                     Status.MISSING,
                     detail=f"not deployed: `invoke deploy --env {self.environment}` creates it",
@@ -409,7 +412,7 @@ class Orchestrator:
             gaps = self.upstream_gaps(name)
             if gaps:
                 raise _Skip(f"not checked: upstream {'; '.join(g.describe() for g in gaps)}")
-            result = self._engine.drift_preview(name, self.environment, sink)
+            result = self._engine.drift_preview(name, sink)
             if result.changed:
                 return _Step(
                     Status.DRIFTED,
@@ -453,7 +456,7 @@ class Orchestrator:
     def read_outputs(self, project: str) -> Mapping[str, Any] | None:
         """One stack's outputs, or None when the stack does not exist."""
         try:
-            return self._engine.outputs(project, self.environment)
+            return self._engine.outputs(project)
         except StackNotFound:
             return None
 
@@ -527,11 +530,7 @@ class Orchestrator:
         consumers = self._topology.all_consumers(project)
         if cascade:
             return (project, *consumers)
-        busy = {
-            name: count
-            for name in consumers
-            if (count := self._engine.resource_count(name, self.environment))
-        }
+        busy = {name: count for name in consumers if (count := self._engine.resource_count(name))}
         if busy:
             listed = ", ".join(
                 f"{name} ({self._stack(name)}, {count} resources)" for name, count in busy.items()
@@ -610,10 +609,7 @@ class Orchestrator:
             "remove the protection in the program and deploy, or unprotect them in the state:"
         )
         unprotect = "state unprotect --all --yes"
-        lines.extend(
-            f"  {self._engine.manual_command(name, self.environment, unprotect)}"
-            for name in protected
-        )
+        lines.extend(f"  {self._engine.manual_command(name, unprotect)}" for name in protected)
         lines.append("then run the destroy again.")
         return "\n".join(lines)
 
@@ -748,7 +744,7 @@ class Orchestrator:
     # ---- output -----------------------------------------------------------------------------
 
     def _stack(self, project: str) -> str:
-        return self._engine.stack_name(project, self.environment)
+        return self._engine.stack_name(project)
 
     def _sink(self, project: str) -> OutputSink:
         prefix = f"[{project}/{self.environment}] "
@@ -801,11 +797,11 @@ class Orchestrator:
             )
             lines.append(
                 "  if a later run says the stack is locked (and no update is running): "
-                + self._engine.manual_command(outcome.project, self.environment, "cancel --yes")
+                + self._engine.manual_command(outcome.project, "cancel --yes")
             )
             lines.append(
                 "  then reconcile its state with the cloud: "
-                + self._engine.manual_command(outcome.project, self.environment, "refresh --yes")
+                + self._engine.manual_command(outcome.project, "refresh --yes")
             )
         lines.append(f"Then run `invoke {report.operation.value} --env {self.environment}` again.")
         self._say("\n".join(lines))

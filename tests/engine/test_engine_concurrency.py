@@ -105,7 +105,7 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
 
     def recover(orchestrator: object) -> object:
         # The documented recovery, through the orchestrator: release the lock, then refresh.
-        orchestrator.engine.cancel("security", "development")  # type: ignore[attr-defined]
+        orchestrator.engine.cancel("security")  # type: ignore[attr-defined]
         return orchestrator.refresh("security")  # type: ignore[attr-defined]
 
     recovered = run_task(engine_env, paths, "development", recover, project="security")

@@ -92,7 +92,18 @@ def summary_row(text: str, stack: str) -> list[str]:
 
 @pytest.fixture
 def engine() -> InMemoryEngine:
+    """The development engine (most tests)."""
     return InMemoryEngine()
+
+
+@pytest.fixture
+def prod_engine() -> InMemoryEngine:
+    return InMemoryEngine(environment=PROD)
+
+
+@pytest.fixture
+def engines(engine: InMemoryEngine, prod_engine: InMemoryEngine) -> dict[str, InMemoryEngine]:
+    return {DEV: engine, PROD: prod_engine}
 
 
 @pytest.fixture
@@ -101,9 +112,17 @@ def out() -> Transcript:
 
 
 @pytest.fixture
-def make(engine: InMemoryEngine, out: Transcript, development: EnvironmentSettings):  # type: ignore[no-untyped-def]
+def make(  # type: ignore[no-untyped-def]
+    engines: dict[str, InMemoryEngine],
+    out: Transcript,
+    development: EnvironmentSettings,
+    production: EnvironmentSettings,
+):
+    """An orchestrator over the engine of `environment` (or `double`), printing to `out`."""
+    settings = {DEV: development, PROD: production}
+
     def build(
-        settings: EnvironmentSettings = development,
+        environment: str = DEV,
         *,
         ask: Callable[[str], str] | None = None,
         topology: Topology | None = None,
@@ -111,9 +130,9 @@ def make(engine: InMemoryEngine, out: Transcript, development: EnvironmentSettin
         max_workers: int = 4,
     ) -> Orchestrator:
         return Orchestrator(
-            double or engine,
-            settings,
-            topology=topology or engine.topology,
+            double or engines[environment],
+            settings[environment],
+            topology=topology or engines[environment].topology,
             out=out,
             ask=ask,
             max_workers=max_workers,
@@ -151,7 +170,7 @@ def test_engine_events_are_streamed_with_the_stack_prefix(make, out) -> None:
 
 
 def test_deploy_one_project_runs_only_it_after_the_preflight(engine, make) -> None:
-    engine.deploy_now(SECURITY, DEV)
+    engine.deploy_now(SECURITY)
 
     report = make().deploy(STORAGE, yes=True)
 
@@ -178,8 +197,8 @@ def test_preflight_names_missing_stacks_and_the_commands_that_fix_it(engine, mak
 
 
 def test_preflight_names_missing_outputs(engine, make) -> None:
-    engine.deploy_now(SECURITY, DEV)
-    del engine.stacks[(SECURITY, DEV)].outputs["kms_key_arn"]
+    engine.deploy_now(SECURITY)
+    del engine.stacks[SECURITY].outputs["kms_key_arn"]
 
     with pytest.raises(
         PreflightError, match=r"security/development has no output\(s\) kms_key_arn"
@@ -327,7 +346,7 @@ def test_preview_of_one_project_with_missing_upstream_is_refused(engine, make) -
 
 
 def test_preview_continues_past_a_failed_stack(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
     engine.failures[("preview", SECURITY)] = EngineFailure("policy violation")
 
     report = make().preview()
@@ -341,7 +360,7 @@ def test_preview_continues_past_a_failed_stack(engine, make) -> None:
 
 
 def test_destroy_everything_tears_down_consumers_first(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
 
     report = make().destroy(yes=True)
 
@@ -351,7 +370,7 @@ def test_destroy_everything_tears_down_consumers_first(engine, make) -> None:
 
 
 def test_destroy_guard_refuses_a_producer_whose_consumers_have_resources(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
 
     with pytest.raises(DestroyRefused) as caught:
         make().destroy(STORAGE, yes=True)
@@ -365,7 +384,7 @@ def test_destroy_guard_refuses_a_producer_whose_consumers_have_resources(engine,
 
 
 def test_destroy_guard_names_every_consumer_in_teardown_order(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
 
     with pytest.raises(DestroyRefused) as caught:
         make().destroy(SECURITY, yes=True)
@@ -379,8 +398,8 @@ def test_destroy_guard_names_every_consumer_in_teardown_order(engine, make) -> N
 
 
 def test_destroy_guard_lets_a_producer_go_once_its_consumers_are_empty(engine, make) -> None:
-    engine.deploy_now(SECURITY, DEV)
-    engine.deploy_now(STORAGE, DEV)
+    engine.deploy_now(SECURITY)
+    engine.deploy_now(STORAGE)
 
     report = make().destroy(STORAGE, yes=True)
 
@@ -389,17 +408,17 @@ def test_destroy_guard_lets_a_producer_go_once_its_consumers_are_empty(engine, m
 
 
 def test_cascade_destroys_the_consumers_first(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
 
     report = make().destroy(STORAGE, cascade=True, yes=True)
 
     assert engine.ops("destroy") == [COMPUTE, STORAGE]
     assert [o.project for o in report.outcomes] == [COMPUTE, STORAGE]
-    assert engine.resource_count(SECURITY, DEV) == 3
+    assert engine.resource_count(SECURITY) == 3
 
 
 def test_destroy_stops_at_the_first_failure(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
     engine.failures[("destroy", COMPUTE)] = EngineFailure("instance stuck")
 
     report = make().destroy(yes=True)
@@ -413,7 +432,7 @@ def test_destroy_stops_at_the_first_failure(engine, make) -> None:
 
 
 def test_stacks_without_resources_are_skipped_not_destroyed(engine, make, out) -> None:
-    engine.deploy_now(SECURITY, DEV)
+    engine.deploy_now(SECURITY)
 
     report = make().destroy(yes=True)
 
@@ -431,13 +450,13 @@ def test_nothing_to_destroy_needs_no_confirmation(engine, make, out) -> None:
 
 
 def test_protected_resources_stop_the_teardown_before_anything_is_destroyed(
-    engine, make, production
+    prod_engine, make
 ) -> None:
     for name in (SECURITY, STORAGE, COMPUTE):
-        engine.deploy_now(name, PROD, protected=1 if name != COMPUTE else 0)
+        prod_engine.deploy_now(name, protected=1 if name != COMPUTE else 0)
 
     with pytest.raises(TeardownBlocked) as caught:
-        make(production).destroy(confirm=PROD)
+        make(PROD).destroy(confirm=PROD)
 
     message = str(caught.value)
     assert "cannot destroy in production: protected resources cannot be deleted" in message
@@ -449,14 +468,14 @@ def test_protected_resources_stop_the_teardown_before_anything_is_destroyed(
         "pulumi --cwd projects/storage state unprotect --all --yes --stack storage.production"
         in message
     )
-    assert engine.ops("destroy") == []
+    assert prod_engine.ops("destroy") == []
 
 
 def test_protection_met_during_a_destroy_is_explained(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
 
     def protect_now(*_: object) -> None:
-        engine.stacks[(STORAGE, DEV)].resources["urn:late"] = True
+        engine.stacks[STORAGE].resources["urn:late"] = True
 
     engine.hooks[("destroy", COMPUTE)] = protect_now
 
@@ -474,36 +493,36 @@ def test_protection_met_during_a_destroy_is_explained(engine, make) -> None:
 
 
 def test_production_destroy_needs_the_explicit_confirmation_yes_is_not_enough(
-    engine, make, production
+    prod_engine, make
 ) -> None:
-    engine.deploy_all(PROD)
+    prod_engine.deploy_all()
 
     with pytest.raises(ConfirmationRequired) as caught:
-        make(production).destroy(yes=True)
+        make(PROD).destroy(yes=True)
 
     assert "--confirm production (--yes is not enough for production)" in str(caught.value)
-    assert engine.ops("destroy") == []
+    assert prod_engine.ops("destroy") == []
 
 
-def test_production_destroy_with_confirm_runs_without_a_terminal(engine, make, production) -> None:
-    engine.deploy_all(PROD)
+def test_production_destroy_with_confirm_runs_without_a_terminal(prod_engine, make) -> None:
+    prod_engine.deploy_all()
 
-    report = make(production).destroy(confirm=PROD)
+    report = make(PROD).destroy(confirm=PROD)
 
-    assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+    assert prod_engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
     assert report.exit_code == EXIT_OK
 
 
-def test_a_confirmation_for_another_environment_is_refused(engine, make, production) -> None:
-    engine.deploy_all(PROD)
+def test_a_confirmation_for_another_environment_is_refused(prod_engine, make) -> None:
+    prod_engine.deploy_all()
 
     with pytest.raises(ConfirmationRequired, match="'development' does not match"):
-        make(production).destroy(confirm=DEV, yes=True)
-    assert engine.ops("destroy") == []
+        make(PROD).destroy(confirm=DEV, yes=True)
+    assert prod_engine.ops("destroy") == []
 
 
-def test_production_prompt_wants_the_environment_name_typed(engine, make, production) -> None:
-    engine.deploy_all(PROD)
+def test_production_prompt_wants_the_environment_name_typed(prod_engine, make) -> None:
+    prod_engine.deploy_all()
     questions: list[str] = []
 
     def typed(answer: str) -> Callable[[str], str]:
@@ -514,13 +533,13 @@ def test_production_prompt_wants_the_environment_name_typed(engine, make, produc
         return ask
 
     with pytest.raises(ConfirmationRequired, match="not confirmed"):
-        make(production, ask=typed("y")).destroy(yes=True)
-    assert engine.ops("destroy") == []
+        make(PROD, ask=typed("y")).destroy(yes=True)
+    assert prod_engine.ops("destroy") == []
     assert "Type the environment name (production)" in questions[0]
     assert "compute (3 resources), storage (3 resources), security (3 resources)" in questions[0]
 
-    make(production, ask=typed("production")).destroy()
-    assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+    make(PROD, ask=typed("production")).destroy()
+    assert prod_engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
 
 
 def test_without_a_terminal_a_deploy_needs_yes(engine, make) -> None:
@@ -546,20 +565,20 @@ def test_a_closed_stdin_is_no_confirmation(engine, make) -> None:
         make(ask=closed).deploy()
 
 
-def test_production_deploy_accepts_yes_but_prompts_for_the_name(engine, make, production) -> None:
+def test_production_deploy_accepts_yes_but_prompts_for_the_name(prod_engine, make) -> None:
     with pytest.raises(ConfirmationRequired, match=r"add --yes .*\(or --confirm production\)"):
-        make(production).deploy()
+        make(PROD).deploy()
 
-    make(production, ask=lambda _: "production").deploy()
-    make(production).deploy(yes=True)
-    assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE] * 2
+    make(PROD, ask=lambda _: "production").deploy()
+    make(PROD).deploy(yes=True)
+    assert prod_engine.ops("up") == [SECURITY, STORAGE, COMPUTE] * 2
 
 
 # ---- refresh, drift, outputs ----------------------------------------------------------------
 
 
 def test_refresh_skips_stacks_that_do_not_exist(engine, make) -> None:
-    engine.deploy_now(SECURITY, DEV)
+    engine.deploy_now(SECURITY)
 
     report = make().refresh()
 
@@ -569,7 +588,7 @@ def test_refresh_skips_stacks_that_do_not_exist(engine, make) -> None:
 
 
 def test_drift_is_clean_when_no_stack_would_change(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
 
     report = make().drift()
 
@@ -578,7 +597,7 @@ def test_drift_is_clean_when_no_stack_would_change(engine, make) -> None:
 
 
 def test_drift_reports_each_drifted_stack_and_exits_2(engine, make, out) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
     engine.drift[STORAGE] = {"update": 1, "same": 2}
 
     report = make().drift()
@@ -596,8 +615,8 @@ def test_drift_reports_each_drifted_stack_and_exits_2(engine, make, out) -> None
 
 
 def test_drift_counts_a_missing_stack_as_not_clean(engine, make) -> None:
-    engine.deploy_now(SECURITY, DEV)
-    engine.deploy_now(STORAGE, DEV)
+    engine.deploy_now(SECURITY)
+    engine.deploy_now(STORAGE)
 
     report = make().drift()
 
@@ -607,7 +626,7 @@ def test_drift_counts_a_missing_stack_as_not_clean(engine, make) -> None:
 
 
 def test_drift_checks_every_stack_even_after_an_error_and_exits_1(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
     engine.failures[("drift", SECURITY)] = EngineFailure("provider error")
     engine.drift[COMPUTE] = {"delete": 1}
 
@@ -618,7 +637,7 @@ def test_drift_checks_every_stack_even_after_an_error_and_exits_1(engine, make) 
 
 
 def test_drift_of_a_stack_whose_upstream_vanished_is_not_checked(engine, make) -> None:
-    engine.deploy_now(STORAGE, DEV)
+    engine.deploy_now(STORAGE)
 
     report = make().drift(STORAGE)
 
@@ -628,7 +647,7 @@ def test_drift_of_a_stack_whose_upstream_vanished_is_not_checked(engine, make) -
 
 
 def test_outputs_as_json_keyed_by_project(engine, make, out) -> None:
-    engine.deploy_now(SECURITY, DEV)
+    engine.deploy_now(SECURITY)
 
     code = make().show_outputs(as_json=True)
 
@@ -638,8 +657,8 @@ def test_outputs_as_json_keyed_by_project(engine, make, out) -> None:
 
 
 def test_outputs_as_text(engine, make, out) -> None:
-    engine.deploy_now(STORAGE, DEV)
-    engine.stacks[(STORAGE, DEV)].outputs["sizes"] = [1, 2]
+    engine.deploy_now(STORAGE)
+    engine.stacks[STORAGE].outputs["sizes"] = [1, 2]
 
     make().show_outputs()
 
@@ -825,9 +844,14 @@ def test_a_run_never_holds_a_project_twice(make) -> None:
         orchestrator._run(Operation.DEPLOY, [[SECURITY], [SECURITY]], lambda *_: None)  # type: ignore[arg-type]
 
 
+def test_an_orchestrator_drives_an_engine_of_its_own_environment(prod_engine, development) -> None:
+    with pytest.raises(ValueError, match="engine serves 'production', the settings are for 'dev"):
+        Orchestrator(prod_engine, development)
+
+
 def test_outputs_of_a_stack_without_outputs(engine, make, out) -> None:
-    engine.deploy_now(SECURITY, DEV)
-    engine.stacks[(SECURITY, DEV)].outputs = {}
+    engine.deploy_now(SECURITY)
+    engine.stacks[SECURITY].outputs = {}
 
     make().show_outputs(SECURITY)
 

@@ -34,13 +34,21 @@ class Opener:
     """Stands in for commands.open_orchestrator: an orchestrator over an InMemoryEngine."""
 
     def __init__(self) -> None:
-        self.engine = InMemoryEngine()
+        self.engines = {
+            env: InMemoryEngine(environment=env) for env in ("development", "production")
+        }
         self.calls: list[dict[str, Any]] = []
         self.out = io.StringIO()
 
+    @property
+    def engine(self) -> InMemoryEngine:
+        """The development engine (most tests)."""
+        return self.engines["development"]
+
     def __call__(self, settings: EnvironmentSettings, **options: Any) -> Orchestrator:
         self.calls.append(options)
-        return Orchestrator(self.engine, settings, out=self.out, ask=options["ask"])
+        engine = self.engines[settings.environment]
+        return Orchestrator(engine, settings, out=self.out, ask=options["ask"])
 
 
 @pytest.fixture
@@ -164,7 +172,7 @@ def test_a_failed_stack_makes_the_task_exit_1(opener: Opener) -> None:
 
 
 def test_drift_exits_2_when_a_stack_drifted(opener: Opener) -> None:
-    opener.engine.deploy_all("development")
+    opener.engine.deploy_all()
     opener.engine.drift[COMPUTE] = {"update": 2}
 
     with pytest.raises(Exit) as exited:
@@ -173,18 +181,19 @@ def test_drift_exits_2_when_a_stack_drifted(opener: Opener) -> None:
 
 
 def test_production_destroy_with_yes_only_is_refused(opener: Opener) -> None:
-    opener.engine.deploy_all("production")
+    production = opener.engines["production"]
+    production.deploy_all()
 
     with pytest.raises(Exit, match="--confirm production"):
         tasks.destroy(MockContext(), env="production", yes=True)
-    assert opener.engine.ops("destroy") == []
+    assert production.ops("destroy") == []
 
     tasks.destroy(MockContext(), env="production", confirm="production")
-    assert opener.engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+    assert production.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
 
 
 def test_destroy_passes_cascade(opener: Opener) -> None:
-    opener.engine.deploy_all("development")
+    opener.engine.deploy_all()
 
     tasks.destroy(MockContext(), env="development", project=STORAGE, cascade=True, yes=True)
 
@@ -193,7 +202,7 @@ def test_destroy_passes_cascade(opener: Opener) -> None:
 
 
 def test_outputs_need_no_aws_credentials(opener: Opener) -> None:
-    opener.engine.deploy_now(SECURITY, "development")
+    opener.engine.deploy_now(SECURITY)
 
     tasks.outputs(MockContext(), env="development", json_=True)
 
@@ -202,7 +211,7 @@ def test_outputs_need_no_aws_credentials(opener: Opener) -> None:
 
 
 def test_refresh_and_preview_reach_the_engine(opener: Opener) -> None:
-    opener.engine.deploy_all("development")
+    opener.engine.deploy_all()
 
     tasks.refresh(MockContext(), env="development")
     tasks.preview(MockContext(), env="development", project=STORAGE)
@@ -330,7 +339,7 @@ def test_an_emulator_run_skips_the_credential_check_and_builds_the_engine(
     assert progress.getvalue() == "CLI ready\n"
     assert engine.options("up", print)["policy_packs"] == [str(paths.policy_pack)]
     assert engine.env_vars()["WEBAPP_AWS_ENDPOINT"] == "http://localhost:4566"
-    assert engine.stack_name(SECURITY, "development") == "organization/security/development"
+    assert engine.stack_name(SECURITY) == "organization/security/development"
     assert (paths.state_dir / "passphrase").is_file()
 
 
@@ -364,7 +373,7 @@ def test_the_installers_failure_becomes_one_message(monkeypatch: pytest.MonkeyPa
 
 
 def test_run_returns_an_actions_exit_code(opener: Opener) -> None:
-    opener.engine.deploy_now(SECURITY, "development")
+    opener.engine.deploy_now(SECURITY)
 
     code = commands.run("development", lambda o: o.show_outputs(SECURITY), aws=False)
 

@@ -29,6 +29,8 @@ from orchestration.runner import (
     format_changes,
     format_duration,
 )
+from orchestration.runner.report import Printer
+from orchestration.runner.scheduler import Scheduler, Step
 from shared.settings import EnvironmentSettings
 from shared.topology import (
     COMPUTE,
@@ -838,10 +840,11 @@ def test_a_step_that_exits_the_interpreter_still_leaves_a_row(engine, make) -> N
     assert report.outcome(SECURITY).detail == "SystemExit(3)"
 
 
-def test_a_run_never_holds_a_project_twice(make) -> None:
-    orchestrator = make()
+def test_a_run_never_holds_a_project_twice(out) -> None:
+    scheduler = Scheduler(environment=DEV, stack_name=str, printer=Printer(out))
+
     with pytest.raises(ValueError, match="each project once"):
-        orchestrator._run(Operation.DEPLOY, [[SECURITY], [SECURITY]], lambda *_: None)  # type: ignore[arg-type]
+        scheduler.run(Operation.DEPLOY, [[SECURITY], [SECURITY]], lambda *_: Step(Status.CLEAN))
 
 
 def test_an_orchestrator_drives_an_engine_of_its_own_environment(prod_engine, development) -> None:

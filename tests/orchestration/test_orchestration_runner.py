@@ -6,7 +6,8 @@ import _thread
 import io
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import pytest
 from engine_double import InMemoryEngine
@@ -232,20 +233,50 @@ def test_a_producer_that_deploys_without_its_exports_fails_and_stops_the_run(eng
 # ---- fail fast and the summary --------------------------------------------------------------
 
 
-def test_after_a_failure_nothing_downstream_starts(engine, make, out) -> None:
+@pytest.mark.parametrize(
+    ("operation", "failing", "statuses"),
+    [
+        pytest.param(
+            "deploy",
+            ("up", STORAGE),
+            {SECURITY: Status.SUCCEEDED, STORAGE: Status.FAILED, COMPUTE: Status.SKIPPED},
+            id="deploy",
+        ),
+        pytest.param(
+            "destroy",
+            ("destroy", COMPUTE),
+            {COMPUTE: Status.FAILED, STORAGE: Status.SKIPPED, SECURITY: Status.SKIPPED},
+            id="destroy",
+        ),
+        pytest.param(
+            "refresh",
+            ("refresh", SECURITY),
+            {SECURITY: Status.FAILED, STORAGE: Status.SKIPPED, COMPUTE: Status.SKIPPED},
+            id="refresh",
+        ),
+    ],
+)
+def test_after_a_failure_nothing_new_starts(engine, make, operation, failing, statuses) -> None:
+    engine.deploy_all()
+    engine.failures[failing] = EngineFailure("broke")
+
+    report = getattr(make(), operation)(**({} if operation == "refresh" else {"yes": True}))
+
+    assert report.statuses() == statuses
+    assert engine.ops(failing[0]) == [
+        name for name, status in statuses.items() if status is not Status.SKIPPED
+    ]
+    assert report.exit_code == EXIT_FAILED
+    for name in [name for name, status in statuses.items() if status is Status.SKIPPED]:
+        assert report.outcome(name).detail == f"not started: {failing[1]} failed"
+        assert report.outcome(name).duration is None
+
+
+def test_the_summary_shows_the_failure_and_the_skipped_stacks(engine, make, out) -> None:
     engine.failures[("up", STORAGE)] = EngineFailure("bucket name taken")
 
-    report = make().deploy(yes=True)
+    make().deploy(yes=True)
 
-    assert engine.ops("up") == [SECURITY, STORAGE]
-    assert report.statuses() == {
-        SECURITY: Status.SUCCEEDED,
-        STORAGE: Status.FAILED,
-        COMPUTE: Status.SKIPPED,
-    }
-    assert report.exit_code == EXIT_FAILED
-    assert report.outcome(COMPUTE).detail == "not started: storage failed"
-    assert report.outcome(COMPUTE).duration is None
     text = out.getvalue()
     assert "organization/storage/development: bucket name taken" in text
     assert summary_row(text, "organization/compute/development") == [
@@ -371,32 +402,46 @@ def test_destroy_everything_tears_down_consumers_first(engine, make) -> None:
     assert report.outcome(STORAGE).changes == {"delete": 3}
 
 
-def test_destroy_guard_refuses_a_producer_whose_consumers_have_resources(engine, make) -> None:
+@pytest.mark.parametrize(
+    ("project", "phrases"),
+    [
+        pytest.param(
+            STORAGE,
+            (
+                "refusing to destroy storage in development",
+                "compute (organization/compute/development, 3 resources)",
+                "Destroy them first (`invoke destroy --env development --project compute`)",
+                "`invoke destroy --env development --project storage --cascade`",
+            ),
+            id="storage",
+        ),
+        pytest.param(
+            SECURITY,
+            (
+                "refusing to destroy security in development",
+                "storage (organization/storage/development, 3 resources), "
+                "compute (organization/compute/development, 3 resources)",
+                # Every consumer, in teardown order.
+                "`invoke destroy --env development --project compute` then "
+                "`invoke destroy --env development --project storage`",
+                "`invoke destroy --env development --project security --cascade`",
+            ),
+            id="security",
+        ),
+    ],
+)
+def test_destroy_guard_refuses_a_producer_whose_consumers_have_resources(
+    engine, make, project, phrases
+) -> None:
     engine.deploy_all()
 
     with pytest.raises(DestroyRefused) as caught:
-        make().destroy(STORAGE, yes=True)
+        make().destroy(project, yes=True)
 
-    message = str(caught.value)
-    assert "refusing to destroy storage in development" in message
-    assert "compute (organization/compute/development, 3 resources)" in message
-    assert "`invoke destroy --env development --project compute`" in message
-    assert "`invoke destroy --env development --project storage --cascade`" in message
+    for phrase in phrases:
+        assert phrase in str(caught.value)
+    assert str(caught.value).endswith("Nothing was destroyed.")
     assert engine.ops("destroy") == []
-
-
-def test_destroy_guard_names_every_consumer_in_teardown_order(engine, make) -> None:
-    engine.deploy_all()
-
-    with pytest.raises(DestroyRefused) as caught:
-        make().destroy(SECURITY, yes=True)
-
-    message = str(caught.value)
-    assert "storage (organization/storage/development, 3 resources)" in message
-    assert (
-        "`invoke destroy --env development --project compute` then "
-        "`invoke destroy --env development --project storage`"
-    ) in message
 
 
 def test_destroy_guard_lets_a_producer_go_once_its_consumers_are_empty(engine, make) -> None:
@@ -417,20 +462,6 @@ def test_cascade_destroys_the_consumers_first(engine, make) -> None:
     assert engine.ops("destroy") == [COMPUTE, STORAGE]
     assert [o.project for o in report.outcomes] == [COMPUTE, STORAGE]
     assert engine.resource_count(SECURITY) == 3
-
-
-def test_destroy_stops_at_the_first_failure(engine, make) -> None:
-    engine.deploy_all()
-    engine.failures[("destroy", COMPUTE)] = EngineFailure("instance stuck")
-
-    report = make().destroy(yes=True)
-
-    assert engine.ops("destroy") == [COMPUTE]
-    assert report.statuses() == {
-        COMPUTE: Status.FAILED,
-        STORAGE: Status.SKIPPED,
-        SECURITY: Status.SKIPPED,
-    }
 
 
 def test_stacks_without_resources_are_skipped_not_destroyed(engine, make, out) -> None:
@@ -494,86 +525,122 @@ def test_protection_met_during_a_destroy_is_explained(engine, make) -> None:
 # ---- confirmation ---------------------------------------------------------------------------
 
 
-def test_production_destroy_needs_the_explicit_confirmation_yes_is_not_enough(
-    prod_engine, make
-) -> None:
-    prod_engine.deploy_all()
+@dataclass(frozen=True)
+class Run:
+    """One operation started the way a user would, with an answer to its prompt."""
+
+    environment: str
+    operation: str
+    # What the user types; EOFError: stdin is closed; None: there is no terminal at all.
+    answer: str | type[EOFError] | None = None
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    def start(self, make: Callable[..., Orchestrator]) -> RunReport:
+        orchestrator = make(self.environment, ask=None if self.answer is None else self.ask)
+        return getattr(orchestrator, self.operation)(**self.options)  # type: ignore[no-any-return]
+
+    def ask(self, _: str) -> str:
+        if self.answer is EOFError:
+            raise EOFError
+        return str(self.answer)
+
+
+@pytest.mark.parametrize(
+    ("run", "refusal"),
+    [
+        pytest.param(
+            Run(DEV, "deploy"),
+            "no terminal to confirm on: add --yes to deploy development without a prompt; "
+            "nothing was deployed",
+            id="no-terminal-needs-yes",
+        ),
+        pytest.param(
+            Run(DEV, "deploy", "n"), "not confirmed; nothing was deployed", id="answered-no"
+        ),
+        pytest.param(
+            Run(DEV, "deploy", EOFError), "not confirmed; nothing was deployed", id="stdin-closed"
+        ),
+        pytest.param(
+            Run(PROD, "deploy"),
+            "no terminal to confirm on: add --yes to deploy production without a prompt "
+            "(or --confirm production); nothing was deployed",
+            id="production-deploy-no-terminal",
+        ),
+        pytest.param(
+            Run(PROD, "destroy", options={"yes": True}),
+            "to destroy production without a prompt, confirm it explicitly with --confirm "
+            "production (--yes is not enough for production); nothing was destroyed",
+            id="production-destroy-yes-is-not-enough",
+        ),
+        pytest.param(
+            Run(PROD, "destroy", "y", {"yes": True}),
+            "not confirmed; nothing was destroyed",
+            id="production-prompt-wants-the-name",
+        ),
+        pytest.param(
+            Run(PROD, "destroy", options={"confirm": DEV, "yes": True}),
+            "--confirm 'development' does not match the environment 'production'; "
+            "nothing was destroyed",
+            id="confirm-names-another-environment",
+        ),
+    ],
+)
+def test_an_unconfirmed_run_is_refused_and_runs_nothing(engines, make, run, refusal) -> None:
+    engine = engines[run.environment]
+    engine.deploy_all()
 
     with pytest.raises(ConfirmationRequired) as caught:
-        make(PROD).destroy(yes=True)
+        run.start(make)
 
-    assert "--confirm production (--yes is not enough for production)" in str(caught.value)
-    assert prod_engine.ops("destroy") == []
+    assert str(caught.value) == refusal
+    assert engine.mutating_calls == []
 
 
-def test_production_destroy_with_confirm_runs_without_a_terminal(prod_engine, make) -> None:
-    prod_engine.deploy_all()
+@pytest.mark.parametrize(
+    "run",
+    [
+        pytest.param(Run(DEV, "deploy", options={"yes": True}), id="yes"),
+        pytest.param(Run(DEV, "deploy", "Yes"), id="answered-yes"),
+        pytest.param(Run(DEV, "destroy", options={"yes": True}), id="destroy-yes"),
+        pytest.param(Run(PROD, "deploy", options={"yes": True}), id="production-deploy-yes"),
+        pytest.param(Run(PROD, "deploy", "production"), id="production-deploy-name-typed"),
+        pytest.param(
+            Run(PROD, "destroy", options={"confirm": PROD}), id="production-destroy-confirm"
+        ),
+        pytest.param(Run(PROD, "destroy", "production"), id="production-destroy-name-typed"),
+    ],
+)
+def test_a_confirmed_run_runs_every_stack(engines, make, run) -> None:
+    engine = engines[run.environment]
+    if run.operation == "destroy":
+        engine.deploy_all()
 
-    report = make(PROD).destroy(confirm=PROD)
+    report = run.start(make)
 
-    assert prod_engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
     assert report.exit_code == EXIT_OK
+    if run.operation == "deploy":
+        assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
+    else:
+        assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
 
 
-def test_a_confirmation_for_another_environment_is_refused(prod_engine, make) -> None:
-    prod_engine.deploy_all()
-
-    with pytest.raises(ConfirmationRequired, match="'development' does not match"):
-        make(PROD).destroy(confirm=DEV, yes=True)
-    assert prod_engine.ops("destroy") == []
-
-
-def test_production_prompt_wants_the_environment_name_typed(prod_engine, make) -> None:
-    prod_engine.deploy_all()
+def test_the_prompts_name_what_would_change(engines, make) -> None:
     questions: list[str] = []
 
-    def typed(answer: str) -> Callable[[str], str]:
-        def ask(question: str) -> str:
-            questions.append(question)
-            return answer
+    def ask(question: str) -> str:
+        questions.append(question)
+        return "no"
 
-        return ask
+    engines[PROD].deploy_all()
+    for environment, operation in ((DEV, "deploy"), (PROD, "destroy")):
+        with pytest.raises(ConfirmationRequired):
+            getattr(make(environment, ask=ask), operation)()
 
-    with pytest.raises(ConfirmationRequired, match="not confirmed"):
-        make(PROD, ask=typed("y")).destroy(yes=True)
-    assert prod_engine.ops("destroy") == []
-    assert "Type the environment name (production)" in questions[0]
-    assert "compute (3 resources), storage (3 resources), security (3 resources)" in questions[0]
-
-    make(PROD, ask=typed("production")).destroy()
-    assert prod_engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
-
-
-def test_without_a_terminal_a_deploy_needs_yes(engine, make) -> None:
-    with pytest.raises(ConfirmationRequired, match="no terminal to confirm on: add --yes"):
-        make().deploy()
-    assert engine.mutating_calls == []
-
-
-def test_a_terminal_prompt_accepts_yes_and_refuses_anything_else(engine, make) -> None:
-    with pytest.raises(ConfirmationRequired, match="not confirmed; nothing was deployed"):
-        make(ask=lambda _: "n").deploy()
-    assert engine.mutating_calls == []
-
-    make(ask=lambda _: "Yes").deploy()
-    assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
-
-
-def test_a_closed_stdin_is_no_confirmation(engine, make) -> None:
-    def closed(_: str) -> str:
-        raise EOFError
-
-    with pytest.raises(ConfirmationRequired, match="not confirmed"):
-        make(ask=closed).deploy()
-
-
-def test_production_deploy_accepts_yes_but_prompts_for_the_name(prod_engine, make) -> None:
-    with pytest.raises(ConfirmationRequired, match=r"add --yes .*\(or --confirm production\)"):
-        make(PROD).deploy()
-
-    make(PROD, ask=lambda _: "production").deploy()
-    make(PROD).deploy(yes=True)
-    assert prod_engine.ops("up") == [SECURITY, STORAGE, COMPUTE] * 2
+    assert questions == [
+        "Deploy security, storage, compute to development? [y/N] ",
+        "Destroy every resource of compute (3 resources), storage (3 resources), security "
+        "(3 resources) in production?\nType the environment name (production) to confirm: ",
+    ]
 
 
 # ---- refresh, drift, outputs ----------------------------------------------------------------

@@ -23,7 +23,7 @@ from orchestration.backend import PASSPHRASE_VAR
 from orchestration.credentials import CredentialsError
 from orchestration.engine import EngineUnavailable, OrchestrationError
 from orchestration.runner import Orchestrator
-from shared.settings import EnvironmentSettings
+from shared.settings import EnvironmentSettings, load_settings
 from shared.topology import COMPUTE, SECURITY, STORAGE
 
 ORCHESTRATION_TASKS = ("deploy", "preview", "destroy", "outputs", "refresh", "drift", "test")
@@ -248,54 +248,56 @@ def paths(tmp_path: Path) -> commands.Paths:
     return commands.Paths.for_repo(tmp_path, pulumi_home=tmp_path / "home")
 
 
-def test_production_without_a_passphrase_stops_before_anything_is_written(
-    production: EnvironmentSettings, paths: commands.Paths
-) -> None:
-    with pytest.raises(OrchestrationError, match="set PULUMI_CONFIG_PASSPHRASE"):
-        commands.open_orchestrator(
-            production, paths=paths, environ={}, locate_cli=_no_cli, policy=True
-        )
-    assert not paths.state_dir.exists()
+def _unavailable(tools: Path, progress: Any) -> Path:
+    raise EngineUnavailable("no Pulumi CLI: run `invoke setup`")
 
 
-def test_missing_credentials_stop_before_the_cli_is_looked_for_and_write_nothing(
-    development: EnvironmentSettings, paths: commands.Paths
+@pytest.mark.parametrize(
+    ("environment", "options", "error", "match"),
+    [
+        pytest.param(
+            "production",
+            {"policy": True},
+            OrchestrationError,
+            "set PULUMI_CONFIG_PASSPHRASE",
+            id="production-without-a-passphrase",
+        ),
+        pytest.param(
+            "development",
+            {"resolve_credentials": lambda _: False},
+            CredentialsError,
+            "`invoke plan --env development`",
+            id="no-credentials-before-the-cli-is-looked-for",
+        ),
+        pytest.param(
+            "development",
+            {"locate_cli": _unavailable, "resolve_credentials": lambda _: True},
+            EngineUnavailable,
+            "invoke setup",
+            id="no-cli",
+        ),
+        pytest.param(
+            "development",
+            {"endpoint": "localhost:4566"},
+            OrchestrationError,
+            "'localhost:4566' is not a URL",
+            id="endpoint-not-a-url",
+        ),
+    ],
+)
+def test_a_refused_run_stops_before_anything_is_written(
+    paths: commands.Paths, environment: str, options: dict[str, Any], error: type, match: str
 ) -> None:
-    with pytest.raises(CredentialsError, match="`invoke plan --env development`"):
+    with pytest.raises(error, match=match):
         commands.open_orchestrator(
-            development,
+            load_settings(environment),
             paths=paths,
-            environ={},
-            locate_cli=_no_cli,
-            resolve_credentials=lambda _: False,
+            **{"environ": {}, "locate_cli": _no_cli, **options},
         )
     assert not paths.state_dir.exists()
 
 
-def test_a_missing_cli_stops_the_run_before_anything_is_written(
-    development: EnvironmentSettings, paths: commands.Paths
-) -> None:
-    def unavailable(tools: Path, progress: Any) -> Path:
-        raise EngineUnavailable("no Pulumi CLI: run `invoke setup`")
-
-    with pytest.raises(EngineUnavailable, match="invoke setup"):
-        commands.open_orchestrator(
-            development,
-            paths=paths,
-            environ={},
-            locate_cli=unavailable,
-            resolve_credentials=lambda _: True,
-        )
-    assert not paths.state_dir.exists()
-
-
-def test_bad_endpoints_and_missing_policy_packs_are_named(
-    development: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
-) -> None:
-    with pytest.raises(OrchestrationError, match="'localhost:4566' is not a URL"):
-        commands.open_orchestrator(
-            development, paths=paths, endpoint="localhost:4566", locate_cli=_no_cli
-        )
+def test_a_missing_policy_pack_is_named(development: EnvironmentSettings, tmp_path: Path) -> None:
     elsewhere = commands.Paths.for_repo(tmp_path / "empty")
     with pytest.raises(OrchestrationError, match=r"policy pack is missing .* pass --no-policy"):
         commands.open_orchestrator(development, paths=elsewhere, policy=True, locate_cli=_no_cli)

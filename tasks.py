@@ -250,4 +250,4 @@ def verify(c: Context, *, env: str, endpoint: str | None = None) -> None:
     """Check the deployed environment against the security baseline (read-only, boto3)."""
     from orchestration.verify.cli import verify_action  # noqa: PLC0415
 
-    _orchestrate(env, verify_action(env, endpoint), endpoint=endpoint)
+    _orchestrate(env, verify_action(endpoint), endpoint=endpoint)

@@ -220,6 +220,20 @@ def test_refresh_and_preview_reach_the_engine(opener: Opener) -> None:
     assert opener.engine.ops("preview") == [STORAGE]
 
 
+def test_verify_leaves_the_credential_check_and_stack_names_to_the_orchestrator(
+    opener: Opener,
+) -> None:
+    with pytest.raises(Exit) as exited:
+        tasks.verify(MockContext(), env="development")
+
+    (call,) = opener.calls
+    assert call["aws"] is True  # commands.open_orchestrator checks the AWS credentials
+    assert call["endpoint"] is None
+    assert exited.value.code == 1
+    assert "stack organization/security/development does not exist" in str(exited.value.message)
+    assert opener.engine.ops("outputs") == [SECURITY, STORAGE, COMPUTE]
+
+
 def test_ctrl_c_before_any_stack_runs_exits_130(
     opener: Opener, monkeypatch: pytest.MonkeyPatch
 ) -> None:

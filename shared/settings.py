@@ -86,9 +86,15 @@ def load_settings(
         return override
     known = known_environments(environments_dir)
     if environment not in known:
+        # Only a valid name gets the file to create: a path-like one must not suggest a path.
+        create = (
+            f"add shared/environments/{environment}.yaml to create it"
+            if _ENVIRONMENT_PATTERN.match(environment)
+            else "a name is 1-16 lowercase letters or digits, starting with a letter"
+        )
         raise SettingsError(
             f"unknown environment {environment!r}; known environments: {', '.join(known)} "
-            f"(add shared/environments/{environment}.yaml to create it)"
+            f"({create})"
         )
     merged = {
         **read_mapping(common_file, error=SettingsError),

@@ -61,8 +61,19 @@ def test_region_string_appears_in_exactly_one_config_file() -> None:
 def test_unknown_environment_lists_the_known_ones() -> None:
     with pytest.raises(
         SettingsError, match=r"unknown environment 'staging'.*development, production"
-    ):
+    ) as caught:
         load_settings("staging")
+    assert str(caught.value).endswith("(add shared/environments/staging.yaml to create it)")
+
+
+@pytest.mark.parametrize("name", ["../../etc", "Staging", "a/b", ""])
+def test_an_invalid_name_is_not_offered_as_a_file_to_create(name: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(name)
+
+    message = str(caught.value)
+    assert "add shared/environments" not in message
+    assert message.endswith("(a name is 1-16 lowercase letters or digits, starting with a letter)")
 
 
 def test_a_new_environment_is_one_file(tmp_path: Path) -> None:

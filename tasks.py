@@ -6,17 +6,35 @@ Each task hands its work to `orchestration.commands`, which can be tested withou
 from __future__ import annotations
 
 import shlex
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# invoke has loaded these already (it is loading this file): importing them costs nothing.
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from orchestration.exit_codes import EXIT_INTERRUPTED
 from shared.paths import REPO_ROOT
+
+INTERRUPTED_EARLY = "Interrupted before any stack operation started."
+
+
+def _interrupted_early(signum: int, frame: object) -> None:
+    """Ctrl-C before a run takes over SIGINT: the line and exit 130, as a user expects.
+
+    Without it invoke turns the KeyboardInterrupt into a silent exit 1. Installed as soon as
+    invoke loads this file; the runner installs its own handler while stacks run, and restores
+    this one afterwards.
+    """
+    print(INTERRUPTED_EARLY, file=sys.stderr, flush=True)
+    raise SystemExit(EXIT_INTERRUPTED)
+
+
+signal.signal(signal.SIGINT, _interrupted_early)
 
 if TYPE_CHECKING:
     from orchestration.runner import Orchestrator, RunReport
@@ -50,7 +68,7 @@ def _orchestrate(
     except OrchestrationError as error:
         raise Exit(str(error), code=1) from None
     except KeyboardInterrupt:
-        raise Exit("Interrupted before any stack operation started.", EXIT_INTERRUPTED) from None
+        raise Exit(INTERRUPTED_EARLY, EXIT_INTERRUPTED) from None
     if code:
         raise Exit(code=code)
 
@@ -62,6 +80,19 @@ def _orchestrate(
         "yes": YES_HELP,
         "endpoint": ENDPOINT_HELP,
         "no_policy": NO_POLICY_HELP,
+        "refresh": (
+            "read every resource from the cloud first, so drift is repaired (default); "
+            "--no-refresh is faster but neither sees nor repairs a deleted bucket or a "
+            "changed setting"
+        ),
+        "allow_delete": (
+            "let the update delete or replace KMS keys and S3 buckets, or delete every "
+            "resource of a stack (refused otherwise, naming what would go)"
+        ),
+        "recreate_missing_state": (
+            "create a stack whose state is missing although its consumers reference it "
+            "(its old resources stay in the cloud, unmanaged; restoring the state is better)"
+        ),
     }
 )
 def deploy(
@@ -72,11 +103,20 @@ def deploy(
     yes: bool = False,
     endpoint: str | None = None,
     no_policy: bool = False,
+    refresh: bool = True,
+    allow_delete: bool = False,
+    recreate_missing_state: bool = False,
 ) -> None:
-    """Deploy the stacks in dependency order (pulumi up), with a summary."""
+    """Converge the stacks to their programs in dependency order (refresh, preview, up)."""
     _orchestrate(
         env,
-        lambda orchestrator: orchestrator.deploy(project, yes=yes),
+        lambda orchestrator: orchestrator.deploy(
+            project,
+            yes=yes,
+            refresh=refresh,
+            allow_delete=allow_delete,
+            recreate_missing_state=recreate_missing_state,
+        ),
         project=project,
         endpoint=endpoint,
         policy=not no_policy,
@@ -155,7 +195,7 @@ def outputs(c: Context, *, env: str, project: str | None = None, json_: bool = F
 def refresh(
     c: Context, *, env: str, project: str | None = None, endpoint: str | None = None
 ) -> None:
-    """Adopt the cloud's current state into each stack's state (pulumi refresh)."""
+    """Adopt the cloud's state into each stack's state, settling creates left pending."""
     _orchestrate(
         env,
         lambda orchestrator: orchestrator.refresh(project),
@@ -192,6 +232,8 @@ def setup(c: Context) -> None:
 @task
 def test(c: Context) -> None:
     """Lint, format, types, architecture contract, then every test suite (engine too), coverage."""
+    # Ctrl-C goes to the test processes; no stack operation is involved.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     python = shlex.quote(sys.executable)
     steps = (
         f"{python} -m ruff check .",

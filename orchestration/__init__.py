@@ -2,7 +2,7 @@
 
 - `commands` wires settings, backend, credentials and the CLI together for the tasks;
 - `runner` holds the logic (selection, ordering, preflight, guards, fail-fast, summaries) and
-  talks only to the `engine.Engine` interface; `automation` implements it with the Automation API;
+  talks only to the `engine.Engine` interface; `automation` implements it over the Pulumi CLI;
 - `toolchain/` provides the Pulumi CLI the adapter runs;
 - `plan/` evaluates the programs offline under Pulumi's mock runtime;
 - `verify/` checks a deployed environment, read-only, with boto3.

@@ -1,136 +1,71 @@
-"""The engine interface implemented with Pulumi's Automation API.
+"""The engine interface implemented with the Pulumi CLI: one CLI call per stack operation.
 
-Each project directory (`projects/<project>`) is used as a local program through a
-`LocalWorkspace`, so plain `pulumi` in that directory, with the same backend and passphrase,
-sees the same project and stacks as the tasks. Everything the engine depends on is passed in
-(projects directory, backend, CLI, PULUMI_HOME, policy packs, emulator endpoint), so a test can
-aim it at another repo, state folder or CLI.
+Each project directory (`projects/<project>`) is the program, and every call names its stack
+with `--stack <org>/<project>/<env>`, so plain `pulumi` in that directory, with the same
+backend and passphrase, sees the same project and stacks as the tasks (`manual_command` prints
+such a command). Everything the engine depends on is passed in (projects directory, backend,
+CLI, PULUMI_HOME, policy packs, emulator endpoint), so a test can aim it at another repo, state
+folder or CLI.
 
-Selecting a stack rewrites a per-project workspace file under PULUMI_HOME, so operations on one
-project are serialised here as well as in the runner.
+Where the Automation API's `Stack` methods add calls around an operation (`stack select`, two
+`stack output`, `stack history`), this engine makes one: the result (changes, steps, outputs)
+comes from the operation's own event log (`orchestration.engine_events`). A stack that does
+not exist yet is created when the operation says so, not looked up first. The reads (outputs,
+state, the list of stacks) are one call each.
 
 The committed stack files are only read: the engine works on generated copies
-(`orchestration.stack_config`), passed as `--config-file`. New stacks are initialised from the
-generated copy's directory, and `stack history` runs without `--show-secrets`: the two CLI calls
-that would otherwise write the secrets salt into the committed file.
-
-The five operations differ only in data (which `Stack` method, whether a missing stack is
-created, where the result keeps its changes): the `OPERATIONS` table. Automation API errors
-become the engine interface's errors in `automation_errors`.
+(`orchestration.stack_config`), passed as `--config-file`; new stacks are initialised from the
+generated copy's directory, so the secrets salt lands there. CLI failures become the engine
+interface's errors in `automation_errors`.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
+import json
 import os
+import re
 import shlex
-import subprocess
+import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import Enum
-from operator import attrgetter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, TypeVar
-
-from pulumi import automation as auto
-from semver import VersionInfo
 
 from orchestration.automation_errors import map_error
 from orchestration.backend import SECRETS_PROVIDER, Backend
+from orchestration.cli import CliError, CliResult, LineSink, PulumiCli
 from orchestration.engine import (
     EngineError,
     EngineFailure,
     EngineUnavailable,
     OperationResult,
     OutputSink,
+    PendingCreate,
+    StackNotFound,
+    StackState,
+    StateResource,
 )
+from orchestration.engine_events import operation_result, read_events
 from orchestration.stack_config import write_stack_config
-from orchestration.toolchain.pulumi_cli import SKIP_UPDATE_CHECK_VAR
+from orchestration.toolchain.pulumi_cli import PINNED_VERSION, SKIP_UPDATE_CHECK_VAR, cli_version
 from shared.emulator import EMULATOR_ENDPOINT_ENV
 from shared.references import qualified_stack_name
 
 # Commands that accept --config-file (and so get the generated stack file).
-CONFIG_FILE_COMMANDS = frozenset({"up", "preview", "refresh", "destroy"})
+CONFIG_FILE_COMMANDS = frozenset({"up", "preview", "refresh", "destroy", "import"})
 SECRET_MASK = "[secret]"  # noqa: S105 - what a masked output shows
+# The CLI only accepts --event-log with its debug commands switched on (as the Automation API does).
+DEBUG_COMMANDS_VAR = "PULUMI_DEBUG_COMMANDS"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+# What `pulumi import` says when the provider's read finds no such resource.
+_DOES_NOT_EXIST = "does not exist"
+_DISPLAY = ("--color", "never", "--suppress-progress")
+_ALREADY_EXISTS = re.compile(r"stack .* already exists")
 T = TypeVar("T")
 
 
-def sdk_version() -> VersionInfo:
-    """The installed Pulumi Python SDK's version: the CLI must be at least this."""
-    return VersionInfo.parse(importlib.metadata.version("pulumi"))
-
-
-def pulumi_command_at(bin_dir: Path) -> auto.PulumiCommand:
-    """The CLI in `bin_dir` (`<root>/bin/pulumi`), checked to match the SDK's version."""
-    binary = bin_dir / "pulumi"
-    if bin_dir.name != "bin" or not binary.is_file():
-        raise EngineUnavailable(
-            f"no Pulumi CLI at {binary} (expected <root>/bin/pulumi): run `invoke setup`"
-        )
-    try:
-        return auto.PulumiCommand(root=str(bin_dir.parent), version=sdk_version())
-    except auto.InvalidVersionError as error:
-        raise EngineUnavailable(
-            f"the Pulumi CLI at {binary} does not match the SDK {sdk_version()}: {error}; "
-            "run `invoke setup` to install the matching version"
-        ) from error
-    except (OSError, subprocess.CalledProcessError) as error:
-        raise EngineUnavailable(f"the Pulumi CLI at {binary} does not run: {error}") from error
-
-
-@dataclass(frozen=True)
-class StackOperation:
-    """How one engine operation maps onto the Automation API's `Stack`."""
-
-    # The Stack method that runs it.
-    method: str
-    # Whether a missing stack is created first (else StackNotFound).
-    creates_stack: bool
-    # Where the result holds the resource changes (update summaries vs. preview summaries).
-    changes: Callable[[Any], Mapping[Any, int] | None]
-    # Whether the policy packs run with it.
-    policy: bool = False
-    # Whether it writes an update to the stack's history (and so gets a message).
-    recorded: bool = False
-    # Whether it refreshes the state first (a drift check).
-    refresh: bool = False
-    # Whether its result carries the stack outputs.
-    outputs: bool = False
-
-
-_UPDATE_CHANGES = attrgetter("summary.resource_changes")
-_PREVIEW_CHANGES = attrgetter("change_summary")
-# The engine operations, by the name `options()` and the summaries use.
-OPERATIONS: Mapping[str, StackOperation] = MappingProxyType(
-    {
-        "up": StackOperation(
-            "up",
-            creates_stack=True,
-            changes=_UPDATE_CHANGES,
-            policy=True,
-            recorded=True,
-            outputs=True,
-        ),
-        "preview": StackOperation(
-            "preview", creates_stack=True, changes=_PREVIEW_CHANGES, policy=True
-        ),
-        "refresh": StackOperation(
-            "refresh", creates_stack=False, changes=_UPDATE_CHANGES, recorded=True
-        ),
-        "destroy": StackOperation(
-            "destroy", creates_stack=False, changes=_UPDATE_CHANGES, recorded=True
-        ),
-        "drift": StackOperation(
-            "preview", creates_stack=False, changes=_PREVIEW_CHANGES, refresh=True
-        ),
-    }
-)
-
-
 class AutomationEngine:
-    """`Engine` over `pulumi.automation`, for the environment of one resolved backend."""
+    """`Engine` over the Pulumi CLI, for the environment of one resolved backend."""
 
     def __init__(
         self,
@@ -138,7 +73,7 @@ class AutomationEngine:
         projects_dir: Path,
         config_dir: Path,
         backend: Backend,
-        pulumi_command: auto.PulumiCommand,
+        pulumi_command: PulumiCli,
         pulumi_home: Path | None = None,
         policy_packs: Sequence[Path] = (),
         endpoint: str | None = None,
@@ -190,165 +125,244 @@ class AutomationEngine:
 
     def env_vars(self) -> dict[str, str]:
         """The variables every Pulumi CLI call gets on top of the user's environment."""
-        return {
+        env = {
             **self._backend.env_vars(),
             SKIP_UPDATE_CHECK_VAR: "true",
             # Empty unless asked for: a value left in the user's shell must not redirect a deploy.
             EMULATOR_ENDPOINT_ENV: self._endpoint or "",
         }
+        if self._pulumi_home:
+            env["PULUMI_HOME"] = str(self._pulumi_home)
+        return env
 
-    def options(
-        self, operation: str, on_output: OutputSink, config_file: Path | None = None
-    ) -> dict[str, Any]:
-        """Keyword arguments for the Stack method of `operation` (a key of OPERATIONS)."""
-        spec = OPERATIONS[operation]
-        options: dict[str, Any] = {
-            "on_output": on_output,
-            "on_error": on_output,
-            "color": "never",
-            "suppress_progress": True,
-        }
-        if config_file is not None:
-            options["config_file"] = str(config_file)
-        if spec.policy and self._policy_packs:
-            options["policy_packs"] = [str(path) for path in self._policy_packs]
-        if spec.recorded:
-            options["message"] = f"invoke ({operation}, {self.environment})"
-            # The summary is read with `stack history`, which writes the salt into the
-            # committed stack file when it shows secrets.
-            options["show_secrets"] = False
-        if spec.refresh:
-            options["refresh"] = True
-        return options
+    def arguments(self, operation: str, project: str, **flags: Any) -> list[str]:
+        """The CLI arguments of one stack operation (a key of `_OPERATIONS`), before the stack.
+
+        `flags`: refresh, clear_pending_creates (bool) and config_file (Path).
+        """
+        arguments = list(_OPERATIONS[operation])
+        if flags.get("refresh") and operation in {"up", "preview"}:
+            arguments.append("--refresh")
+        if operation == "refresh" and flags.get("clear_pending_creates"):
+            arguments.append("--clear-pending-creates")
+        if operation in _RECORDED:
+            arguments += ["--message", f"invoke ({operation}, {self.environment})"]
+        if operation in _POLICY:
+            for pack in self._policy_packs:
+                arguments += ["--policy-pack", str(pack)]
+        arguments += _DISPLAY
+        if flags.get("config_file") is not None:
+            arguments += ["--config-file", str(flags["config_file"])]
+        return arguments
 
     # ---- reads ------------------------------------------------------------------------------
 
-    def stack_exists(self, project: str) -> bool:
-        """Whether the backend lists the stack for this project."""
-        name = self.stack_name(project)
-        accepted = {name, self.environment, f"{self._backend.organization}/{self.environment}"}
+    def inventory(self, projects: Iterable[str]) -> dict[str, int]:
+        """project -> resources in its state, for those whose stack exists (one listing)."""
+        wanted = {self.stack_name(project): project for project in projects}
+        # From the projects directory, outside every project: names come fully qualified.
+        arguments = ["stack", "ls", "--all", "--json"]
+        try:
+            result = self._call(None, arguments, cwd=self._projects_dir)
+        except CliError as error:
+            raise map_error(error, stack=f"the {self.environment} stacks", manual=str) from error
+        found: dict[str, int] = {}
+        for entry in _json(result.stdout) or []:
+            project = wanted.get(str(entry.get("name")))
+            if project is not None:
+                found[project] = int(entry.get("resourceCount") or 0)
+        return found
 
-        def action() -> bool:
-            summaries = self._workspace(project).list_stacks()
-            return any(summary.name in accepted for summary in summaries)
+    def outputs(self, project: str) -> dict[str, Any]:
+        """The stack's outputs, secrets masked (the CLI prints them as `[secret]`)."""
+        arguments = ["stack", "output", "--json", "--stack", self.stack_name(project)]
+        result = self._guarded(project, lambda: self._call(project, arguments))
+        return dict(_json(result.stdout) or {})
 
-        return self._guarded(project, action)
+    def state(self, project: str) -> StackState:
+        """Resources, pending creates and stack references in the stack's state."""
+        arguments = ["stack", "export", "--stack", self.stack_name(project)]
+        try:
+            result = self._guarded(project, lambda: self._call(project, arguments))
+        except StackNotFound:
+            return StackState()
+        return parse_state(_json(result.stdout) or {})
 
-    def outputs(self, project: str) -> Mapping[str, Any]:
-        """The stack's outputs, secrets masked."""
-        name = self.stack_name(project)
-        return self._guarded(
-            project, lambda: _plain_outputs(self._workspace(project).stack_outputs(name))
+    def restore_hint(self, project: str) -> str | None:
+        """For a local file backend: `cp` of the newest checkpoint backup into its place."""
+        if not self._backend.url.startswith("file://"):
+            return None
+        root = Path(self._backend.url.removeprefix("file://")) / ".pulumi"
+        env = self.environment
+        # The backend names each backup `<stack>.<unix nanoseconds>.json`.
+        stamped = {
+            int(stamp): path
+            for path in (root / "backups" / project / env).glob(f"{env}.*.json")
+            if (stamp := path.name.removeprefix(f"{env}.").removesuffix(".json")).isdigit()
+        }
+        if not stamped:
+            return None
+        newest = stamped[max(stamped)]
+        target = root / "stacks" / project / f"{env}.json"
+        return (
+            f"mkdir -p {shlex.quote(str(target.parent))} && "
+            f"cp {shlex.quote(str(newest))} {shlex.quote(str(target))}"
         )
 
-    def resource_count(self, project: str) -> int:
-        """Resources in the stack's state (0 without a stack)."""
-        return len(self._resources(project))
+    # ---- operations -------------------------------------------------------------------------
 
-    def protected_resources(self, project: str) -> tuple[str, ...]:
-        """URNs marked `protect` in the stack's state."""
-        return tuple(
-            str(resource.get("urn"))
-            for resource in self._resources(project)
-            if resource.get("protect")
-        )
+    def up(self, project: str, on_output: OutputSink, *, refresh: bool = False) -> OperationResult:
+        """`pulumi up` (creating the stack if needed); `refresh` reads the cloud first."""
+        return self._operate("up", project, on_output, create=True, refresh=refresh)
 
-    # ---- operations (OPERATIONS says what each one runs) ------------------------------------
+    def preview(
+        self, project: str, on_output: OutputSink, *, refresh: bool = False
+    ) -> OperationResult:
+        """`pulumi preview` (creating an empty stack if needed), with its planned steps."""
+        return self._operate("preview", project, on_output, create=True, refresh=refresh)
 
-    def up(self, project: str, on_output: OutputSink) -> OperationResult:
-        """`pulumi up` (creating the stack if needed)."""
-        return self._operate("up", project, on_output)
-
-    def preview(self, project: str, on_output: OutputSink) -> OperationResult:
-        """`pulumi preview` (creating an empty stack if needed)."""
-        return self._operate("preview", project, on_output)
-
-    def refresh(self, project: str, on_output: OutputSink) -> OperationResult:
+    def refresh(
+        self, project: str, on_output: OutputSink, *, clear_pending_creates: bool = False
+    ) -> OperationResult:
         """`pulumi refresh` of an existing stack."""
-        return self._operate("refresh", project, on_output)
+        return self._operate(
+            "refresh", project, on_output, clear_pending_creates=clear_pending_creates
+        )
 
     def destroy(self, project: str, on_output: OutputSink) -> OperationResult:
         """`pulumi destroy` of an existing stack (the stack and its history stay)."""
         return self._operate("destroy", project, on_output)
 
     def drift_preview(self, project: str, on_output: OutputSink) -> OperationResult:
-        """`pulumi preview --refresh` of an existing stack."""
+        """`pulumi preview --refresh` of an existing stack (no policy packs)."""
         return self._operate("drift", project, on_output)
 
-    def cancel(self, project: str) -> None:
-        """`pulumi cancel`: release the lock of an update that no longer runs."""
+    def import_resource(
+        self, project: str, resource: PendingCreate, resource_id: str, on_output: OutputSink
+    ) -> bool:
+        """`pulumi import` of `resource_id` as `resource`; False when the cloud has no such one."""
+        config = self._config(project)
+        arguments = ["import", resource.type, resource.name, resource_id]
+        if resource.parent:
+            arguments += ["--parent", f"parent={resource.parent}"]
+        if resource.provider:
+            # The state's reference is `<URN>::<id>`; the flag takes the URN.
+            arguments += ["--provider", f"provider={resource.provider.rsplit('::', 1)[0]}"]
+        arguments += [
+            "--generate-code=false",
+            "--yes",
+            "--skip-preview",
+            "--message",
+            f"invoke (import, {self.environment})",
+            *_DISPLAY,
+            "--config-file",
+            str(config),
+            "--stack",
+            self.stack_name(project),
+        ]
 
-        def action() -> None:
-            stack, _ = self._stack(project, create=False)
-            stack.cancel()
-
-        self._guarded(project, action)
-
-    # ---- plumbing ---------------------------------------------------------------------------
-
-    def _operate(self, operation: str, project: str, on_output: OutputSink) -> OperationResult:
-        spec = OPERATIONS[operation]
-
-        def action() -> OperationResult:
-            stack, config = self._stack(project, create=spec.creates_stack)
-            result = getattr(stack, spec.method)(**self.options(operation, on_output, config))
-            return OperationResult(
-                changes=_changes(spec.changes(result)),
-                outputs=_plain_outputs(result.outputs) if spec.outputs else {},
-            )
+        def action() -> bool:
+            try:
+                self._call(project, arguments, on_output=on_output)
+            except CliError as error:
+                if _DOES_NOT_EXIST in error.result.stdout + error.result.stderr:
+                    return False
+                raise
+            return True
 
         return self._guarded(project, action)
 
-    def _project_dir(self, project: str) -> Path:
-        return self._projects_dir / project
+    def cancel(self, project: str) -> None:
+        """`pulumi cancel`: release the lock of an update that no longer runs."""
+        arguments = ["cancel", "--yes", "--stack", self.stack_name(project)]
+        self._guarded(project, lambda: self._call(project, arguments))
 
-    def _workspace(self, project: str, directory: Path | None = None) -> auto.LocalWorkspace:
-        project_dir = self._project_dir(project)
-        if not (project_dir / "Pulumi.yaml").is_file():
-            raise EngineFailure(f"{project_dir} is not a Pulumi project (no Pulumi.yaml)")
-        return auto.LocalWorkspace(
-            work_dir=str(directory or project_dir),
-            pulumi_home=str(self._pulumi_home) if self._pulumi_home else None,
-            env_vars=self.env_vars(),
-            secrets_provider=SECRETS_PROVIDER,
-            pulumi_command=self._command,
-        )
+    # ---- plumbing ---------------------------------------------------------------------------
 
-    def _stack(self, project: str, *, create: bool) -> tuple[auto.Stack, Path]:
-        """The stack, bound to the project directory, and its generated stack file."""
-        name = self.stack_name(project)
-        workspace = self._workspace(project)
-        config = write_stack_config(
+    def _operate(
+        self,
+        operation: str,
+        project: str,
+        on_output: OutputSink,
+        *,
+        create: bool = False,
+        **flags: Any,
+    ) -> OperationResult:
+        def action() -> OperationResult:
+            config = self._config(project)
+            arguments = self.arguments(operation, project, config_file=config, **flags)
+            try:
+                return self._with_event_log(project, arguments, on_output)
+            except CliError as error:
+                if not (create and error.stack_not_found):
+                    raise
+            self._create_stack(project, config)
+            return self._with_event_log(project, arguments, on_output)
+
+        return self._guarded(project, action)
+
+    def _with_event_log(
+        self, project: str, arguments: list[str], on_output: OutputSink
+    ) -> OperationResult:
+        with tempfile.TemporaryDirectory(prefix="pulumi-events-") as directory:
+            log = Path(directory) / "events.jsonl"
+            self._call(
+                project,
+                [*arguments, "--event-log", str(log), "--stack", self.stack_name(project)],
+                on_output=on_output,
+                extra_env={DEBUG_COMMANDS_VAR: "true"},
+            )
+            return operation_result(read_events(log))
+
+    def _create_stack(self, project: str, config: Path) -> None:
+        # Initialised next to the generated stack file, so the salt lands there.
+        arguments = ["stack", "init", self.stack_name(project)]
+        arguments += ["--secrets-provider", SECRETS_PROVIDER]
+        try:
+            self._call(project, arguments, cwd=config.parent)
+        except CliError as error:
+            # Another run (another machine) created it in the meantime: use theirs.
+            if not _ALREADY_EXISTS.search(error.result.stderr):
+                raise
+
+    def _config(self, project: str) -> Path:
+        self._require_project(project)
+        return write_stack_config(
             self._project_dir(project),
             self.stack_config_file(project),
             local_default=self._backend.local_default,
         )
-        try:
-            return auto.Stack.select(name, workspace), config
-        except auto.StackNotFoundError:
-            if not create:
-                raise
-        # Initialised next to the generated stack file, so the salt lands there.
-        self._workspace(project, config.parent).create_stack(name)
-        return auto.Stack.select(name, workspace), config
 
-    def _resources(self, project: str) -> list[Mapping[str, Any]]:
-        name = self.stack_name(project)
+    def _call(
+        self,
+        project: str | None,
+        arguments: list[str],
+        *,
+        cwd: Path | None = None,
+        on_output: LineSink | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> CliResult:
+        directory = cwd
+        if directory is None:
+            directory = self._require_project(project) if project else self._projects_dir
+        env = {**self.env_vars(), **(extra_env or {})}
+        return self._command.run(arguments, str(directory), env, on_output, on_output)
 
-        def action() -> list[Mapping[str, Any]]:
-            try:
-                deployment = self._workspace(project).export_stack(name)
-            except auto.StackNotFoundError:
-                return []
-            return list((deployment.deployment or {}).get("resources") or [])
+    def _project_dir(self, project: str) -> Path:
+        return self._projects_dir / project
 
-        return self._guarded(project, action)
+    def _require_project(self, project: str) -> Path:
+        directory = self._project_dir(project)
+        if not (directory / "Pulumi.yaml").is_file():
+            raise EngineFailure(f"{directory} is not a Pulumi project (no Pulumi.yaml)")
+        return directory
 
     def _lock(self, project: str) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault(project, threading.Lock())
 
     def _guarded(self, project: str, action: Callable[[], T]) -> T:
+        # One operation per project at a time, here as well as in the runner.
         with self._lock(project):
             try:
                 return action()
@@ -362,16 +376,69 @@ class AutomationEngine:
                 ) from error
 
 
-def _changes(summary: Mapping[Any, int] | None) -> dict[str, int]:
-    # Keys are OpType members in preview summaries and plain strings in update histories.
-    return {
-        op.value if isinstance(op, Enum) else str(op): int(count)
-        for op, count in (summary or {}).items()
-    }
+# The leading arguments of each operation; `arguments()` adds the rest.
+_OPERATIONS: Mapping[str, tuple[str, ...]] = {
+    "up": ("up", "--yes", "--skip-preview"),
+    "preview": ("preview",),
+    "refresh": ("refresh", "--yes", "--skip-preview"),
+    "destroy": ("destroy", "--yes", "--skip-preview"),
+    "drift": ("preview", "--refresh"),
+}
+# Operations that write an update to the stack's history (and so get a message).
+_RECORDED = frozenset({"up", "refresh", "destroy"})
+# Operations the policy packs run with.
+_POLICY = frozenset({"up", "preview"})
 
 
-def _plain_outputs(outputs: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
-    return {key: SECRET_MASK if out.secret else out.value for key, out in outputs.items()}
+def pulumi_command_at(bin_dir: Path) -> PulumiCli:
+    """The CLI in `bin_dir` (`<root>/bin/pulumi`), checked to report the SDK's version."""
+    binary = bin_dir / "pulumi"
+    if bin_dir.name != "bin" or not binary.is_file():
+        raise EngineUnavailable(
+            f"no Pulumi CLI at {binary} (expected <root>/bin/pulumi): run `invoke setup`"
+        )
+    found = cli_version(binary)
+    if found is None:
+        raise EngineUnavailable(f"the Pulumi CLI at {binary} does not run: run `invoke setup`")
+    if found != PINNED_VERSION:
+        raise EngineUnavailable(
+            f"the Pulumi CLI at {binary} is v{found}, which does not match the SDK "
+            f"{PINNED_VERSION}: run `invoke setup` to install the matching version"
+        )
+    return PulumiCli(binary, found)
+
+
+def parse_state(exported: Mapping[str, Any]) -> StackState:
+    """The parts of `pulumi stack export` output the orchestrator uses."""
+    deployment = exported.get("deployment") or {}
+    resources = []
+    references: dict[str, Mapping[str, Any]] = {}
+    for resource in deployment.get("resources") or []:
+        urn, type_ = str(resource.get("urn", "")), str(resource.get("type", ""))
+        resources.append(StateResource(urn, type_, bool(resource.get("protect"))))
+        if type_ == STACK_REFERENCE_TYPE:
+            held = resource.get("outputs") or {}
+            name = str(held.get("name") or (resource.get("inputs") or {}).get("name") or "")
+            references[name] = dict(held.get("outputs") or {})
+    pending = tuple(
+        PendingCreate(
+            urn=str(entry["resource"].get("urn", "")),
+            type=str(entry["resource"].get("type", "")),
+            inputs=dict(entry["resource"].get("inputs") or {}),
+            parent=entry["resource"].get("parent") or None,
+            provider=entry["resource"].get("provider") or None,
+        )
+        for entry in deployment.get("pending_operations") or []
+        if entry.get("type") == "creating" and entry.get("resource")
+    )
+    return StackState(tuple(resources), pending, references)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text) if text.strip() else None
+    except ValueError as error:
+        raise EngineFailure(f"the Pulumi CLI printed something that is not JSON: {error}") from None
 
 
 def _display(path: Path) -> str:

@@ -1,8 +1,9 @@
-"""Automation API and CLI errors turned into the engine interface's errors, with hints.
+"""CLI failures turned into the engine interface's errors, with hints.
 
 The messages name the stack, say what happened and what to do: the engine's own error lines
 (a few, once each), a hint for the failures newcomers meet first, the protected URNs of a
-refused destroy, and the commands that release a stale lock.
+refused destroy, the commands that release a stale lock, and what to do after the CLI was
+killed mid-operation.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from pulumi import automation as auto
-
 from orchestration.backend import (
     PASSPHRASE_FILE_NAME,
     PASSPHRASE_FILE_VAR,
     PASSPHRASE_VAR,
     STATE_DIR_NAME,
 )
+from orchestration.cli import CliError
 from orchestration.engine import (
     EngineError,
     EngineFailure,
+    EngineKilled,
     EngineUnavailable,
     ProtectedResources,
     StackLocked,
@@ -53,26 +54,36 @@ _HINTS = (
 
 
 def map_error(error: Exception, *, stack: str, manual: Callable[[str], str]) -> EngineError:
-    """The engine interface's exception for an Automation API (or CLI) error."""
-    if isinstance(error, auto.StackNotFoundError):
+    """The engine interface's exception for a failed CLI call (or a failure to start one)."""
+    if isinstance(error, CliError):
+        return _cli_error(error, stack, manual)
+    if isinstance(error, FileNotFoundError | PermissionError):
+        return EngineUnavailable(f"the Pulumi CLI cannot run: {error}; run `invoke setup`")
+    return EngineFailure(f"{type(error).__name__}: {error}")
+
+
+def _cli_error(error: CliError, stack: str, manual: Callable[[str], str]) -> EngineError:
+    if error.stack_not_found:
         return StackNotFound(f"stack {stack} does not exist")
-    if isinstance(error, auto.ConcurrentUpdateError):
+    if error.locked:
         return StackLocked(
             f"stack {stack} is locked: another update is running, or one was interrupted. If "
             f"none is running, release the lock with {manual('cancel --yes')} and then "
             f"reconcile the state with {manual('refresh --yes')}"
         )
-    if isinstance(error, auto.CommandError):
-        text = str(error)
-        urns = protected_urns(text)
-        if urns:
-            return ProtectedResources(
-                f"stack {stack}: protected resources cannot be deleted: {', '.join(urns)}", urns
-            )
-        return EngineFailure(failure_summary(text))
-    if isinstance(error, auto.InvalidVersionError | FileNotFoundError | PermissionError):
-        return EngineUnavailable(f"the Pulumi CLI cannot run: {error}; run `invoke setup`")
-    return EngineFailure(f"{type(error).__name__}: {error}")
+    text = f"{error.result.stdout}\n{error.result.stderr}"
+    killed = error.signal_name
+    if killed is not None:
+        return EngineKilled(
+            f"the Pulumi CLI was killed ({killed}) before it finished with stack {stack}: the "
+            "stack may still be locked and list pending operations"
+        )
+    urns = protected_urns(text)
+    if urns:
+        return ProtectedResources(
+            f"stack {stack}: protected resources cannot be deleted: {', '.join(urns)}", urns
+        )
+    return EngineFailure(failure_summary(text))
 
 
 def protected_urns(text: str) -> tuple[str, ...]:

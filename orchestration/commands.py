@@ -114,7 +114,7 @@ def open_orchestrator(
     resolve_credentials: CredentialResolver = botocore_resolves,
     max_workers: int = DEFAULT_MAX_WORKERS,
 ) -> Orchestrator:
-    """An orchestrator over the Automation API engine, after checks 2-4 (see the module doc).
+    """An orchestrator over the Pulumi CLI engine, after checks 2-4 (see the module doc).
 
     `policy`: True runs the repo's policy pack with up/preview, False and None do not.
     Engine output and summaries go to `out`; installer progress goes to `err`, so `out` can
@@ -139,7 +139,7 @@ def open_orchestrator(
     )
     if aws and endpoint is None:
         check_aws_credentials(settings.environment, settings.region, resolve=resolve_credentials)
-    # Imported here: the Automation API is only needed once an engine really runs.
+    # Imported here: the engine is only needed once an engine really runs.
     from orchestration.automation import (  # noqa: PLC0415
         AutomationEngine,
         pulumi_command_at,
@@ -158,7 +158,9 @@ def open_orchestrator(
         policy_packs=policy_packs,
         endpoint=endpoint,
     )
-    return Orchestrator(engine, settings, out=out, ask=ask, max_workers=max_workers)
+    return Orchestrator(
+        engine, settings, out=out, ask=ask, max_workers=max_workers, endpoint=endpoint
+    )
 
 
 # Builds the orchestrator once the environment is known to exist (open_orchestrator's signature).

@@ -6,6 +6,8 @@ pyproject.toml):
 - `operations`: `Orchestrator`, the operations (deploy, preview, refresh, destroy, drift,
   outputs) of one environment: selection, order, and what each does to a stack;
 - `guards`: preflight of the upstream outputs, confirmation, the destroy and protection guards;
+- `loss`: nothing lost, nothing orphaned: the update guard (deletions, replacements, outputs
+  consumers read), lost state, and settling the creates an interrupted update left pending;
 - `scheduler`: the levels on a bounded thread pool, fail fast, Ctrl-C handling;
 - `report`: the per-stack outcomes, the exit code and the printed summary.
 
@@ -23,12 +25,14 @@ from orchestration.runner.guards import (
     TeardownBlocked,
     UpstreamGap,
 )
+from orchestration.runner.loss import StateLost, UpdateRefused
 from orchestration.runner.operations import Orchestrator
 from orchestration.runner.report import (
     Operation,
     RunReport,
     StackOutcome,
     Status,
+    TaskHint,
     format_changes,
     format_duration,
 )
@@ -48,8 +52,11 @@ __all__ = [
     "PreflightError",
     "RunReport",
     "StackOutcome",
+    "StateLost",
     "Status",
+    "TaskHint",
     "TeardownBlocked",
+    "UpdateRefused",
     "UpstreamGap",
     "format_changes",
     "format_duration",

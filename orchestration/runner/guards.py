@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestration.engine import Engine, OperationResult, OrchestrationError, StackNotFound
-from orchestration.runner.report import VERBS, Operation
+from orchestration.runner.report import VERBS, Operation, TaskHint
 from shared.settings import EnvironmentSettings
 from shared.topology import Topology
 
@@ -69,11 +69,13 @@ class Guards:
         settings: EnvironmentSettings,
         topology: Topology,
         ask: Ask | None = None,
+        hint: TaskHint | None = None,
     ) -> None:
         self._engine = engine
         self._settings = settings
         self._topology = topology
         self._ask = ask
+        self._hint = hint or TaskHint(settings.environment)
 
     @property
     def _env(self) -> str:
@@ -89,17 +91,31 @@ class Guards:
             return None
 
     def upstream_gaps(
-        self, project: str, *, within: Iterable[str] | None = None
+        self,
+        project: str,
+        *,
+        within: Iterable[str] | None = None,
+        inventory: Mapping[str, int] | None = None,
     ) -> tuple[UpstreamGap, ...]:
         """The upstream stacks `project` reads that are missing or lack required outputs.
 
-        `within` limits the check to those producers (None: every producer).
+        `within` limits the check to those producers (None: every producer). With an
+        `inventory` (Engine.inventory), a producer with resources counts as ready without reading
+        its outputs: one listing instead of a call per producer.
         """
         spec = self._topology.project(project)
         allowed = None if within is None else set(within)
         gaps = []
         for producer in self._topology.deploy_order(spec.requires):
             if allowed is not None and producer not in allowed:
+                continue
+            if inventory is not None:
+                count = inventory.get(producer)
+                if count:
+                    continue
+                stack = self._engine.stack_name(producer)
+                missing = tuple(spec.requires[producer])
+                gaps.append(UpstreamGap(project, producer, stack, missing, count))
                 continue
             outputs = self.read_outputs(producer)
             missing = tuple(
@@ -127,9 +143,7 @@ class Guards:
         verb, past = VERBS[operation]
         consumers = ", ".join(dict.fromkeys(gap.consumer for gap in gaps))
         producers = self._topology.deploy_order({gap.producer for gap in gaps})
-        fix = " then ".join(
-            f"`invoke deploy --env {self._env} --project {name}`" for name in producers
-        )
+        fix = " then ".join(self._hint.command("deploy", name) for name in producers)
         message = (
             f"cannot {verb} {consumers} in {self._env}: it reads upstream outputs that "
             f"are not there: {'; '.join(gap.describe() for gap in gaps)}. Deploy the upstream "
@@ -138,7 +152,7 @@ class Guards:
         if operation is Operation.PREVIEW:
             message += (
                 " To see what the whole environment would look like without deploying anything:"
-                f" `invoke plan --env {self._env}`."
+                f" {self._hint.command('plan')}."
             )
         raise PreflightError(f"{message} Nothing was {past}.")
 
@@ -196,29 +210,34 @@ class Guards:
 
     # ---- destroy ----------------------------------------------------------------------------
 
-    def destroy_selection(self, project: str | None, cascade: bool) -> tuple[str, ...]:
-        """What a destroy of `project` may touch; DestroyRefused while consumers hold resources."""
+    def destroy_selection(
+        self, project: str | None, cascade: bool, inventory: Mapping[str, int]
+    ) -> tuple[str, ...]:
+        """What a destroy of `project` may touch; DestroyRefused while consumers hold resources.
+
+        `inventory`: project -> resources in its state (Engine.inventory).
+        """
         if project is None:
             return self._topology.names
         self._topology.project(project)
         consumers = self._topology.all_consumers(project)
         if cascade:
             return (project, *consumers)
-        busy = {name: count for name in consumers if (count := self._engine.resource_count(name))}
+        busy = {name: count for name in consumers if (count := inventory.get(name, 0))}
         if busy:
             listed = ", ".join(
                 f"{name} ({self._engine.stack_name(name)}, {count} resources)"
                 for name, count in busy.items()
             )
             first = " then ".join(
-                f"`invoke destroy --env {self._env} --project {name}`"
-                for name in self._topology.teardown_order(busy)
+                self._hint.command("destroy", name) for name in self._topology.teardown_order(busy)
             )
+            cascade_command = self._hint.command("destroy", project, "--cascade")
             raise DestroyRefused(
                 f"refusing to destroy {project} in {self._env}: projects that read its "
                 f"outputs still have resources: {listed}. Destroy them first ({first}), or "
-                f"destroy {project} with its consumers, consumers first: `invoke destroy --env "
-                f"{self._env} --project {project} --cascade`. Nothing was destroyed."
+                f"destroy {project} with its consumers, consumers first: {cascade_command}. "
+                "Nothing was destroyed."
             )
         return (project,)
 

@@ -5,7 +5,9 @@ Every public operation of `Orchestrator` works on the environment its engine ser
 - selection: every project, or one (`project=`), or one and its consumers (`cascade=True`);
 - order: the levels of `shared.topology.TOPOLOGY` (producers before consumers; reversed for a
   teardown), run by the `Scheduler`;
-- the guards (`Guards`) run before anything is touched.
+- the guards (`Guards`, `LossGuards`) run before anything is touched: a deploy previews each
+  stack that has resources and updates it only when the preview passes the loss guard and
+  shows something to change; a stack whose state is lost is never recreated silently.
 
 Refusals raise `OrchestrationError` subclasses (nothing has been touched when they do); what ran
 comes back as a `RunReport`, already printed as a summary table, with the process exit code.
@@ -20,13 +22,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 from orchestration.engine import Engine, OrchestrationError, OutputSink, ProtectedResources
-from orchestration.exit_codes import EXIT_INTERRUPTED, EXIT_OK
+from orchestration.exit_codes import EXIT_OK
 from orchestration.runner.guards import Ask, Guards, TeardownBlocked, UpstreamGap
+from orchestration.runner.loss import LossGuards, LostState, lost_refusal
 from orchestration.runner.report import (
     Operation,
     Printer,
     RunReport,
     Status,
+    TaskHint,
     recovery_text,
     summary_text,
 )
@@ -55,6 +59,7 @@ class Orchestrator:
         ask: Ask | None = None,
         max_workers: int = DEFAULT_MAX_WORKERS,
         clock: Clock = time.monotonic,
+        endpoint: str | None = None,
     ) -> None:
         if engine.environment != settings.environment:
             raise ValueError(
@@ -65,7 +70,10 @@ class Orchestrator:
         self._settings = settings
         self._topology = topology
         self._printer = Printer(out if out is not None else sys.stdout)
-        self._guards = Guards(engine, settings, topology, ask)
+        # Follow-up commands keep the --endpoint the user passed.
+        self._hint = TaskHint(settings.environment, endpoint)
+        self._guards = Guards(engine, settings, topology, ask, self._hint)
+        self._loss = LossGuards(engine, topology, self._hint)
         self._scheduler = Scheduler(
             environment=settings.environment,
             stack_name=engine.stack_name,
@@ -96,11 +104,34 @@ class Orchestrator:
     # ---- operations -------------------------------------------------------------------------
 
     def deploy(
-        self, project: str | None = None, *, yes: bool = False, confirm: str | None = None
+        self,
+        project: str | None = None,
+        *,
+        yes: bool = False,
+        confirm: str | None = None,
+        refresh: bool = True,
+        allow_delete: bool = False,
+        recreate_missing_state: bool = False,
     ) -> RunReport:
-        """`up` for the selected projects in dependency order, after preflight and confirmation."""
+        """Converge the selected stacks to their programs, in dependency order.
+
+        Each stack that has resources is previewed first (reading the cloud unless `refresh` is
+        False) and updated only when the preview passes the loss guard and shows changes; an
+        update then reads the cloud again and repairs drift. `allow_delete` lets an update
+        delete or replace keys and buckets, or every resource; `recreate_missing_state` lets a
+        stack whose state is lost be created afresh.
+        """
         selection = self._select(project)
         self._guards.preflight(Operation.DEPLOY, selection)
+        inventory = self._engine.inventory(self._topology.names)
+        lost = self._loss.lost_states(selection, inventory)
+        if lost and not recreate_missing_state:
+            flag = self._hint.command("deploy", project, "--recreate-missing-state")
+            raise lost_refusal(
+                [self._loss.lost_message(state) for state in lost.values()],
+                f"To create {', '.join(lost)} afresh anyway (the old resources stay in the cloud, "
+                f"unmanaged): {flag}.",
+            )
         order = self._topology.deploy_order(selection)
         self._guards.confirm(
             Operation.DEPLOY,
@@ -109,11 +140,21 @@ class Orchestrator:
             confirm=confirm,
             yes_suffices=True,
         )
+        if not refresh:
+            self._printer.say(
+                "--no-refresh: the cloud is not read first, so drift (a deleted bucket, a "
+                "changed key setting) is neither seen nor repaired by this deploy."
+            )
 
         def step(name: str, sink: OutputSink) -> Step:
-            # Producers deployed by this run are held to their exports right after their `up`
-            # (fail fast), so a consumer never starts against a missing output.
-            result = self._engine.up(name, sink)
+            if inventory.get(name, 0):
+                planned = self._engine.preview(name, sink, refresh=refresh)
+                self._loss.check_update(name, planned, allow_delete=allow_delete)
+                if not planned.needs_update:
+                    return Step(Status.SUCCEEDED, planned.changes)
+            # Producers are held to their exports right after their `up` (fail fast), so a
+            # consumer never starts against a missing output.
+            result = self._engine.up(name, sink, refresh=refresh)
             self._guards.check_exports(name, result)
             return Step(Status.SUCCEEDED, result.changes)
 
@@ -123,27 +164,41 @@ class Orchestrator:
         """A real `pulumi preview` per stack, in dependency order."""
         selection = self._select(project)
         self._guards.preflight(Operation.PREVIEW, selection)
+        inventory = self._engine.inventory(self._topology.names)
+        lost = self._loss.lost_states(selection, inventory)
 
         def step(name: str, sink: OutputSink) -> Step:
-            gaps = self.upstream_gaps(name, within=selection)
+            if name in lost:
+                return self._lost_step(lost[name])
+            gaps = self.upstream_gaps(name, within=selection, inventory=inventory)
             if gaps:
                 raise Skip(
                     f"upstream not deployed yet ({'; '.join(gap.describe() for gap in gaps)}): "
-                    f"see `invoke plan --env {self.environment}` for an offline plan of the "
-                    "whole environment"
+                    f"see {self._hint.command('plan')} for an offline plan of the whole "
+                    "environment"
                 )
             return Step(Status.SUCCEEDED, self._engine.preview(name, sink).changes)
 
         return self._run(Operation.PREVIEW, self._topology.deploy_levels(selection), step)
 
     def refresh(self, project: str | None = None) -> RunReport:
-        """Adopt the cloud's current state into each existing stack's state."""
+        """Adopt the cloud's current state into each existing stack's state.
+
+        Creates an interrupted update left pending are settled first: imported when the
+        resource exists, dropped when it does not.
+        """
         selection = self._select(project)
+        inventory = self._engine.inventory(self._topology.names)
+        lost = self._loss.lost_states(selection, inventory)
 
         def step(name: str, sink: OutputSink) -> Step:
-            if not self._engine.stack_exists(name):
+            if name in lost:
+                return self._lost_step(lost[name])
+            if name not in inventory:
                 raise Skip("the stack does not exist; nothing to refresh")
-            return Step(Status.SUCCEEDED, self._engine.refresh(name, sink).changes)
+            pending = self._loss.settle_pending_creates(name, sink)
+            result = self._engine.refresh(name, sink, clear_pending_creates=pending)
+            return Step(Status.SUCCEEDED, result.changes)
 
         return self._run(Operation.REFRESH, self._topology.deploy_levels(selection), step)
 
@@ -156,12 +211,25 @@ class Orchestrator:
         confirm: str | None = None,
     ) -> RunReport:
         """Tear down in reverse dependency order, behind the destroy guard and the confirmation."""
-        selection = self._guards.destroy_selection(project, cascade)
-        counts = {name: self._engine.resource_count(name) for name in selection}
+        inventory = self._engine.inventory(self._topology.names)
+        selection = self._guards.destroy_selection(project, cascade, inventory)
+        lost = self._loss.lost_states(selection, inventory)
+        if lost:
+            keep = {name for state in lost.values() for name in state.consumers}
+            roots = [
+                name
+                for name in self._topology.deploy_order(keep)
+                if not set(self._topology.all_producers(name)) & keep
+            ]
+            only = " and ".join(self._hint.command("destroy", name, "--cascade") for name in roots)
+            raise lost_refusal(
+                [self._loss.lost_message(state) for state in lost.values()],
+                "Destroying now would leave its resources in the cloud with nothing to delete "
+                f"them: restore its state first. To destroy only the stacks that read it: {only}.",
+            )
+        counts = {name: inventory.get(name, 0) for name in selection}
         order = [name for name in self._topology.teardown_order(selection) if counts[name]]
-        protected = {
-            name: urns for name in order if (urns := self._engine.protected_resources(name))
-        }
+        protected = {name: urns for name in order if (urns := self._engine.state(name).protected)}
         if protected:
             raise TeardownBlocked(self._guards.protected_message(protected, destroyed=False))
         if order:
@@ -194,14 +262,18 @@ class Orchestrator:
     def drift(self, project: str | None = None) -> RunReport:
         """Preview with refresh for every stack; clean only when nothing would change."""
         selection = self._select(project)
+        inventory = self._engine.inventory(self._topology.names)
+        lost = self._loss.lost_states(selection, inventory)
 
         def step(name: str, sink: OutputSink) -> Step:
-            if not self._engine.stack_exists(name):
+            if name in lost:
+                return self._lost_step(lost[name])
+            if not inventory.get(name):
                 return Step(
                     Status.MISSING,
-                    detail=f"not deployed: `invoke deploy --env {self.environment}` creates it",
+                    detail=f"not deployed: {self._hint.command('deploy')} creates it",
                 )
-            gaps = self.upstream_gaps(name)
+            gaps = self.upstream_gaps(name, inventory=inventory)
             if gaps:
                 raise Skip(f"not checked: upstream {'; '.join(g.describe() for g in gaps)}")
             result = self._engine.drift_preview(name, sink)
@@ -209,8 +281,9 @@ class Orchestrator:
                 return Step(
                     Status.DRIFTED,
                     result.changes,
-                    "the cloud differs from the program: `invoke deploy` restores what the "
-                    "program declares (or change the program to keep the live change)",
+                    f"the cloud differs from the program: {self._hint.command('deploy')} "
+                    "restores what the program declares (or change the program to keep the "
+                    "live change)",
                 )
             return Step(Status.CLEAN, result.changes)
 
@@ -227,7 +300,7 @@ class Orchestrator:
         if project is not None and values[project] is None:
             raise OrchestrationError(
                 f"stack {self.stack_name(project)} does not exist: deploy it with "
-                f"`invoke deploy --env {self.environment} --project {project}`"
+                f"{self._hint.command('deploy', project)}"
             )
         say = self._printer.say
         if as_json:
@@ -252,10 +325,14 @@ class Orchestrator:
         return self._guards.read_outputs(project)
 
     def upstream_gaps(
-        self, project: str, *, within: Iterable[str] | None = None
+        self,
+        project: str,
+        *,
+        within: Iterable[str] | None = None,
+        inventory: Mapping[str, int] | None = None,
     ) -> tuple[UpstreamGap, ...]:
         """The upstream stacks `project` reads that are missing or lack required outputs."""
-        return self._guards.upstream_gaps(project, within=within)
+        return self._guards.upstream_gaps(project, within=within, inventory=inventory)
 
     # ---- plumbing ---------------------------------------------------------------------------
 
@@ -270,6 +347,9 @@ class Orchestrator:
     ) -> RunReport:
         report = self._scheduler.run(operation, levels, step)
         self._printer.say(summary_text(report))
-        if report.exit_code == EXIT_INTERRUPTED:
-            self._printer.say(recovery_text(report, self._engine.manual_command))
+        if report.interrupted or any(outcome.recover for outcome in report.outcomes):
+            self._printer.say(recovery_text(report, self._engine.manual_command, self._hint))
         return report
+
+    def _lost_step(self, lost: LostState) -> Step:
+        return Step(Status.LOST, detail=self._loss.lost_message(lost))

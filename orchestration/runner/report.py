@@ -19,6 +19,26 @@ from orchestration.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_INTERRUPTED, 
 
 # (project, pulumi arguments) -> the shell command that runs them by hand against its stack.
 ManualCommand = Callable[[str, str], str]
+# The tasks that take --endpoint: a follow-up command must keep aiming where the user aimed.
+ENDPOINT_TASKS = frozenset({"deploy", "preview", "destroy", "refresh", "drift", "verify"})
+
+
+@dataclass(frozen=True)
+class TaskHint:
+    """Writes the `invoke` commands the messages suggest, for one environment and endpoint."""
+
+    environment: str
+    endpoint: str | None = None
+
+    def command(self, task: str, project: str | None = None, *flags: str) -> str:
+        """`invoke <task> --env E [--project P] [flags] [--endpoint URL]`, in backticks."""
+        words = ["invoke", task, "--env", self.environment]
+        if project is not None:
+            words += ["--project", project]
+        words += flags
+        if self.endpoint and task in ENDPOINT_TASKS:
+            words += ["--endpoint", self.endpoint]
+        return f"`{' '.join(words)}`"
 
 
 class Operation(StrEnum):
@@ -61,6 +81,8 @@ class Status(StrEnum):
     CLEAN = "clean"
     DRIFTED = "drifted"
     MISSING = "missing"
+    # The stack's state is gone while its consumers still reference it.
+    LOST = "state lost"
 
 
 @dataclass(frozen=True)
@@ -74,6 +96,9 @@ class StackOutcome:
     changes: Mapping[str, int] = field(default_factory=dict)
     duration: float | None = None
     detail: str = ""
+    # The operation stopped half-way (interrupted, killed, or found locked): the stack may hold
+    # a lock and pending operations, and the recovery steps are printed.
+    recover: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", MappingProxyType(dict(self.changes)))
@@ -101,14 +126,19 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        """130 interrupted, 1 any failure, 2 drift (or a stack not checked), else 0."""
+        """130 interrupted, 1 any failure, 2 drift (or a stack not checked), else 0.
+
+        A stack whose state is lost is a failure, except for drift, which reports it as drift.
+        """
         statuses = {outcome.status for outcome in self.outcomes}
         if self.interrupted or Status.INTERRUPTED in statuses:
             return EXIT_INTERRUPTED
         if Status.FAILED in statuses:
             return EXIT_FAILED
-        if self.operation is Operation.DRIFT and statuses - {Status.CLEAN}:
-            return EXIT_DRIFT
+        if self.operation is Operation.DRIFT:
+            return EXIT_DRIFT if statuses - {Status.CLEAN} else EXIT_OK
+        if Status.LOST in statuses:
+            return EXIT_FAILED
         return EXIT_OK
 
 
@@ -159,26 +189,28 @@ def summary_text(report: RunReport) -> str:
     return "\n".join(lines)
 
 
-def recovery_text(report: RunReport, manual: ManualCommand) -> str:
-    """After an interrupt: how to recover each stack that was left half-done."""
-    interrupted = [o for o in report.outcomes if o.status is Status.INTERRUPTED]
-    if not interrupted:
+def recovery_text(report: RunReport, manual: ManualCommand, hint: TaskHint) -> str:
+    """How to recover each stack an operation left half-done (locked, pending operations)."""
+    half_done = [outcome for outcome in report.outcomes if outcome.recover]
+    if not half_done:
         return "Interrupted before any stack was left half-done; nothing to recover."
     lines = [""]
-    for outcome in interrupted:
+    for outcome in half_done:
         command = ENGINE_COMMANDS[outcome.operation]
         lines.append(
-            f"{outcome.stack} was interrupted during `{command}`: its state may list "
-            "pending operations. To recover:"
+            f"{outcome.stack} stopped during `{command}`: it may be locked and list pending "
+            "operations. To recover:"
         )
         lines.append(
-            "  if a later run says the stack is locked (and no update is running): "
+            "  1. if no update of it is running anywhere, release its lock: "
             + manual(outcome.project, "cancel --yes")
         )
         lines.append(
-            "  then reconcile its state with the cloud: " + manual(outcome.project, "refresh --yes")
+            f"  2. {hint.command('refresh', outcome.project)}: reads every resource back from "
+            "the cloud and settles the creates left pending (adopts what was created, drops "
+            "what was not)"
         )
-    lines.append(f"Then run `invoke {report.operation.value} --env {report.environment}` again.")
+    lines.append(f"Then run {hint.command(report.operation.value)} again.")
     return "\n".join(lines)
 
 

@@ -18,7 +18,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import FrameType
 
-from orchestration.engine import Interrupted, OrchestrationError, OutputSink
+from orchestration.engine import (
+    EngineKilled,
+    Interrupted,
+    OrchestrationError,
+    OutputSink,
+    StackLocked,
+)
 from orchestration.runner.report import (
     FAIL_FAST,
     Operation,
@@ -42,6 +48,8 @@ class Step:
     status: Status
     changes: Mapping[str, int] = field(default_factory=dict)
     detail: str = ""
+    # The stack may hold a lock and pending operations: print the recovery steps.
+    recover: bool = False
 
 
 class Skip(Exception):
@@ -197,9 +205,11 @@ class Scheduler:
             done = Step(Status.SKIPPED, detail=str(skip))
         except (Interrupted, KeyboardInterrupt) as error:
             state.interrupt()
-            done = Step(Status.INTERRUPTED, detail=str(error) or "interrupted")
+            done = Step(Status.INTERRUPTED, detail=str(error) or "interrupted", recover=True)
         except (OrchestrationError, ContractError) as error:
-            done = self._failed(state, project, str(error))
+            # Killed mid-operation, or locked by one that was: the stack needs the recovery.
+            recover = isinstance(error, EngineKilled | StackLocked)
+            done = self._failed(state, project, str(error), recover=recover)
         except Exception as error:
             # A defect in one stack's step must not lose the other stacks' results.
             done = self._failed(state, project, f"unexpected {type(error).__name__}: {error}")
@@ -212,25 +222,33 @@ class Scheduler:
             changes=done.changes,
             duration=self._clock() - started,
             detail=done.detail,
+            recover=done.recover,
         )
 
-    def _failed(self, state: RunState, project: str, detail: str) -> Step:
+    def _failed(self, state: RunState, project: str, detail: str, *, recover: bool = False) -> Step:
         if state.interrupted:
-            return Step(Status.INTERRUPTED, detail=detail)
+            # Pulumi got the Ctrl-C too and cancelled: the operation stopped half-way.
+            return Step(Status.INTERRUPTED, detail=detail, recover=True)
         if state.fail_fast:
             state.halt(f"not started: {project} failed")
-        return Step(Status.FAILED, detail=detail)
+        return Step(Status.FAILED, detail=detail, recover=recover)
 
     def _collect(
         self, operation: Operation, project: str, future: Future[StackOutcome]
     ) -> StackOutcome:
         if not future.done():
             return self._row(
-                operation, project, Status.INTERRUPTED, detail="still running when abandoned"
+                operation,
+                project,
+                Status.INTERRUPTED,
+                detail="still running when abandoned",
+                recover=True,
             )
         error = future.exception()
         if error is not None:
-            return self._row(operation, project, Status.INTERRUPTED, detail=repr(error))
+            return self._row(
+                operation, project, Status.INTERRUPTED, detail=repr(error), recover=True
+            )
         return future.result()
 
     def _row(
@@ -242,6 +260,7 @@ class Scheduler:
         changes: Mapping[str, int] | None = None,
         duration: float | None = None,
         detail: str = "",
+        recover: bool = False,
     ) -> StackOutcome:
         return StackOutcome(
             project=project,
@@ -251,4 +270,5 @@ class Scheduler:
             changes=changes or {},
             duration=duration,
             detail=detail,
+            recover=recover,
         )

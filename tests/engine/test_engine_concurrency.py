@@ -87,16 +87,19 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
     assert blocked.code == 1
     assert "is locked: another update is running, or one was interrupted" in blocked.out
     assert "cancel --yes" in blocked.out
-    assert "refresh --yes" in blocked.out
+    assert "`invoke refresh --env development --project security`" in blocked.out
 
     def recover(orchestrator: object) -> object:
-        # The documented recovery, through the orchestrator: release the lock, then refresh.
+        # The printed recovery, through the orchestrator: release the lock, then refresh.
         orchestrator.engine.cancel("security")  # type: ignore[attr-defined]
         return orchestrator.refresh("security")  # type: ignore[attr-defined]
 
     recovered = tasks.run("development", recover, project="security")
     assert recovered.code == 0, recovered.text
     assert not lock_files(engine_env)
+    # AWS chooses a key's id: whether the interrupted create made one cannot be read back,
+    # so the pending create is dropped and the way to adopt one that exists is printed.
+    assert "pending create of aws:kms/key:Key webapp-development-key dropped" in recovered.out
     redeployed = tasks.deploy("development", "security")
     assert redeployed.code == 0, redeployed.text
     assert {resource.name for resource in engine_env.cloud.resources()} == {

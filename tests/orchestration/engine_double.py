@@ -1,22 +1,27 @@
 """InMemoryEngine: a test double of the engine interface, keeping stacks in a dict.
 
 It records every call, counts how many operations run at once (overall and per project), and
-lets a test make an operation fail, block, drift or call a hook, so the runner's ordering,
-concurrency, guards and messages can be asserted without Pulumi.
+lets a test make an operation fail, block, drift, plan deletions, lose a stack's state, leave
+creates pending or call a hook, so the runner's ordering, concurrency, guards and messages can
+be asserted without Pulumi.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from orchestration.engine import (
     OperationResult,
     OutputSink,
+    PendingCreate,
     ProtectedResources,
+    ResourceStep,
     StackNotFound,
+    StackState,
+    StateResource,
 )
 from shared.topology import TOPOLOGY, Topology
 
@@ -29,6 +34,9 @@ class StackDouble:
 
     outputs: dict[str, Any] = field(default_factory=dict)
     resources: dict[str, bool] = field(default_factory=dict)
+    # Fully qualified stack name -> the outputs a StackReference recorded from it.
+    references: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pending_creates: list[PendingCreate] = field(default_factory=list)
 
 
 class InMemoryEngine:
@@ -53,8 +61,15 @@ class InMemoryEngine:
         }
         self.failures: dict[tuple[str, str], Exception] = {}
         self.drift: dict[str, dict[str, int]] = {}
+        # What a preview of a project reports instead of the default (no changes).
+        self.plans: dict[str, OperationResult] = {}
+        # URN -> id: the pending creates the "cloud" did make (import_resource finds them).
+        self.cloud_ids: dict[str, str] = {}
+        self.restore_hints: dict[str, str] = {}
         self.hooks: dict[tuple[str, str], Hook] = {}
         self.calls: list[tuple[str, str]] = []
+        # (operation, project) -> whether it was asked to refresh first.
+        self.refreshed: dict[tuple[str, str], bool] = {}
         self.overlaps: list[str] = []  # projects that saw two operations at once
         self.max_active = 0
         self._active: dict[str, int] = {}
@@ -65,7 +80,11 @@ class InMemoryEngine:
     def deploy_now(self, project: str, *, protected: int = 0) -> None:
         """Put a deployed stack in place, as if `up` had run before the test."""
         resources = {self._urn(project, i): i < protected for i in range(self.resources_per_stack)}
-        self.stacks[project] = StackDouble(outputs=dict(self.exports[project]), resources=resources)
+        self.stacks[project] = StackDouble(
+            outputs=dict(self.exports[project]),
+            resources=resources,
+            references=self._references(project),
+        )
 
     def deploy_all(self) -> None:
         for name in self.topology.names:
@@ -77,7 +96,19 @@ class InMemoryEngine:
 
     @property
     def mutating_calls(self) -> list[tuple[str, str]]:
-        return [call for call in self.calls if call[0] in {"up", "destroy", "refresh", "preview"}]
+        return [
+            call
+            for call in self.calls
+            if call[0] in {"up", "destroy", "refresh", "preview", "import"}
+        ]
+
+    def resource_count(self, project: str) -> int:
+        stack = self.stacks.get(project)
+        return len(stack.resources) if stack else 0
+
+    def lose_state(self, project: str) -> None:
+        """The stack's checkpoint is gone (moved away, deleted): the backend has no stack."""
+        del self.stacks[project]
 
     # ---- Engine -----------------------------------------------------------------------------
 
@@ -87,23 +118,31 @@ class InMemoryEngine:
     def manual_command(self, project: str, arguments: str) -> str:
         return f"pulumi --cwd projects/{project} {arguments} --stack {project}.{self.environment}"
 
-    def stack_exists(self, project: str) -> bool:
-        self._record("stack_exists", project)
-        return project in self.stacks
+    def inventory(self, projects: Iterable[str]) -> dict[str, int]:
+        self._record("inventory", "*")
+        return {name: len(self.stacks[name].resources) for name in projects if name in self.stacks}
 
     def outputs(self, project: str) -> Mapping[str, Any]:
         self._record("outputs", project)
         return dict(self._existing(project).outputs)
 
-    def resource_count(self, project: str) -> int:
+    def state(self, project: str) -> StackState:
+        self._record("state", project)
         stack = self.stacks.get(project)
-        return len(stack.resources) if stack else 0
+        if stack is None:
+            return StackState()
+        resources = tuple(
+            StateResource(urn, "res", protect) for urn, protect in stack.resources.items()
+        )
+        references = {name: dict(held) for name, held in stack.references.items()}
+        return StackState(resources, tuple(stack.pending_creates), references)
 
-    def protected_resources(self, project: str) -> tuple[str, ...]:
-        stack = self.stacks.get(project)
-        return tuple(urn for urn, on in stack.resources.items() if on) if stack else ()
+    def restore_hint(self, project: str) -> str | None:
+        return self.restore_hints.get(project)
 
-    def up(self, project: str, on_output: OutputSink) -> OperationResult:
+    def up(self, project: str, on_output: OutputSink, *, refresh: bool = False) -> OperationResult:
+        self.refreshed[("up", project)] = refresh
+
         def action() -> OperationResult:
             on_output(f"+ {project} creating")
             stack = self.stacks.setdefault(project, StackDouble())
@@ -112,6 +151,7 @@ class InMemoryEngine:
                 self._urn(project, i): False for i in range(self.resources_per_stack)
             }
             stack.outputs = dict(self.exports[project])
+            stack.references = self._references(project)
             return OperationResult(
                 changes={"create": created, "same": self.resources_per_stack - created},
                 outputs=stack.outputs,
@@ -119,22 +159,54 @@ class InMemoryEngine:
 
         return self._operate("up", project, action)
 
-    def preview(self, project: str, on_output: OutputSink) -> OperationResult:
+    def preview(
+        self, project: str, on_output: OutputSink, *, refresh: bool = False
+    ) -> OperationResult:
+        self.refreshed[("preview", project)] = refresh
+
         def action() -> OperationResult:
             on_output(f"~ {project} previewing")
             stack = self.stacks.setdefault(project, StackDouble())
+            planned = self.plans.get(project)
+            if planned is not None:
+                return planned
+            existing = [ResourceStep("same", urn, "res") for urn in stack.resources]
+            created = [
+                ResourceStep("create", self._urn(project, i), "res")
+                for i in range(len(stack.resources), self.resources_per_stack)
+            ]
+            changes = {"same": len(existing)} | ({"create": len(created)} if created else {})
             return OperationResult(
-                changes={"create": self.resources_per_stack - len(stack.resources)}
+                changes=changes,
+                outputs=dict(self.exports[project]),
+                steps=(*existing, *created),
+                previous_outputs=dict(stack.outputs),
             )
 
         return self._operate("preview", project, action)
 
-    def refresh(self, project: str, on_output: OutputSink) -> OperationResult:
+    def refresh(
+        self, project: str, on_output: OutputSink, *, clear_pending_creates: bool = False
+    ) -> OperationResult:
         def action() -> OperationResult:
             stack = self._existing(project)
+            if clear_pending_creates:
+                stack.pending_creates = []
             return OperationResult(changes={"same": len(stack.resources)})
 
         return self._operate("refresh", project, action)
+
+    def import_resource(
+        self, project: str, resource: PendingCreate, resource_id: str, on_output: OutputSink
+    ) -> bool:
+        def action() -> OperationResult:
+            stack = self._existing(project)
+            if self.cloud_ids.get(resource.urn) != resource_id:
+                return OperationResult(changes={})
+            stack.resources[resource.urn] = False
+            return OperationResult(changes={"import": 1})
+
+        return bool(self._operate("import", project, action).changes)
 
     def destroy(self, project: str, on_output: OutputSink) -> OperationResult:
         def action() -> OperationResult:
@@ -164,6 +236,14 @@ class InMemoryEngine:
 
     def _urn(self, project: str, index: int) -> str:
         return f"urn:pulumi:{self.environment}::{project}::res::r{index}"
+
+    def _references(self, project: str) -> dict[str, dict[str, Any]]:
+        """What a deployed `project` records from its producers, as StackReferences do."""
+        return {
+            self.stack_name(producer): dict(self.stacks[producer].outputs)
+            for producer in self.topology.project(project).requires
+            if producer in self.stacks
+        }
 
     def _existing(self, project: str) -> StackDouble:
         try:

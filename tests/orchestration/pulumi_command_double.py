@@ -1,9 +1,9 @@
-"""ScriptedPulumiCommand: a test double of `pulumi.automation.PulumiCommand`.
+"""ScriptedPulumiCommand: a test double of `orchestration.cli.PulumiCli`.
 
-The Automation API runs every CLI call through `PulumiCommand.run(args, cwd, env, ...)`. This
-double records those calls and answers from a script, raising exactly what the real one raises
-for a failed call (`create_command_error`), so the adapter is exercised through the real
-Automation API classes without a Pulumi CLI.
+The engine runs every CLI call through `run(args, cwd, env, on_output, on_error)`. This double
+records those calls and answers from a script: lines for the output callbacks, events for the
+`--event-log` file, and for a failed call the same `CliError` the real runner raises, so the
+engine's arguments, result parsing and error mapping are exercised without a Pulumi CLI.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi.automation import CommandResult
-from pulumi.automation.errors import create_command_error
-from semver import VersionInfo
+from orchestration.cli import CliError, CliResult
 
 
 @dataclass(frozen=True)
@@ -48,10 +46,9 @@ class Answer:
 class ScriptedPulumiCommand:
     """Answers CLI calls by their leading arguments; an unscripted call fails the test."""
 
-    # Below the gRPC event stream's version, so previews read events from a log file.
-    def __init__(self, version: str = "3.200.0", command: str = "/opt/pulumi/bin/pulumi") -> None:
+    def __init__(self, version: str = "3.260.0", command: str = "/opt/pulumi/bin/pulumi") -> None:
         self.command = command
-        self.version = VersionInfo.parse(version)
+        self.version = version
         self.calls: list[Call] = []
         self.active = 0
         self.max_active = 0
@@ -69,12 +66,12 @@ class ScriptedPulumiCommand:
 
     def run(
         self,
-        args: list[str],
+        args: Sequence[str],
         cwd: str,
         additional_env: Mapping[str, str],
         on_output: Callable[[str], Any] | None = None,
         on_error: Callable[[str], Any] | None = None,
-    ) -> CommandResult:
+    ) -> CliResult:
         call = Call(tuple(args), cwd, dict(additional_env))
         with self._lock:
             self.calls.append(call)
@@ -84,16 +81,16 @@ class ScriptedPulumiCommand:
             answer = self._answer(call)
             time.sleep(answer.delay)
             if answer.events:
-                log = args[args.index("--event-log") + 1]
+                log = args[list(args).index("--event-log") + 1]
                 with open(log, "a", encoding="utf-8") as handle:
                     for event in [*answer.events, {"cancelEvent": {}}]:
                         handle.write(json.dumps(event) + "\n")
             for line in answer.lines:
                 if on_output:
                     on_output(line)
-            result = CommandResult(stdout=answer.stdout, stderr=answer.stderr, code=answer.code)
+            result = CliResult(stdout=answer.stdout, stderr=answer.stderr, code=answer.code)
             if answer.code:
-                raise create_command_error(result)
+                raise CliError(result)
             return result
         finally:
             with self._lock:

@@ -1,4 +1,4 @@
-"""The Automation API adapter without a Pulumi CLI: arguments, environment, results, errors."""
+"""The CLI engine without a Pulumi CLI: arguments, environment, results, errors."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pulumi.automation import PulumiCommand
 from pulumi_command_double import ScriptedPulumiCommand
 
-from orchestration.automation import AutomationEngine, pulumi_command_at
+from orchestration.automation import AutomationEngine, parse_state, pulumi_command_at
 from orchestration.automation_errors import failure_summary, map_error, protected_urns
 from orchestration.backend import (
     BACKEND_URL_VAR,
@@ -19,9 +18,12 @@ from orchestration.backend import (
     Backend,
     resolve_backend,
 )
+from orchestration.cli import PulumiCli
 from orchestration.engine import (
     EngineFailure,
+    EngineKilled,
     EngineUnavailable,
+    PendingCreate,
     ProtectedResources,
     StackLocked,
     StackNotFound,
@@ -32,20 +34,10 @@ from shared.topology import TOPOLOGY
 DEV = "development"
 SECURITY_STACK = "organization/security/development"
 NO_STACK = "error: no stack named 'organization/security/development' found"
-HISTORY = [
-    {
-        "kind": "update",
-        "startTime": "2026-01-01T00:00:00.000Z",
-        "endTime": "2026-01-01T00:01:00.000Z",
-        "message": "",
-        "environment": {},
-        "config": {},
-        "result": "succeeded",
-        "resourceChanges": {"create": 4, "same": 1},
-    }
-]
 COMMITTED = '# The project\'s knobs.\nconfig:\n  knob: "7"\n  cidrs:\n    - 10.0.0.0/8\n'
 SALT = "v1:c2FsdA==:v1:abc:def"
+ROOT = "urn:pulumi:development::security::pulumi:pulumi:Stack::security-development"
+KEY_URN = "urn:pulumi:development::security::aws:kms/key:Key::key"
 PROTECTED_FAILURE = (
     "Updating (organization/storage/development)\n"
     '    error: resource "urn:pulumi:development::storage::aws:s3/bucket:Bucket::data" cannot be '
@@ -93,74 +85,100 @@ def engine(repo: Path, backend: Backend, cli: ScriptedPulumiCommand) -> Automati
     return make_engine(repo, backend, cli, policy_packs=[repo / "policy-pack"])
 
 
-def script_outputs(cli: ScriptedPulumiCommand, masked: dict, plain: dict) -> None:
-    cli.on("stack", "output", "--json", "--show-secrets", stdout=json.dumps(plain))
-    cli.on("stack", "output", "--json", "--stack", stdout=json.dumps(masked))
+def events(changes: dict[str, int], *steps: tuple[str, str], outputs=None, old=None) -> list:
+    """An event log: the steps (op, URN), the root stack's outputs, the summary."""
+    log: list[dict] = []
+    for op, urn in steps:
+        meta = {"op": op, "urn": urn, "type": urn.split("::")[2].split("$")[-1]}
+        log.append({"sequence": len(log), "resourcePreEvent": {"metadata": meta}})
+    if outputs is not None:
+        root = {
+            "op": "same",
+            "urn": ROOT,
+            "type": "pulumi:pulumi:Stack",
+            "old": None if old is None else {"outputs": old},
+            "new": {"outputs": outputs},
+        }
+        log.append({"sequence": len(log), "resOutputsEvent": {"metadata": root}})
+    log.append({"sequence": len(log), "summaryEvent": {"resourceChanges": changes}})
+    return log
 
 
 # ---- up: arguments, environment, result -----------------------------------------------------
 
 
-def test_up_runs_the_project_directory_as_a_local_program(engine, cli, repo, backend) -> None:
-    cli.on("stack", "select")
-    up = cli.on("up", lines=["+ aws:kms:Key key creating", "+ aws:kms:Key key created"])
-    script_outputs(
-        cli, {"kms_key_arn": "arn:k", "token": "[secret]"}, {"kms_key_arn": "arn:k", "token": "t"}
+def test_up_is_one_call_with_its_results_from_the_event_log(engine, cli, repo, backend) -> None:
+    up = cli.on(
+        "up",
+        lines=["+ aws:kms:Key key creating", "+ aws:kms:Key key created"],
+        events=events(
+            {"create": 4, "same": 1}, ("create", KEY_URN), outputs={"kms_key_arn": "arn:k"}
+        ),
     )
-    cli.on("stack", "history", stdout=json.dumps(HISTORY))
     seen: list[str] = []
 
-    result = engine.up("security", seen.append)
+    result = engine.up("security", seen.append, refresh=True)
 
     assert seen == ["+ aws:kms:Key key creating", "+ aws:kms:Key key created"]
     assert dict(result.changes) == {"create": 4, "same": 1}
-    assert dict(result.outputs) == {"kms_key_arn": "arn:k", "token": "[secret]"}
+    assert dict(result.outputs) == {"kms_key_arn": "arn:k"}
+    assert [(step.op, step.name) for step in result.steps] == [("create", "key")]
+    assert len(cli.calls) == 1
     call = up.calls[0]
     assert call.cwd == str(repo / "projects" / "security")
-    assert call.args[:3] == ("up", "--yes", "--skip-preview")
-    assert call.has("--policy-pack", str(repo / "policy-pack"))
-    assert call.has("--color", "never")
-    assert call.has("--suppress-progress")
-    assert call.has("--message", "invoke (up, development)")
-    assert call.has("--exec-kind", "auto.local")
     generated = repo / ".pulumi-state" / "stack-config" / "security" / "Pulumi.development.yaml"
-    assert call.has("--config-file", str(generated))
-    assert call.args[-2:] == ("--stack", SECURITY_STACK)
-    # The salt-writing variant of `stack history` is never used.
-    assert cli.calls_to("stack", "history")
-    assert all("--show-secrets" not in c.args for c in cli.calls_to("stack", "history"))
+    log = call.args[call.args.index("--event-log") + 1]
+    assert list(call.args) == [
+        "up", "--yes", "--skip-preview", "--refresh",
+        "--message", "invoke (up, development)",
+        "--policy-pack", str(repo / "policy-pack"),
+        "--color", "never", "--suppress-progress",
+        "--config-file", str(generated),
+        "--event-log", log,
+        "--stack", SECURITY_STACK,
+    ]  # fmt: skip
+    assert not Path(log).exists()  # a temporary file, gone after the call
     assert call.env[BACKEND_URL_VAR] == backend.url
     assert call.env[PASSPHRASE_FILE_VAR] == str(repo / ".pulumi-state" / "passphrase")
     assert call.env["PULUMI_SKIP_UPDATE_CHECK"] == "true"
+    # The CLI takes --event-log only with its debug commands on.
+    assert call.env["PULUMI_DEBUG_COMMANDS"] == "true"
     # No --endpoint: a value left in the user's shell must not aim the provider elsewhere.
     assert call.env["WEBAPP_AWS_ENDPOINT"] == ""
     assert "PULUMI_HOME" not in call.env
 
 
 def test_a_new_stack_is_initialised_beside_the_generated_stack_file(engine, cli, repo) -> None:
-    cli.on("stack", "select")
-    cli.on("stack", "select", stderr=NO_STACK, code=255, times=1)
+    cli.on("up", events=events({"create": 1}))
+    cli.on("up", stderr=NO_STACK, code=255, times=1)
     init = cli.on("stack", "init")
-    cli.on("up")
-    script_outputs(cli, {}, {})
-    cli.on("stack", "history", stdout=json.dumps(HISTORY))
 
     engine.up("security", lambda _: None)
 
     config_dir = repo / ".pulumi-state" / "stack-config" / "security"
     (call,) = init.calls
-    assert len(cli.calls_to("stack", "select")) == 2
-    assert call.args[:5] == ("stack", "init", SECURITY_STACK, "--secrets-provider", "passphrase")
+    assert [c.args[0] for c in cli.calls] == ["up", "stack", "up"]
+    assert call.args == ("stack", "init", SECURITY_STACK, "--secrets-provider", "passphrase")
     # Same project (a copy of Pulumi.yaml), but the salt goes to the generated file.
     assert call.cwd == str(config_dir)
     assert (config_dir / "Pulumi.yaml").read_text() == "name: security\nruntime: python\n"
 
 
+def test_a_stack_another_run_created_meanwhile_is_used(engine, cli) -> None:
+    cli.on("preview", events=events({"same": 1}))
+    cli.on("preview", stderr=NO_STACK, code=255, times=1)
+    cli.on("stack", "init", stderr=f"error: stack '{SECURITY_STACK}' already exists", code=255)
+
+    result = engine.preview("security", lambda _: None)
+
+    assert dict(result.changes) == {"same": 1}
+    assert [c.args[0] for c in cli.calls] == ["preview", "stack", "preview"]
+
+
 def test_the_committed_stack_file_is_only_read(engine, cli, repo) -> None:
     committed = repo / "projects" / "security" / f"Pulumi.{DEV}.yaml"
     generated = engine.stack_config_file("security")
-    cli.on("stack", "select")
-    preview = cli.on("preview", events=_summary({"same": 1}))
+    preview = cli.on("preview", events=events({"same": 1}))
 
     engine.preview("security", lambda _: None)
     # Pulumi stores the salt in the file it was given; the next run keeps it.
@@ -184,8 +202,7 @@ def _committed_and_generated_salts(engine, cli, repo) -> str:
     generated = engine.stack_config_file("security")
     generated.parent.mkdir(parents=True)
     generated.write_text(f"encryptionsalt: {SALT}\n")
-    cli.on("stack", "select")
-    cli.on("preview", events=_summary({"same": 1}))
+    cli.on("preview", events=events({"same": 1}))
 
     engine.preview("security", lambda _: None)
 
@@ -210,8 +227,7 @@ def test_on_the_local_backend_this_machines_salt_wins(engine, cli, repo) -> None
 def test_on_the_local_backend_a_committed_salt_is_never_used(engine, cli, repo) -> None:
     committed = repo / "projects" / "security" / f"Pulumi.{DEV}.yaml"
     committed.write_text(COMMITTED + "encryptionsalt: v1:someone-elses\n")
-    cli.on("stack", "select")
-    cli.on("preview", events=_summary({"same": 1}))
+    cli.on("preview", events=events({"same": 1}))
 
     engine.preview("security", lambda _: None)
 
@@ -236,8 +252,7 @@ def test_a_project_without_a_stack_file_gets_an_empty_one(engine, cli, repo, emp
         committed.write_text("# nothing yet\n")
     else:
         committed.unlink()
-    cli.on("stack", "select")
-    cli.on("preview", events=_summary({"same": 1}))
+    cli.on("preview", events=events({"same": 1}))
 
     engine.preview("security", lambda _: None)
 
@@ -250,7 +265,7 @@ def test_the_endpoint_and_pulumi_home_reach_every_call(repo, backend, cli, tmp_p
     )
     cli.on("stack", "ls", stdout="[]")
 
-    engine.stack_exists("security")
+    engine.inventory(["security"])
 
     env = cli.calls[0].env
     assert env["WEBAPP_AWS_ENDPOINT"] == "http://localhost:4566"
@@ -260,97 +275,113 @@ def test_the_endpoint_and_pulumi_home_reach_every_call(repo, backend, cli, tmp_p
     assert f" PULUMI_HOME={tmp_path / 'home'} " in manual
 
 
-def test_operation_options(engine, repo) -> None:
-    def sink(_: str) -> None:
-        return None
+def test_operation_arguments(engine, repo) -> None:
+    pack = ["--policy-pack", str(repo / "policy-pack")]
 
-    pack = [str(repo / "policy-pack")]
-    assert engine.options("up", sink)["policy_packs"] == pack
-    assert engine.options("preview", sink)["policy_packs"] == pack
-    assert "policy_packs" not in engine.options("destroy", sink)
-    assert "policy_packs" not in engine.options("drift", sink)
-    assert engine.options("drift", sink)["refresh"] is True
-    assert "refresh" not in engine.options("preview", sink)
-    assert engine.options("destroy", sink)["message"] == "invoke (destroy, development)"
-    assert engine.options("refresh", sink)["on_error"] is sink
-    assert engine.options("up", sink)["show_secrets"] is False
-    assert "show_secrets" not in engine.options("preview", sink)
-    assert engine.options("up", sink, Path("x.yaml"))["config_file"] == "x.yaml"
-    assert "config_file" not in engine.options("up", sink)
+    def args(operation: str, **flags: object) -> list[str]:
+        return engine.arguments(operation, "security", **flags)
+
+    assert args("preview") == ["preview", *pack, "--color", "never", "--suppress-progress"]
+    assert args("preview", refresh=True)[:2] == ["preview", "--refresh"]
+    assert args("drift")[:2] == ["preview", "--refresh"]
+    assert "--policy-pack" not in args("drift")
+    assert "--policy-pack" not in args("destroy")
+    assert "--refresh" not in args("up")
+    assert args("refresh", clear_pending_creates=True)[:4] == [
+        "refresh",
+        "--yes",
+        "--skip-preview",
+        "--clear-pending-creates",
+    ]
+    assert "--clear-pending-creates" not in args("refresh")
+    assert args("destroy")[3:5] == ["--message", "invoke (destroy, development)"]
+    assert "--message" not in args("preview")
+    assert args("up", config_file=Path("x.yaml"))[-2:] == ["--config-file", "x.yaml"]
 
 
 def test_without_policy_packs_no_pack_is_passed(repo, backend, cli) -> None:
     engine = make_engine(repo, backend, cli)
-    assert "policy_packs" not in engine.options("up", lambda _: None)
+    assert "--policy-pack" not in engine.arguments("up", "security")
 
 
-# ---- preview, drift, refresh, destroy -------------------------------------------------------
+# ---- preview, drift, refresh, destroy, import -----------------------------------------------
 
 
-def _summary(changes: dict[str, int]) -> list[dict]:
-    return [{"sequence": 1, "timestamp": 1, "summaryEvent": {"resourceChanges": changes}}]
-
-
-def test_preview_reports_the_planned_changes(engine, cli, repo) -> None:
-    cli.on("stack", "select")
-    preview = cli.on("preview", events=_summary({"create": 2, "same": 3}))
+def test_preview_reports_the_planned_steps_and_outputs(engine, cli, repo) -> None:
+    preview = cli.on(
+        "preview",
+        events=events(
+            {"delete": 1, "same": 1},
+            ("refresh", KEY_URN),
+            ("delete", KEY_URN),
+            outputs={},
+            old={"kms_key_arn": "arn:k"},
+        ),
+    )
 
     result = engine.preview("security", lambda _: None)
 
-    assert dict(result.changes) == {"create": 2, "same": 3}
-    assert result.changed == 2
+    assert dict(result.changes) == {"delete": 1, "same": 1}
+    # Refresh steps only read the cloud: the planned steps are the update's.
+    assert [(step.op, step.type, step.name) for step in result.steps] == [
+        ("delete", "aws:kms/key:Key", "key")
+    ]
+    assert dict(result.outputs) == {}
+    assert result.previous_outputs == {"kms_key_arn": "arn:k"}
+    assert result.needs_update
     assert preview.calls[0].has("--policy-pack", str(repo / "policy-pack"))
 
 
 def test_drift_preview_refreshes_first_and_needs_an_existing_stack(engine, cli) -> None:
-    cli.on("stack", "select")
-    preview = cli.on("preview", events=_summary({"update": 1, "same": 4}))
+    preview = cli.on("preview", events=events({"update": 1, "same": 4}))
 
     result = engine.drift_preview("security", lambda _: None)
 
     assert result.changed == 1
     assert preview.calls[0].has("--refresh")
     assert "--policy-pack" not in preview.calls[0].args
+
+    cli.on("preview", stderr=NO_STACK, code=255)
+    with pytest.raises(StackNotFound):
+        engine.drift_preview("security", lambda _: None)
     assert not cli.calls_to("stack", "init")
 
 
 def test_refresh_and_destroy_of_a_missing_stack_raise_stack_not_found(engine, cli) -> None:
-    cli.on("stack", "select", stderr=NO_STACK, code=255)
+    cli.on("destroy", stderr=NO_STACK, code=255)
+    cli.on("refresh", stderr=NO_STACK, code=255)
 
     with pytest.raises(StackNotFound, match=f"stack {SECURITY_STACK} does not exist"):
         engine.destroy("security", lambda _: None)
     with pytest.raises(StackNotFound):
         engine.refresh("security", lambda _: None)
     assert not cli.calls_to("stack", "init")
-    assert not cli.calls_to("destroy")
 
 
-def test_refresh_reports_what_it_adopted(engine, cli) -> None:
-    cli.on("stack", "select")
-    refresh = cli.on("refresh")
-    history = [{**HISTORY[0], "kind": "refresh", "resourceChanges": {"update": 1, "same": 4}}]
-    cli.on("stack", "history", stdout=json.dumps(history))
+def test_refresh_reports_what_it_adopted_and_can_clear_pending_creates(engine, cli) -> None:
+    refresh = cli.on("refresh", events=events({"update": 1, "same": 4}))
 
-    result = engine.refresh("security", lambda _: None)
+    result = engine.refresh("security", lambda _: None, clear_pending_creates=True)
 
     assert dict(result.changes) == {"update": 1, "same": 4}
-    assert refresh.calls[0].args[:3] == ("refresh", "--skip-preview", "--yes")
+    assert refresh.calls[0].args[:4] == (
+        "refresh",
+        "--yes",
+        "--skip-preview",
+        "--clear-pending-creates",
+    )
 
 
 def test_destroy_reports_deletions(engine, cli) -> None:
-    cli.on("stack", "select")
-    destroy = cli.on("destroy")
-    history = [{**HISTORY[0], "kind": "destroy", "resourceChanges": {"delete": 5}}]
-    cli.on("stack", "history", stdout=json.dumps(history))
+    destroy = cli.on("destroy", events=events({"delete": 5}))
 
     result = engine.destroy("security", lambda _: None)
 
     assert dict(result.changes) == {"delete": 5}
-    assert destroy.calls[0].args[:3] == ("destroy", "--skip-preview", "--yes")
+    assert destroy.calls[0].args[:3] == ("destroy", "--yes", "--skip-preview")
 
 
 def test_protected_resources_become_their_own_error(engine, cli) -> None:
-    cli.on("stack", "select")
     cli.on("destroy", stdout=PROTECTED_FAILURE, stderr="error: update failed", code=255)
 
     with pytest.raises(ProtectedResources) as caught:
@@ -360,7 +391,6 @@ def test_protected_resources_become_their_own_error(engine, cli) -> None:
 
 
 def test_a_locked_stack_says_how_to_release_it(engine, cli) -> None:
-    cli.on("stack", "select")
     cli.on(
         "up",
         stderr="error: the stack is currently locked by 1 lock(s). Either wait for the other "
@@ -374,11 +404,21 @@ def test_a_locked_stack_says_how_to_release_it(engine, cli) -> None:
     message = str(caught.value)
     assert f"stack {SECURITY_STACK} is locked" in message
     assert f"cancel --yes --stack {SECURITY_STACK}" in message
-    assert "refresh --yes --config-file " in message
+
+
+def test_a_killed_cli_says_the_stack_may_be_left_half_done(engine, cli) -> None:
+    cli.on("up", stdout="+ aws:s3:Bucket data creating", code=-9)
+
+    with pytest.raises(EngineKilled) as caught:
+        engine.up("security", lambda _: None)
+
+    assert str(caught.value) == (
+        f"the Pulumi CLI was killed (SIGKILL) before it finished with stack {SECURITY_STACK}: "
+        "the stack may still be locked and list pending operations"
+    )
 
 
 def test_a_failure_keeps_the_engine_error_lines_and_adds_a_hint(engine, cli) -> None:
-    cli.on("stack", "select")
     cli.on(
         "up",
         stdout="Updating\n    error: getting secrets manager: incorrect passphrase\n",
@@ -395,67 +435,147 @@ def test_a_failure_keeps_the_engine_error_lines_and_adds_a_hint(engine, cli) -> 
     assert ".pulumi-state/passphrase" in message
 
 
+def test_import_adopts_an_existing_resource_and_reports_a_missing_one(engine, cli, repo) -> None:
+    pending = PendingCreate(
+        urn="urn:pulumi:development::storage::webapp:storage:EncryptedBucket$aws:s3/bucket:Bucket::data",
+        type="aws:s3/bucket:Bucket",
+        inputs={"bucket": "data-bucket"},
+        parent="urn:pulumi:development::storage::webapp:storage:EncryptedBucket::data",
+        provider="urn:pulumi:development::storage::pulumi:providers:aws::aws::1234-abcd",
+    )
+    imported = cli.on("import")
+
+    assert engine.import_resource("storage", pending, "data-bucket", lambda _: None) is True
+    call = imported.calls[0]
+    assert call.args[:4] == ("import", "aws:s3/bucket:Bucket", "data", "data-bucket")
+    assert call.has("--parent", f"parent={pending.parent}")
+    assert call.has(
+        "--provider", "provider=urn:pulumi:development::storage::pulumi:providers:aws::aws"
+    )
+    assert call.has("--generate-code=false", "--yes", "--skip-preview")
+    assert call.args[-2:] == ("--stack", "organization/storage/development")
+
+    cli.on("import", stdout="error: resource 'data-bucket' does not exist", code=255)
+    assert engine.import_resource("storage", pending, "data-bucket", lambda _: None) is False
+    cli.on("import", stdout="error: access denied", code=255)
+    with pytest.raises(EngineFailure, match="access denied"):
+        engine.import_resource("storage", pending, "data-bucket", lambda _: None)
+
+
 # ---- reads ----------------------------------------------------------------------------------
 
 
-def test_outputs_mask_secrets_and_missing_stacks_raise(engine, cli) -> None:
-    script_outputs(cli, {"a": "1", "s": "[secret]"}, {"a": "1", "s": "hidden"})
+def test_outputs_are_one_call_with_secrets_masked_and_missing_stacks_raise(engine, cli) -> None:
+    cli.on("stack", "output", stdout=json.dumps({"a": "1", "s": "[secret]"}))
     assert engine.outputs("security") == {"a": "1", "s": "[secret]"}
-    assert not cli.calls_to("stack", "select")
+    assert [call.args for call in cli.calls] == [
+        ("stack", "output", "--json", "--stack", SECURITY_STACK)
+    ]
 
     cli.on("stack", "output", stderr=NO_STACK, code=255)
     with pytest.raises(StackNotFound):
         engine.outputs("security")
 
 
-def test_resource_count_and_protection_come_from_the_state(engine, cli) -> None:
-    state = {
+def test_the_state_gives_resources_protection_pending_creates_and_references(engine, cli) -> None:
+    exported = {
         "version": 3,
         "deployment": {
             "resources": [
-                {"urn": "urn:a", "protect": True},
-                {"urn": "urn:b"},
-                {"urn": "urn:c", "protect": False},
-            ]
+                {"urn": "urn:a", "type": "aws:kms/key:Key", "protect": True},
+                {"urn": "urn:b", "type": "aws:kms/alias:Alias"},
+                {
+                    "urn": "urn:ref",
+                    "type": "pulumi:pulumi:StackReference",
+                    "inputs": {"name": "organization/security/development"},
+                    "outputs": {
+                        "name": "organization/security/development",
+                        "outputs": {"kms_key_arn": "arn:k"},
+                    },
+                },
+            ],
+            "pending_operations": [
+                {
+                    "type": "creating",
+                    "resource": {
+                        "urn": "urn:pending",
+                        "type": "aws:s3/bucket:Bucket",
+                        "inputs": {"bucket": "b"},
+                        "parent": "urn:parent",
+                        "provider": "urn:provider::id",
+                    },
+                },
+                {"type": "updating", "resource": {"urn": "urn:updating"}},
+            ],
         },
     }
-    cli.on("stack", "export", stdout=json.dumps(state))
+    cli.on("stack", "export", stdout=json.dumps(exported))
 
-    assert engine.resource_count("security") == 3
-    assert engine.protected_resources("security") == ("urn:a",)
+    state = engine.state("storage")
+
+    assert state.protected == ("urn:a",)
+    assert [resource.type for resource in state.resources][:2] == [
+        "aws:kms/key:Key",
+        "aws:kms/alias:Alias",
+    ]
+    assert state.references == {"organization/security/development": {"kms_key_arn": "arn:k"}}
+    (pending,) = state.pending_creates
+    assert (pending.urn, pending.type, dict(pending.inputs)) == (
+        "urn:pending",
+        "aws:s3/bucket:Bucket",
+        {"bucket": "b"},
+    )
+    assert (pending.parent, pending.provider) == ("urn:parent", "urn:provider::id")
 
     cli.on("stack", "export", stderr=NO_STACK, code=255)
-    assert engine.resource_count("security") == 0
-    assert engine.protected_resources("security") == ()
+    assert engine.state("storage").resources == ()
+    assert parse_state({"version": 3, "deployment": {}}).resources == ()
 
 
-def test_an_empty_state_has_no_resources(engine, cli) -> None:
-    cli.on("stack", "export", stdout=json.dumps({"version": 3, "deployment": {}}))
-    assert engine.resource_count("security") == 0
+def test_the_inventory_is_one_listing_of_the_backend(engine, cli, repo) -> None:
+    listing = [
+        {"name": SECURITY_STACK, "resourceCount": 5},
+        {"name": "organization/storage/development"},
+        {"name": "organization/compute/production", "resourceCount": 9},
+        {"name": "development", "resourceCount": 3},
+    ]
+    cli.on("stack", "ls", stdout=json.dumps(listing))
 
+    found = engine.inventory(TOPOLOGY.names)
 
-@pytest.mark.parametrize(
-    ("listed", "exists"),
-    [
-        ("development", True),
-        (SECURITY_STACK, True),
-        ("organization/development", True),
-        ("production", False),
-        ("other-org/development-2", False),
-    ],
-)
-def test_stack_exists_matches_the_names_the_cli_lists(engine, cli, listed, exists) -> None:
-    cli.on("stack", "ls", stdout=json.dumps([{"name": listed, "current": False}]))
-    assert engine.stack_exists("security") is exists
+    assert found == {"security": 5, "storage": 0}
+    (call,) = cli.calls
+    assert call.args == ("stack", "ls", "--all", "--json")
+    assert call.cwd == str(repo / "projects")
 
 
 def test_cancel_releases_the_lock(engine, cli) -> None:
-    cli.on("stack", "select")
     cli.on("cancel")
 
     engine.cancel("security")
 
-    assert cli.calls[-1].args[:1] == ("cancel",)
+    assert cli.calls[-1].args == ("cancel", "--yes", "--stack", SECURITY_STACK)
+
+
+def test_the_restore_hint_puts_the_newest_backup_in_place(engine, repo, backend, cli) -> None:
+    assert engine.restore_hint("security") is None
+    root = Path(backend.url.removeprefix("file://")) / ".pulumi"
+    backups = root / "backups" / "security" / DEV
+    backups.mkdir(parents=True)
+    for nanos in (1, 2):
+        (backups / f"{DEV}.{nanos}.json").write_text("{}")
+    (backups / f"{DEV}.2.json.attrs").write_text("{}")
+
+    hint = engine.restore_hint("security")
+
+    target = root / "stacks" / "security" / f"{DEV}.json"
+    assert hint == f"mkdir -p {target.parent} && cp {backups / f'{DEV}.2.json'} {target}"
+    shared = resolve_backend(
+        EnvironmentSettings(DEV, "webapp", "us-west-2", "o", "t", False, True, "DEBUG"),
+        environ={BACKEND_URL_VAR: "s3://team-state", "PULUMI_CONFIG_PASSPHRASE": "p"},
+        state_dir=repo / ".pulumi-state",
+    )
+    assert make_engine(repo, shared, cli).restore_hint("security") is None
 
 
 # ---- names, manual commands, guards ---------------------------------------------------------
@@ -507,8 +627,8 @@ def test_a_directory_without_pulumi_yaml_is_refused_before_any_call(engine, cli,
 
 
 def test_operations_on_one_project_never_overlap(engine, cli) -> None:
-    cli.on("stack", "ls", stdout="[]", delay=0.05)
-    threads = [threading.Thread(target=engine.stack_exists, args=("security",)) for _ in range(4)]
+    cli.on("stack", "output", stdout="{}", delay=0.05)
+    threads = [threading.Thread(target=engine.outputs, args=("security",)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -519,10 +639,8 @@ def test_operations_on_one_project_never_overlap(engine, cli) -> None:
 
 
 def test_different_projects_may_run_at_once(engine, cli) -> None:
-    cli.on("stack", "ls", stdout="[]", delay=0.2)
-    threads = [
-        threading.Thread(target=engine.stack_exists, args=(name,)) for name in TOPOLOGY.names
-    ]
+    cli.on("stack", "output", stdout="{}", delay=0.2)
+    threads = [threading.Thread(target=engine.outputs, args=(name,)) for name in TOPOLOGY.names]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -538,7 +656,7 @@ def _manual(arguments: str) -> str:
     return f"pulumi {arguments}"
 
 
-def test_map_error_for_non_cli_failures() -> None:
+def test_map_error_for_failures_to_run_the_cli() -> None:
     missing = map_error(FileNotFoundError("pulumi"), stack="s", manual=_manual)
     assert isinstance(missing, EngineUnavailable)
     assert "run `invoke setup`" in str(missing)
@@ -578,13 +696,13 @@ def _fake_cli(tmp_path: Path, version: str) -> Path:
 def test_pulumi_command_at_accepts_the_sdks_version(tmp_path: Path) -> None:
     command = pulumi_command_at(_fake_cli(tmp_path, "v3.260.0"))
 
-    assert isinstance(command, PulumiCommand)
+    assert isinstance(command, PulumiCli)
     assert command.command == str(tmp_path / "root" / "bin" / "pulumi")
-    assert str(command.version) == "3.260.0"
+    assert command.version == "3.260.0"
 
 
-def test_pulumi_command_at_refuses_an_older_cli(tmp_path: Path) -> None:
-    with pytest.raises(EngineUnavailable, match=r"does not match the SDK 3\.260\.0"):
+def test_pulumi_command_at_refuses_another_version(tmp_path: Path) -> None:
+    with pytest.raises(EngineUnavailable, match=r"is v3\.100\.0, which does not match the SDK"):
         pulumi_command_at(_fake_cli(tmp_path, "v3.100.0"))
 
 

@@ -238,7 +238,8 @@ def test_a_producer_that_deploys_without_its_exports_fails_and_stops_the_run(eng
     [
         pytest.param(
             "deploy",
-            ("up", STORAGE),
+            # Deployed stacks are previewed first; a failing preview stops the run as well.
+            ("preview", STORAGE),
             {SECURITY: Status.SUCCEEDED, STORAGE: Status.FAILED, COMPUTE: Status.SKIPPED},
             id="deploy",
         ),
@@ -358,9 +359,8 @@ def test_preview_of_a_fresh_environment_points_to_the_offline_plan(engine, make)
         COMPUTE: Status.SKIPPED,
     }
     detail = report.outcome(STORAGE).detail
-    # Previewing security left an empty stack behind, as the real engine does.
     assert detail.startswith(
-        "upstream not deployed yet (stack organization/security/development is not deployed"
+        "upstream not deployed yet (stack organization/security/development does not exist"
     )
     assert "`invoke plan --env development`" in detail
     assert report.exit_code == EXIT_OK
@@ -767,9 +767,9 @@ def test_ctrl_c_stops_new_work_and_says_how_to_recover(engine, make, out) -> Non
     assert engine.ops("up") == [SECURITY, STORAGE]
     text = out.getvalue()
     assert "waiting for storage to stop" in text
-    assert "organization/storage/development was interrupted during `up`" in text
+    assert "organization/storage/development stopped during `up`" in text
     assert "pulumi --cwd projects/storage cancel --yes --stack storage.development" in text
-    assert "pulumi --cwd projects/storage refresh --yes --stack storage.development" in text
+    assert "`invoke refresh --env development --project storage`" in text
     assert "Then run `invoke deploy --env development` again." in text
 
 
@@ -803,7 +803,7 @@ def test_an_interrupted_engine_operation_stops_the_run(engine, make, out) -> Non
     assert report.outcome(SECURITY).status is Status.INTERRUPTED
     assert report.outcome(STORAGE).status is Status.SKIPPED
     assert report.exit_code == EXIT_INTERRUPTED
-    assert "refresh --yes --stack security.development" in out.getvalue()
+    assert "`invoke refresh --env development --project security`" in out.getvalue()
 
 
 # ---- report and formatting ------------------------------------------------------------------

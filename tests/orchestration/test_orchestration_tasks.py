@@ -6,6 +6,8 @@ import importlib
 import inspect
 import io
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from orchestration.backend import PASSPHRASE_VAR
 from orchestration.credentials import CredentialsError
 from orchestration.engine import EngineUnavailable, OrchestrationError
 from orchestration.runner import Orchestrator
+from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, load_settings
 from shared.topology import COMPUTE, SECURITY, STORAGE
 
@@ -353,7 +356,7 @@ def test_an_emulator_run_skips_the_credential_check_and_builds_the_engine(
     engine = orchestrator.engine
     assert isinstance(engine, AutomationEngine)
     assert progress.getvalue() == "CLI ready\n"
-    assert engine.options("up", print)["policy_packs"] == [str(paths.policy_pack)]
+    assert engine.arguments("up", SECURITY)[5:7] == ["--policy-pack", str(paths.policy_pack)]
     assert engine.env_vars()["WEBAPP_AWS_ENDPOINT"] == "http://localhost:4566"
     assert engine.stack_name(SECURITY) == "organization/security/development"
     assert (paths.state_dir / "passphrase").is_file()
@@ -372,7 +375,7 @@ def test_the_user_passphrase_and_credentials_lead_to_the_cli(
         resolve_credentials=lambda region: region == "us-west-2",
     )
 
-    assert "policy_packs" not in orchestrator.engine.options("up", print)  # type: ignore[attr-defined]
+    assert "--policy-pack" not in orchestrator.engine.arguments("up", SECURITY)  # type: ignore[attr-defined]
     assert not (paths.state_dir / "passphrase").exists()
 
 
@@ -439,3 +442,39 @@ def test_the_test_task_runs_the_coverage_gate_last() -> None:
         "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py "
         "--fail-under=100"
     )
+
+
+# ---- Ctrl-C before the run takes over SIGINT ------------------------------------------------
+
+EARLY_CTRL_C = """
+import os, signal
+from invoke import Collection, Program
+import tasks
+
+original = Program.parse_tasks
+
+def parse_tasks_then_ctrl_c(self):
+    # The user presses Ctrl-C while invoke is still parsing, before any task body runs.
+    os.kill(os.getpid(), signal.SIGINT)
+    original(self)
+
+Program.parse_tasks = parse_tasks_then_ctrl_c
+Program(namespace=Collection.from_module(tasks), version="test").run(
+    ["invoke", "outputs", "--env", "development"]
+)
+"""
+
+
+def test_ctrl_c_while_invoke_parses_exits_130_with_the_line() -> None:
+    # A process of its own: the signal and the exit are the real ones.
+    done = subprocess.run(
+        [sys.executable, "-c", EARLY_CTRL_C],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "Interrupted before any stack operation started."

@@ -25,14 +25,12 @@ import asyncio
 import contextvars
 import copy
 import functools
-import gc
 import hashlib
 import json
 import runpy
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +42,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import Stack, run_pulumi_func
 
+from orchestration.plan.isolation import run_isolated
 from shared.paths import PROJECTS_DIR
 from shared.references import DIY_ORGANIZATION, qualified_stack_name
 from shared.settings import EnvironmentSettings, overridden_settings
@@ -166,21 +165,20 @@ def evaluate_program(
         upstream=upstream or {},
         disabled_default_providers=_disabled_default_providers(config),
     )
+    evaluation = functools.partial(
+        _evaluate_on_loop,
+        project=project,
+        environment=environment,
+        program=program,
+        config=config,
+        mocks=mocks,
+        settings=settings,
+        preview=preview,
+    )
     # A fresh context per evaluation: the runtime keeps its state (root stack, config, settings)
     # in context variables, so evaluations never see each other's and leave nothing behind.
     context = contextvars.copy_context()
-    return context.run(
-        functools.partial(
-            _evaluate_in_context,
-            project=project,
-            environment=environment,
-            program=program,
-            config=config,
-            mocks=mocks,
-            settings=settings,
-            preview=preview,
-        )
-    )
+    return run_isolated(lambda loop: context.run(evaluation, loop))
 
 
 def stack_config(
@@ -356,31 +354,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 self.plan_mocks.provider_regions[urn] = str(inputs.get("region", ""))
 
 
-def _evaluate_in_context(
-    *,
-    project: str,
-    environment: str,
-    program: Path,
-    config: dict[str, str],
-    mocks: PlanMocks,
-    settings: EnvironmentSettings | None,
-    preview: bool,
-) -> ProgramResult:
-    with _private_event_loop() as loop:
-        return _evaluate_on_loop(
-            loop,
-            project=project,
-            environment=environment,
-            program=program,
-            config=config,
-            mocks=mocks,
-            settings=settings,
-            preview=preview,
-        )
-
-
 def _evaluate_on_loop(
     loop: asyncio.AbstractEventLoop,
+    /,
     *,
     project: str,
     environment: str,
@@ -424,64 +400,6 @@ def _evaluate_on_loop(
         resources=_tree_order(monitor.recorded),
         outputs=exported,
     )
-
-
-@contextmanager
-def _private_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """A fresh event loop for one evaluation, closed with whatever a failed program left on it.
-
-    The runtime schedules every registration as a task on the thread's loop; a program that
-    fails leaves tasks behind, which must not run (or surface) in the next evaluation.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        raise RuntimeError("evaluate_program must not be called from a running event loop")
-    try:
-        previous: asyncio.AbstractEventLoop | None = (
-            asyncio.get_event_loop_policy().get_event_loop()
-        )
-    except RuntimeError:
-        previous = None
-    loop = asyncio.new_event_loop()
-    # Failures of tasks a failed program left behind repeat the error already raised.
-    loop.set_exception_handler(_ignore_unretrieved_task_errors)
-    asyncio.set_event_loop(loop)
-    try:
-        yield loop
-    finally:
-        pending = asyncio.all_tasks(loop)
-        for task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_default_executor())
-        loop.close()
-        asyncio.set_event_loop(previous)
-        _collect_runtime_garbage()
-
-
-def _collect_runtime_garbage() -> None:
-    """Collect the evaluation's reference cycles (Outputs, tasks, contexts) now, ~20 ms.
-
-    Left to the garbage collector they are finalized at a random later moment inside unrelated
-    code: on CPython 3.11 even inside the compiler, which then fails with "AST constructor
-    recursion depth mismatch" (seen in pytest's assertion rewriting after many evaluations).
-    A failed program also leaves unawaited coroutines whose warnings only repeat its error.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="coroutine .* was never awaited")
-        gc.collect()
-
-
-def _ignore_unretrieved_task_errors(
-    loop: asyncio.AbstractEventLoop, context: dict[str, Any]
-) -> None:
-    if str(context.get("message", "")).startswith("Task exception was never retrieved"):
-        return
-    loop.default_exception_handler(context)
 
 
 def _tree_order(resources: list[RegisteredResource]) -> tuple[RegisteredResource, ...]:

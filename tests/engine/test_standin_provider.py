@@ -115,16 +115,17 @@ def plugin_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
         if key not in {"AWS_REGION", "AWS_DEFAULT_REGION"}
     }
     env.update(PULUMI_HOME=str(home), STANDIN_AWS_CLOUD_FILE=str(cloud_file))
-    process = subprocess.Popen(
+    # As a context manager, Popen also closes the stdout pipe (else: an unclosed-file warning).
+    with subprocess.Popen(
         [str(wrapper), "127.0.0.1:1"], stdout=subprocess.PIPE, env=env, text=True
-    )
-    try:
-        assert process.stdout is not None
-        port = int(process.stdout.readline().strip())
-        yield f"127.0.0.1:{port}", cloud_file
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    ) as process:
+        try:
+            assert process.stdout is not None
+            port = int(process.stdout.readline().strip())
+            yield f"127.0.0.1:{port}", cloud_file
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

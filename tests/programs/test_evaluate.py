@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import textwrap
 from pathlib import Path
@@ -71,6 +72,23 @@ def test_evaluation_leaves_the_callers_pulumi_runtime_alone() -> None:
     before = runtime_settings.get_root_resource()
     evaluate_program(topology.SECURITY, "development")
     assert runtime_settings.get_root_resource() is before
+
+
+def test_an_evaluation_closes_every_event_loop_it_creates(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An unclosed loop is finalized by the garbage collector at a random later moment, where
+    # its __del__ fails ("Exception ignored in BaseEventLoop.__del__": an unraisable error).
+    created: list[asyncio.AbstractEventLoop] = []
+    new_event_loop = asyncio.DefaultEventLoopPolicy.new_event_loop
+
+    def tracking(policy: asyncio.AbstractEventLoopPolicy) -> asyncio.AbstractEventLoop:
+        loop = new_event_loop(policy)  # type: ignore[arg-type]
+        created.append(loop)
+        return loop
+
+    monkeypatch.setattr(asyncio.DefaultEventLoopPolicy, "new_event_loop", tracking)
+    evaluate_program(topology.SECURITY, "development")
+    assert len(created) > 1, "the evaluation and the mock monitor's threads have loops"
+    assert [loop for loop in created if not loop.is_closed()] == []
 
 
 def test_evaluation_writes_nothing_into_the_project(tmp_path: Path) -> None:

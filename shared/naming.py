@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from shared.limits import REGION_PATTERN
 from shared.settings import EnvironmentSettings
 
 MANAGED_BY = "pulumi"
@@ -30,7 +31,6 @@ BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s
 _BUCKET_CHARS = re.compile(r"^[a-z0-9.-]+$")
 _IPV4_LIKE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9]$")
 _HASH_LENGTH = 8
 
 
@@ -92,7 +92,7 @@ def normalize_bucket_name(app: str, env: str, component: str, account_id: str, r
     """
     if not _ACCOUNT_ID.match(account_id):
         raise ValueError(f"account id {account_id!r} must be 12 digits")
-    if not _REGION.match(region):
+    if not REGION_PATTERN.match(region):
         raise ValueError(f"region {region!r} is not an AWS region code such as 'us-west-2'")
     parts = [_slug(part) for part in (app, env, component)]
     if not all(parts):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shared.limits import REGION_PATTERN
 from shared.yaml_files import read_mapping
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -25,8 +26,6 @@ ENVIRONMENTS_DIR = PACKAGE_DIR / "environments"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE_WORDS = frozenset({"true", "1", "yes"})
 _FALSE_WORDS = frozenset({"false", "0", "no"})
-# Commercial, GovCloud and ISO partitions: e.g. us-west-2, us-gov-west-1, eu-central-2.
-_REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9]$")
 _ENVIRONMENT_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 REQUIRED_KEYS = ("app", "region", "owner", "team", "production", "debug", "log_level")
 
@@ -157,7 +156,7 @@ def parse_log_level(value: object, what: str) -> str:
 def parse_region(value: object, what: str) -> str:
     """Accept an AWS region code such as us-west-2."""
     region = str(value).strip()
-    if not _REGION_PATTERN.match(region):
+    if not REGION_PATTERN.match(region):
         raise SettingsError(f"{what}: {value!r} is not an AWS region code such as 'us-west-2'")
     return region
 

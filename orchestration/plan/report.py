@@ -18,7 +18,7 @@ _MAX_FALLBACK_PROPERTIES = 4
 
 # The properties worth a glance per type (paths into the camelCase inputs).
 KEY_PROPERTIES: Mapping[str, tuple[tuple[str | int, ...], ...]] = {
-    "pulumi:providers:aws": (("region",),),
+    t.AWS_PROVIDER: (("region",),),
     t.BUCKET: (("bucket",), ("forceDestroy",)),
     t.BUCKET_ENCRYPTION: (
         ("rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm"),
@@ -37,7 +37,7 @@ KEY_PROPERTIES: Mapping[str, tuple[tuple[str | int, ...], ...]] = {
     t.BUCKET_LIFECYCLE: (("rules", 0, "id"),),
     t.BUCKET_POLICY: (("bucket",),),
     t.KMS_KEY: (("enableKeyRotation",), ("deletionWindowInDays",), ("keyUsage",)),
-    "aws:kms/alias:Alias": (("name",), ("targetKeyId",)),
+    t.KMS_ALIAS: (("name",), ("targetKeyId",)),
     t.INSTANCE: (
         ("instanceType",),
         ("ami",),

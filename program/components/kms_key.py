@@ -10,8 +10,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-DELETION_WINDOW_MIN = 7
-DELETION_WINDOW_MAX = 30
+from shared.aws_facts import S3_LOG_DELIVERY_SERVICE
+from shared.limits import KEY_DELETION_WINDOW_MAX, KEY_DELETION_WINDOW_MIN
+
 _ALIAS = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
 
 # Everything the account needs to manage the key, and nothing that encrypts or decrypts: data
@@ -53,7 +54,7 @@ class KmsKeyArgs:
     partition: pulumi.Input[str]
     region: str
     description: str
-    deletion_window_in_days: int = DELETION_WINDOW_MAX
+    deletion_window_in_days: int = KEY_DELETION_WINDOW_MAX
     protect: bool = True
 
     def __post_init__(self) -> None:
@@ -62,10 +63,10 @@ class KmsKeyArgs:
                 f"KMS alias {self.alias_name!r} must be 'alias/' plus 1-250 of [A-Za-z0-9/_-] "
                 "and must not start with the AWS-reserved 'alias/aws/'"
             )
-        if not DELETION_WINDOW_MIN <= self.deletion_window_in_days <= DELETION_WINDOW_MAX:
+        if not KEY_DELETION_WINDOW_MIN <= self.deletion_window_in_days <= KEY_DELETION_WINDOW_MAX:
             raise ValueError(
                 f"deletion window {self.deletion_window_in_days} must be "
-                f"{DELETION_WINDOW_MIN}..{DELETION_WINDOW_MAX} days"
+                f"{KEY_DELETION_WINDOW_MIN}..{KEY_DELETION_WINDOW_MAX} days"
             )
 
 
@@ -123,7 +124,7 @@ def key_policy(account_id: str, partition: str, region: str) -> dict[str, Any]:
             # bucket, so it needs data keys; only for this account's buckets.
             "Sid": "S3ServerAccessLogDelivery",
             "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Principal": {"Service": S3_LOG_DELIVERY_SERVICE},
             "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},

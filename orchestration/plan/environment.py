@@ -24,8 +24,11 @@ class PlanError(Exception):
 
 
 @dataclass(frozen=True)
-class ProgramResult:
-    """What one program registered and exported under the mock runtime."""
+class PlannedProgram:
+    """What one program registered (as rule input) and exported under the mock runtime.
+
+    The plan's view of an evaluation; `evaluate.ProgramResult` is the evaluator's full record.
+    """
 
     resources: Sequence[Resource]
     outputs: Mapping[str, Any]
@@ -33,7 +36,7 @@ class ProgramResult:
 
 # (project, settings, upstream outputs by producer project) -> what the program did.
 ProgramEvaluator = Callable[
-    [str, EnvironmentSettings, Mapping[str, Mapping[str, Any]]], ProgramResult
+    [str, EnvironmentSettings, Mapping[str, Mapping[str, Any]]], PlannedProgram
 ]
 
 

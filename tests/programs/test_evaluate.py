@@ -11,15 +11,11 @@ import pytest
 from programs_support import contract_upstream
 from pulumi.runtime import settings as runtime_settings
 
-from orchestration.plan.evaluate import (
-    PLACEHOLDER_ACCOUNT_ID,
-    PROJECTS_DIR,
-    ProgramError,
-    StackConfigError,
-    evaluate_program,
-    stack_config,
-)
+from orchestration.plan.evaluate import ProgramError, evaluate_program
+from orchestration.plan.placeholders import PLACEHOLDER_ACCOUNT_ID
+from orchestration.plan.stack_config import StackConfigError, stack_config
 from shared import topology
+from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings
 
 AWS_BUCKET_PROGRAM = """

@@ -19,6 +19,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.aws_facts import (
+    ELB_HOSTED_ZONE_IDS,
+    S3_HOSTED_ZONE_IDS,
+    dns_suffix,
+    partition_of,
+    zone_id,
+    zone_id_prefix,
+    zone_names,
+)
 from standin_aws import ACCOUNT_ID
 from standin_aws.wire import UNKNOWN, Props, contains_secret, contains_unknown, plain, secret
 
@@ -35,20 +44,11 @@ class ProviderConfig:
 
     @property
     def partition(self) -> str:
-        for prefix, partition in (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov")):
-            if self.region.startswith(prefix):
-                return partition
-        return "aws"
+        return partition_of(self.region)
 
     @property
     def dns_suffix(self) -> str:
-        return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
-
-
-def zone_id_prefix(region: str) -> str:
-    """AZ id prefix: us-west-2 -> usw2 (as in usw2-az1)."""
-    parts = region.split("-")
-    return parts[0] + "".join(part[0] for part in parts[1:-1]) + parts[-1]
+        return dns_suffix(self.partition)
 
 
 def digest(*parts: str) -> str:
@@ -61,10 +61,6 @@ def default_vpc_id(config: ProviderConfig) -> str:
 
 def default_subnet_id(config: ProviderConfig, zone: str) -> str:
     return "subnet-" + digest(config.account, zone, "default-subnet")[:17]
-
-
-def zone_names(region: str) -> list[str]:
-    return [f"{region}{letter}" for letter in "abcd"]
 
 
 # -- templates -----------------------------------------------------------------------------
@@ -160,10 +156,6 @@ def _default_subnet(ctx: Mapping[str, Any]) -> str:
     return default_subnet_id(ctx["config"], str(ctx.get("availabilityZone") or ctx["zone_a"]))
 
 
-_S3_HOSTED_ZONES = {"us-east-1": "Z3AQBSTGFYJSTF", "us-west-2": "Z3BJ6K6RIION7M"}
-_ELB_HOSTED_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
-
-
 def _zone(table: Mapping[str, str]) -> Callable[[Mapping[str, Any]], str]:
     return lambda ctx: table.get(ctx["region"], "Z" + ctx["hex17"][:13].upper())
 
@@ -185,7 +177,7 @@ _LOAD_BALANCER = Kind(
         "arn": "{id}",
         "arnSuffix": "{lb_kind}/{name}/{hex16}",
         "dnsName": _lb_dns,
-        "zoneId": _zone(_ELB_HOSTED_ZONES),
+        "zoneId": _zone(ELB_HOSTED_ZONE_IDS),
         "vpcId": "{default_vpc}",
         "loadBalancerType": "application",
         "internal": lambda ctx: False,
@@ -229,7 +221,7 @@ KINDS: dict[str, Kind] = {
             "bucketDomainName": "{bucket}.s3.{dns_suffix}",
             "bucketRegionalDomainName": "{bucket}.s3.{region}.{dns_suffix}",
             "bucketRegion": "{region}",
-            "hostedZoneId": _zone(_S3_HOSTED_ZONES),
+            "hostedZoneId": _zone(S3_HOSTED_ZONE_IDS),
             "region": "{region}",
         },
         autoname="bucket",
@@ -598,8 +590,7 @@ def _availability_zones(args: Props, config: ProviderConfig, cloud: Mapping[str,
     region = _region(args, config)
     excluded = set(args.get("excludeNames") or [])
     names = [name for name in zone_names(region) if name not in excluded]
-    prefix = zone_id_prefix(region)
-    ids = [f"{prefix}-az{'abcd'.index(name[-1]) + 1}" for name in names]
+    ids = [zone_id(name) for name in names]
     return {
         **args,
         "id": region,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,27 @@ VALID: dict[str, Any] = {
     "debug": "yes",
     "log_level": "info",
 }
+COMMON = "app: shop\nregion: eu-west-1\nowner: o\n"
+
+# (common.yaml text, {environment: its file's text}) -> load_settings over those files.
+SettingsFiles = Callable[[str, dict[str, str]], Callable[[str], EnvironmentSettings]]
+
+
+@pytest.fixture
+def settings_files(tmp_path: Path) -> SettingsFiles:
+    """Writes a common file and environment files under tmp_path; returns their loader."""
+
+    def write(common: str, environments: dict[str, str]) -> Callable[[str], EnvironmentSettings]:
+        (tmp_path / "common.yaml").write_text(common)
+        environments_dir = tmp_path / "environments"
+        environments_dir.mkdir()
+        for name, text in environments.items():
+            (environments_dir / f"{name}.yaml").write_text(text)
+        return lambda environment: load_settings(
+            environment, common_file=tmp_path / "common.yaml", environments_dir=environments_dir
+        )
+
+    return write
 
 
 def test_shipped_environments_load_with_the_expected_values() -> None:
@@ -65,17 +87,11 @@ def test_unknown_environment_lists_the_known_ones() -> None:
         load_settings("staging")
 
 
-def test_a_new_environment_is_one_file(tmp_path: Path) -> None:
-    (tmp_path / "common.yaml").write_text("app: shop\nregion: eu-west-1\nowner: o\n")
-    environments = tmp_path / "environments"
-    environments.mkdir()
-    (environments / "staging.yaml").write_text(
-        "production: false\nteam: t\ndebug: false\nlog_level: Error\n"
+def test_a_new_environment_is_one_file(settings_files: SettingsFiles) -> None:
+    load = settings_files(
+        COMMON, {"staging": "production: false\nteam: t\ndebug: false\nlog_level: Error\n"}
     )
-    settings = load_settings(
-        "staging", common_file=tmp_path / "common.yaml", environments_dir=environments
-    )
-    assert settings == EnvironmentSettings(
+    assert load("staging") == EnvironmentSettings(
         environment="staging",
         app="shop",
         region="eu-west-1",
@@ -87,33 +103,28 @@ def test_a_new_environment_is_one_file(tmp_path: Path) -> None:
     )
 
 
-def test_environment_file_overrides_common_values(tmp_path: Path) -> None:
-    (tmp_path / "common.yaml").write_text("app: shop\nregion: eu-west-1\nowner: o\n")
-    environments = tmp_path / "environments"
-    environments.mkdir()
-    (environments / "qa.yaml").write_text(
-        "app: shop-qa\nproduction: false\nteam: t\ndebug: 0\nlog_level: info\n"
+def test_environment_file_overrides_common_values(settings_files: SettingsFiles) -> None:
+    load = settings_files(
+        COMMON, {"qa": "app: shop-qa\nproduction: false\nteam: t\ndebug: 0\nlog_level: info\n"}
     )
-    settings = load_settings(
-        "qa", common_file=tmp_path / "common.yaml", environments_dir=environments
-    )
-    assert settings.app == "shop-qa"
+    assert load("qa").app == "shop-qa"
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("common", "message"),
     [
         ("- a list\n", "must hold a mapping"),
         ("key: [unclosed\n", "not valid YAML"),
+        # An empty environment file: the message lists what is missing.
+        (COMMON, r"missing setting\(s\): team, production, debug"),
     ],
 )
-def test_malformed_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
-    (tmp_path / "common.yaml").write_text(content)
-    environments = tmp_path / "environments"
-    environments.mkdir()
-    (environments / "dev.yaml").write_text("")
+def test_unusable_files_are_refused(
+    settings_files: SettingsFiles, common: str, message: str
+) -> None:
+    load = settings_files(common, {"dev": ""})
     with pytest.raises(SettingsError, match=message):
-        load_settings("dev", common_file=tmp_path / "common.yaml", environments_dir=environments)
+        load("dev")
 
 
 @pytest.mark.parametrize(
@@ -189,15 +200,6 @@ def test_settings_are_frozen() -> None:
     settings = parse_settings("development", VALID)
     with pytest.raises(AttributeError):
         settings.debug = False  # type: ignore[misc]
-
-
-def test_an_empty_environment_file_reports_what_is_missing(tmp_path: Path) -> None:
-    (tmp_path / "common.yaml").write_text("app: shop\nregion: eu-west-1\nowner: o\n")
-    environments = tmp_path / "environments"
-    environments.mkdir()
-    (environments / "dev.yaml").write_text("")
-    with pytest.raises(SettingsError, match=r"missing setting\(s\): team, production, debug"):
-        load_settings("dev", common_file=tmp_path / "common.yaml", environments_dir=environments)
 
 
 def test_an_override_replaces_only_its_own_environment(development: EnvironmentSettings) -> None:

@@ -245,6 +245,24 @@ def plan(
         raise Exit(code=code)
 
 
+@task(
+    help={
+        "base": "the branch or commit the change is compared with (from where head left it)",
+        "head": "the commit holding the change (default HEAD; uncommitted files do not count)",
+        "json_": "print JSON: projects, environments (each in deploy order), reasons",
+    }
+)
+def affected(c: Context, *, base: str, head: str = "HEAD", json_: bool = False) -> None:
+    """Which projects (per environment, in deploy order) a change touches, from the code."""
+    from orchestration.affected import AffectedError  # noqa: PLC0415
+    from orchestration.affected.report import run_affected  # noqa: PLC0415
+
+    try:
+        run_affected(base, head, as_json=json_, repo_root=REPO_ROOT)
+    except AffectedError as error:
+        raise Exit(str(error), code=1) from None
+
+
 @task(help={"env": ENV_HELP, "endpoint": ENDPOINT_HELP})
 def verify(c: Context, *, env: str, endpoint: str | None = None) -> None:
     """Check the deployed environment against the security baseline (read-only, boto3)."""

@@ -217,6 +217,9 @@ def test(c: Context) -> None:
         "env": ENV_HELP,
         "project": "plan this project and the projects it reads from; default: every project",
         "json_": "also write the machine-readable plan (resources, outputs, violations) here",
+        "format_": "text (default) or markdown: per stack resources, references, findings, diagram",
+        "output": "write the report here instead of printing it (e.g. $GITHUB_STEP_SUMMARY)",
+        "annotate": "also print each finding as a GitHub Actions annotation (::error/::warning)",
         "timing": "instead of planning, time the plan against importing its pulumi_aws modules",
         "runs": "with --timing: fresh-interpreter runs of each measurement (default 5)",
     }
@@ -227,6 +230,9 @@ def plan(
     env: str,
     project: str | None = None,
     json_: str | None = None,
+    format_: str = "text",
+    output: str | None = None,
+    annotate: bool = False,
     timing: bool = False,
     runs: int = 5,
 ) -> None:
@@ -237,12 +243,36 @@ def plan(
         code = (
             run_timing(env, runs=runs)
             if timing
-            else run_plan(env, project=project, json_path=json_)
+            else run_plan(
+                env,
+                project=project,
+                json_path=json_,
+                fmt=format_,
+                output=output,
+                annotate=annotate,
+            )
         )
     except PlanError as error:
         raise Exit(str(error), code=1) from None
     if code:
         raise Exit(code=code)
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "format_": "mermaid (default; GitHub renders it) or dot (Graphviz)",
+        "project": "draw this project and the projects it reads from; default: every project",
+    }
+)
+def graph(c: Context, *, env: str, format_: str = "mermaid", project: str | None = None) -> None:
+    """The environment's diagram from its offline plan: stacks, key resources, references."""
+    from orchestration.plan.cli import PlanError, run_graph  # noqa: PLC0415
+
+    try:
+        run_graph(env, fmt=format_, project=project)
+    except PlanError as error:
+        raise Exit(str(error), code=1) from None
 
 
 @task(

@@ -7,11 +7,16 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from orchestration.affected.rules import Affected, find_affected
+from orchestration.affected.git import AffectedError
+from orchestration.affected.rules import Affected, every_project, find_affected
 
 
 def text(affected: Affected) -> str:
     """Affected projects in deploy order, per environment, then why (and what was ignored)."""
+    if affected.everything:
+        lines = [f"Every project at {affected.head[:12]} (--all), in deploy order:"]
+        lines.extend(f"  {env}: {', '.join(names)}" for env, names in affected.environments.items())
+        return "\n".join(lines)
     span = f"{affected.base[:12]}..{affected.head[:12]}"
     files = f"{len(affected.changed)} changed file{'s' if len(affected.changed) != 1 else ''}"
     if not affected.projects:
@@ -42,16 +47,24 @@ def _by_path(item: tuple[tuple[str, str, tuple[str, ...] | None], list[str]]) ->
 
 
 def run_affected(
-    base: str,
+    base: str | None,
     head: str = "HEAD",
     *,
+    everything: bool = False,
     as_json: bool = False,
     repo_root: Path,
     out: TextIO | None = None,
 ) -> None:
-    """Print what the change affects; AffectedError (one message) when it cannot be told."""
+    """Print what the change affects (or, with `everything`, every project).
+
+    AffectedError (one message) when it cannot be told.
+    """
     out = out or sys.stdout
-    affected = find_affected(repo_root, base, head)
+    if everything == (base is not None):
+        raise AffectedError("give either --base REF (what a change touches) or --all")
+    affected = (
+        every_project(repo_root, head) if base is None else find_affected(repo_root, base, head)
+    )
     if as_json:
         print(json.dumps(affected.to_json(), indent=2), file=out)
     else:

@@ -30,6 +30,7 @@ from orchestration.affected.git import AffectedError, Repository, Tree
 from shared import settings as settings_module
 from shared import topology as topology_module
 from shared.paths import PROJECTS_DIR, REPO_ROOT
+from shared.topology import Topology
 
 
 def _relative(path: Path) -> str:
@@ -81,6 +82,8 @@ class Affected:
     reasons: Mapping[str, tuple[Reason, ...]]
     unaffecting: tuple[Reason, ...]
     deploy_order: tuple[str, ...] = field(default=())
+    # True for `--all`: every project asked for, not derived from a change.
+    everything: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "environments", MappingProxyType(dict(self.environments)))
@@ -104,6 +107,7 @@ class Affected:
                 for project, reasons in self.reasons.items()
             },
             "unaffecting": [reason.to_json() for reason in self.unaffecting],
+            "all": self.everything,
         }
 
 
@@ -153,6 +157,43 @@ def find_affected(
 Verdict = tuple[list[tuple[str, Reason]], str] | None
 
 
+def every_project(repo_root: Path, head: str = "HEAD", layout: Layout | None = None) -> Affected:
+    """Every project in every environment of `head` (`--all`: a first deploy, a redeploy)."""
+    layout = layout or Layout()
+    repository = Repository(repo_root)
+    head_commit = repository.commit(head, "--head")
+    tree = repository.tree(head_commit)
+    order = _topology_at(tree, layout).deploy_order()
+    return Affected(
+        base="",
+        head=head_commit,
+        changed=(),
+        environments=dict.fromkeys(_environments(tree, layout), order),
+        reasons={},
+        unaffecting=(),
+        deploy_order=order,
+        everything=True,
+    )
+
+
+def _topology_at(tree: Tree, layout: Layout) -> Topology:
+    source = tree.text(layout.topology)
+    if source is None:
+        raise AffectedError(f"{layout.topology} is missing at {tree.commit[:12]}")
+    return contract.load_topology(source, f"{layout.topology} at {tree.commit[:12]}")
+
+
+def _environments(tree: Tree, layout: Layout) -> tuple[str, ...]:
+    directory = PurePosixPath(layout.environments_dir)
+    return tuple(
+        sorted(
+            PurePosixPath(path).stem
+            for path in tree.paths
+            if PurePosixPath(path).parent == directory and path.endswith(".yaml")
+        )
+    )
+
+
 class _Judge:
     """The rules, applied to one changed path at a time."""
 
@@ -160,11 +201,8 @@ class _Judge:
         self.layout = layout
         self.old = old
         self.new = new
-        source = new.text(layout.topology)
-        if source is None:
-            raise AffectedError(f"{layout.topology} is missing at {new.commit[:12]}")
-        self.topology = contract.load_topology(source, f"{layout.topology} at {new.commit[:12]}")
-        self.environments = self._environments(new)
+        self.topology = _topology_at(new, layout)
+        self.environments = _environments(new, layout)
         self.reads = {
             project: imports.files_read(old, layout.entry(project))
             | imports.files_read(new, layout.entry(project))
@@ -172,16 +210,6 @@ class _Judge:
         }
         entry = layout.policy_pack_entry
         self.pack_reads = imports.files_read(old, entry) | imports.files_read(new, entry)
-
-    def _environments(self, tree: Tree) -> tuple[str, ...]:
-        directory = PurePosixPath(self.layout.environments_dir)
-        return tuple(
-            sorted(
-                PurePosixPath(path).stem
-                for path in tree.paths
-                if PurePosixPath(path).parent == directory and path.endswith(".yaml")
-            )
-        )
 
     def judge(self, path: str) -> tuple[list[tuple[str, Reason]], str]:
         """The projects `path`'s change affects with the reasons, or why it affects none."""

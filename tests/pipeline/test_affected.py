@@ -388,3 +388,26 @@ def test_the_task_prints_json(tasks: ModuleType, capsys: pytest.CaptureFixture[s
     document = json.loads(capsys.readouterr().out)
     assert document["changed"] == []
     assert document["projects"] == []
+
+
+def test_all_lists_every_project_of_every_environment(history: History) -> None:
+    history.commit(
+        {"shared/environments/staging.yaml": history.read("shared/environments/development.yaml")}
+    )
+    out = io.StringIO()
+
+    run_affected(None, everything=True, as_json=True, repo_root=history.path, out=out)
+
+    document = json.loads(out.getvalue())
+    assert document["all"] is True
+    assert document["environments"] == {
+        env: list(ALL) for env in ("development", "production", "staging")
+    }
+
+
+@pytest.mark.parametrize(("base", "everything"), [(None, False), ("HEAD", True)])
+def test_either_base_or_all(history: History, base: str | None, everything: bool) -> None:
+    with pytest.raises(
+        AffectedError, match=r"give either --base REF \(what a change touches\) or --all"
+    ):
+        run_affected(base, everything=everything, repo_root=history.path, out=io.StringIO())

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from git_history import REPO_ROOT, History, git, make_template
 from invoke.context import Context
 from invoke.exceptions import Exit
 
+import tasks
 from orchestration.affected import Affected, AffectedError, find_affected
 from orchestration.affected.report import run_affected, text
 
@@ -364,17 +363,7 @@ def test_outside_a_repository_is_one_clear_message(tmp_path: Path) -> None:
         find_affected(tmp_path, "HEAD")
 
 
-@pytest.fixture(scope="module")
-def tasks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("repo_tasks_affected", REPO_ROOT / "tasks.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_task_turns_a_bad_revision_into_exit_1(tasks: ModuleType) -> None:
+def test_the_task_turns_a_bad_revision_into_exit_1() -> None:
     with pytest.raises(Exit) as caught:
         tasks.affected(Context(), base="no-such-branch-anywhere")
 
@@ -382,7 +371,7 @@ def test_the_task_turns_a_bad_revision_into_exit_1(tasks: ModuleType) -> None:
     assert "--base 'no-such-branch-anywhere' is not a commit" in str(caught.value.message)
 
 
-def test_the_task_prints_json(tasks: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_task_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     tasks.affected(Context(), base="HEAD", head="HEAD", json_=True)
 
     document = json.loads(capsys.readouterr().out)

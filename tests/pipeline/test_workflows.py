@@ -9,7 +9,6 @@ permissions, OIDC only where AWS is used) are checked here too, next to actionli
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import re
 import shlex
@@ -21,6 +20,7 @@ import pytest
 import yaml
 from invoke.collection import Collection
 
+import tasks
 from orchestration.toolchain import workflow_lint
 from shared.settings import ENVIRONMENTS_DIR, load_settings
 from shared.topology import TOPOLOGY
@@ -73,13 +73,8 @@ def invoke_calls(script: str) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def tasks() -> Collection:
-    spec = importlib.util.spec_from_file_location("repo_tasks_workflows", REPO_ROOT / "tasks.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return Collection.from_module(module)
+def collection() -> Collection:
+    return Collection.from_module(tasks)
 
 
 def flags_of(collection: Collection, task_name: str) -> set[str]:
@@ -89,14 +84,14 @@ def flags_of(collection: Collection, task_name: str) -> set[str]:
     return {"--" + name.rstrip("_").replace("_", "-") for name in parameters}
 
 
-def test_every_invoke_task_and_flag_the_workflows_use_exists(tasks: Collection) -> None:
+def test_every_invoke_task_and_flag_the_workflows_use_exists(collection: Collection) -> None:
     used = set()
     for workflow, script in run_scripts():
         for call in invoke_calls(script):
             task_name = call[0]
-            assert task_name in tasks.task_names, f"{workflow}: no task `invoke {task_name}`"
+            assert task_name in collection.task_names, f"{workflow}: no task `invoke {task_name}`"
             flags = {word.split("=", 1)[0] for word in call[1:] if word.startswith("--")}
-            unknown = flags - flags_of(tasks, task_name)
+            unknown = flags - flags_of(collection, task_name)
             assert not unknown, f"{workflow}: `invoke {task_name}` has no flag {unknown}"
             used.add(task_name)
 
@@ -104,11 +99,11 @@ def test_every_invoke_task_and_flag_the_workflows_use_exists(tasks: Collection) 
     assert used == {"test", "plan", "affected", "preview", "deploy", "verify"}
 
 
-def test_the_flag_check_notices_a_missing_flag(tasks: Collection) -> None:
+def test_the_flag_check_notices_a_missing_flag(collection: Collection) -> None:
     (call,) = invoke_calls('python3 -m uv run --locked invoke deploy --env "$E" --projects x')
 
     assert call == ["deploy", "--env", "$E", "--projects", "x"]
-    assert "--projects" not in flags_of(tasks, "deploy")
+    assert "--projects" not in flags_of(collection, "deploy")
 
 
 def deploy_jobs() -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import io
 import re
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pulumi_aws as aws
@@ -15,6 +13,7 @@ import pytest
 from invoke.context import Context
 from invoke.exceptions import Exit
 
+import tasks
 from orchestration.plan import diagram
 from orchestration.plan.cli import PlanError, run_graph, run_plan
 from orchestration.plan.environment import EnvironmentPlan, StackPlan
@@ -264,18 +263,8 @@ def test_run_graph_refuses_an_unknown_format() -> None:
         run_graph("development", fmt="svg")
 
 
-@pytest.fixture(scope="module")
-def tasks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("repo_tasks_graph", REPO_ROOT / "tasks.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("name", ["plan", "graph", "affected"])
-def test_every_flag_is_documented(tasks: ModuleType, name: str) -> None:
+def test_every_flag_is_documented(name: str) -> None:
     task = getattr(tasks, name)
     parameters = [p for p in inspect.signature(task.body).parameters if p != "c"]
 
@@ -283,16 +272,14 @@ def test_every_flag_is_documented(tasks: ModuleType, name: str) -> None:
     assert task.__doc__
 
 
-def test_the_graph_task_prints_the_diagram(
-    tasks: ModuleType, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_graph_task_prints_the_diagram(capsys: pytest.CaptureFixture[str]) -> None:
     tasks.graph(Context(), env="development", format_="dot", project="storage")
 
     text = capsys.readouterr().out
     assert re.findall(r"subgraph cluster_stack_(\w+)", text) == ["security", "storage"]
 
 
-def test_the_graph_task_turns_user_errors_into_exit_1(tasks: ModuleType) -> None:
+def test_the_graph_task_turns_user_errors_into_exit_1() -> None:
     with pytest.raises(Exit) as caught:
         tasks.graph(Context(), env="staging")
 

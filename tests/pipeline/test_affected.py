@@ -299,7 +299,7 @@ def test_documentation_tests_and_ci_affect_nothing(history: History) -> None:
         {
             **appended(history, "README.md", "\nMore words.\n"),
             **appended(history, "tests/unit/test_naming.py"),
-            **appended(history, "orchestration/runner.py"),
+            **appended(history, "orchestration/backend.py"),
             ".github/workflows/extra.yml": "name: extra\n",
             "projects/compute/NOTES.md": "Notes.\n",
         },

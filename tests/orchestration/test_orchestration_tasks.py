@@ -433,9 +433,10 @@ def test_the_test_task_runs_the_coverage_gate_last() -> None:
 
     commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
     assert commands_run[3].endswith("lint-imports")
-    assert commands_run[4].endswith("-m invoke setup")
-    assert "-m pytest --cov --cov-branch" in commands_run[5]
-    assert commands_run[6].endswith(
+    assert commands_run[4].endswith("-m invoke lint-workflows")
+    assert commands_run[5].endswith("-m invoke setup")
+    assert "-m pytest --cov --cov-branch" in commands_run[6]
+    assert commands_run[7].endswith(
         "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py "
         "--fail-under=100"
     )

@@ -583,6 +583,27 @@ def test_server_access_logs_need_the_log_service_allowed(aws: Standin) -> None:
     assert "logging.s3.amazonaws.com" in delivery["reason"]
 
 
+def test_the_log_service_is_allowed_only_for_the_named_source_buckets(aws: Standin) -> None:
+    for name in ("data", "other", "logs"):
+        aws.made(BUCKET, name, {"bucket": name})
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::logs/*",
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": "arn:aws:s3:::data"},
+            "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+        },
+    }
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    aws.made(BUCKET_POLICY, "logs-policy", {"bucket": "logs", "policy": document})
+    aws.made(LOGGING, "data-logging", {"bucket": "data", "targetBucket": "logs"})
+    aws.made(LOGGING, "other-logging", {"bucket": "other", "targetBucket": "logs"})
+    delivering = {item["source"]: item["delivering"] for item in aws.cloud.log_deliveries()}
+    assert delivering == {"data-logging": True, "other-logging": False}
+
+
 def test_load_balancer_access_logs_need_the_elb_account_and_sse_s3(aws: Standin) -> None:
     net = network(aws)
     aws.made(BUCKET, "lb-logs", {"bucket": "lb-logs"})

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from standin_aws import lookups, policies
+from standin_aws import ACCOUNT_ID, lookups, policies
 
 S3_LOG_SERVICE = "logging.s3.amazonaws.com"
 SSE_S3 = "AES256"
@@ -33,6 +33,12 @@ def _encryption_reason(data: dict[str, Any], bucket: str, what: str) -> str:
     )
 
 
+def _delivery_context(record: lookups.Record) -> dict[str, str]:
+    """What S3 puts in the request context when it delivers a source bucket's logs."""
+    source = str(lookups.out(record, "bucket"))
+    return {"aws:SourceArn": f"arn:aws:s3:::{source}", "aws:SourceAccount": ACCOUNT_ID}
+
+
 def _server_access_logs(data: dict[str, Any], record: lookups.Record) -> dict[str, Any]:
     target = str(lookups.out(record, "targetBucket"))
     reason = ""
@@ -42,6 +48,7 @@ def _server_access_logs(data: dict[str, Any], record: lookups.Record) -> dict[st
         lookups.bucket_policy(data, target),
         action="s3:PutObject",
         principal=policies.Principal(service=S3_LOG_SERVICE),
+        context=_delivery_context(record),
     ):
         reason = f"the policy of {target} does not let {S3_LOG_SERVICE} PutObject"
     else:

@@ -8,13 +8,10 @@ so they deploy a copy of projects/ from tmp_path through the same orchestration
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from engine_support import EngineEnv, engine_paths, run_task
-
-from orchestration.commands import REPO_ROOT
+from engine_support import EngineEnv, copy_projects, engine_paths, run_task
 
 pytestmark = pytest.mark.engine
 
@@ -43,18 +40,6 @@ _probe = pulumi.StackReference(
 )
 pulumi.export("probe_secret_seen", pulumi.Output.unsecret(_probe.require_output("probe_secret")))
 """
-
-
-def copy_projects(destination: Path) -> Path:
-    """projects/ copied, with the virtualenv path made absolute (it is relative to the repo)."""
-    projects = destination / "projects"
-    shutil.copytree(REPO_ROOT / "projects", projects)
-    venv = str(REPO_ROOT / ".venv")
-    for pulumi_yaml in projects.glob("*/Pulumi.yaml"):
-        text = pulumi_yaml.read_text()
-        assert "virtualenv: ../../.venv" in text
-        pulumi_yaml.write_text(text.replace("virtualenv: ../../.venv", f"virtualenv: {venv}"))
-    return projects
 
 
 def test_a_mandatory_policy_violation_blocks_the_deploy(

@@ -93,6 +93,9 @@ def test_production_destroy_needs_confirmation_and_stops_at_protected_resources(
 ) -> None:
     engine_env.apply(monkeypatch)  # production's passphrase: the shared test passphrase
     paths = engine_paths(engine_env, tmp_path / "state")
+    # This test is about the guards: the gateway attaches at once, so today's load balancer
+    # does not lose the race test_engine_production.py shows (issue 10).
+    engine_env.cloud.set_gateway_attach_seconds(0)
     deployed = run_task(engine_env, paths, "production", lambda o: o.deploy(None, yes=True))
     assert deployed.code == 0, deployed.text
     before = engine_env.cloud.snapshot()

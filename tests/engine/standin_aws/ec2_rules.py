@@ -40,40 +40,41 @@ def create_security_group(change: Change) -> None:
     )
 
 
+# Where other resources hold a security group's or a subnet's id: (types, output).
+GROUP_USES = (
+    ((lookups.INSTANCE,), "vpcSecurityGroupIds"),
+    ((lookups.INSTANCE,), "securityGroups"),
+    (lookups.LOAD_BALANCERS, "securityGroups"),
+    ((lookups.VPC_ENDPOINT,), "securityGroupIds"),
+    (lookups.SECURITY_GROUP_RULES, "referencedSecurityGroupId"),
+    (lookups.SECURITY_GROUP_RULES, "sourceSecurityGroupId"),
+)
+SUBNET_USES = (
+    ((lookups.INSTANCE,), "subnetId"),
+    (lookups.LOAD_BALANCERS, "subnets"),
+    ((lookups.VPC_ENDPOINT,), "subnetIds"),
+)
+
+
+def _users(change: Change, uses: tuple[tuple[tuple[str, ...], str], ...]) -> list[lookups.Record]:
+    """Other resources holding this one's id (a group's own rules do not count)."""
+    found = []
+    for types, key in uses:
+        for record in lookups.records(change.data, *types):
+            held = lookups.out(record, key)
+            refers = held == change.id or (isinstance(held, list) and change.id in held)
+            if refers and lookups.out(record, "securityGroupId") != change.id:
+                found.append(record)
+    return found
+
+
 def delete_security_group(change: Change) -> None:
-    group = change.id
-    users = [
-        record
-        for record in lookups.records(change.data, lookups.INSTANCE)
-        if group in (lookups.out(record, "vpcSecurityGroupIds") or [])
-        or group in (lookups.out(record, "securityGroups") or [])
-    ]
-    users += [
-        record
-        for record in lookups.records(change.data, *lookups.LOAD_BALANCERS)
-        if group in (lookups.out(record, "securityGroups") or [])
-    ]
-    users += [
-        record
-        for record in lookups.records(change.data, lookups.VPC_ENDPOINT)
-        if group in (lookups.out(record, "securityGroupIds") or [])
-    ]
-    users += [
-        record
-        for record in lookups.records(change.data, *lookups.SECURITY_GROUP_RULES)
-        if group
-        in (
-            lookups.out(record, "referencedSecurityGroupId"),
-            lookups.out(record, "sourceSecurityGroupId"),
-        )
-        and lookups.out(record, "securityGroupId") != group
-    ]
-    if users:
+    if _users(change, GROUP_USES):
         raise ec2(
-            f"deleting Security Group ({group})",
+            f"deleting Security Group ({change.id})",
             "DeleteSecurityGroup",
             "DependencyViolation",
-            f"resource {group} has a dependent object",
+            f"resource {change.id} has a dependent object",
         )
 
 
@@ -103,27 +104,12 @@ def create_subnet(change: Change) -> None:
 
 
 def delete_subnet(change: Change) -> None:
-    subnet = change.id
-    used = (
-        any(
-            lookups.out(record, "subnetId") == subnet
-            for record in lookups.records(change.data, lookups.INSTANCE)
-        )
-        or any(
-            subnet in (lookups.out(record, "subnets") or [])
-            for record in lookups.records(change.data, *lookups.LOAD_BALANCERS)
-        )
-        or any(
-            subnet in (lookups.out(record, "subnetIds") or [])
-            for record in lookups.records(change.data, lookups.VPC_ENDPOINT)
-        )
-    )
-    if used:
+    if _users(change, SUBNET_USES):
         raise ec2(
-            f"deleting EC2 Subnet ({subnet})",
+            f"deleting EC2 Subnet ({change.id})",
             "DeleteSubnet",
             "DependencyViolation",
-            f"The subnet '{subnet}' has dependencies and cannot be deleted.",
+            f"The subnet '{change.id}' has dependencies and cannot be deleted.",
         )
 
 

@@ -17,12 +17,16 @@ from typing import Any
 from standin_aws import lookups
 from standin_aws.catalog import ProviderConfig, default_vpc_id
 from standin_aws.change import Change
-from standin_aws.errors import AwsError, ProviderError, autoscaling, ec2, elbv2
+from standin_aws.errors import AwsError, ProviderError
 from standin_aws.wire import Props, plain, same
 
 Refusal = Callable[[str, lookups.Record, Props], Exception]
 Scope = Callable[[Mapping[str, Any], str, ProviderConfig], str]
 
+ELBV2 = "Elastic Load Balancing v2"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ROLE = "aws:iam/role:Role"
+PROFILE = "aws:iam/instanceProfile:InstanceProfile"
 BUCKET_TAKEN = (
     "The requested bucket name is not available. The bucket namespace is shared by all users "
     "of the system. Please select a different name and try again."
@@ -55,34 +59,29 @@ def _load_balancer(outputs: Mapping[str, Any], region: str, config: ProviderConf
     return str(plain(outputs.get("loadBalancerArn")))
 
 
-def _bucket(name: str, existing: lookups.Record, outputs: Props) -> Exception:
-    return AwsError(
-        f"creating S3 Bucket ({name})",
-        "S3",
-        "CreateBucket",
-        "BucketAlreadyOwnedByYou",
-        "Your previous request to create the named bucket succeeded and you already own it.",
-        status=409,
-    )
+def _refusal(
+    action: str, service: str, operation: str, code: str, message: str, *, status: int = 400
+) -> Refusal:
+    """AWS's refusal; `action` and `message` are templates over {name} (the taken value),
+    {vpc} and {arn} (of the existing resource) and {balancer} (the new one's load balancer)."""
 
+    def refuse(name: str, existing: lookups.Record, outputs: Props) -> Exception:
+        values = {
+            "name": name,
+            "vpc": lookups.out(existing, "vpcId"),
+            "arn": lookups.out(existing, "arn"),
+            "balancer": plain(outputs.get("loadBalancerArn")),
+        }
+        return AwsError(
+            action.format(**values),
+            service,
+            operation,
+            code,
+            message.format(**values),
+            status=status,
+        )
 
-def _security_group(name: str, existing: lookups.Record, outputs: Props) -> Exception:
-    vpc = lookups.out(existing, "vpcId")
-    return ec2(
-        f"creating Security Group ({name})",
-        "CreateSecurityGroup",
-        "InvalidGroup.Duplicate",
-        f"The security group '{name}' already exists for VPC '{vpc}'",
-    )
-
-
-def _target_group(name: str, existing: lookups.Record, outputs: Props) -> Exception:
-    return elbv2(
-        f"creating ELBv2 Target Group ({name})",
-        "CreateTargetGroup",
-        "DuplicateTargetGroupName",
-        f"A target group with the same name '{name}' exists, but with different settings",
-    )
+    return refuse
 
 
 def _load_balancer_name(name: str, existing: lookups.Record, outputs: Props) -> Exception:
@@ -90,125 +89,157 @@ def _load_balancer_name(name: str, existing: lookups.Record, outputs: Props) -> 
     if (lookups.out(existing, "loadBalancerType") or "application") == kind:
         # terraform-provider-aws looks the name up itself and refuses before calling AWS.
         return ProviderError(f"ELBv2 Load Balancer ({name}) already exists")
-    return elbv2(
-        f"creating ELBv2 {kind} Load Balancer ({name})",
+    return _refusal(
+        f"creating ELBv2 {kind} Load Balancer ({{name}})",
+        ELBV2,
         "CreateLoadBalancer",
         "DuplicateLoadBalancerName",
-        f"A load balancer with the same name '{name}' exists, but with different settings",
-    )
+        "A load balancer with the same name '{name}' exists, but with different settings",
+    )(name, existing, outputs)
 
 
-def _listener(port: str, existing: lookups.Record, outputs: Props) -> Exception:
-    balancer = plain(outputs.get("loadBalancerArn"))
-    return elbv2(
-        f"creating ELBv2 Listener ({balancer})",
-        "CreateListener",
-        "DuplicateListener",
-        f"A listener already exists on this port for this load balancer '{balancer}'",
-    )
-
-
-def _launch_template(name: str, existing: lookups.Record, outputs: Props) -> Exception:
-    return ec2(
-        f"creating EC2 Launch Template ({name})",
-        "CreateLaunchTemplate",
-        "InvalidLaunchTemplateName.AlreadyExistsException",
-        "Launch template name already in use.",
-    )
-
-
-def _autoscaling_group(name: str, existing: lookups.Record, outputs: Props) -> Exception:
-    return autoscaling(
-        f"creating Auto Scaling Group ({name})",
-        "CreateAutoScalingGroup",
-        "AlreadyExists",
-        f"AutoScalingGroup by this name already exists - A group with the name {name} "
-        "already exists",
-    )
-
-
-def _log_group(name: str, existing: lookups.Record, outputs: Props) -> Exception:
-    return AwsError(
-        f"creating CloudWatch Logs Log Group ({name})",
-        "CloudWatch Logs",
-        "CreateLogGroup",
-        "ResourceAlreadyExistsException",
-        "The specified log group already exists",
-    )
-
-
-def _iam(noun: str, operation: str) -> Refusal:
-    def refuse(name: str, existing: lookups.Record, outputs: Props) -> Exception:
-        return AwsError(
-            f"creating IAM {noun} ({name})",
-            "IAM",
-            operation,
-            "EntityAlreadyExists",
-            f"{noun} with name {name} already exists."
-            if noun == "Role"
-            else f"{noun} {name} already exists.",
-            status=409,
-        )
-
-    return refuse
-
-
-def _alias(name: str, existing: lookups.Record, outputs: Props) -> Exception:
-    arn = str(lookups.out(existing, "arn"))
-    return AwsError(
-        f"creating KMS Alias ({name})",
-        "KMS",
-        "CreateAlias",
-        "AlreadyExistsException",
-        f"An alias with the name {arn} already exists",
-    )
+def _family(types: tuple[str, ...], rule: Unique) -> dict[str, Unique]:
+    return dict.fromkeys(types, rule)
 
 
 RULES: dict[str, Unique] = {
-    lookups.BUCKET: Unique((lookups.BUCKET,), "bucket", _partition, _bucket),
-    lookups.SECURITY_GROUP: Unique((lookups.SECURITY_GROUP,), "name", _vpc, _security_group),
-    **{
-        type_: Unique(
+    lookups.BUCKET: Unique(
+        (lookups.BUCKET,),
+        "bucket",
+        _partition,
+        _refusal(
+            "creating S3 Bucket ({name})",
+            "S3",
+            "CreateBucket",
+            "BucketAlreadyOwnedByYou",
+            "Your previous request to create the named bucket succeeded and you already own it.",
+            status=409,
+        ),
+    ),
+    lookups.SECURITY_GROUP: Unique(
+        (lookups.SECURITY_GROUP,),
+        "name",
+        _vpc,
+        _refusal(
+            "creating Security Group ({name})",
+            "EC2",
+            "CreateSecurityGroup",
+            "InvalidGroup.Duplicate",
+            "The security group '{name}' already exists for VPC '{vpc}'",
+        ),
+    ),
+    **_family(
+        lookups.TARGET_GROUPS,
+        Unique(
             lookups.TARGET_GROUPS,
             "name",
             _region,
-            _target_group,
+            _refusal(
+                "creating ELBv2 Target Group ({name})",
+                ELBV2,
+                "CreateTargetGroup",
+                "DuplicateTargetGroupName",
+                "A target group with the same name '{name}' exists, but with different settings",
+            ),
             frozenset({"port", "protocol", "vpcId", "targetType", "protocolVersion"})
             | {"healthCheck", "ipAddressType"},
-        )
-        for type_ in lookups.TARGET_GROUPS
-    },
-    **{
-        type_: Unique(lookups.LOAD_BALANCERS, "name", _region, _load_balancer_name)
-        for type_ in lookups.LOAD_BALANCERS
-    },
-    **{
-        type_: Unique(
+        ),
+    ),
+    **_family(
+        lookups.LOAD_BALANCERS,
+        Unique(lookups.LOAD_BALANCERS, "name", _region, _load_balancer_name),
+    ),
+    **_family(
+        lookups.LISTENERS,
+        Unique(
             lookups.LISTENERS,
             "port",
             _load_balancer,
-            _listener,
+            _refusal(
+                "creating ELBv2 Listener ({balancer})",
+                ELBV2,
+                "CreateListener",
+                "DuplicateListener",
+                "A listener already exists on this port for this load balancer '{balancer}'",
+            ),
             frozenset({"port", "protocol", "defaultActions", "certificateArn", "sslPolicy"}),
-        )
-        for type_ in lookups.LISTENERS
-    },
-    lookups.LAUNCH_TEMPLATE: Unique((lookups.LAUNCH_TEMPLATE,), "name", _region, _launch_template),
+        ),
+    ),
+    lookups.LAUNCH_TEMPLATE: Unique(
+        (lookups.LAUNCH_TEMPLATE,),
+        "name",
+        _region,
+        _refusal(
+            "creating EC2 Launch Template ({name})",
+            "EC2",
+            "CreateLaunchTemplate",
+            "InvalidLaunchTemplateName.AlreadyExistsException",
+            "Launch template name already in use.",
+        ),
+    ),
     lookups.AUTOSCALING_GROUP: Unique(
-        (lookups.AUTOSCALING_GROUP,), "name", _region, _autoscaling_group
+        (lookups.AUTOSCALING_GROUP,),
+        "name",
+        _region,
+        _refusal(
+            "creating Auto Scaling Group ({name})",
+            "Auto Scaling",
+            "CreateAutoScalingGroup",
+            "AlreadyExists",
+            "AutoScalingGroup by this name already exists - A group with the name {name} "
+            "already exists",
+        ),
     ),
-    "aws:cloudwatch/logGroup:LogGroup": Unique(
-        ("aws:cloudwatch/logGroup:LogGroup",), "name", _region, _log_group
+    LOG_GROUP: Unique(
+        (LOG_GROUP,),
+        "name",
+        _region,
+        _refusal(
+            "creating CloudWatch Logs Log Group ({name})",
+            "CloudWatch Logs",
+            "CreateLogGroup",
+            "ResourceAlreadyExistsException",
+            "The specified log group already exists",
+        ),
     ),
-    "aws:iam/role:Role": Unique(
-        ("aws:iam/role:Role",), "name", _partition, _iam("Role", "CreateRole")
-    ),
-    "aws:iam/instanceProfile:InstanceProfile": Unique(
-        ("aws:iam/instanceProfile:InstanceProfile",),
+    ROLE: Unique(
+        (ROLE,),
         "name",
         _partition,
-        _iam("Instance Profile", "CreateInstanceProfile"),
+        _refusal(
+            "creating IAM Role ({name})",
+            "IAM",
+            "CreateRole",
+            "EntityAlreadyExists",
+            "Role with name {name} already exists.",
+            status=409,
+        ),
     ),
-    lookups.KMS_ALIAS: Unique((lookups.KMS_ALIAS,), "name", _region, _alias),
+    PROFILE: Unique(
+        (PROFILE,),
+        "name",
+        _partition,
+        _refusal(
+            "creating IAM Instance Profile ({name})",
+            "IAM",
+            "CreateInstanceProfile",
+            "EntityAlreadyExists",
+            "Instance Profile {name} already exists.",
+            status=409,
+        ),
+    ),
+    lookups.KMS_ALIAS: Unique(
+        (lookups.KMS_ALIAS,),
+        "name",
+        _region,
+        _refusal(
+            "creating KMS Alias ({name})",
+            "KMS",
+            "CreateAlias",
+            "AlreadyExistsException",
+            "An alias with the name {arn} already exists",
+        ),
+    ),
 }
 
 

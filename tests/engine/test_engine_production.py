@@ -103,6 +103,9 @@ def served_instances(production: Production) -> set[str]:
     "gateway, so a first deploy fails with InvalidSubnet: VPC ... has no internet gateway",
 )
 def test_a_first_production_deploy_succeeds(production: Production) -> None:
+    # Longer than the default, so a balancer that does not wait for the gateway asks in time
+    # to be refused even on a loaded machine; one that waits only takes longer.
+    production.env.cloud.set_gateway_attach_seconds(10)
     deployed = production.deploy()
     assert deployed.code == 0, deployed.text
     [balancer] = production.resources(*LOAD_BALANCERS)

@@ -60,6 +60,8 @@ def plugin_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @pytest.fixture(scope="module")

@@ -65,11 +65,11 @@ def zone_names(region: str) -> list[str]:
 
 
 def zone_id(zone: str) -> str:
-    """The zone id the doubles give a zone name: us-west-2a -> usw2-az1.
+    """The zone id the doubles give a zone name, letters in order: us-west-2b -> usw2-az2.
 
     (In a real account the letter-to-id mapping is shuffled per account; the id's shape is not.)
     """
-    return f"{zone_id_prefix(zone[:-1])}-az{_ZONE_LETTERS.index(zone[-1]) + 1}"
+    return f"{zone_id_prefix(zone[:-1])}-az{ord(zone[-1]) - ord('a') + 1}"
 
 
 def zone_id_prefix(region: str) -> str:

@@ -1,6 +1,7 @@
 """Support for engine tests: one isolated world per test for the real Pulumi engine.
 
-Used by the fixtures in conftest.py; tests import `EngineEnv` from here for type hints.
+Used by the fixtures in conftest.py; tests import `EngineEnv` from here for type hints, and
+`copy_repo` when a test must change a setting or a program without touching committed files.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,67 @@ def make_engine_env(home: Path, bin_dir: Path, tools_dir: Path, workdir: Path) -
     )
 
 
+# ---- a copy of the repository's programs -------------------------------------------------------
+
+
+def copy_projects(destination: Path) -> Path:
+    """projects/ copied under `destination`, the virtualenv path made absolute (it is relative
+    to the repo in the committed Pulumi.yaml files)."""
+    from orchestration.commands import REPO_ROOT  # noqa: PLC0415
+
+    projects = destination / "projects"
+    shutil.copytree(REPO_ROOT / "projects", projects, ignore=shutil.ignore_patterns("__pycache__"))
+    venv = str(REPO_ROOT / ".venv")
+    for pulumi_yaml in projects.glob("*/Pulumi.yaml"):
+        text = pulumi_yaml.read_text()
+        assert "virtualenv: ../../.venv" in text
+        pulumi_yaml.write_text(text.replace("virtualenv: ../../.venv", f"virtualenv: {venv}"))
+    return projects
+
+
+@dataclass(frozen=True)
+class RepoCopy:
+    """The programs a test deploys: projects/, shared/ and program/ copied into `root`.
+
+    The engine runs the copy's projects (`projects_dir` for `engine_paths`), and `apply` puts
+    the copy's packages first on PYTHONPATH, so the programs (and the policy pack) import the
+    copy's `shared` and `program`: a test edits settings or components with `edit`.
+    """
+
+    root: Path
+
+    @property
+    def projects_dir(self) -> Path:
+        return self.root / "projects"
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        """Replace the one occurrence of `old` in the copied file `relative`."""
+        path = self.root / relative
+        text = path.read_text()
+        found = text.count(old)
+        if found != 1:
+            raise AssertionError(
+                f"{relative}: expected {old!r} once, found it {found} times; the test's edit no "
+                "longer matches the code - update the test"
+            )
+        path.write_text(text.replace(old, new))
+
+    def apply(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("PYTHONPATH", str(self.root))
+
+
+def copy_repo(destination: Path) -> RepoCopy:
+    from orchestration.commands import REPO_ROOT  # noqa: PLC0415
+
+    root = destination / "repo"
+    for package in ("shared", "program"):
+        shutil.copytree(
+            REPO_ROOT / package, root / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    copy_projects(root)
+    return RepoCopy(root)
+
+
 # ---- driving the orchestration entry points (what the invoke tasks call) ---------------------
 
 
@@ -219,3 +281,28 @@ def run_task(
     except OrchestrationError as error:
         return TaskRun(None, out.getvalue(), err.getvalue(), str(error))
     return TaskRun(code, out.getvalue(), err.getvalue())
+
+
+@dataclass(frozen=True)
+class Tasks:
+    """The orchestration entry points on one engine world, state under one directory.
+
+    `engine_env` must already be applied to os.environ (the `tasks` fixture does it).
+    """
+
+    engine_env: EngineEnv
+    paths: Any
+
+    def run(self, environment: str, action: Callable[[Any], Any], **options: Any) -> TaskRun:
+        """`commands.run` as tasks.py calls it (see `run_task`)."""
+        return run_task(self.engine_env, self.paths, environment, action, **options)
+
+    def deploy(self, environment: str, project: str | None = None, **options: Any) -> TaskRun:
+        """`invoke deploy --env <environment> [--project <project>] --yes`."""
+        return self.run(
+            environment, lambda o: o.deploy(project, yes=True), project=project, **options
+        )
+
+    def on_projects(self, projects_dir: Path) -> Tasks:
+        """The same, deploying the programs in `projects_dir` (a changed copy of projects/)."""
+        return replace(self, paths=replace(self.paths, projects_dir=projects_dir))

@@ -187,11 +187,13 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def _record(self, request: Any, urn: str, *, read: bool) -> None:
         registration = self.resources[urn]
         inputs = rpc.deserialize_properties(request.properties if read else request.object)
+        # Sorted: the SDK sends each property's dependencies as list(set(...)), whose order can
+        # differ from one evaluation to the next; they are a set of URNs either way.
         dependencies = (
             {}
             if read
             else {
-                key: tuple(value.urns)
+                key: tuple(sorted(value.urns))
                 for key, value in sorted(request.propertyDependencies.items())
             }
         )

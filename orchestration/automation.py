@@ -36,7 +36,7 @@ import yaml
 from pulumi import automation as auto
 from semver import VersionInfo
 
-from orchestration.backend import SECRETS_PROVIDER, Backend
+from orchestration.backend import Backend
 from orchestration.engine import (
     EngineError,
     EngineFailure,
@@ -64,6 +64,8 @@ _MAX_ERROR_LINES = 6
 
 _PROTECTED = re.compile(r"""resource ["'`]?(urn:pulumi:[^"'`\s]+)["'`]? cannot be deleted""")
 _UNPROTECT = re.compile(r"""pulumi state unprotect ["'`]?(urn:pulumi:[^"'`\s]+)""")
+# The DIY backends' lock message: "...: created by <user>@<host> (pid <n>) at <time>".
+_LOCK_HOLDER = re.compile(r"created by (\S+) \(pid (\d+)\) at (\S+)")
 _ERROR_LINE = re.compile(r"^\s*error:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
 _HINTS = (
     (
@@ -316,7 +318,7 @@ class AutomationEngine:
             work_dir=str(directory or project_dir),
             pulumi_home=str(self._pulumi_home) if self._pulumi_home else None,
             env_vars=self.env_vars(),
-            secrets_provider=SECRETS_PROVIDER,
+            secrets_provider=self._backend.secrets_provider,
             pulumi_command=self._command,
         )
 
@@ -391,9 +393,14 @@ def map_error(error: Exception, *, stack: str, manual: Callable[[str], str]) -> 
     if isinstance(error, auto.StackNotFoundError):
         return StackNotFound(f"stack {stack} does not exist")
     if isinstance(error, auto.ConcurrentUpdateError):
+        holders = "; ".join(
+            f"{who}, pid {pid}, since {since}"
+            for who, pid, since in _LOCK_HOLDER.findall(str(error))
+        )
+        held = f" (lock held by {holders})" if holders else ""
         return StackLocked(
-            f"stack {stack} is locked: another update is running, or one was interrupted. If "
-            f"none is running, release the lock with {manual('cancel --yes')} and then "
+            f"stack {stack} is locked: another update is running, or one was interrupted{held}. "
+            f"If none is running, release the lock with {manual('cancel --yes')} and then "
             f"reconcile the state with {manual('refresh --yes')}"
         )
     if isinstance(error, auto.CommandError):

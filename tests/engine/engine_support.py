@@ -37,6 +37,7 @@ SCRUBBED_VARIABLES = frozenset(
         "AWS_SESSION_TOKEN",
         "AWS_PROFILE",
         "WEBAPP_AWS_ENDPOINT",
+        "WEBAPP_SECRETS_PROVIDER",
         CLOUD_FILE_ENV,
     }
 )
@@ -113,6 +114,9 @@ def engine_environment(
         PULUMI_HOME=str(home),
         PULUMI_BACKEND_URL=backend_dir.resolve().as_uri(),
         PULUMI_CONFIG_PASSPHRASE=passphrase,
+        # Production declares the KMS secrets provider; these file-backend worlds use the
+        # passphrase instead (the team tier, test_engine_teams.py, runs the declaration as is).
+        WEBAPP_SECRETS_PROVIDER="passphrase",
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="true",

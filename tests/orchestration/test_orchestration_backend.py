@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import threading
@@ -12,6 +13,7 @@ from botocore.exceptions import ProfileNotFound
 
 from orchestration.backend import (
     BACKEND_URL_VAR,
+    FALLBACK_SECRETS_VAR,
     PASSPHRASE_FILE_VAR,
     PASSPHRASE_VAR,
     BackendError,
@@ -28,6 +30,16 @@ from shared.settings import EnvironmentSettings
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def production_passphrase(production: EnvironmentSettings) -> EnvironmentSettings:
+    """Production with its secrets under a passphrase (on an explicit bucket: no AWS lookups)."""
+    return dataclasses.replace(
+        production,
+        state_backend="s3://team-state-bucket?region=us-west-2",
+        secrets_provider="passphrase",
+    )
 
 
 # ---- backend ---------------------------------------------------------------------------------
@@ -50,9 +62,15 @@ def test_default_is_a_file_backend_in_the_state_dir_with_a_generated_passphrase(
     assert backend.secrets_env == {PASSPHRASE_FILE_VAR: str(passphrase)}
     assert backend.env_vars() == {
         BACKEND_URL_VAR: backend.url,
+        FALLBACK_SECRETS_VAR: "true",
         PASSPHRASE_FILE_VAR: str(passphrase),
     }
-    assert backend.manual_env() == backend.env_vars()
+    assert backend.manual_env() == {
+        BACKEND_URL_VAR: backend.url,
+        PASSPHRASE_FILE_VAR: str(passphrase),
+    }
+    assert backend.secrets_provider == "passphrase"
+    assert backend.notices == ()
 
     backend.prepare()
 
@@ -116,7 +134,12 @@ def test_the_users_backend_url_is_kept_unchanged(
     assert backend.env_vars()[BACKEND_URL_VAR] == url
     assert not backend.local_default
     assert backend.secrets_env == {}
-    assert backend.manual_env() == {}
+    # The shell already has the URL; a fresh clone needs the state's own secrets settings.
+    assert backend.manual_env() == {FALLBACK_SECRETS_VAR: "true"}
+    assert backend.notices == (
+        "NOTE: PULUMI_BACKEND_URL overrides the state backend declared in "
+        f"shared/environments/development.yaml (local): using {url}",
+    )
     backend.prepare()
     assert not (tmp_path / "state").exists()
 
@@ -143,12 +166,12 @@ def test_a_given_passphrase_is_used_and_nothing_is_generated(
 
 
 def test_production_requires_the_passphrase_and_touches_nothing_without_it(
-    production: EnvironmentSettings, tmp_path: Path
+    production_passphrase: EnvironmentSettings, tmp_path: Path
 ) -> None:
     state = tmp_path / ".pulumi-state"
 
     with pytest.raises(BackendError) as caught:
-        resolve_backend(production, environ={}, state_dir=state)
+        resolve_backend(production_passphrase, environ={}, state_dir=state)
 
     message = str(caught.value)
     assert message.startswith(
@@ -159,36 +182,39 @@ def test_production_requires_the_passphrase_and_touches_nothing_without_it(
 
 
 def test_production_refuses_an_empty_passphrase(
-    production: EnvironmentSettings, tmp_path: Path
+    production_passphrase: EnvironmentSettings, tmp_path: Path
 ) -> None:
     with pytest.raises(BackendError, match="set but empty"):
-        resolve_backend(production, environ={PASSPHRASE_VAR: ""}, state_dir=tmp_path)
+        resolve_backend(production_passphrase, environ={PASSPHRASE_VAR: ""}, state_dir=tmp_path)
 
 
 def test_production_accepts_a_passphrase_file(
-    production: EnvironmentSettings, tmp_path: Path
+    production_passphrase: EnvironmentSettings, tmp_path: Path
 ) -> None:
     secret = tmp_path / "prod-passphrase"
     secret.write_text("correct horse\n")
 
     backend = resolve_backend(
-        production, environ={PASSPHRASE_FILE_VAR: str(secret)}, state_dir=tmp_path / "s"
+        production_passphrase, environ={PASSPHRASE_FILE_VAR: str(secret)}, state_dir=tmp_path / "s"
     )
 
     assert backend.secrets_env == {}
-    assert backend.manual_env() == {BACKEND_URL_VAR: backend.url}
+    assert backend.url == "s3://team-state-bucket?region=us-west-2"
+    assert backend.manual_env() == {BACKEND_URL_VAR: backend.url, FALLBACK_SECRETS_VAR: "true"}
 
 
 @pytest.mark.parametrize(("content", "problem"), [(None, "cannot be read"), ("  \n", "is empty")])
 def test_a_broken_passphrase_file_is_named(
-    production: EnvironmentSettings, tmp_path: Path, content: str | None, problem: str
+    production_passphrase: EnvironmentSettings, tmp_path: Path, content: str | None, problem: str
 ) -> None:
     secret = tmp_path / "prod-passphrase"
     if content is not None:
         secret.write_text(content)
 
     with pytest.raises(BackendError, match=f"PULUMI_CONFIG_PASSPHRASE_FILE {secret} {problem}"):
-        resolve_backend(production, environ={PASSPHRASE_FILE_VAR: str(secret)}, state_dir=tmp_path)
+        resolve_backend(
+            production_passphrase, environ={PASSPHRASE_FILE_VAR: str(secret)}, state_dir=tmp_path
+        )
 
 
 def test_pulumi_cloud_needs_an_organization(

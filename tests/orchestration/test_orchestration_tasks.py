@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import io
@@ -239,12 +240,20 @@ def paths(tmp_path: Path) -> commands.Paths:
     return commands.Paths.for_repo(tmp_path, pulumi_home=tmp_path / "home")
 
 
-def test_production_without_a_passphrase_stops_before_anything_is_written(
+def test_a_passphrase_environment_without_its_passphrase_stops_before_anything_is_written(
     production: EnvironmentSettings, paths: commands.Paths
 ) -> None:
+    shared_bucket = dataclasses.replace(
+        production, state_backend="s3://team-state?region=us-west-2", secrets_provider="passphrase"
+    )
     with pytest.raises(OrchestrationError, match="set PULUMI_CONFIG_PASSPHRASE"):
         commands.open_orchestrator(
-            production, paths=paths, environ={}, locate_cli=_no_cli, policy=True
+            shared_bucket,
+            paths=paths,
+            environ={},
+            locate_cli=_no_cli,
+            policy=True,
+            resolve_credentials=lambda _: True,
         )
     assert not paths.state_dir.exists()
 

@@ -538,7 +538,9 @@ class Orchestrator:
         }
         if busy:
             listed = ", ".join(
-                f"{name} ({self._stack(name)}, {count} resources)" for name, count in busy.items()
+                f"{name} ({self._stack(name)}, team {self._topology.project(name).team}, "
+                f"{count} resources)"
+                for name, count in busy.items()
             )
             first = " then ".join(
                 f"`invoke destroy --env {self.environment} --project {name}`"

@@ -358,7 +358,7 @@ def test_destroy_guard_refuses_a_producer_whose_consumers_have_resources(engine,
 
     message = str(caught.value)
     assert "refusing to destroy storage in development" in message
-    assert "compute (organization/compute/development, 3 resources)" in message
+    assert "compute (organization/compute/development, team web, 3 resources)" in message
     assert "`invoke destroy --env development --project compute`" in message
     assert "`invoke destroy --env development --project storage --cascade`" in message
     assert engine.ops("destroy") == []
@@ -371,7 +371,7 @@ def test_destroy_guard_names_every_consumer_in_teardown_order(engine, make) -> N
         make().destroy(SECURITY, yes=True)
 
     message = str(caught.value)
-    assert "storage (organization/storage/development, 3 resources)" in message
+    assert "storage (organization/storage/development, team data, 3 resources)" in message
     assert (
         "`invoke destroy --env development --project compute` then "
         "`invoke destroy --env development --project storage`"

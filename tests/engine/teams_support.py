@@ -42,8 +42,8 @@ _LOCAL_STATE_VARIABLES = (
 )
 
 
-def make_origin(destination: Path) -> Path:
-    """A git repository with the working tree's files and the team's S3/KMS declaration."""
+def make_origin(destination: Path, *, declare: bool = True) -> Path:
+    """A git repository of the working tree's files; `declare`: with the S3/KMS declaration."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=REPO_ROOT,
@@ -56,12 +56,18 @@ def make_origin(destination: Path) -> Path:
             target = destination / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    environment = destination / "shared" / "environments" / f"{ENVIRONMENT}.yaml"
-    environment.write_text(environment.read_text() + DECLARATION)
+    if declare:
+        declare_shared_state(destination)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=destination, check=True)
     subprocess.run(["git", "add", "-A"], cwd=destination, check=True)
     subprocess.run([*_GIT, "commit", "-qm", "team repository"], cwd=destination, check=True)
     return destination
+
+
+def declare_shared_state(root: Path) -> None:
+    """Add the S3/KMS declaration to the development environment file under `root`."""
+    environment = root / "shared" / "environments" / f"{ENVIRONMENT}.yaml"
+    environment.write_text(environment.read_text() + DECLARATION)
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,16 @@ def state(
     )
 
 
+@task(help={"check": "only compare: exit 1 when .github/CODEOWNERS is out of date"})
+def codeowners(c: Context, *, check: bool = False) -> None:
+    """Write .github/CODEOWNERS from the project owners in shared/topology.py."""
+    from orchestration.codeowners import main  # noqa: PLC0415
+
+    code = main(["--check"] if check else [])
+    if code:
+        raise Exit(code=code)
+
+
 @task
 def setup(c: Context) -> None:
     """Install the Pulumi CLI matching the pinned SDK into .tools/ (idempotent, cached)."""

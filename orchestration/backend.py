@@ -15,6 +15,7 @@ other check before a run has passed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import secrets
@@ -219,7 +220,11 @@ def resolve_backend(
                 f"{settings.environment}: the derived state bucket needs the AWS account id"
             )
         account_id = lookup_account(settings.region, endpoint)
-    declared = resolve_state(plan.declaration, settings, account_id=account_id, endpoint=endpoint)
+    declaration = plan.declaration
+    if plan.url_override is not None:
+        # The declared backend is not used, so it is neither resolved nor checked.
+        declaration = dataclasses.replace(declaration, backend=BackendKind.LOCAL, backend_url=None)
+    declared = resolve_state(declaration, settings, account_id=account_id, endpoint=endpoint)
     provider, key = declared.secrets_provider, declared.key
     if plan.secrets_override is not None:
         kind, url = plan.secrets_override
@@ -257,7 +262,7 @@ def resolve_backend(
         notices=_override_notices(
             settings,
             plan,
-            backend=(url, declared.backend_url or default_url),
+            backend=(url, plan.declaration.backend_url or default_url),
             secrets=(provider, declared.secrets_provider),
         ),
     )
@@ -296,7 +301,8 @@ def _override_notices(
     where = ENVIRONMENT_FILE.format(environment=settings.environment)
     declared = plan.declaration
     notices = []
-    if plan.url_override and backend[0] != backend[1]:
+    derived = declared.backend is BackendKind.S3_DERIVED
+    if plan.url_override and (derived or backend[0] != backend[1]):
         notices.append(
             f"NOTE: {BACKEND_URL_VAR} overrides the state backend declared in {where} "
             f"({declared.backend_url or declared.backend.value}): using {backend[0]}"

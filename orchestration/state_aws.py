@@ -57,9 +57,10 @@ def caller_account(region: str, endpoint: str | None) -> str:
         return str(aws_client("sts", region, endpoint).get_caller_identity()["Account"])
     except (BotoCoreError, ClientError) as error:
         raise StateNotReady(
-            f"cannot find out which AWS account the state belongs to (STS GetCallerIdentity: "
-            f"{error}): the state bucket's name holds the account id; check the AWS "
-            "credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"
+            f"cannot find out which AWS account holds the state (STS GetCallerIdentity: "
+            f"{error}): check the AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/"
+            "AWS_SECRET_ACCESS_KEY) and that AWS (or the --endpoint) is reachable; the state "
+            "bucket `invoke bootstrap` creates is named after the account"
         ) from error
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import os
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,11 @@ from orchestration.backend import (
     FALLBACK_SECRETS_VAR,
     PASSPHRASE_FILE_VAR,
     PASSPHRASE_VAR,
+    SECRETS_PROVIDER_VAR,
     BackendError,
     ensure_generated_passphrase,
+    local_backend,
+    plan_state,
     resolve_backend,
 )
 from orchestration.credentials import (
@@ -287,3 +291,161 @@ def test_botocore_finds_credentials_from_the_environment(isolated_aws: pytest.Mo
     isolated_aws.setenv("AWS_SECRET_ACCESS_KEY", "example")
 
     assert botocore_resolves("us-west-2") is True
+
+
+# ---- declared backends ----------------------------------------------------------------------
+
+
+def test_production_resolves_its_declared_bucket_and_key_with_the_account(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    asked: list[tuple[str, str | None]] = []
+
+    def account(region: str, endpoint: str | None) -> str:
+        asked.append((region, endpoint))
+        return "123456789012"
+
+    backend = resolve_backend(
+        production, environ={}, state_dir=tmp_path / "state", lookup_account=account
+    )
+
+    bucket = "webapp-production-state-123456789012-us-west-2"
+    assert asked == [("us-west-2", None)]
+    assert backend.url == f"s3://{bucket}?region=us-west-2"
+    assert backend.secrets_provider == "awskms://alias/webapp-production-state?region=us-west-2"
+    # KMS encrypts the secrets: no passphrase is needed or generated anywhere.
+    assert backend.secrets_env == {}
+    assert PASSPHRASE_FILE_VAR not in backend.env_vars()
+    assert backend.env_vars()[FALLBACK_SECRETS_VAR] == "true"
+    assert "AWS_ACCESS_KEY_ID" not in backend.env_vars()
+    assert backend.manual_env() == {BACKEND_URL_VAR: backend.url, FALLBACK_SECRETS_VAR: "true"}
+    assert backend.location is not None
+    assert backend.location.bucket is not None
+    assert backend.location.bucket.bucket == bucket
+    assert backend.location.key is not None
+    assert backend.location.key.key == "alias/webapp-production-state"
+    assert backend.config_key is not None
+    assert not backend.local_default
+    assert backend.notices == ()
+    backend.prepare()
+    assert not (tmp_path / "state").exists()
+
+
+def test_an_emulator_run_keeps_the_state_there_with_dummy_credentials(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    backend = resolve_backend(
+        production,
+        environ={},
+        state_dir=tmp_path,
+        endpoint="http://127.0.0.1:4566",
+        lookup_account=lambda region, endpoint: "123456789012",
+    )
+
+    assert "endpoint=127.0.0.1:4566" in backend.url
+    assert backend.secrets_provider.endswith("&endpoint=http://127.0.0.1:4566")
+    assert backend.emulated
+    env = backend.env_vars()
+    assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == ("test", "test")
+    assert env["AWS_RESPONSE_CHECKSUM_VALIDATION"] == "when_required"
+
+
+def test_overrides_replace_the_declaration_and_say_so(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    url = (tmp_path / "elsewhere").as_uri()
+    environ = {
+        BACKEND_URL_VAR: url,
+        SECRETS_PROVIDER_VAR: "passphrase",
+        PASSPHRASE_VAR: "override passphrase",
+    }
+
+    def no_lookup(region: str, endpoint: str | None) -> str:
+        raise AssertionError("an overridden backend needs no account id")
+
+    backend = resolve_backend(
+        production, environ=environ, state_dir=tmp_path / "state", lookup_account=no_lookup
+    )
+
+    assert backend.url == url
+    assert backend.secrets_provider == "passphrase"
+    # Nothing declared is checked or bootstrapped for what the overrides replaced.
+    assert backend.location is not None
+    assert (backend.location.bucket, backend.location.key) == (None, None)
+    assert backend.notices == (
+        "NOTE: PULUMI_BACKEND_URL overrides the state backend declared in "
+        f"shared/environments/production.yaml (s3): using {url}",
+        "NOTE: WEBAPP_SECRETS_PROVIDER overrides the secrets provider declared in "
+        "shared/environments/production.yaml (awskms): using passphrase",
+    )
+    assert backend.manual_env() == {FALLBACK_SECRETS_VAR: "true"}
+
+
+def test_an_override_equal_to_the_declaration_is_not_announced(
+    development: EnvironmentSettings, tmp_path: Path
+) -> None:
+    backend = resolve_backend(
+        development, environ={SECRETS_PROVIDER_VAR: "passphrase"}, state_dir=tmp_path
+    )
+
+    assert backend.notices == ()
+    assert backend.local_default
+
+
+def test_a_bad_override_of_the_secrets_provider_is_one_message(
+    development: EnvironmentSettings, tmp_path: Path
+) -> None:
+    with pytest.raises(
+        BackendError, match=r"^WEBAPP_SECRETS_PROVIDER: secrets_provider 'vault://x'"
+    ):
+        resolve_backend(
+            development, environ={SECRETS_PROVIDER_VAR: "vault://x"}, state_dir=tmp_path
+        )
+
+
+def test_a_bad_declaration_is_a_backend_error_before_any_lookup(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    broken = dataclasses.replace(production, secrets_provider="awskms://alias/k?region=eu-west-1")
+
+    with pytest.raises(BackendError, match="a KMS key in eu-west-1, but production deploys"):
+        plan_state(broken, {})
+
+
+@pytest.mark.parametrize(
+    ("declared", "environ", "uses_aws"),
+    [
+        ({}, {}, False),
+        ({"state_backend": "s3"}, {}, True),
+        ({"secrets_provider": "awskms"}, {}, True),
+        ({"state_backend": "s3"}, {BACKEND_URL_VAR: "file:///tmp/x"}, False),
+        ({}, {BACKEND_URL_VAR: "s3://team-state"}, True),
+        ({"secrets_provider": "awskms"}, {SECRETS_PROVIDER_VAR: "passphrase"}, False),
+        ({}, {SECRETS_PROVIDER_VAR: "awskms"}, True),
+    ],
+)
+def test_whether_the_state_needs_aws_credentials(
+    make_settings: Callable[..., EnvironmentSettings],
+    declared: dict[str, str],
+    environ: dict[str, str],
+    uses_aws: bool,
+) -> None:
+    assert plan_state(make_settings(**declared), environ).uses_aws is uses_aws
+
+
+def test_the_derived_bucket_cannot_be_resolved_without_an_account_lookup(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    with pytest.raises(BackendError, match="needs the AWS account id"):
+        resolve_backend(production, environ={}, state_dir=tmp_path)
+
+
+def test_the_local_backend_of_a_declared_environment_is_still_readable(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    backend = local_backend(production, environ={PASSPHRASE_VAR: "old"}, state_dir=tmp_path)
+
+    assert backend.local_default
+    assert backend.url == tmp_path.resolve().as_uri()
+    assert backend.secrets_provider == "passphrase"
+    assert backend.config_key is None

@@ -27,7 +27,18 @@ from orchestration.runner import Orchestrator
 from shared.settings import EnvironmentSettings
 from shared.topology import COMPUTE, SECURITY, STORAGE
 
-ORCHESTRATION_TASKS = ("deploy", "preview", "destroy", "outputs", "refresh", "drift", "test")
+ORCHESTRATION_TASKS = (
+    "deploy",
+    "preview",
+    "destroy",
+    "outputs",
+    "refresh",
+    "drift",
+    "test",
+    "bootstrap",
+    "state",
+    "codeowners",
+)
 KNOWN_ENVS = "known environments: development, production"
 
 
@@ -107,6 +118,14 @@ def test_every_task_checks_the_environment_before_anything_else(opener: Opener, 
     assert exited.value.code == 1
     assert KNOWN_ENVS in str(exited.value.message)
     assert opener.calls == []
+
+
+def test_the_state_tasks_check_the_environment_before_anything_else() -> None:
+    with pytest.raises(Exit, match="unknown environment 'staging'") as exited:
+        tasks.bootstrap(MockContext(), env="staging")
+    assert exited.value.code == 1
+    with pytest.raises(Exit, match="unknown environment 'staging'"):
+        tasks.state(MockContext(), "history", env="staging", project="security")
 
 
 def test_an_unknown_project_is_refused_before_anything_else(opener: Opener) -> None:

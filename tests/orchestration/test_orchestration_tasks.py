@@ -439,6 +439,6 @@ def test_the_test_task_runs_the_coverage_gate_last() -> None:
     assert commands_run[4].endswith("-m invoke setup")
     assert "-m pytest --cov --cov-branch" in commands_run[5]
     assert commands_run[6].endswith(
-        "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py "
-        "--fail-under=100"
+        "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py,"
+        "shared/state_backend.py --fail-under=100"
     )

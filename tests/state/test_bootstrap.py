@@ -14,7 +14,8 @@ from moto_server import MOTO_ACCOUNT
 
 import tasks
 from orchestration import state_commands
-from orchestration.bootstrap import BOOTSTRAP_MARK, BootstrapRefused, run_bootstrap
+from orchestration.bootstrap import BootstrapRefused, run_bootstrap
+from orchestration.bootstrap_judge import BOOTSTRAP_MARK
 from orchestration.engine import OrchestrationError
 from shared.naming import state_bucket_name, state_key_alias
 from shared.settings import EnvironmentSettings

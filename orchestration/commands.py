@@ -98,6 +98,15 @@ def terminal_ask() -> Ask | None:
     return input if sys.stdin.isatty() else None
 
 
+def check_endpoint(endpoint: str | None) -> None:
+    """OrchestrationError unless `endpoint` (an emulator's `--endpoint`) is absent or a URL."""
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise OrchestrationError(
+            f"--endpoint {endpoint!r} is not a URL: give the emulator's address, such as "
+            "http://localhost:4566"
+        )
+
+
 def load_environment(environment: str, project: str | None = None) -> EnvironmentSettings:
     """The environment's settings; OrchestrationError naming the known environments/projects."""
     try:
@@ -133,11 +142,7 @@ def open_orchestrator(
     carry machine-readable output.
     """
     diagnostics = err if err is not None else sys.stderr
-    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
-        raise OrchestrationError(
-            f"--endpoint {endpoint!r} is not a URL: give the emulator's address, such as "
-            "http://localhost:4566"
-        )
+    check_endpoint(endpoint)
     policy_packs: tuple[Path, ...] = ()
     if policy:
         if not (paths.policy_pack / "PulumiPolicy.yaml").is_file():

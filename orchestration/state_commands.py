@@ -15,7 +15,13 @@ from typing import TextIO
 
 from orchestration.backend import AccountLookup, Backend, local_backend, resolve_backend
 from orchestration.bootstrap import run_bootstrap
-from orchestration.commands import CliLocator, Paths, ensure_cli, load_environment
+from orchestration.commands import (
+    CliLocator,
+    Paths,
+    check_endpoint,
+    ensure_cli,
+    load_environment,
+)
 from orchestration.credentials import (
     CredentialResolver,
     botocore_resolves,
@@ -44,7 +50,7 @@ def bootstrap(
 ) -> int:
     """`invoke bootstrap`: create (or with `check`, only report) the declared bucket and key."""
     settings = load_environment(environment)
-    _check_endpoint(endpoint)
+    check_endpoint(endpoint)
     if endpoint is None:
         check_aws_credentials(environment, settings.region, resolve=resolve_credentials)
     return run_bootstrap(
@@ -78,7 +84,7 @@ def state(
         )
     settings = load_environment(environment, project)
     _check_options(action, project=project, to=to, version=version)
-    _check_endpoint(endpoint)
+    check_endpoint(endpoint)
     paths = paths or Paths.for_repo()
     environ = os.environ if environ is None else environ
     printer = out if out is not None else sys.stdout
@@ -190,11 +196,3 @@ def _check_options(
     extra = [flag for flag, value in given.items() if value and flag not in allowed[action]]
     if extra:
         raise OrchestrationError(f"state {action} does not take {', '.join(extra)}")
-
-
-def _check_endpoint(endpoint: str | None) -> None:
-    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
-        raise OrchestrationError(
-            f"--endpoint {endpoint!r} is not a URL: give the emulator's address, such as "
-            "http://localhost:4566"
-        )

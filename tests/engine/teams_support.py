@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 from engine_support import engine_environment
 from standin_aws.install import install
 
@@ -153,3 +154,14 @@ def drop_tls_policy_for_moto(s3: Any, bucket: str) -> None:
     needs the bucket usable over the emulator's plain HTTP.
     """
     s3.delete_bucket_policy(Bucket=bucket)
+
+
+def moto_s3(endpoint: str) -> Any:
+    """A boto3 S3 client of the moto server, to look at the state bucket as the tests do."""
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-west-2",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )

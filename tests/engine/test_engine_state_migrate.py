@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from engine_support import SECRET, SECRET_EXPORT
 from moto_server import MOTO_ACCOUNT, moto_server
@@ -25,6 +24,7 @@ from teams_support import (
     declare_shared_state,
     drop_tls_policy_for_moto,
     make_origin,
+    moto_s3,
 )
 
 pytestmark = pytest.mark.engine
@@ -58,13 +58,7 @@ def team(
             endpoint=endpoint,
         )
         machine.append("projects/security/__main__.py", SECRET_EXPORT)
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-west-2",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        s3 = moto_s3(endpoint)
         yield machine, s3
 
 

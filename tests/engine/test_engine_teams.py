@@ -23,12 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from engine_support import SECRET, SECRET_EXPORT, SECRET_READ
 from moto_server import MOTO_ACCOUNT, moto_server
 from standin_aws.cloud import CLOUD_FILE_NAME, Cloud
-from teams_support import ENVIRONMENT, Machine, clone, drop_tls_policy_for_moto, make_origin
+from teams_support import (
+    ENVIRONMENT,
+    Machine,
+    clone,
+    drop_tls_policy_for_moto,
+    make_origin,
+    moto_s3,
+)
 
 pytestmark = pytest.mark.engine
 
@@ -103,13 +109,7 @@ def teams(pulumi_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         # The teams' own program changes: a secret output, and a consumer that reads it.
         security.append("projects/security/__main__.py", SECRET_EXPORT)
         data.append("projects/storage/__main__.py", SECRET_READ)
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-west-2",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        s3 = moto_s3(endpoint)
         cloud = Cloud(cloud_file)
         runs = {"bootstrap": security.invoke("bootstrap", "--env", ENV)}
         assert runs["bootstrap"].returncode == 0, runs["bootstrap"].stderr

@@ -15,6 +15,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from orchestration.exit_codes import EXIT_INTERRUPTED
 from shared.paths import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ FULLY_COVERED = (
     "shared/topology.py",
     "shared/state_backend.py",
 )
-EXIT_INTERRUPTED = 130
 
 ENV_HELP = "environment: a file in shared/environments/ (development, production)"
 PROJECT_HELP = "only this project (security, storage or compute); default: every project"
@@ -277,8 +277,29 @@ def setup(c: Context) -> None:
 
 
 @task
+def lint_workflows(c: Context) -> None:
+    """Lint .github/workflows: actionlint (built with Go on first use) and zizmor (offline)."""
+    from orchestration import commands  # noqa: PLC0415
+    from orchestration.toolchain import workflow_lint  # noqa: PLC0415
+
+    try:
+        actionlint = workflow_lint.ensure_actionlint(
+            commands.Paths.for_repo(REPO_ROOT).tools_dir, lambda line: print(line, flush=True)
+        )
+    except workflow_lint.WorkflowLintUnavailable as error:
+        raise Exit(str(error), code=1) from None
+    with c.cd(str(REPO_ROOT)):
+        for command in workflow_lint.lint_commands(REPO_ROOT, actionlint):
+            result = c.run(shlex.join(command), warn=True, pty=False)
+            if result is None or result.failed:
+                code = result.exited if result is not None else 1
+                raise Exit(f"failed: {Path(command[0]).name} (see above)", code=code or 1)
+    print("Workflows: actionlint and zizmor found nothing.")
+
+
+@task
 def test(c: Context) -> None:
-    """Lint, format, types, architecture contract, then every test suite (engine too), coverage."""
+    """Lint, format, types, architecture contract, workflows, every test suite (engine too)."""
     python = shlex.quote(sys.executable)
     steps = (
         f"{python} -m ruff check .",
@@ -286,6 +307,8 @@ def test(c: Context) -> None:
         f"{python} -m mypy",
         # The architecture contract in pyproject.toml: which side may import which.
         shlex.quote(str(Path(sys.executable).with_name("lint-imports"))),
+        # The GitHub Actions workflows: actionlint and zizmor.
+        f"{python} -m invoke lint-workflows",
         # The engine tests need the real CLI: build it first, visibly, not inside a fixture.
         f"{python} -m invoke setup",
         f"{python} -m pytest --cov --cov-branch",
@@ -304,6 +327,9 @@ def test(c: Context) -> None:
         "env": ENV_HELP,
         "project": "plan this project and the projects it reads from; default: every project",
         "json_": "also write the machine-readable plan (resources, outputs, violations) here",
+        "format_": "text (default) or markdown: per stack resources, references, findings, diagram",
+        "output": "write the report here instead of printing it (e.g. $GITHUB_STEP_SUMMARY)",
+        "annotate": "also print each finding as a GitHub Actions annotation (::error/::warning)",
         "timing": "instead of planning, time the plan against importing its pulumi_aws modules",
         "runs": "with --timing: fresh-interpreter runs of each measurement (default 5)",
     }
@@ -314,6 +340,9 @@ def plan(
     env: str,
     project: str | None = None,
     json_: str | None = None,
+    format_: str = "text",
+    output: str | None = None,
+    annotate: bool = False,
     timing: bool = False,
     runs: int = 5,
 ) -> None:
@@ -324,7 +353,14 @@ def plan(
         code = (
             run_timing(env, runs=runs)
             if timing
-            else run_plan(env, project=project, json_path=json_)
+            else run_plan(
+                env,
+                project=project,
+                json_path=json_,
+                fmt=format_,
+                output=output,
+                annotate=annotate,
+            )
         )
     except PlanError as error:
         raise Exit(str(error), code=1) from None
@@ -332,9 +368,52 @@ def plan(
         raise Exit(code=code)
 
 
+@task(
+    help={
+        "env": ENV_HELP,
+        "format_": "mermaid (default; GitHub renders it) or dot (Graphviz)",
+        "project": "draw this project and the projects it reads from; default: every project",
+    }
+)
+def graph(c: Context, *, env: str, format_: str = "mermaid", project: str | None = None) -> None:
+    """The environment's diagram from its offline plan: stacks, key resources, references."""
+    from orchestration.plan.cli import PlanError, run_graph  # noqa: PLC0415
+
+    try:
+        run_graph(env, fmt=format_, project=project)
+    except PlanError as error:
+        raise Exit(str(error), code=1) from None
+
+
+@task(
+    help={
+        "base": "the branch or commit the change is compared with (from where head left it)",
+        "head": "the commit holding the change (default HEAD; uncommitted files do not count)",
+        "all_": "instead of --base: every project in every environment (a first deploy)",
+        "json_": "print JSON: projects, environments (each in deploy order), reasons",
+    }
+)
+def affected(
+    c: Context,
+    *,
+    base: str | None = None,
+    head: str = "HEAD",
+    all_: bool = False,
+    json_: bool = False,
+) -> None:
+    """Which projects (per environment, in deploy order) a change touches, from the code."""
+    from orchestration.affected import AffectedError  # noqa: PLC0415
+    from orchestration.affected.report import run_affected  # noqa: PLC0415
+
+    try:
+        run_affected(base, head, everything=all_, as_json=json_, repo_root=REPO_ROOT)
+    except AffectedError as error:
+        raise Exit(str(error), code=1) from None
+
+
 @task(help={"env": ENV_HELP, "endpoint": ENDPOINT_HELP})
 def verify(c: Context, *, env: str, endpoint: str | None = None) -> None:
     """Check the deployed environment against the security baseline (read-only, boto3)."""
     from orchestration.verify.cli import verify_action  # noqa: PLC0415
 
-    _orchestrate(env, verify_action(env, endpoint), endpoint=endpoint)
+    _orchestrate(env, verify_action(endpoint), endpoint=endpoint)

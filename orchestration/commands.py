@@ -135,7 +135,7 @@ def open_orchestrator(
     check_state: StateCheck = check_state_ready,
     max_workers: int = DEFAULT_MAX_WORKERS,
 ) -> Orchestrator:
-    """An orchestrator over the Automation API engine, after checks 2-4 (see the module doc).
+    """An orchestrator over the Automation API engine, after checks 2-5 (see the module doc).
 
     `policy`: True runs the repo's policy pack with up/preview, False and None do not.
     Engine output and summaries go to `out`; installer progress goes to `err`, so `out` can

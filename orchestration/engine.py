@@ -1,11 +1,11 @@
 """The engine interface the runner drives: one operation on one stack at a time.
 
-A stack is identified by (project, environment); the stack name is the environment name. An
-implementation streams the engine's progress as text lines through `on_output`, returns an
-`OperationResult` and raises only the `EngineError` subclasses below, each with a message that
-says what happened and what to do. The runner adds the stack prefix, measures durations and
-turns errors into per-stack results; the Automation API adapter is `orchestration.automation`
-and the tests use an in-memory double.
+An engine serves one environment, fixed when it is built; a stack is identified by its project,
+and the stack name is the environment name. An implementation streams the engine's progress as
+text lines through `on_output`, returns an `OperationResult` and raises only the `EngineError`
+subclasses below, each with a message that says what happened and what to do. The runner adds
+the stack prefix, measures durations and turns errors into per-stack results; the Automation
+API adapter is `orchestration.automation` and the tests use an in-memory double.
 """
 
 from __future__ import annotations
@@ -82,54 +82,61 @@ class OperationResult:
 
 
 class Engine(Protocol):
-    """Operations on one (project, environment) stack. Implementations must be thread-safe."""
+    """Operations on the stacks of one environment. Implementations must be thread-safe.
 
-    def stack_name(self, project: str, environment: str) -> str:
+    The environment is fixed when the engine is built (its backend serves one environment), so
+    the operations take only the project.
+    """
+
+    @property
+    def environment(self) -> str:
+        """The environment (and stack name) every operation works on."""
+        ...
+
+    def stack_name(self, project: str) -> str:
         """The fully qualified stack name on the active backend."""
         ...
 
-    def manual_command(self, project: str, environment: str, arguments: str) -> str:
+    def manual_command(self, project: str, arguments: str) -> str:
         """A shell command that runs `pulumi <arguments>` by hand against this stack."""
         ...
 
-    def stack_exists(self, project: str, environment: str) -> bool:
+    def stack_exists(self, project: str) -> bool:
         """Whether the stack exists (deployed or not)."""
         ...
 
-    def outputs(self, project: str, environment: str) -> Mapping[str, Any]:
+    def outputs(self, project: str) -> Mapping[str, Any]:
         """The stack's outputs, secrets masked; StackNotFound when there is no stack."""
         ...
 
-    def resource_count(self, project: str, environment: str) -> int:
+    def resource_count(self, project: str) -> int:
         """Resources in the stack's state; 0 when there is no stack."""
         ...
 
-    def protected_resources(self, project: str, environment: str) -> tuple[str, ...]:
+    def protected_resources(self, project: str) -> tuple[str, ...]:
         """URNs of the resources marked `protect`; empty when there is no stack."""
         ...
 
-    def up(self, project: str, environment: str, on_output: OutputSink) -> OperationResult:
+    def up(self, project: str, on_output: OutputSink) -> OperationResult:
         """Create or update the stack's resources (creating the stack if needed)."""
         ...
 
-    def preview(self, project: str, environment: str, on_output: OutputSink) -> OperationResult:
+    def preview(self, project: str, on_output: OutputSink) -> OperationResult:
         """What `up` would change (creating an empty stack if needed)."""
         ...
 
-    def refresh(self, project: str, environment: str, on_output: OutputSink) -> OperationResult:
+    def refresh(self, project: str, on_output: OutputSink) -> OperationResult:
         """Bring the stack's state in line with the cloud; StackNotFound when there is no stack."""
         ...
 
-    def destroy(self, project: str, environment: str, on_output: OutputSink) -> OperationResult:
+    def destroy(self, project: str, on_output: OutputSink) -> OperationResult:
         """Delete every resource of the stack (the stack and its history stay)."""
         ...
 
-    def drift_preview(
-        self, project: str, environment: str, on_output: OutputSink
-    ) -> OperationResult:
+    def drift_preview(self, project: str, on_output: OutputSink) -> OperationResult:
         """A preview after a refresh: any change means the cloud drifted from the program."""
         ...
 
-    def cancel(self, project: str, environment: str) -> None:
+    def cancel(self, project: str) -> None:
         """Release the lock of an update that is no longer running."""
         ...

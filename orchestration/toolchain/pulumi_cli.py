@@ -40,9 +40,11 @@ DOWNLOAD_SOCKET_TIMEOUT: Final = 15.0
 DOWNLOAD_TOTAL_TIMEOUT: Final = 900.0
 _VERSION_TIMEOUT: Final = 60.0
 
+# Pulumi's variable that stops the CLI from asking the network for a newer version.
+SKIP_UPDATE_CHECK_VAR: Final = "PULUMI_SKIP_UPDATE_CHECK"
 # The environment every CLI call here gets: no update check, no plugin downloads.
 QUIET_CLI_ENV: Final[Mapping[str, str]] = {
-    "PULUMI_SKIP_UPDATE_CHECK": "true",
+    SKIP_UPDATE_CHECK_VAR: "true",
     "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 }
 

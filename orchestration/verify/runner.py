@@ -1,9 +1,13 @@
 """`invoke verify`: check the deployed environment against the security baseline, read-only.
 
 The stacks' outputs say what to look at (bucket, key, instances, security group, URL); they
-come through `OutputsReader`, so the orchestration engine supplies them in real use and a
-test supplies a dict. The live resources are judged by the rules in program.policy; the
-application's health endpoint must report the environment's DEBUG and LOG_LEVEL.
+and the stacks' names come through `DeployedStacks`: the orchestrator in real use (its engine
+names the stacks as the backend does, on a file backend and on Pulumi Cloud alike), a double in
+tests. The live resources are judged by the rules in program.policy; the application's health
+endpoint must report the environment's DEBUG and LOG_LEVEL.
+
+The AWS credentials were checked before the orchestrator was opened (`orchestration.commands`);
+a session that stops resolving them mid-way is reported as a VerifyError.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import boto3
 from botocore.config import Config
@@ -29,7 +33,6 @@ from orchestration.verify.live import (
 from program.policy import Resource, Rule, StackView, rule_by_id
 from program.webapp.app import HEALTH_PATH
 from shared.emulator import EMULATOR_ACCESS_KEY_ID, EMULATOR_SECRET_ACCESS_KEY
-from shared.references import DIY_ORGANIZATION, qualified_stack_name
 from shared.settings import EnvironmentSettings
 from shared.topology import (
     APP_URL,
@@ -64,13 +67,23 @@ NEEDED_OUTPUTS = {
     COMPUTE: (INSTANCE_IDS, SECURITY_GROUP_ID, APP_URL),
 }
 
-# project -> that stack's outputs, or None when the stack does not exist.
-OutputsReader = Callable[[str], Mapping[str, Any] | None]
 HttpGet = Callable[[str], tuple[int, str]]
 
 
+class DeployedStacks(Protocol):
+    """Where the environment's stacks are read from (the orchestrator provides this)."""
+
+    def stack_name(self, project: str) -> str:
+        """The project's fully qualified stack name on the backend."""
+        ...
+
+    def read_outputs(self, project: str) -> Mapping[str, Any] | None:
+        """The stack's outputs, or None when the stack does not exist."""
+        ...
+
+
 class VerifyError(Exception):
-    """Verification cannot start: missing credentials, stacks or outputs. Says what to do."""
+    """Verification cannot go on: missing stacks or outputs, credentials that stopped resolving."""
 
 
 @dataclass(frozen=True)
@@ -94,13 +107,13 @@ class CheckResult:
     detail: str = ""
 
 
-def read_deployed(settings: EnvironmentSettings, read: OutputsReader) -> DeployedEnvironment:
+def read_deployed(settings: EnvironmentSettings, stacks: DeployedStacks) -> DeployedEnvironment:
     """The outputs verification needs; VerifyError naming every missing stack or output."""
     problems = []
     values: dict[str, Any] = {}
     for project, keys in NEEDED_OUTPUTS.items():
-        stack = qualified_stack_name(DIY_ORGANIZATION, project, settings.environment)
-        outputs = read(project)
+        stack = stacks.stack_name(project)
+        outputs = stacks.read_outputs(project)
         if outputs is None:
             problems.append(f"stack {stack} does not exist")
             continue
@@ -124,7 +137,7 @@ def read_deployed(settings: EnvironmentSettings, read: OutputsReader) -> Deploye
 
 
 def make_session(settings: EnvironmentSettings, endpoint: str | None) -> boto3.Session:
-    """A boto3 session in the settings' region; VerifyError when no credentials resolve."""
+    """A boto3 session in the settings' region (the emulator's dummy credentials for one)."""
     if endpoint:
         # An emulator accepts any credentials; use the documented dummy ones.
         return boto3.Session(
@@ -132,13 +145,7 @@ def make_session(settings: EnvironmentSettings, endpoint: str | None) -> boto3.S
             aws_secret_access_key=EMULATOR_SECRET_ACCESS_KEY,
             region_name=settings.region,
         )
-    session = boto3.Session(region_name=settings.region)
-    if session.get_credentials() is None:
-        raise VerifyError(
-            "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY) for the account of this environment; verify only reads"
-        )
-    return session
+    return boto3.Session(region_name=settings.region)
 
 
 def http_get(url: str) -> tuple[int, str]:
@@ -254,7 +261,7 @@ def report(results: Sequence[CheckResult], out: TextIO) -> bool:
 
 def run_verify(
     settings: EnvironmentSettings,
-    read: OutputsReader,
+    stacks: DeployedStacks,
     *,
     endpoint: str | None,
     out: TextIO,
@@ -263,9 +270,10 @@ def run_verify(
 ) -> int:
     """Verify one environment; the exit code (0 all passed, 1 a check failed).
 
-    Raises VerifyError when verification cannot start (no credentials, stacks or outputs).
+    Raises VerifyError when verification cannot start (no stacks or outputs) or the
+    credentials stop resolving.
     """
-    deployed = read_deployed(settings, read)
+    deployed = read_deployed(settings, stacks)
     session = session_factory(settings, endpoint)
     print(
         f"Verifying {settings.environment} ({settings.region}"

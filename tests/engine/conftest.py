@@ -12,6 +12,9 @@ API for engine tests (types in engine_support.py):
   `plugins/resource-aws-v7.51.1/pulumi-resource-aws`.
 - `engine_env` (per test): an `EngineEnv` with a fresh backend and cloud.
 - `shared_engine_env` (session): one `EngineEnv` for tests that deploy once and look many times.
+- `tasks` (per test): `Tasks`, the orchestration entry points (what the invoke tasks call) on
+  `engine_env`, already applied to os.environ, with state under the test's tmp_path;
+- `project_copy` (per test): a copy of projects/ a test may change (`tasks.on_projects(...)`).
 `EngineEnv.env` is the complete environment for a subprocess; `EngineEnv.apply(monkeypatch)` puts
 the same variables into `os.environ` for an in-process call (invoke tasks, orchestration API);
 `EngineEnv.cloud` reads and changes the stand-in's cloud (drift, faults); `run_pulumi` runs
@@ -22,12 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_support import EngineEnv, make_engine_env
+from engine_support import EngineEnv, Tasks, engine_paths, make_engine_env
 from standin_aws.install import install
 
 from orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME
@@ -64,6 +68,25 @@ def engine_env(
     standin_home: Path, pulumi_bin_dir: Path, tools_dir: Path, tmp_path: Path
 ) -> EngineEnv:
     return make_engine_env(standin_home, pulumi_bin_dir, tools_dir, tmp_path)
+
+
+@pytest.fixture
+def tasks(engine_env: EngineEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tasks:
+    engine_env.apply(monkeypatch)
+    return Tasks(engine_env, engine_paths(engine_env, tmp_path / "state"))
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """projects/ copied, with the virtualenv path made absolute (it is relative to the repo)."""
+    projects = tmp_path / "projects"
+    shutil.copytree(REPO_ROOT / "projects", projects)
+    venv = str(REPO_ROOT / ".venv")
+    for pulumi_yaml in projects.glob("*/Pulumi.yaml"):
+        text = pulumi_yaml.read_text()
+        assert "virtualenv: ../../.venv" in text
+        pulumi_yaml.write_text(text.replace("virtualenv: ../../.venv", f"virtualenv: {venv}"))
+    return projects
 
 
 @pytest.fixture(scope="session")

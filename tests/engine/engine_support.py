@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +241,28 @@ def run_task(
     except OrchestrationError as error:
         return TaskRun(None, out.getvalue(), err.getvalue(), str(error))
     return TaskRun(code, out.getvalue(), err.getvalue())
+
+
+@dataclass(frozen=True)
+class Tasks:
+    """The orchestration entry points on one engine world, state under one directory.
+
+    `engine_env` must already be applied to os.environ (the `tasks` fixture does it).
+    """
+
+    engine_env: EngineEnv
+    paths: Any
+
+    def run(self, environment: str, action: Callable[[Any], Any], **options: Any) -> TaskRun:
+        """`commands.run` as tasks.py calls it (see `run_task`)."""
+        return run_task(self.engine_env, self.paths, environment, action, **options)
+
+    def deploy(self, environment: str, project: str | None = None, **options: Any) -> TaskRun:
+        """`invoke deploy --env <environment> [--project <project>] --yes`."""
+        return self.run(
+            environment, lambda o: o.deploy(project, yes=True), project=project, **options
+        )
+
+    def on_projects(self, projects_dir: Path) -> Tasks:
+        """The same, deploying the programs in `projects_dir` (a changed copy of projects/)."""
+        return replace(self, paths=replace(self.paths, projects_dir=projects_dir))

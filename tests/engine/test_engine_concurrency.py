@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from engine_support import EngineEnv, TaskRun, engine_paths, run_task
+from engine_support import EngineEnv, TaskRun, Tasks
 
 pytestmark = pytest.mark.engine
 
@@ -24,31 +24,19 @@ def lock_files(engine_env: EngineEnv) -> list[Path]:
     return sorted((engine_env.backend_dir / ".pulumi" / "locks").rglob("*.json"))
 
 
-def deploy_security(engine_env: EngineEnv, paths: object) -> TaskRun:
-    return run_task(
-        engine_env,
-        paths,
-        "development",
-        lambda o: o.deploy("security", yes=True),
-        project="security",
-    )
-
-
 def test_a_second_deploy_of_a_locked_stack_fails_clearly_and_the_first_completes(
-    engine_env: EngineEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tasks: Tasks, engine_env: EngineEnv
 ) -> None:
-    engine_env.apply(monkeypatch)
-    paths = engine_paths(engine_env, tmp_path / "state")
     engine_env.cloud.set_delay(KEY, 8)
     results: list[TaskRun] = []
-    first = threading.Thread(target=lambda: results.append(deploy_security(engine_env, paths)))
+    first = threading.Thread(target=lambda: results.append(tasks.deploy("development", "security")))
     first.start()
     deadline = time.monotonic() + WAIT_SECONDS
     while not lock_files(engine_env) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert lock_files(engine_env), "the first deploy never took the stack's lock"
 
-    second = deploy_security(engine_env, paths)
+    second = tasks.deploy("development", "security")
     first.join(WAIT_SECONDS)
     assert not first.is_alive()
 
@@ -58,16 +46,16 @@ def test_a_second_deploy_of_a_locked_stack_fails_clearly_and_the_first_completes
     [done] = results
     assert done.code == 0, done.text
     engine_env.cloud.clear_faults()
-    again = deploy_security(engine_env, paths)
+    again = tasks.deploy("development", "security")
     assert again.code == 0, again.text
     assert "same 5" in again.out
     assert not lock_files(engine_env)
 
 
 def test_an_interrupted_deploy_explains_the_lock_and_recovers(
-    engine_env: EngineEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tasks: Tasks, engine_env: EngineEnv
 ) -> None:
-    state_dir = tmp_path / "state"
+    state_dir = tasks.paths.state_dir
     engine_env.cloud.set_delay(KEY, 30)
     process = subprocess.Popen(
         [sys.executable, str(TASK_PROCESS), str(state_dir), "development", "deploy", "security"],
@@ -95,9 +83,7 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
     assert lock_files(engine_env), "a killed update leaves its lock behind"
     engine_env.cloud.clear_faults()
 
-    engine_env.apply(monkeypatch)
-    paths = engine_paths(engine_env, state_dir)
-    blocked = deploy_security(engine_env, paths)
+    blocked = tasks.deploy("development", "security")
     assert blocked.code == 1
     assert "is locked: another update is running, or one was interrupted" in blocked.out
     assert "cancel --yes" in blocked.out
@@ -105,13 +91,13 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
 
     def recover(orchestrator: object) -> object:
         # The documented recovery, through the orchestrator: release the lock, then refresh.
-        orchestrator.engine.cancel("security", "development")  # type: ignore[attr-defined]
+        orchestrator.engine.cancel("security")  # type: ignore[attr-defined]
         return orchestrator.refresh("security")  # type: ignore[attr-defined]
 
-    recovered = run_task(engine_env, paths, "development", recover, project="security")
+    recovered = tasks.run("development", recover, project="security")
     assert recovered.code == 0, recovered.text
     assert not lock_files(engine_env)
-    redeployed = deploy_security(engine_env, paths)
+    redeployed = tasks.deploy("development", "security")
     assert redeployed.code == 0, redeployed.text
     assert {resource.name for resource in engine_env.cloud.resources()} == {
         "webapp-development-key",

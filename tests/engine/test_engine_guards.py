@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from engine_support import EngineEnv, engine_paths, run_task
+from engine_support import EngineEnv, TaskRun, Tasks
 
 pytestmark = pytest.mark.engine
 
@@ -20,33 +18,31 @@ def stack_order(out: str, environment: str) -> list[str]:
     return seen
 
 
+def refusal(run: TaskRun) -> str:
+    """The message of a refused run (nothing ran)."""
+    assert run.code is None, run.text
+    assert run.refusal is not None, run.text
+    return run.refusal
+
+
+def deployed_everything(tasks: Tasks, environment: str) -> dict:
+    """Deploy every project of `environment`; the stand-in cloud's snapshot afterwards."""
+    deployed = tasks.deploy(environment)
+    assert deployed.code == 0, deployed.text
+    return tasks.engine_env.cloud.snapshot()
+
+
 def test_compute_without_storage_fails_preflight_and_creates_no_stack(
-    engine_env: EngineEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tasks: Tasks, engine_env: EngineEnv
 ) -> None:
-    engine_env.apply(monkeypatch)
-    paths = engine_paths(engine_env, tmp_path / "state")
-    security = run_task(
-        engine_env,
-        paths,
-        "development",
-        lambda o: o.deploy("security", yes=True),
-        project="security",
-    )
+    security = tasks.deploy("development", "security")
     assert security.code == 0, security.text
 
-    refused = run_task(
-        engine_env,
-        paths,
-        "development",
-        lambda o: o.deploy("compute", yes=True),
-        project="compute",
-    )
-    assert refused.code is None
-    assert refused.refusal is not None
-    assert "cannot deploy compute in development" in refused.refusal
-    assert "stack organization/storage/development does not exist" in refused.refusal
-    assert "invoke deploy --env development --project storage" in refused.refusal
-    assert "Nothing was deployed." in refused.refusal
+    message = refusal(tasks.deploy("development", "compute"))
+    assert "cannot deploy compute in development" in message
+    assert "stack organization/storage/development does not exist" in message
+    assert "invoke deploy --env development --project storage" in message
+    assert "Nothing was deployed." in message
     stacks = engine_env.backend_dir / ".pulumi" / "stacks"
     assert (stacks / "security").is_dir()
     assert not (stacks / "compute").exists()
@@ -54,31 +50,20 @@ def test_compute_without_storage_fails_preflight_and_creates_no_stack(
 
 
 def test_destroy_guard_refuses_then_cascade_tears_down_consumers_first(
-    engine_env: EngineEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tasks: Tasks, engine_env: EngineEnv
 ) -> None:
-    engine_env.apply(monkeypatch)
-    paths = engine_paths(engine_env, tmp_path / "state")
-    deployed = run_task(engine_env, paths, "development", lambda o: o.deploy(None, yes=True))
-    assert deployed.code == 0, deployed.text
-    before = engine_env.cloud.snapshot()
+    before = deployed_everything(tasks, "development")
 
-    refused = run_task(
-        engine_env,
-        paths,
-        "development",
-        lambda o: o.destroy("security", yes=True),
-        project="security",
+    message = refusal(
+        tasks.run("development", lambda o: o.destroy("security", yes=True), project="security")
     )
-    assert refused.refusal is not None
-    assert "refusing to destroy security in development" in refused.refusal
-    assert "storage (organization/storage/development" in refused.refusal
-    assert "compute (organization/compute/development" in refused.refusal
-    assert "--cascade" in refused.refusal
+    assert "refusing to destroy security in development" in message
+    assert "storage (organization/storage/development" in message
+    assert "compute (organization/compute/development" in message
+    assert "--cascade" in message
     assert engine_env.cloud.snapshot()["resources"] == before["resources"]
 
-    cascade = run_task(
-        engine_env,
-        paths,
+    cascade = tasks.run(
         "development",
         lambda o: o.destroy("security", cascade=True, yes=True),
         project="security",
@@ -89,31 +74,19 @@ def test_destroy_guard_refuses_then_cascade_tears_down_consumers_first(
 
 
 def test_production_destroy_needs_confirmation_and_stops_at_protected_resources(
-    engine_env: EngineEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tasks: Tasks, engine_env: EngineEnv
 ) -> None:
-    engine_env.apply(monkeypatch)  # production's passphrase: the shared test passphrase
-    paths = engine_paths(engine_env, tmp_path / "state")
-    deployed = run_task(engine_env, paths, "production", lambda o: o.deploy(None, yes=True))
-    assert deployed.code == 0, deployed.text
-    before = engine_env.cloud.snapshot()
+    # production's passphrase: the shared test passphrase engine_env carries.
+    before = deployed_everything(tasks, "production")
 
     # compute holds nothing protected, so only the confirmation stands in the way.
-    unconfirmed = run_task(
-        engine_env,
-        paths,
-        "production",
-        lambda o: o.destroy("compute", yes=True),
-        project="compute",
+    unconfirmed = refusal(
+        tasks.run("production", lambda o: o.destroy("compute", yes=True), project="compute")
     )
-    assert unconfirmed.refusal is not None
-    assert "--confirm production" in unconfirmed.refusal
-    assert "nothing was destroyed" in unconfirmed.refusal
+    assert "--confirm production" in unconfirmed
+    assert "nothing was destroyed" in unconfirmed
 
-    blocked = run_task(
-        engine_env, paths, "production", lambda o: o.destroy(None, confirm="production")
-    )
-    assert blocked.refusal is not None
-    message = blocked.refusal
+    message = refusal(tasks.run("production", lambda o: o.destroy(None, confirm="production")))
     assert "protected resources cannot be deleted (nothing was destroyed)" in message
     assert "organization/security/production" in message
     assert "organization/storage/production" in message

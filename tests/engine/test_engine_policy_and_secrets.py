@@ -1,20 +1,17 @@
 """The policy pack and the shared passphrase inside the real engine, on copies of the projects.
 
 Both scenarios need a program change no shipped project has (a violating key, a secret export),
-so they deploy a copy of projects/ from tmp_path through the same orchestration
-(`commands.Paths(projects_dir=...)`); the committed projects are never touched.
+so they deploy a copy of projects/ (the `project_copy` fixture) through the same orchestration
+(`tasks.on_projects(...)`); the committed projects are never touched.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from engine_support import SECRET, SECRET_EXPORT, SECRET_READ, EngineEnv, engine_paths, run_task
-
-from orchestration.commands import REPO_ROOT
+from engine_support import SECRET, SECRET_EXPORT, SECRET_READ, EngineEnv, Tasks
 
 pytestmark = pytest.mark.engine
 
@@ -29,35 +26,17 @@ aws.kms.Key(
 """
 
 
-def copy_projects(destination: Path) -> Path:
-    """projects/ copied, with the virtualenv path made absolute (it is relative to the repo)."""
-    projects = destination / "projects"
-    shutil.copytree(REPO_ROOT / "projects", projects)
-    venv = str(REPO_ROOT / ".venv")
-    for pulumi_yaml in projects.glob("*/Pulumi.yaml"):
-        text = pulumi_yaml.read_text()
-        assert "virtualenv: ../../.venv" in text
-        pulumi_yaml.write_text(text.replace("virtualenv: ../../.venv", f"virtualenv: {venv}"))
-    return projects
+def append(program: Path, code: str) -> None:
+    """Add TEST ONLY code at the end of a copied project's program."""
+    program.write_text(program.read_text() + code)
 
 
 def test_a_mandatory_policy_violation_blocks_the_deploy(
-    engine_env: EngineEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tasks: Tasks, engine_env: EngineEnv, project_copy: Path
 ) -> None:
-    engine_env.apply(monkeypatch)
-    projects = copy_projects(tmp_path)
-    with (projects / "security" / "__main__.py").open("a") as program:
-        program.write(VIOLATION)
-    paths = engine_paths(engine_env, tmp_path / "state", projects)
+    append(project_copy / "security" / "__main__.py", VIOLATION)
 
-    blocked = run_task(
-        engine_env,
-        paths,
-        "development",
-        lambda o: o.deploy("security", yes=True),
-        project="security",
-        policy=True,
-    )
+    blocked = tasks.on_projects(project_copy).deploy("development", "security", policy=True)
     assert blocked.code == 1, blocked.text
     assert "kms-key-rotation" in blocked.out
     assert "mandatory" in blocked.out.lower()
@@ -66,21 +45,15 @@ def test_a_mandatory_policy_violation_blocks_the_deploy(
 
 
 def test_a_secret_output_is_read_across_stacks_with_the_shared_passphrase(
-    engine_env: EngineEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tasks: Tasks, engine_env: EngineEnv, project_copy: Path
 ) -> None:
-    engine_env.apply(monkeypatch)
-    projects = copy_projects(tmp_path)
-    with (projects / "security" / "__main__.py").open("a") as program:
-        program.write(SECRET_EXPORT)
-    storage = projects / "storage" / "__main__.py"
-    storage.write_text(storage.read_text() + SECRET_READ)
-    paths = engine_paths(engine_env, tmp_path / "state", projects)
+    append(project_copy / "security" / "__main__.py", SECRET_EXPORT)
+    append(project_copy / "storage" / "__main__.py", SECRET_READ)
+    on_copy = tasks.on_projects(project_copy)
 
-    deployed = run_task(engine_env, paths, "development", lambda o: o.deploy(None, yes=True))
+    deployed = on_copy.deploy("development")
     assert deployed.code == 0, deployed.text
-    shown = run_task(
-        engine_env, paths, "development", lambda o: o.show_outputs(None, as_json=True), aws=False
-    )
+    shown = on_copy.run("development", lambda o: o.show_outputs(None, as_json=True), aws=False)
     outputs = json.loads(shown.out)
     # Masked where it is a secret, decrypted by the consumer with the one shared passphrase.
     assert outputs["security"]["probe_secret"] == "[secret]"

@@ -32,12 +32,20 @@ class StackDouble:
 
 
 class InMemoryEngine:
-    """Implements orchestration.engine.Engine in memory."""
+    """Implements orchestration.engine.Engine in memory, for one environment."""
 
-    def __init__(self, topology: Topology = TOPOLOGY, *, resources_per_stack: int = 3) -> None:
+    def __init__(
+        self,
+        topology: Topology = TOPOLOGY,
+        *,
+        environment: str = "development",
+        resources_per_stack: int = 3,
+    ) -> None:
         self.topology = topology
+        self.environment = environment
         self.resources_per_stack = resources_per_stack
-        self.stacks: dict[tuple[str, str], StackDouble] = {}
+        # project -> its stack in this environment.
+        self.stacks: dict[str, StackDouble] = {}
         # What `up` exports per project (default: every declared export, with a fake value).
         self.exports: dict[str, dict[str, Any]] = {
             name: {key: f"{name}-{key}" for key in topology.project(name).exports}
@@ -54,19 +62,14 @@ class InMemoryEngine:
 
     # ---- test set-up ------------------------------------------------------------------------
 
-    def deploy_now(self, project: str, environment: str, *, protected: int = 0) -> None:
+    def deploy_now(self, project: str, *, protected: int = 0) -> None:
         """Put a deployed stack in place, as if `up` had run before the test."""
-        resources = {
-            f"urn:pulumi:{environment}::{project}::res::r{i}": i < protected
-            for i in range(self.resources_per_stack)
-        }
-        self.stacks[(project, environment)] = StackDouble(
-            outputs=dict(self.exports[project]), resources=resources
-        )
+        resources = {self._urn(project, i): i < protected for i in range(self.resources_per_stack)}
+        self.stacks[project] = StackDouble(outputs=dict(self.exports[project]), resources=resources)
 
-    def deploy_all(self, environment: str) -> None:
+    def deploy_all(self) -> None:
         for name in self.topology.names:
-            self.deploy_now(name, environment)
+            self.deploy_now(name)
 
     def ops(self, operation: str) -> list[str]:
         """Projects `operation` ran on, in call order."""
@@ -78,36 +81,35 @@ class InMemoryEngine:
 
     # ---- Engine -----------------------------------------------------------------------------
 
-    def stack_name(self, project: str, environment: str) -> str:
-        return f"organization/{project}/{environment}"
+    def stack_name(self, project: str) -> str:
+        return f"organization/{project}/{self.environment}"
 
-    def manual_command(self, project: str, environment: str, arguments: str) -> str:
-        return f"pulumi --cwd projects/{project} {arguments} --stack {project}.{environment}"
+    def manual_command(self, project: str, arguments: str) -> str:
+        return f"pulumi --cwd projects/{project} {arguments} --stack {project}.{self.environment}"
 
-    def stack_exists(self, project: str, environment: str) -> bool:
+    def stack_exists(self, project: str) -> bool:
         self._record("stack_exists", project)
-        return (project, environment) in self.stacks
+        return project in self.stacks
 
-    def outputs(self, project: str, environment: str) -> Mapping[str, Any]:
+    def outputs(self, project: str) -> Mapping[str, Any]:
         self._record("outputs", project)
-        return dict(self._existing(project, environment).outputs)
+        return dict(self._existing(project).outputs)
 
-    def resource_count(self, project: str, environment: str) -> int:
-        stack = self.stacks.get((project, environment))
+    def resource_count(self, project: str) -> int:
+        stack = self.stacks.get(project)
         return len(stack.resources) if stack else 0
 
-    def protected_resources(self, project: str, environment: str) -> tuple[str, ...]:
-        stack = self.stacks.get((project, environment))
+    def protected_resources(self, project: str) -> tuple[str, ...]:
+        stack = self.stacks.get(project)
         return tuple(urn for urn, on in stack.resources.items() if on) if stack else ()
 
-    def up(self, project: str, environment: str, on_output: OutputSink) -> OperationResult:
+    def up(self, project: str, on_output: OutputSink) -> OperationResult:
         def action() -> OperationResult:
             on_output(f"+ {project} creating")
-            stack = self.stacks.setdefault((project, environment), StackDouble())
+            stack = self.stacks.setdefault(project, StackDouble())
             created = self.resources_per_stack - len(stack.resources)
             stack.resources = {
-                f"urn:pulumi:{environment}::{project}::res::r{i}": False
-                for i in range(self.resources_per_stack)
+                self._urn(project, i): False for i in range(self.resources_per_stack)
             }
             stack.outputs = dict(self.exports[project])
             return OperationResult(
@@ -117,26 +119,26 @@ class InMemoryEngine:
 
         return self._operate("up", project, action)
 
-    def preview(self, project: str, environment: str, on_output: OutputSink) -> OperationResult:
+    def preview(self, project: str, on_output: OutputSink) -> OperationResult:
         def action() -> OperationResult:
             on_output(f"~ {project} previewing")
-            stack = self.stacks.setdefault((project, environment), StackDouble())
+            stack = self.stacks.setdefault(project, StackDouble())
             return OperationResult(
                 changes={"create": self.resources_per_stack - len(stack.resources)}
             )
 
         return self._operate("preview", project, action)
 
-    def refresh(self, project: str, environment: str, on_output: OutputSink) -> OperationResult:
+    def refresh(self, project: str, on_output: OutputSink) -> OperationResult:
         def action() -> OperationResult:
-            stack = self._existing(project, environment)
+            stack = self._existing(project)
             return OperationResult(changes={"same": len(stack.resources)})
 
         return self._operate("refresh", project, action)
 
-    def destroy(self, project: str, environment: str, on_output: OutputSink) -> OperationResult:
+    def destroy(self, project: str, on_output: OutputSink) -> OperationResult:
         def action() -> OperationResult:
-            stack = self._existing(project, environment)
+            stack = self._existing(project)
             protected = tuple(urn for urn, on in stack.resources.items() if on)
             if protected:
                 raise ProtectedResources("protected resources cannot be deleted", protected)
@@ -147,28 +149,27 @@ class InMemoryEngine:
 
         return self._operate("destroy", project, action)
 
-    def drift_preview(
-        self, project: str, environment: str, on_output: OutputSink
-    ) -> OperationResult:
+    def drift_preview(self, project: str, on_output: OutputSink) -> OperationResult:
         def action() -> OperationResult:
-            stack = self._existing(project, environment)
+            stack = self._existing(project)
             changes = self.drift.get(project, {"same": len(stack.resources)})
             return OperationResult(changes=changes)
 
         return self._operate("drift", project, action)
 
-    def cancel(self, project: str, environment: str) -> None:
+    def cancel(self, project: str) -> None:
         self._record("cancel", project)
 
     # ---- plumbing ---------------------------------------------------------------------------
 
-    def _existing(self, project: str, environment: str) -> StackDouble:
+    def _urn(self, project: str, index: int) -> str:
+        return f"urn:pulumi:{self.environment}::{project}::res::r{index}"
+
+    def _existing(self, project: str) -> StackDouble:
         try:
-            return self.stacks[(project, environment)]
+            return self.stacks[project]
         except KeyError:
-            raise StackNotFound(
-                f"stack organization/{project}/{environment} does not exist"
-            ) from None
+            raise StackNotFound(f"stack {self.stack_name(project)} does not exist") from None
 
     def _record(self, operation: str, project: str) -> None:
         with self._lock:

@@ -11,13 +11,8 @@ import yaml
 from pulumi.automation import PulumiCommand
 from pulumi_command_double import ScriptedPulumiCommand
 
-from orchestration.automation import (
-    AutomationEngine,
-    failure_summary,
-    map_error,
-    protected_urns,
-    pulumi_command_at,
-)
+from orchestration.automation import AutomationEngine, pulumi_command_at
+from orchestration.automation_errors import failure_summary, map_error, protected_urns
 from orchestration.backend import (
     BACKEND_URL_VAR,
     PASSPHRASE_FILE_VAR,
@@ -115,7 +110,7 @@ def test_up_runs_the_project_directory_as_a_local_program(engine, cli, repo, bac
     cli.on("stack", "history", stdout=json.dumps(HISTORY))
     seen: list[str] = []
 
-    result = engine.up("security", DEV, seen.append)
+    result = engine.up("security", seen.append)
 
     assert seen == ["+ aws:kms:Key key creating", "+ aws:kms:Key key created"]
     assert dict(result.changes) == {"create": 4, "same": 1}
@@ -150,7 +145,7 @@ def test_a_new_stack_is_initialised_beside_the_generated_stack_file(engine, cli,
     script_outputs(cli, {}, {})
     cli.on("stack", "history", stdout=json.dumps(HISTORY))
 
-    engine.up("security", DEV, lambda _: None)
+    engine.up("security", lambda _: None)
 
     config_dir = repo / ".pulumi-state" / "stack-config" / "security"
     (call,) = init.calls
@@ -178,7 +173,7 @@ def test_a_new_stack_on_a_kms_backend_is_created_with_the_kms_provider(
     script_outputs(cli, {}, {})
     cli.on("stack", "history", stdout=json.dumps(HISTORY))
 
-    engine.up("security", "production", lambda _: None)
+    engine.up("security", lambda _: None)
 
     (call,) = init.calls
     assert call.args[3:5] == (
@@ -192,15 +187,15 @@ def test_a_new_stack_on_a_kms_backend_is_created_with_the_kms_provider(
 
 def test_the_committed_stack_file_is_only_read(engine, cli, repo) -> None:
     committed = repo / "projects" / "security" / f"Pulumi.{DEV}.yaml"
-    generated = engine.stack_config_file("security", DEV)
+    generated = engine.stack_config_file("security")
     cli.on("stack", "select")
     preview = cli.on("preview", events=_summary({"same": 1}))
 
-    engine.preview("security", DEV, lambda _: None)
+    engine.preview("security", lambda _: None)
     # Pulumi stores the salt in the file it was given; the next run keeps it.
     generated.write_text(generated.read_text() + f"encryptionsalt: {SALT}\n")
     committed.write_text(COMMITTED.replace('"7"', '"8"'))
-    engine.preview("security", DEV, lambda _: None)
+    engine.preview("security", lambda _: None)
 
     assert committed.read_text() == COMMITTED.replace('"7"', '"8"')
     text = generated.read_text()
@@ -215,13 +210,13 @@ def test_the_committed_stack_file_is_only_read(engine, cli, repo) -> None:
 def _committed_and_generated_salts(engine, cli, repo) -> str:
     committed = repo / "projects" / "security" / f"Pulumi.{DEV}.yaml"
     committed.write_text(COMMITTED + "encryptionsalt: v1:team\n")
-    generated = engine.stack_config_file("security", DEV)
+    generated = engine.stack_config_file("security")
     generated.parent.mkdir(parents=True)
     generated.write_text(f"encryptionsalt: {SALT}\n")
     cli.on("stack", "select")
     cli.on("preview", events=_summary({"same": 1}))
 
-    engine.preview("security", DEV, lambda _: None)
+    engine.preview("security", lambda _: None)
 
     return yaml.safe_load(generated.read_text())["encryptionsalt"]
 
@@ -247,11 +242,9 @@ def test_on_the_local_backend_a_committed_salt_is_never_used(engine, cli, repo) 
     cli.on("stack", "select")
     cli.on("preview", events=_summary({"same": 1}))
 
-    engine.preview("security", DEV, lambda _: None)
+    engine.preview("security", lambda _: None)
 
-    assert "encryptionsalt" not in yaml.safe_load(
-        engine.stack_config_file("security", DEV).read_text()
-    )
+    assert "encryptionsalt" not in yaml.safe_load(engine.stack_config_file("security").read_text())
 
 
 @pytest.mark.parametrize(
@@ -261,7 +254,7 @@ def test_a_broken_committed_stack_file_is_named(engine, cli, repo, content, prob
     (repo / "projects" / "security" / f"Pulumi.{DEV}.yaml").write_text(content)
 
     with pytest.raises(EngineFailure, match=problem):
-        engine.preview("security", DEV, lambda _: None)
+        engine.preview("security", lambda _: None)
     assert cli.calls == []
 
 
@@ -275,9 +268,9 @@ def test_a_project_without_a_stack_file_gets_an_empty_one(engine, cli, repo, emp
     cli.on("stack", "select")
     cli.on("preview", events=_summary({"same": 1}))
 
-    engine.preview("security", DEV, lambda _: None)
+    engine.preview("security", lambda _: None)
 
-    assert yaml.safe_load(engine.stack_config_file("security", DEV).read_text()) == {}
+    assert yaml.safe_load(engine.stack_config_file("security").read_text()) == {}
 
 
 def test_the_endpoint_and_pulumi_home_reach_every_call(repo, backend, cli, tmp_path) -> None:
@@ -286,12 +279,12 @@ def test_the_endpoint_and_pulumi_home_reach_every_call(repo, backend, cli, tmp_p
     )
     cli.on("stack", "ls", stdout="[]")
 
-    engine.stack_exists("security", DEV)
+    engine.stack_exists("security")
 
     env = cli.calls[0].env
     assert env["WEBAPP_AWS_ENDPOINT"] == "http://localhost:4566"
     assert env["PULUMI_HOME"] == str(tmp_path / "home")
-    manual = engine.manual_command("security", DEV, "refresh --yes")
+    manual = engine.manual_command("security", "refresh --yes")
     assert " WEBAPP_AWS_ENDPOINT=http://localhost:4566 " in manual
     assert f" PULUMI_HOME={tmp_path / 'home'} " in manual
 
@@ -331,7 +324,7 @@ def test_preview_reports_the_planned_changes(engine, cli, repo) -> None:
     cli.on("stack", "select")
     preview = cli.on("preview", events=_summary({"create": 2, "same": 3}))
 
-    result = engine.preview("security", DEV, lambda _: None)
+    result = engine.preview("security", lambda _: None)
 
     assert dict(result.changes) == {"create": 2, "same": 3}
     assert result.changed == 2
@@ -342,7 +335,7 @@ def test_drift_preview_refreshes_first_and_needs_an_existing_stack(engine, cli) 
     cli.on("stack", "select")
     preview = cli.on("preview", events=_summary({"update": 1, "same": 4}))
 
-    result = engine.drift_preview("security", DEV, lambda _: None)
+    result = engine.drift_preview("security", lambda _: None)
 
     assert result.changed == 1
     assert preview.calls[0].has("--refresh")
@@ -354,9 +347,9 @@ def test_refresh_and_destroy_of_a_missing_stack_raise_stack_not_found(engine, cl
     cli.on("stack", "select", stderr=NO_STACK, code=255)
 
     with pytest.raises(StackNotFound, match=f"stack {SECURITY_STACK} does not exist"):
-        engine.destroy("security", DEV, lambda _: None)
+        engine.destroy("security", lambda _: None)
     with pytest.raises(StackNotFound):
-        engine.refresh("security", DEV, lambda _: None)
+        engine.refresh("security", lambda _: None)
     assert not cli.calls_to("stack", "init")
     assert not cli.calls_to("destroy")
 
@@ -367,7 +360,7 @@ def test_refresh_reports_what_it_adopted(engine, cli) -> None:
     history = [{**HISTORY[0], "kind": "refresh", "resourceChanges": {"update": 1, "same": 4}}]
     cli.on("stack", "history", stdout=json.dumps(history))
 
-    result = engine.refresh("security", DEV, lambda _: None)
+    result = engine.refresh("security", lambda _: None)
 
     assert dict(result.changes) == {"update": 1, "same": 4}
     assert refresh.calls[0].args[:3] == ("refresh", "--skip-preview", "--yes")
@@ -379,7 +372,7 @@ def test_destroy_reports_deletions(engine, cli) -> None:
     history = [{**HISTORY[0], "kind": "destroy", "resourceChanges": {"delete": 5}}]
     cli.on("stack", "history", stdout=json.dumps(history))
 
-    result = engine.destroy("security", DEV, lambda _: None)
+    result = engine.destroy("security", lambda _: None)
 
     assert dict(result.changes) == {"delete": 5}
     assert destroy.calls[0].args[:3] == ("destroy", "--skip-preview", "--yes")
@@ -390,7 +383,7 @@ def test_protected_resources_become_their_own_error(engine, cli) -> None:
     cli.on("destroy", stdout=PROTECTED_FAILURE, stderr="error: update failed", code=255)
 
     with pytest.raises(ProtectedResources) as caught:
-        engine.destroy("storage", DEV, lambda _: None)
+        engine.destroy("storage", lambda _: None)
 
     assert caught.value.urns == ("urn:pulumi:development::storage::aws:s3/bucket:Bucket::data",)
 
@@ -405,7 +398,7 @@ def test_a_locked_stack_says_how_to_release_it(engine, cli) -> None:
     )
 
     with pytest.raises(StackLocked) as caught:
-        engine.up("security", DEV, lambda _: None)
+        engine.up("security", lambda _: None)
 
     message = str(caught.value)
     assert f"stack {SECURITY_STACK} is locked" in message
@@ -426,7 +419,7 @@ def test_a_locked_stack_names_who_holds_the_lock(engine, cli) -> None:
     )
 
     with pytest.raises(StackLocked) as caught:
-        engine.up("security", DEV, lambda _: None)
+        engine.up("security", lambda _: None)
 
     assert "(lock held by alice@laptop-7, pid 4242, since 2026-11-30T03:21:53Z)" in str(
         caught.value
@@ -443,7 +436,7 @@ def test_a_failure_keeps_the_engine_error_lines_and_adds_a_hint(engine, cli) -> 
     )
 
     with pytest.raises(EngineFailure) as caught:
-        engine.up("security", DEV, lambda _: None)
+        engine.up("security", lambda _: None)
 
     message = str(caught.value)
     assert message.startswith("getting secrets manager: incorrect passphrase (hint: ")
@@ -456,12 +449,12 @@ def test_a_failure_keeps_the_engine_error_lines_and_adds_a_hint(engine, cli) -> 
 
 def test_outputs_mask_secrets_and_missing_stacks_raise(engine, cli) -> None:
     script_outputs(cli, {"a": "1", "s": "[secret]"}, {"a": "1", "s": "hidden"})
-    assert engine.outputs("security", DEV) == {"a": "1", "s": "[secret]"}
+    assert engine.outputs("security") == {"a": "1", "s": "[secret]"}
     assert not cli.calls_to("stack", "select")
 
     cli.on("stack", "output", stderr=NO_STACK, code=255)
     with pytest.raises(StackNotFound):
-        engine.outputs("security", DEV)
+        engine.outputs("security")
 
 
 def test_resource_count_and_protection_come_from_the_state(engine, cli) -> None:
@@ -477,17 +470,17 @@ def test_resource_count_and_protection_come_from_the_state(engine, cli) -> None:
     }
     cli.on("stack", "export", stdout=json.dumps(state))
 
-    assert engine.resource_count("security", DEV) == 3
-    assert engine.protected_resources("security", DEV) == ("urn:a",)
+    assert engine.resource_count("security") == 3
+    assert engine.protected_resources("security") == ("urn:a",)
 
     cli.on("stack", "export", stderr=NO_STACK, code=255)
-    assert engine.resource_count("security", DEV) == 0
-    assert engine.protected_resources("security", DEV) == ()
+    assert engine.resource_count("security") == 0
+    assert engine.protected_resources("security") == ()
 
 
 def test_an_empty_state_has_no_resources(engine, cli) -> None:
     cli.on("stack", "export", stdout=json.dumps({"version": 3, "deployment": {}}))
-    assert engine.resource_count("security", DEV) == 0
+    assert engine.resource_count("security") == 0
 
 
 @pytest.mark.parametrize(
@@ -502,14 +495,14 @@ def test_an_empty_state_has_no_resources(engine, cli) -> None:
 )
 def test_stack_exists_matches_the_names_the_cli_lists(engine, cli, listed, exists) -> None:
     cli.on("stack", "ls", stdout=json.dumps([{"name": listed, "current": False}]))
-    assert engine.stack_exists("security", DEV) is exists
+    assert engine.stack_exists("security") is exists
 
 
 def test_cancel_releases_the_lock(engine, cli) -> None:
     cli.on("stack", "select")
     cli.on("cancel")
 
-    engine.cancel("security", DEV)
+    engine.cancel("security")
 
     assert cli.calls[-1].args[:1] == ("cancel",)
 
@@ -518,7 +511,7 @@ def test_cancel_releases_the_lock(engine, cli) -> None:
 
 
 def test_manual_commands_carry_what_plain_pulumi_needs(engine, repo, backend) -> None:
-    command = engine.manual_command("storage", DEV, "refresh --yes")
+    command = engine.manual_command("storage", "refresh --yes")
 
     passphrase = repo / ".pulumi-state" / "passphrase"
     generated = repo / ".pulumi-state" / "stack-config" / "storage" / "Pulumi.development.yaml"
@@ -527,7 +520,7 @@ def test_manual_commands_carry_what_plain_pulumi_needs(engine, repo, backend) ->
         f"/opt/pulumi/bin/pulumi --cwd {repo / 'projects' / 'storage'} refresh --yes "
         f"--config-file {generated} --stack organization/storage/development"
     )
-    cancel = engine.manual_command("storage", DEV, "cancel --yes")
+    cancel = engine.manual_command("storage", "cancel --yes")
     assert "--config-file" not in cancel
 
 
@@ -536,28 +529,36 @@ def test_manual_commands_use_paths_relative_to_the_working_directory(
 ) -> None:
     monkeypatch.chdir(repo)
     assert " --cwd projects/compute cancel --yes " in engine.manual_command(
-        "compute", DEV, "cancel --yes"
+        "compute", "cancel --yes"
     )
 
 
-def test_an_engine_serves_only_its_environment(engine) -> None:
-    with pytest.raises(EngineFailure, match="set up for 'development', not 'production'"):
-        engine.stack_name("security", "production")
+def test_the_engine_serves_its_backends_environment(engine, repo, cli, production) -> None:
+    assert engine.environment == DEV
+    assert engine.stack_name("security") == SECURITY_STACK
+    assert engine.stack_config_file("security").name == "Pulumi.development.yaml"
+    backend = resolve_backend(
+        production,
+        environ={"PULUMI_CONFIG_PASSPHRASE": "p"},
+        state_dir=repo / ".pulumi-state",
+        lookup_account=lambda region, endpoint: "123456789012",
+    )
+    assert make_engine(repo, backend, cli).stack_name("security") == (
+        "organization/security/production"
+    )
 
 
 def test_a_directory_without_pulumi_yaml_is_refused_before_any_call(engine, cli, repo) -> None:
     (repo / "projects" / "compute" / "Pulumi.yaml").unlink()
 
     with pytest.raises(EngineFailure, match=r"projects/compute is not a Pulumi project"):
-        engine.up("compute", DEV, lambda _: None)
+        engine.up("compute", lambda _: None)
     assert cli.calls == []
 
 
 def test_operations_on_one_project_never_overlap(engine, cli) -> None:
     cli.on("stack", "ls", stdout="[]", delay=0.05)
-    threads = [
-        threading.Thread(target=engine.stack_exists, args=("security", DEV)) for _ in range(4)
-    ]
+    threads = [threading.Thread(target=engine.stack_exists, args=("security",)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -570,7 +571,7 @@ def test_operations_on_one_project_never_overlap(engine, cli) -> None:
 def test_different_projects_may_run_at_once(engine, cli) -> None:
     cli.on("stack", "ls", stdout="[]", delay=0.2)
     threads = [
-        threading.Thread(target=engine.stack_exists, args=(name, DEV)) for name in TOPOLOGY.names
+        threading.Thread(target=engine.stack_exists, args=(name,)) for name in TOPOLOGY.names
     ]
     for thread in threads:
         thread.start()

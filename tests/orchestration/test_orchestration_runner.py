@@ -6,7 +6,8 @@ import _thread
 import io
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import pytest
 from engine_double import InMemoryEngine
@@ -29,6 +30,8 @@ from orchestration.runner import (
     format_changes,
     format_duration,
 )
+from orchestration.runner.report import Printer
+from orchestration.runner.scheduler import Scheduler, Step
 from shared.settings import EnvironmentSettings
 from shared.topology import (
     COMPUTE,
@@ -92,7 +95,18 @@ def summary_row(text: str, stack: str) -> list[str]:
 
 @pytest.fixture
 def engine() -> InMemoryEngine:
+    """The development engine (most tests)."""
     return InMemoryEngine()
+
+
+@pytest.fixture
+def prod_engine() -> InMemoryEngine:
+    return InMemoryEngine(environment=PROD)
+
+
+@pytest.fixture
+def engines(engine: InMemoryEngine, prod_engine: InMemoryEngine) -> dict[str, InMemoryEngine]:
+    return {DEV: engine, PROD: prod_engine}
 
 
 @pytest.fixture
@@ -101,9 +115,17 @@ def out() -> Transcript:
 
 
 @pytest.fixture
-def make(engine: InMemoryEngine, out: Transcript, development: EnvironmentSettings):  # type: ignore[no-untyped-def]
+def make(  # type: ignore[no-untyped-def]
+    engines: dict[str, InMemoryEngine],
+    out: Transcript,
+    development: EnvironmentSettings,
+    production: EnvironmentSettings,
+):
+    """An orchestrator over the engine of `environment` (or `double`), printing to `out`."""
+    settings = {DEV: development, PROD: production}
+
     def build(
-        settings: EnvironmentSettings = development,
+        environment: str = DEV,
         *,
         ask: Callable[[str], str] | None = None,
         topology: Topology | None = None,
@@ -111,9 +133,9 @@ def make(engine: InMemoryEngine, out: Transcript, development: EnvironmentSettin
         max_workers: int = 4,
     ) -> Orchestrator:
         return Orchestrator(
-            double or engine,
-            settings,
-            topology=topology or engine.topology,
+            double or engines[environment],
+            settings[environment],
+            topology=topology or engines[environment].topology,
             out=out,
             ask=ask,
             max_workers=max_workers,
@@ -151,7 +173,7 @@ def test_engine_events_are_streamed_with_the_stack_prefix(make, out) -> None:
 
 
 def test_deploy_one_project_runs_only_it_after_the_preflight(engine, make) -> None:
-    engine.deploy_now(SECURITY, DEV)
+    engine.deploy_now(SECURITY)
 
     report = make().deploy(STORAGE, yes=True)
 
@@ -178,8 +200,8 @@ def test_preflight_names_missing_stacks_and_the_commands_that_fix_it(engine, mak
 
 
 def test_preflight_names_missing_outputs(engine, make) -> None:
-    engine.deploy_now(SECURITY, DEV)
-    del engine.stacks[(SECURITY, DEV)].outputs["kms_key_arn"]
+    engine.deploy_now(SECURITY)
+    del engine.stacks[SECURITY].outputs["kms_key_arn"]
 
     with pytest.raises(
         PreflightError, match=r"security/development has no output\(s\) kms_key_arn"
@@ -211,20 +233,50 @@ def test_a_producer_that_deploys_without_its_exports_fails_and_stops_the_run(eng
 # ---- fail fast and the summary --------------------------------------------------------------
 
 
-def test_after_a_failure_nothing_downstream_starts(engine, make, out) -> None:
+@pytest.mark.parametrize(
+    ("operation", "failing", "statuses"),
+    [
+        pytest.param(
+            "deploy",
+            ("up", STORAGE),
+            {SECURITY: Status.SUCCEEDED, STORAGE: Status.FAILED, COMPUTE: Status.SKIPPED},
+            id="deploy",
+        ),
+        pytest.param(
+            "destroy",
+            ("destroy", COMPUTE),
+            {COMPUTE: Status.FAILED, STORAGE: Status.SKIPPED, SECURITY: Status.SKIPPED},
+            id="destroy",
+        ),
+        pytest.param(
+            "refresh",
+            ("refresh", SECURITY),
+            {SECURITY: Status.FAILED, STORAGE: Status.SKIPPED, COMPUTE: Status.SKIPPED},
+            id="refresh",
+        ),
+    ],
+)
+def test_after_a_failure_nothing_new_starts(engine, make, operation, failing, statuses) -> None:
+    engine.deploy_all()
+    engine.failures[failing] = EngineFailure("broke")
+
+    report = getattr(make(), operation)(**({} if operation == "refresh" else {"yes": True}))
+
+    assert report.statuses() == statuses
+    assert engine.ops(failing[0]) == [
+        name for name, status in statuses.items() if status is not Status.SKIPPED
+    ]
+    assert report.exit_code == EXIT_FAILED
+    for name in [name for name, status in statuses.items() if status is Status.SKIPPED]:
+        assert report.outcome(name).detail == f"not started: {failing[1]} failed"
+        assert report.outcome(name).duration is None
+
+
+def test_the_summary_shows_the_failure_and_the_skipped_stacks(engine, make, out) -> None:
     engine.failures[("up", STORAGE)] = EngineFailure("bucket name taken")
 
-    report = make().deploy(yes=True)
+    make().deploy(yes=True)
 
-    assert engine.ops("up") == [SECURITY, STORAGE]
-    assert report.statuses() == {
-        SECURITY: Status.SUCCEEDED,
-        STORAGE: Status.FAILED,
-        COMPUTE: Status.SKIPPED,
-    }
-    assert report.exit_code == EXIT_FAILED
-    assert report.outcome(COMPUTE).detail == "not started: storage failed"
-    assert report.outcome(COMPUTE).duration is None
     text = out.getvalue()
     assert "organization/storage/development: bucket name taken" in text
     assert summary_row(text, "organization/compute/development") == [
@@ -327,7 +379,7 @@ def test_preview_of_one_project_with_missing_upstream_is_refused(engine, make) -
 
 
 def test_preview_continues_past_a_failed_stack(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
     engine.failures[("preview", SECURITY)] = EngineFailure("policy violation")
 
     report = make().preview()
@@ -341,7 +393,7 @@ def test_preview_continues_past_a_failed_stack(engine, make) -> None:
 
 
 def test_destroy_everything_tears_down_consumers_first(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
 
     report = make().destroy(yes=True)
 
@@ -350,37 +402,51 @@ def test_destroy_everything_tears_down_consumers_first(engine, make) -> None:
     assert report.outcome(STORAGE).changes == {"delete": 3}
 
 
-def test_destroy_guard_refuses_a_producer_whose_consumers_have_resources(engine, make) -> None:
-    engine.deploy_all(DEV)
+@pytest.mark.parametrize(
+    ("project", "phrases"),
+    [
+        pytest.param(
+            STORAGE,
+            (
+                "refusing to destroy storage in development",
+                "compute (organization/compute/development, team web, 3 resources)",
+                "Destroy them first (`invoke destroy --env development --project compute`)",
+                "`invoke destroy --env development --project storage --cascade`",
+            ),
+            id="storage",
+        ),
+        pytest.param(
+            SECURITY,
+            (
+                "refusing to destroy security in development",
+                "storage (organization/storage/development, team data, 3 resources), "
+                "compute (organization/compute/development, team web, 3 resources)",
+                # Every consumer, in teardown order.
+                "`invoke destroy --env development --project compute` then "
+                "`invoke destroy --env development --project storage`",
+                "`invoke destroy --env development --project security --cascade`",
+            ),
+            id="security",
+        ),
+    ],
+)
+def test_destroy_guard_refuses_a_producer_whose_consumers_have_resources(
+    engine, make, project, phrases
+) -> None:
+    engine.deploy_all()
 
     with pytest.raises(DestroyRefused) as caught:
-        make().destroy(STORAGE, yes=True)
+        make().destroy(project, yes=True)
 
-    message = str(caught.value)
-    assert "refusing to destroy storage in development" in message
-    assert "compute (organization/compute/development, team web, 3 resources)" in message
-    assert "`invoke destroy --env development --project compute`" in message
-    assert "`invoke destroy --env development --project storage --cascade`" in message
+    for phrase in phrases:
+        assert phrase in str(caught.value)
+    assert str(caught.value).endswith("Nothing was destroyed.")
     assert engine.ops("destroy") == []
 
 
-def test_destroy_guard_names_every_consumer_in_teardown_order(engine, make) -> None:
-    engine.deploy_all(DEV)
-
-    with pytest.raises(DestroyRefused) as caught:
-        make().destroy(SECURITY, yes=True)
-
-    message = str(caught.value)
-    assert "storage (organization/storage/development, team data, 3 resources)" in message
-    assert (
-        "`invoke destroy --env development --project compute` then "
-        "`invoke destroy --env development --project storage`"
-    ) in message
-
-
 def test_destroy_guard_lets_a_producer_go_once_its_consumers_are_empty(engine, make) -> None:
-    engine.deploy_now(SECURITY, DEV)
-    engine.deploy_now(STORAGE, DEV)
+    engine.deploy_now(SECURITY)
+    engine.deploy_now(STORAGE)
 
     report = make().destroy(STORAGE, yes=True)
 
@@ -389,31 +455,17 @@ def test_destroy_guard_lets_a_producer_go_once_its_consumers_are_empty(engine, m
 
 
 def test_cascade_destroys_the_consumers_first(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
 
     report = make().destroy(STORAGE, cascade=True, yes=True)
 
     assert engine.ops("destroy") == [COMPUTE, STORAGE]
     assert [o.project for o in report.outcomes] == [COMPUTE, STORAGE]
-    assert engine.resource_count(SECURITY, DEV) == 3
-
-
-def test_destroy_stops_at_the_first_failure(engine, make) -> None:
-    engine.deploy_all(DEV)
-    engine.failures[("destroy", COMPUTE)] = EngineFailure("instance stuck")
-
-    report = make().destroy(yes=True)
-
-    assert engine.ops("destroy") == [COMPUTE]
-    assert report.statuses() == {
-        COMPUTE: Status.FAILED,
-        STORAGE: Status.SKIPPED,
-        SECURITY: Status.SKIPPED,
-    }
+    assert engine.resource_count(SECURITY) == 3
 
 
 def test_stacks_without_resources_are_skipped_not_destroyed(engine, make, out) -> None:
-    engine.deploy_now(SECURITY, DEV)
+    engine.deploy_now(SECURITY)
 
     report = make().destroy(yes=True)
 
@@ -431,13 +483,13 @@ def test_nothing_to_destroy_needs_no_confirmation(engine, make, out) -> None:
 
 
 def test_protected_resources_stop_the_teardown_before_anything_is_destroyed(
-    engine, make, production
+    prod_engine, make
 ) -> None:
     for name in (SECURITY, STORAGE, COMPUTE):
-        engine.deploy_now(name, PROD, protected=1 if name != COMPUTE else 0)
+        prod_engine.deploy_now(name, protected=1 if name != COMPUTE else 0)
 
     with pytest.raises(TeardownBlocked) as caught:
-        make(production).destroy(confirm=PROD)
+        make(PROD).destroy(confirm=PROD)
 
     message = str(caught.value)
     assert "cannot destroy in production: protected resources cannot be deleted" in message
@@ -449,14 +501,14 @@ def test_protected_resources_stop_the_teardown_before_anything_is_destroyed(
         "pulumi --cwd projects/storage state unprotect --all --yes --stack storage.production"
         in message
     )
-    assert engine.ops("destroy") == []
+    assert prod_engine.ops("destroy") == []
 
 
 def test_protection_met_during_a_destroy_is_explained(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
 
     def protect_now(*_: object) -> None:
-        engine.stacks[(STORAGE, DEV)].resources["urn:late"] = True
+        engine.stacks[STORAGE].resources["urn:late"] = True
 
     engine.hooks[("destroy", COMPUTE)] = protect_now
 
@@ -473,93 +525,129 @@ def test_protection_met_during_a_destroy_is_explained(engine, make) -> None:
 # ---- confirmation ---------------------------------------------------------------------------
 
 
-def test_production_destroy_needs_the_explicit_confirmation_yes_is_not_enough(
-    engine, make, production
-) -> None:
-    engine.deploy_all(PROD)
+@dataclass(frozen=True)
+class Run:
+    """One operation started the way a user would, with an answer to its prompt."""
+
+    environment: str
+    operation: str
+    # What the user types; EOFError: stdin is closed; None: there is no terminal at all.
+    answer: str | type[EOFError] | None = None
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    def start(self, make: Callable[..., Orchestrator]) -> RunReport:
+        orchestrator = make(self.environment, ask=None if self.answer is None else self.ask)
+        return getattr(orchestrator, self.operation)(**self.options)  # type: ignore[no-any-return]
+
+    def ask(self, _: str) -> str:
+        if self.answer is EOFError:
+            raise EOFError
+        return str(self.answer)
+
+
+@pytest.mark.parametrize(
+    ("run", "refusal"),
+    [
+        pytest.param(
+            Run(DEV, "deploy"),
+            "no terminal to confirm on: add --yes to deploy development without a prompt; "
+            "nothing was deployed",
+            id="no-terminal-needs-yes",
+        ),
+        pytest.param(
+            Run(DEV, "deploy", "n"), "not confirmed; nothing was deployed", id="answered-no"
+        ),
+        pytest.param(
+            Run(DEV, "deploy", EOFError), "not confirmed; nothing was deployed", id="stdin-closed"
+        ),
+        pytest.param(
+            Run(PROD, "deploy"),
+            "no terminal to confirm on: add --yes to deploy production without a prompt "
+            "(or --confirm production); nothing was deployed",
+            id="production-deploy-no-terminal",
+        ),
+        pytest.param(
+            Run(PROD, "destroy", options={"yes": True}),
+            "to destroy production without a prompt, confirm it explicitly with --confirm "
+            "production (--yes is not enough for production); nothing was destroyed",
+            id="production-destroy-yes-is-not-enough",
+        ),
+        pytest.param(
+            Run(PROD, "destroy", "y", {"yes": True}),
+            "not confirmed; nothing was destroyed",
+            id="production-prompt-wants-the-name",
+        ),
+        pytest.param(
+            Run(PROD, "destroy", options={"confirm": DEV, "yes": True}),
+            "--confirm 'development' does not match the environment 'production'; "
+            "nothing was destroyed",
+            id="confirm-names-another-environment",
+        ),
+    ],
+)
+def test_an_unconfirmed_run_is_refused_and_runs_nothing(engines, make, run, refusal) -> None:
+    engine = engines[run.environment]
+    engine.deploy_all()
 
     with pytest.raises(ConfirmationRequired) as caught:
-        make(production).destroy(yes=True)
+        run.start(make)
 
-    assert "--confirm production (--yes is not enough for production)" in str(caught.value)
-    assert engine.ops("destroy") == []
+    assert str(caught.value) == refusal
+    assert engine.mutating_calls == []
 
 
-def test_production_destroy_with_confirm_runs_without_a_terminal(engine, make, production) -> None:
-    engine.deploy_all(PROD)
+@pytest.mark.parametrize(
+    "run",
+    [
+        pytest.param(Run(DEV, "deploy", options={"yes": True}), id="yes"),
+        pytest.param(Run(DEV, "deploy", "Yes"), id="answered-yes"),
+        pytest.param(Run(DEV, "destroy", options={"yes": True}), id="destroy-yes"),
+        pytest.param(Run(PROD, "deploy", options={"yes": True}), id="production-deploy-yes"),
+        pytest.param(Run(PROD, "deploy", "production"), id="production-deploy-name-typed"),
+        pytest.param(
+            Run(PROD, "destroy", options={"confirm": PROD}), id="production-destroy-confirm"
+        ),
+        pytest.param(Run(PROD, "destroy", "production"), id="production-destroy-name-typed"),
+    ],
+)
+def test_a_confirmed_run_runs_every_stack(engines, make, run) -> None:
+    engine = engines[run.environment]
+    if run.operation == "destroy":
+        engine.deploy_all()
 
-    report = make(production).destroy(confirm=PROD)
+    report = run.start(make)
 
-    assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
     assert report.exit_code == EXIT_OK
+    if run.operation == "deploy":
+        assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
+    else:
+        assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
 
 
-def test_a_confirmation_for_another_environment_is_refused(engine, make, production) -> None:
-    engine.deploy_all(PROD)
-
-    with pytest.raises(ConfirmationRequired, match="'development' does not match"):
-        make(production).destroy(confirm=DEV, yes=True)
-    assert engine.ops("destroy") == []
-
-
-def test_production_prompt_wants_the_environment_name_typed(engine, make, production) -> None:
-    engine.deploy_all(PROD)
+def test_the_prompts_name_what_would_change(engines, make) -> None:
     questions: list[str] = []
 
-    def typed(answer: str) -> Callable[[str], str]:
-        def ask(question: str) -> str:
-            questions.append(question)
-            return answer
+    def ask(question: str) -> str:
+        questions.append(question)
+        return "no"
 
-        return ask
+    engines[PROD].deploy_all()
+    for environment, operation in ((DEV, "deploy"), (PROD, "destroy")):
+        with pytest.raises(ConfirmationRequired):
+            getattr(make(environment, ask=ask), operation)()
 
-    with pytest.raises(ConfirmationRequired, match="not confirmed"):
-        make(production, ask=typed("y")).destroy(yes=True)
-    assert engine.ops("destroy") == []
-    assert "Type the environment name (production)" in questions[0]
-    assert "compute (3 resources), storage (3 resources), security (3 resources)" in questions[0]
-
-    make(production, ask=typed("production")).destroy()
-    assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
-
-
-def test_without_a_terminal_a_deploy_needs_yes(engine, make) -> None:
-    with pytest.raises(ConfirmationRequired, match="no terminal to confirm on: add --yes"):
-        make().deploy()
-    assert engine.mutating_calls == []
-
-
-def test_a_terminal_prompt_accepts_yes_and_refuses_anything_else(engine, make) -> None:
-    with pytest.raises(ConfirmationRequired, match="not confirmed; nothing was deployed"):
-        make(ask=lambda _: "n").deploy()
-    assert engine.mutating_calls == []
-
-    make(ask=lambda _: "Yes").deploy()
-    assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
-
-
-def test_a_closed_stdin_is_no_confirmation(engine, make) -> None:
-    def closed(_: str) -> str:
-        raise EOFError
-
-    with pytest.raises(ConfirmationRequired, match="not confirmed"):
-        make(ask=closed).deploy()
-
-
-def test_production_deploy_accepts_yes_but_prompts_for_the_name(engine, make, production) -> None:
-    with pytest.raises(ConfirmationRequired, match=r"add --yes .*\(or --confirm production\)"):
-        make(production).deploy()
-
-    make(production, ask=lambda _: "production").deploy()
-    make(production).deploy(yes=True)
-    assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE] * 2
+    assert questions == [
+        "Deploy security, storage, compute to development? [y/N] ",
+        "Destroy every resource of compute (3 resources), storage (3 resources), security "
+        "(3 resources) in production?\nType the environment name (production) to confirm: ",
+    ]
 
 
 # ---- refresh, drift, outputs ----------------------------------------------------------------
 
 
 def test_refresh_skips_stacks_that_do_not_exist(engine, make) -> None:
-    engine.deploy_now(SECURITY, DEV)
+    engine.deploy_now(SECURITY)
 
     report = make().refresh()
 
@@ -569,7 +657,7 @@ def test_refresh_skips_stacks_that_do_not_exist(engine, make) -> None:
 
 
 def test_drift_is_clean_when_no_stack_would_change(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
 
     report = make().drift()
 
@@ -578,7 +666,7 @@ def test_drift_is_clean_when_no_stack_would_change(engine, make) -> None:
 
 
 def test_drift_reports_each_drifted_stack_and_exits_2(engine, make, out) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
     engine.drift[STORAGE] = {"update": 1, "same": 2}
 
     report = make().drift()
@@ -596,8 +684,8 @@ def test_drift_reports_each_drifted_stack_and_exits_2(engine, make, out) -> None
 
 
 def test_drift_counts_a_missing_stack_as_not_clean(engine, make) -> None:
-    engine.deploy_now(SECURITY, DEV)
-    engine.deploy_now(STORAGE, DEV)
+    engine.deploy_now(SECURITY)
+    engine.deploy_now(STORAGE)
 
     report = make().drift()
 
@@ -607,7 +695,7 @@ def test_drift_counts_a_missing_stack_as_not_clean(engine, make) -> None:
 
 
 def test_drift_checks_every_stack_even_after_an_error_and_exits_1(engine, make) -> None:
-    engine.deploy_all(DEV)
+    engine.deploy_all()
     engine.failures[("drift", SECURITY)] = EngineFailure("provider error")
     engine.drift[COMPUTE] = {"delete": 1}
 
@@ -618,7 +706,7 @@ def test_drift_checks_every_stack_even_after_an_error_and_exits_1(engine, make) 
 
 
 def test_drift_of_a_stack_whose_upstream_vanished_is_not_checked(engine, make) -> None:
-    engine.deploy_now(STORAGE, DEV)
+    engine.deploy_now(STORAGE)
 
     report = make().drift(STORAGE)
 
@@ -628,7 +716,7 @@ def test_drift_of_a_stack_whose_upstream_vanished_is_not_checked(engine, make) -
 
 
 def test_outputs_as_json_keyed_by_project(engine, make, out) -> None:
-    engine.deploy_now(SECURITY, DEV)
+    engine.deploy_now(SECURITY)
 
     code = make().show_outputs(as_json=True)
 
@@ -638,8 +726,8 @@ def test_outputs_as_json_keyed_by_project(engine, make, out) -> None:
 
 
 def test_outputs_as_text(engine, make, out) -> None:
-    engine.deploy_now(STORAGE, DEV)
-    engine.stacks[(STORAGE, DEV)].outputs["sizes"] = [1, 2]
+    engine.deploy_now(STORAGE)
+    engine.stacks[STORAGE].outputs["sizes"] = [1, 2]
 
     make().show_outputs()
 
@@ -819,15 +907,21 @@ def test_a_step_that_exits_the_interpreter_still_leaves_a_row(engine, make) -> N
     assert report.outcome(SECURITY).detail == "SystemExit(3)"
 
 
-def test_a_run_never_holds_a_project_twice(make) -> None:
-    orchestrator = make()
+def test_a_run_never_holds_a_project_twice(out) -> None:
+    scheduler = Scheduler(environment=DEV, stack_name=str, printer=Printer(out))
+
     with pytest.raises(ValueError, match="each project once"):
-        orchestrator._run(Operation.DEPLOY, [[SECURITY], [SECURITY]], lambda *_: None)  # type: ignore[arg-type]
+        scheduler.run(Operation.DEPLOY, [[SECURITY], [SECURITY]], lambda *_: Step(Status.CLEAN))
+
+
+def test_an_orchestrator_drives_an_engine_of_its_own_environment(prod_engine, development) -> None:
+    with pytest.raises(ValueError, match="engine serves 'production', the settings are for 'dev"):
+        Orchestrator(prod_engine, development)
 
 
 def test_outputs_of_a_stack_without_outputs(engine, make, out) -> None:
-    engine.deploy_now(SECURITY, DEV)
-    engine.stacks[(SECURITY, DEV)].outputs = {}
+    engine.deploy_now(SECURITY)
+    engine.stacks[SECURITY].outputs = {}
 
     make().show_outputs(SECURITY)
 

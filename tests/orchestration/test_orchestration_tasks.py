@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import inspect
 import io
@@ -24,7 +23,7 @@ from orchestration.backend import PASSPHRASE_VAR
 from orchestration.credentials import CredentialsError
 from orchestration.engine import EngineUnavailable, OrchestrationError
 from orchestration.runner import Orchestrator
-from shared.settings import EnvironmentSettings
+from shared.settings import EnvironmentSettings, load_settings
 from shared.topology import COMPUTE, SECURITY, STORAGE
 
 ORCHESTRATION_TASKS = (
@@ -46,13 +45,21 @@ class Opener:
     """Stands in for commands.open_orchestrator: an orchestrator over an InMemoryEngine."""
 
     def __init__(self) -> None:
-        self.engine = InMemoryEngine()
+        self.engines = {
+            env: InMemoryEngine(environment=env) for env in ("development", "production")
+        }
         self.calls: list[dict[str, Any]] = []
         self.out = io.StringIO()
 
+    @property
+    def engine(self) -> InMemoryEngine:
+        """The development engine (most tests)."""
+        return self.engines["development"]
+
     def __call__(self, settings: EnvironmentSettings, **options: Any) -> Orchestrator:
         self.calls.append(options)
-        return Orchestrator(self.engine, settings, out=self.out, ask=options["ask"])
+        engine = self.engines[settings.environment]
+        return Orchestrator(engine, settings, out=self.out, ask=options["ask"])
 
 
 @pytest.fixture
@@ -184,7 +191,7 @@ def test_a_failed_stack_makes_the_task_exit_1(opener: Opener) -> None:
 
 
 def test_drift_exits_2_when_a_stack_drifted(opener: Opener) -> None:
-    opener.engine.deploy_all("development")
+    opener.engine.deploy_all()
     opener.engine.drift[COMPUTE] = {"update": 2}
 
     with pytest.raises(Exit) as exited:
@@ -193,18 +200,19 @@ def test_drift_exits_2_when_a_stack_drifted(opener: Opener) -> None:
 
 
 def test_production_destroy_with_yes_only_is_refused(opener: Opener) -> None:
-    opener.engine.deploy_all("production")
+    production = opener.engines["production"]
+    production.deploy_all()
 
     with pytest.raises(Exit, match="--confirm production"):
         tasks.destroy(MockContext(), env="production", yes=True)
-    assert opener.engine.ops("destroy") == []
+    assert production.ops("destroy") == []
 
     tasks.destroy(MockContext(), env="production", confirm="production")
-    assert opener.engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+    assert production.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
 
 
 def test_destroy_passes_cascade(opener: Opener) -> None:
-    opener.engine.deploy_all("development")
+    opener.engine.deploy_all()
 
     tasks.destroy(MockContext(), env="development", project=STORAGE, cascade=True, yes=True)
 
@@ -213,7 +221,7 @@ def test_destroy_passes_cascade(opener: Opener) -> None:
 
 
 def test_outputs_need_no_aws_credentials(opener: Opener) -> None:
-    opener.engine.deploy_now(SECURITY, "development")
+    opener.engine.deploy_now(SECURITY)
 
     tasks.outputs(MockContext(), env="development", json_=True)
 
@@ -222,13 +230,27 @@ def test_outputs_need_no_aws_credentials(opener: Opener) -> None:
 
 
 def test_refresh_and_preview_reach_the_engine(opener: Opener) -> None:
-    opener.engine.deploy_all("development")
+    opener.engine.deploy_all()
 
     tasks.refresh(MockContext(), env="development")
     tasks.preview(MockContext(), env="development", project=STORAGE)
 
     assert opener.engine.ops("refresh") == [SECURITY, STORAGE, COMPUTE]
     assert opener.engine.ops("preview") == [STORAGE]
+
+
+def test_verify_leaves_the_credential_check_and_stack_names_to_the_orchestrator(
+    opener: Opener,
+) -> None:
+    with pytest.raises(Exit) as exited:
+        tasks.verify(MockContext(), env="development")
+
+    (call,) = opener.calls
+    assert call["aws"] is True  # commands.open_orchestrator checks the AWS credentials
+    assert call["endpoint"] is None
+    assert exited.value.code == 1
+    assert "stack organization/security/development does not exist" in str(exited.value.message)
+    assert opener.engine.ops("outputs") == [SECURITY, STORAGE, COMPUTE]
 
 
 def test_ctrl_c_before_any_stack_runs_exits_130(
@@ -259,62 +281,64 @@ def paths(tmp_path: Path) -> commands.Paths:
     return commands.Paths.for_repo(tmp_path, pulumi_home=tmp_path / "home")
 
 
-def test_a_passphrase_environment_without_its_passphrase_stops_before_anything_is_written(
-    production: EnvironmentSettings, paths: commands.Paths
+def _unavailable(tools: Path, progress: Any) -> Path:
+    raise EngineUnavailable("no Pulumi CLI: run `invoke setup`")
+
+
+@pytest.mark.parametrize(
+    ("environment", "options", "error", "match"),
+    [
+        pytest.param(
+            "production",
+            {
+                "policy": True,
+                # Production's secrets under a passphrase on a shared bucket: it must be given.
+                "environ": {
+                    "PULUMI_BACKEND_URL": "s3://team-state?region=us-west-2",
+                    "WEBAPP_SECRETS_PROVIDER": "passphrase",
+                },
+                "resolve_credentials": lambda _: True,
+            },
+            OrchestrationError,
+            "set PULUMI_CONFIG_PASSPHRASE",
+            id="production-without-a-passphrase",
+        ),
+        pytest.param(
+            "development",
+            {"resolve_credentials": lambda _: False},
+            CredentialsError,
+            "`invoke plan --env development`",
+            id="no-credentials-before-the-cli-is-looked-for",
+        ),
+        pytest.param(
+            "development",
+            {"locate_cli": _unavailable, "resolve_credentials": lambda _: True},
+            EngineUnavailable,
+            "invoke setup",
+            id="no-cli",
+        ),
+        pytest.param(
+            "development",
+            {"endpoint": "localhost:4566"},
+            OrchestrationError,
+            "'localhost:4566' is not a URL",
+            id="endpoint-not-a-url",
+        ),
+    ],
+)
+def test_a_refused_run_stops_before_anything_is_written(
+    paths: commands.Paths, environment: str, options: dict[str, Any], error: type, match: str
 ) -> None:
-    shared_bucket = dataclasses.replace(
-        production, state_backend="s3://team-state?region=us-west-2", secrets_provider="passphrase"
-    )
-    with pytest.raises(OrchestrationError, match="set PULUMI_CONFIG_PASSPHRASE"):
+    with pytest.raises(error, match=match):
         commands.open_orchestrator(
-            shared_bucket,
+            load_settings(environment),
             paths=paths,
-            environ={},
-            locate_cli=_no_cli,
-            policy=True,
-            resolve_credentials=lambda _: True,
+            **{"environ": {}, "locate_cli": _no_cli, **options},
         )
     assert not paths.state_dir.exists()
 
 
-def test_missing_credentials_stop_before_the_cli_is_looked_for_and_write_nothing(
-    development: EnvironmentSettings, paths: commands.Paths
-) -> None:
-    with pytest.raises(CredentialsError, match="`invoke plan --env development`"):
-        commands.open_orchestrator(
-            development,
-            paths=paths,
-            environ={},
-            locate_cli=_no_cli,
-            resolve_credentials=lambda _: False,
-        )
-    assert not paths.state_dir.exists()
-
-
-def test_a_missing_cli_stops_the_run_before_anything_is_written(
-    development: EnvironmentSettings, paths: commands.Paths
-) -> None:
-    def unavailable(tools: Path, progress: Any) -> Path:
-        raise EngineUnavailable("no Pulumi CLI: run `invoke setup`")
-
-    with pytest.raises(EngineUnavailable, match="invoke setup"):
-        commands.open_orchestrator(
-            development,
-            paths=paths,
-            environ={},
-            locate_cli=unavailable,
-            resolve_credentials=lambda _: True,
-        )
-    assert not paths.state_dir.exists()
-
-
-def test_bad_endpoints_and_missing_policy_packs_are_named(
-    development: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
-) -> None:
-    with pytest.raises(OrchestrationError, match="'localhost:4566' is not a URL"):
-        commands.open_orchestrator(
-            development, paths=paths, endpoint="localhost:4566", locate_cli=_no_cli
-        )
+def test_a_missing_policy_pack_is_named(development: EnvironmentSettings, tmp_path: Path) -> None:
     elsewhere = commands.Paths.for_repo(tmp_path / "empty")
     with pytest.raises(OrchestrationError, match=r"policy pack is missing .* pass --no-policy"):
         commands.open_orchestrator(development, paths=elsewhere, policy=True, locate_cli=_no_cli)
@@ -358,7 +382,7 @@ def test_an_emulator_run_skips_the_credential_check_and_builds_the_engine(
     assert progress.getvalue() == "CLI ready\n"
     assert engine.options("up", print)["policy_packs"] == [str(paths.policy_pack)]
     assert engine.env_vars()["WEBAPP_AWS_ENDPOINT"] == "http://localhost:4566"
-    assert engine.stack_name(SECURITY, "development") == "organization/security/development"
+    assert engine.stack_name(SECURITY) == "organization/security/development"
     assert (paths.state_dir / "passphrase").is_file()
 
 
@@ -392,7 +416,7 @@ def test_the_installers_failure_becomes_one_message(monkeypatch: pytest.MonkeyPa
 
 
 def test_run_returns_an_actions_exit_code(opener: Opener) -> None:
-    opener.engine.deploy_now(SECURITY, "development")
+    opener.engine.deploy_now(SECURITY)
 
     code = commands.run("development", lambda o: o.show_outputs(SECURITY), aws=False)
 
@@ -436,9 +460,10 @@ def test_the_test_task_runs_the_coverage_gate_last() -> None:
 
     commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
     assert commands_run[3].endswith("lint-imports")
-    assert commands_run[4].endswith("-m invoke setup")
-    assert "-m pytest --cov --cov-branch" in commands_run[5]
-    assert commands_run[6].endswith(
+    assert commands_run[4].endswith("-m invoke lint-workflows")
+    assert commands_run[5].endswith("-m invoke setup")
+    assert "-m pytest --cov --cov-branch" in commands_run[6]
+    assert commands_run[7].endswith(
         "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py,"
         "shared/state_backend.py --fail-under=100"
     )

@@ -92,7 +92,7 @@ def test_a_bootstrapped_environment_opens_with_its_state_at_the_emulator(
     assert env["AWS_ACCESS_KEY_ID"] == "test"
     assert "PULUMI_CONFIG_PASSPHRASE_FILE" not in env
     # Generated stack files of a shared backend live apart from the local default's.
-    config = engine.stack_config_file("security", "production")
+    config = engine.stack_config_file("security")
     assert config.parent.parent.parent.name == "backends"
     assert err.getvalue() == ""
     # Nothing local was needed: no passphrase file was generated.

@@ -1,4 +1,4 @@
-"""Test data types for the verify tests: the app double and the deployed environment."""
+"""Test data types for the verify tests: the app and orchestrator doubles, the environment."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+
+from shared.settings import EnvironmentSettings
 
 
 @dataclass
@@ -27,3 +29,20 @@ class Deployed:
     instance_id: str
     group_id: str
     outputs: dict[str, dict[str, Any]]
+
+
+@dataclass
+class OrchestratorDouble:
+    """Test double of what verify reads from the orchestrator: settings, stack names, outputs.
+
+    Names stacks as a file backend does (`organization/<project>/<environment>`).
+    """
+
+    settings: EnvironmentSettings
+    outputs: dict[str, dict[str, Any]]
+
+    def stack_name(self, project: str) -> str:
+        return f"organization/{project}/{self.settings.environment}"
+
+    def read_outputs(self, project: str) -> dict[str, Any] | None:
+        return self.outputs.get(project)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto_environment import Deployed, HealthDouble
+from moto_environment import Deployed, HealthDouble, OrchestratorDouble
 
 from orchestration.engine import OrchestrationError
 from orchestration.verify.cli import verify_action
@@ -17,18 +19,24 @@ from orchestration.verify.runner import (
     HEALTH_CHECK,
     LIVE_RULES,
     CheckResult,
+    DeployedEnvironment,
     VerifyError,
     check_health,
     make_session,
     read_deployed,
     run_verify,
+    verify,
 )
 from shared.settings import EnvironmentSettings
 
 
+def _stacks(settings: EnvironmentSettings, deployed: Deployed) -> OrchestratorDouble:
+    return OrchestratorDouble(settings, deployed.outputs)
+
+
 def _run(settings: EnvironmentSettings, deployed: Deployed) -> tuple[int, str]:
     out = io.StringIO()
-    code = run_verify(settings, deployed.outputs.get, endpoint=None, out=out)
+    code = run_verify(settings, _stacks(settings, deployed), endpoint=None, out=out)
     return code, out.getvalue()
 
 
@@ -47,9 +55,7 @@ def test_compliant_environment_passes_every_check(
     assert "0 failed" in report
 
 
-def test_broken_environment_fails_exactly_the_broken_checks(
-    development: EnvironmentSettings, deployed: Deployed, health_app: HealthDouble
-) -> None:
+def _break_key_access_ssh_imds_and_health(deployed: Deployed, health_app: HealthDouble) -> None:
     kms, s3, ec2 = (deployed.session.client(name) for name in ("kms", "s3", "ec2"))
     kms.disable_key_rotation(KeyId=deployed.key_arn)
     s3.put_public_access_block(
@@ -73,25 +79,10 @@ def test_broken_environment_fails_exactly_the_broken_checks(
         ],
     )
     ec2.modify_instance_metadata_options(InstanceId=deployed.instance_id, HttpTokens="optional")
-    health_app.body = {**health_app.body, "debug": not development.debug}
-
-    code, report = _run(development, deployed)
-
-    assert code == 1
-    assert _failed(report) == {
-        "kms-key-rotation",
-        "s3-bucket-public-access-block",
-        "ec2-no-ssh-rdp-ingress",
-        "ec2-imdsv2-required",
-        HEALTH_CHECK,
-    }
-    assert "restrictPublicBuckets off" in report
-    assert "opens SSH (port 22)" in report
+    health_app.body = {**health_app.body, "debug": not health_app.body["debug"]}
 
 
-def test_bucket_without_encryption_or_tls_policy_fails_those_checks(
-    development: EnvironmentSettings, deployed: Deployed
-) -> None:
+def _strip_bucket_encryption_tls_and_versioning(deployed: Deployed, _: HealthDouble) -> None:
     s3 = deployed.session.client("s3")
     s3.delete_bucket_encryption(Bucket=deployed.bucket)
     s3.delete_bucket_policy(Bucket=deployed.bucket)
@@ -99,19 +90,8 @@ def test_bucket_without_encryption_or_tls_policy_fails_those_checks(
         Bucket=deployed.bucket, VersioningConfiguration={"Status": "Suspended"}
     )
 
-    code, report = _run(development, deployed)
 
-    assert code == 1
-    assert _failed(report) == {
-        "s3-bucket-encryption-customer-key",
-        "s3-bucket-tls-only",
-        "s3-bucket-versioning",
-    }
-
-
-def test_bucket_encrypted_with_another_key_fails(
-    development: EnvironmentSettings, deployed: Deployed
-) -> None:
+def _encrypt_the_bucket_with_another_key(deployed: Deployed, _: HealthDouble) -> None:
     kms, s3 = deployed.session.client("kms"), deployed.session.client("s3")
     other = kms.create_key()["KeyMetadata"]["KeyId"]
     s3.put_bucket_encryption(
@@ -129,48 +109,125 @@ def test_bucket_encrypted_with_another_key_fails(
         },
     )
 
-    code, report = _run(development, deployed)
 
-    assert code == 1
-    assert _failed(report) == {"s3-bucket-encryption-customer-key"}
-    assert "not the security stack's key" in report
-
-
-def test_missing_bucket_fails_its_read_and_the_rest_still_runs(
-    development: EnvironmentSettings, deployed: Deployed
-) -> None:
+def _point_at_a_missing_bucket(deployed: Deployed, _: HealthDouble) -> None:
     deployed.outputs["storage"]["bucket_name"] = "webapp-development-gone-123456789012"
 
+
+@dataclass(frozen=True)
+class Breakage:
+    """A change to the compliant environment, the checks it must fail, what the report says."""
+
+    apply: Callable[[Deployed, HealthDouble], None]
+    failed: frozenset[str]
+    phrases: tuple[str, ...] = ()
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        pytest.param(
+            Breakage(
+                _break_key_access_ssh_imds_and_health,
+                frozenset(
+                    {
+                        "kms-key-rotation",
+                        "s3-bucket-public-access-block",
+                        "ec2-no-ssh-rdp-ingress",
+                        "ec2-imdsv2-required",
+                        HEALTH_CHECK,
+                    }
+                ),
+                ("restrictPublicBuckets off", "opens SSH (port 22)"),
+            ),
+            id="key-access-ssh-imds-health",
+        ),
+        pytest.param(
+            Breakage(
+                _strip_bucket_encryption_tls_and_versioning,
+                frozenset(
+                    {
+                        "s3-bucket-encryption-customer-key",
+                        "s3-bucket-tls-only",
+                        "s3-bucket-versioning",
+                    }
+                ),
+            ),
+            id="bucket-without-encryption-tls-versioning",
+        ),
+        pytest.param(
+            Breakage(
+                _encrypt_the_bucket_with_another_key,
+                frozenset({"s3-bucket-encryption-customer-key"}),
+                ("not the security stack's key",),
+            ),
+            id="bucket-encrypted-with-another-key",
+        ),
+        pytest.param(
+            Breakage(
+                _point_at_a_missing_bucket,
+                frozenset({"s3-read"}),
+                # The other reads still run and are judged.
+                ("PASS  kms-key-rotation",),
+            ),
+            id="missing-bucket-fails-its-read-only",
+        ),
+    ],
+)
+def test_a_broken_environment_fails_exactly_the_broken_checks(
+    development: EnvironmentSettings,
+    deployed: Deployed,
+    health_app: HealthDouble,
+    breakage: Breakage,
+) -> None:
+    breakage.apply(deployed, health_app)
+
     code, report = _run(development, deployed)
 
     assert code == 1
-    assert _failed(report) == {"s3-read"}
-    assert "kms-key-rotation" in report
+    assert _failed(report) == breakage.failed
+    for phrase in breakage.phrases:
+        assert phrase in report
 
 
-def test_missing_stack_names_it_and_the_fix(
-    development: EnvironmentSettings, deployed: Deployed
+def _drop_the_compute_stack(outputs: dict[str, dict[str, Any]]) -> None:
+    del outputs["compute"]
+
+
+def _drop_the_key_output(outputs: dict[str, dict[str, Any]]) -> None:
+    del outputs["security"]["kms_key_arn"]
+
+
+@pytest.mark.parametrize(
+    ("remove", "problem"),
+    [
+        (_drop_the_compute_stack, "stack organization/compute/development does not exist"),
+        (
+            _drop_the_key_output,
+            "stack organization/security/development has no output(s) kms_key_arn",
+        ),
+    ],
+)
+def test_a_missing_stack_or_output_is_named_with_the_fix(
+    development: EnvironmentSettings,
+    deployed: Deployed,
+    remove: Callable[[dict[str, dict[str, Any]]], None],
+    problem: str,
 ) -> None:
-    outputs = {k: v for k, v in deployed.outputs.items() if k != "compute"}
+    remove(deployed.outputs)
 
     with pytest.raises(VerifyError) as caught:
-        run_verify(development, outputs.get, endpoint=None, out=io.StringIO())
+        read_deployed(development, _stacks(development, deployed))
 
-    message = str(caught.value)
-    assert "stack organization/compute/development does not exist" in message
-    assert "invoke deploy --env development" in message
-
-
-def test_missing_output_is_named(development: EnvironmentSettings, deployed: Deployed) -> None:
-    del deployed.outputs["security"]["kms_key_arn"]
-
-    with pytest.raises(VerifyError, match=r"organization/security/development has no output"):
-        read_deployed(development, deployed.outputs.get)
+    assert str(caught.value) == (
+        f"cannot verify 'development': {problem}. Deploy it first: invoke deploy --env development"
+    )
 
 
-def test_missing_credentials_say_how_to_provide_them(
+def test_credentials_that_stop_resolving_stop_the_verification(
     development: EnvironmentSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # The orchestrator checked them before verify started; here they vanish in between.
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
@@ -178,9 +235,16 @@ def test_missing_credentials_say_how_to_provide_them(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    deployed = DeployedEnvironment(
+        kms_key_arn="arn:aws:kms:us-west-2:123456789012:key/k",
+        bucket_name="b",
+        instance_ids=("i-1",),
+        security_group_id="sg-1",
+        url="http://127.0.0.1:9",
+    )
 
-    with pytest.raises(VerifyError, match="no AWS credentials found: set AWS_PROFILE"):
-        make_session(development, None)
+    with pytest.raises(VerifyError, match="AWS credentials stopped resolving"):
+        verify(development, deployed, make_session(development, None))
 
 
 def test_emulator_endpoint_uses_dummy_credentials(development: EnvironmentSettings) -> None:
@@ -207,7 +271,7 @@ def test_endpoint_is_passed_to_every_client(
     out = io.StringIO()
     code = run_verify(
         development,
-        deployed.outputs.get,
+        _stacks(development, deployed),
         endpoint="http://127.0.0.1:4566",
         out=out,
         session_factory=lambda settings, endpoint: deployed.session,
@@ -241,27 +305,29 @@ def test_unreachable_app_fails_the_health_check(production: EnvironmentSettings)
     assert result.detail.startswith("answered nothing")
 
 
-class OrchestratorDouble:
-    """Test double of the orchestrator: only the outputs reader verify uses."""
+def test_verify_action_turns_missing_stacks_into_a_user_error(
+    production: EnvironmentSettings,
+) -> None:
+    action = verify_action(None, io.StringIO())
 
-    def __init__(self, outputs: dict[str, dict[str, Any]]) -> None:
-        self.outputs = outputs
+    with pytest.raises(OrchestrationError) as caught:
+        action(OrchestratorDouble(production, {}))  # type: ignore[arg-type]
 
-    def read_outputs(self, project: str) -> dict[str, Any] | None:
-        return self.outputs.get(project)
+    # The orchestrator's environment and stack names (not settings loaded a second time).
+    assert str(caught.value) == (
+        "cannot verify 'production': stack organization/security/production does not exist; "
+        "stack organization/storage/production does not exist; stack "
+        "organization/compute/production does not exist. Deploy it first: invoke deploy "
+        "--env production"
+    )
 
 
-def test_verify_action_reads_outputs_through_the_orchestrator(deployed: Deployed) -> None:
+def test_verify_action_runs_the_checks(
+    development: EnvironmentSettings, deployed: Deployed
+) -> None:
     out = io.StringIO()
 
-    code = verify_action("development", None, out)(OrchestratorDouble(deployed.outputs))  # type: ignore[arg-type]
+    code = verify_action(None, out)(OrchestratorDouble(development, deployed.outputs))  # type: ignore[arg-type]
 
     assert code == 0, out.getvalue()
     assert "Verifying development (us-west-2) read-only" in out.getvalue()
-
-
-def test_verify_action_turns_a_missing_stack_into_a_user_error() -> None:
-    action = verify_action("development", None, io.StringIO())
-
-    with pytest.raises(OrchestrationError, match="organization/security/development does not"):
-        action(OrchestratorDouble({}))  # type: ignore[arg-type]

@@ -1,0 +1,56 @@
+"""Orchestration logic: which stacks, in which order, under which guards. Knows nothing of invoke.
+
+One module per job, each layer importing only the ones below it (a layers contract in
+pyproject.toml):
+
+- `operations`: `Orchestrator`, the operations (deploy, preview, refresh, destroy, drift,
+  outputs) of one environment: selection, order, and what each does to a stack;
+- `guards`: preflight of the upstream outputs, confirmation, the destroy and protection guards;
+- `scheduler`: the levels on a bounded thread pool, fail fast, Ctrl-C handling;
+- `report`: the per-stack outcomes, the exit code and the printed summary.
+
+Callers import from this package: `from orchestration.runner import Orchestrator, RunReport`.
+"""
+
+from __future__ import annotations
+
+from orchestration.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from orchestration.runner.guards import (
+    Ask,
+    ConfirmationRequired,
+    DestroyRefused,
+    PreflightError,
+    TeardownBlocked,
+    UpstreamGap,
+)
+from orchestration.runner.operations import Orchestrator
+from orchestration.runner.report import (
+    Operation,
+    RunReport,
+    StackOutcome,
+    Status,
+    format_changes,
+    format_duration,
+)
+from orchestration.runner.scheduler import DEFAULT_MAX_WORKERS
+
+__all__ = [
+    "DEFAULT_MAX_WORKERS",
+    "EXIT_DRIFT",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "Ask",
+    "ConfirmationRequired",
+    "DestroyRefused",
+    "Operation",
+    "Orchestrator",
+    "PreflightError",
+    "RunReport",
+    "StackOutcome",
+    "Status",
+    "TeardownBlocked",
+    "UpstreamGap",
+    "format_changes",
+    "format_duration",
+]

@@ -1,0 +1,206 @@
+"""What a run reports: the operations, each stack's outcome, the exit code, the printed summary.
+
+The lowest layer of the runner: the scheduler fills a `RunReport`, the operations print it with
+`summary_text` (and `recovery_text` after an interrupt) through a `Printer`, whose whole-line
+writes keep the output of concurrent stacks readable.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import TextIO
+
+from orchestration.engine import NO_CHANGE_OPS, OutputSink
+from orchestration.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+
+# (project, pulumi arguments) -> the shell command that runs them by hand against its stack.
+ManualCommand = Callable[[str, str], str]
+
+
+class Operation(StrEnum):
+    """What a run does to each selected stack."""
+
+    DEPLOY = "deploy"
+    PREVIEW = "preview"
+    REFRESH = "refresh"
+    DESTROY = "destroy"
+    DRIFT = "drift"
+
+
+# (infinitive, past participle) for messages.
+VERBS = {
+    Operation.DEPLOY: ("deploy", "deployed"),
+    Operation.PREVIEW: ("preview", "previewed"),
+    Operation.REFRESH: ("refresh", "refreshed"),
+    Operation.DESTROY: ("destroy", "destroyed"),
+    Operation.DRIFT: ("check", "checked"),
+}
+# The Pulumi command each operation runs, as the summary table shows it.
+ENGINE_COMMANDS = {
+    Operation.DEPLOY: "up",
+    Operation.PREVIEW: "preview",
+    Operation.REFRESH: "refresh",
+    Operation.DESTROY: "destroy",
+    Operation.DRIFT: "preview --refresh",
+}
+# Operations that change state or cloud: after a failure nothing new starts.
+FAIL_FAST = frozenset({Operation.DEPLOY, Operation.REFRESH, Operation.DESTROY})
+
+
+class Status(StrEnum):
+    """The result of one stack in a run."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
+    CLEAN = "clean"
+    DRIFTED = "drifted"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class StackOutcome:
+    """One row of the summary."""
+
+    project: str
+    stack: str
+    operation: Operation
+    status: Status
+    changes: Mapping[str, int] = field(default_factory=dict)
+    duration: float | None = None
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "changes", MappingProxyType(dict(self.changes)))
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """Everything a run did, in the order the stacks were planned."""
+
+    operation: Operation
+    environment: str
+    outcomes: tuple[StackOutcome, ...]
+    interrupted: bool = False
+
+    def outcome(self, project: str) -> StackOutcome:
+        """The row of one project."""
+        for outcome in self.outcomes:
+            if outcome.project == project:
+                return outcome
+        raise KeyError(project)
+
+    def statuses(self) -> dict[str, Status]:
+        """project -> status, for quick checks."""
+        return {outcome.project: outcome.status for outcome in self.outcomes}
+
+    @property
+    def exit_code(self) -> int:
+        """130 interrupted, 1 any failure, 2 drift (or a stack not checked), else 0."""
+        statuses = {outcome.status for outcome in self.outcomes}
+        if self.interrupted or Status.INTERRUPTED in statuses:
+            return EXIT_INTERRUPTED
+        if Status.FAILED in statuses:
+            return EXIT_FAILED
+        if self.operation is Operation.DRIFT and statuses - {Status.CLEAN}:
+            return EXIT_DRIFT
+        return EXIT_OK
+
+
+class Printer:
+    """Whole lines to one stream, from any thread."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._lock = threading.Lock()
+
+    def say(self, text: str) -> None:
+        """Print `text`; workers stream concurrently, so never interleaved mid-line."""
+        with self._lock:
+            print(text, file=self._out, flush=True)
+
+    def sink(self, prefix: str) -> OutputSink:
+        """An engine output sink that prints each line after `prefix`."""
+
+        def emit(line: str) -> None:
+            self.say(prefix + line)
+
+        return emit
+
+
+def summary_text(report: RunReport) -> str:
+    """The summary table, then one line per stack with a detail."""
+    header = ("STACK", "OPERATION", "RESULT", "RESOURCE CHANGES", "DURATION")
+    rows = [
+        (
+            outcome.stack,
+            ENGINE_COMMANDS[outcome.operation],
+            outcome.status.value,
+            format_changes(outcome.changes),
+            format_duration(outcome.duration),
+        )
+        for outcome in report.outcomes
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [f"\nSummary: {report.operation.value} {report.environment}"]
+    lines.extend(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
+    notes = [outcome for outcome in report.outcomes if outcome.detail]
+    if notes:
+        lines.append("")
+        lines.extend(f"{outcome.stack}: {outcome.detail}" for outcome in notes)
+    return "\n".join(lines)
+
+
+def recovery_text(report: RunReport, manual: ManualCommand) -> str:
+    """After an interrupt: how to recover each stack that was left half-done."""
+    interrupted = [o for o in report.outcomes if o.status is Status.INTERRUPTED]
+    if not interrupted:
+        return "Interrupted before any stack was left half-done; nothing to recover."
+    lines = [""]
+    for outcome in interrupted:
+        command = ENGINE_COMMANDS[outcome.operation]
+        lines.append(
+            f"{outcome.stack} was interrupted during `{command}`: its state may list "
+            "pending operations. To recover:"
+        )
+        lines.append(
+            "  if a later run says the stack is locked (and no update is running): "
+            + manual(outcome.project, "cancel --yes")
+        )
+        lines.append(
+            "  then reconcile its state with the cloud: " + manual(outcome.project, "refresh --yes")
+        )
+    lines.append(f"Then run `invoke {report.operation.value} --env {report.environment}` again.")
+    return "\n".join(lines)
+
+
+def format_changes(changes: Mapping[str, int]) -> str:
+    """`create 3, update 1, same 5`: changes first, in a stable order; `-` when there are none."""
+    order = ("create", "update", "replace", "delete")
+    ranked = sorted(
+        ((op, count) for op, count in changes.items() if count),
+        key=lambda item: (
+            item[0] in NO_CHANGE_OPS,
+            order.index(item[0]) if item[0] in order else len(order),
+            item[0],
+        ),
+    )
+    return ", ".join(f"{op} {count}" for op, count in ranked) or "-"
+
+
+def format_duration(seconds: float | None) -> str:
+    """`4.2s`, `2m05s`; `-` for a stack that did not run."""
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m{rest:02d}s"

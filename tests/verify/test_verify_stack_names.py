@@ -1,0 +1,80 @@
+"""Verify reads the stacks its engine names: `organization/...` on a file backend, the
+organization's own on Pulumi Cloud (through the real AutomationEngine and Orchestrator)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from moto_environment import Deployed
+from stack_outputs_cli import StackOutputsCli
+
+from orchestration.automation import AutomationEngine
+from orchestration.backend import BACKEND_URL_VAR, ORGANIZATION_VAR, PASSPHRASE_VAR, resolve_backend
+from orchestration.engine import OrchestrationError
+from orchestration.runner import Orchestrator
+from orchestration.verify.cli import verify_action
+from shared.paths import REPO_ROOT
+from shared.settings import EnvironmentSettings
+
+CLOUD_URL = "https://api.pulumi.com"
+PROJECTS = ("security", "storage", "compute")
+
+
+def _orchestrator(
+    settings: EnvironmentSettings, environ: dict[str, str], cli: StackOutputsCli, tmp_path: Path
+) -> Orchestrator:
+    backend = resolve_backend(settings, environ=environ, state_dir=tmp_path / "state")
+    engine = AutomationEngine(
+        projects_dir=REPO_ROOT / "projects",
+        config_dir=tmp_path / "stack-config",
+        backend=backend,
+        pulumi_command=cli,  # type: ignore[arg-type]
+    )
+    return Orchestrator(engine, settings, out=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    ("environ", "organization"),
+    [
+        pytest.param({}, "organization", id="file-backend"),
+        pytest.param(
+            {BACKEND_URL_VAR: CLOUD_URL, ORGANIZATION_VAR: "acme", PASSPHRASE_VAR: "team"},
+            "acme",
+            id="pulumi-cloud",
+        ),
+    ],
+)
+def test_verify_reads_the_stacks_the_backend_names(
+    development: EnvironmentSettings,
+    deployed: Deployed,
+    tmp_path: Path,
+    environ: dict[str, str],
+    organization: str,
+) -> None:
+    names = [f"{organization}/{project}/development" for project in PROJECTS]
+    cli = StackOutputsCli(dict(zip(names, (deployed.outputs[p] for p in PROJECTS), strict=True)))
+    out = io.StringIO()
+
+    code = verify_action(None, out)(_orchestrator(development, environ, cli, tmp_path))
+
+    assert code == 0, out.getvalue()
+    assert set(cli.asked) == set(names)
+    assert cli.backends == {environ.get(BACKEND_URL_VAR, (tmp_path / "state").resolve().as_uri())}
+
+
+def test_on_pulumi_cloud_a_missing_stack_is_named_in_the_organization(
+    development: EnvironmentSettings, tmp_path: Path
+) -> None:
+    environ = {BACKEND_URL_VAR: CLOUD_URL, ORGANIZATION_VAR: "acme", PASSPHRASE_VAR: "team"}
+    # Deployed under the file backend's organization name: not what Pulumi Cloud would hold.
+    cli = StackOutputsCli({f"organization/{p}/development": {"x": "y"} for p in PROJECTS})
+
+    with pytest.raises(OrchestrationError) as caught:
+        verify_action(None, io.StringIO())(_orchestrator(development, environ, cli, tmp_path))
+
+    message = str(caught.value)
+    assert "stack acme/security/development does not exist" in message
+    assert "stack acme/compute/development does not exist" in message
+    assert "organization/" not in message

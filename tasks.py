@@ -22,7 +22,12 @@ if TYPE_CHECKING:
     from orchestration.runner import Orchestrator, RunReport
 
 # The pure modules whose every line and branch the tests must cover.
-FULLY_COVERED = ("shared/naming.py", "shared/settings.py", "shared/topology.py")
+FULLY_COVERED = (
+    "shared/naming.py",
+    "shared/settings.py",
+    "shared/topology.py",
+    "shared/state_backend.py",
+)
 
 ENV_HELP = "environment: a file in shared/environments/ (development, production)"
 PROJECT_HELP = "only this project (security, storage or compute); default: every project"
@@ -140,13 +145,28 @@ def destroy(
     )
 
 
-@task(help={"env": ENV_HELP, "project": PROJECT_HELP, "json_": "print JSON keyed by project"})
-def outputs(c: Context, *, env: str, project: str | None = None, json_: bool = False) -> None:
+@task(
+    help={
+        "env": ENV_HELP,
+        "project": PROJECT_HELP,
+        "json_": "print JSON keyed by project",
+        "endpoint": ENDPOINT_HELP,
+    }
+)
+def outputs(
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    json_: bool = False,
+    endpoint: str | None = None,
+) -> None:
     """Show the stacks' outputs."""
     _orchestrate(
         env,
         lambda orchestrator: orchestrator.show_outputs(project, as_json=json_),
         project=project,
+        endpoint=endpoint,
         aws=False,
     )
 
@@ -173,6 +193,73 @@ def drift(c: Context, *, env: str, project: str | None = None, endpoint: str | N
         project=project,
         endpoint=endpoint,
     )
+
+
+def _state_command(run: Callable[[], int]) -> None:
+    """Run a state command; refusals become invoke.Exit."""
+    from orchestration.engine import OrchestrationError  # noqa: PLC0415
+
+    try:
+        code = run()
+    except OrchestrationError as error:
+        raise Exit(str(error), code=1) from None
+    if code:
+        raise Exit(code=code)
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "endpoint": ENDPOINT_HELP,
+        "check": "only report what exists and what would change; changes nothing (1: not ready)",
+    }
+)
+def bootstrap(c: Context, *, env: str, endpoint: str | None = None, check: bool = False) -> None:
+    """Create the state bucket and secrets key the environment declares (idempotent)."""
+    from orchestration import state_commands  # noqa: PLC0415
+
+    _state_command(lambda: state_commands.bootstrap(env, endpoint=endpoint, check=check))
+
+
+@task(
+    positional=["action"],
+    help={
+        "action": "migrate (to the declared backend), history (checkpoint versions) or restore",
+        "env": ENV_HELP,
+        "project": "migrate: only this project; history, restore: the project (required)",
+        "to": "migrate: `declared` (the environment file's state_backend) or a backend (s3, ...)",
+        "version": "restore: the checkpoint version id `invoke state history` lists",
+        "endpoint": ENDPOINT_HELP,
+    },
+)
+def state(
+    c: Context,
+    action: str,
+    *,
+    env: str,
+    project: str | None = None,
+    to: str | None = None,
+    version: str | None = None,
+    endpoint: str | None = None,
+) -> None:
+    """Move stacks to the declared backend, or list and restore checkpoint versions."""
+    from orchestration import state_commands  # noqa: PLC0415
+
+    _state_command(
+        lambda: state_commands.state(
+            action, env, project=project, to=to, version=version, endpoint=endpoint
+        )
+    )
+
+
+@task(help={"check": "only compare: exit 1 when .github/CODEOWNERS is out of date"})
+def codeowners(c: Context, *, check: bool = False) -> None:
+    """Write .github/CODEOWNERS from the project owners in shared/topology.py."""
+    from orchestration.codeowners import main  # noqa: PLC0415
+
+    code = main(["--check"] if check else [])
+    if code:
+        raise Exit(code=code)
 
 
 @task

@@ -38,7 +38,7 @@ from pulumi import automation as auto
 from semver import VersionInfo
 
 from orchestration.automation_errors import map_error
-from orchestration.backend import SECRETS_PROVIDER, Backend
+from orchestration.backend import Backend
 from orchestration.engine import (
     EngineError,
     EngineFailure,
@@ -310,7 +310,7 @@ class AutomationEngine:
             work_dir=str(directory or project_dir),
             pulumi_home=str(self._pulumi_home) if self._pulumi_home else None,
             env_vars=self.env_vars(),
-            secrets_provider=SECRETS_PROVIDER,
+            secrets_provider=self._backend.secrets_provider,
             pulumi_command=self._command,
         )
 

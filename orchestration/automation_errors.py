@@ -31,6 +31,8 @@ _MAX_ERROR_LINES = 6
 
 _PROTECTED = re.compile(r"""resource ["'`]?(urn:pulumi:[^"'`\s]+)["'`]? cannot be deleted""")
 _UNPROTECT = re.compile(r"""pulumi state unprotect ["'`]?(urn:pulumi:[^"'`\s]+)""")
+# The DIY backends' lock message: "...: created by <user>@<host> (pid <n>) at <time>".
+_LOCK_HOLDER = re.compile(r"created by (\S+) \(pid (\d+)\) at (\S+)")
 _ERROR_LINE = re.compile(r"^\s*error:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
 _HINTS = (
     (
@@ -57,9 +59,14 @@ def map_error(error: Exception, *, stack: str, manual: Callable[[str], str]) -> 
     if isinstance(error, auto.StackNotFoundError):
         return StackNotFound(f"stack {stack} does not exist")
     if isinstance(error, auto.ConcurrentUpdateError):
+        holders = "; ".join(
+            f"{who}, pid {pid}, since {since}"
+            for who, pid, since in _LOCK_HOLDER.findall(str(error))
+        )
+        held = f" (lock held by {holders})" if holders else ""
         return StackLocked(
-            f"stack {stack} is locked: another update is running, or one was interrupted. If "
-            f"none is running, release the lock with {manual('cancel --yes')} and then "
+            f"stack {stack} is locked: another update is running, or one was interrupted{held}. "
+            f"If none is running, release the lock with {manual('cancel --yes')} and then "
             f"reconcile the state with {manual('refresh --yes')}"
         )
     if isinstance(error, auto.CommandError):

@@ -22,6 +22,8 @@ KEY_DELETION_WINDOW_DEFAULT = KEY_DELETION_WINDOW_MAX
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9]$")
 # A customer-managed KMS key's ARN, in any partition (an alias ARN is not a key ARN).
 KMS_KEY_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+# A KMS alias name (`alias/aws/...` is reserved for AWS-managed keys: callers refuse it).
+KMS_ALIAS_PATTERN = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
 
 # -- What the security baseline allows ---------------------------------------------------------
 

@@ -28,6 +28,10 @@ _TRUE_WORDS = frozenset({"true", "1", "yes"})
 _FALSE_WORDS = frozenset({"false", "0", "no"})
 _ENVIRONMENT_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 REQUIRED_KEYS = ("app", "region", "owner", "team", "production", "debug", "log_level")
+# Where the environment's Pulumi state and secrets live (validated by shared.state_backend);
+# absent means the local default: `.pulumi-state/` and a generated passphrase.
+OPTIONAL_KEYS = ("state_backend", "secrets_provider", "state_history_days")
+STATE_HISTORY_DAYS_MAX = 3650
 
 
 class SettingsError(ValueError):
@@ -46,6 +50,10 @@ class EnvironmentSettings:
     production: bool
     debug: bool
     log_level: str
+    # As declared (None: not declared); shared.state_backend gives them their meaning.
+    state_backend: str | None = None
+    secrets_provider: str | None = None
+    state_history_days: int | None = None
 
 
 # The one seam for settings that are not in the repo's files: the offline plan and the program
@@ -106,11 +114,11 @@ def parse_settings(environment: str, values: dict[str, Any]) -> EnvironmentSetti
     missing = [key for key in REQUIRED_KEYS if key not in values]
     if missing:
         raise SettingsError(f"{where}: missing setting(s): {', '.join(missing)}")
-    unknown = sorted(set(values) - set(REQUIRED_KEYS))
+    unknown = sorted(set(values) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
     if unknown:
         raise SettingsError(
             f"{where}: unknown setting(s): {', '.join(unknown)}; "
-            f"allowed: {', '.join(REQUIRED_KEYS)}"
+            f"allowed: {', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}"
         )
     production = parse_bool(values["production"], f"{where}: production")
     debug = parse_bool(values["debug"], f"{where}: debug")
@@ -128,6 +136,13 @@ def parse_settings(environment: str, values: dict[str, Any]) -> EnvironmentSetti
         production=production,
         debug=debug,
         log_level=parse_log_level(values["log_level"], f"{where}: log_level"),
+        state_backend=_optional_text(values.get("state_backend"), f"{where}: state_backend"),
+        secrets_provider=_optional_text(
+            values.get("secrets_provider"), f"{where}: secrets_provider"
+        ),
+        state_history_days=_optional_days(
+            values.get("state_history_days"), f"{where}: state_history_days"
+        ),
     )
 
 
@@ -159,6 +174,20 @@ def parse_region(value: object, what: str) -> str:
     if not REGION_PATTERN.match(region):
         raise SettingsError(f"{what}: {value!r} is not an AWS region code such as 'us-west-2'")
     return region
+
+
+def _optional_text(value: object, what: str) -> str | None:
+    return None if value is None else _non_empty_text(value, what)
+
+
+def _optional_days(value: object, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(f"{what}: {value!r} is not a whole number of days")
+    if not 1 <= value <= STATE_HISTORY_DAYS_MAX:
+        raise SettingsError(f"{what}: {value} must be between 1 and {STATE_HISTORY_DAYS_MAX} days")
+    return value
 
 
 def _non_empty_text(value: object, what: str) -> str:

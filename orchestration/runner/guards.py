@@ -207,7 +207,8 @@ class Guards:
         busy = {name: count for name in consumers if (count := self._engine.resource_count(name))}
         if busy:
             listed = ", ".join(
-                f"{name} ({self._engine.stack_name(name)}, {count} resources)"
+                f"{name} ({self._engine.stack_name(name)}, team "
+                f"{self._topology.project(name).team}, {count} resources)"
                 for name, count in busy.items()
             )
             first = " then ".join(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from shared.aws_facts import S3_LOG_DELIVERY_SERVICE
-from shared.limits import KEY_DELETION_WINDOW_MAX, KEY_DELETION_WINDOW_MIN
-
-_ALIAS = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
+from shared.limits import KEY_DELETION_WINDOW_MAX, KEY_DELETION_WINDOW_MIN, KMS_ALIAS_PATTERN
 
 # Everything the account needs to manage the key, and nothing that encrypts or decrypts: data
 # is only ever used through S3 and EC2 (statements below), never directly by a principal.
@@ -58,7 +55,7 @@ class KmsKeyArgs:
     protect: bool = True
 
     def __post_init__(self) -> None:
-        if not _ALIAS.match(self.alias_name) or self.alias_name.startswith("alias/aws/"):
+        if not KMS_ALIAS_PATTERN.match(self.alias_name) or self.alias_name.startswith("alias/aws/"):
             raise ValueError(
                 f"KMS alias {self.alias_name!r} must be 'alias/' plus 1-250 of [A-Za-z0-9/_-] "
                 "and must not start with the AWS-reserved 'alias/aws/'"

@@ -20,6 +20,24 @@ from standin_aws import CLOUD_FILE_ENV
 from standin_aws.cloud import CLOUD_FILE_NAME, Cloud
 from standin_aws.install import EXECUTABLE
 
+# TEST-ONLY program changes: a secret output of the security stack, and the storage stack
+# reading it through a StackReference (appended to copies of the projects' __main__.py).
+SECRET = "cross-stack-secret-probe"
+
+SECRET_EXPORT = f"""
+# TEST ONLY: a secret output for the storage stack to read.
+pulumi.export("probe_secret", pulumi.Output.secret("{SECRET}"))
+"""
+
+SECRET_READ = """
+# TEST ONLY: read security's secret output through a StackReference and show it in plain text.
+_probe = pulumi.StackReference(
+    "probe-security",
+    stack_name=f"{pulumi.get_organization()}/security/{stack.settings.environment}",
+)
+pulumi.export("probe_secret_seen", pulumi.Output.unsecret(_probe.require_output("probe_secret")))
+"""
+
 # A passphrase for test stacks only; every stack of a test shares it, as production ones must.
 TEST_PASSPHRASE = "engine-tests-only-passphrase"
 
@@ -38,6 +56,7 @@ SCRUBBED_VARIABLES = frozenset(
         "AWS_SESSION_TOKEN",
         "AWS_PROFILE",
         "WEBAPP_AWS_ENDPOINT",
+        "WEBAPP_SECRETS_PROVIDER",
         CLOUD_FILE_ENV,
     }
 )
@@ -114,6 +133,9 @@ def engine_environment(
         PULUMI_HOME=str(home),
         PULUMI_BACKEND_URL=backend_dir.resolve().as_uri(),
         PULUMI_CONFIG_PASSPHRASE=passphrase,
+        # Production declares the KMS secrets provider; these file-backend worlds use the
+        # passphrase instead (the team tier, test_engine_teams.py, runs the declaration as is).
+        WEBAPP_SECRETS_PROVIDER="passphrase",
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="true",

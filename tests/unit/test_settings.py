@@ -141,6 +141,12 @@ def test_unusable_files_are_refused(
         ({"app": ""}, "app: must be a non-empty string"),
         ({"owner": 42}, "owner: must be a non-empty string"),
         ({"colour": "blue"}, "unknown setting\\(s\\): colour"),
+        ({"state_backend": ""}, "state_backend: must be a non-empty string"),
+        ({"secrets_provider": 7}, "secrets_provider: must be a non-empty string"),
+        ({"state_history_days": "90"}, "state_history_days: '90' is not a whole number of days"),
+        ({"state_history_days": True}, "is not a whole number of days"),
+        ({"state_history_days": 0}, "state_history_days: 0 must be between 1 and 3650 days"),
+        ({"state_history_days": 3651}, "must be between 1 and 3650 days"),
         (
             {"production": True, "debug": "true"},
             "production environment and must not run with debug",
@@ -150,6 +156,26 @@ def test_unusable_files_are_refused(
 def test_invalid_values_are_refused_with_the_reason(change: dict[str, Any], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         parse_settings("development", {**VALID, **change})
+
+
+def test_the_state_declaration_is_optional_and_kept_as_written() -> None:
+    plain = parse_settings("development", VALID)
+    assert (plain.state_backend, plain.secrets_provider, plain.state_history_days) == (
+        None,
+        None,
+        None,
+    )
+    declared = parse_settings(
+        "development",
+        {
+            **VALID,
+            "state_backend": " s3 ",
+            "secrets_provider": "awskms",
+            "state_history_days": 30,
+        },
+    )
+    assert (declared.state_backend, declared.secrets_provider) == ("s3", "awskms")
+    assert declared.state_history_days == 30
 
 
 @pytest.mark.parametrize("key", sorted(VALID))

@@ -40,7 +40,12 @@ if TYPE_CHECKING:
     from orchestration.runner import Orchestrator, RunReport
 
 # The pure modules whose every line and branch the tests must cover.
-FULLY_COVERED = ("shared/naming.py", "shared/settings.py", "shared/topology.py")
+FULLY_COVERED = (
+    "shared/naming.py",
+    "shared/settings.py",
+    "shared/topology.py",
+    "shared/state_backend.py",
+)
 
 ENV_HELP = "environment: a file in shared/environments/ (development, production)"
 PROJECT_HELP = "only this project (security, storage or compute); default: every project"
@@ -180,13 +185,28 @@ def destroy(
     )
 
 
-@task(help={"env": ENV_HELP, "project": PROJECT_HELP, "json_": "print JSON keyed by project"})
-def outputs(c: Context, *, env: str, project: str | None = None, json_: bool = False) -> None:
+@task(
+    help={
+        "env": ENV_HELP,
+        "project": PROJECT_HELP,
+        "json_": "print JSON keyed by project",
+        "endpoint": ENDPOINT_HELP,
+    }
+)
+def outputs(
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    json_: bool = False,
+    endpoint: str | None = None,
+) -> None:
     """Show the stacks' outputs."""
     _orchestrate(
         env,
         lambda orchestrator: orchestrator.show_outputs(project, as_json=json_),
         project=project,
+        endpoint=endpoint,
         aws=False,
     )
 
@@ -215,6 +235,73 @@ def drift(c: Context, *, env: str, project: str | None = None, endpoint: str | N
     )
 
 
+def _state_command(run: Callable[[], int]) -> None:
+    """Run a state command; refusals become invoke.Exit."""
+    from orchestration.engine import OrchestrationError  # noqa: PLC0415
+
+    try:
+        code = run()
+    except OrchestrationError as error:
+        raise Exit(str(error), code=1) from None
+    if code:
+        raise Exit(code=code)
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "endpoint": ENDPOINT_HELP,
+        "check": "only report what exists and what would change; changes nothing (1: not ready)",
+    }
+)
+def bootstrap(c: Context, *, env: str, endpoint: str | None = None, check: bool = False) -> None:
+    """Create the state bucket and secrets key the environment declares (idempotent)."""
+    from orchestration import state_commands  # noqa: PLC0415
+
+    _state_command(lambda: state_commands.bootstrap(env, endpoint=endpoint, check=check))
+
+
+@task(
+    positional=["action"],
+    help={
+        "action": "migrate (to the declared backend), history (checkpoint versions) or restore",
+        "env": ENV_HELP,
+        "project": "migrate: only this project; history, restore: the project (required)",
+        "to": "migrate: `declared` (the environment file's state_backend) or a backend (s3, ...)",
+        "version": "restore: the checkpoint version id `invoke state history` lists",
+        "endpoint": ENDPOINT_HELP,
+    },
+)
+def state(
+    c: Context,
+    action: str,
+    *,
+    env: str,
+    project: str | None = None,
+    to: str | None = None,
+    version: str | None = None,
+    endpoint: str | None = None,
+) -> None:
+    """Move stacks to the declared backend, or list and restore checkpoint versions."""
+    from orchestration import state_commands  # noqa: PLC0415
+
+    _state_command(
+        lambda: state_commands.state(
+            action, env, project=project, to=to, version=version, endpoint=endpoint
+        )
+    )
+
+
+@task(help={"check": "only compare: exit 1 when .github/CODEOWNERS is out of date"})
+def codeowners(c: Context, *, check: bool = False) -> None:
+    """Write .github/CODEOWNERS from the project owners in shared/topology.py."""
+    from orchestration.codeowners import main  # noqa: PLC0415
+
+    code = main(["--check"] if check else [])
+    if code:
+        raise Exit(code=code)
+
+
 @task
 def setup(c: Context) -> None:
     """Install the Pulumi CLI matching the pinned SDK into .tools/ (idempotent, cached)."""
@@ -230,8 +317,29 @@ def setup(c: Context) -> None:
 
 
 @task
+def lint_workflows(c: Context) -> None:
+    """Lint .github/workflows: actionlint (built with Go on first use) and zizmor (offline)."""
+    from orchestration import commands  # noqa: PLC0415
+    from orchestration.toolchain import workflow_lint  # noqa: PLC0415
+
+    try:
+        actionlint = workflow_lint.ensure_actionlint(
+            commands.Paths.for_repo(REPO_ROOT).tools_dir, lambda line: print(line, flush=True)
+        )
+    except workflow_lint.WorkflowLintUnavailable as error:
+        raise Exit(str(error), code=1) from None
+    with c.cd(str(REPO_ROOT)):
+        for command in workflow_lint.lint_commands(REPO_ROOT, actionlint):
+            result = c.run(shlex.join(command), warn=True, pty=False)
+            if result is None or result.failed:
+                code = result.exited if result is not None else 1
+                raise Exit(f"failed: {Path(command[0]).name} (see above)", code=code or 1)
+    print("Workflows: actionlint and zizmor found nothing.")
+
+
+@task
 def test(c: Context) -> None:
-    """Lint, format, types, architecture contract, then every test suite (engine too), coverage."""
+    """Lint, format, types, architecture contract, workflows, every test suite (engine too)."""
     # Ctrl-C goes to the test processes; no stack operation is involved.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     python = shlex.quote(sys.executable)
@@ -241,6 +349,8 @@ def test(c: Context) -> None:
         f"{python} -m mypy",
         # The architecture contract in pyproject.toml: which side may import which.
         shlex.quote(str(Path(sys.executable).with_name("lint-imports"))),
+        # The GitHub Actions workflows: actionlint and zizmor.
+        f"{python} -m invoke lint-workflows",
         # The engine tests need the real CLI: build it first, visibly, not inside a fixture.
         f"{python} -m invoke setup",
         f"{python} -m pytest --cov --cov-branch",
@@ -259,6 +369,9 @@ def test(c: Context) -> None:
         "env": ENV_HELP,
         "project": "plan this project and the projects it reads from; default: every project",
         "json_": "also write the machine-readable plan (resources, outputs, violations) here",
+        "format_": "text (default) or markdown: per stack resources, references, findings, diagram",
+        "output": "write the report here instead of printing it (e.g. $GITHUB_STEP_SUMMARY)",
+        "annotate": "also print each finding as a GitHub Actions annotation (::error/::warning)",
         "timing": "instead of planning, time the plan against importing its pulumi_aws modules",
         "runs": "with --timing: fresh-interpreter runs of each measurement (default 5)",
     }
@@ -269,6 +382,9 @@ def plan(
     env: str,
     project: str | None = None,
     json_: str | None = None,
+    format_: str = "text",
+    output: str | None = None,
+    annotate: bool = False,
     timing: bool = False,
     runs: int = 5,
 ) -> None:
@@ -279,12 +395,62 @@ def plan(
         code = (
             run_timing(env, runs=runs)
             if timing
-            else run_plan(env, project=project, json_path=json_)
+            else run_plan(
+                env,
+                project=project,
+                json_path=json_,
+                fmt=format_,
+                output=output,
+                annotate=annotate,
+            )
         )
     except PlanError as error:
         raise Exit(str(error), code=1) from None
     if code:
         raise Exit(code=code)
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "format_": "mermaid (default; GitHub renders it) or dot (Graphviz)",
+        "project": "draw this project and the projects it reads from; default: every project",
+    }
+)
+def graph(c: Context, *, env: str, format_: str = "mermaid", project: str | None = None) -> None:
+    """The environment's diagram from its offline plan: stacks, key resources, references."""
+    from orchestration.plan.cli import PlanError, run_graph  # noqa: PLC0415
+
+    try:
+        run_graph(env, fmt=format_, project=project)
+    except PlanError as error:
+        raise Exit(str(error), code=1) from None
+
+
+@task(
+    help={
+        "base": "the branch or commit the change is compared with (from where head left it)",
+        "head": "the commit holding the change (default HEAD; uncommitted files do not count)",
+        "all_": "instead of --base: every project in every environment (a first deploy)",
+        "json_": "print JSON: projects, environments (each in deploy order), reasons",
+    }
+)
+def affected(
+    c: Context,
+    *,
+    base: str | None = None,
+    head: str = "HEAD",
+    all_: bool = False,
+    json_: bool = False,
+) -> None:
+    """Which projects (per environment, in deploy order) a change touches, from the code."""
+    from orchestration.affected import AffectedError  # noqa: PLC0415
+    from orchestration.affected.report import run_affected  # noqa: PLC0415
+
+    try:
+        run_affected(base, head, everything=all_, as_json=json_, repo_root=REPO_ROOT)
+    except AffectedError as error:
+        raise Exit(str(error), code=1) from None
 
 
 @task(help={"env": ENV_HELP, "endpoint": ENDPOINT_HELP})

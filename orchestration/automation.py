@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orchestration.automation_errors import map_error
-from orchestration.backend import SECRETS_PROVIDER, Backend
+from orchestration.backend import Backend
 from orchestration.cli import CliError, CliResult, LineSink, PulumiCli
 from orchestration.engine import (
     EngineError,
@@ -317,7 +317,7 @@ class AutomationEngine:
     def _create_stack(self, project: str, config: Path) -> None:
         # Initialised next to the generated stack file, so the salt lands there.
         arguments = ["stack", "init", self.stack_name(project)]
-        arguments += ["--secrets-provider", SECRETS_PROVIDER]
+        arguments += ["--secrets-provider", self._backend.secrets_provider]
         try:
             self._call(project, arguments, cwd=config.parent)
         except CliError as error:

@@ -32,6 +32,8 @@ _MAX_ERROR_LINES = 6
 
 _PROTECTED = re.compile(r"""resource ["'`]?(urn:pulumi:[^"'`\s]+)["'`]? cannot be deleted""")
 _UNPROTECT = re.compile(r"""pulumi state unprotect ["'`]?(urn:pulumi:[^"'`\s]+)""")
+# The DIY backends' lock message: "...: created by <user>@<host> (pid <n>) at <time>".
+_LOCK_HOLDER = re.compile(r"created by (\S+) \(pid (\d+)\) at (\S+)")
 _ERROR_LINE = re.compile(r"^\s*error:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
 _HINTS = (
     (
@@ -66,10 +68,15 @@ def _cli_error(error: CliError, stack: str, manual: Callable[[str], str]) -> Eng
     if error.stack_not_found:
         return StackNotFound(f"stack {stack} does not exist")
     if error.locked:
+        holders = "; ".join(
+            f"{who}, pid {pid}, since {since}"
+            for who, pid, since in _LOCK_HOLDER.findall(error.result.stderr)
+        )
+        held = f" (lock held by {holders})" if holders else ""
         return StackLocked(
-            f"stack {stack} is locked: another update is running, or one was interrupted. If "
-            f"none is running, release the lock with {manual('cancel --yes')} and then "
-            f"reconcile the state with {manual('refresh --yes')}"
+            f"stack {stack} is locked: another update is running, or one was interrupted{held}. "
+            f"If none is running, release the lock with {manual('cancel --yes')}, then repair "
+            "its state as the recovery steps after the summary say"
         )
     text = f"{error.result.stdout}\n{error.result.stderr}"
     killed = error.signal_name

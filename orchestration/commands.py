@@ -5,9 +5,13 @@ environment variables and CLI). The checks run cheapest and most local first, an
 written before all of them pass:
 
 1. the environment exists (SettingsError's message, listing the known ones) and so does the project;
-2. the backend and secrets passphrase resolve (production needs the passphrase given);
-3. AWS credentials resolve, for operations that reach AWS (skipped with an emulator endpoint);
-4. the Pulumi CLI matching the SDK is there (installed by `orchestration.toolchain.pulumi_cli`).
+2. the environment's state declaration and any override are valid (`shared.state_backend`);
+3. AWS credentials resolve, for operations that reach AWS and for state kept in S3/KMS (skipped
+   with an emulator endpoint);
+4. the backend and secrets provider resolve (the passphrase where one is used; the account id
+   for the derived state bucket) and the declared state bucket and key answer
+   (`orchestration.state_aws`: otherwise one message naming `invoke bootstrap`);
+5. the Pulumi CLI matching the SDK is there (installed by `orchestration.toolchain.pulumi_cli`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from orchestration.backend import STATE_DIR_NAME, resolve_backend
+from orchestration.backend import STATE_DIR_NAME, AccountLookup, plan_state, resolve_backend
 from orchestration.credentials import (
     CredentialResolver,
     botocore_resolves,
@@ -27,18 +31,24 @@ from orchestration.credentials import (
 )
 from orchestration.engine import EngineUnavailable, OrchestrationError
 from orchestration.runner import DEFAULT_MAX_WORKERS, Ask, Orchestrator, RunReport
+from orchestration.state_aws import caller_account, check_state_ready
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
+from shared.state_backend import StateLocation
 from shared.topology import TOPOLOGY, ContractError
 
 TOOLS_DIR_NAME = ".tools"
 POLICY_PACK_DIR_NAME = "policy-pack"
 STACK_CONFIG_DIR_NAME = "stack-config"
+# Generated stack files of backends other than the local default, one folder per backend.
+BACKEND_CONFIG_DIR_NAME = "backends"
 
 # (tools dir, progress callback) -> the `bin` directory holding `pulumi`.
 CliLocator = Callable[[Path, Callable[[str], None]], Path]
 # What a task does with the orchestrator: a run report, or an exit code (outputs).
 Action = Callable[[Orchestrator], RunReport | int]
+# (declared state location, environment) -> None; raises when the bucket or key is not ready.
+StateCheck = Callable[[StateLocation, str], None]
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,15 @@ def terminal_ask() -> Ask | None:
     return input if sys.stdin.isatty() else None
 
 
+def check_endpoint(endpoint: str | None) -> None:
+    """OrchestrationError unless `endpoint` (an emulator's `--endpoint`) is absent or a URL."""
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise OrchestrationError(
+            f"--endpoint {endpoint!r} is not a URL: give the emulator's address, such as "
+            "http://localhost:4566"
+        )
+
+
 def load_environment(environment: str, project: str | None = None) -> EnvironmentSettings:
     """The environment's settings; OrchestrationError naming the known environments/projects."""
     try:
@@ -112,20 +131,18 @@ def open_orchestrator(
     ask: Ask | None = None,
     locate_cli: CliLocator = ensure_cli,
     resolve_credentials: CredentialResolver = botocore_resolves,
+    lookup_account: AccountLookup = caller_account,
+    check_state: StateCheck = check_state_ready,
     max_workers: int = DEFAULT_MAX_WORKERS,
 ) -> Orchestrator:
-    """An orchestrator over the Pulumi CLI engine, after checks 2-4 (see the module doc).
+    """An orchestrator over the Pulumi CLI engine, after checks 2-5 (see the module doc).
 
     `policy`: True runs the repo's policy pack with up/preview, False and None do not.
     Engine output and summaries go to `out`; installer progress goes to `err`, so `out` can
     carry machine-readable output.
     """
     diagnostics = err if err is not None else sys.stderr
-    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
-        raise OrchestrationError(
-            f"--endpoint {endpoint!r} is not a URL: give the emulator's address, such as "
-            "http://localhost:4566"
-        )
+    check_endpoint(endpoint)
     policy_packs: tuple[Path, ...] = ()
     if policy:
         if not (paths.policy_pack / "PulumiPolicy.yaml").is_file():
@@ -134,12 +151,22 @@ def open_orchestrator(
                 "--no-policy to run without the security baseline"
             )
         policy_packs = (paths.policy_pack,)
-    backend = resolve_backend(
-        settings, environ=os.environ if environ is None else environ, state_dir=paths.state_dir
-    )
-    if aws and endpoint is None:
+    environ = os.environ if environ is None else environ
+    state_plan = plan_state(settings, environ)
+    if (aws or state_plan.uses_aws) and endpoint is None:
         check_aws_credentials(settings.environment, settings.region, resolve=resolve_credentials)
-    # Imported here: the engine is only needed once an engine really runs.
+    backend = resolve_backend(
+        settings,
+        environ=environ,
+        state_dir=paths.state_dir,
+        endpoint=endpoint,
+        lookup_account=lookup_account,
+    )
+    for notice in backend.notices:
+        print(notice, file=diagnostics, flush=True)
+    if backend.location is not None and (backend.location.bucket or backend.location.key):
+        check_state(backend.location, settings.environment)
+    # Imported here: the engine is only needed once one really runs.
     from orchestration.automation import (  # noqa: PLC0415
         AutomationEngine,
         pulumi_command_at,
@@ -149,9 +176,12 @@ def open_orchestrator(
     pulumi_command = pulumi_command_at(bin_dir)
     # Every check passed: now the local state folder and generated passphrase may be written.
     backend.prepare()
+    config_dir = paths.stack_config_dir
+    if backend.config_key is not None:
+        config_dir = config_dir / BACKEND_CONFIG_DIR_NAME / backend.config_key
     engine = AutomationEngine(
         projects_dir=paths.projects_dir,
-        config_dir=paths.stack_config_dir,
+        config_dir=config_dir,
         backend=backend,
         pulumi_command=pulumi_command,
         pulumi_home=paths.pulumi_home,
@@ -182,6 +212,8 @@ def run(
     ask: Ask | None = None,
     locate_cli: CliLocator = ensure_cli,
     resolve_credentials: CredentialResolver = botocore_resolves,
+    lookup_account: AccountLookup = caller_account,
+    check_state: StateCheck = check_state_ready,
     opener: Opener | None = None,
 ) -> int:
     """Check, open the orchestrator, run `action`; the exit code.
@@ -213,6 +245,8 @@ def run(
         ask=ask,
         locate_cli=locate_cli,
         resolve_credentials=resolve_credentials,
+        lookup_account=lookup_account,
+        check_state=check_state,
     )
     result = action(orchestrator)
     return result if isinstance(result, int) else result.exit_code

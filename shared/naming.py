@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from shared.limits import REGION_PATTERN
 from shared.settings import EnvironmentSettings
 
 MANAGED_BY = "pulumi"
@@ -30,8 +31,9 @@ BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s
 _BUCKET_CHARS = re.compile(r"^[a-z0-9.-]+$")
 _IPV4_LIKE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9]$")
 _HASH_LENGTH = 8
+# The component of the per-environment state bucket and secrets key `invoke bootstrap` creates.
+STATE_COMPONENT = "state"
 
 
 def logical_name(settings: EnvironmentSettings, component: str) -> str:
@@ -92,7 +94,7 @@ def normalize_bucket_name(app: str, env: str, component: str, account_id: str, r
     """
     if not _ACCOUNT_ID.match(account_id):
         raise ValueError(f"account id {account_id!r} must be 12 digits")
-    if not _REGION.match(region):
+    if not REGION_PATTERN.match(region):
         raise ValueError(f"region {region!r} is not an AWS region code such as 'us-west-2'")
     parts = [_slug(part) for part in (app, env, component)]
     if not all(parts):
@@ -143,6 +145,22 @@ def kms_alias(settings: EnvironmentSettings, component: str) -> str:
     A logical name has no `/`, so the alias can never fall under the reserved `alias/aws/`.
     """
     return f"alias/{_fit(logical_name(settings, component), KMS_ALIAS_NAME_MAX)}"
+
+
+def state_bucket_name(
+    settings: EnvironmentSettings, account_id: str, region: str | None = None
+) -> str:
+    """The Pulumi state bucket of an environment: `<app>-<env>-state-<account>-<region>`.
+
+    Like `cdk bootstrap`'s staging bucket, the account and region make the name unique, so
+    every account and region an environment is deployed to gets its own.
+    """
+    return bucket_name(settings, STATE_COMPONENT, account_id, region)
+
+
+def state_key_alias(settings: EnvironmentSettings) -> str:
+    """`alias/<app>-<env>-state`: the KMS key encrypting the environment's state and secrets."""
+    return kms_alias(settings, STATE_COMPONENT)
 
 
 def iam_role_name(settings: EnvironmentSettings, component: str) -> str:

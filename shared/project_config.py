@@ -19,20 +19,21 @@ from typing import Any, ClassVar, TypeVar
 
 import pulumi
 
+from shared.limits import (
+    ADMIN_PORTS,
+    KEY_DELETION_WINDOW_MAX,
+    KEY_DELETION_WINDOW_MIN,
+    LIFECYCLE_DAYS_MAX,
+    MAX_INSTANCES,
+    PRODUCTION_KEY_DELETION_WINDOW,
+    PRODUCTION_MIN_INSTANCES,
+)
 from shared.settings import EnvironmentSettings
 from shared.topology import COMPUTE, SECURITY, STORAGE
 
 # Reads one key of the project's namespace; None when the stack config does not set it.
 ConfigGetter = Callable[[str], str | None]
 
-KEY_DELETION_WINDOW_MIN = 7
-KEY_DELETION_WINDOW_MAX = 30
-# Production keys wait the longest AWS allows before deletion: a mistaken delete is recoverable.
-PRODUCTION_KEY_DELETION_WINDOW = 30
-PRODUCTION_MIN_INSTANCES = 2
-MAX_INSTANCES = 20
-LIFECYCLE_DAYS_MAX = 3650
-ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _Config = TypeVar("_Config")
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shared.limits import REGION_PATTERN
 from shared.yaml_files import read_mapping
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -25,10 +26,12 @@ ENVIRONMENTS_DIR = PACKAGE_DIR / "environments"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE_WORDS = frozenset({"true", "1", "yes"})
 _FALSE_WORDS = frozenset({"false", "0", "no"})
-# Commercial, GovCloud and ISO partitions: e.g. us-west-2, us-gov-west-1, eu-central-2.
-_REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9]$")
 _ENVIRONMENT_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 REQUIRED_KEYS = ("app", "region", "owner", "team", "production", "debug", "log_level")
+# Where the environment's Pulumi state and secrets live (validated by shared.state_backend);
+# absent means the local default: `.pulumi-state/` and a generated passphrase.
+OPTIONAL_KEYS = ("state_backend", "secrets_provider", "state_history_days")
+STATE_HISTORY_DAYS_MAX = 3650
 
 
 class SettingsError(ValueError):
@@ -47,6 +50,10 @@ class EnvironmentSettings:
     production: bool
     debug: bool
     log_level: str
+    # As declared (None: not declared); shared.state_backend gives them their meaning.
+    state_backend: str | None = None
+    secrets_provider: str | None = None
+    state_history_days: int | None = None
 
 
 # The one seam for settings that are not in the repo's files: the offline plan and the program
@@ -113,11 +120,11 @@ def parse_settings(environment: str, values: dict[str, Any]) -> EnvironmentSetti
     missing = [key for key in REQUIRED_KEYS if key not in values]
     if missing:
         raise SettingsError(f"{where}: missing setting(s): {', '.join(missing)}")
-    unknown = sorted(set(values) - set(REQUIRED_KEYS))
+    unknown = sorted(set(values) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
     if unknown:
         raise SettingsError(
             f"{where}: unknown setting(s): {', '.join(unknown)}; "
-            f"allowed: {', '.join(REQUIRED_KEYS)}"
+            f"allowed: {', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}"
         )
     production = parse_bool(values["production"], f"{where}: production")
     debug = parse_bool(values["debug"], f"{where}: debug")
@@ -135,6 +142,13 @@ def parse_settings(environment: str, values: dict[str, Any]) -> EnvironmentSetti
         production=production,
         debug=debug,
         log_level=parse_log_level(values["log_level"], f"{where}: log_level"),
+        state_backend=_optional_text(values.get("state_backend"), f"{where}: state_backend"),
+        secrets_provider=_optional_text(
+            values.get("secrets_provider"), f"{where}: secrets_provider"
+        ),
+        state_history_days=_optional_days(
+            values.get("state_history_days"), f"{where}: state_history_days"
+        ),
     )
 
 
@@ -163,9 +177,23 @@ def parse_log_level(value: object, what: str) -> str:
 def parse_region(value: object, what: str) -> str:
     """Accept an AWS region code such as us-west-2."""
     region = str(value).strip()
-    if not _REGION_PATTERN.match(region):
+    if not REGION_PATTERN.match(region):
         raise SettingsError(f"{what}: {value!r} is not an AWS region code such as 'us-west-2'")
     return region
+
+
+def _optional_text(value: object, what: str) -> str | None:
+    return None if value is None else _non_empty_text(value, what)
+
+
+def _optional_days(value: object, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(f"{what}: {value!r} is not a whole number of days")
+    if not 1 <= value <= STATE_HISTORY_DAYS_MAX:
+        raise SettingsError(f"{what}: {value} must be between 1 and {STATE_HISTORY_DAYS_MAX} days")
+    return value
 
 
 def _non_empty_text(value: object, what: str) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
+import bucket_policies
 import pytest
 
 from shared.settings import EnvironmentSettings, load_settings
@@ -27,3 +30,9 @@ def make_settings(development: EnvironmentSettings):  # type: ignore[no-untyped-
         return dataclasses.replace(development, **changes)  # type: ignore[arg-type]
 
     return build
+
+
+@pytest.fixture
+def tls_only_statement() -> Callable[..., dict[str, Any]]:
+    """(bucket name[, partition]) -> the policy statement denying requests without TLS."""
+    return bucket_policies.tls_only_statement

@@ -10,15 +10,20 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
+from orchestration.plan.diagram import FORMATS as DIAGRAM_FORMATS
+from orchestration.plan.diagram import render
 from orchestration.plan.environment import (
     EnvironmentPlan,
     PlanError,
     ProgramEvaluator,
     plan_environment,
 )
+from orchestration.plan.markdown import github_annotations, markdown
 from orchestration.plan.report import summary, write_json
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
 from shared.topology import ContractError
+
+REPORT_FORMATS = ("text", "markdown")
 
 
 def make_plan(
@@ -41,33 +46,52 @@ def make_plan(
         raise PlanError(str(error)) from error
 
 
+def _writable(path_text: str, what: str) -> Path:
+    path = Path(path_text)
+    if not path.parent.is_dir():
+        raise PlanError(f"cannot write the {what} to {path}: {path.parent} does not exist")
+    return path
+
+
 def run_plan(
     environment: str,
     *,
     project: str | None = None,
     json_path: str | None = None,
+    fmt: str = "text",
+    output: str | None = None,
+    annotate: bool = False,
     quiet: bool = False,
     out: TextIO | None = None,
     settings: EnvironmentSettings | None = None,
     evaluate_program: ProgramEvaluator | None = None,
 ) -> int:
-    """Plan, print the summary, write the JSON plan; 1 on a mandatory violation, else 0.
+    """Plan, print (or write to `output`) the report in `fmt`, write the JSON plan, print the
+    findings as GitHub annotations with `annotate`; 1 on a mandatory violation, else 0.
 
-    Raises PlanError (a message for the user) when the plan cannot be made.
+    Raises PlanError (a message for the user) when the plan cannot be made; every check on
+    the arguments comes before the plan, so a bad one writes nothing.
     """
     out = out or sys.stdout
+    if fmt not in REPORT_FORMATS:
+        raise PlanError(f"unknown format {fmt!r}: use one of {', '.join(REPORT_FORMATS)}")
+    json_file = _writable(json_path, "JSON plan") if json_path else None
+    report_file = _writable(output, f"{fmt} plan") if output else None
     plan = make_plan(
         environment, project=project, settings=settings, evaluate_program=evaluate_program
     )
-    if json_path:
-        path = Path(json_path)
-        if not path.parent.is_dir():
-            raise PlanError(f"cannot write the JSON plan to {path}: {path.parent} does not exist")
-        write_json(plan, path)
+    if json_file:
+        write_json(plan, json_file)
+    report = markdown(plan) if fmt == "markdown" else summary(plan)
+    if report_file:
+        report_file.write_text(report if report.endswith("\n") else report + "\n", "utf-8")
     if not quiet:
-        print(summary(plan), file=out)
+        print(f"{fmt.capitalize()} plan written to {output}" if output else report, file=out)
         if json_path:
             print(f"\nJSON plan written to {json_path}", file=out)
+    if annotate:
+        for command in github_annotations(plan):
+            print(command, file=out)
     if plan.blocking:
         rules = sorted({violation.rule for violation in plan.blocking})
         print(
@@ -75,6 +99,20 @@ def run_plan(
             file=out,
         )
         return 1
+    return 0
+
+
+def run_graph(
+    environment: str,
+    *,
+    fmt: str = "mermaid",
+    project: str | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Print the environment's diagram (Mermaid or DOT) from its offline plan."""
+    if fmt not in DIAGRAM_FORMATS:
+        raise PlanError(f"unknown format {fmt!r}: use one of {', '.join(DIAGRAM_FORMATS)}")
+    print(render(make_plan(environment, project=project), fmt), file=out or sys.stdout)
     return 0
 
 
@@ -134,4 +172,12 @@ def loaded_aws_modules() -> list[str]:
     )
 
 
-__all__ = ["PlanError", "loaded_aws_modules", "main", "make_plan", "run_plan", "run_timing"]
+__all__ = [
+    "PlanError",
+    "loaded_aws_modules",
+    "main",
+    "make_plan",
+    "run_graph",
+    "run_plan",
+    "run_timing",
+]

@@ -9,6 +9,7 @@ placeholders exist only in this process, so they can never reach a real deploy.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +25,11 @@ class PlanError(Exception):
 
 
 @dataclass(frozen=True)
-class ProgramResult:
-    """What one program registered and exported under the mock runtime."""
+class PlannedProgram:
+    """What one program registered (as rule input) and exported under the mock runtime.
+
+    The plan's view of an evaluation; `evaluate.ProgramResult` is the evaluator's full record.
+    """
 
     resources: Sequence[Resource]
     outputs: Mapping[str, Any]
@@ -33,7 +37,7 @@ class ProgramResult:
 
 # (project, settings, upstream outputs by producer project) -> what the program did.
 ProgramEvaluator = Callable[
-    [str, EnvironmentSettings, Mapping[str, Mapping[str, Any]]], ProgramResult
+    [str, EnvironmentSettings, Mapping[str, Mapping[str, Any]]], PlannedProgram
 ]
 
 
@@ -46,6 +50,8 @@ class StackPlan:
     resources: tuple[Resource, ...]
     outputs: Mapping[str, Any]
     upstream: Mapping[str, Any] = field(default_factory=dict)
+    # The rule violations of this stack's resources.
+    violations: tuple[Violation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,12 +110,15 @@ def plan_environment(
                 },
             )
         )
-    violations = [
-        violation
+    judged = tuple(
+        dataclasses.replace(
+            stack,
+            violations=tuple(evaluate(StackView(settings, stack.resources, stack.upstream), rules)),
+        )
         for stack in stacks
-        for violation in evaluate(StackView(settings, stack.resources, stack.upstream), rules)
-    ]
-    return EnvironmentPlan(settings.environment, tuple(stacks), tuple(violations))
+    )
+    violations = tuple(violation for stack in judged for violation in stack.violations)
+    return EnvironmentPlan(settings.environment, judged, violations)
 
 
 def _check_upstream_exports(

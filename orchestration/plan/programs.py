@@ -7,13 +7,9 @@ from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN as RPC_UNKNOWN
 
-from orchestration.plan.environment import PlanError, ProgramResult
-from orchestration.plan.evaluate import (
-    ProgramError,
-    RegisteredResource,
-    StackConfigError,
-    evaluate_program,
-)
+from orchestration.plan.environment import PlanError, PlannedProgram
+from orchestration.plan.evaluate import ProgramError, RegisteredResource, evaluate_program
+from orchestration.plan.stack_config import StackConfigError
 from program.policy import UNKNOWN, Resource
 from shared.settings import EnvironmentSettings
 
@@ -48,7 +44,7 @@ def evaluate_project(
     project: str,
     settings: EnvironmentSettings,
     upstream: Mapping[str, Mapping[str, Any]],
-) -> ProgramResult:
+) -> PlannedProgram:
     """Run one project's real program for `settings`; PlanError saying why it failed."""
     try:
         result = evaluate_program(
@@ -56,7 +52,7 @@ def evaluate_project(
         )
     except (ProgramError, StackConfigError) as error:
         raise PlanError(f"cannot plan {project}: {error}") from error
-    return ProgramResult(
+    return PlannedProgram(
         resources=[to_rule_input(resource) for resource in result.resources],
         outputs=thaw(result.outputs),
     )

@@ -18,7 +18,7 @@ _MAX_FALLBACK_PROPERTIES = 4
 
 # The properties worth a glance per type (paths into the camelCase inputs).
 KEY_PROPERTIES: Mapping[str, tuple[tuple[str | int, ...], ...]] = {
-    "pulumi:providers:aws": (("region",),),
+    t.AWS_PROVIDER: (("region",),),
     t.BUCKET: (("bucket",), ("forceDestroy",)),
     t.BUCKET_ENCRYPTION: (
         ("rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm"),
@@ -37,7 +37,7 @@ KEY_PROPERTIES: Mapping[str, tuple[tuple[str | int, ...], ...]] = {
     t.BUCKET_LIFECYCLE: (("rules", 0, "id"),),
     t.BUCKET_POLICY: (("bucket",),),
     t.KMS_KEY: (("enableKeyRotation",), ("deletionWindowInDays",), ("keyUsage",)),
-    "aws:kms/alias:Alias": (("name",), ("targetKeyId",)),
+    t.KMS_ALIAS: (("name",), ("targetKeyId",)),
     t.INSTANCE: (
         ("instanceType",),
         ("ami",),
@@ -99,7 +99,8 @@ def write_json(plan: EnvironmentPlan, path: Path) -> None:
     path.write_text(json.dumps(to_json(plan), indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
-def _short(value: Any) -> str:
+def short(value: Any) -> str:
+    """`value` on one line, cut to a glance's length."""
     text = json.dumps(jsonable(value)) if not isinstance(value, str) else value
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
 
@@ -128,12 +129,12 @@ def _stack_summary(stack: StackPlan) -> list[str]:
         flags = "  [protected]" if resource.protect else ""
         lines.append(f"  {resource.type}  {resource.name}{flags}")
         lines.extend(
-            f"      {path.rsplit('.', 1)[-1]}: {_short(value)}"
+            f"      {path.rsplit('.', 1)[-1]}: {short(value)}"
             for path, value in key_properties(resource)
         )
     if stack.outputs:
         lines.append("  outputs:")
-        lines.extend(f"      {key}: {_short(value)}" for key, value in stack.outputs.items())
+        lines.extend(f"      {key}: {short(value)}" for key, value in stack.outputs.items())
     return lines
 
 

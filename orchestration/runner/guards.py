@@ -226,7 +226,8 @@ class Guards:
         busy = {name: count for name in consumers if (count := inventory.get(name, 0))}
         if busy:
             listed = ", ".join(
-                f"{name} ({self._engine.stack_name(name)}, {count} resources)"
+                f"{name} ({self._engine.stack_name(name)}, team "
+                f"{self._topology.project(name).team}, {count} resources)"
                 for name, count in busy.items()
             )
             first = " then ".join(

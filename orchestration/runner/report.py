@@ -20,7 +20,9 @@ from orchestration.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_INTERRUPTED, 
 # (project, pulumi arguments) -> the shell command that runs them by hand against its stack.
 ManualCommand = Callable[[str, str], str]
 # The tasks that take --endpoint: a follow-up command must keep aiming where the user aimed.
-ENDPOINT_TASKS = frozenset({"deploy", "preview", "destroy", "refresh", "drift", "verify"})
+ENDPOINT_TASKS = frozenset(
+    {"deploy", "preview", "destroy", "refresh", "drift", "outputs", "verify", "state", "bootstrap"}
+)
 
 
 @dataclass(frozen=True)

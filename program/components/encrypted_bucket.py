@@ -19,8 +19,8 @@ from pulumi_aws.s3 import (
     BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs as SseArgs,
 )
 
-LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
-LIFECYCLE_DAYS_MAX = 3650
+from shared.aws_facts import S3_LOG_DELIVERY_SERVICE
+from shared.limits import LIFECYCLE_DAYS_MAX
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def bucket_policy(
                 # With BucketOwnerEnforced there are no ACLs: log delivery is granted here.
                 "Sid": "AllowServerAccessLogDelivery",
                 "Effect": "Allow",
-                "Principal": {"Service": LOG_DELIVERY_SERVICE},
+                "Principal": {"Service": S3_LOG_DELIVERY_SERVICE},
                 "Action": "s3:PutObject",
                 "Resource": f"{bucket_arn}/{prefix}*",
                 "Condition": {

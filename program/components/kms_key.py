@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-DELETION_WINDOW_MIN = 7
-DELETION_WINDOW_MAX = 30
-_ALIAS = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
+from shared.aws_facts import S3_LOG_DELIVERY_SERVICE
+from shared.limits import KEY_DELETION_WINDOW_MAX, KEY_DELETION_WINDOW_MIN, KMS_ALIAS_PATTERN
 
 # Everything the account needs to manage the key, and nothing that encrypts or decrypts: data
 # is only ever used through S3 and EC2 (statements below), never directly by a principal.
@@ -53,19 +51,19 @@ class KmsKeyArgs:
     partition: pulumi.Input[str]
     region: str
     description: str
-    deletion_window_in_days: int = DELETION_WINDOW_MAX
+    deletion_window_in_days: int = KEY_DELETION_WINDOW_MAX
     protect: bool = True
 
     def __post_init__(self) -> None:
-        if not _ALIAS.match(self.alias_name) or self.alias_name.startswith("alias/aws/"):
+        if not KMS_ALIAS_PATTERN.match(self.alias_name) or self.alias_name.startswith("alias/aws/"):
             raise ValueError(
                 f"KMS alias {self.alias_name!r} must be 'alias/' plus 1-250 of [A-Za-z0-9/_-] "
                 "and must not start with the AWS-reserved 'alias/aws/'"
             )
-        if not DELETION_WINDOW_MIN <= self.deletion_window_in_days <= DELETION_WINDOW_MAX:
+        if not KEY_DELETION_WINDOW_MIN <= self.deletion_window_in_days <= KEY_DELETION_WINDOW_MAX:
             raise ValueError(
                 f"deletion window {self.deletion_window_in_days} must be "
-                f"{DELETION_WINDOW_MIN}..{DELETION_WINDOW_MAX} days"
+                f"{KEY_DELETION_WINDOW_MIN}..{KEY_DELETION_WINDOW_MAX} days"
             )
 
 
@@ -123,7 +121,7 @@ def key_policy(account_id: str, partition: str, region: str) -> dict[str, Any]:
             # bucket, so it needs data keys; only for this account's buckets.
             "Sid": "S3ServerAccessLogDelivery",
             "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Principal": {"Service": S3_LOG_DELIVERY_SERVICE},
             "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},

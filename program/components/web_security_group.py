@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
-# The only ports that may be open to the whole internet.
-PUBLIC_WEB_PORTS = (80, 443)
+from shared.limits import ADMIN_PORTS, PUBLIC_WEB_PORTS
+
 ANYWHERE = "0.0.0.0/0"
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-MAX_INSTANCES = 20
+from shared.limits import MAX_INSTANCES
 
 
 @dataclass(frozen=True)

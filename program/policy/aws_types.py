@@ -1,6 +1,8 @@
-"""Pulumi type tokens the rules look at, and which AWS types carry tags.
+"""Pulumi type tokens, written once, and which AWS types carry tags.
 
-Tokens are pulumi-aws v7's (`aws.s3.Bucket` is the former BucketV2). Whether a type takes tags,
+The one home of the tokens the rules, the offline plan (its placeholder values and its report)
+and the live checks look for. Tokens are pulumi-aws v7's (`aws.s3.Bucket` is the former
+BucketV2). Whether a type takes tags,
 and whether the provider's default tags reach it, is read from pulumi-aws itself rather than
 kept as a hand-written list that silently goes stale when a project adds a resource type.
 """
@@ -9,6 +11,12 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+
+# The engine's own types.
+STACK = "pulumi:pulumi:Stack"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+PROVIDER_PREFIX = "pulumi:providers:"
+AWS_PROVIDER = f"{PROVIDER_PREFIX}aws"
 
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_ENCRYPTION = (
@@ -21,15 +29,29 @@ BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 BUCKET_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 KMS_KEY = "aws:kms/key:Key"
+KMS_ALIAS = "aws:kms/alias:Alias"
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+ROUTE = "aws:ec2/route:Route"
 INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SECURITY_GROUP_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 IAM_ROLE = "aws:iam/role:Role"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
 IAM_POLICY = "aws:iam/policy:Policy"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+TARGET_GROUP_ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
+LISTENER = "aws:lb/listener:Listener"
 
 
 def is_aws_resource(type_: str) -> bool:

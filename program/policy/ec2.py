@@ -9,9 +9,8 @@ from typing import Any
 from program.policy import aws_types as t
 from program.policy.model import Enforcement, Resource, Rule, Scope, StackView, is_unknown
 from program.policy.values import as_bool, as_int, as_list, customer_key_problem
+from shared.limits import ADMIN_PORTS, PUBLIC_WEB_PORTS
 
-ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
-WEB_PORTS = (80, 443)
 ANYWHERE = ("0.0.0.0/0", "::/0")
 ALL_PROTOCOLS = ("-1", "all")
 TCP = ("tcp", "6")
@@ -91,7 +90,11 @@ class _Ingress:
 
     @property
     def web_only(self) -> bool:
-        return self.protocol in TCP and self.from_port == self.to_port and self.to_port in WEB_PORTS
+        return (
+            self.protocol in TCP
+            and self.from_port == self.to_port
+            and self.to_port in PUBLIC_WEB_PORTS
+        )
 
 
 def _ingress_rules(resource: Resource) -> Iterator[_Ingress]:

@@ -10,7 +10,6 @@ from typing import Any
 
 from program.policy import aws_types as t
 from program.policy.model import (
-    AWS_PROVIDER_TYPE,
     Enforcement,
     Resource,
     Rule,
@@ -79,7 +78,7 @@ def _tag_problems(resource: Resource, view: StackView) -> Iterator[str]:
 
 def _region_problems(resource: Resource, view: StackView) -> Iterator[str]:
     expected = view.settings.region
-    if resource.type == AWS_PROVIDER_TYPE:
+    if resource.type == t.AWS_PROVIDER:
         region = resource.get("region")
         if not is_unknown(region) and region != expected:
             yield f"provider region is {region!r}, not the settings' region {expected!r}"
@@ -93,7 +92,7 @@ def _region_problems(resource: Resource, view: StackView) -> Iterator[str]:
         )
     else:
         provider = view.provider_of(resource)
-        if provider is not None and provider.type != AWS_PROVIDER_TYPE:
+        if provider is not None and provider.type != t.AWS_PROVIDER:
             yield f"is managed by {provider.type}, not an AWS provider"
     # Outputs carry the provider's region on every v7 resource; only a different one is an
     # override (inputs never carry it unless someone set it).

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from program.policy import aws_types as t
 from program.policy.model import Enforcement, Resource, Rule, StackView, is_unknown
 from program.policy.values import as_bool, as_int
-
-DELETION_WINDOW_MIN = 7
-DELETION_WINDOW_MAX = 30
-# AWS applies the longest window when none is given.
-DELETION_WINDOW_DEFAULT = 30
+from shared.limits import (
+    KEY_DELETION_WINDOW_DEFAULT,
+    KEY_DELETION_WINDOW_MAX,
+    KEY_DELETION_WINDOW_MIN,
+    PRODUCTION_KEY_DELETION_WINDOW,
+)
 
 
 def _rotation_problems(key: Resource, _: StackView) -> Iterator[str]:
@@ -24,12 +25,14 @@ def _deletion_window_problems(key: Resource, view: StackView) -> Iterator[str]:
     raw = key.get("deletionWindowInDays")
     if is_unknown(raw):
         return
-    days = DELETION_WINDOW_DEFAULT if raw is None else as_int(raw)
-    if days is None or not DELETION_WINDOW_MIN <= days <= DELETION_WINDOW_MAX:
-        window = f"{DELETION_WINDOW_MIN}..{DELETION_WINDOW_MAX}"
+    days = KEY_DELETION_WINDOW_DEFAULT if raw is None else as_int(raw)
+    if days is None or not KEY_DELETION_WINDOW_MIN <= days <= KEY_DELETION_WINDOW_MAX:
+        window = f"{KEY_DELETION_WINDOW_MIN}..{KEY_DELETION_WINDOW_MAX}"
         yield f"deletion window {raw!r} is outside {window} days"
-    elif view.settings.production and days != DELETION_WINDOW_MAX:
-        yield f"deletion window is {days} days; production keys need {DELETION_WINDOW_MAX}"
+    elif view.settings.production and days != PRODUCTION_KEY_DELETION_WINDOW:
+        yield (
+            f"deletion window is {days} days; production keys need {PRODUCTION_KEY_DELETION_WINDOW}"
+        )
 
 
 RULES = (

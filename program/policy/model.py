@@ -15,10 +15,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
 
+from program.policy.aws_types import STACK_REFERENCE
 from shared.settings import EnvironmentSettings
-
-AWS_PROVIDER_TYPE = "pulumi:providers:aws"
-STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 
 
 class Enforcement(StrEnum):
@@ -188,7 +186,7 @@ class StackView:
     def _stack_reference_outputs(self) -> dict[str, Any]:
         """Every output the stack's StackReferences expose, merged (export keys are unique)."""
         merged: dict[str, Any] = {}
-        for reference in self.of_type(STACK_REFERENCE_TYPE):
+        for reference in self.of_type(STACK_REFERENCE):
             outputs = reference.get("outputs")
             if isinstance(outputs, Mapping):
                 merged.update(outputs)

@@ -13,10 +13,10 @@ from typing import Any
 
 from program.policy.aws_types import KMS_KEY
 from program.policy.model import UNKNOWN, Resource, StackView, is_unknown, json_value
+from shared.limits import KMS_KEY_ARN_PATTERN
 from shared.topology import KMS_KEY_ARN
 
 _AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/")
-_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 
 
 def as_bool(value: Any) -> bool | None:
@@ -82,6 +82,6 @@ def customer_key_problem(
         key in (local.id, local.get("arn")) or local.urn in resource.dependencies.get(prop, ())
         for local in view.of_type(KMS_KEY)
     )
-    if local or _KEY_ARN.match(key):
+    if local or KMS_KEY_ARN_PATTERN.match(key):
         return None
     return f"{what} is {key!r}, which is not a customer-managed KMS key ARN"

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from program.webapp.app import HEALTH_PATH, VERSION
+from shared.limits import KMS_KEY_ARN_PATTERN
+from shared.settings import LOG_LEVELS
 
 APP_FILE = Path(__file__).with_name("app.py")
 # AWS caps user data at 16 KB before base64 encoding.
 USER_DATA_MAX_BYTES = 16 * 1024
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9:/._-]+$")
-_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,10 @@ class AppEnvironment:
             value = getattr(self, name)
             if not _SAFE_VALUE.match(value):
                 raise ValueError(f"{name} {value!r} has characters user data must not carry")
-        if not _KEY_ARN.match(self.kms_key_arn):
+        if not KMS_KEY_ARN_PATTERN.match(self.kms_key_arn):
             raise ValueError(f"kms_key_arn {self.kms_key_arn!r} is not a KMS key ARN")
-        if self.log_level not in _LOG_LEVELS:
-            raise ValueError(f"log_level {self.log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
+        if self.log_level not in LOG_LEVELS:
+            raise ValueError(f"log_level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
         if not 1 <= self.port <= 65535:
             raise ValueError(f"port {self.port} is not a port number")
 

@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_support import EngineEnv, Tasks, engine_paths, make_engine_env
+from engine_support import EngineEnv, Tasks, copy_projects, engine_paths, make_engine_env
 from standin_aws.install import install
 
 from orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME
@@ -79,14 +78,7 @@ def tasks(engine_env: EngineEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     """projects/ copied, with the virtualenv path made absolute (it is relative to the repo)."""
-    projects = tmp_path / "projects"
-    shutil.copytree(REPO_ROOT / "projects", projects)
-    venv = str(REPO_ROOT / ".venv")
-    for pulumi_yaml in projects.glob("*/Pulumi.yaml"):
-        text = pulumi_yaml.read_text()
-        assert "virtualenv: ../../.venv" in text
-        pulumi_yaml.write_text(text.replace("virtualenv: ../../.venv", f"virtualenv: {venv}"))
-    return projects
+    return copy_projects(tmp_path)
 
 
 @pytest.fixture(scope="session")

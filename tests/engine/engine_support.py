@@ -1,6 +1,7 @@
 """Support for engine tests: one isolated world per test for the real Pulumi engine.
 
-Used by the fixtures in conftest.py; tests import `EngineEnv` from here for type hints.
+Used by the fixtures in conftest.py; tests import `EngineEnv` from here for type hints, and
+`copy_repo` when a test must change a setting or a program without touching committed files.
 """
 
 from __future__ import annotations
@@ -18,6 +19,24 @@ import pytest
 from standin_aws import CLOUD_FILE_ENV
 from standin_aws.cloud import CLOUD_FILE_NAME, Cloud
 from standin_aws.install import EXECUTABLE
+
+# TEST-ONLY program changes: a secret output of the security stack, and the storage stack
+# reading it through a StackReference (appended to copies of the projects' __main__.py).
+SECRET = "cross-stack-secret-probe"
+
+SECRET_EXPORT = f"""
+# TEST ONLY: a secret output for the storage stack to read.
+pulumi.export("probe_secret", pulumi.Output.secret("{SECRET}"))
+"""
+
+SECRET_READ = """
+# TEST ONLY: read security's secret output through a StackReference and show it in plain text.
+_probe = pulumi.StackReference(
+    "probe-security",
+    stack_name=f"{pulumi.get_organization()}/security/{stack.settings.environment}",
+)
+pulumi.export("probe_secret_seen", pulumi.Output.unsecret(_probe.require_output("probe_secret")))
+"""
 
 # A passphrase for test stacks only; every stack of a test shares it, as production ones must.
 TEST_PASSPHRASE = "engine-tests-only-passphrase"
@@ -37,6 +56,7 @@ SCRUBBED_VARIABLES = frozenset(
         "AWS_SESSION_TOKEN",
         "AWS_PROFILE",
         "WEBAPP_AWS_ENDPOINT",
+        "WEBAPP_SECRETS_PROVIDER",
         CLOUD_FILE_ENV,
     }
 )
@@ -113,6 +133,9 @@ def engine_environment(
         PULUMI_HOME=str(home),
         PULUMI_BACKEND_URL=backend_dir.resolve().as_uri(),
         PULUMI_CONFIG_PASSPHRASE=passphrase,
+        # Production declares the KMS secrets provider; these file-backend worlds use the
+        # passphrase instead (the team tier, test_engine_teams.py, runs the declaration as is).
+        WEBAPP_SECRETS_PROVIDER="passphrase",
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="true",
@@ -144,6 +167,67 @@ def make_engine_env(home: Path, bin_dir: Path, tools_dir: Path, workdir: Path) -
         cloud_file=cloud_file,
         env=env,
     )
+
+
+# ---- a copy of the repository's programs -------------------------------------------------------
+
+
+def copy_projects(destination: Path) -> Path:
+    """projects/ copied under `destination`, the virtualenv path made absolute (it is relative
+    to the repo in the committed Pulumi.yaml files)."""
+    from orchestration.commands import REPO_ROOT  # noqa: PLC0415
+
+    projects = destination / "projects"
+    shutil.copytree(REPO_ROOT / "projects", projects, ignore=shutil.ignore_patterns("__pycache__"))
+    venv = str(REPO_ROOT / ".venv")
+    for pulumi_yaml in projects.glob("*/Pulumi.yaml"):
+        text = pulumi_yaml.read_text()
+        assert "virtualenv: ../../.venv" in text
+        pulumi_yaml.write_text(text.replace("virtualenv: ../../.venv", f"virtualenv: {venv}"))
+    return projects
+
+
+@dataclass(frozen=True)
+class RepoCopy:
+    """The programs a test deploys: projects/, shared/ and program/ copied into `root`.
+
+    The engine runs the copy's projects (`projects_dir` for `engine_paths`), and `apply` puts
+    the copy's packages first on PYTHONPATH, so the programs (and the policy pack) import the
+    copy's `shared` and `program`: a test edits settings or components with `edit`.
+    """
+
+    root: Path
+
+    @property
+    def projects_dir(self) -> Path:
+        return self.root / "projects"
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        """Replace the one occurrence of `old` in the copied file `relative`."""
+        path = self.root / relative
+        text = path.read_text()
+        found = text.count(old)
+        if found != 1:
+            raise AssertionError(
+                f"{relative}: expected {old!r} once, found it {found} times; the test's edit no "
+                "longer matches the code - update the test"
+            )
+        path.write_text(text.replace(old, new))
+
+    def apply(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("PYTHONPATH", str(self.root))
+
+
+def copy_repo(destination: Path) -> RepoCopy:
+    from orchestration.commands import REPO_ROOT  # noqa: PLC0415
+
+    root = destination / "repo"
+    for package in ("shared", "program"):
+        shutil.copytree(
+            REPO_ROOT / package, root / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    copy_projects(root)
+    return RepoCopy(root)
 
 
 # ---- driving the orchestration entry points (what the invoke tasks call) ---------------------

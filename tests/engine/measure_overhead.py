@@ -59,7 +59,9 @@ def orchestrated_command(state_dir: Path) -> list[str]:
 def direct_commands(env: EngineEnv, state_dir: Path) -> list[tuple[list[str], Path]]:
     commands = []
     for project in PROJECTS:
-        config = state_dir / "stack-config" / project / f"Pulumi.{ENV}.yaml"
+        # The orchestrated run generated it (under stack-config/backends/<key>/ for a backend
+        # other than the local default, such as this world's).
+        [config] = state_dir.glob(f"stack-config/**/{project}/Pulumi.{ENV}.yaml")
         commands.append(
             (
                 [

@@ -11,34 +11,20 @@ import json
 from pathlib import Path
 
 import pytest
-from engine_support import EngineEnv, Tasks
+from engine_support import SECRET, SECRET_EXPORT, SECRET_READ, EngineEnv, Tasks
 
 pytestmark = pytest.mark.engine
 
-SECRET = "shared-passphrase-probe"
-
 VIOLATION = """
-# TEST ONLY: a key that breaks the mandatory rotation rule.
+# TEST ONLY: a key that breaks the mandatory rotation rule, on the program's provider (`stack`).
+import pulumi_aws as aws
+
 aws.kms.Key(
     "probe-unrotated",
     enable_key_rotation=False,
     deletion_window_in_days=7,
-    opts=provider_opts(provider),
+    opts=stack.opts,
 )
-"""
-
-SECRET_EXPORT = f"""
-# TEST ONLY: a secret output for the storage stack to read.
-pulumi.export("probe_secret", pulumi.Output.secret("{SECRET}"))
-"""
-
-SECRET_READ = """
-# TEST ONLY: read security's secret output through a StackReference and show it in plain text.
-_probe = pulumi.StackReference(
-    "probe-security",
-    stack_name=f"{pulumi.get_organization()}/security/{settings.environment}",
-)
-pulumi.export("probe_secret_seen", pulumi.Output.unsecret(_probe.require_output("probe_secret")))
 """
 
 

@@ -14,8 +14,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent import futures
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +25,10 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from standin_aws import ACCOUNT_ID, PLUGIN_VERSION, catalog, wire
 from standin_aws.cloud import Cloud, CloudError
 from standin_aws.install import EXECUTABLE, install, plugin_dir
-from standin_aws.server import StandinAwsProvider
+from standin_client import Standin, serve_in_process, urn
 
 REGION = "us-west-2"
 DEFAULT_TAGS = {"app": "webapp", "environment": "development"}
-STACK = "urn:pulumi:development::security::"
 KEY = "aws:kms/key:Key"
 BUCKET = "aws:s3/bucket:Bucket"
 ROLE = "aws:iam/role:Role"
@@ -39,68 +36,6 @@ INSTANCE = "aws:ec2/instance:Instance"
 AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 Diff = provider_pb2.PropertyDiff
 Response = provider_pb2.DiffResponse
-
-
-def urn(type_: str, name: str) -> str:
-    return f"{STACK}{type_}::{name}"
-
-
-@dataclass
-class Standin:
-    """A running stand-in process, its gRPC stub and its cloud."""
-
-    stub: Any
-    cloud: Cloud
-
-    def create(self, type_: str, name: str, props: dict[str, Any], *, preview: bool = False) -> Any:
-        return self.stub.Create(
-            provider_pb2.CreateRequest(
-                urn=urn(type_, name),
-                name=name,
-                type=type_,
-                properties=wire.to_struct(props),
-                preview=preview,
-            )
-        )
-
-    def read(self, type_: str, name: str, id_: str) -> Any:
-        return self.stub.Read(
-            provider_pb2.ReadRequest(id=id_, urn=urn(type_, name), name=name, type=type_)
-        )
-
-    def update(self, type_: str, name: str, id_: str, olds: dict[str, Any], news: dict[str, Any]):  # type: ignore[no-untyped-def]
-        return self.stub.Update(
-            provider_pb2.UpdateRequest(
-                id=id_,
-                urn=urn(type_, name),
-                name=name,
-                type=type_,
-                olds=wire.to_struct(olds),
-                news=wire.to_struct(news),
-            )
-        )
-
-    def diff(
-        self, type_: str, olds: dict[str, Any], news: dict[str, Any], ignore: tuple[str, ...] = ()
-    ) -> Any:
-        return self.stub.Diff(
-            provider_pb2.DiffRequest(
-                id="x",
-                urn=urn(type_, "thing"),
-                name="thing",
-                type=type_,
-                olds=wire.to_struct(olds),
-                old_inputs=wire.to_struct(olds),
-                news=wire.to_struct(news),
-                ignoreChanges=list(ignore),
-            )
-        )
-
-    def invoke(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
-        response = self.stub.Invoke(
-            provider_pb2.InvokeRequest(tok=token, args=wire.to_struct(args))
-        )
-        return wire.to_props(getattr(response, "return"))
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +60,8 @@ def plugin_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -161,15 +98,8 @@ def standin(configured_stub: Any, plugin_process: tuple[str, Path]) -> Standin:
 @pytest.fixture
 def in_process(tmp_path: Path) -> Iterator[tuple[Any, Cloud]]:
     """A fresh, unconfigured stand-in served in this process (for per-process state)."""
-    cloud = Cloud(tmp_path / "cloud.json")
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(StandinAwsProvider(cloud), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    yield provider_pb2_grpc.ResourceProviderStub(channel), cloud
-    channel.close()
-    server.stop(grace=None)
+    with serve_in_process(tmp_path / "cloud.json") as standin:
+        yield standin.stub, standin.cloud
 
 
 # -- plugin contract ----------------------------------------------------------------------
@@ -319,8 +249,10 @@ def test_bucket_outputs_and_unique_names(standin: Standin) -> None:
     assert outputs["bucketRegionalDomainName"] == f"webapp-dev-data.s3.{REGION}.amazonaws.com"
     with pytest.raises(grpc.RpcError) as raised:
         standin.create(BUCKET, "other", {"bucket": "webapp-dev-data"})
-    assert raised.value.code() == grpc.StatusCode.ALREADY_EXISTS
-    assert "webapp-dev-data" in raised.value.details()
+    # An AWS refusal, as the real provider reports one (see test_standin_invariants.py).
+    assert raised.value.code() == grpc.StatusCode.UNKNOWN
+    assert "creating S3 Bucket (webapp-dev-data)" in raised.value.details()
+    assert "BucketAlreadyOwnedByYou" in raised.value.details()
 
 
 def test_side_resource_id_is_the_bucket(standin: Standin) -> None:

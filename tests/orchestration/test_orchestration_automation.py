@@ -175,6 +175,32 @@ def test_a_stack_another_run_created_meanwhile_is_used(engine, cli) -> None:
     assert [c.args[0] for c in cli.calls] == ["preview", "stack", "preview"]
 
 
+def test_a_new_stack_on_a_kms_backend_is_created_with_the_kms_provider(
+    cli, repo, production: EnvironmentSettings
+) -> None:
+    kms = resolve_backend(
+        production,
+        environ={},
+        state_dir=repo / ".pulumi-state",
+        lookup_account=lambda region, endpoint: "123456789012",
+    )
+    engine = make_engine(repo, kms, cli)
+    cli.on("up", events=events({"create": 1}))
+    cli.on("up", stderr=NO_STACK, code=255, times=1)
+    init = cli.on("stack", "init")
+
+    engine.up("security", lambda _: None)
+
+    (call,) = init.calls
+    assert call.args[3:5] == (
+        "--secrets-provider",
+        "awskms://alias/webapp-production-state?region=us-west-2",
+    )
+    # A clone that never created the stack reads its secrets settings from the state.
+    assert call.env["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] == "true"
+    assert "PULUMI_CONFIG_PASSPHRASE_FILE" not in call.env
+
+
 def test_the_committed_stack_file_is_only_read(engine, cli, repo) -> None:
     committed = repo / "projects" / "security" / f"Pulumi.{DEV}.yaml"
     generated = engine.stack_config_file("security")
@@ -404,6 +430,26 @@ def test_a_locked_stack_says_how_to_release_it(engine, cli) -> None:
     message = str(caught.value)
     assert f"stack {SECURITY_STACK} is locked" in message
     assert f"cancel --yes --stack {SECURITY_STACK}" in message
+    assert "the recovery steps after the summary" in message
+    assert "lock held by" not in message
+
+
+def test_a_locked_stack_names_who_holds_the_lock(engine, cli) -> None:
+    cli.on(
+        "up",
+        stderr="error: the stack is currently locked by 1 lock(s). Either wait for the other "
+        "process(es) to end or delete the lock file with `pulumi cancel`.\n"
+        "  s3://state/.pulumi/locks/organization/security/development/1f.json: created by "
+        "alice@laptop-7 (pid 4242) at 2026-11-30T03:21:53Z",
+        code=255,
+    )
+
+    with pytest.raises(StackLocked) as caught:
+        engine.up("security", lambda _: None)
+
+    assert "(lock held by alice@laptop-7, pid 4242, since 2026-11-30T03:21:53Z)" in str(
+        caught.value
+    )
 
 
 def test_a_killed_cli_says_the_stack_may_be_left_half_done(engine, cli) -> None:
@@ -612,6 +658,7 @@ def test_the_engine_serves_its_backends_environment(engine, repo, cli, productio
         production,
         environ={"PULUMI_CONFIG_PASSPHRASE": "p"},
         state_dir=repo / ".pulumi-state",
+        lookup_account=lambda region, endpoint: "123456789012",
     )
     assert make_engine(repo, backend, cli).stack_name("security") == (
         "organization/security/production"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,10 +14,14 @@ from botocore.exceptions import ProfileNotFound
 
 from orchestration.backend import (
     BACKEND_URL_VAR,
+    FALLBACK_SECRETS_VAR,
     PASSPHRASE_FILE_VAR,
     PASSPHRASE_VAR,
+    SECRETS_PROVIDER_VAR,
     BackendError,
     ensure_generated_passphrase,
+    local_backend,
+    plan_state,
     resolve_backend,
 )
 from orchestration.credentials import (
@@ -28,6 +34,16 @@ from shared.settings import EnvironmentSettings
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def production_passphrase(production: EnvironmentSettings) -> EnvironmentSettings:
+    """Production with its secrets under a passphrase (on an explicit bucket: no AWS lookups)."""
+    return dataclasses.replace(
+        production,
+        state_backend="s3://team-state-bucket?region=us-west-2",
+        secrets_provider="passphrase",
+    )
 
 
 # ---- backend ---------------------------------------------------------------------------------
@@ -50,9 +66,15 @@ def test_default_is_a_file_backend_in_the_state_dir_with_a_generated_passphrase(
     assert backend.secrets_env == {PASSPHRASE_FILE_VAR: str(passphrase)}
     assert backend.env_vars() == {
         BACKEND_URL_VAR: backend.url,
+        FALLBACK_SECRETS_VAR: "true",
         PASSPHRASE_FILE_VAR: str(passphrase),
     }
-    assert backend.manual_env() == backend.env_vars()
+    assert backend.manual_env() == {
+        BACKEND_URL_VAR: backend.url,
+        PASSPHRASE_FILE_VAR: str(passphrase),
+    }
+    assert backend.secrets_provider == "passphrase"
+    assert backend.notices == ()
 
     backend.prepare()
 
@@ -116,7 +138,12 @@ def test_the_users_backend_url_is_kept_unchanged(
     assert backend.env_vars()[BACKEND_URL_VAR] == url
     assert not backend.local_default
     assert backend.secrets_env == {}
-    assert backend.manual_env() == {}
+    # The shell already has the URL; a fresh clone needs the state's own secrets settings.
+    assert backend.manual_env() == {FALLBACK_SECRETS_VAR: "true"}
+    assert backend.notices == (
+        "NOTE: PULUMI_BACKEND_URL overrides the state backend declared in "
+        f"shared/environments/development.yaml (local): using {url}",
+    )
     backend.prepare()
     assert not (tmp_path / "state").exists()
 
@@ -143,12 +170,12 @@ def test_a_given_passphrase_is_used_and_nothing_is_generated(
 
 
 def test_production_requires_the_passphrase_and_touches_nothing_without_it(
-    production: EnvironmentSettings, tmp_path: Path
+    production_passphrase: EnvironmentSettings, tmp_path: Path
 ) -> None:
     state = tmp_path / ".pulumi-state"
 
     with pytest.raises(BackendError) as caught:
-        resolve_backend(production, environ={}, state_dir=state)
+        resolve_backend(production_passphrase, environ={}, state_dir=state)
 
     message = str(caught.value)
     assert message.startswith(
@@ -159,36 +186,39 @@ def test_production_requires_the_passphrase_and_touches_nothing_without_it(
 
 
 def test_production_refuses_an_empty_passphrase(
-    production: EnvironmentSettings, tmp_path: Path
+    production_passphrase: EnvironmentSettings, tmp_path: Path
 ) -> None:
     with pytest.raises(BackendError, match="set but empty"):
-        resolve_backend(production, environ={PASSPHRASE_VAR: ""}, state_dir=tmp_path)
+        resolve_backend(production_passphrase, environ={PASSPHRASE_VAR: ""}, state_dir=tmp_path)
 
 
 def test_production_accepts_a_passphrase_file(
-    production: EnvironmentSettings, tmp_path: Path
+    production_passphrase: EnvironmentSettings, tmp_path: Path
 ) -> None:
     secret = tmp_path / "prod-passphrase"
     secret.write_text("correct horse\n")
 
     backend = resolve_backend(
-        production, environ={PASSPHRASE_FILE_VAR: str(secret)}, state_dir=tmp_path / "s"
+        production_passphrase, environ={PASSPHRASE_FILE_VAR: str(secret)}, state_dir=tmp_path / "s"
     )
 
     assert backend.secrets_env == {}
-    assert backend.manual_env() == {BACKEND_URL_VAR: backend.url}
+    assert backend.url == "s3://team-state-bucket?region=us-west-2"
+    assert backend.manual_env() == {BACKEND_URL_VAR: backend.url, FALLBACK_SECRETS_VAR: "true"}
 
 
 @pytest.mark.parametrize(("content", "problem"), [(None, "cannot be read"), ("  \n", "is empty")])
 def test_a_broken_passphrase_file_is_named(
-    production: EnvironmentSettings, tmp_path: Path, content: str | None, problem: str
+    production_passphrase: EnvironmentSettings, tmp_path: Path, content: str | None, problem: str
 ) -> None:
     secret = tmp_path / "prod-passphrase"
     if content is not None:
         secret.write_text(content)
 
     with pytest.raises(BackendError, match=f"PULUMI_CONFIG_PASSPHRASE_FILE {secret} {problem}"):
-        resolve_backend(production, environ={PASSPHRASE_FILE_VAR: str(secret)}, state_dir=tmp_path)
+        resolve_backend(
+            production_passphrase, environ={PASSPHRASE_FILE_VAR: str(secret)}, state_dir=tmp_path
+        )
 
 
 def test_pulumi_cloud_needs_an_organization(
@@ -261,3 +291,161 @@ def test_botocore_finds_credentials_from_the_environment(isolated_aws: pytest.Mo
     isolated_aws.setenv("AWS_SECRET_ACCESS_KEY", "example")
 
     assert botocore_resolves("us-west-2") is True
+
+
+# ---- declared backends ----------------------------------------------------------------------
+
+
+def test_production_resolves_its_declared_bucket_and_key_with_the_account(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    asked: list[tuple[str, str | None]] = []
+
+    def account(region: str, endpoint: str | None) -> str:
+        asked.append((region, endpoint))
+        return "123456789012"
+
+    backend = resolve_backend(
+        production, environ={}, state_dir=tmp_path / "state", lookup_account=account
+    )
+
+    bucket = "webapp-production-state-123456789012-us-west-2"
+    assert asked == [("us-west-2", None)]
+    assert backend.url == f"s3://{bucket}?region=us-west-2"
+    assert backend.secrets_provider == "awskms://alias/webapp-production-state?region=us-west-2"
+    # KMS encrypts the secrets: no passphrase is needed or generated anywhere.
+    assert backend.secrets_env == {}
+    assert PASSPHRASE_FILE_VAR not in backend.env_vars()
+    assert backend.env_vars()[FALLBACK_SECRETS_VAR] == "true"
+    assert "AWS_ACCESS_KEY_ID" not in backend.env_vars()
+    assert backend.manual_env() == {BACKEND_URL_VAR: backend.url, FALLBACK_SECRETS_VAR: "true"}
+    assert backend.location is not None
+    assert backend.location.bucket is not None
+    assert backend.location.bucket.bucket == bucket
+    assert backend.location.key is not None
+    assert backend.location.key.key == "alias/webapp-production-state"
+    assert backend.config_key is not None
+    assert not backend.local_default
+    assert backend.notices == ()
+    backend.prepare()
+    assert not (tmp_path / "state").exists()
+
+
+def test_an_emulator_run_keeps_the_state_there_with_dummy_credentials(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    backend = resolve_backend(
+        production,
+        environ={},
+        state_dir=tmp_path,
+        endpoint="http://127.0.0.1:4566",
+        lookup_account=lambda region, endpoint: "123456789012",
+    )
+
+    assert "endpoint=127.0.0.1:4566" in backend.url
+    assert backend.secrets_provider.endswith("&endpoint=http://127.0.0.1:4566")
+    assert backend.emulated
+    env = backend.env_vars()
+    assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == ("test", "test")
+    assert env["AWS_RESPONSE_CHECKSUM_VALIDATION"] == "when_required"
+
+
+def test_overrides_replace_the_declaration_and_say_so(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    url = (tmp_path / "elsewhere").as_uri()
+    environ = {
+        BACKEND_URL_VAR: url,
+        SECRETS_PROVIDER_VAR: "passphrase",
+        PASSPHRASE_VAR: "override passphrase",
+    }
+
+    def no_lookup(region: str, endpoint: str | None) -> str:
+        raise AssertionError("an overridden backend needs no account id")
+
+    backend = resolve_backend(
+        production, environ=environ, state_dir=tmp_path / "state", lookup_account=no_lookup
+    )
+
+    assert backend.url == url
+    assert backend.secrets_provider == "passphrase"
+    # Nothing declared is checked or bootstrapped for what the overrides replaced.
+    assert backend.location is not None
+    assert (backend.location.bucket, backend.location.key) == (None, None)
+    assert backend.notices == (
+        "NOTE: PULUMI_BACKEND_URL overrides the state backend declared in "
+        f"shared/environments/production.yaml (s3): using {url}",
+        "NOTE: WEBAPP_SECRETS_PROVIDER overrides the secrets provider declared in "
+        "shared/environments/production.yaml (awskms): using passphrase",
+    )
+    assert backend.manual_env() == {FALLBACK_SECRETS_VAR: "true"}
+
+
+def test_an_override_equal_to_the_declaration_is_not_announced(
+    development: EnvironmentSettings, tmp_path: Path
+) -> None:
+    backend = resolve_backend(
+        development, environ={SECRETS_PROVIDER_VAR: "passphrase"}, state_dir=tmp_path
+    )
+
+    assert backend.notices == ()
+    assert backend.local_default
+
+
+def test_a_bad_override_of_the_secrets_provider_is_one_message(
+    development: EnvironmentSettings, tmp_path: Path
+) -> None:
+    with pytest.raises(
+        BackendError, match=r"^WEBAPP_SECRETS_PROVIDER: secrets_provider 'vault://x'"
+    ):
+        resolve_backend(
+            development, environ={SECRETS_PROVIDER_VAR: "vault://x"}, state_dir=tmp_path
+        )
+
+
+def test_a_bad_declaration_is_a_backend_error_before_any_lookup(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    broken = dataclasses.replace(production, secrets_provider="awskms://alias/k?region=eu-west-1")
+
+    with pytest.raises(BackendError, match="a KMS key in eu-west-1, but production deploys"):
+        plan_state(broken, {})
+
+
+@pytest.mark.parametrize(
+    ("declared", "environ", "uses_aws"),
+    [
+        ({}, {}, False),
+        ({"state_backend": "s3"}, {}, True),
+        ({"secrets_provider": "awskms"}, {}, True),
+        ({"state_backend": "s3"}, {BACKEND_URL_VAR: "file:///tmp/x"}, False),
+        ({}, {BACKEND_URL_VAR: "s3://team-state"}, True),
+        ({"secrets_provider": "awskms"}, {SECRETS_PROVIDER_VAR: "passphrase"}, False),
+        ({}, {SECRETS_PROVIDER_VAR: "awskms"}, True),
+    ],
+)
+def test_whether_the_state_needs_aws_credentials(
+    make_settings: Callable[..., EnvironmentSettings],
+    declared: dict[str, str],
+    environ: dict[str, str],
+    uses_aws: bool,
+) -> None:
+    assert plan_state(make_settings(**declared), environ).uses_aws is uses_aws
+
+
+def test_the_derived_bucket_cannot_be_resolved_without_an_account_lookup(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    with pytest.raises(BackendError, match="needs the AWS account id"):
+        resolve_backend(production, environ={}, state_dir=tmp_path)
+
+
+def test_the_local_backend_of_a_declared_environment_is_still_readable(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    backend = local_backend(production, environ={PASSPHRASE_VAR: "old"}, state_dir=tmp_path)
+
+    assert backend.local_default
+    assert backend.url == tmp_path.resolve().as_uri()
+    assert backend.secrets_provider == "passphrase"
+    assert backend.config_key is None

@@ -409,7 +409,7 @@ def test_destroy_everything_tears_down_consumers_first(engine, make) -> None:
             STORAGE,
             (
                 "refusing to destroy storage in development",
-                "compute (organization/compute/development, 3 resources)",
+                "compute (organization/compute/development, team web, 3 resources)",
                 "Destroy them first (`invoke destroy --env development --project compute`)",
                 "`invoke destroy --env development --project storage --cascade`",
             ),
@@ -419,8 +419,8 @@ def test_destroy_everything_tears_down_consumers_first(engine, make) -> None:
             SECURITY,
             (
                 "refusing to destroy security in development",
-                "storage (organization/storage/development, 3 resources), "
-                "compute (organization/compute/development, 3 resources)",
+                "storage (organization/storage/development, team data, 3 resources), "
+                "compute (organization/compute/development, team web, 3 resources)",
                 # Every consumer, in teardown order.
                 "`invoke destroy --env development --project compute` then "
                 "`invoke destroy --env development --project storage`",

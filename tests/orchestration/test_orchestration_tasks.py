@@ -29,7 +29,18 @@ from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, load_settings
 from shared.topology import COMPUTE, SECURITY, STORAGE
 
-ORCHESTRATION_TASKS = ("deploy", "preview", "destroy", "outputs", "refresh", "drift", "test")
+ORCHESTRATION_TASKS = (
+    "deploy",
+    "preview",
+    "destroy",
+    "outputs",
+    "refresh",
+    "drift",
+    "test",
+    "bootstrap",
+    "state",
+    "codeowners",
+)
 KNOWN_ENVS = "known environments: development, production"
 
 
@@ -117,6 +128,14 @@ def test_every_task_checks_the_environment_before_anything_else(opener: Opener, 
     assert exited.value.code == 1
     assert KNOWN_ENVS in str(exited.value.message)
     assert opener.calls == []
+
+
+def test_the_state_tasks_check_the_environment_before_anything_else() -> None:
+    with pytest.raises(Exit, match="unknown environment 'staging'") as exited:
+        tasks.bootstrap(MockContext(), env="staging")
+    assert exited.value.code == 1
+    with pytest.raises(Exit, match="unknown environment 'staging'"):
+        tasks.state(MockContext(), "history", env="staging", project="security")
 
 
 def test_an_unknown_project_is_refused_before_anything_else(opener: Opener) -> None:
@@ -274,7 +293,15 @@ def _unavailable(tools: Path, progress: Any) -> Path:
     [
         pytest.param(
             "production",
-            {"policy": True},
+            {
+                "policy": True,
+                # Production's secrets under a passphrase on a shared bucket: it must be given.
+                "environ": {
+                    "PULUMI_BACKEND_URL": "s3://team-state?region=us-west-2",
+                    "WEBAPP_SECRETS_PROVIDER": "passphrase",
+                },
+                "resolve_credentials": lambda _: True,
+            },
             OrchestrationError,
             "set PULUMI_CONFIG_PASSPHRASE",
             id="production-without-a-passphrase",
@@ -436,11 +463,12 @@ def test_the_test_task_runs_the_coverage_gate_last() -> None:
 
     commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
     assert commands_run[3].endswith("lint-imports")
-    assert commands_run[4].endswith("-m invoke setup")
-    assert "-m pytest --cov --cov-branch" in commands_run[5]
-    assert commands_run[6].endswith(
-        "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py "
-        "--fail-under=100"
+    assert commands_run[4].endswith("-m invoke lint-workflows")
+    assert commands_run[5].endswith("-m invoke setup")
+    assert "-m pytest --cov --cov-branch" in commands_run[6]
+    assert commands_run[7].endswith(
+        "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py,"
+        "shared/state_backend.py --fail-under=100"
     )
 
 

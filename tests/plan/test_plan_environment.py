@@ -12,7 +12,7 @@ from orchestration.plan.cli import make_plan, run_plan
 from orchestration.plan.environment import (
     EnvironmentPlan,
     PlanError,
-    ProgramResult,
+    PlannedProgram,
     plan_environment,
     selected_projects,
 )
@@ -138,9 +138,9 @@ def _fake(outputs: dict[str, dict[str, Any]]) -> Any:
     """Test double of the program evaluator: each project exports the given outputs."""
     seen: list[tuple[str, dict[str, Any]]] = []
 
-    def evaluate(project: str, settings: EnvironmentSettings, upstream: Any) -> ProgramResult:
+    def evaluate(project: str, settings: EnvironmentSettings, upstream: Any) -> PlannedProgram:
         seen.append((project, {k: dict(v) for k, v in upstream.items()}))
-        return ProgramResult(resources=[], outputs=outputs.get(project, {}))
+        return PlannedProgram(resources=[], outputs=outputs.get(project, {}))
 
     evaluate.seen = seen  # type: ignore[attr-defined]
     return evaluate

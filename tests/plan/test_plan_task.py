@@ -26,7 +26,7 @@ def tasks() -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize("name", ["plan", "verify"])
+@pytest.mark.parametrize("name", ["plan", "verify", "graph", "affected"])
 def test_every_flag_is_documented(tasks: ModuleType, name: str) -> None:
     task = getattr(tasks, name)
     parameters = [p for p in inspect.signature(task.body).parameters if p != "c"]

@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bucket_policies import tls_only_policy
+
 from program.policy import Resource
 from program.policy import aws_types as t
 from shared.naming import tags
@@ -23,24 +25,6 @@ Stack = list[Resource]
 
 def urn(settings: EnvironmentSettings, type_: str, name: str) -> str:
     return f"urn:pulumi:{settings.environment}::webapp::{type_}::{name}"
-
-
-def tls_policy(bucket: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        }
-    )
 
 
 def role_policy(bucket: str) -> str:
@@ -103,7 +87,7 @@ def bucket_resources(settings: EnvironmentSettings, make: Callable[..., Resource
             f"{base}-ownership",
             {"bucket": name, "rule": {"objectOwnership": "BucketOwnerEnforced"}},
         ),
-        make(t.BUCKET_POLICY, f"{base}-tls", {"bucket": name, "policy": tls_policy(name)}),
+        make(t.BUCKET_POLICY, f"{base}-tls", {"bucket": name, "policy": tls_only_policy(name)}),
         make(
             t.BUCKET_VERSIONING,
             f"{base}-versioning",

@@ -11,12 +11,8 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from orchestration.plan.evaluate import (
-    PLACEHOLDER_ACCOUNT_ID,
-    ProgramResult,
-    RegisteredResource,
-    evaluate_program,
-)
+from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
+from orchestration.plan.placeholders import PLACEHOLDER_ACCOUNT_ID
 from shared import naming, topology
 from shared.settings import load_settings
 

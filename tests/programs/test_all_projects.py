@@ -10,8 +10,9 @@ import pytest
 import yaml
 from programs_support import AWS_PROVIDER, PROJECTS, aws_resources
 
-from orchestration.plan.evaluate import PROJECTS_DIR, ProgramResult
+from orchestration.plan.evaluate import ProgramResult
 from shared import naming, project_config, topology
+from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings
 
 Evaluate = Callable[[str, str], ProgramResult]

@@ -10,12 +10,9 @@ from collections.abc import Callable
 import pytest
 from programs_support import REGION, as_list, contract_value, document, only, statements
 
-from orchestration.plan.evaluate import (
-    PLACEHOLDER_AMI_ID,
-    ProgramResult,
-    RegisteredResource,
-    stack_config,
-)
+from orchestration.plan.evaluate import ProgramResult, RegisteredResource
+from orchestration.plan.placeholders import PLACEHOLDER_AMI_ID
+from orchestration.plan.stack_config import stack_config
 from program.components.web_servers import placements
 from program.webapp.app import HEALTH_PATH
 from program.webapp.user_data import APP_FILE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import textwrap
 from pathlib import Path
@@ -10,15 +11,11 @@ import pytest
 from programs_support import contract_upstream
 from pulumi.runtime import settings as runtime_settings
 
-from orchestration.plan.evaluate import (
-    PLACEHOLDER_ACCOUNT_ID,
-    PROJECTS_DIR,
-    ProgramError,
-    StackConfigError,
-    evaluate_program,
-    stack_config,
-)
+from orchestration.plan.evaluate import ProgramError, evaluate_program
+from orchestration.plan.placeholders import PLACEHOLDER_ACCOUNT_ID
+from orchestration.plan.stack_config import StackConfigError, stack_config
 from shared import topology
+from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings
 
 AWS_BUCKET_PROGRAM = """
@@ -73,6 +70,23 @@ def test_evaluation_leaves_the_callers_pulumi_runtime_alone() -> None:
     assert runtime_settings.get_root_resource() is before
 
 
+def test_an_evaluation_closes_every_event_loop_it_creates(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An unclosed loop is finalized by the garbage collector at a random later moment, where
+    # its __del__ fails ("Exception ignored in BaseEventLoop.__del__": an unraisable error).
+    created: list[asyncio.AbstractEventLoop] = []
+    new_event_loop = asyncio.DefaultEventLoopPolicy.new_event_loop
+
+    def tracking(policy: asyncio.AbstractEventLoopPolicy) -> asyncio.AbstractEventLoop:
+        loop = new_event_loop(policy)  # type: ignore[arg-type]
+        created.append(loop)
+        return loop
+
+    monkeypatch.setattr(asyncio.DefaultEventLoopPolicy, "new_event_loop", tracking)
+    evaluate_program(topology.SECURITY, "development")
+    assert len(created) > 1, "the evaluation and the mock monitor's threads have loops"
+    assert [loop for loop in created if not loop.is_closed()] == []
+
+
 def test_evaluation_writes_nothing_into_the_project(tmp_path: Path) -> None:
     before = sorted(p.name for p in (PROJECTS_DIR / topology.SECURITY).iterdir())
     evaluate_program(topology.SECURITY, "production")
@@ -116,53 +130,56 @@ def test_a_bad_knob_fails_the_evaluation_with_the_config_message(tmp_path: Path)
         evaluate_program(topology.SECURITY, "production", projects_dir=root)
 
 
-def test_a_resource_without_the_explicit_provider_is_refused(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path,
-        "demo",
-        'aws.s3.Bucket("forgot-the-provider")',
-        config={"pulumi:disable-default-providers": ["aws"]},
-    )
-    with pytest.raises(ProgramError, match=r"Default provider for 'aws' disabled"):
-        evaluate_program("demo", "development", projects_dir=root)
+PINNED = {"pulumi:disable-default-providers": ["aws"]}
+EXPLICIT_PROVIDER = """
+provider = aws.Provider("p", region="us-west-2")
+pinned = pulumi.InvokeOptions(provider=provider)
+"""
 
 
-def test_an_invoke_without_the_explicit_provider_is_refused(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path,
-        "demo",
-        "aws.get_caller_identity()",
-        config={"pulumi:disable-default-providers": ["aws"]},
-    )
-    with pytest.raises(ProgramError, match=r"getCallerIdentity.*explicit provider"):
-        evaluate_program("demo", "development", projects_dir=root)
-
-
-def test_an_unknown_invoke_says_where_to_add_it(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path,
-        "demo",
-        """
-        provider = aws.Provider("p", region="us-west-2")
-        aws.ec2.get_vpc(default=True, opts=pulumi.InvokeOptions(provider=provider))
-        """,
-        config={},
-    )
-    with pytest.raises(ProgramError, match=r"no answer for 'aws:ec2/getVpc:getVpc'"):
-        evaluate_program("demo", "development", projects_dir=root)
-
-
-def test_a_reference_to_another_environment_is_refused(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path,
-        "demo",
-        'pulumi.StackReference("organization/security/production")',
-        config={},
-    )
-    with pytest.raises(ProgramError, match=r"crosses environments"):
-        evaluate_program(
-            "demo", "development", upstream={"security": {"x": "y"}}, projects_dir=root
-        )
+@pytest.mark.parametrize(
+    ("body", "config", "upstream", "reason"),
+    [
+        pytest.param(
+            'aws.s3.Bucket("forgot-the-provider")',
+            PINNED,
+            {},
+            r"Default provider for 'aws' disabled",
+            id="resource-without-the-explicit-provider",
+        ),
+        pytest.param(
+            "aws.get_caller_identity()",
+            PINNED,
+            {},
+            r"getCallerIdentity.*explicit provider",
+            id="invoke-without-the-explicit-provider",
+        ),
+        pytest.param(
+            EXPLICIT_PROVIDER + "aws.ec2.get_vpc(default=True, opts=pinned)",
+            {},
+            {},
+            r"no answer for 'aws:ec2/getVpc:getVpc'.*placeholders.py",
+            id="unknown-invoke-says-where-to-add-it",
+        ),
+        pytest.param(
+            'pulumi.StackReference("organization/security/production")',
+            {},
+            {"security": {"x": "y"}},
+            r"crosses environments",
+            id="reference-to-another-environment",
+        ),
+    ],
+)
+def test_what_the_engine_would_refuse_fails_the_evaluation_with_the_reason(
+    tmp_path: Path,
+    body: str,
+    config: dict[str, object],
+    upstream: dict[str, dict[str, str]],
+    reason: str,
+) -> None:
+    root = make_project(tmp_path, "demo", body, config=config)
+    with pytest.raises(ProgramError, match=reason):
+        evaluate_program("demo", "development", upstream=upstream, projects_dir=root)
 
 
 def test_exports_are_resolved_values(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from programs_support import ACCOUNT, contract_upstream, contract_value, document, statements
@@ -89,20 +90,12 @@ def test_every_bucket_is_versioned_private_and_owner_enforced(
 
 
 def test_every_bucket_policy_denies_requests_without_tls(
-    environment: str, evaluate: Evaluate
+    environment: str, evaluate: Evaluate, tls_only_statement: Callable[[str], dict[str, Any]]
 ) -> None:
     result = evaluate(topology.STORAGE, environment)
     for name in buckets(result):
         policy = document(side(result, POLICY, name))
-        arn = f"arn:aws:s3:::{name}"
-        assert {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [arn, f"{arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        } in statements(policy)
+        assert tls_only_statement(name) in statements(policy)
         assert all(s["Principal"] != "*" for s in statements(policy) if s["Effect"] == "Allow")
 
 

@@ -172,6 +172,22 @@ def test_kms_alias_is_within_the_alias_rules(make_settings: SettingsFactory) -> 
     assert naming.kms_alias(make_settings(), "key") == "alias/webapp-development-key"
 
 
+def test_the_state_bucket_and_key_are_per_environment_account_and_region(
+    make_settings: SettingsFactory,
+) -> None:
+    settings = make_settings()
+    bucket = naming.state_bucket_name(settings, "123456789012")
+    assert bucket == "webapp-development-state-123456789012-us-west-2"
+    assert naming.state_bucket_name(settings, "123456789012", "eu-west-1").endswith("eu-west-1")
+    production = make_settings(environment="production")
+    assert naming.state_bucket_name(production, "123456789012") != bucket
+    # Never the application's own bucket or key.
+    assert bucket != naming.bucket_name(settings, "data", "123456789012")
+    assert naming.state_key_alias(settings) == "alias/webapp-development-state"
+    long_app = make_settings(app="Shop With A Very Long Name " * 4)
+    assert naming.bucket_name_problems(naming.state_bucket_name(long_app, "123456789012")) == []
+
+
 def test_iam_names_fit_their_limits(make_settings: SettingsFactory) -> None:
     settings = make_settings(app="a-very-long-application-name-for-the-platform")
     role = naming.iam_role_name(settings, "web-server-instance-role")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,27 @@ VALID: dict[str, Any] = {
     "debug": "yes",
     "log_level": "info",
 }
+COMMON = "app: shop\nregion: eu-west-1\nowner: o\n"
+
+# (common.yaml text, {environment: its file's text}) -> load_settings over those files.
+SettingsFiles = Callable[[str, dict[str, str]], Callable[[str], EnvironmentSettings]]
+
+
+@pytest.fixture
+def settings_files(tmp_path: Path) -> SettingsFiles:
+    """Writes a common file and environment files under tmp_path; returns their loader."""
+
+    def write(common: str, environments: dict[str, str]) -> Callable[[str], EnvironmentSettings]:
+        (tmp_path / "common.yaml").write_text(common)
+        environments_dir = tmp_path / "environments"
+        environments_dir.mkdir()
+        for name, text in environments.items():
+            (environments_dir / f"{name}.yaml").write_text(text)
+        return lambda environment: load_settings(
+            environment, common_file=tmp_path / "common.yaml", environments_dir=environments_dir
+        )
+
+    return write
 
 
 def test_shipped_environments_load_with_the_expected_values() -> None:
@@ -76,17 +98,11 @@ def test_an_invalid_name_is_not_offered_as_a_file_to_create(name: str) -> None:
     assert message.endswith("(a name is 1-16 lowercase letters or digits, starting with a letter)")
 
 
-def test_a_new_environment_is_one_file(tmp_path: Path) -> None:
-    (tmp_path / "common.yaml").write_text("app: shop\nregion: eu-west-1\nowner: o\n")
-    environments = tmp_path / "environments"
-    environments.mkdir()
-    (environments / "staging.yaml").write_text(
-        "production: false\nteam: t\ndebug: false\nlog_level: Error\n"
+def test_a_new_environment_is_one_file(settings_files: SettingsFiles) -> None:
+    load = settings_files(
+        COMMON, {"staging": "production: false\nteam: t\ndebug: false\nlog_level: Error\n"}
     )
-    settings = load_settings(
-        "staging", common_file=tmp_path / "common.yaml", environments_dir=environments
-    )
-    assert settings == EnvironmentSettings(
+    assert load("staging") == EnvironmentSettings(
         environment="staging",
         app="shop",
         region="eu-west-1",
@@ -98,33 +114,28 @@ def test_a_new_environment_is_one_file(tmp_path: Path) -> None:
     )
 
 
-def test_environment_file_overrides_common_values(tmp_path: Path) -> None:
-    (tmp_path / "common.yaml").write_text("app: shop\nregion: eu-west-1\nowner: o\n")
-    environments = tmp_path / "environments"
-    environments.mkdir()
-    (environments / "qa.yaml").write_text(
-        "app: shop-qa\nproduction: false\nteam: t\ndebug: 0\nlog_level: info\n"
+def test_environment_file_overrides_common_values(settings_files: SettingsFiles) -> None:
+    load = settings_files(
+        COMMON, {"qa": "app: shop-qa\nproduction: false\nteam: t\ndebug: 0\nlog_level: info\n"}
     )
-    settings = load_settings(
-        "qa", common_file=tmp_path / "common.yaml", environments_dir=environments
-    )
-    assert settings.app == "shop-qa"
+    assert load("qa").app == "shop-qa"
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("common", "message"),
     [
         ("- a list\n", "must hold a mapping"),
         ("key: [unclosed\n", "not valid YAML"),
+        # An empty environment file: the message lists what is missing.
+        (COMMON, r"missing setting\(s\): team, production, debug"),
     ],
 )
-def test_malformed_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
-    (tmp_path / "common.yaml").write_text(content)
-    environments = tmp_path / "environments"
-    environments.mkdir()
-    (environments / "dev.yaml").write_text("")
+def test_unusable_files_are_refused(
+    settings_files: SettingsFiles, common: str, message: str
+) -> None:
+    load = settings_files(common, {"dev": ""})
     with pytest.raises(SettingsError, match=message):
-        load_settings("dev", common_file=tmp_path / "common.yaml", environments_dir=environments)
+        load("dev")
 
 
 @pytest.mark.parametrize(
@@ -141,6 +152,12 @@ def test_malformed_files_are_refused(tmp_path: Path, content: str, message: str)
         ({"app": ""}, "app: must be a non-empty string"),
         ({"owner": 42}, "owner: must be a non-empty string"),
         ({"colour": "blue"}, "unknown setting\\(s\\): colour"),
+        ({"state_backend": ""}, "state_backend: must be a non-empty string"),
+        ({"secrets_provider": 7}, "secrets_provider: must be a non-empty string"),
+        ({"state_history_days": "90"}, "state_history_days: '90' is not a whole number of days"),
+        ({"state_history_days": True}, "is not a whole number of days"),
+        ({"state_history_days": 0}, "state_history_days: 0 must be between 1 and 3650 days"),
+        ({"state_history_days": 3651}, "must be between 1 and 3650 days"),
         (
             {"production": True, "debug": "true"},
             "production environment and must not run with debug",
@@ -150,6 +167,26 @@ def test_malformed_files_are_refused(tmp_path: Path, content: str, message: str)
 def test_invalid_values_are_refused_with_the_reason(change: dict[str, Any], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         parse_settings("development", {**VALID, **change})
+
+
+def test_the_state_declaration_is_optional_and_kept_as_written() -> None:
+    plain = parse_settings("development", VALID)
+    assert (plain.state_backend, plain.secrets_provider, plain.state_history_days) == (
+        None,
+        None,
+        None,
+    )
+    declared = parse_settings(
+        "development",
+        {
+            **VALID,
+            "state_backend": " s3 ",
+            "secrets_provider": "awskms",
+            "state_history_days": 30,
+        },
+    )
+    assert (declared.state_backend, declared.secrets_provider) == ("s3", "awskms")
+    assert declared.state_history_days == 30
 
 
 @pytest.mark.parametrize("key", sorted(VALID))
@@ -200,15 +237,6 @@ def test_settings_are_frozen() -> None:
     settings = parse_settings("development", VALID)
     with pytest.raises(AttributeError):
         settings.debug = False  # type: ignore[misc]
-
-
-def test_an_empty_environment_file_reports_what_is_missing(tmp_path: Path) -> None:
-    (tmp_path / "common.yaml").write_text("app: shop\nregion: eu-west-1\nowner: o\n")
-    environments = tmp_path / "environments"
-    environments.mkdir()
-    (environments / "dev.yaml").write_text("")
-    with pytest.raises(SettingsError, match=r"missing setting\(s\): team, production, debug"):
-        load_settings("dev", common_file=tmp_path / "common.yaml", environments_dir=environments)
 
 
 def test_an_override_replaces_only_its_own_environment(development: EnvironmentSettings) -> None:

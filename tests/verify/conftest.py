@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from bucket_policies import tls_only_policy
 from moto import mock_aws
 from moto_environment import Deployed, HealthDouble
 
@@ -95,24 +96,7 @@ def deployed(aws: boto3.Session, health_app: HealthDouble) -> Deployed:
     s3.put_bucket_ownership_controls(
         Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     )
-    s3.put_bucket_policy(
-        Bucket=bucket,
-        Policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    }
-                ],
-            }
-        ),
-    )
+    s3.put_bucket_policy(Bucket=bucket, Policy=tls_only_policy(bucket))
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
     vpc_id = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]

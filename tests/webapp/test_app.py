@@ -21,6 +21,7 @@ import pytest
 
 from program.webapp import app
 from program.webapp.user_data import APP_FILE
+from shared.settings import LOG_LEVELS
 
 Get = Callable[[str], tuple[int, dict[str, str], str]]
 
@@ -193,3 +194,11 @@ def test_app_runs_on_amazon_linux_2023s_python_3_9() -> None:
         )
     }
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+
+
+def test_app_accepts_exactly_the_log_levels_the_settings_accept() -> None:
+    # The app keeps its own copy (it is copied onto the instances, standard library only), so
+    # this is where a level added to one side but not the other is caught.
+    assert app.LOG_LEVELS == LOG_LEVELS
+    for level in LOG_LEVELS:
+        assert app.AppConfig.from_env({"LOG_LEVEL": level.lower()}).log_level == level

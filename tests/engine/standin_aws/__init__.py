@@ -5,14 +5,20 @@ package, behind a `pulumi-resource-aws` wrapper script, into a temporary `PULUMI
 tests create (never the user's `~/.pulumi`). It answers the engine's ResourceProvider gRPC
 protocol for any `aws:` resource type by echoing inputs as outputs and filling the computed
 outputs our programs read (ids, ARNs, DNS names, default tags...) with plausible, deterministic
-values. Nothing here talks to AWS: the "cloud" is a JSON file (see `cloud.py`) that tests can
-change behind Pulumi's back to simulate drift.
+values, and it refuses what AWS refuses, with AWS's error codes in the real provider's wording.
+Nothing here talks to AWS: the "cloud" is a JSON file (see `cloud.py`) that tests can change
+behind Pulumi's back to simulate drift.
 
 Modules:
 - `wire`: the JSON form of protobuf Structs (secrets, unknowns) and conversions.
 - `catalog`: the one table of per-type computed outputs and replace-on-change keys, and the
   functions (invokes) the programs call.
 - `cloud`: the file-backed, lock-protected cloud state; also the helper API for tests.
+- `lifecycle`: what Create/Update/Delete do to the cloud; it runs, per type:
+  `uniqueness` (names AWS keeps unique), `ec2_rules`, `elb_rules`, `logging_rules` (refusals),
+  `launch_templates` and `autoscaling` (versions, launches, instance refresh), `delivery`
+  (whether access logs arrive); over `lookups` (questions about the cloud), `policies` (key and
+  bucket policy evaluation), `change` (one operation) and `errors` (the provider's error shape).
 - `server`: the gRPC ResourceProvider service; `python -m standin_aws` runs it as a plugin.
 - `install`: puts the plugin into a PULUMI_HOME the way the engine discovers plugins.
 """

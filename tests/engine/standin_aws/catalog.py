@@ -19,8 +19,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.aws_facts import (
+    ELB_HOSTED_ZONE_IDS,
+    S3_HOSTED_ZONE_IDS,
+    dns_suffix,
+    partition_of,
+    zone_id,
+    zone_id_prefix,
+    zone_names,
+)
 from standin_aws import ACCOUNT_ID
-from standin_aws.wire import UNKNOWN, Props, contains_secret, contains_unknown, plain, secret
+from standin_aws.wire import (
+    UNKNOWN,
+    Props,
+    contains_secret,
+    contains_unknown,
+    plain,
+    same,
+    secret,
+)
 
 # -- provider configuration ----------------------------------------------------------------
 
@@ -35,20 +52,11 @@ class ProviderConfig:
 
     @property
     def partition(self) -> str:
-        for prefix, partition in (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov")):
-            if self.region.startswith(prefix):
-                return partition
-        return "aws"
+        return partition_of(self.region)
 
     @property
     def dns_suffix(self) -> str:
-        return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
-
-
-def zone_id_prefix(region: str) -> str:
-    """AZ id prefix: us-west-2 -> usw2 (as in usw2-az1)."""
-    parts = region.split("-")
-    return parts[0] + "".join(part[0] for part in parts[1:-1]) + parts[-1]
+        return dns_suffix(self.partition)
 
 
 def digest(*parts: str) -> str:
@@ -61,10 +69,6 @@ def default_vpc_id(config: ProviderConfig) -> str:
 
 def default_subnet_id(config: ProviderConfig, zone: str) -> str:
     return "subnet-" + digest(config.account, zone, "default-subnet")[:17]
-
-
-def zone_names(region: str) -> list[str]:
-    return [f"{region}{letter}" for letter in "abcd"]
 
 
 # -- templates -----------------------------------------------------------------------------
@@ -107,8 +111,16 @@ class Kind:
     # input -> flag input: the input forces a replacement only while the flag input is true.
     replace_when: Mapping[str, str] = field(default_factory=dict)
     tags: bool = False
-    # An input whose value must be unique among live resources of the type (S3 bucket names).
-    unique: str | None = None
+    # Computed outputs an in-place update recomputes: unknown in an update's preview (e.g. a
+    # launch template's latestVersion), as the real provider marks them.
+    recomputed: frozenset[str] = frozenset()
+    # `tags` is a list of {key, value, ...} blocks (Auto Scaling groups): there is no tagsAll.
+    tag_blocks: bool = False
+
+    @property
+    def prefix_input(self) -> str | None:
+        """`namePrefix` / `bucketPrefix`: the input the provider builds a unique name from."""
+        return f"{self.autoname}Prefix" if self.autoname else None
 
 
 def _public_ip(ctx: Mapping[str, Any]) -> str:
@@ -138,6 +150,11 @@ def _listener_id(ctx: Mapping[str, Any]) -> str:
     )
 
 
+def _ssl_policy(ctx: Mapping[str, Any]) -> str | None:
+    """ELB's default policy for a TLS listener when none is given; none for plain HTTP."""
+    return DEFAULT_SSL_POLICY if ctx.get("protocol") in ("HTTPS", "TLS") else None
+
+
 def _listener_rule_id(ctx: Mapping[str, Any]) -> str:
     return "{}/{}".format(
         str(ctx["listenerArn"]).replace(":listener/", ":listener-rule/"), ctx["hex16"]
@@ -160,8 +177,12 @@ def _default_subnet(ctx: Mapping[str, Any]) -> str:
     return default_subnet_id(ctx["config"], str(ctx.get("availabilityZone") or ctx["zone_a"]))
 
 
-_S3_HOSTED_ZONES = {"us-east-1": "Z3AQBSTGFYJSTF", "us-west-2": "Z3BJ6K6RIION7M"}
-_ELB_HOSTED_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
+# What CreateListener picks for an HTTPS/TLS listener without sslPolicy.
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
+# The service-linked role Auto Scaling launches instances with (and so uses KMS keys as).
+AUTOSCALING_ROLE_PATH = (
+    "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+)
 
 
 def _zone(table: Mapping[str, str]) -> Callable[[Mapping[str, Any]], str]:
@@ -185,14 +206,14 @@ _LOAD_BALANCER = Kind(
         "arn": "{id}",
         "arnSuffix": "{lb_kind}/{name}/{hex16}",
         "dnsName": _lb_dns,
-        "zoneId": _zone(_ELB_HOSTED_ZONES),
+        "zoneId": _zone(ELB_HOSTED_ZONE_IDS),
         "vpcId": "{default_vpc}",
         "loadBalancerType": "application",
         "internal": lambda ctx: False,
     },
     autoname="name",
     autoname_max=32,
-    replace=_NAMED | {"internal", "loadBalancerType"},
+    replace=_NAMED | {"internal", "loadBalancerType", "customerOwnedIpv4Pool"},
     tags=True,
 )
 _TARGET_GROUP = Kind(
@@ -200,11 +221,15 @@ _TARGET_GROUP = Kind(
     outputs={"arn": "{id}", "arnSuffix": "targetgroup/{name}/{hex16}"},
     autoname="name",
     autoname_max=32,
-    replace=_NAMED | {"port", "protocol", "vpcId", "targetType"},
+    replace=_NAMED
+    | {"port", "protocol", "vpcId", "targetType", "protocolVersion", "ipAddressType"},
     tags=True,
 )
 _LISTENER = Kind(
-    id=_listener_id, outputs={"arn": "{id}"}, replace=frozenset({"loadBalancerArn"}), tags=True
+    id=_listener_id,
+    outputs={"arn": "{id}", "sslPolicy": _ssl_policy},
+    replace=frozenset({"loadBalancerArn"}),
+    tags=True,
 )
 _LISTENER_RULE = Kind(
     id=_listener_rule_id, outputs={"arn": "{id}"}, replace=frozenset({"listenerArn"}), tags=True
@@ -229,7 +254,7 @@ KINDS: dict[str, Kind] = {
             "bucketDomainName": "{bucket}.s3.{dns_suffix}",
             "bucketRegionalDomainName": "{bucket}.s3.{region}.{dns_suffix}",
             "bucketRegion": "{region}",
-            "hostedZoneId": _zone(_S3_HOSTED_ZONES),
+            "hostedZoneId": _zone(S3_HOSTED_ZONE_IDS),
             "region": "{region}",
         },
         autoname="bucket",
@@ -237,7 +262,6 @@ KINDS: dict[str, Kind] = {
         autoname_lower=True,
         replace=frozenset({"bucket", "bucketPrefix", "objectLockEnabled"}),
         tags=True,
-        unique="bucket",
     ),
     **{
         f"aws:s3/{module}:{module[0].upper()}{module[1:]}": _S3_SIDE
@@ -345,14 +369,53 @@ KINDS: dict[str, Kind] = {
             "arn": _arn("ec2", "subnet/{id}"),
             "ownerId": "{account}",
             "availabilityZone": "{zone_a}",
-            "availabilityZoneId": "{zone_prefix}-az1",
+            "availabilityZoneId": lambda ctx: zone_id(str(ctx["availabilityZone"])),
         },
-        replace=frozenset({"vpcId", "availabilityZone", "availabilityZoneId", "cidrBlock"}),
+        replace=frozenset(
+            {"vpcId", "availabilityZone", "availabilityZoneId", "cidrBlock", "outpostArn"}
+            | {"ipv6Native"}
+        ),
         tags=True,
     ),
     "aws:ec2/internetGateway:InternetGateway": Kind(
         id="igw-{hex17}",
         outputs={"arn": _arn("ec2", "internet-gateway/{id}"), "ownerId": "{account}"},
+        tags=True,
+    ),
+    "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment": Kind(
+        id="{internetGatewayId}:{vpcId}", replace=frozenset({"internetGatewayId", "vpcId"})
+    ),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": Kind(
+        id="vpce-{hex17}",
+        outputs={
+            "arn": _arn("ec2", "vpc-endpoint/{id}"),
+            "ownerId": "{account}",
+            "state": "available",
+            "requesterManaged": lambda ctx: False,
+            "vpcEndpointType": "Gateway",
+            "prefixListId": lambda ctx: (
+                "pl-" + ctx["hex17b"][:8]
+                if ctx.get("vpcEndpointType", "Gateway") == "Gateway"
+                else None
+            ),
+            "networkInterfaceIds": lambda ctx: (
+                [f"eni-{ctx['hex17b']}"] if ctx.get("vpcEndpointType") == "Interface" else []
+            ),
+            "dnsEntries": lambda ctx: [],
+            "cidrBlocks": lambda ctx: [],
+        },
+        replace=frozenset({"vpcId", "serviceName", "vpcEndpointType"}),
+        tags=True,
+    ),
+    "aws:ec2/flowLog:FlowLog": Kind(
+        id="fl-{hex17}",
+        outputs={"arn": _arn("ec2", "vpc-flow-log/{id}")},
+        # CreateFlowLogs has no update call: every setting is fixed at creation.
+        replace=frozenset(
+            {"vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId"}
+            | {"logDestination", "logDestinationType", "iamRoleArn", "deliverCrossAccountRole"}
+            | {"logFormat", "maxAggregationInterval", "trafficType", "destinationOptions"}
+        ),
         tags=True,
     ),
     "aws:ec2/routeTable:RouteTable": Kind(
@@ -380,7 +443,10 @@ KINDS: dict[str, Kind] = {
             "primaryNetworkInterfaceId": "eni-{hex17}",
             "instanceState": "running",
         },
-        replace=frozenset({"ami", "availabilityZone", "subnetId", "keyName"}),
+        replace=frozenset(
+            {"ami", "availabilityZone", "subnetId", "keyName", "associatePublicIpAddress"}
+            | {"launchTemplate", "placementGroup", "hostId", "ebsOptimized", "hibernation"}
+        ),
         replace_when={
             "userData": "userDataReplaceOnChange",
             "userDataBase64": "userDataReplaceOnChange",
@@ -398,6 +464,31 @@ KINDS: dict[str, Kind] = {
         autoname_max=128,
         replace=_NAMED,
         tags=True,
+        recomputed=frozenset({"latestVersion", "defaultVersion"}),
+    ),
+    "aws:autoscaling/group:Group": Kind(
+        id="{name}",
+        outputs={
+            "arn": lambda ctx: (
+                _arn("autoscaling", "autoScalingGroup:").format_map(ctx)
+                + str(uuid.UUID(ctx["seed"][32:64]))
+                + ":autoScalingGroupName/"
+                + str(ctx["name"])
+            ),
+            "availabilityZones": lambda ctx: [],
+            "predictedCapacity": lambda ctx: 0,
+            "defaultCooldown": lambda ctx: 300,
+            "healthCheckGracePeriod": lambda ctx: 300,
+            "healthCheckType": "EC2",
+            "waitForCapacityTimeout": "10m",
+            "serviceLinkedRoleArn": lambda ctx: (
+                "arn:{partition}:iam::{account}:".format_map(ctx) + AUTOSCALING_ROLE_PATH
+            ),
+        },
+        autoname="name",
+        autoname_max=255,
+        replace=_NAMED,
+        tag_blocks=True,
     ),
     "aws:lb/loadBalancer:LoadBalancer": _LOAD_BALANCER,
     "aws:alb/loadBalancer:LoadBalancer": _LOAD_BALANCER,
@@ -413,10 +504,25 @@ KINDS: dict[str, Kind] = {
     ),
     "aws:cloudwatch/logGroup:LogGroup": Kind(
         id="{name}",
-        outputs={"arn": _arn("logs", "log-group:{name}")},
+        outputs={"arn": _arn("logs", "log-group:{name}"), "logGroupClass": "STANDARD"},
         autoname="name",
         autoname_max=512,
-        replace=_NAMED,
+        replace=_NAMED | {"logGroupClass"},
+        tags=True,
+    ),
+    "aws:kms/keyPolicy:KeyPolicy": Kind(id="{keyId}", replace=frozenset({"keyId"})),
+    "aws:kms/grant:Grant": Kind(
+        id=lambda ctx: "{}:{}".format(ctx["keyId"], ctx["hex16"] * 4),
+        outputs={"grantId": lambda ctx: ctx["hex16"] * 4, "grantToken": "AQpAM{HEX17}"},
+        replace=frozenset(
+            {"keyId", "granteePrincipal", "operations", "constraints", "name"}
+            | {"retiringPrincipal", "grantCreationTokens"}
+        ),
+    ),
+    "aws:acm/certificate:Certificate": Kind(
+        id=_arn("acm", "certificate/{uuid}"),
+        outputs={"arn": "{id}", "status": "ISSUED", "type": "AMAZON_ISSUED"},
+        replace=frozenset({"domainName", "privateKey", "certificateBody", "keyAlgorithm"}),
         tags=True,
     ),
     "aws:ssm/parameter:Parameter": Kind(
@@ -470,6 +576,7 @@ def _context(type_: str, urn: str, inputs: Props, config: ProviderConfig, seed: 
         dns_suffix=regional.dns_suffix,
         logical=urn.rsplit("::", 1)[-1],
         slug=type_.rsplit(":", 1)[-1].lower(),
+        seed=seed,
         hex7=seed[:7],
         hex16=seed[:16],
         hex17=seed[:17],
@@ -489,7 +596,11 @@ def _context(type_: str, urn: str, inputs: Props, config: ProviderConfig, seed: 
     return context
 
 
-def autoname_value(kind: Kind, logical: str, seed: str) -> str:
+def autoname_value(kind: Kind, logical: str, seed: str, prefix: str | None = None) -> str:
+    """Pulumi's `<logical name>-<7 hex>`, or, given a name prefix, the provider's
+    `<prefix><26 characters>` (Terraform's PrefixedUniqueId: a timestamp and a counter)."""
+    if prefix:
+        return prefix + str(int(seed[:20], 16)).zfill(26)[-18:] + seed[20:28]
     stem = logical.lower() if kind.autoname_lower else logical
     return f"{stem[: kind.autoname_max - 8]}-{seed[:7]}"
 
@@ -521,7 +632,10 @@ def render_outputs(
     outputs: Props = dict(inputs)
     context = _context(type_, urn, inputs, config, seed)
     if kind.autoname and plain(inputs.get(kind.autoname)) in (None, ""):
-        name = (previous or {}).get(kind.autoname) or autoname_value(kind, context["logical"], seed)
+        prefix = plain(inputs.get(kind.prefix_input or "")) or None
+        name = (previous or {}).get(kind.autoname) or autoname_value(
+            kind, context["logical"], seed, prefix
+        )
         outputs[kind.autoname] = name
         context[kind.autoname] = plain(name)
     secret_inputs = {key for key, value in inputs.items() if contains_secret(value)}
@@ -536,7 +650,7 @@ def render_outputs(
             value = secret(value)
         outputs[key] = value
         context[key] = plain(value)
-    if kind.tags or "tags" in inputs:
+    if kind.tags or ("tags" in inputs and not kind.tag_blocks):
         outputs["tagsAll"] = _tags_all(inputs, config)
     outputs["id"] = resource_id
     return resource_id, outputs
@@ -556,7 +670,10 @@ def preview_outputs(type_: str, inputs: Props, config: ProviderConfig, olds: Pro
         outputs.update(inputs)
     else:
         outputs = {**olds, **inputs}
-    if kind.tags or "tags" in inputs:
+        changed = any(not same(olds.get(key), value) for key, value in inputs.items())
+        if changed:
+            outputs.update(dict.fromkeys(kind.recomputed, UNKNOWN))
+    if kind.tags or ("tags" in inputs and not kind.tag_blocks):
         outputs["tagsAll"] = _tags_all(inputs, config)
     return outputs
 
@@ -598,8 +715,7 @@ def _availability_zones(args: Props, config: ProviderConfig, cloud: Mapping[str,
     region = _region(args, config)
     excluded = set(args.get("excludeNames") or [])
     names = [name for name in zone_names(region) if name not in excluded]
-    prefix = zone_id_prefix(region)
-    ids = [f"{prefix}-az{'abcd'.index(name[-1]) + 1}" for name in names]
+    ids = [zone_id(name) for name in names]
     return {
         **args,
         "id": region,

@@ -2,9 +2,16 @@
 
 Layout of the file (values in the wire JSON form of `wire.py`, so secrets stay wrapped):
 
-    {"resources": {"<type token>::<id>": {"type", "id", "urn", "seed", "inputs", "outputs"}},
+    {"resources": {"<type token>::<id>": {"type", "id", "urn", "seed", "region", "inputs",
+                                          "outputs", "facts"}},
      "generations": {"<urn>": <how many times that URN was created>},
-     "faults": {"delay": {"<type token or *>": seconds}, "fail": {"<type token or *>": message}}}
+     "faults": {"delay": {"<type token or *>": seconds}, "fail": {"<type token or *>": message}},
+     "settings": {"gatewayAttachSeconds": seconds},
+     "taken": {"buckets": [<bucket names other accounts own>]}}
+
+`facts` hold what AWS knows that the provider does not return: whether access logs are
+delivered, which instances an Auto Scaling group runs, launch template versions, a gateway's
+attachment state, whether an instance could reach the internet at launch.
 
 Several plugin processes (one per provider, per stack operation) and the tests touch it at once,
 so every read-modify-write holds an exclusive `flock` on `<file>.lock` and the file is replaced
@@ -20,14 +27,20 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from standin_aws import CLOUD_FILE_ENV
+from standin_aws import ACCOUNT_ID, CLOUD_FILE_ENV
+from standin_aws.catalog import ProviderConfig, render_outputs, seed_for
 from standin_aws.wire import plain
 
 CLOUD_FILE_NAME = "standin-aws-cloud.json"
+# How long an internet gateway attachment takes to become available. AWS attaches
+# asynchronously and the provider waits; long enough that a load balancer which does not wait
+# for the gateway reliably asks while the VPC still has none.
+DEFAULT_GATEWAY_ATTACH_SECONDS = 3.0
+CERTIFICATE = "aws:acm/certificate:Certificate"
 
 
 class CloudError(RuntimeError):
@@ -56,7 +69,13 @@ def record_key(type_: str, id_: str) -> str:
 
 
 def _empty() -> dict[str, Any]:
-    return {"resources": {}, "generations": {}, "faults": {"delay": {}, "fail": {}}}
+    return {
+        "resources": {},
+        "generations": {},
+        "faults": {"delay": {}, "fail": {}},
+        "settings": {},
+        "taken": {"buckets": []},
+    }
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,7 @@ class CloudResource:
     urn: str
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+    facts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -181,6 +201,49 @@ class Cloud:
         with self.transaction() as data:
             data["faults"] = _empty()["faults"]
 
+    # -- the world outside the stack --------------------------------------------------------
+
+    def set_gateway_attach_seconds(self, seconds: float) -> None:
+        """How long internet gateway attachments take from now on (0: at once)."""
+        with self.transaction() as data:
+            data["settings"]["gatewayAttachSeconds"] = seconds
+
+    def claim_bucket_name(self, name: str) -> None:
+        """Another AWS account owns bucket `name`: creating it fails with BucketAlreadyExists."""
+        with self.transaction() as data:
+            data["taken"]["buckets"].append(name)
+
+    def add_certificate(self, domain: str, region: str, *, status: str = "ISSUED") -> str:
+        """An ACM certificate that exists outside any stack (as a configured ARN refers to);
+        returns its ARN."""
+        urn = f"urn:pulumi:standin::acm::{CERTIFICATE}::{domain}"
+        config = ProviderConfig(region=region)
+        with self.transaction() as data:
+            seed = seed_for(urn, len(data["resources"]) + 1)
+            arn, outputs = render_outputs(CERTIFICATE, urn, {"domainName": domain}, config, seed)
+            outputs["status"] = status
+            data["resources"][record_key(CERTIFICATE, arn)] = {
+                "type": CERTIFICATE,
+                "id": arn,
+                "urn": urn,
+                "seed": seed,
+                "region": region,
+                "inputs": {"domainName": domain},
+                "outputs": outputs,
+                "facts": {"owner": ACCOUNT_ID},
+            }
+        return arn
+
+    def log_deliveries(self) -> list[dict[str, Any]]:
+        """Every access log configuration and whether AWS would deliver its logs
+        (`source`, `target`, `delivering`, `reason`; see delivery.py)."""
+        found = []
+        for resource in self.resources():
+            status = resource.facts.get("delivery")
+            if status is not None:
+                found.append({"source": resource.name, **status})
+        return found
+
 
 def _resource(record: dict[str, Any]) -> CloudResource:
     return CloudResource(
@@ -189,6 +252,7 @@ def _resource(record: dict[str, Any]) -> CloudResource:
         urn=record["urn"],
         inputs=record["inputs"],
         outputs=record["outputs"],
+        facts=record.get("facts", {}),
     )
 
 

@@ -2,8 +2,10 @@
 
 Never used by a real deploy. One process serves one provider instance (the engine starts one
 per `pulumi:providers:aws` resource); its configuration lives in the servicer, its "cloud" in
-the shared JSON file of `cloud.py`. Errors go back as gRPC statuses with readable messages,
-because the engine hides a resource plugin's stderr.
+the shared JSON file of `cloud.py`, what AWS does and refuses in `lifecycle.py`. Errors go back
+as gRPC statuses with readable messages, because the engine hides a resource plugin's stderr;
+a create that failed after AWS made the resource carries ErrorResourceInitFailed, as the real
+provider's do, so the engine keeps the resource in the state.
 """
 
 from __future__ import annotations
@@ -18,21 +20,20 @@ from concurrent import futures
 from typing import Any, NoReturn, TypeVar
 
 import grpc
-from google.protobuf import empty_pb2
+from google.protobuf import any_pb2, empty_pb2
+from google.rpc import status_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from standin_aws import PLUGIN_NAME, PLUGIN_VERSION
+from standin_aws import PLUGIN_NAME, PLUGIN_VERSION, lifecycle
 from standin_aws.catalog import (
     FunctionError,
     ProviderConfig,
     invoke,
-    kind_of,
     preview_outputs,
-    render_outputs,
     replace_keys,
-    seed_for,
 )
 from standin_aws.cloud import Cloud, CloudError, default_cloud_file, fault, record_key
+from standin_aws.errors import AwsError, ProviderError
 from standin_aws.wire import Props, decode_json_config, plain, same, to_props, to_struct
 
 Diff = provider_pb2.PropertyDiff
@@ -44,9 +45,32 @@ _IGNORED_CONFIG_KEYS = frozenset({"version"})
 _REPLACING_CONFIG_KEYS = frozenset({"region"})
 
 
+PREFIX = "[test-only AWS stand-in] "
+
+
 def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
-    context.abort(code, f"[test-only AWS stand-in] {message}")
+    context.abort(code, PREFIX + message)
     raise AssertionError("unreachable: context.abort raises")
+
+
+def _abort_init_failed(
+    context: grpc.ServicerContext, message: str, outcome: lifecycle.Outcome, inputs: Props
+) -> NoReturn:
+    """The create failed but the resource exists: the engine records it as failed to
+    initialize (and updates it next time) instead of forgetting it."""
+    detail = any_pb2.Any()
+    detail.Pack(
+        provider_pb2.ErrorResourceInitFailed(
+            id=outcome.id,
+            properties=to_struct(outcome.outputs),
+            inputs=to_struct(inputs),
+            reasons=[message],
+        )
+    )
+    code = grpc.StatusCode.UNKNOWN
+    status = status_pb2.Status(code=code.value[0], message=PREFIX + message, details=[detail])
+    context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
+    _abort(context, code, message)
 
 
 class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
@@ -82,6 +106,20 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(error))
         except KeyError as error:
             _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"cannot compute outputs: {error}")
+        except (AwsError, ProviderError) as error:
+            # What AWS (or the provider before calling it) refuses: an ordinary provider error.
+            _abort(context, grpc.StatusCode.UNKNOWN, str(error))
+
+    def _settle(
+        self, context: grpc.ServicerContext, type_: str, outcome: lifecycle.Outcome
+    ) -> None:
+        """Wait, as the provider does, for what AWS finishes asynchronously."""
+        if outcome.settle_seconds is None:
+            return
+        if self._cancelled.wait(outcome.settle_seconds):
+            _abort(context, grpc.StatusCode.CANCELLED, f"{type_} operation cancelled by the engine")
+        with self.cloud.transaction() as data:
+            lifecycle.settle(data, type_, outcome.id)
 
     def _apply_faults(
         self, type_: str, context: grpc.ServicerContext, *, failures: bool = True
@@ -216,20 +254,11 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
 
         def create() -> Any:
             with self.cloud.transaction() as data:
-                generation = data["generations"].get(request.urn, 0) + 1
-                seed = seed_for(request.urn, generation)
-                resource_id, outputs = render_outputs(type_, request.urn, inputs, config, seed)
-                _refuse_duplicate(data, type_, resource_id, outputs, context)
-                data["generations"][request.urn] = generation
-                data["resources"][record_key(type_, resource_id)] = {
-                    "type": type_,
-                    "id": resource_id,
-                    "urn": request.urn,
-                    "seed": seed,
-                    "inputs": inputs,
-                    "outputs": outputs,
-                }
-            return provider_pb2.CreateResponse(id=resource_id, properties=to_struct(outputs))
+                outcome = lifecycle.create(data, config, type_, request.urn, inputs)
+            self._settle(context, type_, outcome)
+            if outcome.failure:
+                _abort_init_failed(context, outcome.failure, outcome, inputs)
+            return provider_pb2.CreateResponse(id=outcome.id, properties=to_struct(outcome.outputs))
 
         return self._guard(context, create)
 
@@ -268,27 +297,20 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
                         f"{type_} {request.id!r} no longer exists in the cloud; "
                         "run `pulumi refresh` first",
                     )
-                _, outputs = render_outputs(
-                    type_,
-                    request.urn,
-                    news,
-                    config,
-                    record["seed"],
-                    resource_id=request.id,
-                    previous=olds,
-                )
-                record.update(inputs=news, outputs=outputs)
-            return provider_pb2.UpdateResponse(properties=to_struct(outputs))
+                outcome = lifecycle.update(data, config, record, news, olds)
+            self._settle(context, type_, outcome)
+            return provider_pb2.UpdateResponse(properties=to_struct(outcome.outputs))
 
         return self._guard(context, update)
 
     def Delete(self, request: Any, context: grpc.ServicerContext) -> Any:
         type_ = _type_of(request)
+        config = self._config or ProviderConfig(region=_ambient_region() or "us-east-1")
         self._apply_faults(type_, context, failures=False)
 
         def delete() -> Any:
             with self.cloud.transaction() as data:
-                data["resources"].pop(record_key(type_, request.id), None)
+                lifecycle.delete(data, config, type_, request.id, to_props(request.properties))
             return empty_pb2.Empty()
 
         return self._guard(context, delete)
@@ -301,30 +323,6 @@ def _type_of(request: Any) -> str:
 
 def _ambient_region() -> str | None:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-
-
-def _refuse_duplicate(
-    data: dict[str, Any],
-    type_: str,
-    resource_id: str,
-    outputs: Props,
-    context: grpc.ServicerContext,
-) -> None:
-    unique = kind_of(type_).unique
-    if unique is None:
-        return
-    value = plain(outputs.get(unique))
-    for record in data["resources"].values():
-        if record["type"] == type_ and plain(record["outputs"].get(unique)) == value:
-            _abort(
-                context,
-                grpc.StatusCode.ALREADY_EXISTS,
-                f"{type_} {unique} {value!r} already exists in the cloud (id {record['id']!r})",
-            )
-    if record_key(type_, resource_id) in data["resources"]:
-        _abort(
-            context, grpc.StatusCode.ALREADY_EXISTS, f"{type_} id {resource_id!r} already exists"
-        )
 
 
 def _top_level(path: str) -> str:

@@ -1,0 +1,191 @@
+"""The diagram of an environment's plan: stacks, their key resources, the StackReference edges.
+
+Drawn from the offline plan (what would be created), as Mermaid for GitHub, which renders it in
+pull requests and job summaries, or as Graphviz DOT. Each stack is a box in deploy order with
+its key resources (keys, buckets, network, servers, load balancer, roles) and a count of the
+supporting ones; an arrow from a producer's box to a consumer's box names the outputs the
+consumer reads through its StackReference (the topology contract); arrows inside a box show
+which key resource uses which.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from orchestration.plan.environment import EnvironmentPlan
+from program.policy import Resource
+from program.policy import aws_types as t
+from shared.topology import TOPOLOGY, Topology
+
+# The resources worth a box in the diagram, and what to call them.
+KEY_TYPES: Mapping[str, str] = {
+    t.KMS_KEY: "KMS key",
+    t.BUCKET: "S3 bucket",
+    t.VPC: "VPC",
+    t.SECURITY_GROUP: "security group",
+    t.LOAD_BALANCER: "load balancer",
+    t.LAUNCH_TEMPLATE: "launch template",
+    t.INSTANCE: "EC2 instance",
+    t.IAM_ROLE: "IAM role",
+}
+FORMATS = ("mermaid", "dot")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One key resource."""
+
+    id: str
+    kind: str
+    name: str
+    protected: bool
+
+
+@dataclass(frozen=True)
+class StackBox:
+    """One stack: its key resources and how many others it creates."""
+
+    id: str
+    project: str
+    stack: str
+    nodes: tuple[Node, ...]
+    others: int
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """Boxes in deploy order, StackReference edges between them, uses within them."""
+
+    environment: str
+    stacks: tuple[StackBox, ...]
+    # (producer box id, consumer box id, outputs read)
+    references: tuple[tuple[str, str, tuple[str, ...]], ...]
+    # (user node id, used node id), within one stack
+    uses: tuple[tuple[str, str], ...]
+
+
+def _identifier(text: str) -> str:
+    return re.sub(r"\W", "_", text)
+
+
+def build(plan: EnvironmentPlan, topology: Topology = TOPOLOGY) -> Diagram:
+    """The diagram of `plan` (stacks as the plan holds them, references from the contract)."""
+    boxes = []
+    uses = []
+    for stack in plan.stacks:
+        box_id = f"stack_{_identifier(stack.project)}"
+        key = [resource for resource in stack.resources if resource.type in KEY_TYPES]
+        ids = {resource.urn: f"{box_id}_{index}" for index, resource in enumerate(key)}
+        nodes = tuple(Node(ids[r.urn], KEY_TYPES[r.type], r.name, r.protect) for r in key)
+        uses.extend(_uses(stack.resources, ids))
+        boxes.append(
+            StackBox(box_id, stack.project, stack.stack, nodes, len(stack.resources) - len(key))
+        )
+    planned = {box.project: box.id for box in boxes}
+    references = tuple(
+        (planned[producer], planned[box.project], tuple(outputs))
+        for box in boxes
+        for producer, outputs in sorted(topology.project(box.project).requires.items())
+        if producer in planned
+    )
+    return Diagram(plan.environment, tuple(boxes), references, tuple(uses))
+
+
+def _uses(resources: Sequence[Resource], ids: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Key resource -> the key resources it depends on, looking through supporting ones
+    (an instance uses its role through the instance profile), minus edges a longer path
+    already shows."""
+    depends = {
+        resource.urn: {urn for urns in resource.dependencies.values() for urn in urns}
+        for resource in resources
+    }
+    reach: dict[str, set[str]] = {}
+    for urn in ids:
+        found: set[str] = set()
+        pending, seen = list(depends.get(urn, ())), {urn}
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current in ids:
+                found.add(current)
+            else:
+                pending.extend(depends.get(current, ()))
+        reach[urn] = found
+    edges = []
+    for urn, used in reach.items():
+        for target in sorted(used):
+            via_other = any(target in reach[middle] for middle in used if middle != target)
+            if not via_other:
+                edges.append((ids[urn], ids[target]))
+    return edges
+
+
+def _node_text(node: Node) -> list[str]:
+    return [node.kind, node.name, *(["protected"] if node.protected else [])]
+
+
+def _mermaid_text(lines: list[str]) -> str:
+    # Inside a quoted Mermaid label only `"` needs escaping (as an entity code).
+    return "<br/>".join(line.replace('"', "#quot;") for line in lines)
+
+
+def mermaid(diagram: Diagram) -> str:
+    """The diagram as a Mermaid flowchart (without the ``` fence)."""
+    lines = ["flowchart LR"]
+    for box in diagram.stacks:
+        title = _mermaid_text([f"{box.project}: {box.stack}"])
+        lines.append(f'  subgraph {box.id}["{title}"]')
+        lines.append("    direction TB")
+        lines.extend(f'    {node.id}["{_mermaid_text(_node_text(node))}"]' for node in box.nodes)
+        if box.others:
+            lines.append(f'    {box.id}_others(["+{box.others} supporting resources"])')
+        lines.append("  end")
+    lines.extend(f"  {user} --> {used}" for user, used in diagram.uses)
+    for producer, consumer, outputs in diagram.references:
+        lines.append(f'  {producer} ==>|"{_mermaid_text([", ".join(outputs)])}"| {consumer}')
+    return "\n".join(lines)
+
+
+def _dot_text(lines: list[str]) -> str:
+    return "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines)
+
+
+def dot(diagram: Diagram) -> str:
+    """The diagram as Graphviz DOT (clusters for the stacks)."""
+    lines = [
+        f'digraph "{_dot_text([diagram.environment])}" {{',
+        "  rankdir=LR;",
+        "  compound=true;",
+        '  node [shape=box, fontname="Helvetica"];',
+    ]
+    for box in diagram.stacks:
+        lines.append(f"  subgraph cluster_{box.id} {{")
+        lines.append(f'    label="{_dot_text([f"{box.project}: {box.stack}"])}";')
+        # An invisible anchor: edges between clusters must start and end at a node.
+        lines.append(f"    {box.id}_anchor [shape=point, style=invis];")
+        lines.extend(
+            f'    {node.id} [label="{_dot_text(_node_text(node))}"];' for node in box.nodes
+        )
+        if box.others:
+            lines.append(
+                f'    {box.id}_others [label="+{box.others} supporting resources", style=dashed];'
+            )
+        lines.append("  }")
+    lines.extend(f"  {user} -> {used};" for user, used in diagram.uses)
+    for producer, consumer, outputs in diagram.references:
+        lines.append(
+            f"  {producer}_anchor -> {consumer}_anchor [ltail=cluster_{producer}, "
+            f'lhead=cluster_{consumer}, label="{_dot_text([", ".join(outputs)])}", penwidth=2];'
+        )
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def render(plan: EnvironmentPlan, fmt: str) -> str:
+    """The diagram in `fmt` (one of FORMATS)."""
+    built = build(plan)
+    return mermaid(built) if fmt == "mermaid" else dot(built)

@@ -1,0 +1,198 @@
+"""What `invoke bootstrap` and `invoke state ...` run, without invoke (tests call these directly).
+
+Each one checks in the same order as the stack tasks (environment, declaration, credentials,
+backend) and raises OrchestrationError with one message for every refusal, before anything is
+written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from orchestration.backend import AccountLookup, Backend, local_backend, resolve_backend
+from orchestration.bootstrap import run_bootstrap
+from orchestration.commands import (
+    CliLocator,
+    Paths,
+    check_endpoint,
+    ensure_cli,
+    load_environment,
+)
+from orchestration.credentials import (
+    CredentialResolver,
+    botocore_resolves,
+    check_aws_credentials,
+)
+from orchestration.engine import OrchestrationError
+from orchestration.state_aws import aws_client, caller_account, check_state_ready
+from orchestration.state_history import restore, show_history
+from orchestration.state_migrate import Migration
+from shared.settings import EnvironmentSettings
+from shared.state_backend import ENVIRONMENT_FILE
+from shared.topology import TOPOLOGY
+
+STATE_ACTIONS = ("migrate", "history", "restore")
+DECLARED = "declared"
+
+
+def bootstrap(
+    environment: str,
+    *,
+    endpoint: str | None = None,
+    check: bool = False,
+    out: TextIO | None = None,
+    resolve_credentials: CredentialResolver = botocore_resolves,
+    lookup_account: AccountLookup = caller_account,
+) -> int:
+    """`invoke bootstrap`: create (or with `check`, only report) the declared bucket and key."""
+    settings = load_environment(environment)
+    check_endpoint(endpoint)
+    if endpoint is None:
+        check_aws_credentials(environment, settings.region, resolve=resolve_credentials)
+    return run_bootstrap(
+        settings,
+        endpoint=endpoint,
+        check=check,
+        out=out if out is not None else sys.stdout,
+        lookup_account=lookup_account,
+    )
+
+
+def state(
+    action: str,
+    environment: str,
+    *,
+    project: str | None = None,
+    to: str | None = None,
+    version: str | None = None,
+    endpoint: str | None = None,
+    paths: Paths | None = None,
+    environ: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+    resolve_credentials: CredentialResolver = botocore_resolves,
+    lookup_account: AccountLookup = caller_account,
+    locate_cli: CliLocator = ensure_cli,
+) -> int:
+    """`invoke state ACTION`: migrate to the declared backend, list or restore checkpoints."""
+    if action not in STATE_ACTIONS:
+        raise OrchestrationError(
+            f"unknown state action {action!r}: use one of {', '.join(STATE_ACTIONS)}"
+        )
+    settings = load_environment(environment, project)
+    _check_options(action, project=project, to=to, version=version)
+    check_endpoint(endpoint)
+    paths = paths or Paths.for_repo()
+    environ = os.environ if environ is None else environ
+    printer = out if out is not None else sys.stdout
+    if action == "migrate":
+        settings = _with_target(settings, to)
+    # The declaration decides, not an override left in the shell: that is what runs will use.
+    declared_environ = {
+        key: value
+        for key, value in environ.items()
+        if key not in {"PULUMI_BACKEND_URL", "WEBAPP_SECRETS_PROVIDER"}
+    }
+    if endpoint is None:
+        check_aws_credentials(environment, settings.region, resolve=resolve_credentials)
+    target = resolve_backend(
+        settings,
+        environ=declared_environ,
+        state_dir=paths.state_dir,
+        endpoint=endpoint,
+        lookup_account=lookup_account,
+    )
+    if target.location is not None and (target.location.bucket or target.location.key):
+        check_state_ready(target.location, environment)
+    if action == "migrate":
+        return _migrate(
+            settings,
+            target,
+            paths=paths,
+            environ=environ,
+            project=project,
+            out=printer,
+            locate_cli=locate_cli,
+        )
+    bucket = target.location.bucket if target.location else None
+    if bucket is None:
+        raise OrchestrationError(
+            f"{environment} keeps no state in S3 ({target.url}): checkpoint versions are kept by "
+            f"the versioned state bucket only (declare state_backend: s3 in "
+            f"{ENVIRONMENT_FILE.format(environment=environment)})"
+        )
+    assert project is not None  # _check_options requires it for history and restore
+    s3 = aws_client("s3", bucket.region, bucket.endpoint)
+    if action == "history":
+        return show_history(s3, bucket, project, environment, out=printer)
+    assert version is not None
+    return restore(s3, bucket, project, environment, version, out=printer)
+
+
+def _migrate(
+    settings: EnvironmentSettings,
+    target: Backend,
+    *,
+    paths: Paths,
+    environ: Mapping[str, str],
+    project: str | None,
+    out: TextIO,
+    locate_cli: CliLocator,
+) -> int:
+    source = local_backend(settings, environ=environ, state_dir=paths.state_dir)
+    if target.secrets_provider == "passphrase" and source.generated_passphrase is not None:
+        raise OrchestrationError(
+            f"{settings.environment} declares the passphrase secrets provider on a shared "
+            "backend, but the local stacks use this machine's generated passphrase: declare "
+            "secrets_provider: awskms (recommended), or set PULUMI_CONFIG_PASSPHRASE to the "
+            "team's passphrase and migrate by hand with `pulumi stack migrate`"
+        )
+    if not (paths.state_dir / ".pulumi").is_dir():
+        print(f"Nothing to migrate: {paths.state_dir} holds no stacks.", file=out)
+        return 0
+    # Imported here: the Automation API is only needed once the CLI really runs.
+    from orchestration.automation import pulumi_command_at  # noqa: PLC0415
+
+    bin_dir = locate_cli(paths.tools_dir, lambda line: print(line, file=sys.stderr, flush=True))
+    migration = Migration(
+        source=source,
+        target=target,
+        projects_dir=paths.projects_dir,
+        command=pulumi_command_at(bin_dir),
+        pulumi_home=paths.pulumi_home,
+        out=out,
+    )
+    projects: Sequence[str] = (project,) if project else TOPOLOGY.names
+    return migration.run(projects)
+
+
+def _with_target(settings: EnvironmentSettings, to: str | None) -> EnvironmentSettings:
+    if to is None:
+        raise OrchestrationError(
+            "state migrate needs --to: `declared` (the backend the environment file declares) "
+            "or a backend such as s3 or s3://<bucket>?region=<region>"
+        )
+    if to.strip() == DECLARED:
+        return settings
+    return dataclasses.replace(settings, state_backend=to.strip())
+
+
+def _check_options(
+    action: str, *, project: str | None, to: str | None, version: str | None
+) -> None:
+    needs = {"migrate": (), "history": ("--project",), "restore": ("--project", "--version")}
+    given = {"--project": project, "--to": to, "--version": version}
+    missing = [flag for flag in needs[action] if not given[flag]]
+    if missing:
+        raise OrchestrationError(f"state {action} needs {' and '.join(missing)}")
+    allowed = {
+        "migrate": {"--project", "--to"},
+        "history": {"--project"},
+        "restore": {"--project", "--version"},
+    }
+    extra = [flag for flag, value in given.items() if value and flag not in allowed[action]]
+    if extra:
+        raise OrchestrationError(f"state {action} does not take {', '.join(extra)}")

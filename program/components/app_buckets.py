@@ -1,0 +1,84 @@
+"""The storage layer's buckets: the application's data and, in production, its access logs.
+
+Deliberately a function, not a ComponentResource: both buckets stay top-level resources of the
+stack, so their URNs are the ones deployed stacks already hold. A new parent would change every
+URN below it, and Pulumi would replace the buckets (and their data) on the next deploy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pulumi
+
+from program.components.encrypted_bucket import (
+    AccessLogging,
+    EncryptedBucket,
+    EncryptedBucketArgs,
+    Lifecycle,
+    LogDelivery,
+)
+from shared import naming
+from shared.project_config import StorageConfig
+from shared.settings import EnvironmentSettings
+
+ACCESS_LOG_PREFIX = "access-logs/"
+
+
+@dataclass(frozen=True)
+class AppBucketsArgs:
+    """The environment, the storage knobs, the account and the security layer's key."""
+
+    settings: EnvironmentSettings
+    config: StorageConfig
+    account_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class AppBuckets:
+    """The data bucket, and the bucket its server access logs go to (production only)."""
+
+    data: EncryptedBucket
+    logs: EncryptedBucket | None
+
+
+def app_buckets(args: AppBucketsArgs, opts: pulumi.ResourceOptions | None = None) -> AppBuckets:
+    """Create the buckets; production's are protected and its access logs kept separately."""
+    settings, config = args.settings, args.config
+    lifecycle = Lifecycle(
+        config.noncurrent_version_expiration_days, config.abort_incomplete_upload_days
+    )
+    account_id = pulumi.Output.from_input(args.account_id)
+
+    def bucket_name(component: str) -> pulumi.Output[str]:
+        """Valid by construction and unique per account and region (`shared.naming`)."""
+        return account_id.apply(lambda account: naming.bucket_name(settings, component, account))
+
+    logs = access_logging = None
+    if settings.production:  # access logs go to a separate bucket, locked down the same way
+        logs = EncryptedBucket(
+            naming.logical_name(settings, "logs"),
+            EncryptedBucketArgs(
+                bucket_name("logs"),
+                args.kms_key_arn,
+                dataclasses.replace(lifecycle, expiration_days=config.access_log_retention_days),
+                log_delivery=LogDelivery(account_id, [bucket_name("data")], ACCESS_LOG_PREFIX),
+            ),
+            opts=opts,
+        )
+        access_logging = AccessLogging(logs.bucket_name, ACCESS_LOG_PREFIX, depends_on=[logs])
+    data = EncryptedBucket(
+        naming.logical_name(settings, "data"),
+        EncryptedBucketArgs(
+            bucket_name("data"),
+            args.kms_key_arn,
+            lifecycle,
+            access_logging=access_logging,
+            force_destroy=not settings.production,  # development: teardown leaves nothing behind
+            protect=settings.production,
+        ),
+        opts=opts,
+    )
+    return AppBuckets(data=data, logs=logs)

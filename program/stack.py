@@ -1,0 +1,97 @@
+"""The start every project's program shares, and the provider lookups the programs make.
+
+`start(project, read_config)` reads the settings of the environment the stack is for, validates
+the project's own knobs (before anything is created, so a bad value fails first), and makes the
+one explicit AWS provider, aimed at an emulator when the orchestrator asked for one. The frozen
+`StackContext` it returns is what a program hands its components: names, resource options
+pinned to the provider, upstream outputs, and the account, partition, zones and image the
+programs look up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Generic, TypeVar
+
+import pulumi
+import pulumi_aws as aws
+
+from program.provider import aws_provider, emulator_endpoint, provider_opts
+from shared import naming
+from shared.aws_facts import AL2023_AMI_PARAMETER
+from shared.references import UpstreamStacks
+from shared.settings import EnvironmentSettings, load_settings
+
+ConfigT = TypeVar("ConfigT")
+# Standard zones only: Local and Wavelength Zones need an opt-in and lack most services.
+_STANDARD_ZONES = aws.GetAvailabilityZonesFilterArgs(
+    name="opt-in-status", values=["opt-in-not-required"]
+)
+
+
+@dataclass(frozen=True)
+class StackContext(Generic[ConfigT]):
+    """One running program: its project, environment settings, project knobs and provider."""
+
+    project: str
+    settings: EnvironmentSettings
+    config: ConfigT
+    provider: aws.Provider
+
+    def name(self, component: str) -> str:
+        """The logical name `<app>-<env>-<component>` (`shared.naming`)."""
+        return naming.logical_name(self.settings, component)
+
+    @property
+    def opts(self) -> pulumi.ResourceOptions:
+        """Options that pin a resource (and its children) to the project's provider."""
+        return provider_opts(self.provider)
+
+    def require(self, producer: str, output: str) -> pulumi.Output[Any]:
+        """An output of the same environment's `producer` stack, as the topology declares."""
+        return self._upstream.require(producer, output)
+
+    @cached_property
+    def account_id(self) -> pulumi.Output[str]:
+        """The AWS account the provider deploys into."""
+        return aws.get_caller_identity_output(opts=self._lookup).account_id
+
+    @cached_property
+    def partition(self) -> pulumi.Output[str]:
+        """The provider's partition (aws, aws-cn, aws-us-gov), for the ARNs the programs build."""
+        return aws.get_partition_output(opts=self._lookup).partition
+
+    @cached_property
+    def al2023_ami_id(self) -> pulumi.Output[str]:
+        """The latest Amazon Linux 2023 image in the region, from AWS's public SSM parameter."""
+        return aws.ssm.get_parameter_output(name=AL2023_AMI_PARAMETER, opts=self._lookup).value
+
+    def standard_zones(self, count: int) -> list[str]:
+        """The region's first `count` standard availability zones.
+
+        Sorted, so the first two stay the first two when AWS adds a zone.
+        """
+        zones = aws.get_availability_zones(
+            filters=[_STANDARD_ZONES], opts=pulumi.InvokeOptions(provider=self.provider)
+        ).names
+        return sorted(zones)[:count]
+
+    @cached_property
+    def _upstream(self) -> UpstreamStacks:
+        return UpstreamStacks(self.project, self.settings.environment)
+
+    @property
+    def _lookup(self) -> pulumi.InvokeOutputOptions:
+        return pulumi.InvokeOutputOptions(provider=self.provider)
+
+
+def start(
+    project: str, read_config: Callable[[EnvironmentSettings], ConfigT]
+) -> StackContext[ConfigT]:
+    """Settings for the stack being run, the project's validated knobs, and its provider."""
+    settings = load_settings(pulumi.get_stack())
+    config = read_config(settings)
+    provider = aws_provider(settings, project, endpoint=emulator_endpoint())
+    return StackContext(project, settings, config, provider)

@@ -1,0 +1,78 @@
+"""Facts about AWS itself that several parts need, written once.
+
+The programs (the AL2023 image parameter, the S3 log delivery service), the offline plan's
+placeholder values and the test-only stand-in provider (`tests/engine/standin_aws`) all answer
+with the same partitions, DNS suffixes, zone names and hosted-zone ids. Pure data and small
+functions: no Pulumi, no boto3, so the orchestrator, the programs and the stand-in can all
+import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+# The public SSM parameter holding the latest Amazon Linux 2023 AMI (x86_64, default kernel).
+AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+# The service principal S3 server access logging writes log objects as.
+S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
+
+# Route 53 hosted zone ids AWS publishes per region, for alias records to S3 website endpoints
+# and to Application Load Balancers.
+S3_HOSTED_ZONE_IDS: Mapping[str, str] = MappingProxyType(
+    {"us-east-1": "Z3AQBSTGFYJSTF", "us-west-2": "Z3BJ6K6RIION7M"}
+)
+ELB_HOSTED_ZONE_IDS: Mapping[str, str] = MappingProxyType(
+    {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
+)
+
+_PARTITION_PREFIXES = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"))
+# How availability zone ids abbreviate a region's words: us-west-2 -> usw2, ap-southeast-2 -> apse2.
+_ZONE_ID_WORDS = MappingProxyType(
+    {
+        "northeast": "ne",
+        "northwest": "nw",
+        "southeast": "se",
+        "southwest": "sw",
+        "central": "c",
+        "north": "n",
+        "south": "s",
+        "east": "e",
+        "west": "w",
+        "gov": "g",
+    }
+)
+# The zones the doubles offer in every region: AWS regions have at least three.
+_ZONE_LETTERS = "abcd"
+
+
+def partition_of(region: str) -> str:
+    """The partition a region belongs to: aws, aws-cn or aws-us-gov."""
+    for prefix, partition in _PARTITION_PREFIXES:
+        if region.startswith(prefix):
+            return partition
+    return "aws"
+
+
+def dns_suffix(partition: str) -> str:
+    """The DNS suffix of a partition's service endpoints."""
+    return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+
+
+def zone_names(region: str) -> list[str]:
+    """The availability zone names the doubles offer: us-west-2a, us-west-2b, ..."""
+    return [f"{region}{letter}" for letter in _ZONE_LETTERS]
+
+
+def zone_id(zone: str) -> str:
+    """The zone id the doubles give a zone name, letters in order: us-west-2b -> usw2-az2.
+
+    (In a real account the letter-to-id mapping is shuffled per account; the id's shape is not.)
+    """
+    return f"{zone_id_prefix(zone[:-1])}-az{ord(zone[-1]) - ord('a') + 1}"
+
+
+def zone_id_prefix(region: str) -> str:
+    """The region part of its zone ids: us-west-2 -> usw2, ap-southeast-2 -> apse2."""
+    area, *words, number = region.split("-")
+    return area + "".join(_ZONE_ID_WORDS.get(word, word[:1]) for word in words) + number

@@ -1,0 +1,41 @@
+"""Limits and patterns, each written once: what AWS accepts, and what our security baseline allows.
+
+The project config (`shared.project_config`), the components (`program.components`), the
+security rules (`program.policy`), the settings and the names all import them from here, so a
+limit can never be checked one way where it is configured and another way where it is enforced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+
+# -- What AWS accepts -------------------------------------------------------------------------
+
+# Days KMS waits between ScheduleKeyDeletion and deleting the key.
+KEY_DELETION_WINDOW_MIN = 7
+KEY_DELETION_WINDOW_MAX = 30
+# KMS applies the longest window when a request gives none.
+KEY_DELETION_WINDOW_DEFAULT = KEY_DELETION_WINDOW_MAX
+# Region codes of the commercial, GovCloud and ISO partitions: us-west-2, us-gov-west-1, ...
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9]$")
+# A customer-managed KMS key's ARN, in any partition (an alias ARN is not a key ARN).
+KMS_KEY_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+# A KMS alias name (`alias/aws/...` is reserved for AWS-managed keys: callers refuse it).
+KMS_ALIAS_PATTERN = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
+
+# -- What the security baseline allows ---------------------------------------------------------
+
+# Never opened, anywhere: administration goes through SSM Session Manager.
+ADMIN_PORTS: Mapping[int, str] = MappingProxyType({22: "SSH", 3389: "RDP"})
+# The only ports that may be open to the whole internet.
+PUBLIC_WEB_PORTS = (80, 443)
+# Production keys wait the longest AWS allows before deletion: a mistaken delete is recoverable.
+PRODUCTION_KEY_DELETION_WINDOW = KEY_DELETION_WINDOW_MAX
+# Production runs one instance per subnet (two zones) behind the load balancer, at least.
+PRODUCTION_MIN_INSTANCES = 2
+# A ceiling on the web tier, so a typo cannot launch a fleet.
+MAX_INSTANCES = 20
+# Lifecycle periods (noncurrent versions, uploads, access logs) are kept to at most ten years.
+LIFECYCLE_DAYS_MAX = 3650

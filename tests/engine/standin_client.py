@@ -1,0 +1,143 @@
+"""A gRPC client of the TEST-ONLY AWS stand-in for its fast tests: the calls the engine makes.
+
+`Standin` wraps a ResourceProvider stub and the stand-in's cloud; `serve_in_process` runs a
+stand-in in this process (no plugin start-up), which is what most fast tests need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent import futures
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.rpc import status_pb2
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from standin_aws import wire
+from standin_aws.cloud import Cloud
+from standin_aws.server import StandinAwsProvider
+
+STACK = "urn:pulumi:development::security::"
+
+
+def urn(type_: str, name: str) -> str:
+    return f"{STACK}{type_}::{name}"
+
+
+@dataclass
+class Standin:
+    """A running stand-in, its gRPC stub and its cloud."""
+
+    stub: Any
+    cloud: Cloud
+
+    def create(self, type_: str, name: str, props: dict[str, Any], *, preview: bool = False) -> Any:
+        return self.stub.Create(
+            provider_pb2.CreateRequest(
+                urn=urn(type_, name),
+                name=name,
+                type=type_,
+                properties=wire.to_struct(props),
+                preview=preview,
+            )
+        )
+
+    def made(self, type_: str, name: str, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Create; (id, outputs)."""
+        response = self.create(type_, name, props)
+        return response.id, wire.to_props(response.properties)
+
+    def read(self, type_: str, name: str, id_: str) -> Any:
+        return self.stub.Read(
+            provider_pb2.ReadRequest(id=id_, urn=urn(type_, name), name=name, type=type_)
+        )
+
+    def update(
+        self,
+        type_: str,
+        name: str,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        *,
+        preview: bool = False,
+    ) -> Any:
+        return self.stub.Update(
+            provider_pb2.UpdateRequest(
+                id=id_,
+                urn=urn(type_, name),
+                name=name,
+                type=type_,
+                olds=wire.to_struct(olds),
+                news=wire.to_struct(news),
+                preview=preview,
+            )
+        )
+
+    def delete(self, type_: str, name: str, id_: str, state: dict[str, Any] | None = None) -> Any:
+        """Delete, with `state`: the outputs Pulumi's state holds for the resource."""
+        return self.stub.Delete(
+            provider_pb2.DeleteRequest(
+                id=id_,
+                urn=urn(type_, name),
+                name=name,
+                type=type_,
+                properties=wire.to_struct(state or {}),
+            )
+        )
+
+    def diff(
+        self, type_: str, olds: dict[str, Any], news: dict[str, Any], ignore: tuple[str, ...] = ()
+    ) -> Any:
+        return self.stub.Diff(
+            provider_pb2.DiffRequest(
+                id="x",
+                urn=urn(type_, "thing"),
+                name="thing",
+                type=type_,
+                olds=wire.to_struct(olds),
+                old_inputs=wire.to_struct(olds),
+                news=wire.to_struct(news),
+                ignoreChanges=list(ignore),
+            )
+        )
+
+    def invoke(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        response = self.stub.Invoke(
+            provider_pb2.InvokeRequest(tok=token, args=wire.to_struct(args))
+        )
+        return wire.to_props(getattr(response, "return"))
+
+
+def init_failure(error: grpc.RpcError) -> provider_pb2.ErrorResourceInitFailed | None:
+    """The ErrorResourceInitFailed detail of a failed Create, if it carries one."""
+    for key, value in error.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            status = status_pb2.Status.FromString(value)
+            for detail in status.details:
+                failed = provider_pb2.ErrorResourceInitFailed()
+                if detail.Unpack(failed):
+                    return failed
+    return None
+
+
+@contextmanager
+def serve_in_process(cloud_file: Path, region: str | None = None) -> Iterator[Standin]:
+    """A stand-in served in this process on 127.0.0.1; configured for `region` if given."""
+    cloud = Cloud(cloud_file)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(StandinAwsProvider(cloud), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    stub = provider_pb2_grpc.ResourceProviderStub(channel)
+    if region is not None:
+        stub.Configure(provider_pb2.ConfigureRequest(args=wire.to_struct({"region": region})))
+    try:
+        yield Standin(stub=stub, cloud=cloud)
+    finally:
+        channel.close()
+        server.stop(grace=None)

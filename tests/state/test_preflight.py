@@ -1,0 +1,124 @@
+"""Before a run: the declared state bucket and key must answer, or one message names bootstrap."""
+
+from __future__ import annotations
+
+import io
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestration import commands, state_commands
+from orchestration.automation import AutomationEngine
+from orchestration.state_aws import StateNotReady
+from shared.settings import EnvironmentSettings
+
+
+def no_cli(tools: Path, progress: Any) -> Path:
+    raise AssertionError("the CLI must not be looked for before the state is ready")
+
+
+def fake_cli(tmp_path: Path) -> Path:
+    bin_dir = tmp_path / "tools" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "pulumi").write_text("#!/bin/sh\necho v3.260.0\n")
+    (bin_dir / "pulumi").chmod(0o755)
+    return bin_dir
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> commands.Paths:
+    return commands.Paths.for_repo(tmp_path / "repo", pulumi_home=tmp_path / "home")
+
+
+def test_a_run_before_bootstrap_stops_in_preflight_naming_bootstrap(
+    endpoint: str, production: EnvironmentSettings, paths: commands.Paths
+) -> None:
+    with pytest.raises(StateNotReady) as refused:
+        commands.open_orchestrator(
+            production, paths=paths, endpoint=endpoint, environ={}, locate_cli=no_cli
+        )
+
+    message = str(refused.value)
+    assert message.startswith("the state backend of production is not ready: the state bucket ")
+    assert "webapp-production-state-123456789012-us-west-2 does not exist" in message
+    assert "the secrets key alias/webapp-production-state (us-west-2) does not exist" in message
+    assert f"`invoke bootstrap --env production --endpoint {endpoint}`" in message
+    assert "nothing was run" in message
+    assert "\n" not in message
+    assert not paths.state_dir.exists()
+
+
+def test_an_unreachable_backend_is_one_message_too(
+    production: EnvironmentSettings, paths: commands.Paths
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+    with pytest.raises(StateNotReady) as refused:
+        commands.open_orchestrator(
+            production, paths=paths, endpoint=closed, environ={}, locate_cli=no_cli
+        )
+
+    message = str(refused.value)
+    assert "cannot find out which AWS account holds the state" in message
+    assert "`invoke bootstrap` creates" in message
+
+
+def test_a_bootstrapped_environment_opens_with_its_state_at_the_emulator(
+    endpoint: str, production: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
+) -> None:
+    state_commands.bootstrap("production", endpoint=endpoint, out=io.StringIO())
+    bin_dir = fake_cli(tmp_path)
+    err = io.StringIO()
+
+    orchestrator = commands.open_orchestrator(
+        production,
+        paths=paths,
+        endpoint=endpoint,
+        environ={},
+        err=err,
+        locate_cli=lambda tools, progress: bin_dir,
+    )
+
+    engine = orchestrator.engine
+    assert isinstance(engine, AutomationEngine)
+    env = engine.env_vars()
+    assert env["PULUMI_BACKEND_URL"].startswith(
+        "s3://webapp-production-state-123456789012-us-west-2?region=us-west-2&endpoint="
+    )
+    assert env["AWS_ACCESS_KEY_ID"] == "test"
+    assert "PULUMI_CONFIG_PASSPHRASE_FILE" not in env
+    # Generated stack files of a shared backend live apart from the local default's.
+    config = engine.stack_config_file("security")
+    assert config.parent.parent.parent.name == "backends"
+    assert err.getvalue() == ""
+    # Nothing local was needed: no passphrase file was generated.
+    assert not (paths.state_dir / "passphrase").exists()
+
+
+def test_an_override_is_announced_before_the_run(
+    endpoint: str, production: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
+) -> None:
+    bin_dir = fake_cli(tmp_path)
+    err = io.StringIO()
+    environ = {
+        "PULUMI_BACKEND_URL": (tmp_path / "mine").as_uri(),
+        "WEBAPP_SECRETS_PROVIDER": "passphrase",
+        "PULUMI_CONFIG_PASSPHRASE": "mine",
+    }
+
+    commands.open_orchestrator(
+        production,
+        paths=paths,
+        endpoint=endpoint,
+        environ=environ,
+        err=err,
+        locate_cli=lambda tools, progress: bin_dir,
+    )
+
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("NOTE: PULUMI_BACKEND_URL overrides the state backend declared")
+    assert lines[1].startswith("NOTE: WEBAPP_SECRETS_PROVIDER overrides the secrets provider")

@@ -154,13 +154,17 @@ class LossGuards:
     def lost_message(self, lost: LostState) -> str:
         """What happened to the state, why that matters, and how to restore it."""
         shown = ", ".join(f"{key}={_short(value)}" for key, value in sorted(lost.outputs.items()))
-        restore = (
-            f"put the backend's newest backup of it back: {lost.restore}"
-            if lost.restore
-            else "restore `.pulumi/stacks/"
-            f"{lost.project}/{self._hint.environment}.json` in the state backend from its "
-            f"backups (`.pulumi/backups/{lost.project}/`) or the bucket's previous version"
-        )
+        if lost.restore:
+            restore = f"put the backend's newest backup of it back: {lost.restore}"
+        else:
+            history = self._hint.command("state history", lost.project)
+            version = self._hint.command("state restore", lost.project, "--version ID")
+            restore = (
+                f"on a state bucket, list the checkpoint's stored versions with {history} and "
+                f"put the last good one back with {version}; elsewhere restore "
+                f"`.pulumi/stacks/{lost.project}/{self._hint.environment}.json` from the "
+                "backend's backups"
+            )
         return (
             f"the state of {lost.stack} is missing, but {', '.join(lost.consumers)} still "
             f"read it: their state holds its outputs ({shown}). Its resources are most likely "

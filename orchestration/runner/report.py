@@ -33,12 +33,15 @@ class TaskHint:
     endpoint: str | None = None
 
     def command(self, task: str, project: str | None = None, *flags: str) -> str:
-        """`invoke <task> --env E [--project P] [flags] [--endpoint URL]`, in backticks."""
+        """`invoke <task> --env E [--project P] [flags] [--endpoint URL]`, in backticks.
+
+        `task` may carry its positional action: "state history".
+        """
         words = ["invoke", task, "--env", self.environment]
         if project is not None:
             words += ["--project", project]
         words += flags
-        if self.endpoint and task in ENDPOINT_TASKS:
+        if self.endpoint and task.split(maxsplit=1)[0] in ENDPOINT_TASKS:
             words += ["--endpoint", self.endpoint]
         return f"`{' '.join(words)}`"
 

@@ -196,6 +196,8 @@ def test_a_cli_killed_mid_create_is_recovered_and_the_created_bucket_adopted(
         if process.poll() is None:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
     output = "".join(lines)
     assert process.returncode == 1, output
     assert "killed (SIGKILL)" in output

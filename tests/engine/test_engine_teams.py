@@ -45,7 +45,9 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 STATE_BUCKET = f"webapp-{ENV}-state-{MOTO_ACCOUNT}-us-west-2"
 LOCK_PREFIX = f".pulumi/locks/organization/security/{ENV}/"
 WAIT_SECONDS = 120
-KEY_DELAY_SECONDS = 8
+# Long enough for the second machine's deploy to reach the lock: it starts, checks the state
+# bucket and previews the stack (a deploy previews a stack that has resources) before its `up`.
+KEY_DELAY_SECONDS = 20
 
 
 def checkpoint(project: str) -> str:

@@ -255,6 +255,26 @@ def test_a_producer_whose_state_is_lost_is_not_recreated(
     assert engine.mutating_calls == []
 
 
+def test_without_a_backup_to_copy_the_state_history_is_offered(
+    engine: InMemoryEngine, development: EnvironmentSettings, out: io.StringIO
+) -> None:
+    engine.lose_state(STORAGE)
+
+    with pytest.raises(StateLost) as caught:
+        Orchestrator(engine, development, out=out, endpoint=ENDPOINT).deploy(yes=True)
+
+    message = str(caught.value)
+    assert "the state of organization/storage/development is missing, but compute" in message
+    assert (
+        f"`invoke state history --env development --project storage --endpoint {ENDPOINT}`"
+        in message
+    )
+    assert (
+        "`invoke state restore --env development --project storage --version ID "
+        f"--endpoint {ENDPOINT}`" in message
+    )
+
+
 def test_recreate_missing_state_creates_it_deliberately(
     engine: InMemoryEngine, orchestrator: Orchestrator
 ) -> None:

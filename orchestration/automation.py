@@ -47,7 +47,11 @@ from orchestration.engine import (
 )
 from orchestration.engine_events import operation_result, read_events
 from orchestration.stack_config import write_stack_config
-from orchestration.toolchain.pulumi_cli import PINNED_VERSION, SKIP_UPDATE_CHECK_VAR, cli_version
+from orchestration.toolchain.pulumi_cli import (
+    PINNED_VERSION,
+    SKIP_UPDATE_CHECK_VAR,
+    verified_version,
+)
 from shared.emulator import EMULATOR_ENDPOINT_ENV
 from shared.references import qualified_stack_name
 
@@ -391,13 +395,13 @@ _POLICY = frozenset({"up", "preview"})
 
 
 def pulumi_command_at(bin_dir: Path) -> PulumiCli:
-    """The CLI in `bin_dir` (`<root>/bin/pulumi`), checked to report the SDK's version."""
+    """The CLI in `bin_dir` (`<root>/bin/pulumi`), checked (once per install) to be the SDK's."""
     binary = bin_dir / "pulumi"
     if bin_dir.name != "bin" or not binary.is_file():
         raise EngineUnavailable(
             f"no Pulumi CLI at {binary} (expected <root>/bin/pulumi): run `invoke setup`"
         )
-    found = cli_version(binary)
+    found = verified_version(binary)
     if found is None:
         raise EngineUnavailable(f"the Pulumi CLI at {binary} does not run: run `invoke setup`")
     if found != PINNED_VERSION:

@@ -49,6 +49,8 @@ QUIET_CLI_ENV: Final[Mapping[str, str]] = {
 }
 
 _VERSION_LINE = re.compile(r"^v?(\d+\.\d+\.\d+\S*)$")
+# Next to the binary: the version it reported, and which binary that was.
+VERSION_STAMP = ".pulumi-version"
 
 
 class PulumiCliUnavailable(RuntimeError):
@@ -84,11 +86,43 @@ def cli_version(pulumi: Path | str) -> str | None:
     return match.group(1) if match else None
 
 
+def verified_version(pulumi: Path) -> str | None:
+    """`cli_version(pulumi)`, asked once per install: the answer is kept in a stamp file.
+
+    The stamp (next to the binary) records the version with the binary's resolved path, size
+    and modification time, so every later run reads it instead of starting `pulumi version`
+    (a tenth of a second or more, twice per task before); a replaced binary is asked again.
+    """
+    try:
+        real = pulumi.resolve(strict=True)
+        info = real.stat()
+    except OSError:
+        return None
+    identity = f"{real} {info.st_size} {info.st_mtime_ns}"
+    stamp = pulumi.with_name(VERSION_STAMP)
+    try:
+        recorded, checked = stamp.read_text(encoding="utf-8").splitlines()[:2]
+    except (OSError, ValueError):
+        recorded = checked = ""
+    if checked == identity and recorded:
+        return recorded
+    found = cli_version(pulumi)
+    if found is not None:
+        partial = stamp.with_name(f"{stamp.name}.partial-{os.getpid()}")
+        try:
+            partial.write_text(f"{found}\n{identity}\n", encoding="utf-8")
+            os.replace(partial, stamp)
+        except OSError:
+            # A read-only bin dir: ask again next time, as before.
+            partial.unlink(missing_ok=True)
+    return found
+
+
 def ensure_pulumi_cli(tools_dir: Path, progress: Progress, version: str = PINNED_VERSION) -> Path:
     """Make sure the pinned CLI and the Python plugin shims are in the bin dir; return it."""
     target = bin_dir(tools_dir, version)
     pulumi = target / "pulumi"
-    if cli_version(pulumi) == version:
+    if verified_version(pulumi) == version:
         progress(f"Pulumi CLI v{version} already installed: {pulumi}")
     else:
         _install(target, version, progress)

@@ -159,6 +159,40 @@ def test_cli_version_ignores_unparseable_output(tmp_path: Path) -> None:
     assert pulumi_cli.cli_version(chatty) is None
 
 
+def counting_pulumi(directory: Path, version: str = PINNED_VERSION) -> tuple[Path, Path]:
+    """Test double for the CLI: answers `pulumi version` and counts how often it was asked."""
+    directory.mkdir(parents=True, exist_ok=True)
+    log = directory.parent / "asked"
+    pulumi = make_executable(directory / "pulumi", f'echo asked >> "{log}"\necho "v{version}"')
+    return pulumi, log
+
+
+def asked(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_the_version_is_asked_once_per_install(tmp_path: Path) -> None:
+    pulumi, log = counting_pulumi(tmp_path / "bin")
+
+    assert pulumi_cli.verified_version(pulumi) == PINNED_VERSION
+    assert pulumi_cli.verified_version(pulumi) == PINNED_VERSION
+    assert asked(log) == 1
+
+    # Another binary in its place (an upgrade, a rebuild) is asked again.
+    make_executable(pulumi, f'echo asked >> "{log}"\necho "v3.1.0"  # another build')
+    assert pulumi_cli.verified_version(pulumi) == "3.1.0"
+    assert asked(log) == 2
+
+
+def test_a_failing_cli_is_not_stamped(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    failing = make_executable(tmp_path / "bin" / "pulumi", "exit 3")
+
+    assert pulumi_cli.verified_version(failing) is None
+    assert not (tmp_path / "bin" / pulumi_cli.VERSION_STAMP).exists()
+    assert pulumi_cli.verified_version(tmp_path / "absent" / "pulumi") is None
+
+
 # --- ensure_pulumi_cli ------------------------------------------------------------------------
 
 
@@ -196,6 +230,19 @@ def test_ensure_twice_is_idempotent(
 
     assert first == second
     assert {p.name: p.read_bytes() for p in second.iterdir()} == before
+
+
+def test_every_task_after_the_first_reuses_the_checked_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_path: Path
+) -> None:
+    tools = tmp_path / "tools"
+    _, log = counting_pulumi(pulumi_cli.bin_dir(tools))
+    monkeypatch.setattr(pulumi_cli, "_install", lambda *args: pytest.fail("no install"))
+
+    for _ in range(3):
+        pulumi_cli.ensure_pulumi_cli(tools, lambda _: None)
+
+    assert asked(log) == 1
 
 
 def test_pulumi_on_path_with_the_pinned_version_is_linked(

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from botocore.exceptions import BotoCoreError
-from botocore.session import Session
-
 from orchestration.engine import OrchestrationError
 
 # region -> True when credentials resolve; raises BotoCoreError when a source is broken.
@@ -24,6 +21,10 @@ class CredentialsError(OrchestrationError):
 
 def botocore_resolves(region: str) -> bool:
     """True when botocore's default chain yields credentials (refreshing them if needed)."""
+    # Imported here (as below): botocore costs the orchestrator a third of a second, and only
+    # runs against real AWS check credentials.
+    from botocore.session import Session  # noqa: PLC0415
+
     session = Session()
     session.set_config_variable("region", region)
     credentials = session.get_credentials()
@@ -43,6 +44,8 @@ def check_aws_credentials(
         f"state): `invoke plan --env {environment}`; to target a local AWS emulator instead, "
         "pass --endpoint URL."
     )
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
     try:
         if resolve(region):
             return

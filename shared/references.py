@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pulumi
+from typing import TYPE_CHECKING, Any
 
 from shared.topology import TOPOLOGY, Topology
+
+if TYPE_CHECKING:
+    import pulumi
 
 # DIY backends (file, S3, ...) have no organizations: the engine uses this fixed one.
 DIY_ORGANIZATION = "organization"
@@ -63,6 +64,10 @@ class UpstreamStacks:
         return self._reference(producer).require_output(output)
 
     def _reference(self, producer: str) -> pulumi.StackReference:
+        # Imported here: the orchestrator imports this module for the stack names only, and the
+        # SDK costs it half a second of CPU; the programs that read references have it loaded.
+        import pulumi  # noqa: PLC0415
+
         if producer not in self._references:
             name = qualified_stack_name(pulumi.get_organization(), producer, self._environment)
             self._references[producer] = pulumi.StackReference(name, opts=self._opts)

@@ -5,6 +5,7 @@ Each task hands its work to `orchestration.commands`, which can be tested withou
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import sys
@@ -52,6 +53,12 @@ PROJECT_HELP = "only this project (security, storage or compute); default: every
 ENDPOINT_HELP = "AWS emulator URL (e.g. http://localhost:4566): test credentials, no AWS check"
 NO_POLICY_HELP = "skip the security baseline policy pack (a warning says so)"
 YES_HELP = "do not prompt; required without a terminal (production destroy needs --confirm)"
+# Read-only work (preview, drift, refresh, outputs) handles this many stacks at once by default.
+CPUS = os.cpu_count() or 1
+PARALLEL_HELP = (
+    f"how many stacks to work on at once (default: one per CPU, {CPUS} here); 1 takes them "
+    "one after another in deploy order"
+)
 
 
 def _orchestrate(
@@ -134,6 +141,7 @@ def deploy(
         "project": PROJECT_HELP,
         "endpoint": ENDPOINT_HELP,
         "no_policy": NO_POLICY_HELP,
+        "parallel": PARALLEL_HELP,
     }
 )
 def preview(
@@ -143,14 +151,16 @@ def preview(
     project: str | None = None,
     endpoint: str | None = None,
     no_policy: bool = False,
+    parallel: int = CPUS,
 ) -> None:
-    """Preview every stack's changes (pulumi preview) in dependency order."""
+    """Preview every stack's changes (pulumi preview), all stacks at once."""
     _orchestrate(
         env,
         lambda orchestrator: orchestrator.preview(project),
         project=project,
         endpoint=endpoint,
         policy=not no_policy,
+        parallel=parallel,
     )
 
 
@@ -191,6 +201,7 @@ def destroy(
         "project": PROJECT_HELP,
         "json_": "print JSON keyed by project",
         "endpoint": ENDPOINT_HELP,
+        "parallel": PARALLEL_HELP,
     }
 )
 def outputs(
@@ -200,6 +211,7 @@ def outputs(
     project: str | None = None,
     json_: bool = False,
     endpoint: str | None = None,
+    parallel: int = CPUS,
 ) -> None:
     """Show the stacks' outputs."""
     _orchestrate(
@@ -208,12 +220,26 @@ def outputs(
         project=project,
         endpoint=endpoint,
         aws=False,
+        parallel=parallel,
     )
 
 
-@task(help={"env": ENV_HELP, "project": PROJECT_HELP, "endpoint": ENDPOINT_HELP})
+READ_HELP = {
+    "env": ENV_HELP,
+    "project": PROJECT_HELP,
+    "endpoint": ENDPOINT_HELP,
+    "parallel": PARALLEL_HELP,
+}
+
+
+@task(help=dict(READ_HELP))
 def refresh(
-    c: Context, *, env: str, project: str | None = None, endpoint: str | None = None
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    endpoint: str | None = None,
+    parallel: int = CPUS,
 ) -> None:
     """Adopt the cloud's state into each stack's state, settling creates left pending."""
     _orchestrate(
@@ -221,17 +247,26 @@ def refresh(
         lambda orchestrator: orchestrator.refresh(project),
         project=project,
         endpoint=endpoint,
+        parallel=parallel,
     )
 
 
-@task(help={"env": ENV_HELP, "project": PROJECT_HELP, "endpoint": ENDPOINT_HELP})
-def drift(c: Context, *, env: str, project: str | None = None, endpoint: str | None = None) -> None:
-    """Report drift per stack (exit 0 clean, 2 drift, 1 error)."""
+@task(help=dict(READ_HELP))
+def drift(
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    endpoint: str | None = None,
+    parallel: int = CPUS,
+) -> None:
+    """Report drift per stack, all stacks at once (exit 0 clean, 2 drift, 1 error)."""
     _orchestrate(
         env,
         lambda orchestrator: orchestrator.drift(project),
         project=project,
         endpoint=endpoint,
+        parallel=parallel,
     )
 
 

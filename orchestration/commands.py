@@ -30,8 +30,13 @@ from orchestration.credentials import (
     check_aws_credentials,
 )
 from orchestration.engine import EngineUnavailable, OrchestrationError
-from orchestration.runner import DEFAULT_MAX_WORKERS, Ask, Orchestrator, RunReport
-from orchestration.state_aws import caller_account, check_state_ready
+from orchestration.runner import (
+    DEFAULT_MAX_WORKERS,
+    DEFAULT_PARALLEL,
+    Ask,
+    Orchestrator,
+    RunReport,
+)
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
 from shared.state_backend import StateLocation
@@ -49,6 +54,20 @@ CliLocator = Callable[[Path, Callable[[str], None]], Path]
 Action = Callable[[Orchestrator], RunReport | int]
 # (declared state location, environment) -> None; raises when the bucket or key is not ready.
 StateCheck = Callable[[StateLocation, str], None]
+
+
+def caller_account(region: str, endpoint: str | None) -> str:
+    """`state_aws.caller_account`, imported only by the runs that need it (boto3 is heavy)."""
+    from orchestration import state_aws  # noqa: PLC0415
+
+    return state_aws.caller_account(region, endpoint)
+
+
+def check_state_ready(location: StateLocation, environment: str) -> None:
+    """`state_aws.check_state_ready`, imported only by the runs that need it (boto3 is heavy)."""
+    from orchestration import state_aws  # noqa: PLC0415
+
+    state_aws.check_state_ready(location, environment)
 
 
 @dataclass(frozen=True)
@@ -134,6 +153,7 @@ def open_orchestrator(
     lookup_account: AccountLookup = caller_account,
     check_state: StateCheck = check_state_ready,
     max_workers: int = DEFAULT_MAX_WORKERS,
+    parallel: int = DEFAULT_PARALLEL,
 ) -> Orchestrator:
     """An orchestrator over the Pulumi CLI engine, after checks 2-5 (see the module doc).
 
@@ -189,7 +209,13 @@ def open_orchestrator(
         endpoint=endpoint,
     )
     return Orchestrator(
-        engine, settings, out=out, ask=ask, max_workers=max_workers, endpoint=endpoint
+        engine,
+        settings,
+        out=out,
+        ask=ask,
+        max_workers=max_workers,
+        endpoint=endpoint,
+        parallel=parallel,
     )
 
 
@@ -215,14 +241,20 @@ def run(
     lookup_account: AccountLookup = caller_account,
     check_state: StateCheck = check_state_ready,
     opener: Opener | None = None,
+    parallel: int | None = None,
 ) -> int:
     """Check, open the orchestrator, run `action`; the exit code.
 
     `policy`: True runs the policy pack (deploy, preview), False skips it with a loud warning,
     None means the operation has none. `aws`: whether the operation reaches AWS (credential
-    check). Raises OrchestrationError (one message; nothing was run) for every refusal:
-    unknown environment or project, backend/passphrase, credentials, CLI, preflight, guards.
+    check). `parallel`: how many stacks read-only work handles at once (None: one per CPU).
+    Raises OrchestrationError (one message; nothing was run) for every refusal: unknown
+    environment or project, backend/passphrase, credentials, CLI, preflight, guards.
     """
+    if parallel is not None and parallel < 1:
+        raise OrchestrationError(
+            f"--parallel {parallel}: give at least 1 (1 works on the stacks one after another)"
+        )
     settings = load_environment(environment, project)
     diagnostics = err if err is not None else sys.stderr
     if policy is False:
@@ -247,6 +279,7 @@ def run(
         resolve_credentials=resolve_credentials,
         lookup_account=lookup_account,
         check_state=check_state,
+        parallel=DEFAULT_PARALLEL if parallel is None else parallel,
     )
     result = action(orchestrator)
     return result if isinstance(result, int) else result.exit_code

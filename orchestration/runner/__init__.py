@@ -36,10 +36,11 @@ from orchestration.runner.report import (
     format_changes,
     format_duration,
 )
-from orchestration.runner.scheduler import DEFAULT_MAX_WORKERS
+from orchestration.runner.scheduler import DEFAULT_MAX_WORKERS, DEFAULT_PARALLEL
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
+    "DEFAULT_PARALLEL",
     "EXIT_DRIFT",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",

@@ -3,8 +3,10 @@
 Every public operation of `Orchestrator` works on the environment its engine serves:
 
 - selection: every project, or one (`project=`), or one and its consumers (`cascade=True`);
-- order: the levels of `shared.topology.TOPOLOGY` (producers before consumers; reversed for a
-  teardown), run by the `Scheduler`;
+- order: deploy and destroy follow the levels of `shared.topology.TOPOLOGY` (producers before
+  consumers; reversed for a teardown), projects of one level at once; preview, drift, refresh
+  and outputs change nothing another stack reads, so they work on every selected stack at once
+  (at most `parallel`), reported in deploy order;
 - the guards (`Guards`, `LossGuards`) run before anything is touched: a deploy previews each
   stack that has resources and updates it only when the preview passes the loss guard and
   shows something to change; a stack whose state is lost is never recreated silently.
@@ -18,8 +20,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TextIO, TypeVar
 
 from orchestration.engine import Engine, OrchestrationError, OutputSink, ProtectedResources
 from orchestration.exit_codes import EXIT_OK
@@ -36,6 +39,7 @@ from orchestration.runner.report import (
 )
 from orchestration.runner.scheduler import (
     DEFAULT_MAX_WORKERS,
+    DEFAULT_PARALLEL,
     Clock,
     Scheduler,
     Skip,
@@ -44,6 +48,8 @@ from orchestration.runner.scheduler import (
 )
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY, Topology
+
+T = TypeVar("T")
 
 
 class Orchestrator:
@@ -60,15 +66,19 @@ class Orchestrator:
         max_workers: int = DEFAULT_MAX_WORKERS,
         clock: Clock = time.monotonic,
         endpoint: str | None = None,
+        parallel: int = DEFAULT_PARALLEL,
     ) -> None:
         if engine.environment != settings.environment:
             raise ValueError(
                 f"the engine serves {engine.environment!r}, the settings are for "
                 f"{settings.environment!r}"
             )
+        if parallel < 1:
+            raise ValueError("parallel must be at least 1")
         self._engine = engine
         self._settings = settings
         self._topology = topology
+        self._parallel = parallel
         self._printer = Printer(out if out is not None else sys.stdout)
         # Follow-up commands keep the --endpoint the user passed.
         self._hint = TaskHint(settings.environment, endpoint)
@@ -179,7 +189,7 @@ class Orchestrator:
                 )
             return Step(Status.SUCCEEDED, self._engine.preview(name, sink).changes)
 
-        return self._run(Operation.PREVIEW, self._topology.deploy_levels(selection), step)
+        return self._run_read_only(Operation.PREVIEW, selection, step)
 
     def refresh(self, project: str | None = None) -> RunReport:
         """Adopt the cloud's current state into each existing stack's state.
@@ -200,7 +210,7 @@ class Orchestrator:
             result = self._engine.refresh(name, sink, clear_pending_creates=pending)
             return Step(Status.SUCCEEDED, result.changes)
 
-        return self._run(Operation.REFRESH, self._topology.deploy_levels(selection), step)
+        return self._run_read_only(Operation.REFRESH, selection, step)
 
     def destroy(
         self,
@@ -229,7 +239,8 @@ class Orchestrator:
             )
         counts = {name: inventory.get(name, 0) for name in selection}
         order = [name for name in self._topology.teardown_order(selection) if counts[name]]
-        protected = {name: urns for name in order if (urns := self._engine.state(name).protected)}
+        states = self._read_all(order, lambda name: self._engine.state(name).protected)
+        protected = {name: urns for name, urns in states.items() if urns}
         if protected:
             raise TeardownBlocked(self._guards.protected_message(protected, destroyed=False))
         if order:
@@ -287,12 +298,12 @@ class Orchestrator:
                 )
             return Step(Status.CLEAN, result.changes)
 
-        return self._run(Operation.DRIFT, self._topology.deploy_levels(selection), step)
+        return self._run_read_only(Operation.DRIFT, selection, step)
 
     def outputs(self, project: str | None = None) -> dict[str, Mapping[str, Any] | None]:
         """project -> its stack's outputs (None when the stack does not exist), deploy order."""
         selection = self._topology.deploy_order(self._select(project))
-        return {name: self.read_outputs(name) for name in selection}
+        return self._read_all(selection, self.read_outputs)
 
     def show_outputs(self, project: str | None = None, *, as_json: bool = False) -> int:
         """Print the outputs (as JSON keyed by project, or as text); the exit code."""
@@ -343,13 +354,32 @@ class Orchestrator:
         return (project,)
 
     def _run(
-        self, operation: Operation, levels: Sequence[Sequence[str]], step: StepFunction
+        self,
+        operation: Operation,
+        levels: Sequence[Sequence[str]],
+        step: StepFunction,
+        *,
+        max_workers: int | None = None,
     ) -> RunReport:
-        report = self._scheduler.run(operation, levels, step)
+        report = self._scheduler.run(operation, levels, step, max_workers=max_workers)
         self._printer.say(summary_text(report))
         if report.interrupted or any(outcome.recover for outcome in report.outcomes):
             self._printer.say(recovery_text(report, self._engine.manual_command, self._hint))
         return report
+
+    def _run_read_only(
+        self, operation: Operation, selection: Sequence[str], step: StepFunction
+    ) -> RunReport:
+        # Nothing here changes what another stack reads: every stack at once, `parallel` at most.
+        levels = (self._topology.deploy_order(selection),)
+        return self._run(operation, levels, step, max_workers=self._parallel)
+
+    def _read_all(self, names: Sequence[str], read: Callable[[str], T]) -> dict[str, T]:
+        """`read` of each name, `parallel` at a time, keyed in the order of `names`."""
+        if len(names) < 2 or self._parallel == 1:
+            return {name: read(name) for name in names}
+        with ThreadPoolExecutor(max_workers=self._parallel, thread_name_prefix="read") as pool:
+            return dict(zip(names, pool.map(read, names), strict=True))
 
     def _lost_step(self, lost: LostState) -> Step:
         return Step(Status.LOST, detail=self._loss.lost_message(lost))

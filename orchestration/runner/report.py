@@ -72,8 +72,13 @@ ENGINE_COMMANDS = {
     Operation.DESTROY: "destroy",
     Operation.DRIFT: "preview --refresh",
 }
-# Operations that change state or cloud: after a failure nothing new starts.
-FAIL_FAST = frozenset({Operation.DEPLOY, Operation.REFRESH, Operation.DESTROY})
+# Operations that take the stack's lock and write its state: stopped half-way, they may leave a
+# lock and pending operations behind (a preview or drift check leaves neither).
+LOCKING = frozenset({Operation.DEPLOY, Operation.REFRESH, Operation.DESTROY})
+# Operations whose stacks depend on each other's result: after a failure nothing new starts.
+# (A refresh changes only its own stack's state, which no other stack reads: each stack's
+# refresh stands on its own, like a preview's.)
+FAIL_FAST = frozenset({Operation.DEPLOY, Operation.DESTROY})
 
 
 class Status(StrEnum):

@@ -1,15 +1,17 @@
 """Running one step per stack, level by level, on a bounded thread pool.
 
 Projects of one level may run concurrently; a run holds each project at most once, so two
-operations never touch one project at once. For operations that change something (FAIL_FAST),
-nothing new starts after a failure. Ctrl-C: the first one stops new work while the running
-operations are left to Pulumi's own graceful cancel (the engine, in the same process group, got
-the signal too); the second stops waiting. Every stack ends as one row of the `RunReport`.
+operations never touch one project at once. For operations whose stacks build on each other
+(FAIL_FAST), nothing new starts after a failure. Ctrl-C: the first one stops new work while the
+running operations are left to Pulumi's own graceful cancel (the engine, in the same process
+group, got the signal too); the second stops waiting. Every stack ends as one row of the
+`RunReport`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -27,6 +29,7 @@ from orchestration.engine import (
 )
 from orchestration.runner.report import (
     FAIL_FAST,
+    LOCKING,
     Operation,
     Printer,
     RunReport,
@@ -36,6 +39,8 @@ from orchestration.runner.report import (
 from shared.topology import ContractError
 
 DEFAULT_MAX_WORKERS = 4
+# How many stacks read-only work (preview, drift, refresh, outputs) handles at once by default.
+DEFAULT_PARALLEL = os.cpu_count() or 1
 _POLL_SECONDS = 0.2
 
 Clock = Callable[[], float]
@@ -146,15 +151,26 @@ class Scheduler:
         self._clock = clock
 
     def run(
-        self, operation: Operation, levels: Sequence[Sequence[str]], step: StepFunction
+        self,
+        operation: Operation,
+        levels: Sequence[Sequence[str]],
+        step: StepFunction,
+        *,
+        max_workers: int | None = None,
     ) -> RunReport:
-        """`step` for each project, level after level; the report in planned order."""
+        """`step` for each project, level after level; the report in planned order.
+
+        `max_workers`: how many of a level run at once (default: the scheduler's).
+        """
         names = [name for level in levels for name in level]
         if len(names) != len(set(names)):
             raise ValueError(f"a run holds each project once, got {names}")
+        workers = self._max_workers if max_workers is None else max_workers
+        if workers < 1:
+            raise ValueError("max_workers must be at least 1")
         state = RunState(fail_fast=operation in FAIL_FAST)
         outcomes: dict[str, StackOutcome] = {}
-        pool = ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="stack")
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stack")
         try:
             with ctrl_c_flags(state):
                 for level in levels:
@@ -222,7 +238,7 @@ class Scheduler:
             changes=done.changes,
             duration=self._clock() - started,
             detail=done.detail,
-            recover=done.recover,
+            recover=done.recover and operation in LOCKING,
         )
 
     def _failed(self, state: RunState, project: str, detail: str, *, recover: bool = False) -> Step:
@@ -236,18 +252,19 @@ class Scheduler:
     def _collect(
         self, operation: Operation, project: str, future: Future[StackOutcome]
     ) -> StackOutcome:
+        recover = operation in LOCKING
         if not future.done():
             return self._row(
                 operation,
                 project,
                 Status.INTERRUPTED,
                 detail="still running when abandoned",
-                recover=True,
+                recover=recover,
             )
         error = future.exception()
         if error is not None:
             return self._row(
-                operation, project, Status.INTERRUPTED, detail=repr(error), recover=True
+                operation, project, Status.INTERRUPTED, detail=repr(error), recover=recover
             )
         return future.result()
 

@@ -1,18 +1,27 @@
-"""Issue 6 section 4, by hand (not a test): the orchestration's overhead on a no-change deploy.
+"""Issue 14, by hand (not a test): what the orchestration costs next to the bare Pulumi CLI.
 
-    uv run python tests/engine/measure_overhead.py [--runs 5] [--trace]
+    uv run python tests/engine/measure_overhead.py [--runs 5] [--trace] [--only NAME ...]
 
 In a throwaway world (the TEST-ONLY AWS stand-in, a temporary file backend, the shared test
-passphrase; nothing under the repo is written), development is deployed once, then, alternating:
+passphrase; nothing under the repo is written), development is deployed once. Then, for each
+scenario, alternating which side goes first, `--runs` times:
 
-- orchestrated: `python tests/engine/task_process.py <state> development deploy`, i.e.
-  `commands.run` exactly as `invoke deploy --env development` calls it (policy pack on), minus
-  invoke's own argument parsing, in a fresh process;
-- direct: three `pulumi up` runs, one per stack in dependency order, with the same backend,
-  passphrase, policy pack and the generated `--config-file` the orchestrator passes.
+- deploy: a no-change `invoke deploy --env development` against `pulumi up --refresh --yes
+  --skip-preview` on the three stacks one after another (deploy refreshes by default);
+- preview: `invoke preview` against three `pulumi preview` (policy pack on, as the task does);
+- drift: `invoke drift` against three `pulumi preview --refresh` one after another (the issue's
+  target: at most 0.6x);
+- destroy_deploy: `invoke destroy --yes` then `invoke deploy` against three `pulumi destroy` in
+  teardown order then three `pulumi up --refresh`.
 
-Prints the medians and the overhead. `--trace` also runs one orchestrated deploy through a
-logging `pulumi` wrapper and lists every CLI call it made, with durations.
+The orchestrated side is `python tests/engine/task_process.py <state> development <operation>`:
+`commands.run` exactly as the invoke task calls it, in a fresh process (interpreter start and
+imports included; invoke's own argument parsing not). The direct side uses the same backend,
+passphrase, policy pack and the generated `--config-file` the orchestrator passes.
+
+Prints ONE JSON object on stdout: every command, the samples, the medians and the ratios (the
+README's "Numbers" table is written from it); progress goes to stderr. `--trace` adds the CLI
+calls one orchestrated deploy and drift make, with their durations.
 """
 
 from __future__ import annotations
@@ -26,7 +35,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -40,6 +51,8 @@ from orchestration.toolchain.pulumi_cli import ensure_pulumi_cli  # noqa: E402
 ENV = "development"
 PROJECTS = ("security", "storage", "compute")
 TASK_PROCESS = HERE / "task_process.py"
+# Steps: (command, working directory).
+Step = tuple[list[str], Path]
 
 WRAPPER = """#!/bin/sh
 # Logs every call the orchestration makes to the CLI (measure_overhead.py --trace).
@@ -52,74 +65,168 @@ exit $code
 """
 
 
-def orchestrated_command(state_dir: Path) -> list[str]:
-    return [sys.executable, str(TASK_PROCESS), str(state_dir), ENV, "deploy"]
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
-def direct_commands(env: EngineEnv, state_dir: Path) -> list[tuple[list[str], Path]]:
-    commands = []
-    for project in PROJECTS:
-        # The orchestrated run generated it (under stack-config/backends/<key>/ for a backend
-        # other than the local default, such as this world's).
-        [config] = state_dir.glob(f"stack-config/**/{project}/Pulumi.{ENV}.yaml")
-        commands.append(
-            (
-                [
-                    str(env.pulumi), "up", "--yes", "--skip-preview",
-                    "--stack", f"organization/{project}/{ENV}",
-                    "--config-file", str(config),
-                    "--policy-pack", str(REPO_ROOT / "policy-pack"),
-                    "--color", "never", "--suppress-progress", "--non-interactive",
-                ],
-                REPO_ROOT / "projects" / project,
-            )
-        )  # fmt: skip
-    return commands
+@dataclass(frozen=True)
+class Scenario:
+    """One comparison: the orchestrated steps against the direct ones, and the target."""
+
+    name: str
+    orchestrated: list[Step]
+    direct: list[Step]
+    # "overhead": orchestrated/direct - 1 at most `limit`; "ratio": orchestrated/direct at most.
+    target_kind: str
+    limit: float
 
 
-def timed(commands: list[tuple[list[str], Path]], env: dict[str, str]) -> float:
+def task(state_dir: Path, *operation: str) -> Step:
+    return [sys.executable, str(TASK_PROCESS), str(state_dir), ENV, *operation], REPO_ROOT
+
+
+def direct(env: EngineEnv, state_dir: Path, project: str, *arguments: str) -> Step:
+    # The orchestrated run generated it (under stack-config/backends/<key>/ for a backend other
+    # than the local default, such as this world's).
+    [config] = state_dir.glob(f"stack-config/**/{project}/Pulumi.{ENV}.yaml")
+    command = [
+        str(env.pulumi), *arguments,
+        "--stack", f"organization/{project}/{ENV}",
+        "--config-file", str(config),
+        "--color", "never", "--suppress-progress", "--non-interactive",
+    ]  # fmt: skip
+    return command, REPO_ROOT / "projects" / project
+
+
+def scenarios(env: EngineEnv, state_dir: Path) -> list[Scenario]:
+    pack = ("--policy-pack", str(REPO_ROOT / "policy-pack"))
+    up = ("up", "--refresh", "--yes", "--skip-preview", *pack)
+    return [
+        Scenario(
+            "deploy",
+            [task(state_dir, "deploy")],
+            [direct(env, state_dir, project, *up) for project in PROJECTS],
+            "overhead",
+            0.05,
+        ),
+        Scenario(
+            "preview",
+            [task(state_dir, "preview")],
+            [direct(env, state_dir, project, "preview", *pack) for project in PROJECTS],
+            "overhead",
+            0.05,
+        ),
+        Scenario(
+            "drift",
+            [task(state_dir, "drift")],
+            [direct(env, state_dir, project, "preview", "--refresh") for project in PROJECTS],
+            "ratio",
+            0.6,
+        ),
+        Scenario(
+            "destroy_deploy",
+            [task(state_dir, "destroy"), task(state_dir, "deploy")],
+            [
+                *(
+                    direct(env, state_dir, project, "destroy", "--yes", "--skip-preview")
+                    for project in reversed(PROJECTS)
+                ),
+                *(direct(env, state_dir, project, *up) for project in PROJECTS),
+            ],
+            "overhead",
+            0.05,
+        ),
+    ]
+
+
+def timed(steps: list[Step], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    for command, cwd in commands:
+    for command, cwd in steps:
         result = subprocess.run(
             command, check=False, cwd=cwd, env=env, capture_output=True, text=True
         )
-        if result.returncode != 0 or "unchanged" not in result.stdout:
-            raise SystemExit(f"failed or changed: {shlex.join(command)}\n{result.stdout}")
+        # `drift` exits 2 when it finds drift: there must be none in this world.
+        if result.returncode != 0:
+            raise SystemExit(f"failed: {shlex.join(command)}\n{result.stdout}\n{result.stderr}")
     return time.perf_counter() - started
 
 
-def trace(env: EngineEnv, state_dir: Path, work: Path) -> None:
-    wrapped = work / "traced" / "bin"
+def compare(scenario: Scenario, env: dict[str, str], runs: int) -> dict[str, Any]:
+    sides: dict[str, list[Step]] = {
+        "orchestrated": scenario.orchestrated,
+        "direct": scenario.direct,
+    }
+    samples: dict[str, list[float]] = {name: [] for name in sides}
+    for run in range(runs):
+        order = list(sides) if run % 2 == 0 else list(reversed(sides))
+        for name in order:
+            samples[name].append(timed(sides[name], env))
+        say(
+            f"{scenario.name} run {run + 1}: "
+            + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in samples.items())
+        )
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    ratio = medians["orchestrated"] / medians["direct"]
+    measured = ratio - 1 if scenario.target_kind == "overhead" else ratio
+    return {
+        "orchestrated": {
+            "commands": [shlex.join(command) for command, _ in scenario.orchestrated],
+            "samples": [round(value, 3) for value in samples["orchestrated"]],
+            "median": round(medians["orchestrated"], 3),
+        },
+        "direct": {
+            "commands": [
+                f"(cd {cwd} && {shlex.join(command)})" for command, cwd in scenario.direct
+            ],
+            "samples": [round(value, 3) for value in samples["direct"]],
+            "median": round(medians["direct"], 3),
+        },
+        "ratio": round(ratio, 3),
+        "overhead": round(ratio - 1, 3),
+        "target": (
+            f"overhead <= +{scenario.limit:.0%}"
+            if scenario.target_kind == "overhead"
+            else f"ratio <= {scenario.limit}x"
+        ),
+        "met": measured <= scenario.limit,
+    }
+
+
+def trace(env: EngineEnv, steps: list[Step], work: Path, name: str) -> dict[str, Any]:
+    wrapped = work / f"traced-{name}" / "bin"
     wrapped.mkdir(parents=True)
-    log = work / "calls.tsv"
+    log = work / f"calls-{name}.tsv"
     for tool in env.bin_dir.iterdir():
         target = wrapped / tool.name
         if tool.name == "pulumi":
             target.write_text(WRAPPER.format(real=tool, log=log))
             target.chmod(0o755)
-        else:
+        elif not tool.name.startswith("."):
             target.symlink_to(tool)
     traced_env = dict(env.env, PATH=os.pathsep.join([str(wrapped), env.env["PATH"]]))
-    started = time.perf_counter()
-    timed([(orchestrated_command(state_dir), REPO_ROOT)], traced_env)
-    total = time.perf_counter() - started
+    total = timed(steps, traced_env)
     calls = [line.split("\t") for line in log.read_text().splitlines()]
-    in_cli = sum(float(end) - float(start) for start, end, _ in calls)
-    print(f"\ntraced orchestrated deploy: {total:.2f}s wall, {len(calls)} CLI calls, "
-          f"{in_cli:.2f}s inside the CLI")  # fmt: skip
-    for start, end, arguments in calls:
-        words = arguments.split()
-        shown = " ".join(w for w in words[:4] if not w.startswith("/"))
-        print(f"  {float(end) - float(start):6.2f}s  pulumi {shown}")
+    return {
+        "wall": round(total, 3),
+        "in_cli": round(sum(float(end) - float(start) for start, end, _ in calls), 3),
+        "calls": [
+            {
+                "seconds": round(float(end) - float(start), 3),
+                "command": " ".join(w for w in arguments.split()[:4] if not w.startswith("/")),
+            }
+            for start, end, arguments in calls
+        ],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--only", nargs="*", help="measure only these scenarios")
     options = parser.parse_args()
 
-    bin_dir = ensure_pulumi_cli(REPO_ROOT / TOOLS_DIR_NAME, print)
+    bin_dir = ensure_pulumi_cli(REPO_ROOT / TOOLS_DIR_NAME, say)
     work = Path(tempfile.mkdtemp(prefix="measure-overhead-"))
     home = work / "home"
     home.mkdir()
@@ -127,32 +234,26 @@ def main() -> None:
     env = make_engine_env(home, bin_dir, REPO_ROOT / TOOLS_DIR_NAME, work)
     state_dir = work / "state"
     environ = dict(env.env)
-    print(f"world: {work}")
-    first = subprocess.run(
-        orchestrated_command(state_dir), check=False, env=environ, capture_output=True
-    )
-    if first.returncode:
-        raise SystemExit(first.stdout.decode() + first.stderr.decode())
-
-    orchestrated = [(orchestrated_command(state_dir), REPO_ROOT)]
-    direct = direct_commands(env, state_dir)
-    timed(direct, environ)  # warm the caches both sides use
-    samples: dict[str, list[float]] = {"orchestrated": [], "direct": []}
-    for run in range(options.runs):
-        order = [("orchestrated", orchestrated), ("direct", direct)]
-        for name, commands in order if run % 2 == 0 else reversed(order):
-            samples[name].append(timed(commands, environ))
-        print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in samples.items()))
-
-    medians = {name: statistics.median(values) for name, values in samples.items()}
-    overhead = medians["orchestrated"] / medians["direct"] - 1
-    print("\norchestrated:", shlex.join(orchestrated[0][0]))
-    for command, cwd in direct:
-        print("direct:      ", f"(cd {cwd} &&", shlex.join(command) + ")")
-    print(json.dumps({"runs": options.runs, "samples": samples, "medians": medians}, indent=2))
-    print(f"overhead: {overhead:+.1%} (target <= +10%)")
+    say(f"world: {work}")
+    timed([task(state_dir, "deploy")], environ)  # the first deploy creates everything
+    chosen = [s for s in scenarios(env, state_dir) if not options.only or s.name in options.only]
+    for scenario in chosen:
+        timed(scenario.direct, environ)  # warm the caches both sides use
+    report: dict[str, Any] = {
+        "environment": ENV,
+        "runs": options.runs,
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(value, 2) for value in os.getloadavg()],
+        "scenarios": {},
+    }
+    for scenario in chosen:
+        report["scenarios"][scenario.name] = compare(scenario, environ, options.runs)
+    report["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     if options.trace:
-        trace(env, state_dir, work)
+        report["trace"] = {
+            name: trace(env, [task(state_dir, name)], work, name) for name in ("deploy", "drift")
+        }
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
 """Runs one orchestration command in a process of its own, as `invoke <task>` would (tests only).
 
-    python task_process.py STATE_DIR ENVIRONMENT {deploy,preview,refresh} [PROJECT]
+    python task_process.py STATE_DIR ENVIRONMENT OPERATION [PROJECT] [--projects DIR]
+                           [--parallel N]
 
-Engine tests use it where a real process matters (signals). It calls `commands.run` like
-tasks.py, except that the state goes to STATE_DIR (not the repo's .pulumi-state) and the CLI
-and PULUMI_HOME come from the environment the test built (EngineEnv.env).
+OPERATION: deploy, preview, refresh, drift, destroy (with --yes) or outputs. Engine tests use
+it where a real process matters (signals), and measure_overhead.py to time a task. It calls
+`commands.run` like tasks.py, except that the state goes to STATE_DIR (not the repo's
+.pulumi-state), the programs may come from a copy of projects/ (`--projects`), and the CLI and
+PULUMI_HOME come from the environment the test built (EngineEnv.env).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
@@ -17,38 +21,50 @@ from pathlib import Path
 from orchestration import commands
 from orchestration.engine import OrchestrationError
 
+ACTIONS = {
+    "deploy": lambda project: lambda o: o.deploy(project, yes=True),
+    "preview": lambda project: lambda o: o.preview(project),
+    "refresh": lambda project: lambda o: o.refresh(project),
+    "drift": lambda project: lambda o: o.drift(project),
+    "destroy": lambda project: lambda o: o.destroy(project, yes=True),
+    "outputs": lambda project: lambda o: o.show_outputs(project),
+}
+
 
 def main(arguments: list[str]) -> int:
-    state_dir, environment, operation, *rest = arguments
-    project = rest[0] if rest else None
+    parser = argparse.ArgumentParser()
+    parser.add_argument("state_dir", type=Path)
+    parser.add_argument("environment")
+    parser.add_argument("operation", choices=sorted(ACTIONS))
+    parser.add_argument("project", nargs="?")
+    parser.add_argument("--projects", type=Path, help="a changed copy of projects/")
+    parser.add_argument("--parallel", type=int, help="as the tasks' --parallel")
+    options = parser.parse_args(arguments)
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         print("no pulumi on PATH", file=sys.stderr)
         return 1
     repo = commands.Paths.for_repo()
     paths = commands.Paths(
-        projects_dir=repo.projects_dir,
-        state_dir=Path(state_dir),
+        projects_dir=options.projects or repo.projects_dir,
+        state_dir=options.state_dir,
         tools_dir=Path(pulumi).parent,
         policy_pack=repo.policy_pack,
         pulumi_home=Path(os.environ["PULUMI_HOME"]),
     )
-    actions = {
-        "deploy": lambda orchestrator: orchestrator.deploy(project, yes=True),
-        "preview": lambda orchestrator: orchestrator.preview(project),
-        "refresh": lambda orchestrator: orchestrator.refresh(project),
-    }
     try:
         return commands.run(
-            environment,
-            actions[operation],
-            project=project,
+            options.environment,
+            ACTIONS[options.operation](options.project),
+            project=options.project,
             # As tasks.py: deploy and preview run the policy pack; the others have none.
-            policy=True if operation in {"deploy", "preview"} else None,
+            policy=True if options.operation in {"deploy", "preview"} else None,
+            aws=options.operation != "outputs",
             paths=paths,
             locate_cli=lambda tools, progress: Path(pulumi).parent,
             # Test double: the stand-in needs no AWS credentials and nothing may reach AWS.
             resolve_credentials=lambda region: True,
+            parallel=options.parallel,
         )
     except OrchestrationError as error:
         print(error, file=sys.stderr, flush=True)

@@ -123,8 +123,10 @@ class InMemoryEngine:
         return {name: len(self.stacks[name].resources) for name in projects if name in self.stacks}
 
     def outputs(self, project: str) -> Mapping[str, Any]:
-        self._record("outputs", project)
-        return dict(self._existing(project).outputs)
+        def action() -> OperationResult:
+            return OperationResult(outputs=self._existing(project).outputs)
+
+        return dict(self._operate("outputs", project, action).outputs)
 
     def state(self, project: str) -> StackState:
         self._record("state", project)

@@ -350,6 +350,18 @@ def test_refresh_adopts_what_was_created_and_drops_what_was_not(
     assert f"import {KMS_KEY} k <id> --stack storage.development" in text
 
 
+def test_a_read_only_check_needs_no_recovery(
+    engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
+) -> None:
+    engine.failures[("drift", STORAGE)] = EngineKilled("the Pulumi CLI was killed (SIGKILL)")
+
+    report = orchestrator.drift()
+
+    assert report.outcome(STORAGE).status is Status.FAILED
+    assert not report.outcome(STORAGE).recover
+    assert "cancel --yes" not in out.getvalue()
+
+
 def test_a_killed_engine_fails_the_stack_and_prints_the_recovery(
     engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
 ) -> None:
@@ -393,9 +405,10 @@ def test_follow_up_commands_keep_the_endpoint(
 ) -> None:
     emulated = Orchestrator(engine, development, out=out, endpoint=ENDPOINT)
     engine.drift[STORAGE] = {"update": 1}
-    engine.failures[("drift", COMPUTE)] = EngineKilled("killed")
+    engine.failures[("refresh", COMPUTE)] = EngineKilled("killed")
 
     drift = emulated.drift()
+    emulated.refresh(COMPUTE)
     del engine.stacks[SECURITY]
     with pytest.raises(PreflightError) as preflight:
         emulated.preview(STORAGE)

@@ -131,6 +131,7 @@ def make(  # type: ignore[no-untyped-def]
         topology: Topology | None = None,
         double: InMemoryEngine | None = None,
         max_workers: int = 4,
+        parallel: int = 3,
     ) -> Orchestrator:
         return Orchestrator(
             double or engines[environment],
@@ -139,6 +140,7 @@ def make(  # type: ignore[no-untyped-def]
             out=out,
             ask=ask,
             max_workers=max_workers,
+            parallel=parallel,
         )
 
     return build
@@ -249,19 +251,13 @@ def test_a_producer_that_deploys_without_its_exports_fails_and_stops_the_run(eng
             {COMPUTE: Status.FAILED, STORAGE: Status.SKIPPED, SECURITY: Status.SKIPPED},
             id="destroy",
         ),
-        pytest.param(
-            "refresh",
-            ("refresh", SECURITY),
-            {SECURITY: Status.FAILED, STORAGE: Status.SKIPPED, COMPUTE: Status.SKIPPED},
-            id="refresh",
-        ),
     ],
 )
 def test_after_a_failure_nothing_new_starts(engine, make, operation, failing, statuses) -> None:
     engine.deploy_all()
     engine.failures[failing] = EngineFailure("broke")
 
-    report = getattr(make(), operation)(**({} if operation == "refresh" else {"yes": True}))
+    report = getattr(make(), operation)(yes=True)
 
     assert report.statuses() == statuses
     assert engine.ops(failing[0]) == [

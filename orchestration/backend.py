@@ -345,7 +345,27 @@ def _passphrase_vars(
     path = state_dir / PASSPHRASE_FILE_NAME
     if path.exists():
         _check_generated(path)
+    elif stacks := _local_stacks(state_dir):
+        # A new passphrase could never decrypt these stacks' secrets: refuse to generate one.
+        raise BackendError(
+            f"{path} is missing, but stacks encrypted with the passphrase it held exist in "
+            f"{state_dir} ({', '.join(stacks)}): restore the file from your backup, or set "
+            f"{PASSPHRASE_VAR} to that passphrase. A new one cannot decrypt them; if it is lost "
+            f"for good, their secrets are too (remove {state_dir} only to start over: the "
+            "resources in the cloud are then no longer managed)"
+        )
     return {PASSPHRASE_FILE_VAR: str(path)}
+
+
+def _local_stacks(state_dir: Path) -> list[str]:
+    """`project/stack` of every checkpoint in the local file backend (project-scoped layout)."""
+    stacks = (state_dir / ".pulumi" / "stacks").glob("*/*")
+    # `<stack>.json`, or `<stack>.json.gz` with PULUMI_SELF_MANAGED_STATE_GZIP; not .bak/.attrs.
+    return sorted(
+        f"{path.parent.name}/{path.name.split('.')[0]}"
+        for path in stacks
+        if path.name.endswith((".json", ".json.gz"))
+    )
 
 
 def ensure_generated_passphrase(state_dir: Path) -> Path:

@@ -98,6 +98,28 @@ def test_the_generated_passphrase_is_reused(
     assert (tmp_path / "passphrase").read_text() == text
 
 
+def test_a_lost_passphrase_is_not_replaced_while_stacks_encrypted_with_it_exist(
+    development: EnvironmentSettings, tmp_path: Path
+) -> None:
+    first = resolve_backend(development, environ={}, state_dir=tmp_path)
+    first.prepare()
+    # What a deploy leaves in the local file backend: a checkpoint per stack.
+    checkpoint = tmp_path / ".pulumi" / "stacks" / "security" / "development.json"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_text("{}")
+    (tmp_path / "passphrase").unlink()
+
+    with pytest.raises(BackendError) as raised:
+        resolve_backend(development, environ={}, state_dir=tmp_path)
+
+    message = str(raised.value)
+    assert f"{tmp_path / 'passphrase'} is missing" in message
+    assert "security/development" in message
+    assert "restore the file" in message
+    assert PASSPHRASE_VAR in message
+    assert not (tmp_path / "passphrase").exists()
+
+
 def test_concurrent_first_runs_agree_on_one_passphrase(tmp_path: Path) -> None:
     results: list[str] = []
     start = threading.Barrier(4)

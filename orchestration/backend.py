@@ -45,6 +45,11 @@ from shared.state_backend import (
 )
 
 BACKEND_URL_VAR = "PULUMI_BACKEND_URL"
+# The backend for environments whose file declares none (CI sets it from a repository variable):
+# unlike PULUMI_BACKEND_URL it never overrides a declaration.
+UNDECLARED_BACKEND_VAR = "WEBAPP_UNDECLARED_BACKEND_URL"
+# Set on GitHub's runners: their disk is gone after the job, so local state would be too.
+GITHUB_ACTIONS_VAR = "GITHUB_ACTIONS"
 # Overrides the declared secrets provider (Pulumi itself has no such variable).
 SECRETS_PROVIDER_VAR = "WEBAPP_SECRETS_PROVIDER"
 # A clone that never created a stack has no secrets configuration for it in its stack file:
@@ -167,6 +172,8 @@ class StatePlan:
     url_override: str | None = None
     # The override of the secrets provider, checked like a declaration.
     secrets_override: tuple[SecretsKind, str | None] | None = None
+    # The variable `url_override` came from.
+    url_source: str = BACKEND_URL_VAR
 
     @property
     def uses_aws(self) -> bool:
@@ -195,7 +202,11 @@ def plan_state(settings: EnvironmentSettings, environ: Mapping[str, str]) -> Sta
     except StateDeclarationError as error:
         raise BackendError(str(error)) from error
     url_override = environ.get(BACKEND_URL_VAR, "").strip() or None
-    return StatePlan(declaration, url_override, override)
+    source = BACKEND_URL_VAR
+    if url_override is None and declaration.backend is BackendKind.LOCAL:
+        url_override = environ.get(UNDECLARED_BACKEND_VAR, "").strip() or None
+        source = UNDECLARED_BACKEND_VAR
+    return StatePlan(declaration, url_override, override, url_source=source)
 
 
 def resolve_backend(
@@ -233,6 +244,13 @@ def resolve_backend(
     default_url = default_backend_url(state_dir)
     url = plan.url_override or declared.backend_url or default_url
     local_default = url == default_url
+    if local_default and environ.get(GITHUB_ACTIONS_VAR) == "true":
+        raise BackendError(
+            f"{settings.environment} would keep its state on this GitHub Actions runner, which "
+            f"is discarded after the job: declare state_backend in "
+            f"{ENVIRONMENT_FILE.format(environment=settings.environment)}, or set the "
+            f"repository variable the workflows pass as {UNDECLARED_BACKEND_VAR}"
+        )
     # What the preflight checks and `invoke bootstrap` creates: the declared parts only.
     location = StateLocation(
         backend_url=None if plan.url_override else declared.backend_url,
@@ -302,7 +320,12 @@ def _override_notices(
     declared = plan.declaration
     notices = []
     derived = declared.backend is BackendKind.S3_DERIVED
-    if plan.url_override and (derived or backend[0] != backend[1]):
+    if plan.url_override and plan.url_source == UNDECLARED_BACKEND_VAR:
+        notices.append(
+            f"NOTE: {where} declares no state backend: using {UNDECLARED_BACKEND_VAR} "
+            f"({backend[0]})"
+        )
+    elif plan.url_override and (derived or backend[0] != backend[1]):
         notices.append(
             f"NOTE: {BACKEND_URL_VAR} overrides the state backend declared in {where} "
             f"({declared.backend_url or declared.backend.value}): using {backend[0]}"

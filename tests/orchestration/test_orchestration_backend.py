@@ -15,12 +15,8 @@ from botocore.exceptions import ProfileNotFound
 from orchestration.backend import (
     BACKEND_URL_VAR,
     FALLBACK_SECRETS_VAR,
-    PASSPHRASE_FILE_VAR,
-    PASSPHRASE_VAR,
     SECRETS_PROVIDER_VAR,
     UNDECLARED_BACKEND_VAR,
-    BackendError,
-    ensure_generated_passphrase,
     local_backend,
     plan_state,
     resolve_backend,
@@ -29,6 +25,12 @@ from orchestration.credentials import (
     CredentialsError,
     botocore_resolves,
     check_aws_credentials,
+)
+from orchestration.engine import BackendError
+from orchestration.passphrase import (
+    PASSPHRASE_FILE_VAR,
+    PASSPHRASE_VAR,
+    ensure_generated_passphrase,
 )
 from shared.settings import EnvironmentSettings
 

@@ -54,9 +54,10 @@ def terraform_plan(plan: EnvironmentPlan) -> dict[str, Any]:
     changes: list[dict[str, Any]] = []
     calls: dict[str, Any] = {}
     index: dict[str, dict[str, str]] = {}
+    taken: set[str] = set()
     for stack in plan.stacks:
         module = terraform_name(stack.project)
-        translated = list(_translate_stack(stack, module))
+        translated = list(_translate_stack(stack, module, taken))
         modules.append(
             {"address": f"module.{module}", "resources": [r.planned for r in translated]}
         )
@@ -94,9 +95,12 @@ def aws_resources(stack: StackPlan) -> list[Resource]:
     return [resource for resource in stack.resources if t.is_aws_resource(resource.type)]
 
 
-def addresses(resources: list[Resource]) -> dict[str, str]:
-    """URN -> module-relative address, names made unique per type (`-2`, `-3`, ...)."""
-    taken: set[str] = set()
+def addresses(resources: list[Resource], taken: set[str]) -> dict[str, str]:
+    """URN -> module-relative address; a name `taken` (by any module) gets `-2`, `-3`, ...
+
+    Unique across modules, not only within one: Checkov caches some verdicts (its IAM policy
+    analysis) by file, type and name, so two modules' `aws_iam_policy.app` would share one.
+    """
     found = {}
     for resource in resources:
         base = f"{terraform_type(resource.type)}.{terraform_name(resource.name)}"
@@ -109,9 +113,9 @@ def addresses(resources: list[Resource]) -> dict[str, str]:
     return found
 
 
-def _translate_stack(stack: StackPlan, module: str) -> Iterator[_Translated]:
+def _translate_stack(stack: StackPlan, module: str, taken: set[str]) -> Iterator[_Translated]:
     resources = aws_resources(stack)
-    local = addresses(resources)
+    local = addresses(resources, taken)
     targets = [
         target(resource, local[resource.urn], stack.resource_outputs.get(resource.urn, {}))
         for resource in resources

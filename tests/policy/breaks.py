@@ -34,6 +34,10 @@ def _encryption(bucket_key: bool = True, **default: object) -> Callable[[Stack, 
     return lambda stack, env: change(stack, f"webapp-{env}-data-encryption", rules=[rule])
 
 
+def _public_access(flag: str) -> Callable[[Stack, str], Stack]:
+    return lambda stack, env: change(stack, f"webapp-{env}-data-public-access", **{flag: False})
+
+
 def _ingress(entry: dict[str, object]) -> Callable[[Stack, str], Stack]:
     return lambda stack, env: change(stack, f"webapp-{env}-web", ingress=[entry])
 
@@ -91,6 +95,15 @@ BREAKS = [
         "bucket key off",
         _encryption(bucket_key=False),
         "webapp-{env}-data",
+    ),
+    *(
+        Break(
+            "s3-bucket-public-access-block",
+            f"{flag} off",
+            _public_access(flag),
+            "webapp-{env}-data",
+        )
+        for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls")
     ),
     Break(
         "s3-bucket-public-access-block",
@@ -226,6 +239,22 @@ BREAKS = [
         "no root block device",
         _instance(rootBlockDevice=None),
         "webapp-{env}-web-a",
+    ),
+    Break(
+        "ec2-no-ssh-rdp-ingress",
+        "SSH from anywhere",
+        _ingress(
+            {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["0.0.0.0/0"]}
+        ),
+        "webapp-{env}-web",
+    ),
+    Break(
+        "ec2-no-ssh-rdp-ingress",
+        "RDP from anywhere",
+        _ingress(
+            {"protocol": "tcp", "fromPort": 3389.0, "toPort": 3389.0, "cidrBlocks": ["0.0.0.0/0"]}
+        ),
+        "webapp-{env}-web",
     ),
     Break(
         "ec2-no-ssh-rdp-ingress",

@@ -185,6 +185,20 @@ def test_names_are_made_valid_terraform_names_and_unique() -> None:
     }
 
 
+def test_names_are_unique_across_modules() -> None:
+    # Checkov caches IAM policy verdicts by file, type and name: modules must not share one.
+    first, second = (
+        StackPlan(p, p, (Resource(t.IAM_POLICY, "app", urn=f"urn:{p}"),), {})
+        for p in ("storage", "compute")
+    )
+    document = terraform_plan(EnvironmentPlan("development", (first, second), ()))
+
+    assert sorted(document["pulumi"]["resources"]) == [
+        "module.compute.aws_iam_policy.app-2",
+        "module.storage.aws_iam_policy.app",
+    ]
+
+
 def test_unknown_values_are_unknown_until_apply() -> None:
     document = terraform_plan(
         _stack(Resource(t.BUCKET_VERSIONING, "v", {"bucket": UNKNOWN, "expectedBucketOwner": "1"}))

@@ -329,7 +329,10 @@ def test(c: Context) -> None:
         "env": ENV_HELP,
         "project": "plan this project and the projects it reads from; default: every project",
         "json_": "also write the machine-readable plan (resources, outputs, violations) here",
-        "format_": "text (default) or markdown: per stack resources, references, findings, diagram",
+        "format_": (
+            "text (default); markdown: per stack resources, references, findings, diagram; "
+            "terraform-plan-json: the plan as Terraform plan JSON, for Checkov (invoke scan)"
+        ),
         "output": "write the report here instead of printing it (e.g. $GITHUB_STEP_SUMMARY)",
         "annotate": "also print each finding as a GitHub Actions annotation (::error/::warning)",
         "timing": "instead of planning, time the plan against importing its pulumi_aws modules",

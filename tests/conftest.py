@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import bucket_policies
@@ -60,3 +62,15 @@ def production_plan() -> EnvironmentPlan:
 def checkov() -> Path:
     """The pinned Checkov (`invoke scan`'s own install under .tools/, made on first use)."""
     return ensure_checkov(REPO_ROOT / ".tools", lambda line: None)
+
+
+@pytest.fixture(scope="module")
+def repo_tasks() -> ModuleType:
+    """The repository's tasks.py, loaded afresh per test module (invoke's parser pops entries
+    of a task's help when it parses, so modules do not share one)."""
+    spec = importlib.util.spec_from_file_location("repo_tasks", REPO_ROOT / "tasks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

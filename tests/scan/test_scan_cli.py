@@ -6,7 +6,6 @@ place answers what each test needs, so every outcome of the scan is exercised in
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import sys
@@ -23,7 +22,6 @@ from orchestration.scan.cli import ScanError, run_scan
 from orchestration.toolchain.checkov import checkov_home, requirements_digest
 from program.policy import Resource
 from program.policy import aws_types as t
-from shared.paths import REPO_ROOT
 
 # Answers, per plan file, a failed or passed check for resources whose name ends as given:
 # FAKE_RESULTS = {"<file name>": [[check, name suffix, passed], ...]}; or crashes on demand.
@@ -179,20 +177,10 @@ def test_bad_input_is_refused_before_checkov_runs(
     assert not (tmp_path / "checkov.log").exists()
 
 
-@pytest.fixture(scope="module")
-def tasks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("repo_tasks", REPO_ROOT / "tasks.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_task_turns_user_errors_into_one_message(tasks: ModuleType) -> None:
+def test_the_task_turns_user_errors_into_one_message(repo_tasks: ModuleType) -> None:
     with pytest.raises(Exit) as caught:
-        tasks.scan(Context(), env=["staging"])
+        repo_tasks.scan(Context(), env=["staging"])
 
     assert caught.value.code == 1
     assert "unknown environment 'staging'" in str(caught.value.message)
-    assert sorted(tasks.scan.help) == ["env"]
+    assert sorted(repo_tasks.scan.help) == ["env"]

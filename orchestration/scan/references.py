@@ -84,7 +84,7 @@ def resolve(resource: Resource, targets: Sequence[Target]) -> dict[str, Resolved
     recorded = bool(resource.dependencies)
     resolved = {}
     for prop, value in resource.props.items():
-        if prop in MAP_ATTRIBUTES:
+        if prop in MAP_ATTRIBUTES:  # at any depth: `_mark` leaves nested maps alone too
             resolved[prop] = ResolvedProperty(value, None)
             continue
         if recorded:
@@ -116,7 +116,10 @@ def _mark(value: Any, candidates: Sequence[Target], used: set[str]) -> Any:
         used.update(address for address, _ in matches)
         return Reference(matches) if matches else value
     if isinstance(value, Mapping):
-        return {key: _mark(item, candidates, used) for key, item in value.items()}
+        return {
+            key: item if key in MAP_ATTRIBUTES else _mark(item, candidates, used)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_mark(item, candidates, used) for item in value]
     return value

@@ -206,11 +206,21 @@ def _terraform_value(tf_type: str, key: str | None, value: Any, *, in_list: bool
 
 
 def _is_pending(value: Any) -> bool:
+    """A reference or unknown value, or a list holding one (at any depth)."""
+    if isinstance(value, list):
+        return any(map(_is_pending, value))
     return isinstance(value, Reference | _Unknown)
 
 
-def _scalar_list(value: Any) -> bool:
-    return isinstance(value, list) and not any(isinstance(item, dict) for item in value)
+def _references(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [reference for item in value for reference in _references(item)]
+    return value.expression() if isinstance(value, Reference) else []
+
+
+def _block_list(value: Any) -> bool:
+    """Nested blocks: a non-empty list of objects."""
+    return isinstance(value, list) and bool(value) and all(isinstance(i, dict) for i in value)
 
 
 def _known(block: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -218,14 +228,14 @@ def _known(block: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     values: dict[str, Any] = {}
     unknown: dict[str, Any] = {}
     for key, value in block.items():
-        if _is_pending(value) or (_scalar_list(value) and any(map(_is_pending, value))):
-            # Like Terraform: a list or set with an unknown element is unknown as a whole.
-            unknown[key] = True
-        elif isinstance(value, list) and value and all(isinstance(i, dict) for i in value):
+        if _block_list(value):
             pairs = [_known(item) for item in value]
             values[key] = [known for known, _ in pairs]
             if any(pending for _, pending in pairs):
                 unknown[key] = [pending for _, pending in pairs]
+        elif _is_pending(value):
+            # Like Terraform: a list or set with an unknown element is unknown as a whole.
+            unknown[key] = True
         else:
             values[key] = value
     return values, unknown
@@ -235,17 +245,12 @@ def _expressions(block: Mapping[str, Any]) -> dict[str, Any]:
     """Terraform's configuration expressions: constants, references, nested blocks."""
     expressions: dict[str, Any] = {}
     for key, value in block.items():
-        if isinstance(value, Reference):
-            expressions[key] = {"references": value.expression()}
+        if _block_list(value):
+            expressions[key] = [_expressions(item) for item in value]
         elif isinstance(value, _Unknown):
             expressions[key] = {}
-        elif isinstance(value, list) and value and all(isinstance(i, dict) for i in value):
-            expressions[key] = [_expressions(item) for item in value]
-        elif _scalar_list(value) and any(map(_is_pending, value)):
-            references = [
-                r for item in value if isinstance(item, Reference) for r in item.expression()
-            ]
-            expressions[key] = {"references": references}
+        elif _is_pending(value):
+            expressions[key] = {"references": _references(value)}
         else:
             expressions[key] = {"constant_value": value}
     return expressions

@@ -233,6 +233,31 @@ def test_without_dependency_records_ids_are_matched_by_value_never_names_or_tags
     assert profile["role"] == {"constant_value": "web"}
 
 
+def test_nested_maps_never_hold_references_and_nested_lists_can() -> None:
+    document = terraform_plan(
+        _stack(
+            Resource(t.SECURITY_GROUP, "sg", urn="urn:sg", id="sg-1"),
+            Resource(
+                t.INSTANCE,
+                "i",
+                {
+                    "rootBlockDevice": {"tags": {"group": "sg-1"}, "volumeSize": 8.0},
+                    "securityGroups": [["sg-1"], ["x"]],
+                },
+                urn="urn:i",
+            ),
+        )
+    )
+    address = "module.storage.aws_instance.i"
+
+    assert planned(document, address)["values"] == {
+        "root_block_device": [{"tags": {"group": "sg-1"}, "volume_size": 8}]
+    }
+    assert expressions(document, address)["security_groups"] == {
+        "references": ["aws_security_group.sg.id", "aws_security_group.sg"]
+    }
+
+
 def test_the_plan_task_writes_terraform_plan_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -198,7 +198,9 @@ def _terraform_value(tf_type: str, key: str | None, value: Any, *, in_list: bool
         # A nested block is a list of objects; inside a list it is one of them.
         return inner if in_list else [inner]
     if isinstance(value, list | tuple):
-        return [_terraform_value(tf_type, key, item, in_list=True) for item in value]
+        # Items are not the map the key may name (an Auto Scaling group's `tags` is a list of
+        # `tag` blocks).
+        return [_terraform_value(tf_type, None, item, in_list=True) for item in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     # Scalars, maps (tags) and references are already what Terraform shows.

@@ -233,6 +233,23 @@ def test_without_dependency_records_ids_are_matched_by_value_never_names_or_tags
     assert profile["role"] == {"constant_value": "web"}
 
 
+def test_an_auto_scaling_groups_tags_are_tag_blocks_and_instance_tags_a_map() -> None:
+    tags = [{"key": "Name", "value": "web", "propagateAtLaunch": True}]
+    document = terraform_plan(
+        _stack(
+            Resource("aws:autoscaling/group:Group", "asg", {"tags": tags}, urn="urn:a"),
+            Resource(t.INSTANCE, "i", {"tags": {"propagateAtLaunch": "x"}}, urn="urn:i"),
+        )
+    )
+
+    assert planned(document, "module.storage.aws_autoscaling_group.asg")["values"] == {
+        "tag": [{"key": "Name", "value": "web", "propagate_at_launch": True}]
+    }
+    assert planned(document, "module.storage.aws_instance.i")["values"] == {
+        "tags": {"propagateAtLaunch": "x"}
+    }
+
+
 def test_nested_maps_never_hold_references_and_nested_lists_can() -> None:
     document = terraform_plan(
         _stack(

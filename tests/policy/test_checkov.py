@@ -94,11 +94,12 @@ def _stack_plan(
 
 
 def _cases() -> Iterable[tuple[str, str, Break | None]]:
-    """(environment, case name, break or None for the compliant fixture)."""
+    """(environment, case name, break or None for the compliant fixture): the breaks of rules
+    with Checkov counterparts (Checkov's time grows with the number of files)."""
     for env in ENVIRONMENTS:
         yield env, "compliant", None
         for number, brk in enumerate(BREAKS):
-            if env in brk.environments:
+            if env in brk.environments and checkov_ids(rule_by_id(brk.rule)):
                 yield env, f"break-{number}", brk
 
 

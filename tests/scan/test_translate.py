@@ -16,6 +16,7 @@ from orchestration.scan.translate import terraform_plan
 from program.policy import UNKNOWN, Resource
 from program.policy import aws_types as t
 from shared.settings import EnvironmentSettings
+from shared.topology import TOPOLOGY
 
 
 def planned(document: Mapping[str, Any], address: str) -> dict[str, Any]:
@@ -309,7 +310,9 @@ def test_terraform_plan_json_on_stdout_is_only_json(
 
 def test_a_type_the_table_lacks_is_one_plan_error(development: EnvironmentSettings) -> None:
     def evaluate(project: str, *_: object) -> PlannedProgram:
-        return PlannedProgram([Resource("aws:foo/bar:Bar", "x")], {})
+        # Exports what the topology declares: the plan itself is fine, the translation is not.
+        outputs = dict.fromkeys(TOPOLOGY.project(project).exports, "x")
+        return PlannedProgram([Resource("aws:foo/bar:Bar", "x")], outputs)
 
     with pytest.raises(PlanError, match=r"does not know the Pulumi type 'aws:foo/bar:Bar'"):
         run_plan(

@@ -33,6 +33,8 @@ class PlannedProgram:
 
     resources: Sequence[Resource]
     outputs: Mapping[str, Any]
+    # URN -> the state the mock answered (inputs plus placeholder ids, ARNs, names).
+    resource_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 # (project, settings, upstream outputs by producer project) -> what the program did.
@@ -52,6 +54,8 @@ class StackPlan:
     upstream: Mapping[str, Any] = field(default_factory=dict)
     # The rule violations of this stack's resources.
     violations: tuple[Violation, ...] = ()
+    # URN -> the resource's planned state (placeholder ids and ARNs): what refers to what.
+    resource_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ def plan_environment(
                 upstream={
                     key: value for outputs in upstream.values() for key, value in outputs.items()
                 },
+                resource_outputs=dict(result.resource_outputs),
             )
         )
     judged = tuple(

@@ -63,4 +63,5 @@ def evaluate_project(
     return PlannedProgram(
         resources=[to_rule_input(resource) for resource in result.resources],
         outputs=thaw(result.outputs),
+        resource_outputs={resource.urn: thaw(resource.outputs) for resource in result.resources},
     )

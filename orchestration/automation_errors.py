@@ -11,12 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from orchestration.backend import (
-    PASSPHRASE_FILE_NAME,
-    PASSPHRASE_FILE_VAR,
-    PASSPHRASE_VAR,
-    STATE_DIR_NAME,
-)
+from orchestration.backend import STATE_DIR_NAME
 from orchestration.cli import CliError
 from orchestration.engine import (
     EngineError,
@@ -27,6 +22,7 @@ from orchestration.engine import (
     StackLocked,
     StackNotFound,
 )
+from orchestration.passphrase import PASSPHRASE_FILE_NAME, PASSPHRASE_FILE_VAR, PASSPHRASE_VAR
 
 _MAX_ERROR_LINES = 6
 

@@ -25,6 +25,8 @@ class LoadBalancerArgs:
     targets: Mapping[str, pulumi.Input[str]]
     target_port: int
     health_check_path: str
+    # What an internet-facing balancer must wait for (the network's `internet_ready`).
+    wait_for: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
         for what, name in (
@@ -61,7 +63,7 @@ class LoadBalancer(pulumi.ComponentResource):
             security_groups=[args.security_group_id],
             # Malformed headers never reach the application.
             drop_invalid_header_fields=True,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.wait_for)),
         )
         targets = aws.lb.TargetGroup(
             f"{name}-targets",

@@ -32,6 +32,8 @@ class WebServersArgs:
     # address for outbound HTTPS (SSM, S3, packages) because the network has no NAT gateway.
     public_ip: bool = True
     root_volume_gb: int = 8
+    # What a public instance must wait for to boot with the internet (`Network.internet_ready`).
+    wait_for: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
         if not self.subnet_ids:
@@ -99,7 +101,7 @@ class WebServers(pulumi.ComponentResource):
                 # configuration runs from a clean first boot (user data runs only then).
                 user_data_replace_on_change=True,
                 tags={"Name": f"{args.name_tag}-{suffix}"},
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.wait_for)),
             )
         self.instance_ids = pulumi.Output.all(
             *(instance.id for instance in self.instances.values())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -34,6 +34,8 @@ class WebServiceArgs:
     kms_key_arn: pulumi.Input[str]
     ami_id: pulumi.Input[str]
     partition: pulumi.Input[str] = "aws"
+    # What public resources must wait for: the network's `internet_ready`.
+    internet_ready: Sequence[pulumi.Resource] = ()
 
     @property
     def load_balanced(self) -> bool:
@@ -126,6 +128,7 @@ class WebService(pulumi.ComponentResource):
                 name_tag=name,
                 detailed_monitoring=settings.production,
                 termination_protection=settings.production,
+                wait_for=args.internet_ready,
             ),
             child,
         )
@@ -142,6 +145,7 @@ class WebService(pulumi.ComponentResource):
                     {key: instance.id for key, instance in servers.instances.items()},
                     config.web_port,
                     HEALTH_PATH,
+                    wait_for=args.internet_ready,
                 ),
                 child,
             ).url

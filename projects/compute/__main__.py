@@ -29,6 +29,7 @@ web = WebService(
         kms_key_arn=stack.require(topology.SECURITY, topology.KMS_KEY_ARN),
         ami_id=stack.al2023_ami_id,
         partition=stack.partition,
+        internet_ready=network.internet_ready,
     ),
     stack.opts,
 )

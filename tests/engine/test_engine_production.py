@@ -97,11 +97,6 @@ def served_instances(production: Production) -> set[str]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: the internet-facing load balancer does not wait for the internet "
-    "gateway, so a first deploy fails with InvalidSubnet: VPC ... has no internet gateway",
-)
 def test_a_first_production_deploy_succeeds(production: Production) -> None:
     # Longer than the default, so a balancer that does not wait for the gateway asks in time
     # to be refused even on a loaded machine; one that waits only takes longer.

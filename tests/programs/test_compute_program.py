@@ -25,6 +25,7 @@ VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE = "aws:ec2/route:Route"
 GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+ROUTE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -80,6 +81,21 @@ def test_own_vpc_with_public_subnets_in_two_zones_of_the_region(
     default_group = only(result, DEFAULT_SG)
     assert default_group.inputs.get("ingress", []) == []
     assert default_group.inputs.get("egress", []) == []
+
+
+def test_public_resources_wait_for_the_internet_gateway_and_its_routes(
+    environment: str, evaluate: Evaluate
+) -> None:
+    # AWS refuses an internet-facing load balancer in a VPC whose gateway is not attached yet,
+    # and an instance launched before its subnet routes to the gateway boots offline.
+    result = compute(evaluate, environment)
+    needed = {only(result, GATEWAY).urn, only(result, ROUTE).urn}
+    needed |= {association.urn for association in result.of_type(ROUTE_ASSOCIATION)}
+    assert len(needed) == 4
+    public = [*result.of_type(BALANCER), *result.of_type(INSTANCE)]
+    assert public
+    for resource in public:
+        assert needed <= set(resource.dependencies), resource.name
 
 
 def test_no_rule_opens_ssh_rdp_and_anywhere_only_reaches_web_ports(

@@ -96,6 +96,27 @@ def bucket_resources(s3: Any, kms: Any, bucket: str) -> list[Resource]:
     return resources
 
 
+def storage_resources(s3: Any, kms: Any, bucket: str) -> list[Resource]:
+    """The bucket, its server access logging, and the bucket its logs go to.
+
+    The log target is read too: the rules judge it as one (SSE-S3, the only default encryption
+    S3 delivers server access logs into), and a logging configuration AWS accepted tells
+    nothing about whether logs arrive.
+    """
+    resources = bucket_resources(s3, kms, bucket)
+    found = _call(f"logging of {bucket}", s3.get_bucket_logging, Bucket=bucket) or {}
+    enabled = found.get("LoggingEnabled")
+    if not enabled:
+        return resources
+    target = str(enabled["TargetBucket"])
+    name = f"{bucket}/BucketLogging"
+    props = {"bucket": bucket, "targetBucket": target, "targetPrefix": enabled.get("TargetPrefix")}
+    resources.append(Resource(t.BUCKET_LOGGING, name, props, urn=name))
+    if target != bucket:
+        resources.extend(bucket_resources(s3, kms, target))
+    return resources
+
+
 def key_resource(kms: Any, key: str) -> Resource:
     """The KMS key, with its rotation setting."""
     arn = key_arn(kms, key) or key

@@ -25,10 +25,10 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError
 
 from orchestration.verify.live import (
     LiveReadError,
-    bucket_resources,
     instance_resources,
     key_resource,
     security_group_resource,
+    storage_resources,
 )
 from program.policy import Resource, Rule, StackView, rule_by_id
 from program.webapp.app import HEALTH_PATH
@@ -53,6 +53,7 @@ LIVE_RULES = (
     "s3-bucket-owner-enforced",
     "s3-bucket-tls-only",
     "s3-bucket-versioning",
+    "s3-bucket-access-logging",
     "kms-key-rotation",
     "ec2-imdsv2-required",
     "ec2-root-volume-customer-key",
@@ -220,7 +221,7 @@ def verify(
     upstream = {KMS_KEY_ARN: deployed.kms_key_arn}
     readers: list[tuple[str, str, Callable[[], list[Resource]]]] = [
         ("kms", deployed.kms_key_arn, lambda: [key_resource(kms, deployed.kms_key_arn)]),
-        ("s3", deployed.bucket_name, lambda: bucket_resources(s3, kms, deployed.bucket_name)),
+        ("s3", deployed.bucket_name, lambda: storage_resources(s3, kms, deployed.bucket_name)),
         (
             "ec2",
             ", ".join(deployed.instance_ids),

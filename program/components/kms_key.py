@@ -9,7 +9,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from shared.aws_facts import S3_LOG_DELIVERY_SERVICE
 from shared.limits import KEY_DELETION_WINDOW_MAX, KEY_DELETION_WINDOW_MIN, KMS_ALIAS_PATTERN
 
 # Everything the account needs to manage the key, and nothing that encrypts or decrypts: data
@@ -113,18 +112,6 @@ def key_policy(account_id: str, partition: str, region: str) -> dict[str, Any]:
                 },
                 "Bool": {"kms:GrantIsForAWSResource": "true"},
             },
-        }
-    )
-    statements.append(
-        {
-            # S3 server access logs are written by the logging service into the SSE-KMS log
-            # bucket, so it needs data keys; only for this account's buckets.
-            "Sid": "S3ServerAccessLogDelivery",
-            "Effect": "Allow",
-            "Principal": {"Service": S3_LOG_DELIVERY_SERVICE},
-            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         }
     )
     return {"Version": "2012-10-17", "Statement": statements}

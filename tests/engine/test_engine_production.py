@@ -116,11 +116,6 @@ def test_a_first_production_deploy_succeeds(production: Production) -> None:
     assert served_instances(production) == {instance.id for instance in instances}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: the access-log bucket uses SSE-KMS default encryption, so S3 accepts "
-    "the logging configuration and never delivers a log",
-)
 def test_production_access_logs_are_delivered(production: Production) -> None:
     for project in ("security", "storage"):
         deployed = production.deploy(project)

@@ -41,7 +41,7 @@ def test_shipped_environments_plan_without_violations(
 
 
 @pytest.mark.parametrize("plan_name", ["development_plan", "production_plan"])
-def test_buckets_are_encrypted_with_the_security_stacks_key(
+def test_data_buckets_use_the_security_stacks_key_and_the_log_target_sse_s3(
     plan_name: str, request: pytest.FixtureRequest
 ) -> None:
     plan: EnvironmentPlan = request.getfixturevalue(plan_name)
@@ -58,8 +58,12 @@ def test_buckets_are_encrypted_with_the_security_stacks_key(
     )
     assert configs
     for config in configs:
-        used = config.get("rules", 0, "applyServerSideEncryptionByDefault", "kmsMasterKeyId")
-        assert used == key_arn
+        default = config.get("rules", 0, "applyServerSideEncryptionByDefault")
+        if config.name.endswith("-logs-encryption"):
+            # The access-log target: SSE-S3, the only encryption S3 delivers access logs into.
+            assert default == {"sseAlgorithm": "AES256"}
+        else:
+            assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}
 
 
 def test_every_stack_uses_one_explicit_provider_in_the_region(

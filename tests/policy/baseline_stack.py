@@ -54,23 +54,20 @@ def bucket_resources(settings: EnvironmentSettings, make: Callable[..., Resource
     name = (LOG_BUCKET if role == "logs" else BUCKET).format(env=env)
     base = f"webapp-{env}-{role}"
     bucket = make(t.BUCKET, base, {"bucket": name}, protect=settings.production, id=name)
-    side = [
-        make(
-            t.BUCKET_ENCRYPTION,
-            f"{base}-encryption",
-            {
-                "bucket": name,
-                "rules": [
-                    {
-                        "applyServerSideEncryptionByDefault": {
-                            "sseAlgorithm": "aws:kms",
-                            "kmsMasterKeyId": KEY_ARN,
-                        },
-                        "bucketKeyEnabled": True,
-                    }
-                ],
+    # A log target uses SSE-S3: S3 delivers server access logs into nothing else.
+    encryption = (
+        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
+        if role == "logs"
+        else {
+            "applyServerSideEncryptionByDefault": {
+                "sseAlgorithm": "aws:kms",
+                "kmsMasterKeyId": KEY_ARN,
             },
-        ),
+            "bucketKeyEnabled": True,
+        }
+    )
+    side = [
+        make(t.BUCKET_ENCRYPTION, f"{base}-encryption", {"bucket": name, "rules": [encryption]}),
         make(
             t.BUCKET_PUBLIC_ACCESS_BLOCK,
             f"{base}-public-access",

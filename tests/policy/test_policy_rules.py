@@ -105,6 +105,25 @@ BREAKS = [
         "webapp-{env}-data",
     ),
     Break(
+        "s3-bucket-encryption-customer-key",
+        "SSE-KMS on the log target bucket (no log would be delivered)",
+        lambda s, env: change(
+            s,
+            f"webapp-{env}-logs-encryption",
+            rules=[
+                {
+                    "applyServerSideEncryptionByDefault": {
+                        "sseAlgorithm": "aws:kms",
+                        "kmsMasterKeyId": KEY_ARN,
+                    },
+                    "bucketKeyEnabled": True,
+                }
+            ],
+        ),
+        "webapp-{env}-logs",
+        environments=("production",),
+    ),
+    Break(
         "s3-bucket-public-access-block",
         "restrict_public_buckets off",
         lambda s, env: change(s, f"webapp-{env}-data-public-access", restrictPublicBuckets=False),
@@ -463,6 +482,33 @@ def test_side_resources_match_their_bucket_through_dependencies_when_the_id_is_u
         "s3-bucket-versioning",
         "s3-bucket-lifecycle",
     } <= orphaned
+
+
+def test_a_bucket_whose_policy_admits_the_log_service_is_a_log_target(
+    production: EnvironmentSettings,
+) -> None:
+    # Without the source bucket's logging in the stack (another stack's bucket logs here),
+    # the policy alone says this bucket receives server access logs, so it must be SSE-S3.
+    env = production.environment
+    stack = [r for r in compliant_stack(production) if r.type != t.BUCKET_LOGGING]
+    log_bucket = f"webapp-{env}-logs-123456789012-us-west-2"
+    admits_logs = json.loads(tls_only_policy(log_bucket))
+    admits_logs["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{log_bucket}/*",
+        }
+    )
+    stack = change(stack, f"webapp-{env}-logs-tls", policy=json.dumps(admits_logs))
+    # (The data bucket now has no logging: that rule's finding is expected, nothing else.)
+    assert {v.rule for v in evaluate(StackView(production, stack))} == {"s3-bucket-access-logging"}
+    unpolicied = change(stack, f"webapp-{env}-logs-tls", policy=tls_only_policy(log_bucket))
+    findings = evaluate(StackView(production, unpolicied))
+    assert [v.resource.rsplit("::", 1)[-1] for v in findings if "AES256" in v.message] == [
+        f"webapp-{env}-logs"
+    ]
 
 
 def test_without_the_security_stack_any_customer_key_arn_is_accepted(

@@ -29,6 +29,8 @@ class Deployed:
     instance_id: str
     group_id: str
     outputs: dict[str, dict[str, Any]]
+    # Production's: where the data bucket's access logs go.
+    log_bucket: str = ""
 
 
 @dataclass

@@ -190,6 +190,72 @@ def test_a_broken_environment_fails_exactly_the_broken_checks(
         assert phrase in report
 
 
+def test_a_compliant_production_environment_passes_with_its_log_target_on_sse_s3(
+    production: EnvironmentSettings, production_deployed: Deployed
+) -> None:
+    code, report = _run(production, production_deployed)
+
+    assert code == 0, report
+    log_bucket = production_deployed.log_bucket
+    # The log target is judged too: by every bucket rule, as a bucket of its own.
+    assert f"PASS  s3-bucket-encryption-customer-key  {log_bucket}" in report
+
+
+def _log_target_on_sse_kms(deployed: Deployed) -> None:
+    s3 = deployed.session.client("s3")
+    s3.put_bucket_encryption(
+        Bucket=deployed.log_bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": deployed.key_arn,
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+
+
+def _no_access_logging(deployed: Deployed) -> None:
+    deployed.session.client("s3").put_bucket_logging(Bucket=deployed.bucket, BucketLoggingStatus={})
+
+
+@pytest.mark.parametrize(
+    ("apply", "failed", "phrase"),
+    [
+        pytest.param(
+            _log_target_on_sse_kms,
+            "s3-bucket-encryption-customer-key",
+            "S3 delivers server access logs only into buckets with SSE-S3",
+            id="log-target-on-sse-kms-delivers-nothing",
+        ),
+        pytest.param(
+            _no_access_logging,
+            "s3-bucket-access-logging",
+            "has no server access logging",
+            id="production-bucket-without-access-logs",
+        ),
+    ],
+)
+def test_production_access_logs_that_would_not_arrive_fail(
+    production: EnvironmentSettings,
+    production_deployed: Deployed,
+    apply: Callable[[Deployed], None],
+    failed: str,
+    phrase: str,
+) -> None:
+    apply(production_deployed)
+
+    code, report = _run(production, production_deployed)
+
+    assert code == 1
+    assert _failed(report) == {failed}
+    assert phrase in report
+
+
 def _drop_the_compute_stack(outputs: dict[str, dict[str, Any]]) -> None:
     del outputs["compute"]
 

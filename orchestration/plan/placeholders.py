@@ -49,7 +49,8 @@ class Kind:
 
     id: Template
     outputs: Mapping[str, Template] = field(default_factory=dict)
-    # The input AWS (the provider) fills with `<logical name>-<7 hex>` when it is not given.
+    # The input AWS (the provider) fills with `<logical name>-<7 hex>` when it is not given, or
+    # with `<prefix><26 digits>` (the provider's unique suffix) given `<autoname>Prefix`.
     autoname: str | None = None
     autoname_max: int = 64
     autoname_lower: bool = False
@@ -220,7 +221,12 @@ def placeholder_state(
     computed: dict[str, Any] = {}
     if kind.autoname:
         given = inputs.get(kind.autoname)
-        if not (isinstance(given, str) and given):
+        prefix = inputs.get(f"{kind.autoname}Prefix")
+        if isinstance(given, str) and given:
+            pass
+        elif isinstance(prefix, str) and prefix:
+            given = prefix + context["digits26"]
+        else:
             stem = name.lower() if kind.autoname_lower else name
             given = f"{stem[: kind.autoname_max - 8]}-{context['hex7']}"
         context[kind.autoname] = computed[kind.autoname] = given
@@ -264,6 +270,7 @@ def _context(
             "HEX17": digest[:17].upper(),
             "uuid": placeholder_uuid(digest),
             "digits9": str(int(digest[:8], 16) % 10**9),
+            "digits26": str(int(digest[:24], 16) % 10**26).zfill(26),
             "octet": int(digest[:2], 16) % 254 + 1,
             "octet2": int(digest[2:4], 16) % 256,
         }

@@ -9,12 +9,18 @@ import pulumi
 import pulumi_aws as aws
 
 LISTENER_PORT = 80
-NAME_MAX = 32
+# Pulumi auto-names both from their logical names: `<name>-<7 random>`, at most 32 characters.
+NAME_MAX = 32 - 8
 
 
 @dataclass(frozen=True)
 class LoadBalancerArgs:
-    """The balancer, its target group (health-checked) and the instances it forwards to."""
+    """The balancer, its target group (health-checked) and the instances it forwards to.
+
+    The two names are logical names (`shared.naming.load_balancer_name`): AWS keeps balancer and
+    target group names unique per account and region, so Pulumi generates the physical ones and
+    a replacement (a new port, a new VPC) never collides with what it replaces.
+    """
 
     balancer_name: str
     target_group_name: str
@@ -55,8 +61,7 @@ class LoadBalancer(pulumi.ComponentResource):
         super().__init__("webapp:compute:LoadBalancer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         balancer = aws.lb.LoadBalancer(
-            name,
-            name=args.balancer_name,
+            args.balancer_name,
             load_balancer_type="application",
             internal=False,
             subnets=list(args.subnet_ids),
@@ -66,8 +71,7 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.wait_for)),
         )
         targets = aws.lb.TargetGroup(
-            f"{name}-targets",
-            name=args.target_group_name,
+            args.target_group_name,
             port=args.target_port,
             protocol="HTTP",
             target_type="instance",

@@ -29,7 +29,9 @@ class WebSecurityGroupArgs:
     """Ingress on `port` from CIDR ranges or from one other security group; explicit egress."""
 
     vpc_id: pulumi.Input[str]
-    group_name: str
+    # `shared.naming.security_group_name_prefix`: the provider completes it into a name unique
+    # in the VPC, so a replacement (a new description, a new VPC) never collides.
+    name_prefix: str
     description: str
     port: int
     source_cidrs: Sequence[str] = ()
@@ -75,12 +77,12 @@ class WebSecurityGroup(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
             name,
-            name=args.group_name,
+            name_prefix=args.name_prefix,
             description=args.description,
             vpc_id=args.vpc_id,
             # Rules live in their own resources below; the provider drops AWS's allow-all egress.
             revoke_rules_on_delete=True,
-            tags={"Name": args.name_tag or args.group_name},
+            tags={"Name": args.name_tag or args.name_prefix.rstrip("-")},
             opts=child,
         )
         for cidr in args.source_cidrs:

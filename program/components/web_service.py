@@ -67,7 +67,7 @@ class WebService(pulumi.ComponentResource):
                 f"{name}-lb",
                 WebSecurityGroupArgs(
                     args.vpc_id,
-                    naming.security_group_name(settings, "lb"),
+                    naming.security_group_name_prefix(settings, "lb"),
                     "Load balancer: HTTP from the allowed ranges, out to the web servers only",
                     port=LISTENER_PORT,
                     source_cidrs=config.allowed_cidrs,
@@ -80,7 +80,7 @@ class WebService(pulumi.ComponentResource):
             name,
             WebSecurityGroupArgs(
                 args.vpc_id,
-                naming.security_group_name(settings, "web"),
+                naming.security_group_name_prefix(settings, "web"),
                 "Web servers: the web port only (no SSH/RDP; SSM Session Manager instead)",
                 port=config.web_port,
                 source_cidrs=() if lb_group else config.allowed_cidrs,
@@ -136,9 +136,8 @@ class WebService(pulumi.ComponentResource):
             self.url = LoadBalancer(
                 f"{name}-lb",
                 LoadBalancerArgs(
-                    naming.load_balancer_name(settings, "lb"),
-                    # The port in the name: a new port makes a new group, no name clash.
-                    naming.load_balancer_name(settings, f"web-{config.web_port}"),
+                    naming.load_balancer_name(settings, "web-lb"),
+                    naming.load_balancer_name(settings, "web-tg"),
                     args.vpc_id,
                     list(args.subnet_ids.values()),
                     lb_group.group_id,

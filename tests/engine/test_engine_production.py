@@ -150,11 +150,6 @@ def test_a_log_level_change_rolls_the_web_tier_and_leaves_no_stray_instance(
     assert served_instances(production) == {instance.id for instance in after}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: security groups have fixed names, so the replacement a description "
-    "change forces collides with the old group (InvalidGroup.Duplicate)",
-)
 def test_a_security_group_description_change_replaces_the_group_cleanly(
     production: Production,
 ) -> None:

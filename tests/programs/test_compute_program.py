@@ -49,8 +49,8 @@ def compute(evaluate: Evaluate, environment: str) -> ProgramResult:
 
 
 def group(result: ProgramResult, settings: EnvironmentSettings, role: str) -> RegisteredResource:
-    name = naming.security_group_name(settings, role)
-    (found,) = [sg for sg in result.of_type(SG) if sg.inputs["name"] == name]
+    prefix = naming.security_group_name_prefix(settings, role)
+    (found,) = [sg for sg in result.of_type(SG) if sg.inputs["namePrefix"] == prefix]
     return found
 
 
@@ -267,8 +267,25 @@ def test_production_load_balancer_forwards_http_to_every_instance(
     attached = {a.inputs["targetId"] for a in result.of_type(TARGET_ATTACHMENT)}
     assert attached == {i.id for i in result.of_type(INSTANCE)}
     assert result.outputs[topology.APP_URL] == f"http://{balancer.outputs['dnsName']}"
-    for name in (balancer.inputs["name"], targets.inputs["name"]):
+    for name in (balancer.outputs["name"], targets.outputs["name"]):
         assert len(name) <= 32
+
+
+def test_replaceable_resources_aws_names_uniquely_get_no_fixed_name(
+    environment: str, evaluate: Evaluate
+) -> None:
+    # Pulumi replaces by creating the new resource first: a fixed name would collide with the
+    # old one (InvalidGroup.Duplicate, DuplicateTargetGroupName, DuplicateLoadBalancerName).
+    result = compute(evaluate, environment)
+    named = [*result.of_type(SG), *result.of_type(BALANCER), *result.of_type(TARGET_GROUP)]
+    assert named
+    for resource in named:
+        assert "name" not in resource.inputs, resource.name
+    for sg in result.of_type(SG):
+        assert sg.inputs["namePrefix"].endswith("-")
+    for resource in [*result.of_type(BALANCER), *result.of_type(TARGET_GROUP)]:
+        # Pulumi auto-names these from the logical name, which leaves room for its suffix.
+        assert len(resource.name) <= 32 - 8
 
 
 def test_exports_point_at_what_was_built(

@@ -174,6 +174,15 @@ class ComputeConfig:
                 settings,
                 str(PRODUCTION_MIN_INSTANCES),
             )
+        if not settings.production and self.instance_count != 1:
+            raise _error(
+                COMPUTE,
+                "instanceCount",
+                f"is {self.instance_count}, but {settings.environment} serves one instance "
+                "directly (only production runs a load-balanced Auto Scaling group)",
+                settings,
+                "1",
+            )
         return self
 
 

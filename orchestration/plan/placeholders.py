@@ -25,6 +25,7 @@ from typing import Any
 from program.policy import aws_types as t
 from shared.aws_facts import (
     AL2023_AMI_PARAMETER,
+    AUTOSCALING_SERVICE_ROLE_PATH,
     ELB_HOSTED_ZONE_IDS,
     S3_HOSTED_ZONE_IDS,
     dns_suffix,
@@ -164,6 +165,25 @@ KINDS: dict[str, Kind] = {
         privateDns="ip-10-0-{octet2}-{octet}.{region}.compute.internal",
         instanceState="running",
         primaryNetworkInterfaceId="eni-{hex17}",
+    ),
+    t.LAUNCH_TEMPLATE: Kind(
+        id="lt-{hex17}",
+        outputs={
+            "arn": _arn("ec2", "launch-template/{id}"),
+            "latestVersion": lambda ctx: 1,
+            "defaultVersion": lambda ctx: 1,
+        },
+        autoname="name",
+        autoname_max=128,
+    ),
+    t.AUTOSCALING_GROUP: Kind(
+        id="{name}",
+        outputs={
+            "arn": _arn("autoscaling", "autoScalingGroup:{uuid}:autoScalingGroupName/{name}"),
+            "serviceLinkedRoleArn": _arn("iam", f"{AUTOSCALING_SERVICE_ROLE_PATH}", regional=False),
+        },
+        autoname="name",
+        autoname_max=255,
     ),
     t.IAM_ROLE: Kind(
         id="{name}",

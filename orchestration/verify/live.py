@@ -167,6 +167,43 @@ def instance_resources(ec2: Any, kms: Any, instance_ids: Sequence[str]) -> list[
     return resources
 
 
+def launch_template_resource(ec2: Any, kms: Any, template_id: str) -> Resource:
+    """The launch template's default version (what the Auto Scaling group launches new instances
+    from): its metadata options and block device encryption."""
+    found = _call(
+        f"launch template {template_id}",
+        ec2.describe_launch_template_versions,
+        LaunchTemplateId=template_id,
+        Versions=["$Default"],
+    )
+    versions = (found or {}).get("LaunchTemplateVersions", [])
+    if not versions:
+        raise LiveReadError(f"launch template {template_id} has no default version")
+    data = versions[0].get("LaunchTemplateData", {})
+    options = data.get("MetadataOptions", {})
+    props: dict[str, Any] = {
+        "metadataOptions": {
+            "httpTokens": options.get("HttpTokens"),
+            "httpPutResponseHopLimit": options.get("HttpPutResponseHopLimit"),
+            "httpEndpoint": options.get("HttpEndpoint"),
+        },
+        "blockDeviceMappings": [
+            {
+                "deviceName": mapping.get("DeviceName"),
+                "ebs": {
+                    "encrypted": bool(mapping["Ebs"].get("Encrypted")),
+                    "kmsKeyId": key_arn(kms, mapping["Ebs"].get("KmsKeyId")),
+                },
+            }
+            for mapping in data.get("BlockDeviceMappings", [])
+            if "Ebs" in mapping
+        ],
+    }
+    if "UserData" in data:
+        props["userData"] = data["UserData"]
+    return Resource(t.LAUNCH_TEMPLATE, template_id, props, urn=template_id, id=template_id)
+
+
 def security_group_resource(ec2: Any, group_id: str) -> Resource:
     """The security group with its ingress rules in the `ingress` shape of the provider."""
     found = _call(f"security group {group_id}", ec2.describe_security_groups, GroupIds=[group_id])

@@ -1,8 +1,8 @@
-"""An internet-facing Application Load Balancer (HTTP) in front of the web servers."""
+"""An internet-facing Application Load Balancer (HTTP) in front of the web servers' target group."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -15,7 +15,7 @@ NAME_MAX = 32 - 8
 
 @dataclass(frozen=True)
 class LoadBalancerArgs:
-    """The balancer, its target group (health-checked) and the instances it forwards to.
+    """The balancer and its target group (health-checked), which the web servers register with.
 
     The two names are logical names (`shared.naming.load_balancer_name`): AWS keeps balancer and
     target group names unique per account and region, so Pulumi generates the physical ones and
@@ -27,8 +27,6 @@ class LoadBalancerArgs:
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
-    # Stable key (the instance's zone-based suffix) -> instance id.
-    targets: Mapping[str, pulumi.Input[str]]
     target_port: int
     health_check_path: str
     # What an internet-facing balancer must wait for (the network's `internet_ready`).
@@ -43,17 +41,17 @@ class LoadBalancerArgs:
                 raise ValueError(f"{what} name {name!r} must be 1-{NAME_MAX} chars, no edge '-'")
         if len(self.subnet_ids) < 2:
             raise ValueError("an Application Load Balancer needs subnets in two zones")
-        if not self.targets:
-            raise ValueError("a load balancer without targets serves nothing")
         if not self.health_check_path.startswith("/"):
             raise ValueError(f"health check path {self.health_check_path!r} must start with '/'")
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """ALB, HTTP listener, target group with a health check, one attachment per instance."""
+    """ALB, HTTP listener, target group with a health check (the Auto Scaling group registers)."""
 
     dns_name: pulumi.Output[str]
     url: pulumi.Output[str]
+    # The Auto Scaling group registers its instances here.
+    target_group_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
@@ -90,14 +88,6 @@ class LoadBalancer(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        for key, instance_id in args.targets.items():
-            aws.lb.TargetGroupAttachment(
-                f"{name}-{key}",
-                target_group_arn=targets.arn,
-                target_id=instance_id,
-                port=args.target_port,
-                opts=child,
-            )
         aws.lb.Listener(
             f"{name}-http",
             load_balancer_arn=balancer.arn,
@@ -110,4 +100,7 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         self.dns_name = balancer.dns_name
         self.url = pulumi.Output.concat("http://", balancer.dns_name)
-        self.register_outputs({"dns_name": self.dns_name, "url": self.url})
+        self.target_group_arn = targets.arn
+        self.register_outputs(
+            {"dns_name": self.dns_name, "url": self.url, "target_group_arn": self.target_group_arn}
+        )

@@ -13,7 +13,8 @@ from shared.limits import MAX_INSTANCES
 
 @dataclass(frozen=True)
 class WebServersArgs:
-    """Hardened instances; the defaults are production's (monitoring, termination protection)."""
+    """Hardened instances served directly (development); replaceable, so never protected from
+    termination (a protected instance cannot be replaced or destroyed)."""
 
     # Zone -> subnet id; instances go round-robin over the zones in this order.
     subnet_ids: Mapping[str, pulumi.Input[str]]
@@ -27,9 +28,7 @@ class WebServersArgs:
     # Prefix of the EC2 `Name` tags, e.g. "webapp-production-web".
     name_tag: str
     detailed_monitoring: bool = True
-    termination_protection: bool = True
-    # Development serves straight from the instance; production instances still need a public
-    # address for outbound HTTPS (SSM, S3, packages) because the network has no NAT gateway.
+    # Served straight from the instance, which also needs it for outbound HTTPS (no NAT gateway).
     public_ip: bool = True
     root_volume_gb: int = 8
     # What a public instance must wait for to boot with the internet (`Network.internet_ready`).
@@ -95,7 +94,6 @@ class WebServers(pulumi.ComponentResource):
                     delete_on_termination=True,
                 ),
                 monitoring=args.detailed_monitoring,
-                disable_api_termination=args.termination_protection,
                 user_data=args.user_data,
                 # DEBUG, LOG_LEVEL or the app itself changed: replace the instance so the new
                 # configuration runs from a clean first boot (user data runs only then).

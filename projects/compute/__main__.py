@@ -1,4 +1,4 @@
-"""Compute layer: its own network and the web service (servers, and an ALB for several)."""
+"""Compute layer: its own network and the web service (one instance, or an ALB and a fleet)."""
 
 import pulumi
 
@@ -38,3 +38,4 @@ pulumi.export(topology.APP_URL, web.url)
 pulumi.export(topology.VPC_ID, network.vpc_id)
 pulumi.export(topology.SECURITY_GROUP_ID, web.security_group_id)
 pulumi.export(topology.INSTANCE_IDS, web.instance_ids)
+pulumi.export(topology.LAUNCH_TEMPLATE_ID, web.launch_template_id)

@@ -125,11 +125,6 @@ def test_production_access_logs_are_delivered(production: Production) -> None:
     assert [d for d in deliveries if not d["delivering"]] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: production instances have termination protection, so replacing them "
-    "for the new user data fails (OperationNotPermitted) and leaves the old ones running",
-)
 def test_a_log_level_change_rolls_the_web_tier_and_leaves_no_stray_instance(
     production: Production,
 ) -> None:
@@ -195,11 +190,6 @@ def unprotect(production: Production, refusal: str) -> None:
         assert result.returncode == 0, f"{shlex.quote(command)}:\n{result.stdout}\n{result.stderr}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: production instances have termination protection, so the compute "
-    "teardown fails (OperationNotPermitted) and leaves a half-destroyed stack",
-)
 def test_a_cascade_destroy_of_production_completes_after_unprotecting(
     production: Production,
 ) -> None:

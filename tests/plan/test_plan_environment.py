@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -223,8 +224,12 @@ def test_user_data_carries_the_environments_debug_and_log_level(
 
     settings = load_settings(plan.environment)
     instances = _resource(plan, "compute", "aws:ec2/instance:Instance")
-    assert instances
-    for instance in instances:
-        user_data = instance.get("userData")
+    templates = _resource(plan, "compute", "aws:ec2/launchTemplate:LaunchTemplate")
+    # Development's one instance; production's launch template (base64 user data).
+    assert len(instances + templates) == 1
+    for launcher in instances + templates:
+        user_data = launcher.get("userData")
+        if launcher in templates:
+            user_data = base64.b64decode(user_data).decode()
         assert f"DEBUG={str(settings.debug).lower()}\n" in user_data
         assert f"LOG_LEVEL={settings.log_level}\n" in user_data

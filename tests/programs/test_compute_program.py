@@ -39,6 +39,8 @@ BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 TARGET_ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
 LISTENER = "aws:lb/listener:Listener"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 ANYWHERE = "0.0.0.0/0"
 # From each Pulumi.<env>.yaml.
 INSTANCES = {"development": 1, "production": 2}
@@ -58,10 +60,20 @@ def rules_of(result: ProgramResult, type_: str, sg: RegisteredResource) -> list[
     return [rule for rule in result.of_type(type_) if rule.inputs["securityGroupId"] == sg.id]
 
 
-def user_data(instance: RegisteredResource) -> str:
-    text = instance.inputs["userData"]
+def user_data(launcher: RegisteredResource) -> str:
+    """What an instance boots with: its own user data, or its launch template's (base64)."""
+    if launcher.type == LAUNCH_TEMPLATE:
+        return base64.b64decode(launcher.inputs["userData"]).decode()
+    text = launcher.inputs["userData"]
     assert isinstance(text, str)
     return text
+
+
+def launchers(result: ProgramResult) -> list[RegisteredResource]:
+    """Where the web servers' settings live: development's instance, production's template."""
+    found = [*result.of_type(INSTANCE), *result.of_type(LAUNCH_TEMPLATE)]
+    assert found
+    return found
 
 
 def test_own_vpc_with_public_subnets_in_two_zones_of_the_region(
@@ -92,7 +104,11 @@ def test_public_resources_wait_for_the_internet_gateway_and_its_routes(
     needed = {only(result, GATEWAY).urn, only(result, ROUTE).urn}
     needed |= {association.urn for association in result.of_type(ROUTE_ASSOCIATION)}
     assert len(needed) == 4
-    public = [*result.of_type(BALANCER), *result.of_type(INSTANCE)]
+    public = [
+        *result.of_type(BALANCER),
+        *result.of_type(INSTANCE),
+        *result.of_type(AUTOSCALING_GROUP),
+    ]
     assert public
     for resource in public:
         assert needed <= set(resource.dependencies), resource.name
@@ -150,58 +166,100 @@ def test_web_servers_may_only_send_https(
     assert (egress.inputs["fromPort"], egress.inputs["toPort"]) == (443, 443)
 
 
-def test_instances_require_imdsv2_and_encrypt_the_root_volume_with_the_upstream_key(
-    environment: str, evaluate: Evaluate
+def test_the_development_instance_requires_imdsv2_and_encrypts_with_the_upstream_key(
+    evaluate: Evaluate,
 ) -> None:
-    key_arn = contract_value(topology.KMS_KEY_ARN, environment)
-    instances = compute(evaluate, environment).of_type(INSTANCE)
-    assert len(instances) == INSTANCES[environment]
-    for instance in instances:
-        metadata = instance.inputs["metadataOptions"]
-        assert metadata["httpTokens"] == "required"
-        assert metadata["httpPutResponseHopLimit"] == 1
-        assert metadata["httpEndpoint"] == "enabled"
-        root = instance.inputs["rootBlockDevice"]
-        assert root["encrypted"] is True
-        assert root["kmsKeyId"] == key_arn
-        assert instance.inputs["ami"] == PLACEHOLDER_AMI_ID
-        assert "keyName" not in instance.inputs
+    key_arn = contract_value(topology.KMS_KEY_ARN, "development")
+    (instance,) = compute(evaluate, "development").of_type(INSTANCE)
+    metadata = instance.inputs["metadataOptions"]
+    assert metadata["httpTokens"] == "required"
+    assert metadata["httpPutResponseHopLimit"] == 1
+    assert metadata["httpEndpoint"] == "enabled"
+    root = instance.inputs["rootBlockDevice"]
+    assert root["encrypted"] is True
+    assert root["kmsKeyId"] == key_arn
+    assert instance.inputs["ami"] == PLACEHOLDER_AMI_ID
+    assert "keyName" not in instance.inputs
 
 
-def test_production_adds_monitoring_and_termination_protection(
+def test_production_launch_template_requires_imdsv2_and_encrypts_with_the_upstream_key(
+    production: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, "production")
+    assert result.of_type(INSTANCE) == []  # the Auto Scaling group launches them
+    template = only(result, LAUNCH_TEMPLATE)
+    metadata = template.inputs["metadataOptions"]
+    assert (metadata["httpTokens"], metadata["httpPutResponseHopLimit"]) == ("required", 1)
+    assert metadata["httpEndpoint"] == "enabled"
+    (root,) = template.inputs["blockDeviceMappings"]
+    assert root["deviceName"] == "/dev/xvda"
+    assert root["ebs"] == {
+        "encrypted": "true",
+        "kmsKeyId": contract_value(topology.KMS_KEY_ARN, "production"),
+        "volumeType": "gp3",
+        "volumeSize": 8,
+        "deleteOnTermination": "true",
+    }
+    assert template.inputs["imageId"] == PLACEHOLDER_AMI_ID
+    assert "keyName" not in template.inputs
+    (interface,) = template.inputs["networkInterfaces"]
+    assert interface["securityGroups"] == [group(result, production, "web").id]
+    assert template.inputs["namePrefix"] == "webapp-production-web-"
+    assert template.inputs["updateDefaultVersion"] is True
+
+
+def test_production_monitors_in_detail_and_nothing_is_protected_from_termination(
     environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
 ) -> None:
-    for instance in compute(evaluate, environment).of_type(INSTANCE):
-        assert instance.inputs["monitoring"] is env_settings.production
-        assert instance.inputs["disableApiTermination"] is env_settings.production
+    # An instance with termination protection can be neither replaced nor destroyed.
+    for launcher in launchers(compute(evaluate, environment)):
+        assert "disableApiTermination" not in launcher.inputs
+        monitoring = launcher.inputs["monitoring"]
+        enabled = monitoring["enabled"] if isinstance(monitoring, dict) else monitoring
+        assert enabled is env_settings.production
 
 
-def test_production_spreads_instances_over_both_subnets(evaluate: Evaluate) -> None:
+def test_production_runs_an_auto_scaling_group_that_rolls_its_instances(
+    production: EnvironmentSettings, evaluate: Evaluate
+) -> None:
     result = compute(evaluate, "production")
-    subnets = {subnet.id: subnet.inputs["availabilityZone"] for subnet in result.of_type(SUBNET)}
-    instances = result.of_type(INSTANCE)
-    assert {subnets[i.inputs["subnetId"]] for i in instances} == set(subnets.values())
-    for instance in instances:
-        assert subnets[instance.inputs["subnetId"]] in instance.name
-        assert instance.inputs["tags"]["Name"] == instance.name
+    fleet = only(result, AUTOSCALING_GROUP)
+    template = only(result, LAUNCH_TEMPLATE)
+    assert set(fleet.inputs["vpcZoneIdentifiers"]) == {s.id for s in result.of_type(SUBNET)}
+    capacity = INSTANCES["production"]
+    assert (fleet.inputs["minSize"], fleet.inputs["desiredCapacity"]) == (capacity, capacity)
+    assert fleet.inputs["targetGroupArns"] == [only(result, TARGET_GROUP).id]
+    assert fleet.inputs["healthCheckType"] == "ELB"
+    # A numbered version, not $Latest: a new version is a change, and a change starts a refresh
+    # that keeps at least half the capacity healthy.
+    assert fleet.inputs["launchTemplate"] == {"id": template.id, "version": "1"}
+    assert fleet.inputs["instanceRefresh"] == {
+        "strategy": "Rolling",
+        "preferences": {"minHealthyPercentage": 50},
+    }
+    assert fleet.inputs["namePrefix"] == "webapp-production-web-"
+    tags = {tag["key"]: tag["value"] for tag in fleet.inputs["tags"]}
+    assert tags == {**naming.tags(production, "web"), "Name": "webapp-production-web"}
 
 
 def test_user_data_carries_the_settings_and_rolls_the_instances_when_they_change(
     environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
 ) -> None:
-    for instance in compute(evaluate, environment).of_type(INSTANCE):
-        text = user_data(instance)
+    for launcher in launchers(compute(evaluate, environment)):
+        text = user_data(launcher)
         debug = "true" if env_settings.debug else "false"
         assert re.search(rf"^DEBUG={debug}$", text, re.MULTILINE)
         assert re.search(rf"^LOG_LEVEL={env_settings.log_level}$", text, re.MULTILINE)
         assert re.search(rf"^ENVIRONMENT={environment}$", text, re.MULTILINE)
         assert contract_value(topology.BUCKET_NAME, environment) in text
-        assert instance.inputs["userDataReplaceOnChange"] is True
+        if launcher.type == INSTANCE:
+            # Development replaces its one instance; production's group refreshes its fleet.
+            assert launcher.inputs["userDataReplaceOnChange"] is True
 
 
 def test_production_user_data_never_turns_debug_on(evaluate: Evaluate) -> None:
-    for instance in compute(evaluate, "production").of_type(INSTANCE):
-        text = user_data(instance)
+    for launcher in launchers(compute(evaluate, "production")):
+        text = user_data(launcher)
         assert re.findall(r"DEBUG=(\w+)", text) == ["false"]
 
 
@@ -243,12 +301,12 @@ def test_instance_role_is_least_privilege_on_this_bucket_and_key(
     attachment = only(result, ATTACHMENT)
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
     profile = only(result, PROFILE)
-    assert all(
-        i.inputs["iamInstanceProfile"] == profile.inputs["name"] for i in result.of_type(INSTANCE)
-    )
+    for launcher in launchers(result):
+        given = launcher.inputs["iamInstanceProfile"]
+        assert (given["name"] if isinstance(given, dict) else given) == profile.inputs["name"]
 
 
-def test_production_load_balancer_forwards_http_to_every_instance(
+def test_production_load_balancer_forwards_to_the_groups_target_group(
     production: EnvironmentSettings, evaluate: Evaluate
 ) -> None:
     result = compute(evaluate, "production")
@@ -264,8 +322,9 @@ def test_production_load_balancer_forwards_http_to_every_instance(
     assert (listener.inputs["port"], listener.inputs["protocol"]) == (80, "HTTP")
     (action,) = listener.inputs["defaultActions"]
     assert action == {"type": "forward", "targetGroupArn": targets.id}
-    attached = {a.inputs["targetId"] for a in result.of_type(TARGET_ATTACHMENT)}
-    assert attached == {i.id for i in result.of_type(INSTANCE)}
+    # The group registers its instances itself: no attachment to go stale on a roll.
+    assert result.of_type(TARGET_ATTACHMENT) == []
+    assert only(result, AUTOSCALING_GROUP).inputs["targetGroupArns"] == [targets.id]
     assert result.outputs[topology.APP_URL] == f"http://{balancer.outputs['dnsName']}"
     for name in (balancer.outputs["name"], targets.outputs["name"]):
         assert len(name) <= 32
@@ -297,6 +356,8 @@ def test_exports_point_at_what_was_built(
     assert sorted(result.outputs[topology.INSTANCE_IDS]) == sorted(
         i.id for i in result.of_type(INSTANCE)
     )
+    templates = result.of_type(LAUNCH_TEMPLATE)
+    assert result.outputs[topology.LAUNCH_TEMPLATE_ID] == (templates[0].id if templates else "")
 
 
 def test_more_instances_only_add_names_never_rename() -> None:
@@ -316,6 +377,12 @@ def test_production_needs_two_instances(production: EnvironmentSettings) -> None
     knobs = {"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "1"}
     with pytest.raises(ProjectConfigError, match=r"compute:instanceCount is 1.*at least 2"):
         compute_config(production, knobs.get)
+
+
+def test_development_serves_exactly_one_instance(development: EnvironmentSettings) -> None:
+    knobs = {"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "2"}
+    with pytest.raises(ProjectConfigError, match=r"compute:instanceCount is 2.*one instance"):
+        compute_config(development, knobs.get)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from bucket_policies import tls_only_policy
 from moto import mock_aws
-from moto_environment import Deployed, HealthDouble
+from moto_environment import Deployed, HealthDouble, launch_template_data
 
 from shared.settings import EnvironmentSettings
 
@@ -115,6 +115,17 @@ def production_deployed(
     )
     health_app.body = {"status": "ok", "debug": production.debug, "log_level": "warning"}
     deployed.log_bucket = logs
+    ec2 = deployed.session.client("ec2")
+    deployed.launch_template_id = ec2.create_launch_template(
+        LaunchTemplateName="webapp-production-web-20240101000000000000000001",
+        LaunchTemplateData=launch_template_data(deployed.key_arn, "required"),
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    # The Auto Scaling group owns production's instances; verify reads their launch template.
+    deployed.outputs["compute"] = {
+        **deployed.outputs["compute"],
+        "instance_ids": [],
+        "launch_template_id": deployed.launch_template_id,
+    }
     return deployed
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto_environment import Deployed, HealthDouble, OrchestratorDouble
+from moto_environment import Deployed, HealthDouble, OrchestratorDouble, launch_template_data
 
 from orchestration.engine import OrchestrationError
 from orchestration.verify.cli import verify_action
@@ -199,6 +199,11 @@ def test_a_compliant_production_environment_passes_with_its_log_target_on_sse_s3
     log_bucket = production_deployed.log_bucket
     # The log target is judged too: by every bucket rule, as a bucket of its own.
     assert f"PASS  s3-bucket-encryption-customer-key  {log_bucket}" in report
+    # Production's web servers are judged by their launch template, not by instances.
+    template = production_deployed.launch_template_id
+    assert f"PASS  ec2-imdsv2-required                {template}" in report
+    assert f"PASS  ec2-root-volume-customer-key       {template}" in report
+    assert production_deployed.instance_id not in report
 
 
 def _log_target_on_sse_kms(deployed: Deployed) -> None:
@@ -219,6 +224,15 @@ def _log_target_on_sse_kms(deployed: Deployed) -> None:
     )
 
 
+def _launch_template_allows_imdsv1(deployed: Deployed) -> None:
+    ec2 = deployed.session.client("ec2")
+    ec2.create_launch_template_version(
+        LaunchTemplateId=deployed.launch_template_id,
+        LaunchTemplateData=launch_template_data(deployed.key_arn, "optional"),
+    )
+    ec2.modify_launch_template(LaunchTemplateId=deployed.launch_template_id, DefaultVersion="2")
+
+
 def _no_access_logging(deployed: Deployed) -> None:
     deployed.session.client("s3").put_bucket_logging(Bucket=deployed.bucket, BucketLoggingStatus={})
 
@@ -233,6 +247,12 @@ def _no_access_logging(deployed: Deployed) -> None:
             id="log-target-on-sse-kms-delivers-nothing",
         ),
         pytest.param(
+            _launch_template_allows_imdsv1,
+            "ec2-imdsv2-required",
+            "metadata http_tokens is 'optional'",
+            id="launch-template-default-version-allows-imdsv1",
+        ),
+        pytest.param(
             _no_access_logging,
             "s3-bucket-access-logging",
             "has no server access logging",
@@ -240,7 +260,7 @@ def _no_access_logging(deployed: Deployed) -> None:
         ),
     ],
 )
-def test_production_access_logs_that_would_not_arrive_fail(
+def test_production_findings_fail_exactly_their_check(
     production: EnvironmentSettings,
     production_deployed: Deployed,
     apply: Callable[[Deployed], None],

@@ -14,6 +14,8 @@ from types import MappingProxyType
 
 # The public SSM parameter holding the latest Amazon Linux 2023 AMI (x86_64, default kernel).
 AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+# The owner alias of Amazon's own images (Amazon Linux among them).
+AMAZON_IMAGE_OWNER = "amazon"
 # The service principal S3 server access logging writes log objects as.
 S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 # The service-linked role Amazon EC2 Auto Scaling launches instances as (after `iam::<account>:`).

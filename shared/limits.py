@@ -24,6 +24,10 @@ REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9]$")
 KMS_KEY_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 # A KMS alias name (`alias/aws/...` is reserved for AWS-managed keys: callers refuse it).
 KMS_ALIAS_PATTERN = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
+# The name Amazon gives an Amazon Linux 2023 image: release, kernel, architecture.
+AL2023_IMAGE_NAME_PATTERN = re.compile(
+    r"^al2023-ami-(minimal-)?2023\.\d+\.\d{8}\.\d+-kernel-\d+\.\d+-(x86_64|arm64)$"
+)
 
 # -- What the security baseline allows ---------------------------------------------------------
 

@@ -21,6 +21,7 @@ import pulumi
 
 from shared.limits import (
     ADMIN_PORTS,
+    AL2023_IMAGE_NAME_PATTERN,
     KEY_DELETION_WINDOW_MAX,
     KEY_DELETION_WINDOW_MIN,
     LIFECYCLE_DAYS_MAX,
@@ -35,6 +36,9 @@ from shared.topology import COMPUTE, SECURITY, STORAGE
 ConfigGetter = Callable[[str], str | None]
 
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+# `compute:image`: follow AWS's latest Amazon Linux 2023 instead of a pinned AMI name.
+LATEST_IMAGE = "latest"
+IMAGE_EXAMPLE = "al2023-ami-2023.12.20261021.0-kernel-6.1-x86_64"
 _Config = TypeVar("_Config")
 
 
@@ -118,6 +122,11 @@ class ComputeConfig:
     # The port the application listens on and the security groups admit; never SSH/RDP.
     web_port: int = 80
     vpc_cidr: str = "10.0.0.0/16"
+    # The image the web servers boot: an Amazon Linux 2023 AMI name (pinned: only a change of
+    # this value rolls the servers), or `latest` (AWS's newest AL2023 at every deploy, so a new
+    # release rolls them on the next deploy). None: not set (development then takes `latest`;
+    # production must choose).
+    image: str | None = None
 
     KEYS: ClassVar[tuple[str, ...]] = (
         "allowedCidrs",
@@ -125,7 +134,13 @@ class ComputeConfig:
         "instanceCount",
         "webPort",
         "vpcCidr",
+        "image",
     )
+
+    @property
+    def pinned_image(self) -> str | None:
+        """The AMI name the servers are pinned to; None when they follow the latest AL2023."""
+        return None if self.image in (None, LATEST_IMAGE) else self.image
 
     def __post_init__(self) -> None:
         if not _INSTANCE_TYPE.match(self.instance_type):
@@ -140,6 +155,15 @@ class ComputeConfig:
                 "webPort",
                 f"{self.web_port} is the {ADMIN_PORTS[self.web_port]} port; administration "
                 "goes through SSM Session Manager, so no admin port is ever opened",
+            )
+        if self.image not in (None, LATEST_IMAGE) and not AL2023_IMAGE_NAME_PATTERN.match(
+            self.image
+        ):
+            raise _error(
+                COMPUTE,
+                "image",
+                f"{self.image!r} is neither {LATEST_IMAGE!r} nor an Amazon Linux 2023 AMI name "
+                f"such as {IMAGE_EXAMPLE!r}",
             )
         if not self.allowed_cidrs:
             raise _error(COMPUTE, "allowedCidrs", "is empty, so nobody could reach the app")
@@ -173,6 +197,16 @@ class ComputeConfig:
                 f"{PRODUCTION_MIN_INSTANCES} instances behind the load balancer (one per subnet)",
                 settings,
                 str(PRODUCTION_MIN_INSTANCES),
+            )
+        if settings.production and self.image is None:
+            raise _error(
+                COMPUTE,
+                "image",
+                "is not set, but production chooses its image: pin an Amazon Linux 2023 AMI "
+                f"name (README: moving the production image), or {LATEST_IMAGE!r} to roll onto "
+                "every new release",
+                settings,
+                IMAGE_EXAMPLE,
             )
         if not settings.production and self.instance_count != 1:
             raise _error(
@@ -223,6 +257,7 @@ def compute_config(settings: EnvironmentSettings, get: ConfigGetter | None = Non
         ("instance_count", "instanceCount", read.integer),
         ("web_port", "webPort", read.integer),
         ("vpc_cidr", "vpcCidr", read.string),
+        ("image", "image", read.string),
     ):
         value = parse(key)
         if value is not None:

@@ -361,12 +361,35 @@ def _ssm_parameter(args: Mapping[str, Any], _account: str, region: str) -> dict[
     }
 
 
+def _ami(args: Mapping[str, Any], _account: str, region: str) -> dict[str, Any]:
+    """A pinned image, looked up by name: the placeholder AMI under the name asked for."""
+    names = [
+        value
+        for given in args.get("filters") or []
+        if given.get("name") == "name"
+        for value in given.get("values") or []
+    ]
+    if len(names) != 1:
+        raise ValueError(f"the offline evaluation looks images up by one name, not {names!r}")
+    return {
+        "id": PLACEHOLDER_AMI_ID,
+        "imageId": PLACEHOLDER_AMI_ID,
+        "name": names[0],
+        "arn": f"arn:{partition_of(region)}:ec2:{region}::image/{PLACEHOLDER_AMI_ID}",
+        "owners": list(args.get("owners") or []),
+        "architecture": "x86_64",
+        "rootDeviceName": "/dev/xvda",
+        "state": "available",
+    }
+
+
 FUNCTIONS: dict[str, Function] = {
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getPartition:getPartition": _partition,
     "aws:index/getRegion:getRegion": _region,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:ec2/getAmi:getAmi": _ami,
 }
 
 

@@ -27,7 +27,7 @@ web = WebService(
         bucket_name=stack.require(topology.STORAGE, topology.BUCKET_NAME),
         bucket_arn=stack.require(topology.STORAGE, topology.BUCKET_ARN),
         kms_key_arn=stack.require(topology.SECURITY, topology.KMS_KEY_ARN),
-        ami_id=stack.al2023_ami_id,
+        ami_id=stack.al2023_ami_id(stack.config.pinned_image),
         partition=stack.partition,
         internet_ready=network.internet_ready,
     ),

@@ -8,9 +8,17 @@ import re
 from collections.abc import Callable
 
 import pytest
-from programs_support import REGION, as_list, contract_value, document, only, statements
+from programs_support import (
+    REGION,
+    as_list,
+    contract_upstream,
+    contract_value,
+    document,
+    only,
+    statements,
+)
 
-from orchestration.plan.evaluate import ProgramResult, RegisteredResource
+from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
 from orchestration.plan.placeholders import PLACEHOLDER_AMI_ID
 from orchestration.plan.stack_config import stack_config
 from program.components.web_servers import placements
@@ -413,8 +421,62 @@ def test_stack_files_parse_into_the_expected_knobs(
         instance_count=1,
         web_port=80,
         vpc_cidr="10.10.0.0/16",
+        image="latest",
     )
-    assert compute_config(production, _stack_knobs("production")).instance_count == 2
+    shipped = compute_config(production, _stack_knobs("production"))
+    assert shipped.instance_count == 2
+    assert shipped.pinned_image is not None
+    assert re.fullmatch(
+        r"al2023-ami-2023\.\d+\.\d{8}\.\d+-kernel-[\d.]+-x86_64", shipped.pinned_image
+    )
+
+
+def test_production_must_choose_its_image_and_a_choice_is_checked(
+    production: EnvironmentSettings, development: EnvironmentSettings
+) -> None:
+    knobs = {"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "2"}
+    with pytest.raises(ProjectConfigError) as unset:
+        compute_config(production, knobs.get)
+    assert str(unset.value).startswith("stack 'production': compute:image is not set")
+    assert "set it in projects/compute/Pulumi.production.yaml" in str(unset.value)
+    # Following the latest release is a choice production may make, explicitly.
+    latest = compute_config(production, {**knobs, "image": "latest"}.get)
+    assert latest.pinned_image is None
+    # Development follows it unless told otherwise.
+    assert compute_config(development, {"allowedCidrs": '["0.0.0.0/0"]'}.get).pinned_image is None
+    with pytest.raises(ProjectConfigError, match=r"compute:image 'ami-0abc' is neither 'latest'"):
+        compute_config(production, {**knobs, "image": "ami-0abc"}.get)
+
+
+def test_a_new_al2023_release_rolls_development_but_not_pinned_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # AWS's public parameter moves to a new image: what follows it changes, a pin does not.
+    from orchestration.plan import placeholders  # noqa: PLC0415
+
+    def evaluate(environment: str) -> ProgramResult:
+        return evaluate_program(
+            topology.COMPUTE, environment, upstream=contract_upstream(topology.COMPUTE, environment)
+        )
+
+    before = {env: evaluate(env) for env in ("development", "production")}
+    monkeypatch.setitem(
+        placeholders.FUNCTIONS,
+        "aws:ssm/getParameter:getParameter",
+        lambda args, account, region: {"id": args["name"], "value": "ami-0000000000000new1"},
+    )
+    after = {env: evaluate(env) for env in ("development", "production")}
+    (old_instance,), (new_instance,) = (
+        result.of_type(INSTANCE) for result in (before["development"], after["development"])
+    )
+    assert (old_instance.inputs["ami"], new_instance.inputs["ami"]) == (
+        PLACEHOLDER_AMI_ID,
+        "ami-0000000000000new1",
+    )
+    old_template, new_template = (
+        only(result, LAUNCH_TEMPLATE) for result in (before["production"], after["production"])
+    )
+    assert new_template.inputs["imageId"] == old_template.inputs["imageId"] == PLACEHOLDER_AMI_ID
 
 
 def _stack_knobs(environment: str) -> Callable[[str], str | None]:

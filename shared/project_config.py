@@ -20,8 +20,10 @@ from typing import Any, ClassVar, TypeVar
 import pulumi
 
 from shared.limits import (
+    ACM_CERTIFICATE_ARN_PATTERN,
     ADMIN_PORTS,
     AL2023_IMAGE_NAME_PATTERN,
+    DNS_NAME_PATTERN,
     KEY_DELETION_WINDOW_MAX,
     KEY_DELETION_WINDOW_MIN,
     LIFECYCLE_DAYS_MAX,
@@ -127,6 +129,11 @@ class ComputeConfig:
     # release rolls them on the next deploy). None: not set (development then takes `latest`;
     # production must choose).
     image: str | None = None
+    # Production's load balancer serves HTTPS with this ACM certificate (of the environment's
+    # region) and HTTP only redirects; without one it serves plain HTTP, an advisory finding.
+    certificate_arn: str | None = None
+    # The DNS name the certificate is for, pointed at the load balancer (the app's URL).
+    domain_name: str | None = None
 
     KEYS: ClassVar[tuple[str, ...]] = (
         "allowedCidrs",
@@ -135,6 +142,8 @@ class ComputeConfig:
         "webPort",
         "vpcCidr",
         "image",
+        "certificateArn",
+        "domainName",
     )
 
     @property
@@ -165,6 +174,7 @@ class ComputeConfig:
                 f"{self.image!r} is neither {LATEST_IMAGE!r} nor an Amazon Linux 2023 AMI name "
                 f"such as {IMAGE_EXAMPLE!r}",
             )
+        self._check_https()
         if not self.allowed_cidrs:
             raise _error(COMPUTE, "allowedCidrs", "is empty, so nobody could reach the app")
         for cidr in self.allowed_cidrs:
@@ -187,8 +197,50 @@ class ComputeConfig:
                 f"{self.vpc_cidr!r} must be an IPv4 range from /16 to /22 (room for /24 subnets)",
             )
 
+    def _check_https(self) -> None:
+        if self.certificate_arn is not None and not ACM_CERTIFICATE_ARN_PATTERN.match(
+            self.certificate_arn
+        ):
+            raise _error(
+                COMPUTE,
+                "certificateArn",
+                f"{self.certificate_arn!r} is not an ACM certificate ARN such as "
+                "arn:aws:acm:us-west-2:111122223333:certificate/<uuid>",
+            )
+        if self.domain_name is not None:
+            if not DNS_NAME_PATTERN.match(self.domain_name):
+                raise _error(
+                    COMPUTE, "domainName", f"{self.domain_name!r} is not a DNS name (lowercase)"
+                )
+            if self.certificate_arn is None:
+                raise _error(
+                    COMPUTE,
+                    "domainName",
+                    "needs compute:certificateArn: the name is served over HTTPS only",
+                )
+
     def check_environment(self, settings: EnvironmentSettings) -> ComputeConfig:
         """Refuse what the environment does not allow; return self for chaining."""
+        if self.certificate_arn is not None:
+            match = ACM_CERTIFICATE_ARN_PATTERN.match(self.certificate_arn)
+            region = match.group("region") if match else None
+            if region != settings.region:
+                raise _error(
+                    COMPUTE,
+                    "certificateArn",
+                    f"is a certificate of {region}, but the load balancer is in "
+                    f"{settings.region}: ACM certificates are regional, use one of "
+                    f"{settings.region}",
+                    settings,
+                )
+            if not settings.production:
+                raise _error(
+                    COMPUTE,
+                    "certificateArn",
+                    f"is set, but {settings.environment} has no load balancer to serve HTTPS "
+                    "(its one instance is served directly); remove it",
+                    settings,
+                )
         if settings.production and self.instance_count < PRODUCTION_MIN_INSTANCES:
             raise _error(
                 COMPUTE,
@@ -258,6 +310,8 @@ def compute_config(settings: EnvironmentSettings, get: ConfigGetter | None = Non
         ("web_port", "webPort", read.integer),
         ("vpc_cidr", "vpcCidr", read.string),
         ("image", "image", read.string),
+        ("certificate_arn", "certificateArn", read.string),
+        ("domain_name", "domainName", read.string),
     ):
         value = parse(key)
         if value is not None:

@@ -1,4 +1,4 @@
-"""An internet-facing Application Load Balancer (HTTP) in front of the web servers' target group."""
+"""An internet-facing Application Load Balancer in front of the web servers' target group."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from shared.limits import TLS_POLICY
+
 LISTENER_PORT = 80
+HTTPS_PORT = 443
 # Pulumi auto-names both from their logical names: `<name>-<7 random>`, at most 32 characters.
 NAME_MAX = 32 - 8
 
@@ -31,6 +34,11 @@ class LoadBalancerArgs:
     health_check_path: str
     # What an internet-facing balancer must wait for (the network's `internet_ready`).
     wait_for: Sequence[pulumi.Resource] = ()
+    # An ACM certificate of the region: HTTPS with a current TLS policy, HTTP only redirects.
+    # None: plain HTTP (production reports it as an advisory finding).
+    certificate_arn: str | None = None
+    # The name the certificate is for (the URL); None: the balancer's own DNS name.
+    domain_name: str | None = None
 
     def __post_init__(self) -> None:
         for what, name in (
@@ -46,7 +54,8 @@ class LoadBalancerArgs:
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """ALB, HTTP listener, target group with a health check (the Auto Scaling group registers)."""
+    """ALB, listeners (HTTPS and a redirect with a certificate, else HTTP), target group with a
+    health check (the Auto Scaling group registers with it)."""
 
     dns_name: pulumi.Output[str]
     url: pulumi.Output[str]
@@ -88,18 +97,39 @@ class LoadBalancer(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        forward = aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=targets.arn)
+        if args.certificate_arn is None:
+            http_action = forward
+            self.url = pulumi.Output.concat("http://", balancer.dns_name)
+        else:
+            aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=balancer.arn,
+                port=HTTPS_PORT,
+                protocol="HTTPS",
+                certificate_arn=args.certificate_arn,
+                ssl_policy=TLS_POLICY,
+                default_actions=[forward],
+                opts=child,
+            )
+            # Plain HTTP only ever answers with the way to HTTPS.
+            http_action = aws.lb.ListenerDefaultActionArgs(
+                type="redirect",
+                redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                    protocol="HTTPS", port=str(HTTPS_PORT), status_code="HTTP_301"
+                ),
+            )
+            host = args.domain_name or balancer.dns_name
+            self.url = pulumi.Output.concat("https://", host)
         aws.lb.Listener(
             f"{name}-http",
             load_balancer_arn=balancer.arn,
             port=LISTENER_PORT,
             protocol="HTTP",
-            default_actions=[
-                aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=targets.arn)
-            ],
+            default_actions=[http_action],
             opts=child,
         )
         self.dns_name = balancer.dns_name
-        self.url = pulumi.Output.concat("http://", balancer.dns_name)
         self.target_group_arn = targets.arn
         self.register_outputs(
             {"dns_name": self.dns_name, "url": self.url, "target_group_arn": self.target_group_arn}

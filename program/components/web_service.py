@@ -8,7 +8,12 @@ from dataclasses import dataclass
 import pulumi
 
 from program.components.instance_role import InstanceRole, InstanceRoleArgs
-from program.components.load_balancer import LISTENER_PORT, LoadBalancer, LoadBalancerArgs
+from program.components.load_balancer import (
+    HTTPS_PORT,
+    LISTENER_PORT,
+    LoadBalancer,
+    LoadBalancerArgs,
+)
 from program.components.web_fleet import WebFleet, WebFleetArgs
 from program.components.web_security_group import Egress, WebSecurityGroup, WebSecurityGroupArgs
 from program.components.web_servers import WebServers, WebServersArgs
@@ -76,8 +81,11 @@ class WebService(pulumi.ComponentResource):
                 WebSecurityGroupArgs(
                     args.vpc_id,
                     naming.security_group_name_prefix(settings, "lb"),
-                    "Load balancer: HTTP from the allowed ranges, out to the web servers only",
-                    port=LISTENER_PORT,
+                    "Load balancer: HTTP(S) from the allowed ranges, out to the web servers only",
+                    # HTTPS too with a certificate (HTTP then only redirects to it).
+                    ports=(LISTENER_PORT, HTTPS_PORT)
+                    if config.certificate_arn
+                    else (LISTENER_PORT,),
                     source_cidrs=config.allowed_cidrs,
                     egress=[Egress(config.web_port, config.vpc_cidr, "to the web servers")],
                     name_tag=naming.logical_name(settings, "lb"),
@@ -90,7 +98,7 @@ class WebService(pulumi.ComponentResource):
                 args.vpc_id,
                 naming.security_group_name_prefix(settings, "web"),
                 WEB_GROUP_DESCRIPTION,
-                port=config.web_port,
+                ports=(config.web_port,),
                 source_cidrs=() if lb_group else config.allowed_cidrs,
                 source_security_group_id=lb_group.group_id if lb_group else None,
                 egress=[HTTPS_OUT],
@@ -134,6 +142,8 @@ class WebService(pulumi.ComponentResource):
                     config.web_port,
                     HEALTH_PATH,
                     wait_for=args.internet_ready,
+                    certificate_arn=config.certificate_arn,
+                    domain_name=config.domain_name,
                 ),
                 child,
             )

@@ -33,6 +33,7 @@ INSTANCE = "aws:ec2/instance:Instance"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
+LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 # The web servers' security group description, as program/components/web_service.py has it.
 WEB_GROUP_DESCRIPTION = "Web servers: the web port only (no SSH/RDP; SSM Session Manager instead)"
 
@@ -171,6 +172,29 @@ def test_a_security_group_description_change_replaces_the_group_cleanly(
         groups = instance.output("vpcSecurityGroupIds")
         assert new.id in groups
         assert old.id not in groups
+
+
+def test_a_configured_certificate_serves_https_and_http_only_redirects(
+    production: Production,
+) -> None:
+    certificate = production.env.cloud.add_certificate("www.example.com", "us-west-2")
+    production.repo.edit(
+        "projects/compute/Pulumi.production.yaml",
+        "  compute:vpcCidr: 10.20.0.0/16\n",
+        f"  compute:vpcCidr: 10.20.0.0/16\n  compute:certificateArn: {certificate}\n"
+        "  compute:domainName: www.example.com\n",
+    )
+    production.deploy_with_gateway_ready()
+    listeners = {
+        listener.output("protocol"): listener for listener in production.resources(*LISTENERS)
+    }
+    assert set(listeners) == {"HTTP", "HTTPS"}
+    https = listeners["HTTPS"]
+    assert (https.output("port"), https.output("certificateArn")) == (443, certificate)
+    assert https.output("sslPolicy") == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    [redirect] = listeners["HTTP"].output("defaultActions")
+    assert redirect["type"] == "redirect"
+    assert redirect["redirect"]["protocol"] == "HTTPS"
 
 
 def unprotect(production: Production, refusal: str) -> None:

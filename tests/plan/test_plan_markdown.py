@@ -144,7 +144,9 @@ def test_the_markdown_plan_shows_what_a_reviewer_needs(production_plan: Environm
     text = markdown(production_plan)
 
     assert text.startswith("## Plan of `production`\n")
-    assert "✅ **Every security rule passes.**" in text
+    # The shipped production config has no certificate: plain HTTP is the one advisory finding.
+    assert "⚠️ **1 advisory finding(s)**; nothing blocks the plan." in text
+    assert "elb-https-only" in text
     block = text.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
     assert block == diagram.mermaid(diagram.build(production_plan))
     headings = re.findall(r"^### `(organization/\w+/production)`$", text, flags=re.MULTILINE)

@@ -19,6 +19,9 @@ KEY_ARN = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-12345678
 OTHER_KEY_ARN = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/99999999-0000-0000-0000-000000000000"
 BUCKET = f"webapp-{{env}}-data-{ACCOUNT}-us-west-2"
 LOG_BUCKET = f"webapp-{{env}}-logs-{ACCOUNT}-us-west-2"
+CERTIFICATE_ARN = (
+    f"arn:aws:acm:us-west-2:{ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012"
+)
 
 Stack = list[Resource]
 
@@ -231,6 +234,33 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
             t.IAM_ROLE_POLICY,
             f"webapp-{env}-instance-access",
             {"role": "r", "policy": role_policy(data_bucket)},
+        ),
+        make(
+            t.LISTENER,
+            f"webapp-{env}-https",
+            {
+                "loadBalancerArn": "arn:aws:elasticloadbalancing:lb",
+                "port": 443.0,
+                "protocol": "HTTPS",
+                "certificateArn": CERTIFICATE_ARN,
+                "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}],
+            },
+        ),
+        make(
+            t.LISTENER,
+            f"webapp-{env}-http",
+            {
+                "loadBalancerArn": "arn:aws:elasticloadbalancing:lb",
+                "port": 80.0,
+                "protocol": "HTTP",
+                "defaultActions": [
+                    {
+                        "type": "redirect",
+                        "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
+                    }
+                ],
+            },
         ),
         make(
             t.INSTANCE,

@@ -291,6 +291,24 @@ BREAKS = [
         "webapp-{env}-https",
     ),
     Break(
+        "elb-https-only",
+        "production forwards plain HTTP (no certificate configured)",
+        lambda s, env: change(
+            s,
+            f"webapp-{env}-http",
+            defaultActions=[{"type": "forward", "targetGroupArn": "arn:tg"}],
+        ),
+        "webapp-{env}-http",
+        environments=("production",),
+    ),
+    Break(
+        "elb-https-only",
+        "an HTTPS listener on ELB's default policy (TLS 1.0)",
+        lambda s, env: change(s, f"webapp-{env}-https", sslPolicy=None),
+        "webapp-{env}-https",
+        environments=("production",),
+    ),
+    Break(
         "iam-no-wildcards",
         "Action '*'",
         _statement({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}),

@@ -118,11 +118,14 @@ def storage_resources(s3: Any, kms: Any, bucket: str) -> list[Resource]:
 
 
 def key_resource(kms: Any, key: str) -> Resource:
-    """The KMS key, with its rotation setting."""
+    """The KMS key, with its rotation setting and its key policy."""
     arn = key_arn(kms, key) or key
     status = _call(f"rotation of KMS key {arn}", kms.get_key_rotation_status, KeyId=arn)
     enabled = bool(status and status.get("KeyRotationEnabled"))
-    return Resource(t.KMS_KEY, arn, {"enableKeyRotation": enabled}, urn=arn, id=arn)
+    # Every key has exactly one key policy, named "default".
+    policy = _call(f"policy of KMS key {arn}", kms.get_key_policy, KeyId=arn, PolicyName="default")
+    props = {"enableKeyRotation": enabled, "policy": (policy or {}).get("Policy")}
+    return Resource(t.KMS_KEY, arn, props, urn=arn, id=arn)
 
 
 def instance_resources(ec2: Any, kms: Any, instance_ids: Sequence[str]) -> list[Resource]:

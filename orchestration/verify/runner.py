@@ -58,6 +58,7 @@ LIVE_RULES = (
     "s3-bucket-versioning",
     "s3-bucket-access-logging",
     "kms-key-rotation",
+    "kms-key-policy-least-privilege",
     "ec2-imdsv2-required",
     "ec2-root-volume-customer-key",
     "ec2-no-ssh-rdp-ingress",

@@ -12,24 +12,34 @@ import pulumi_aws as aws
 from shared.aws_facts import AUTOSCALING_SERVICE_ROLE_PATH
 from shared.limits import KEY_DELETION_WINDOW_MAX, KEY_DELETION_WINDOW_MIN, KMS_ALIAS_PATTERN
 
-# Everything the account needs to manage the key, and nothing that encrypts or decrypts: data
-# is only ever used through S3 and EC2 (statements below), never directly by a principal.
+# Everything the account needs to manage the key, listed: nothing that encrypts or decrypts
+# (data is only ever used through S3 and EC2, statements below), and no kms:CreateGrant (a
+# grant could hand the key to any principal; EBS's grants have their own statement). Wildcards
+# such as kms:Create* would include it.
 ADMIN_ACTIONS = (
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:RotateKeyOnDemand",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:RevokeGrant",
+    "kms:UpdateKeyDescription",
     "kms:TagResource",
     "kms:UntagResource",
     "kms:ScheduleKeyDeletion",
     "kms:CancelKeyDeletion",
-    "kms:RotateKeyOnDemand",
 )
 USE_ACTIONS = (
     "kms:Encrypt",
@@ -84,11 +94,12 @@ def key_policy(
 ) -> dict[str, Any]:
     """The key policy: the account administers; S3 and EC2/EBS in this account and region use.
 
-    No statement has an unconditioned `Principal: "*"`. Use is granted to the account's
-    principals (subject to their own IAM policies) only through the two services, so a leaked
-    role credential cannot decrypt data directly with the key. With `autoscaling`, the Auto
-    Scaling service-linked role (which only AWS can assume) may use the key and create grants
-    for the volumes it attaches.
+    No statement has a `Principal: "*"`. Administration is a list of named actions. Use is
+    granted to the account's principals (subject to their own IAM policies) only through the
+    two services, and grants only for AWS resources (EBS volumes), so a leaked role credential
+    can neither decrypt data directly with the key nor grant itself the right to. With
+    `autoscaling`, the Auto Scaling service-linked role (which only AWS can assume) may use the
+    key and create grants for the volumes it attaches.
     """
     account_root = f"arn:{partition}:iam::{account_id}:root"
     statements: list[dict[str, Any]] = [

@@ -52,6 +52,49 @@ def role_policy(bucket: str) -> str:
     )
 
 
+def key_policy(settings: EnvironmentSettings) -> str:
+    """A key policy of the baseline's shape: explicit administration, use only through S3 and
+    EC2, grants only for AWS resources (and in production the Auto Scaling role's access)."""
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    via = {"kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.us-west-2.amazonaws.com"}
+    statements: list[dict[str, Any]] = [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": ["kms:DescribeKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"],
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": via},
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    ]
+    if settings.production:
+        role = (
+            f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/"
+            "AWSServiceRoleForAutoScaling"
+        )
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": role},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
 def bucket_resources(settings: EnvironmentSettings, make: Callable[..., Resource], role: str):  # type: ignore[no-untyped-def]
     env = settings.environment
     name = (LOG_BUCKET if role == "logs" else BUCKET).format(env=env)
@@ -166,7 +209,11 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
         make(
             t.KMS_KEY,
             f"webapp-{env}-key",
-            {"enableKeyRotation": True, "deletionWindowInDays": 30.0},
+            {
+                "enableKeyRotation": True,
+                "deletionWindowInDays": 30.0,
+                "policy": key_policy(settings),
+            },
             protect=settings.production,
         ),
         *bucket_resources(settings, make, "data"),

@@ -54,6 +54,18 @@ def _instance(**props: object) -> Callable[[Stack, str], Stack]:
     return lambda stack, env: change(stack, f"webapp-{env}-web-a", **props)
 
 
+def _key_statement(statement: dict[str, object]) -> Callable[[Stack, str], Stack]:
+    """The compliant key policy plus one more Allow statement."""
+
+    def edit(stack: Stack, env: str) -> Stack:
+        key = next(r for r in stack if r.name == f"webapp-{env}-key")
+        document = json.loads(key.get("policy"))
+        document["Statement"].append({"Effect": "Allow", "Resource": "*", **statement})
+        return change(stack, f"webapp-{env}-key", policy=json.dumps(document))
+
+    return edit
+
+
 def _statement(statement: dict[str, object]) -> Callable[[Stack, str], Stack]:
     document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     return lambda stack, env: change(stack, f"webapp-{env}-instance-access", policy=document)
@@ -221,6 +233,34 @@ BREAKS = [
         lambda s, env: change(s, f"webapp-{env}-key", deletionWindowInDays=20.0),
         "webapp-{env}-key",
         environments=("production",),
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "administrators may create grants for anything (kms:Create*)",
+        _key_statement(
+            {"Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": ["kms:Create*"]}
+        ),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "a principal may decrypt directly, not through a service",
+        _key_statement(
+            {"Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}, "Action": "kms:Decrypt"}
+        ),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "the key open to everyone",
+        _key_statement({"Principal": "*", "Action": "kms:DescribeKey"}),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "no key policy: KMS's default lets IAM grant everything",
+        lambda s, env: change(s, f"webapp-{env}-key", policy=None),
+        "webapp-{env}-key",
     ),
     Break(
         "ec2-imdsv2-required",

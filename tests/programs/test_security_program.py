@@ -43,9 +43,12 @@ def test_key_policy_lets_the_account_administer_but_not_use_the_key_directly(
     ]
     assert len(admin) == 1
     actions = set(as_list(admin[0]["Action"]))
-    assert {"kms:Put*", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"} <= actions
+    assert {"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"} <= actions
     assert not actions & DATA_ACTIONS
-    assert "kms:*" not in actions
+    # Named actions only: a wildcard such as kms:Create* would include kms:CreateGrant, and an
+    # unconditioned grant could hand the key to anyone.
+    assert not any("*" in action for action in actions)
+    assert "kms:CreateGrant" not in actions
 
 
 def test_key_use_is_only_through_s3_and_ec2_in_this_account_and_region(

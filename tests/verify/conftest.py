@@ -14,6 +14,7 @@ from bucket_policies import tls_only_policy
 from moto import mock_aws
 from moto_environment import Deployed, HealthDouble, launch_template_data
 
+from program.components.kms_key import key_policy
 from shared.settings import EnvironmentSettings
 
 REGION = "us-west-2"
@@ -133,7 +134,9 @@ def production_deployed(
 def deployed(aws: boto3.Session, health_app: HealthDouble) -> Deployed:
     """A compliant environment: the state `invoke deploy` should leave behind."""
     kms, s3, ec2 = aws.client("kms"), aws.client("s3"), aws.client("ec2")
-    key = kms.create_key(Description="webapp development")["KeyMetadata"]
+    # The policy the security program gives the key (moto's account and the region).
+    policy = json.dumps(key_policy("123456789012", "aws", REGION))
+    key = kms.create_key(Description="webapp development", Policy=policy)["KeyMetadata"]
     kms.enable_key_rotation(KeyId=key["KeyId"])
 
     bucket = f"webapp-development-data-123456789012-{REGION}"

@@ -82,6 +82,22 @@ def _break_key_access_ssh_imds_and_health(deployed: Deployed, health_app: Health
     health_app.body = {**health_app.body, "debug": not health_app.body["debug"]}
 
 
+def _let_a_role_decrypt_directly(deployed: Deployed, _: HealthDouble) -> None:
+    kms = deployed.session.client("kms")
+    document = json.loads(
+        kms.get_key_policy(KeyId=deployed.key_arn, PolicyName="default")["Policy"]
+    )
+    document["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+        }
+    )
+    kms.put_key_policy(KeyId=deployed.key_arn, PolicyName="default", Policy=json.dumps(document))
+
+
 def _strip_bucket_encryption_tls_and_versioning(deployed: Deployed, _: HealthDouble) -> None:
     s3 = deployed.session.client("s3")
     s3.delete_bucket_encryption(Bucket=deployed.bucket)
@@ -141,6 +157,14 @@ class Breakage:
                 ("restrictPublicBuckets off", "opens SSH (port 22)"),
             ),
             id="key-access-ssh-imds-health",
+        ),
+        pytest.param(
+            Breakage(
+                _let_a_role_decrypt_directly,
+                frozenset({"kms-key-policy-least-privilege"}),
+                ("use the key directly (kms:Decrypt without kms:ViaService)",),
+            ),
+            id="key-policy-lets-a-role-decrypt-directly",
         ),
         pytest.param(
             Breakage(

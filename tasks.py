@@ -85,6 +85,7 @@ def deploy(
         project=project,
         endpoint=endpoint,
         policy=not no_policy,
+        check_project_knobs=True,
     )
 
 
@@ -111,6 +112,7 @@ def preview(
         project=project,
         endpoint=endpoint,
         policy=not no_policy,
+        check_project_knobs=True,
     )
 
 

@@ -30,6 +30,7 @@ from orchestration.credentials import (
     check_aws_credentials,
 )
 from orchestration.engine import EngineUnavailable, OrchestrationError
+from orchestration.knobs import check_knobs
 from orchestration.runner import DEFAULT_MAX_WORKERS, Ask, Orchestrator, RunReport
 from orchestration.state_aws import caller_account, check_state_ready
 from shared.paths import REPO_ROOT
@@ -213,8 +214,12 @@ def run(
     lookup_account: AccountLookup = caller_account,
     check_state: StateCheck = check_state_ready,
     opener: Opener | None = None,
+    check_project_knobs: bool = False,
 ) -> int:
     """Check, open the orchestrator, run `action`; the exit code.
+
+    `check_project_knobs`: the operation runs programs (deploy, preview), so the knobs of the
+    projects it selects are validated first (`orchestration.knobs`).
 
     `policy`: True runs the policy pack (deploy, preview), False skips it with a loud warning,
     None means the operation has none. `aws`: whether the operation reaches AWS (credential
@@ -222,6 +227,9 @@ def run(
     unknown environment or project, backend/passphrase, credentials, CLI, preflight, guards.
     """
     settings = load_environment(environment, project)
+    paths = paths or Paths.for_repo()
+    if check_project_knobs:
+        check_knobs(settings, [project] if project else TOPOLOGY.names, paths.projects_dir)
     diagnostics = err if err is not None else sys.stderr
     if policy is False:
         print(
@@ -233,7 +241,7 @@ def run(
     open_with = opener or open_orchestrator
     orchestrator = open_with(
         settings,
-        paths=paths or Paths.for_repo(),
+        paths=paths,
         endpoint=endpoint,
         policy=policy,
         aws=aws,

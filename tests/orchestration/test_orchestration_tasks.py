@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import io
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +180,40 @@ def test_no_policy_and_endpoint_are_passed_on_with_a_warning(
     assert call["policy"] is False
     assert call["endpoint"] == "http://localhost:4566"
     assert "WARNING: --no-policy" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("task", ["deploy", "preview"])
+def test_a_bad_knob_of_any_selected_project_is_refused_before_any_stack_runs(
+    opener: Opener, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, task: str
+) -> None:
+    # Compute's program would refuse the certificate itself, but only after security and
+    # storage were deployed: the tasks check every selected project's knobs first.
+    projects = tmp_path / "projects"
+    shutil.copytree(Path(tasks.__file__).parent / "projects", projects)
+    stack_file = projects / COMPUTE / "Pulumi.production.yaml"
+    certificate = (
+        "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-1234-1234-1234-123456789012"
+    )
+    stack_file.write_text(f"{stack_file.read_text()}  compute:certificateArn: {certificate}\n")
+    repo_paths = commands.Paths.for_repo(Path(tasks.__file__).parent)
+    monkeypatch.setattr(
+        commands.Paths,
+        "for_repo",
+        classmethod(lambda cls, root=None: dataclasses.replace(repo_paths, projects_dir=projects)),
+    )
+
+    options = {"yes": True} if task == "deploy" else {}
+    with pytest.raises(Exit) as exited:
+        getattr(tasks, task)(MockContext(), env="production", **options)
+
+    message = str(exited.value.message)
+    assert message == (
+        "stack 'production': compute:certificateArn is a certificate of eu-west-1, but the load "
+        "balancer is in us-west-2: ACM certificates are regional, use one of us-west-2. Nothing "
+        "was run."
+    )
+    assert opener.calls == []
+    assert opener.engines["production"].calls == []
 
 
 def test_a_failed_stack_makes_the_task_exit_1(opener: Opener) -> None:

@@ -1,14 +1,17 @@
 """Routine production operations on the real engine, against a stand-in as strict as AWS.
 
-Issue 10: the first deploy, a log level change, a security group description change, the log
-delivery of the first deploy, and a full cascade destroy after unprotecting. Each test deploys
-production from a copy of the repository (engine_support.copy_repo), so it can change a setting
-or a component without touching the committed files. They fail on the code as it is - each
-marker names the defect and the stand-in's refusal that shows it - and pass once it is fixed
-(the fix removes the marker).
+Issue 10: the first deploy (the load balancer waits for the internet gateway), a log level
+change (the Auto Scaling group rolls its instances and none is left behind), a security group
+description change (name prefixes: the replacement does not collide), the log delivery of the
+first deploy (the log target is SSE-S3), a full cascade destroy after unprotecting (no
+termination protection to strand an instance), and HTTPS with a configured certificate. Each
+test deploys production from a copy of the repository (engine_support.copy_repo), so it can
+change a setting or a component without touching the committed files. The first four and the
+destroy failed on the code as it was before issue 10's fixes, each on the stand-in's refusal
+that shows its defect.
 
 Only the first-deploy test keeps the stand-in's slow internet gateway attachment; the others
-let the gateway attach at once, so each shows its own defect rather than that race.
+let the gateway attach at once, so each is about its own change rather than that race.
 """
 
 from __future__ import annotations

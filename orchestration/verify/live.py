@@ -151,14 +151,7 @@ def instance_resources(ec2: Any, kms: Any, instance_ids: Sequence[str]) -> list[
         volumes = {v["VolumeId"]: v for v in (described or {}).get("Volumes", [])}
     resources = []
     for instance in instances:
-        options = instance.get("MetadataOptions", {})
-        props: dict[str, Any] = {
-            "metadataOptions": {
-                "httpTokens": options.get("HttpTokens"),
-                "httpPutResponseHopLimit": options.get("HttpPutResponseHopLimit"),
-                "httpEndpoint": options.get("HttpEndpoint"),
-            }
-        }
+        props: dict[str, Any] = {"metadataOptions": _metadata(instance)}
         volume = volumes.get(root_volumes.get(instance["InstanceId"], ""))
         if volume is not None:
             props["rootBlockDevice"] = {
@@ -183,13 +176,8 @@ def launch_template_resource(ec2: Any, kms: Any, template_id: str) -> Resource:
     if not versions:
         raise LiveReadError(f"launch template {template_id} has no default version")
     data = versions[0].get("LaunchTemplateData", {})
-    options = data.get("MetadataOptions", {})
     props: dict[str, Any] = {
-        "metadataOptions": {
-            "httpTokens": options.get("HttpTokens"),
-            "httpPutResponseHopLimit": options.get("HttpPutResponseHopLimit"),
-            "httpEndpoint": options.get("HttpEndpoint"),
-        },
+        "metadataOptions": _metadata(data),
         "blockDeviceMappings": [
             {
                 "deviceName": mapping.get("DeviceName"),
@@ -205,6 +193,16 @@ def launch_template_resource(ec2: Any, kms: Any, template_id: str) -> Resource:
     if "UserData" in data:
         props["userData"] = data["UserData"]
     return Resource(t.LAUNCH_TEMPLATE, template_id, props, urn=template_id, id=template_id)
+
+
+def _metadata(described: Mapping[str, Any]) -> dict[str, Any]:
+    """An instance's or launch template's MetadataOptions in the provider's shape."""
+    options = described.get("MetadataOptions", {})
+    return {
+        "httpTokens": options.get("HttpTokens"),
+        "httpPutResponseHopLimit": options.get("HttpPutResponseHopLimit"),
+        "httpEndpoint": options.get("HttpEndpoint"),
+    }
 
 
 def security_group_resource(ec2: Any, group_id: str) -> Resource:

@@ -21,6 +21,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from program.components.launch_spec import (
+    METADATA_HOP_LIMIT,
+    METADATA_TOKENS,
+    ROOT_VOLUME_TYPE,
+    LaunchSpec,
+)
 from shared.limits import MAX_INSTANCES
 
 # The root device of Amazon Linux 2023 images.
@@ -36,13 +42,7 @@ class WebFleetArgs:
 
     subnet_ids: Sequence[pulumi.Input[str]]
     capacity: int
-    instance_type: str
-    ami_id: pulumi.Input[str]
-    security_group_ids: Sequence[pulumi.Input[str]]
-    instance_profile_name: pulumi.Input[str]
-    kms_key_arn: pulumi.Input[str]
-    # The rendered user data (plain text; the launch template stores it base64-encoded).
-    user_data: pulumi.Input[str]
+    launch: LaunchSpec
     target_group_arn: pulumi.Input[str]
     # `shared.naming.name_prefix`es: AWS keeps both names unique, so none is fixed.
     template_name_prefix: str
@@ -50,24 +50,13 @@ class WebFleetArgs:
     # Tags the group's instances and volumes carry (the provider's default tags do not reach
     # what the group launches), `Name` included.
     tags: Mapping[str, str]
-    detailed_monitoring: bool = True
-    # The network has no NAT gateway: instances need a public address for outbound HTTPS
-    # (SSM, S3, packages); their security group admits only the load balancer.
-    public_ip: bool = True
-    root_volume_gb: int = 8
     health_check_grace_seconds: int = 300
-    # What a public instance must wait for to boot with the internet (`Network.internet_ready`).
-    wait_for: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
         if not self.subnet_ids:
             raise ValueError("an Auto Scaling group needs at least one subnet")
         if not 1 <= self.capacity <= MAX_INSTANCES:
             raise ValueError(f"capacity {self.capacity} must be 1..{MAX_INSTANCES}")
-        if not self.security_group_ids:
-            raise ValueError("web servers need a security group")
-        if not 8 <= self.root_volume_gb <= 1024:
-            raise ValueError(f"root volume {self.root_volume_gb} GB must be 8..1024")
 
 
 def encode_user_data(text: str) -> str:
@@ -85,43 +74,43 @@ class WebFleet(pulumi.ComponentResource):
         self, name: str, args: WebFleetArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webapp:compute:WebFleet", name, None, opts)
+        launch = args.launch
         template = aws.ec2.LaunchTemplate(
             name,
             name_prefix=args.template_name_prefix,
             description="Web servers: IMDSv2 only, root volume on the customer key, no SSH",
-            image_id=args.ami_id,
-            instance_type=args.instance_type,
+            image_id=launch.ami_id,
+            instance_type=launch.instance_type,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(
-                name=args.instance_profile_name
+                name=launch.instance_profile_name
             ),
             network_interfaces=[
                 aws.ec2.LaunchTemplateNetworkInterfaceArgs(
                     device_index=0,
-                    associate_public_ip_address=str(args.public_ip).lower(),
-                    security_groups=list(args.security_group_ids),
+                    associate_public_ip_address=str(launch.public_ip).lower(),
+                    security_groups=list(launch.security_group_ids),
                     delete_on_termination="true",
                 )
             ],
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
                 http_endpoint="enabled",
-                http_tokens="required",
-                # 1: a token cannot leave the instance (e.g. into a container).
-                http_put_response_hop_limit=1,
+                http_tokens=METADATA_TOKENS,
+                http_put_response_hop_limit=METADATA_HOP_LIMIT,
             ),
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name=ROOT_DEVICE,
                     ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
                         encrypted="true",
-                        kms_key_id=args.kms_key_arn,
-                        volume_type="gp3",
-                        volume_size=args.root_volume_gb,
+                        kms_key_id=launch.kms_key_arn,
+                        volume_type=ROOT_VOLUME_TYPE,
+                        volume_size=launch.root_volume_gb,
                         delete_on_termination="true",
                     ),
                 )
             ],
-            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=args.detailed_monitoring),
-            user_data=pulumi.Output.from_input(args.user_data).apply(encode_user_data),
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=launch.detailed_monitoring),
+            user_data=pulumi.Output.from_input(launch.user_data).apply(encode_user_data),
             tag_specifications=[
                 aws.ec2.LaunchTemplateTagSpecificationArgs(
                     resource_type="volume", tags=dict(args.tags)
@@ -156,7 +145,7 @@ class WebFleet(pulumi.ComponentResource):
                 aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=True)
                 for key, value in sorted(args.tags.items())
             ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.wait_for)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(launch.wait_for)),
         )
         self.launch_template_id = template.id
         self.group_name = group.name

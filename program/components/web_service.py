@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 
 from program.components.instance_role import InstanceRole, InstanceRoleArgs
+from program.components.launch_spec import LaunchSpec
 from program.components.load_balancer import (
     HTTPS_PORT,
     LISTENER_PORT,
@@ -130,6 +131,16 @@ class WebService(pulumi.ComponentResource):
                 )
             )
         )
+        launch = LaunchSpec(
+            instance_type=config.instance_type,
+            ami_id=args.ami_id,
+            security_group_ids=[web_group.group_id],
+            instance_profile_name=role.profile_name,
+            kms_key_arn=args.kms_key_arn,
+            user_data=user_data,
+            detailed_monitoring=settings.production,
+            wait_for=args.internet_ready,
+        )
         if lb_group is not None:
             balancer = LoadBalancer(
                 f"{name}-lb",
@@ -152,12 +163,7 @@ class WebService(pulumi.ComponentResource):
                 WebFleetArgs(
                     subnet_ids=list(args.subnet_ids.values()),
                     capacity=config.instance_count,
-                    instance_type=config.instance_type,
-                    ami_id=args.ami_id,
-                    security_group_ids=[web_group.group_id],
-                    instance_profile_name=role.profile_name,
-                    kms_key_arn=args.kms_key_arn,
-                    user_data=user_data,
+                    launch=launch,
                     target_group_arn=balancer.target_group_arn,
                     template_name_prefix=naming.name_prefix(
                         settings, "web", naming.LAUNCH_TEMPLATE_NAME_MAX
@@ -166,8 +172,6 @@ class WebService(pulumi.ComponentResource):
                         settings, "web", naming.AUTOSCALING_GROUP_NAME_MAX
                     ),
                     tags={**naming.tags(settings, "web"), "Name": name},
-                    detailed_monitoring=settings.production,
-                    wait_for=args.internet_ready,
                 ),
                 child,
             )
@@ -180,15 +184,8 @@ class WebService(pulumi.ComponentResource):
                 WebServersArgs(
                     subnet_ids=args.subnet_ids,
                     count=config.instance_count,
-                    instance_type=config.instance_type,
-                    ami_id=args.ami_id,
-                    security_group_ids=[web_group.group_id],
-                    instance_profile_name=role.profile_name,
-                    kms_key_arn=args.kms_key_arn,
-                    user_data=user_data,
+                    launch=launch,
                     name_tag=name,
-                    detailed_monitoring=settings.production,
-                    wait_for=args.internet_ready,
                 ),
                 child,
             )

@@ -315,6 +315,8 @@ def test(c: Context) -> None:
         f"{python} -m invoke setup",
         f"{python} -m pytest --cov --cov-branch",
         f"{python} -m coverage report --include={','.join(FULLY_COVERED)} --fail-under=100",
+        # Checkov's second opinion on both environments' plans (one Checkov run).
+        f"{python} -m invoke scan --env development --env production",
     )
     with c.cd(str(REPO_ROOT)):
         for command in steps:
@@ -329,7 +331,10 @@ def test(c: Context) -> None:
         "env": ENV_HELP,
         "project": "plan this project and the projects it reads from; default: every project",
         "json_": "also write the machine-readable plan (resources, outputs, violations) here",
-        "format_": "text (default) or markdown: per stack resources, references, findings, diagram",
+        "format_": (
+            "text (default); markdown: per stack resources, references, findings, diagram; "
+            "terraform-plan-json: the plan as Terraform plan JSON, for Checkov (invoke scan)"
+        ),
         "output": "write the report here instead of printing it (e.g. $GITHUB_STEP_SUMMARY)",
         "annotate": "also print each finding as a GitHub Actions annotation (::error/::warning)",
         "timing": "instead of planning, time the plan against importing its pulumi_aws modules",
@@ -419,3 +424,21 @@ def verify(c: Context, *, env: str, endpoint: str | None = None) -> None:
     from orchestration.verify.cli import verify_action  # noqa: PLC0415
 
     _orchestrate(env, verify_action(endpoint), endpoint=endpoint)
+
+
+@task(
+    iterable=["env"],
+    help={
+        "env": ENV_HELP + "; repeat it to scan several in one Checkov run",
+    },
+)
+def scan(c: Context, *, env: list[str]) -> None:
+    """Checkov on the offline plan (as Terraform plan JSON), with the reasoned suppressions."""
+    from orchestration.scan.cli import ScanError, run_scan  # noqa: PLC0415
+
+    try:
+        code = run_scan(env)
+    except ScanError as error:
+        raise Exit(str(error), code=1) from None
+    if code:
+        raise Exit(code=code)

@@ -12,12 +12,7 @@ from collections.abc import Callable
 
 from pulumi import automation as auto
 
-from orchestration.backend import (
-    PASSPHRASE_FILE_NAME,
-    PASSPHRASE_FILE_VAR,
-    PASSPHRASE_VAR,
-    STATE_DIR_NAME,
-)
+from orchestration.backend import STATE_DIR_NAME
 from orchestration.engine import (
     EngineError,
     EngineFailure,
@@ -26,6 +21,7 @@ from orchestration.engine import (
     StackLocked,
     StackNotFound,
 )
+from orchestration.passphrase import PASSPHRASE_FILE_NAME, PASSPHRASE_FILE_VAR, PASSPHRASE_VAR
 
 _MAX_ERROR_LINES = 6
 

@@ -14,19 +14,20 @@ other check before a run has passed.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import os
-import secrets
-import stat
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from orchestration.engine import OrchestrationError
+from orchestration.engine import BackendError
+from orchestration.passphrase import (
+    PASSPHRASE_FILE_VAR,
+    ensure_generated_passphrase,
+    passphrase_vars,
+    private_dir,
+)
 from shared.emulator import EMULATOR_ACCESS_KEY_ID, EMULATOR_SECRET_ACCESS_KEY
 from shared.references import organization_for
 from shared.settings import EnvironmentSettings
@@ -45,6 +46,11 @@ from shared.state_backend import (
 )
 
 BACKEND_URL_VAR = "PULUMI_BACKEND_URL"
+# The backend for environments whose file declares none (CI sets it from a repository variable):
+# unlike PULUMI_BACKEND_URL it never overrides a declaration.
+UNDECLARED_BACKEND_VAR = "WEBAPP_UNDECLARED_BACKEND_URL"
+# Set on GitHub's runners: their disk is gone after the job, so local state would be too.
+GITHUB_ACTIONS_VAR = "GITHUB_ACTIONS"
 # Overrides the declared secrets provider (Pulumi itself has no such variable).
 SECRETS_PROVIDER_VAR = "WEBAPP_SECRETS_PROVIDER"
 # A clone that never created a stack has no secrets configuration for it in its stack file:
@@ -53,22 +59,14 @@ FALLBACK_SECRETS_VAR = "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"
 # Emulators return no response checksums; the AWS SDK in the CLI would warn on every read.
 CHECKSUM_VALIDATION_VAR = "AWS_RESPONSE_CHECKSUM_VALIDATION"
 # Names of variables, not secrets.
-PASSPHRASE_VAR = "PULUMI_CONFIG_PASSPHRASE"  # noqa: S105
-PASSPHRASE_FILE_VAR = "PULUMI_CONFIG_PASSPHRASE_FILE"  # noqa: S105
 # Names the Pulumi Cloud organization for fully qualified stack names (see shared.references).
 ORGANIZATION_VAR = "PULUMI_ORGANIZATION"
 
 STATE_DIR_NAME = ".pulumi-state"
-PASSPHRASE_FILE_NAME = "passphrase"  # noqa: S105 - a file name
-_PRIVATE_DIR = 0o700
 _CONFIG_KEY_LENGTH = 12
 
 # (region, emulator endpoint or None) -> the AWS account id of the caller's credentials.
 AccountLookup = Callable[[str, str | None], str]
-
-
-class BackendError(OrchestrationError):
-    """The backend or the secrets passphrase cannot be used as configured."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,7 @@ class Backend:
         Called once every check before a run has passed, so a refused run writes nothing.
         """
         if self.local_state_dir is not None:
-            _private_dir(self.local_state_dir)
+            private_dir(self.local_state_dir)
         if self.generated_passphrase is not None:
             ensure_generated_passphrase(self.generated_passphrase.parent)
 
@@ -167,6 +165,8 @@ class StatePlan:
     url_override: str | None = None
     # The override of the secrets provider, checked like a declaration.
     secrets_override: tuple[SecretsKind, str | None] | None = None
+    # The variable `url_override` came from.
+    url_source: str = BACKEND_URL_VAR
 
     @property
     def uses_aws(self) -> bool:
@@ -195,7 +195,11 @@ def plan_state(settings: EnvironmentSettings, environ: Mapping[str, str]) -> Sta
     except StateDeclarationError as error:
         raise BackendError(str(error)) from error
     url_override = environ.get(BACKEND_URL_VAR, "").strip() or None
-    return StatePlan(declaration, url_override, override)
+    source = BACKEND_URL_VAR
+    if url_override is None and declaration.backend is BackendKind.LOCAL:
+        url_override = environ.get(UNDECLARED_BACKEND_VAR, "").strip() or None
+        source = UNDECLARED_BACKEND_VAR
+    return StatePlan(declaration, url_override, override, url_source=source)
 
 
 def resolve_backend(
@@ -233,6 +237,13 @@ def resolve_backend(
     default_url = default_backend_url(state_dir)
     url = plan.url_override or declared.backend_url or default_url
     local_default = url == default_url
+    if local_default and environ.get(GITHUB_ACTIONS_VAR) == "true":
+        raise BackendError(
+            f"{settings.environment} would keep its state on this GitHub Actions runner, which "
+            f"is discarded after the job: declare state_backend in "
+            f"{ENVIRONMENT_FILE.format(environment=settings.environment)}, or set the "
+            f"repository variable the workflows pass as {UNDECLARED_BACKEND_VAR}"
+        )
     # What the preflight checks and `invoke bootstrap` creates: the declared parts only.
     location = StateLocation(
         backend_url=None if plan.url_override else declared.backend_url,
@@ -245,7 +256,7 @@ def resolve_backend(
     except ValueError as error:
         raise BackendError(str(error)) from error
     secrets_env = (
-        _passphrase_vars(settings, environ, state_dir, local_default=local_default)
+        passphrase_vars(settings, environ, state_dir, local_default=local_default)
         if provider == PASSPHRASE
         else {}
     )
@@ -281,7 +292,7 @@ def local_backend(
         url=default_backend_url(state_dir),
         organization=organization_for(default_backend_url(state_dir)),
         local_state_dir=state_dir,
-        secrets_env=_passphrase_vars(settings, environ, state_dir, local_default=True),
+        secrets_env=passphrase_vars(settings, environ, state_dir, local_default=True),
     )
 
 
@@ -302,7 +313,12 @@ def _override_notices(
     declared = plan.declaration
     notices = []
     derived = declared.backend is BackendKind.S3_DERIVED
-    if plan.url_override and (derived or backend[0] != backend[1]):
+    if plan.url_override and plan.url_source == UNDECLARED_BACKEND_VAR:
+        notices.append(
+            f"NOTE: {where} declares no state backend: using {UNDECLARED_BACKEND_VAR} "
+            f"({backend[0]})"
+        )
+    elif plan.url_override and (derived or backend[0] != backend[1]):
         notices.append(
             f"NOTE: {BACKEND_URL_VAR} overrides the state backend declared in {where} "
             f"({declared.backend_url or declared.backend.value}): using {backend[0]}"
@@ -313,78 +329,3 @@ def _override_notices(
             f"({declared.secrets_url or declared.secrets.value}): using {secrets[0]}"
         )
     return tuple(notices)
-
-
-def _passphrase_vars(
-    settings: EnvironmentSettings,
-    environ: Mapping[str, str],
-    state_dir: Path,
-    *,
-    local_default: bool,
-) -> dict[str, str]:
-    env = settings.environment
-    if PASSPHRASE_VAR in environ:
-        if settings.production and not environ[PASSPHRASE_VAR]:
-            raise BackendError(
-                f"{PASSPHRASE_VAR} is set but empty: {env} needs a real passphrase to encrypt "
-                "its secrets"
-            )
-        return {}
-    given_file = environ.get(PASSPHRASE_FILE_VAR, "").strip()
-    if given_file:
-        _readable_passphrase(Path(given_file), PASSPHRASE_FILE_VAR)
-        return {}
-    if settings.production or not local_default:
-        where = "a production environment" if settings.production else "a shared backend"
-        raise BackendError(
-            f"{env} is {where}: set {PASSPHRASE_VAR} (or {PASSPHRASE_FILE_VAR}) to the "
-            f"passphrase that encrypts its stacks' secrets, the same one for every project "
-            f"(a passphrase is generated automatically only for non-production environments "
-            f"on the local default backend)"
-        )
-    path = state_dir / PASSPHRASE_FILE_NAME
-    if path.exists():
-        _check_generated(path)
-    return {PASSPHRASE_FILE_VAR: str(path)}
-
-
-def ensure_generated_passphrase(state_dir: Path) -> Path:
-    """`<state_dir>/passphrase`, created once with a random passphrase and mode 600."""
-    _private_dir(state_dir)
-    path = state_dir / PASSPHRASE_FILE_NAME
-    if not path.exists():
-        # mkstemp creates the file with mode 600; linking it into place means a concurrent run
-        # either wins the link or reads the complete file the other run linked.
-        descriptor, temporary = tempfile.mkstemp(prefix=".passphrase-", dir=state_dir)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(secrets.token_urlsafe(32) + "\n")
-            with contextlib.suppress(FileExistsError):
-                os.link(temporary, path)
-        finally:
-            os.unlink(temporary)
-    _check_generated(path)
-    return path
-
-
-def _check_generated(path: Path) -> None:
-    _readable_passphrase(path, "the generated passphrase file")
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise BackendError(
-            f"{path} holds the secrets passphrase but other users can read it (mode "
-            f"{mode:03o}): run `chmod 600 {path}`"
-        )
-
-
-def _readable_passphrase(path: Path, what: str) -> None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise BackendError(f"{what} {path} cannot be read: {error.strerror or error}") from error
-    if not text.strip():
-        raise BackendError(f"{what} {path} is empty: it must hold the secrets passphrase")
-
-
-def _private_dir(path: Path) -> None:
-    path.mkdir(mode=_PRIVATE_DIR, parents=True, exist_ok=True)

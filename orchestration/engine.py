@@ -26,6 +26,10 @@ class OrchestrationError(Exception):
     """A refusal or failure whose message is for the user as it is: what is wrong, what to do."""
 
 
+class BackendError(OrchestrationError):
+    """The state backend or the secrets provider cannot be used as configured."""
+
+
 class EngineError(OrchestrationError):
     """Base of everything an engine raises."""
 

@@ -13,7 +13,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from orchestration.backend import AccountLookup, Backend, local_backend, resolve_backend
+from orchestration.backend import (
+    BACKEND_URL_VAR,
+    SECRETS_PROVIDER_VAR,
+    AccountLookup,
+    Backend,
+    local_backend,
+    resolve_backend,
+)
 from orchestration.bootstrap import run_bootstrap
 from orchestration.commands import (
     CliLocator,
@@ -94,7 +101,7 @@ def state(
     declared_environ = {
         key: value
         for key, value in environ.items()
-        if key not in {"PULUMI_BACKEND_URL", "WEBAPP_SECRETS_PROVIDER"}
+        if key not in {BACKEND_URL_VAR, SECRETS_PROVIDER_VAR}
     }
     if endpoint is None:
         check_aws_credentials(environment, settings.region, resolve=resolve_credentials)

@@ -10,14 +10,16 @@ which key, what is wrong and how to fix it. Tests build the dataclasses directly
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env
 
 from shared.limits import (
     ACM_CERTIFICATE_ARN_PATTERN,
@@ -273,10 +275,12 @@ class ComputeConfig:
 
 
 def security_config(
-    settings: EnvironmentSettings, get: ConfigGetter | None = None
+    settings: EnvironmentSettings,
+    get: ConfigGetter | None = None,
+    keys: Iterable[str] | None = None,
 ) -> SecurityConfig:
     """The security project's knobs for `settings.environment`."""
-    read = _reader(SECURITY, settings, get)
+    read = _reader(SECURITY, settings, get, keys, SecurityConfig.KEYS)
     values: dict[str, Any] = {}
     days = read.integer("keyDeletionWindowDays")
     if days is not None:
@@ -284,9 +288,13 @@ def security_config(
     return _build(SecurityConfig, values, settings).check_environment(settings)
 
 
-def storage_config(settings: EnvironmentSettings, get: ConfigGetter | None = None) -> StorageConfig:
+def storage_config(
+    settings: EnvironmentSettings,
+    get: ConfigGetter | None = None,
+    keys: Iterable[str] | None = None,
+) -> StorageConfig:
     """The storage project's knobs for `settings.environment`."""
-    read = _reader(STORAGE, settings, get)
+    read = _reader(STORAGE, settings, get, keys, StorageConfig.KEYS)
     fields = (
         "noncurrent_version_expiration_days",
         "abort_incomplete_upload_days",
@@ -300,9 +308,13 @@ def storage_config(settings: EnvironmentSettings, get: ConfigGetter | None = Non
     return _build(StorageConfig, values, settings)
 
 
-def compute_config(settings: EnvironmentSettings, get: ConfigGetter | None = None) -> ComputeConfig:
+def compute_config(
+    settings: EnvironmentSettings,
+    get: ConfigGetter | None = None,
+    keys: Iterable[str] | None = None,
+) -> ComputeConfig:
     """The compute project's knobs for `settings.environment`."""
-    read = _reader(COMPUTE, settings, get)
+    read = _reader(COMPUTE, settings, get, keys, ComputeConfig.KEYS)
     values: dict[str, Any] = {"allowed_cidrs": read.string_list("allowedCidrs", required=True)}
     for name, key, parse in (
         ("instance_type", "instanceType", read.string),
@@ -359,9 +371,47 @@ class _Reader:
         return tuple(item.strip() for item in value)
 
 
-def _reader(project: str, settings: EnvironmentSettings, get: ConfigGetter | None) -> _Reader:
+def stack_config_keys(project: str) -> tuple[str, ...]:
+    """The keys of `project`'s namespace that the running program's stack config sets."""
+    # The engine hands a program its config through the runtime's map or, for a program it
+    # starts itself, the PULUMI_CONFIG variable; `pulumi.Config` reads both the same way.
+    prefix = f"{project}:"
+    names = {*CONFIG.get(), *get_config_env()}
+    return tuple(sorted(name.removeprefix(prefix) for name in names if name.startswith(prefix)))
+
+
+def check_known_keys(
+    project: str, present: Iterable[str], known: Iterable[str], settings: EnvironmentSettings
+) -> None:
+    """Refuse a key the project does not read (a typo would otherwise silently keep a default)."""
+    known = tuple(known)
+    unknown = sorted(set(present) - set(known))
+    if not unknown:
+        return
+    key = unknown[0]
+    nearest = difflib.get_close_matches(key, known, n=1)
+    hint = f"; did you mean {project}:{nearest[0]}?" if nearest else ""
+    raise ProjectConfigError(
+        f"stack {settings.environment!r}: {project}:{key} is not a setting of the {project} "
+        f"project{hint} Known settings: {', '.join(known)}. Fix it in "
+        f"projects/{project}/Pulumi.{settings.environment}.yaml."
+    )
+
+
+def _reader(
+    project: str,
+    settings: EnvironmentSettings,
+    get: ConfigGetter | None,
+    keys: Iterable[str] | None,
+    known: Iterable[str],
+) -> _Reader:
     if get is None:
         get = pulumi.Config(project).get
+        if keys is None:
+            keys = stack_config_keys(project)
+    # A caller that supplies its own getter and no keys vouches for the keys itself (tests).
+    if keys is not None:
+        check_known_keys(project, keys, known, settings)
     return _Reader(project, settings, get)
 
 

@@ -23,7 +23,10 @@ from orchestration.plan.report import summary, write_json
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
 from shared.topology import ContractError
 
-REPORT_FORMATS = ("text", "markdown")
+# terraform-plan-json: the plan as Terraform plan JSON, for Checkov (`invoke scan`) and other
+# scanners that read Terraform plans (orchestration/scan/translate.py).
+TERRAFORM_PLAN_JSON = "terraform-plan-json"
+REPORT_FORMATS = ("text", "markdown", TERRAFORM_PLAN_JSON)
 
 
 def make_plan(
@@ -80,13 +83,17 @@ def run_plan(
     plan = make_plan(
         environment, project=project, settings=settings, evaluate_program=evaluate_program
     )
+    report = _report(plan, fmt)
     if json_file:
         write_json(plan, json_file)
-    report = markdown(plan) if fmt == "markdown" else summary(plan)
     if report_file:
         report_file.write_text(report if report.endswith("\n") else report + "\n", "utf-8")
     if not quiet:
-        print(f"{fmt.capitalize()} plan written to {output}" if output else report, file=out)
+        what = "Terraform plan JSON" if fmt == TERRAFORM_PLAN_JSON else f"{fmt.capitalize()} plan"
+        print(f"{what} written to {output}" if output else report, file=out)
+        # A machine-readable report on stdout stays parseable: the notes go to stderr.
+        if fmt == TERRAFORM_PLAN_JSON and not output:
+            out = sys.stderr
         if json_path:
             print(f"\nJSON plan written to {json_path}", file=out)
     if annotate:
@@ -100,6 +107,21 @@ def run_plan(
         )
         return 1
     return 0
+
+
+def _report(plan: EnvironmentPlan, fmt: str) -> str:
+    if fmt == "markdown":
+        return markdown(plan)
+    if fmt == TERRAFORM_PLAN_JSON:
+        # Imported here: only this format needs the translation.
+        from orchestration.scan.terraform_types import UnmappedType  # noqa: PLC0415
+        from orchestration.scan.translate import terraform_plan  # noqa: PLC0415
+
+        try:
+            return json.dumps(terraform_plan(plan), indent=2) + "\n"
+        except UnmappedType as error:
+            raise PlanError(str(error)) from error
+    return summary(plan)
 
 
 def run_graph(

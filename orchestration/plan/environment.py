@@ -33,6 +33,8 @@ class PlannedProgram:
 
     resources: Sequence[Resource]
     outputs: Mapping[str, Any]
+    # URN -> the state the mock answered (inputs plus placeholder ids, ARNs, names).
+    resource_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 # (project, settings, upstream outputs by producer project) -> what the program did.
@@ -52,6 +54,8 @@ class StackPlan:
     upstream: Mapping[str, Any] = field(default_factory=dict)
     # The rule violations of this stack's resources.
     violations: tuple[Violation, ...] = ()
+    # URN -> the resource's planned state (placeholder ids and ARNs): what refers to what.
+    resource_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,9 @@ def plan_environment(
     stacks = []
     for project in selected_projects(topology, projects):
         spec = topology.project(project)
-        _check_upstream_exports(project, spec.requires, planned)
         upstream = {producer: planned[producer] for producer in spec.depends_on}
         result = evaluate_program(project, settings, upstream)
+        _check_own_exports(project, spec.exports, result.outputs)
         planned[project] = dict(result.outputs)
         stacks.append(
             StackPlan(
@@ -108,6 +112,7 @@ def plan_environment(
                 upstream={
                     key: value for outputs in upstream.values() for key, value in outputs.items()
                 },
+                resource_outputs=dict(result.resource_outputs),
             )
         )
     judged = tuple(
@@ -121,17 +126,11 @@ def plan_environment(
     return EnvironmentPlan(settings.environment, judged, violations)
 
 
-def _check_upstream_exports(
-    consumer: str,
-    requires: Mapping[str, tuple[str, ...]],
-    planned: Mapping[str, Mapping[str, Any]],
-) -> None:
-    for producer, keys in requires.items():
-        missing = [key for key in keys if key not in planned[producer]]
-        if missing:
-            exported = ", ".join(sorted(planned[producer])) or "nothing"
-            raise PlanError(
-                f"{consumer} reads {producer}.{', '.join(missing)}, but the {producer} program "
-                f"does not export it (it exports: {exported}); export it from "
-                f"projects/{producer}/__main__.py or drop the read from shared/topology.py"
-            )
+def _check_own_exports(project: str, declared: Sequence[str], outputs: Mapping[str, Any]) -> None:
+    missing = [key for key in declared if key not in outputs]
+    if missing:
+        raise PlanError(
+            f"{project} does not export {', '.join(missing)}, which shared/topology.py declares: "
+            "its program ended before exporting them or no longer exports them, and its "
+            "consumers read them"
+        )

@@ -46,6 +46,16 @@ from shared.references import DIY_ORGANIZATION
 from shared.settings import EnvironmentSettings, overridden_settings
 
 
+class ProgramExited(Exception):
+    """The program called sys.exit(): `pulumi up` would delete everything it did not register."""
+
+    def __init__(self, code: object) -> None:
+        super().__init__(
+            f"the program called sys.exit({code!r}) before registering its outputs; under "
+            "`pulumi up` that would delete every resource of the stack"
+        )
+
+
 class ProgramError(Exception):
     """A project's program failed under evaluation; names the project, environment and cause."""
 
@@ -251,7 +261,11 @@ def _evaluate_on_loop(
     exported: dict[str, Any] = {}
 
     async def run() -> None:
-        runpy.run_path(str(program), run_name="__main__")
+        try:
+            runpy.run_path(str(program), run_name="__main__")
+        except SystemExit as exited:
+            # Not an Exception: left alone it would end the plan itself, silently on exit 0.
+            raise ProgramExited(exited.code) from None
         for name, value in stack.outputs.items():
             exported[name] = await pulumi.Output.from_input(value).future()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN as RPC_UNKNOWN
@@ -11,6 +12,7 @@ from orchestration.plan.environment import PlanError, PlannedProgram
 from orchestration.plan.evaluate import ProgramError, RegisteredResource, evaluate_program
 from orchestration.plan.stack_config import StackConfigError
 from program.policy import UNKNOWN, Resource
+from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings
 
 
@@ -44,15 +46,22 @@ def evaluate_project(
     project: str,
     settings: EnvironmentSettings,
     upstream: Mapping[str, Mapping[str, Any]],
+    *,
+    projects_dir: Path = PROJECTS_DIR,
 ) -> PlannedProgram:
     """Run one project's real program for `settings`; PlanError saying why it failed."""
     try:
         result = evaluate_program(
-            project, settings.environment, upstream=upstream, settings=settings
+            project,
+            settings.environment,
+            upstream=upstream,
+            settings=settings,
+            projects_dir=projects_dir,
         )
     except (ProgramError, StackConfigError) as error:
         raise PlanError(f"cannot plan {project}: {error}") from error
     return PlannedProgram(
         resources=[to_rule_input(resource) for resource in result.resources],
         outputs=thaw(result.outputs),
+        resource_outputs={resource.urn: thaw(resource.outputs) for resource in result.resources},
     )

@@ -329,7 +329,7 @@ RULES = (
             "noncurrent_version_expiration and abort_incomplete_multipart_upload"
         ),
         scope=Scope.STACK,
-        references=("CKV2_AWS_61",),
+        references=("CKV2_AWS_61", "CKV_AWS_300"),
     ),
     Rule(
         id="s3-bucket-access-logging",

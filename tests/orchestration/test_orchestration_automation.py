@@ -15,7 +15,6 @@ from orchestration.automation import AutomationEngine, pulumi_command_at
 from orchestration.automation_errors import failure_summary, map_error, protected_urns
 from orchestration.backend import (
     BACKEND_URL_VAR,
-    PASSPHRASE_FILE_VAR,
     Backend,
     resolve_backend,
 )
@@ -26,6 +25,7 @@ from orchestration.engine import (
     StackLocked,
     StackNotFound,
 )
+from orchestration.passphrase import PASSPHRASE_FILE_VAR
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY
 

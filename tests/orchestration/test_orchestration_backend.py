@@ -15,11 +15,8 @@ from botocore.exceptions import ProfileNotFound
 from orchestration.backend import (
     BACKEND_URL_VAR,
     FALLBACK_SECRETS_VAR,
-    PASSPHRASE_FILE_VAR,
-    PASSPHRASE_VAR,
     SECRETS_PROVIDER_VAR,
-    BackendError,
-    ensure_generated_passphrase,
+    UNDECLARED_BACKEND_VAR,
     local_backend,
     plan_state,
     resolve_backend,
@@ -28,6 +25,12 @@ from orchestration.credentials import (
     CredentialsError,
     botocore_resolves,
     check_aws_credentials,
+)
+from orchestration.engine import BackendError
+from orchestration.passphrase import (
+    PASSPHRASE_FILE_VAR,
+    PASSPHRASE_VAR,
+    ensure_generated_passphrase,
 )
 from shared.settings import EnvironmentSettings
 
@@ -96,6 +99,28 @@ def test_the_generated_passphrase_is_reused(
 
     assert second.secrets_env == first.secrets_env
     assert (tmp_path / "passphrase").read_text() == text
+
+
+def test_a_lost_passphrase_is_not_replaced_while_stacks_encrypted_with_it_exist(
+    development: EnvironmentSettings, tmp_path: Path
+) -> None:
+    first = resolve_backend(development, environ={}, state_dir=tmp_path)
+    first.prepare()
+    # What a deploy leaves in the local file backend: a checkpoint per stack.
+    checkpoint = tmp_path / ".pulumi" / "stacks" / "security" / "development.json"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_text("{}")
+    (tmp_path / "passphrase").unlink()
+
+    with pytest.raises(BackendError) as raised:
+        resolve_backend(development, environ={}, state_dir=tmp_path)
+
+    message = str(raised.value)
+    assert f"{tmp_path / 'passphrase'} is missing" in message
+    assert "security/development" in message
+    assert "restore the file" in message
+    assert PASSPHRASE_VAR in message
+    assert not (tmp_path / "passphrase").exists()
 
 
 def test_concurrent_first_runs_agree_on_one_passphrase(tmp_path: Path) -> None:
@@ -379,6 +404,44 @@ def test_overrides_replace_the_declaration_and_say_so(
         "shared/environments/production.yaml (awskms): using passphrase",
     )
     assert backend.manual_env() == {FALLBACK_SECRETS_VAR: "true"}
+
+
+def test_the_undeclared_backend_serves_only_environments_that_declare_none(
+    development: EnvironmentSettings, production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    shared = (tmp_path / "team-state").as_uri()
+    environ = {UNDECLARED_BACKEND_VAR: shared, PASSPHRASE_VAR: "team secret"}
+
+    undeclared = resolve_backend(development, environ=environ, state_dir=tmp_path / "state")
+    declared = resolve_backend(
+        production,
+        environ=environ,
+        state_dir=tmp_path / "state",
+        lookup_account=lambda region, endpoint: "123456789012",
+    )
+
+    assert undeclared.url == shared
+    assert not undeclared.local_default
+    assert undeclared.notices == (
+        "NOTE: shared/environments/development.yaml declares no state backend: using "
+        f"{UNDECLARED_BACKEND_VAR} ({shared})",
+    )
+    # Production's declaration wins, silently: the variable is not an override.
+    assert declared.url == "s3://webapp-production-state-123456789012-us-west-2?region=us-west-2"
+    assert declared.notices == ()
+
+
+def test_a_github_runner_refuses_to_keep_state_on_its_disk(
+    development: EnvironmentSettings, tmp_path: Path
+) -> None:
+    with pytest.raises(BackendError) as raised:
+        resolve_backend(development, environ={"GITHUB_ACTIONS": "true"}, state_dir=tmp_path)
+
+    message = str(raised.value)
+    assert "development would keep its state on this GitHub Actions runner" in message
+    assert "shared/environments/development.yaml" in message
+    assert UNDECLARED_BACKEND_VAR in message
+    assert not any(tmp_path.iterdir())
 
 
 def test_an_override_equal_to_the_declaration_is_not_announced(

@@ -21,9 +21,9 @@ from invoke.runners import Result
 import tasks
 from orchestration import commands
 from orchestration.automation import AutomationEngine
-from orchestration.backend import PASSPHRASE_VAR
 from orchestration.credentials import CredentialsError
 from orchestration.engine import EngineUnavailable, OrchestrationError
+from orchestration.passphrase import PASSPHRASE_VAR
 from orchestration.runner import Orchestrator
 from shared.settings import EnvironmentSettings, load_settings
 from shared.topology import COMPUTE, SECURITY, STORAGE

@@ -160,6 +160,13 @@ def test_producers_outputs_are_fed_to_consumers(development: EnvironmentSettings
         {
             "security": {"kms_key_arn": "arn:k", "kms_key_id": "k", "kms_alias_name": "alias/k"},
             "storage": {"bucket_name": "b", "bucket_arn": "arn:b"},
+            "compute": {
+                "url": "u",
+                "vpc_id": "v",
+                "security_group_id": "s",
+                "instance_ids": [],
+                "launch_template_id": "lt",
+            },
         }
     )
     plan_environment(development, evaluate)
@@ -184,7 +191,7 @@ def test_producers_outputs_are_fed_to_consumers(development: EnvironmentSettings
     ]
 
 
-def test_consumer_reading_a_missing_export_stops_the_plan(
+def test_a_producer_missing_an_export_stops_the_plan_before_its_consumers(
     development: EnvironmentSettings,
 ) -> None:
     evaluate = _fake({"security": {"kms_key_id": "k"}})
@@ -193,8 +200,8 @@ def test_consumer_reading_a_missing_export_stops_the_plan(
         plan_environment(development, evaluate)
 
     message = str(caught.value)
-    assert "storage reads security.kms_key_arn" in message
-    assert "does not export it (it exports: kms_key_id)" in message
+    assert "security does not export kms_key_arn, kms_alias_name" in message
+    assert "its consumers read them" in message
     assert [project for project, _ in evaluate.seen] == ["security"]
 
 

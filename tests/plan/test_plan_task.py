@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 from pathlib import Path
 from types import ModuleType
@@ -16,19 +15,9 @@ from invoke.exceptions import Exit
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def tasks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("repo_tasks", REPO_ROOT / "tasks.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("name", ["plan", "verify", "graph", "affected"])
-def test_every_flag_is_documented(tasks: ModuleType, name: str) -> None:
-    task = getattr(tasks, name)
+def test_every_flag_is_documented(repo_tasks: ModuleType, name: str) -> None:
+    task = getattr(repo_tasks, name)
     parameters = [p for p in inspect.signature(task.body).parameters if p != "c"]
 
     assert sorted(task.help) == sorted(parameters)
@@ -36,15 +25,15 @@ def test_every_flag_is_documented(tasks: ModuleType, name: str) -> None:
 
 
 def test_plan_task_passes_a_clean_plan(
-    tasks: ModuleType, capsys: pytest.CaptureFixture[str]
+    repo_tasks: ModuleType, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tasks.plan(Context(), env="development", project="security")
+    repo_tasks.plan(Context(), env="development", project="security")
 
     assert "Security rules: no violations." in capsys.readouterr().out
 
 
 def test_plan_task_exits_non_zero_on_a_mandatory_violation(
-    tasks: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    repo_tasks: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     real_key = aws.kms.Key
 
@@ -54,15 +43,15 @@ def test_plan_task_exits_non_zero_on_a_mandatory_violation(
     monkeypatch.setattr(aws.kms, "Key", key_without_rotation)
 
     with pytest.raises(Exit) as caught:
-        tasks.plan(Context(), env="development", project="security")
+        repo_tasks.plan(Context(), env="development", project="security")
 
     assert caught.value.code == 1
     assert "[kms-key-rotation] webapp-development-key" in capsys.readouterr().out
 
 
-def test_plan_task_turns_user_errors_into_one_message(tasks: ModuleType) -> None:
+def test_plan_task_turns_user_errors_into_one_message(repo_tasks: ModuleType) -> None:
     with pytest.raises(Exit) as caught:
-        tasks.plan(Context(), env="staging")
+        repo_tasks.plan(Context(), env="staging")
 
     assert caught.value.code == 1
     assert "unknown environment 'staging'" in str(caught.value.message)

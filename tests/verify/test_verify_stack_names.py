@@ -11,8 +11,9 @@ from moto_environment import Deployed
 from stack_outputs_cli import StackOutputsCli
 
 from orchestration.automation import AutomationEngine
-from orchestration.backend import BACKEND_URL_VAR, ORGANIZATION_VAR, PASSPHRASE_VAR, resolve_backend
+from orchestration.backend import BACKEND_URL_VAR, ORGANIZATION_VAR, resolve_backend
 from orchestration.engine import OrchestrationError
+from orchestration.passphrase import PASSPHRASE_VAR
 from orchestration.runner import Orchestrator
 from orchestration.verify.cli import verify_action
 from shared.paths import REPO_ROOT

@@ -1,0 +1,85 @@
+"""What `invoke scan` prints: failures with the Pulumi resource, what is accepted and why, a
+summary per environment (passed / failed / suppressed)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from orchestration.scan.rule_map import rules_for_check
+from orchestration.scan.suppressions import Finding, Suppression
+
+
+@dataclass(frozen=True)
+class EnvironmentScan:
+    """Checkov's verdicts on one environment's plan, judged against the suppressions."""
+
+    environment: str
+    resources: int
+    passed: int
+    failed: Sequence[Finding]
+    suppressed: Sequence[tuple[Finding, Suppression]] = field(default_factory=tuple)
+
+
+def _resource(finding: Finding) -> str:
+    return f"{finding.project}  {finding.name} ({finding.type})"
+
+
+def _echo(check: str) -> str:
+    rules = rules_for_check(check)
+    return f"  [our rule: {', '.join(rules)}]" if rules else ""
+
+
+def environment_report(scan: EnvironmentScan) -> list[str]:
+    """The lines for one environment: failures, then the suppressed findings by entry."""
+    lines = [f"{scan.environment}: {scan.resources} resources"]
+    if scan.failed:
+        lines.append(f"  FAILED ({len(scan.failed)}), not explained in the suppressions file:")
+        for finding in scan.failed:
+            lines.append(f"    {finding.check}  {_resource(finding)}")
+            lines.append(f"        {finding.check_name}{_echo(finding.check)}")
+    by_entry: dict[int, list[Finding]] = {}
+    entries: dict[int, Suppression] = {}
+    for finding, entry in scan.suppressed:
+        by_entry.setdefault(entry.number, []).append(finding)
+        entries[entry.number] = entry
+    if by_entry:
+        lines.append(f"  suppressed ({len(scan.suppressed)}), with the reasons:")
+    for number in sorted(by_entry):
+        entry, findings = entries[number], by_entry[number]
+        names = ", ".join(finding.name for finding in findings)
+        lines.append(f"    {entry.check}  {entry.project}  {names}")
+        lines.append(f"        {findings[0].check_name}")
+        lines.extend(
+            textwrap.wrap(
+                f"why: {entry.reason}",
+                width=100,
+                initial_indent=" " * 8,
+                subsequent_indent=" " * 13,
+            )
+        )
+    return lines
+
+
+def summary_table(scans: Sequence[EnvironmentScan]) -> list[str]:
+    """passed / failed / suppressed per environment."""
+    width = max([len("environment"), *(len(scan.environment) for scan in scans)])
+    lines = [f"  {'environment':<{width}}  passed  failed  suppressed"]
+    lines.extend(
+        f"  {scan.environment:<{width}}  {scan.passed:>6}  {len(scan.failed):>6}  "
+        f"{len(scan.suppressed):>10}"
+        for scan in scans
+    )
+    return lines
+
+
+def report(scans: Sequence[EnvironmentScan], header: str) -> str:
+    """The whole report."""
+    lines = [header, ""]
+    for scan in scans:
+        lines.extend(environment_report(scan))
+        lines.append("")
+    lines.append("Summary (Checkov checks on the translated plan):")
+    lines.extend(summary_table(scans))
+    return "\n".join(lines)

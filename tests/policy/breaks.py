@@ -1,0 +1,437 @@
+"""Test data: deliberate breaks of the compliant environment, one control each.
+
+Each `Break` names the rule that must catch it; the rule tests check that it does, and the
+Checkov agreement test that Checkov's counterpart checks fail on it too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from baseline_stack import KEY_ARN, OTHER_KEY_ARN, Stack, change, change_resource, drop
+from bucket_policies import tls_only_policy
+
+
+@dataclass(frozen=True)
+class Break:
+    """One deliberate violation: which rule must fire, on which resource, after which edit."""
+
+    rule: str
+    what: str
+    edit: Callable[[Stack, str], Stack]
+    resource: str  # logical name, `{env}` filled in
+    environments: tuple[str, ...] = ("development", "production")
+
+
+def _encryption(bucket_key: bool = True, **default: object) -> Callable[[Stack, str], Stack]:
+    by_default = {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY_ARN, **default}
+    rule = {
+        "applyServerSideEncryptionByDefault": {k: v for k, v in by_default.items() if v},
+        "bucketKeyEnabled": bucket_key,
+    }
+    return lambda stack, env: change(stack, f"webapp-{env}-data-encryption", rules=[rule])
+
+
+def _public_access(flag: str) -> Callable[[Stack, str], Stack]:
+    return lambda stack, env: change(stack, f"webapp-{env}-data-public-access", **{flag: False})
+
+
+def _ingress(entry: dict[str, object]) -> Callable[[Stack, str], Stack]:
+    return lambda stack, env: change(stack, f"webapp-{env}-web", ingress=[entry])
+
+
+def _instance(**props: object) -> Callable[[Stack, str], Stack]:
+    return lambda stack, env: change(stack, f"webapp-{env}-web-a", **props)
+
+
+def _key_statement(statement: dict[str, object]) -> Callable[[Stack, str], Stack]:
+    """The compliant key policy plus one more Allow statement."""
+
+    def edit(stack: Stack, env: str) -> Stack:
+        key = next(r for r in stack if r.name == f"webapp-{env}-key")
+        document = json.loads(key.get("policy"))
+        document["Statement"].append({"Effect": "Allow", "Resource": "*", **statement})
+        return change(stack, f"webapp-{env}-key", policy=json.dumps(document))
+
+    return edit
+
+
+def _statement(statement: dict[str, object]) -> Callable[[Stack, str], Stack]:
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    return lambda stack, env: change(stack, f"webapp-{env}-instance-access", policy=document)
+
+
+BREAKS = [
+    Break(
+        "s3-bucket-name-valid",
+        "capitals and underscore",
+        lambda s, env: change(s, f"webapp-{env}-data", bucket="Webapp_Data"),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-name-valid",
+        "auto-named from a 60-character logical name",
+        lambda s, env: change_resource(
+            change(s, f"webapp-{env}-data", bucket=None), f"webapp-{env}-data", name="x" * 60
+        ),
+        "x" * 60,
+    ),
+    Break(
+        "s3-bucket-encryption-customer-key",
+        "no encryption configuration",
+        lambda s, env: drop(s, f"webapp-{env}-data-encryption"),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-encryption-customer-key",
+        "SSE-S3 instead of SSE-KMS",
+        _encryption(sseAlgorithm="AES256", kmsMasterKeyId=None),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-encryption-customer-key",
+        "the AWS-managed aws/s3 key",
+        _encryption(kmsMasterKeyId="alias/aws/s3"),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-encryption-customer-key",
+        "a key other than the security stack's",
+        _encryption(kmsMasterKeyId=OTHER_KEY_ARN),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-encryption-customer-key",
+        "bucket key off",
+        _encryption(bucket_key=False),
+        "webapp-{env}-data",
+    ),
+    *(
+        Break(
+            "s3-bucket-public-access-block",
+            f"{flag} off",
+            _public_access(flag),
+            "webapp-{env}-data",
+        )
+        for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls")
+    ),
+    Break(
+        "s3-bucket-encryption-customer-key",
+        "SSE-KMS on the log target bucket (no log would be delivered)",
+        lambda s, env: change(
+            s,
+            f"webapp-{env}-logs-encryption",
+            rules=[
+                {
+                    "applyServerSideEncryptionByDefault": {
+                        "sseAlgorithm": "aws:kms",
+                        "kmsMasterKeyId": KEY_ARN,
+                    },
+                    "bucketKeyEnabled": True,
+                }
+            ],
+        ),
+        "webapp-{env}-logs",
+        environments=("production",),
+    ),
+    Break(
+        "s3-bucket-public-access-block",
+        "restrict_public_buckets off",
+        lambda s, env: change(s, f"webapp-{env}-data-public-access", restrictPublicBuckets=False),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-public-access-block",
+        "no public access block",
+        lambda s, env: drop(s, f"webapp-{env}-data-public-access"),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-owner-enforced",
+        "ACLs left on",
+        lambda s, env: change(
+            s, f"webapp-{env}-data-ownership", rule={"objectOwnership": "ObjectWriter"}
+        ),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-tls-only",
+        "no bucket policy",
+        lambda s, env: drop(s, f"webapp-{env}-data-tls"),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-tls-only",
+        "a policy that denies nothing over plain HTTP",
+        lambda s, env: change(
+            s,
+            f"webapp-{env}-data-tls",
+            policy=tls_only_policy("b").replace('"Deny"', '"Allow"'),
+        ),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-versioning",
+        "versioning suspended",
+        lambda s, env: change(
+            s, f"webapp-{env}-data-versioning", versioningConfiguration={"status": "Suspended"}
+        ),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-versioning",
+        "no versioning resource",
+        lambda s, env: drop(s, f"webapp-{env}-data-versioning"),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-lifecycle",
+        "no lifecycle configuration",
+        lambda s, env: drop(s, f"webapp-{env}-data-lifecycle"),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-lifecycle",
+        "a disabled rule",
+        lambda s, env: change(
+            s,
+            f"webapp-{env}-data-lifecycle",
+            rules=[
+                {
+                    "id": "x",
+                    "status": "Disabled",
+                    "noncurrentVersionExpiration": {"noncurrentDays": 30.0},
+                    "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7.0},
+                }
+            ],
+        ),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "s3-bucket-access-logging",
+        "no access logging in production",
+        lambda s, env: drop(s, f"webapp-{env}-data-access-logs"),
+        "webapp-{env}-data",
+        environments=("production",),
+    ),
+    Break(
+        "kms-key-rotation",
+        "rotation off",
+        lambda s, env: change(s, f"webapp-{env}-key", enableKeyRotation=False),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-deletion-window",
+        "a 5-day window",
+        lambda s, env: change(s, f"webapp-{env}-key", deletionWindowInDays=5.0),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-deletion-window",
+        "a 20-day window in production",
+        lambda s, env: change(s, f"webapp-{env}-key", deletionWindowInDays=20.0),
+        "webapp-{env}-key",
+        environments=("production",),
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "administrators may create grants for anything (kms:Create*)",
+        _key_statement(
+            {"Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": ["kms:Create*"]}
+        ),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "a principal may decrypt directly, not through a service",
+        _key_statement(
+            {"Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}, "Action": "kms:Decrypt"}
+        ),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "the key open to everyone",
+        _key_statement({"Principal": "*", "Action": "kms:DescribeKey"}),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "no key policy: KMS's default lets IAM grant everything",
+        lambda s, env: change(s, f"webapp-{env}-key", policy=None),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "ec2-imdsv2-required",
+        "IMDSv1 allowed",
+        _instance(metadataOptions={"httpTokens": "optional"}),
+        "webapp-{env}-web-a",
+    ),
+    Break(
+        "ec2-imdsv2-required",
+        "no metadata options",
+        _instance(metadataOptions=None),
+        "webapp-{env}-web-a",
+    ),
+    Break(
+        "ec2-imdsv2-required",
+        "hop limit 2",
+        _instance(metadataOptions={"httpTokens": "required", "httpPutResponseHopLimit": 2.0}),
+        "webapp-{env}-web-a",
+    ),
+    Break(
+        "ec2-root-volume-customer-key",
+        "unencrypted root volume",
+        _instance(rootBlockDevice={"encrypted": False}),
+        "webapp-{env}-web-a",
+    ),
+    Break(
+        "ec2-root-volume-customer-key",
+        "encrypted with another key",
+        _instance(rootBlockDevice={"encrypted": True, "kmsKeyId": OTHER_KEY_ARN}),
+        "webapp-{env}-web-a",
+    ),
+    Break(
+        "ec2-root-volume-customer-key",
+        "no root block device",
+        _instance(rootBlockDevice=None),
+        "webapp-{env}-web-a",
+    ),
+    Break(
+        "ec2-no-ssh-rdp-ingress",
+        "SSH from anywhere",
+        _ingress(
+            {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["0.0.0.0/0"]}
+        ),
+        "webapp-{env}-web",
+    ),
+    Break(
+        "ec2-no-ssh-rdp-ingress",
+        "RDP from anywhere",
+        _ingress(
+            {"protocol": "tcp", "fromPort": 3389.0, "toPort": 3389.0, "cidrBlocks": ["0.0.0.0/0"]}
+        ),
+        "webapp-{env}-web",
+    ),
+    Break(
+        "ec2-no-ssh-rdp-ingress",
+        "SSH from a private range",
+        _ingress(
+            {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["10.0.0.0/8"]}
+        ),
+        "webapp-{env}-web",
+    ),
+    Break(
+        "ec2-no-ssh-rdp-ingress",
+        "RDP inside a port range",
+        _ingress(
+            {"protocol": "tcp", "fromPort": 3000.0, "toPort": 4000.0, "cidrBlocks": ["10.0.0.0/8"]}
+        ),
+        "webapp-{env}-web",
+    ),
+    Break(
+        "ec2-public-ingress-web-only",
+        "8080 from anywhere",
+        _ingress(
+            {"protocol": "tcp", "fromPort": 8080.0, "toPort": 8080.0, "cidrBlocks": ["0.0.0.0/0"]}
+        ),
+        "webapp-{env}-web",
+    ),
+    Break(
+        "ec2-public-ingress-web-only",
+        "every protocol from anywhere over IPv6",
+        lambda s, env: change(
+            s, f"webapp-{env}-https", ipProtocol="-1", fromPort=None, toPort=None
+        ),
+        "webapp-{env}-https",
+    ),
+    Break(
+        "elb-https-only",
+        "production forwards plain HTTP (no certificate configured)",
+        lambda s, env: change(
+            s,
+            f"webapp-{env}-http",
+            defaultActions=[{"type": "forward", "targetGroupArn": "arn:tg"}],
+        ),
+        "webapp-{env}-http",
+        environments=("production",),
+    ),
+    Break(
+        "elb-https-only",
+        "an HTTPS listener on ELB's default policy (TLS 1.0)",
+        lambda s, env: change(s, f"webapp-{env}-https", sslPolicy=None),
+        "webapp-{env}-https",
+        environments=("production",),
+    ),
+    Break(
+        "iam-no-wildcards",
+        "Action '*'",
+        _statement({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}),
+        "webapp-{env}-instance-access",
+    ),
+    Break(
+        "iam-no-wildcards",
+        "Resource '*'",
+        _statement({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}),
+        "webapp-{env}-instance-access",
+    ),
+    Break(
+        "iam-no-wildcards",
+        "a whole service",
+        _statement({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}),
+        "webapp-{env}-instance-access",
+    ),
+    Break(
+        "required-tags",
+        "provider without default tags, resource without tags",
+        lambda s, env: change(s, f"webapp-{env}-aws", defaultTags=None),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "required-tags",
+        "tagged for another environment",
+        lambda s, env: change(s, f"webapp-{env}-key", tags={"Environment": "staging"}),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "region-pinned",
+        "provider in another region",
+        lambda s, env: change(s, f"webapp-{env}-aws", region="eu-west-1"),
+        "webapp-{env}-aws",
+    ),
+    Break(
+        "region-pinned",
+        "a per-resource region override",
+        lambda s, env: change(s, f"webapp-{env}-data", region="eu-west-1"),
+        "webapp-{env}-data",
+    ),
+    Break(
+        "region-pinned",
+        "the default provider",
+        lambda s, env: change_resource(s, f"webapp-{env}-key", provider=None),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "production-debug-off",
+        "user data sets DEBUG=true",
+        _instance(userData="#!/bin/bash\nexport DEBUG=true\n"),
+        "webapp-{env}-web-a",
+        environments=("production",),
+    ),
+    Break(
+        "production-protect-data",
+        "unprotected production bucket",
+        lambda s, env: change_resource(s, f"webapp-{env}-data", protect=False),
+        "webapp-{env}-data",
+        environments=("production",),
+    ),
+    Break(
+        "production-protect-data",
+        "unprotected production key",
+        lambda s, env: change_resource(s, f"webapp-{env}-key", protect=False),
+        "webapp-{env}-key",
+        environments=("production",),
+    ),
+]

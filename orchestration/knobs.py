@@ -3,7 +3,8 @@
 Each program validates its knobs when it starts (`shared.project_config`), but in a deploy of
 the whole environment compute starts only after security and storage were deployed. So the
 orchestrator reads the same committed stack files first and refuses a bad value with the
-program's own one-line message, before any stack is touched.
+program's own one-line message (a key the project does not read included), before any stack
+is touched.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from shared.project_config import (
 from shared.settings import EnvironmentSettings
 from shared.topology import COMPUTE, SECURITY, STORAGE
 
-READERS: Mapping[str, Callable[[EnvironmentSettings, ConfigGetter], Any]] = {
+READERS: Mapping[str, Callable[[EnvironmentSettings, ConfigGetter, list[str]], Any]] = {
     SECURITY: security_config,
     STORAGE: storage_config,
     COMPUTE: compute_config,
@@ -42,7 +43,8 @@ def check_knobs(settings: EnvironmentSettings, projects: Iterable[str], projects
             config = stack_config(
                 project, settings.environment, projects_dir=projects_dir, skip_secrets=True
             )
-            READERS[project](settings, _getter(project, config))
+            keys = [key.split(":", 1)[1] for key in config if key.startswith(f"{project}:")]
+            READERS[project](settings, _getter(project, config), keys)
         except (ProjectConfigError, StackConfigError) as error:
             raise KnobError(f"{error}. Nothing was run.") from None
 

@@ -182,19 +182,42 @@ def test_no_policy_and_endpoint_are_passed_on_with_a_warning(
     assert "WARNING: --no-policy" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("task", ["deploy", "preview"])
+CERTIFICATE_ELSEWHERE = (
+    "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-1234-1234-1234-123456789012"
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            task,
+            f"  compute:certificateArn: {CERTIFICATE_ELSEWHERE}\n",
+            "stack 'production': compute:certificateArn is a certificate of eu-west-1, but the "
+            "load balancer is in us-west-2: ACM certificates are regional, use one of "
+            "us-west-2. Nothing was run.",
+        )
+        for task in ("deploy", "preview")
+    ]
+    + [
+        (
+            "deploy",
+            "  compute:instanceCont: 3\n",
+            "stack 'production': compute:instanceCont is not a setting of the compute project; "
+            "did you mean compute:instanceCount?",
+        )
+    ],
+)
 def test_a_bad_knob_of_any_selected_project_is_refused_before_any_stack_runs(
-    opener: Opener, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, task: str
+    opener: Opener, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case: tuple[str, str, str]
 ) -> None:
-    # Compute's program would refuse the certificate itself, but only after security and
-    # storage were deployed: the tasks check every selected project's knobs first.
+    task, line, refusal = case
+    # Compute's program would refuse these itself, but only after security and storage were
+    # deployed: the tasks check every selected project's knobs first.
     projects = tmp_path / "projects"
     shutil.copytree(Path(tasks.__file__).parent / "projects", projects)
     stack_file = projects / COMPUTE / "Pulumi.production.yaml"
-    certificate = (
-        "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-1234-1234-1234-123456789012"
-    )
-    stack_file.write_text(f"{stack_file.read_text()}  compute:certificateArn: {certificate}\n")
+    stack_file.write_text(stack_file.read_text() + line)
     repo_paths = commands.Paths.for_repo(Path(tasks.__file__).parent)
     monkeypatch.setattr(
         commands.Paths,
@@ -207,11 +230,8 @@ def test_a_bad_knob_of_any_selected_project_is_refused_before_any_stack_runs(
         getattr(tasks, task)(MockContext(), env="production", **options)
 
     message = str(exited.value.message)
-    assert message == (
-        "stack 'production': compute:certificateArn is a certificate of eu-west-1, but the load "
-        "balancer is in us-west-2: ACM certificates are regional, use one of us-west-2. Nothing "
-        "was run."
-    )
+    assert message.startswith(refusal)
+    assert message.endswith("Nothing was run.")
     assert opener.calls == []
     assert opener.engines["production"].calls == []
 

@@ -132,6 +132,7 @@ def deploy(
         project=project,
         endpoint=endpoint,
         policy=not no_policy,
+        check_project_knobs=True,
     )
 
 
@@ -161,6 +162,7 @@ def preview(
         endpoint=endpoint,
         policy=not no_policy,
         parallel=parallel,
+        check_project_knobs=True,
     )
 
 

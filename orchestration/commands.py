@@ -242,8 +242,12 @@ def run(
     check_state: StateCheck = check_state_ready,
     opener: Opener | None = None,
     parallel: int | None = None,
+    check_project_knobs: bool = False,
 ) -> int:
     """Check, open the orchestrator, run `action`; the exit code.
+
+    `check_project_knobs`: the operation runs programs (deploy, preview), so the knobs of the
+    projects it selects are validated first (`orchestration.knobs`).
 
     `policy`: True runs the policy pack (deploy, preview), False skips it with a loud warning,
     None means the operation has none. `aws`: whether the operation reaches AWS (credential
@@ -256,6 +260,12 @@ def run(
             f"--parallel {parallel}: give at least 1 (1 works on the stacks one after another)"
         )
     settings = load_environment(environment, project)
+    paths = paths or Paths.for_repo()
+    if check_project_knobs:
+        # Imported here: reading knobs loads the Pulumi SDK, which other runs do not need.
+        from orchestration.knobs import check_knobs  # noqa: PLC0415
+
+        check_knobs(settings, [project] if project else TOPOLOGY.names, paths.projects_dir)
     diagnostics = err if err is not None else sys.stderr
     if policy is False:
         print(
@@ -267,7 +277,7 @@ def run(
     open_with = opener or open_orchestrator
     orchestrator = open_with(
         settings,
-        paths=paths or Paths.for_repo(),
+        paths=paths,
         endpoint=endpoint,
         policy=policy,
         aws=aws,

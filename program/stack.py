@@ -20,7 +20,7 @@ import pulumi_aws as aws
 
 from program.provider import aws_provider, emulator_endpoint, provider_opts
 from shared import naming
-from shared.aws_facts import AL2023_AMI_PARAMETER
+from shared.aws_facts import AL2023_AMI_PARAMETER, AMAZON_IMAGE_OWNER
 from shared.references import UpstreamStacks
 from shared.settings import EnvironmentSettings, load_settings
 
@@ -63,10 +63,23 @@ class StackContext(Generic[ConfigT]):
         """The provider's partition (aws, aws-cn, aws-us-gov), for the ARNs the programs build."""
         return aws.get_partition_output(opts=self._lookup).partition
 
-    @cached_property
-    def al2023_ami_id(self) -> pulumi.Output[str]:
-        """The latest Amazon Linux 2023 image in the region, from AWS's public SSM parameter."""
-        return aws.ssm.get_parameter_output(name=AL2023_AMI_PARAMETER, opts=self._lookup).value
+    def al2023_ami_id(self, pinned_name: str | None) -> pulumi.Output[str]:
+        """The region's id of the Amazon Linux 2023 image the web servers boot.
+
+        `pinned_name` (an AMI name, the same in every region) holds the servers on one release:
+        only changing it rolls them. None follows AWS's public parameter for the latest release,
+        so a new release rolls the servers on the next deploy. A pinned image AWS has since
+        deprecated is still found (deprecation hides images from listings, not from launches).
+        """
+        if pinned_name is None:
+            return aws.ssm.get_parameter_output(name=AL2023_AMI_PARAMETER, opts=self._lookup).value
+        return aws.ec2.get_ami_output(
+            owners=[AMAZON_IMAGE_OWNER],
+            filters=[aws.ec2.GetAmiFilterArgs(name="name", values=[pinned_name])],
+            include_deprecated=True,
+            most_recent=True,
+            opts=self._lookup,
+        ).id
 
     def standard_zones(self, count: int) -> list[str]:
         """The region's first `count` standard availability zones.

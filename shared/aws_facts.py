@@ -14,8 +14,19 @@ from types import MappingProxyType
 
 # The public SSM parameter holding the latest Amazon Linux 2023 AMI (x86_64, default kernel).
 AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+# The owner alias of Amazon's own images (Amazon Linux among them).
+AMAZON_IMAGE_OWNER = "amazon"
 # The service principal S3 server access logging writes log objects as.
 S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
+# The service-linked role Amazon EC2 Auto Scaling launches instances as (after `iam::<account>:`).
+AUTOSCALING_SERVICE_ROLE_PATH = (
+    "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+)
+# S3 default encryption algorithms. Server access logs (and ELB access logs) are delivered only
+# into a bucket whose default encryption is SSE-S3: with SSE-KMS, S3 accepts the logging
+# configuration and never delivers a log.
+SSE_KMS = "aws:kms"
+SSE_S3 = "AES256"
 
 # Route 53 hosted zone ids AWS publishes per region, for alias records to S3 website endpoints
 # and to Application Load Balancers.

@@ -24,6 +24,18 @@ REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9]$")
 KMS_KEY_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 # A KMS alias name (`alias/aws/...` is reserved for AWS-managed keys: callers refuse it).
 KMS_ALIAS_PATTERN = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
+# An ACM certificate's ARN; the region is the one a load balancer must share with it.
+ACM_CERTIFICATE_ARN_PATTERN = re.compile(
+    r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$"
+)
+# A DNS name: dot-separated labels of letters, digits and inner hyphens, at most 253 characters.
+DNS_NAME_PATTERN = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
+)
+# The name Amazon gives an Amazon Linux 2023 image: release, kernel, architecture.
+AL2023_IMAGE_NAME_PATTERN = re.compile(
+    r"^al2023-ami-(minimal-)?2023\.\d+\.\d{8}\.\d+-kernel-\d+\.\d+-(x86_64|arm64)$"
+)
 
 # -- What the security baseline allows ---------------------------------------------------------
 
@@ -39,3 +51,11 @@ PRODUCTION_MIN_INSTANCES = 2
 MAX_INSTANCES = 20
 # Lifecycle periods (noncurrent versions, uploads, access logs) are kept to at most ten years.
 LIFECYCLE_DAYS_MAX = 3650
+# The TLS policy HTTPS listeners use: TLS 1.3 and 1.2 with forward secrecy only.
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+# ELB security policies that allow nothing older than TLS 1.2 (the rules accept these).
+CURRENT_TLS_POLICY_PREFIXES = (
+    "ELBSecurityPolicy-TLS13-",
+    "ELBSecurityPolicy-TLS-1-2-",
+    "ELBSecurityPolicy-FS-1-2-",
+)

@@ -4,6 +4,14 @@ Logical names (what Pulumi tracks) and physical names (what AWS sees) both follo
 `<app>-<env>-<component>`. Every physical-name builder returns a name that AWS accepts or raises
 `ValueError` saying why none can be made, so a bad name fails in a test or a plan, never in a
 deploy (an app name with capitals once produced `InvalidBucketName`).
+
+Where AWS keeps names unique and the resource can be replaced (security groups, load balancers,
+target groups, launch templates, Auto Scaling groups), there is no fixed physical name: Pulumi
+replaces by creating the new resource before deleting the old one, and a fixed name would
+collide with it (`InvalidGroup.Duplicate`, `DuplicateTargetGroupName`, ...). Those get a prefix
+the provider completes (`name_prefix`) or a logical name Pulumi auto-names from; this module
+decides both. Buckets, the key alias and the IAM names stay deterministic: the buckets are
+protected and never replaced, and the others are updated in place.
 """
 
 from __future__ import annotations
@@ -22,6 +30,12 @@ INSTANCE_PROFILE_NAME_MAX = 128
 SECURITY_GROUP_NAME_MAX = 255
 LOAD_BALANCER_NAME_MAX = 32  # ALBs and target groups
 KMS_ALIAS_NAME_MAX = 250  # after the "alias/" prefix
+LAUNCH_TEMPLATE_NAME_MAX = 128
+AUTOSCALING_GROUP_NAME_MAX = 255
+# Pulumi's auto-naming appends "-" and 7 random characters to the logical name.
+AUTONAME_SUFFIX_LENGTH = 8
+# A provider `name_prefix` is completed with 26 unique characters (a timestamp and a counter).
+NAME_PREFIX_SUFFIX_LENGTH = 26
 TAG_KEY_MAX = 127  # EC2's limit; the rest of AWS allows 128
 TAG_VALUE_MAX = 256
 
@@ -173,17 +187,33 @@ def instance_profile_name(settings: EnvironmentSettings, component: str) -> str:
     return _fit(logical_name(settings, component), INSTANCE_PROFILE_NAME_MAX)
 
 
-def security_group_name(settings: EnvironmentSettings, component: str) -> str:
-    """A security group name of at most 255 characters that does not start with `sg-`."""
-    name = _fit(logical_name(settings, component), SECURITY_GROUP_NAME_MAX)
-    if name.lower().startswith("sg-"):
-        raise ValueError(f"security group name {name!r} must not start with 'sg-'; rename the app")
-    return name
+def name_prefix(settings: EnvironmentSettings, component: str, name_max: int) -> str:
+    """`<app>-<env>-<component>-`: a `name_prefix` whose completed name fits `name_max`.
+
+    The provider appends a unique suffix, so a replacement never collides with the resource it
+    replaces.
+    """
+    limit = name_max - NAME_PREFIX_SUFFIX_LENGTH - 1
+    return _fit(logical_name(settings, component), limit) + "-"
+
+
+def security_group_name_prefix(settings: EnvironmentSettings, component: str) -> str:
+    """A security group `name_prefix` (names are unique per VPC, at most 255, never `sg-...`)."""
+    prefix = name_prefix(settings, component, SECURITY_GROUP_NAME_MAX)
+    if prefix.lower().startswith("sg-"):
+        raise ValueError(
+            f"security group name prefix {prefix!r} must not start with 'sg-'; rename the app"
+        )
+    return prefix
 
 
 def load_balancer_name(settings: EnvironmentSettings, component: str) -> str:
-    """An ALB or target group name: at most 32 of `[a-z0-9-]`, no leading/trailing `-`."""
-    name = _fit(logical_name(settings, component), LOAD_BALANCER_NAME_MAX)
+    """The logical name of an ALB or target group, which Pulumi auto-names from.
+
+    `<name>-<7 random>` must be at most 32 of `[a-z0-9-]` (a `name_prefix` may only have 6
+    characters, too few to say what the balancer is); no leading/trailing `-`, no `internal-`.
+    """
+    name = _fit(logical_name(settings, component), LOAD_BALANCER_NAME_MAX - AUTONAME_SUFFIX_LENGTH)
     if name.startswith("internal-"):
         raise ValueError(f"load balancer name {name!r} must not start with 'internal-'")
     return name

@@ -5,24 +5,31 @@ deletion window, lifecycle periods, instance type and count, who may reach the w
 in that project's `Pulumi.<env>.yaml` under its own namespace, e.g. `compute:instanceCount`.
 Every value is validated here, against the environment it is for, so a program never has to
 second-guess it and a bad value fails before anything is created, with one message that says
-which key, what is wrong and how to fix it. Tests build the dataclasses directly.
+which key, what is wrong and how to fix it (`shared.config_reading` reads and words it). Tests
+build the dataclasses directly.
 """
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
-import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-import pulumi
-from pulumi.runtime.config import CONFIG, get_config_env
-
+from shared.config_reading import (
+    ConfigGetter,
+    ProjectConfigError,
+    build_config,
+    check_range,
+    config_error,
+    config_reader,
+)
 from shared.limits import (
+    ACM_CERTIFICATE_ARN_PATTERN,
     ADMIN_PORTS,
+    AL2023_IMAGE_NAME_PATTERN,
+    DNS_NAME_PATTERN,
     KEY_DELETION_WINDOW_MAX,
     KEY_DELETION_WINDOW_MIN,
     LIFECYCLE_DAYS_MAX,
@@ -33,18 +40,23 @@ from shared.limits import (
 from shared.settings import EnvironmentSettings
 from shared.topology import COMPUTE, SECURITY, STORAGE
 
-# Reads one key of the project's namespace; None when the stack config does not set it.
-ConfigGetter = Callable[[str], str | None]
+__all__ = [
+    "IMAGE_EXAMPLE",
+    "LATEST_IMAGE",
+    "ComputeConfig",
+    "ConfigGetter",
+    "ProjectConfigError",
+    "SecurityConfig",
+    "StorageConfig",
+    "compute_config",
+    "security_config",
+    "storage_config",
+]
 
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-_Config = TypeVar("_Config")
-
-
-class ProjectConfigError(pulumi.RunError):
-    """A project's stack config is missing a value or holds an invalid one.
-
-    A RunError, so `pulumi up` prints the message alone, without a traceback.
-    """
+# `compute:image`: follow AWS's latest Amazon Linux 2023 instead of a pinned AMI name.
+LATEST_IMAGE = "latest"
+IMAGE_EXAMPLE = "al2023-ami-2023.12.20261021.0-kernel-6.1-x86_64"
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ class SecurityConfig:
     KEYS: ClassVar[tuple[str, ...]] = ("keyDeletionWindowDays",)
 
     def __post_init__(self) -> None:
-        _check_range(
+        check_range(
             SECURITY,
             "keyDeletionWindowDays",
             self.key_deletion_window_days,
@@ -68,7 +80,7 @@ class SecurityConfig:
     def check_environment(self, settings: EnvironmentSettings) -> SecurityConfig:
         """Refuse what the environment does not allow; return self for chaining."""
         if settings.production and self.key_deletion_window_days != PRODUCTION_KEY_DELETION_WINDOW:
-            raise _error(
+            raise config_error(
                 SECURITY,
                 "keyDeletionWindowDays",
                 f"is {self.key_deletion_window_days}, but production keys need "
@@ -106,7 +118,7 @@ class StorageConfig:
             ),
             strict=True,
         ):
-            _check_range(STORAGE, key, value, 1, LIFECYCLE_DAYS_MAX)
+            check_range(STORAGE, key, value, 1, LIFECYCLE_DAYS_MAX)
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,16 @@ class ComputeConfig:
     # The port the application listens on and the security groups admit; never SSH/RDP.
     web_port: int = 80
     vpc_cidr: str = "10.0.0.0/16"
+    # The image the web servers boot: an Amazon Linux 2023 AMI name (pinned: only a change of
+    # this value rolls the servers), or `latest` (AWS's newest AL2023 at every deploy, so a new
+    # release rolls them on the next deploy). None: not set (development then takes `latest`;
+    # production must choose).
+    image: str | None = None
+    # Production's load balancer serves HTTPS with this ACM certificate (of the environment's
+    # region) and HTTP only redirects; without one it serves plain HTTP, an advisory finding.
+    certificate_arn: str | None = None
+    # The DNS name the certificate is for, pointed at the load balancer (the app's URL).
+    domain_name: str | None = None
 
     KEYS: ClassVar[tuple[str, ...]] = (
         "allowedCidrs",
@@ -127,54 +149,137 @@ class ComputeConfig:
         "instanceCount",
         "webPort",
         "vpcCidr",
+        "image",
+        "certificateArn",
+        "domainName",
     )
+
+    @property
+    def pinned_image(self) -> str | None:
+        """The AMI name the servers are pinned to; None when they follow the latest AL2023."""
+        return None if self.image in (None, LATEST_IMAGE) else self.image
 
     def __post_init__(self) -> None:
         if not _INSTANCE_TYPE.match(self.instance_type):
-            raise _error(
+            raise config_error(
                 COMPUTE, "instanceType", f"{self.instance_type!r} is not an EC2 instance type"
             )
-        _check_range(COMPUTE, "instanceCount", self.instance_count, 1, MAX_INSTANCES)
-        _check_range(COMPUTE, "webPort", self.web_port, 1, 65535)
+        check_range(COMPUTE, "instanceCount", self.instance_count, 1, MAX_INSTANCES)
+        check_range(COMPUTE, "webPort", self.web_port, 1, 65535)
         if self.web_port in ADMIN_PORTS:
-            raise _error(
+            raise config_error(
                 COMPUTE,
                 "webPort",
                 f"{self.web_port} is the {ADMIN_PORTS[self.web_port]} port; administration "
                 "goes through SSM Session Manager, so no admin port is ever opened",
             )
+        if self.image not in (None, LATEST_IMAGE) and not AL2023_IMAGE_NAME_PATTERN.match(
+            self.image
+        ):
+            raise config_error(
+                COMPUTE,
+                "image",
+                f"{self.image!r} is neither {LATEST_IMAGE!r} nor an Amazon Linux 2023 AMI name "
+                f"such as {IMAGE_EXAMPLE!r}",
+            )
+        self._check_https()
         if not self.allowed_cidrs:
-            raise _error(COMPUTE, "allowedCidrs", "is empty, so nobody could reach the app")
+            raise config_error(COMPUTE, "allowedCidrs", "is empty, so nobody could reach the app")
         for cidr in self.allowed_cidrs:
             try:
                 network = ipaddress.ip_network(cidr, strict=True)
             except ValueError:
-                raise _error(
+                raise config_error(
                     COMPUTE, "allowedCidrs", f"{cidr!r} is not a CIDR range such as 203.0.113.0/24"
                 ) from None
             if network.version != 4:
-                raise _error(COMPUTE, "allowedCidrs", f"{cidr!r}: only IPv4 ranges are supported")
+                raise config_error(
+                    COMPUTE, "allowedCidrs", f"{cidr!r}: only IPv4 ranges are supported"
+                )
         try:
             vpc = ipaddress.ip_network(self.vpc_cidr, strict=True)
         except ValueError:
-            raise _error(COMPUTE, "vpcCidr", f"{self.vpc_cidr!r} is not a CIDR range") from None
+            raise config_error(
+                COMPUTE, "vpcCidr", f"{self.vpc_cidr!r} is not a CIDR range"
+            ) from None
         if vpc.version != 4 or not 16 <= vpc.prefixlen <= 22:
-            raise _error(
+            raise config_error(
                 COMPUTE,
                 "vpcCidr",
                 f"{self.vpc_cidr!r} must be an IPv4 range from /16 to /22 (room for /24 subnets)",
             )
 
+    def _check_https(self) -> None:
+        if self.certificate_arn is not None and not ACM_CERTIFICATE_ARN_PATTERN.match(
+            self.certificate_arn
+        ):
+            raise config_error(
+                COMPUTE,
+                "certificateArn",
+                f"{self.certificate_arn!r} is not an ACM certificate ARN such as "
+                "arn:aws:acm:us-west-2:111122223333:certificate/<uuid>",
+            )
+        if self.domain_name is not None:
+            if not DNS_NAME_PATTERN.match(self.domain_name):
+                raise config_error(
+                    COMPUTE, "domainName", f"{self.domain_name!r} is not a DNS name (lowercase)"
+                )
+            if self.certificate_arn is None:
+                raise config_error(
+                    COMPUTE,
+                    "domainName",
+                    "needs compute:certificateArn: the name is served over HTTPS only",
+                )
+
     def check_environment(self, settings: EnvironmentSettings) -> ComputeConfig:
         """Refuse what the environment does not allow; return self for chaining."""
+        if self.certificate_arn is not None:
+            match = ACM_CERTIFICATE_ARN_PATTERN.match(self.certificate_arn)
+            region = match.group("region") if match else None
+            if region != settings.region:
+                raise config_error(
+                    COMPUTE,
+                    "certificateArn",
+                    f"is a certificate of {region}, but the load balancer is in "
+                    f"{settings.region}: ACM certificates are regional, use one of "
+                    f"{settings.region}",
+                    settings,
+                )
+            if not settings.production:
+                raise config_error(
+                    COMPUTE,
+                    "certificateArn",
+                    f"is set, but {settings.environment} has no load balancer to serve HTTPS "
+                    "(its one instance is served directly); remove it",
+                    settings,
+                )
         if settings.production and self.instance_count < PRODUCTION_MIN_INSTANCES:
-            raise _error(
+            raise config_error(
                 COMPUTE,
                 "instanceCount",
                 f"is {self.instance_count}, but production runs at least "
                 f"{PRODUCTION_MIN_INSTANCES} instances behind the load balancer (one per subnet)",
                 settings,
                 str(PRODUCTION_MIN_INSTANCES),
+            )
+        if settings.production and self.image is None:
+            raise config_error(
+                COMPUTE,
+                "image",
+                "is not set, but production chooses its image: pin an Amazon Linux 2023 AMI "
+                f"name (README: moving the production image), or {LATEST_IMAGE!r} to roll onto "
+                "every new release",
+                settings,
+                IMAGE_EXAMPLE,
+            )
+        if not settings.production and self.instance_count != 1:
+            raise config_error(
+                COMPUTE,
+                "instanceCount",
+                f"is {self.instance_count}, but {settings.environment} serves one instance "
+                "directly (only production runs a load-balanced Auto Scaling group)",
+                settings,
+                "1",
             )
         return self
 
@@ -185,12 +290,12 @@ def security_config(
     keys: Iterable[str] | None = None,
 ) -> SecurityConfig:
     """The security project's knobs for `settings.environment`."""
-    read = _reader(SECURITY, settings, get, keys, SecurityConfig.KEYS)
+    read = config_reader(SECURITY, settings, get, keys, SecurityConfig.KEYS)
     values: dict[str, Any] = {}
     days = read.integer("keyDeletionWindowDays")
     if days is not None:
         values["key_deletion_window_days"] = days
-    return _build(SecurityConfig, values, settings).check_environment(settings)
+    return build_config(SecurityConfig, values, settings).check_environment(settings)
 
 
 def storage_config(
@@ -199,7 +304,7 @@ def storage_config(
     keys: Iterable[str] | None = None,
 ) -> StorageConfig:
     """The storage project's knobs for `settings.environment`."""
-    read = _reader(STORAGE, settings, get, keys, StorageConfig.KEYS)
+    read = config_reader(STORAGE, settings, get, keys, StorageConfig.KEYS)
     fields = (
         "noncurrent_version_expiration_days",
         "abort_incomplete_upload_days",
@@ -210,7 +315,7 @@ def storage_config(
         for name, key in zip(fields, StorageConfig.KEYS, strict=True)
         if (value := read.integer(key)) is not None
     }
-    return _build(StorageConfig, values, settings)
+    return build_config(StorageConfig, values, settings)
 
 
 def compute_config(
@@ -219,130 +324,18 @@ def compute_config(
     keys: Iterable[str] | None = None,
 ) -> ComputeConfig:
     """The compute project's knobs for `settings.environment`."""
-    read = _reader(COMPUTE, settings, get, keys, ComputeConfig.KEYS)
+    read = config_reader(COMPUTE, settings, get, keys, ComputeConfig.KEYS)
     values: dict[str, Any] = {"allowed_cidrs": read.string_list("allowedCidrs", required=True)}
     for name, key, parse in (
         ("instance_type", "instanceType", read.string),
         ("instance_count", "instanceCount", read.integer),
         ("web_port", "webPort", read.integer),
         ("vpc_cidr", "vpcCidr", read.string),
+        ("image", "image", read.string),
+        ("certificate_arn", "certificateArn", read.string),
+        ("domain_name", "domainName", read.string),
     ):
         value = parse(key)
         if value is not None:
             values[name] = value
-    return _build(ComputeConfig, values, settings).check_environment(settings)
-
-
-class _Reader:
-    """Typed reads of one project's stack config, each failing with a ProjectConfigError."""
-
-    def __init__(self, project: str, settings: EnvironmentSettings, get: ConfigGetter) -> None:
-        self.project = project
-        self.settings = settings
-        self.get = get
-
-    def string(self, key: str) -> str | None:
-        raw = self.get(key)
-        return None if raw is None else raw.strip()
-
-    def integer(self, key: str) -> int | None:
-        raw = self.get(key)
-        if raw is None:
-            return None
-        try:
-            return int(raw.strip())
-        except ValueError:
-            raise _error(
-                self.project, key, f"{raw!r} is not a whole number", self.settings
-            ) from None
-
-    def string_list(self, key: str, *, required: bool = False) -> tuple[str, ...] | None:
-        raw = self.get(key)
-        if raw is None:
-            if required:
-                raise _error(self.project, key, "is not set", self.settings, '["203.0.113.0/24"]')
-            return None
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = raw
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise _error(self.project, key, f"{raw!r} is not a list of strings", self.settings)
-        return tuple(item.strip() for item in value)
-
-
-def stack_config_keys(project: str) -> tuple[str, ...]:
-    """The keys of `project`'s namespace that the running program's stack config sets."""
-    # The engine hands a program its config through the runtime's map or, for a program it
-    # starts itself, the PULUMI_CONFIG variable; `pulumi.Config` reads both the same way.
-    prefix = f"{project}:"
-    names = {*CONFIG.get(), *get_config_env()}
-    return tuple(sorted(name.removeprefix(prefix) for name in names if name.startswith(prefix)))
-
-
-def check_known_keys(
-    project: str, present: Iterable[str], known: Iterable[str], settings: EnvironmentSettings
-) -> None:
-    """Refuse a key the project does not read (a typo would otherwise silently keep a default)."""
-    known = tuple(known)
-    unknown = sorted(set(present) - set(known))
-    if not unknown:
-        return
-    key = unknown[0]
-    nearest = difflib.get_close_matches(key, known, n=1)
-    hint = f"; did you mean {project}:{nearest[0]}?" if nearest else ""
-    raise ProjectConfigError(
-        f"stack {settings.environment!r}: {project}:{key} is not a setting of the {project} "
-        f"project{hint} Known settings: {', '.join(known)}. Fix it in "
-        f"projects/{project}/Pulumi.{settings.environment}.yaml."
-    )
-
-
-def _reader(
-    project: str,
-    settings: EnvironmentSettings,
-    get: ConfigGetter | None,
-    keys: Iterable[str] | None,
-    known: Iterable[str],
-) -> _Reader:
-    if get is None:
-        get = pulumi.Config(project).get
-        if keys is None:
-            keys = stack_config_keys(project)
-    # A caller that supplies its own getter and no keys vouches for the keys itself (tests).
-    if keys is not None:
-        check_known_keys(project, keys, known, settings)
-    return _Reader(project, settings, get)
-
-
-def _build(cls: type[_Config], values: dict[str, Any], settings: EnvironmentSettings) -> _Config:
-    try:
-        return cls(**values)
-    except ProjectConfigError as error:
-        # Name the stack: the dataclass itself does not know which environment it is for.
-        raise ProjectConfigError(f"stack {settings.environment!r}: {error}") from None
-
-
-def _check_range(project: str, key: str, value: int, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _error(project, key, f"{value!r} is outside {low}..{high}")
-
-
-def _error(
-    project: str,
-    key: str,
-    problem: str,
-    settings: EnvironmentSettings | None = None,
-    example: str | None = None,
-) -> ProjectConfigError:
-    """`[stack 'env': ]<project>:<key> <problem>[; set it in ... e.g. <key>: <example>]`."""
-    where = f"stack {settings.environment!r}: " if settings else ""
-    message = f"{where}{project}:{key} {problem}"
-    if example is not None:
-        stack = settings.environment if settings else "<environment>"
-        message += (
-            f"; set it in projects/{project}/Pulumi.{stack}.yaml, e.g. `{project}:{key}: {example}`"
-        )
-    return ProjectConfigError(message)
+    return build_config(ComputeConfig, values, settings).check_environment(settings)

@@ -158,7 +158,10 @@ BUCKET_ARN = "bucket_arn"
 APP_URL = "url"
 VPC_ID = "vpc_id"
 SECURITY_GROUP_ID = "security_group_id"
+# The instances Pulumi manages (development's one; empty in production, whose Auto Scaling group
+# owns its instances) and the launch template production's instances launch from ("" elsewhere).
 INSTANCE_IDS = "instance_ids"
+LAUNCH_TEMPLATE_ID = "launch_template_id"
 
 TOPOLOGY = Topology(
     [
@@ -179,7 +182,7 @@ TOPOLOGY = Topology(
             name=COMPUTE,
             team="web",
             description="Network, instances and load balancer running the web application",
-            exports=(APP_URL, VPC_ID, SECURITY_GROUP_ID, INSTANCE_IDS),
+            exports=(APP_URL, VPC_ID, SECURITY_GROUP_ID, INSTANCE_IDS, LAUNCH_TEMPLATE_ID),
             requires={SECURITY: (KMS_KEY_ARN,), STORAGE: (BUCKET_NAME, BUCKET_ARN)},
         ),
     ]

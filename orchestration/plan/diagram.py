@@ -27,6 +27,7 @@ KEY_TYPES: Mapping[str, str] = {
     t.SECURITY_GROUP: "security group",
     t.LOAD_BALANCER: "load balancer",
     t.LAUNCH_TEMPLATE: "launch template",
+    t.AUTOSCALING_GROUP: "Auto Scaling group",
     t.INSTANCE: "EC2 instance",
     t.IAM_ROLE: "IAM role",
 }

@@ -89,6 +89,8 @@ class RegisteredResource:
     retain_on_delete: bool
     # URNs of the resources each input property's value came from.
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # URNs of every resource this one waits for: its inputs' sources and its `depends_on`.
+    dependencies: tuple[str, ...] = ()
     # True for resources read rather than created (stack references).
     read: bool = False
 
@@ -220,6 +222,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             protect=False if read else bool(request.protect),
             retain_on_delete=False if read else bool(request.retainOnDelete),
             property_dependencies=dependencies,
+            dependencies=() if read else tuple(sorted(request.dependencies)),
             read=read,
         )
         with self._lock:

@@ -25,6 +25,7 @@ from typing import Any
 from program.policy import aws_types as t
 from shared.aws_facts import (
     AL2023_AMI_PARAMETER,
+    AUTOSCALING_SERVICE_ROLE_PATH,
     ELB_HOSTED_ZONE_IDS,
     S3_HOSTED_ZONE_IDS,
     dns_suffix,
@@ -49,7 +50,8 @@ class Kind:
 
     id: Template
     outputs: Mapping[str, Template] = field(default_factory=dict)
-    # The input AWS (the provider) fills with `<logical name>-<7 hex>` when it is not given.
+    # The input AWS (the provider) fills with `<logical name>-<7 hex>` when it is not given, or
+    # with `<prefix><26 digits>` (the provider's unique suffix) given `<autoname>Prefix`.
     autoname: str | None = None
     autoname_max: int = 64
     autoname_lower: bool = False
@@ -164,6 +166,25 @@ KINDS: dict[str, Kind] = {
         instanceState="running",
         primaryNetworkInterfaceId="eni-{hex17}",
     ),
+    t.LAUNCH_TEMPLATE: Kind(
+        id="lt-{hex17}",
+        outputs={
+            "arn": _arn("ec2", "launch-template/{id}"),
+            "latestVersion": lambda ctx: 1,
+            "defaultVersion": lambda ctx: 1,
+        },
+        autoname="name",
+        autoname_max=128,
+    ),
+    t.AUTOSCALING_GROUP: Kind(
+        id="{name}",
+        outputs={
+            "arn": _arn("autoscaling", "autoScalingGroup:{uuid}:autoScalingGroupName/{name}"),
+            "serviceLinkedRoleArn": _arn("iam", f"{AUTOSCALING_SERVICE_ROLE_PATH}", regional=False),
+        },
+        autoname="name",
+        autoname_max=255,
+    ),
     t.IAM_ROLE: Kind(
         id="{name}",
         outputs={"arn": _arn("iam", "role/{name}", regional=False), "uniqueId": "AROA{HEX17}"},
@@ -220,7 +241,12 @@ def placeholder_state(
     computed: dict[str, Any] = {}
     if kind.autoname:
         given = inputs.get(kind.autoname)
-        if not (isinstance(given, str) and given):
+        prefix = inputs.get(f"{kind.autoname}Prefix")
+        if isinstance(given, str) and given:
+            pass
+        elif isinstance(prefix, str) and prefix:
+            given = prefix + context["digits26"]
+        else:
             stem = name.lower() if kind.autoname_lower else name
             given = f"{stem[: kind.autoname_max - 8]}-{context['hex7']}"
         context[kind.autoname] = computed[kind.autoname] = given
@@ -264,6 +290,7 @@ def _context(
             "HEX17": digest[:17].upper(),
             "uuid": placeholder_uuid(digest),
             "digits9": str(int(digest[:8], 16) % 10**9),
+            "digits26": str(int(digest[:24], 16) % 10**26).zfill(26),
             "octet": int(digest[:2], 16) % 254 + 1,
             "octet2": int(digest[2:4], 16) % 256,
         }
@@ -334,12 +361,35 @@ def _ssm_parameter(args: Mapping[str, Any], _account: str, region: str) -> dict[
     }
 
 
+def _ami(args: Mapping[str, Any], _account: str, region: str) -> dict[str, Any]:
+    """A pinned image, looked up by name: the placeholder AMI under the name asked for."""
+    names = [
+        value
+        for given in args.get("filters") or []
+        if given.get("name") == "name"
+        for value in given.get("values") or []
+    ]
+    if len(names) != 1:
+        raise ValueError(f"the offline evaluation looks images up by one name, not {names!r}")
+    return {
+        "id": PLACEHOLDER_AMI_ID,
+        "imageId": PLACEHOLDER_AMI_ID,
+        "name": names[0],
+        "arn": f"arn:{partition_of(region)}:ec2:{region}::image/{PLACEHOLDER_AMI_ID}",
+        "owners": list(args.get("owners") or []),
+        "architecture": "x86_64",
+        "rootDeviceName": "/dev/xvda",
+        "state": "available",
+    }
+
+
 FUNCTIONS: dict[str, Function] = {
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getPartition:getPartition": _partition,
     "aws:index/getRegion:getRegion": _region,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:ec2/getAmi:getAmi": _ami,
 }
 
 

@@ -45,8 +45,20 @@ KEY_PROPERTIES: Mapping[str, tuple[tuple[str | int, ...], ...]] = {
         ("metadataOptions", "httpTokens"),
         ("rootBlockDevice", "kmsKeyId"),
     ),
-    t.LAUNCH_TEMPLATE: (("instanceType",), ("metadataOptions", "httpTokens")),
-    t.SECURITY_GROUP: (("name",), ("vpcId",)),
+    t.LAUNCH_TEMPLATE: (
+        ("instanceType",),
+        ("imageId",),
+        ("metadataOptions", "httpTokens"),
+        ("blockDeviceMappings", 0, "ebs", "kmsKeyId"),
+    ),
+    t.AUTOSCALING_GROUP: (
+        ("desiredCapacity",),
+        ("healthCheckType",),
+        ("launchTemplate", "version"),
+        ("instanceRefresh", "strategy"),
+    ),
+    t.LISTENER: (("port",), ("protocol",), ("certificateArn",)),
+    t.SECURITY_GROUP: (("namePrefix",), ("vpcId",)),
     t.SECURITY_GROUP_INGRESS_RULE: (
         ("ipProtocol",),
         ("fromPort",),

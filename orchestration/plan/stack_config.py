@@ -22,12 +22,17 @@ class StackConfigError(ValueError):
 
 
 def stack_config(
-    project: str, environment: str, *, projects_dir: Path = PROJECTS_DIR
+    project: str,
+    environment: str,
+    *,
+    projects_dir: Path = PROJECTS_DIR,
+    skip_secrets: bool = False,
 ) -> dict[str, str]:
     """The config a stack's program receives: project-level values overlaid by the stack file.
 
     Keys are fully qualified (`<namespace>:<key>`) and values are strings, JSON for anything
-    structured, as the engine passes them to a Python program.
+    structured, as the engine passes them to a Python program. A secret cannot be decrypted
+    here: StackConfigError, or with `skip_secrets` the key is left out.
     """
     project_dir = projects_dir / project
     project_file = read_mapping(project_dir / "Pulumi.yaml", error=StackConfigError)
@@ -48,6 +53,8 @@ def stack_config(
         read_mapping(stack_file, error=StackConfigError).get("config") or {}
     ).items():
         if isinstance(value, Mapping) and "secure" in value:
+            if skip_secrets:
+                continue
             raise StackConfigError(
                 f"{stack_file}: {key} is a secret; the offline evaluation cannot decrypt it"
             )

@@ -96,12 +96,36 @@ def bucket_resources(s3: Any, kms: Any, bucket: str) -> list[Resource]:
     return resources
 
 
+def storage_resources(s3: Any, kms: Any, bucket: str) -> list[Resource]:
+    """The bucket, its server access logging, and the bucket its logs go to.
+
+    The log target is read too: the rules judge it as one (SSE-S3, the only default encryption
+    S3 delivers server access logs into), and a logging configuration AWS accepted tells
+    nothing about whether logs arrive.
+    """
+    resources = bucket_resources(s3, kms, bucket)
+    found = _call(f"logging of {bucket}", s3.get_bucket_logging, Bucket=bucket) or {}
+    enabled = found.get("LoggingEnabled")
+    if not enabled:
+        return resources
+    target = str(enabled["TargetBucket"])
+    name = f"{bucket}/BucketLogging"
+    props = {"bucket": bucket, "targetBucket": target, "targetPrefix": enabled.get("TargetPrefix")}
+    resources.append(Resource(t.BUCKET_LOGGING, name, props, urn=name))
+    if target != bucket:
+        resources.extend(bucket_resources(s3, kms, target))
+    return resources
+
+
 def key_resource(kms: Any, key: str) -> Resource:
-    """The KMS key, with its rotation setting."""
+    """The KMS key, with its rotation setting and its key policy."""
     arn = key_arn(kms, key) or key
     status = _call(f"rotation of KMS key {arn}", kms.get_key_rotation_status, KeyId=arn)
     enabled = bool(status and status.get("KeyRotationEnabled"))
-    return Resource(t.KMS_KEY, arn, {"enableKeyRotation": enabled}, urn=arn, id=arn)
+    # Every key has exactly one key policy, named "default".
+    policy = _call(f"policy of KMS key {arn}", kms.get_key_policy, KeyId=arn, PolicyName="default")
+    props = {"enableKeyRotation": enabled, "policy": (policy or {}).get("Policy")}
+    return Resource(t.KMS_KEY, arn, props, urn=arn, id=arn)
 
 
 def instance_resources(ec2: Any, kms: Any, instance_ids: Sequence[str]) -> list[Resource]:
@@ -127,14 +151,7 @@ def instance_resources(ec2: Any, kms: Any, instance_ids: Sequence[str]) -> list[
         volumes = {v["VolumeId"]: v for v in (described or {}).get("Volumes", [])}
     resources = []
     for instance in instances:
-        options = instance.get("MetadataOptions", {})
-        props: dict[str, Any] = {
-            "metadataOptions": {
-                "httpTokens": options.get("HttpTokens"),
-                "httpPutResponseHopLimit": options.get("HttpPutResponseHopLimit"),
-                "httpEndpoint": options.get("HttpEndpoint"),
-            }
-        }
+        props: dict[str, Any] = {"metadataOptions": _metadata(instance)}
         volume = volumes.get(root_volumes.get(instance["InstanceId"], ""))
         if volume is not None:
             props["rootBlockDevice"] = {
@@ -144,6 +161,48 @@ def instance_resources(ec2: Any, kms: Any, instance_ids: Sequence[str]) -> list[
         instance_id = instance["InstanceId"]
         resources.append(Resource(t.INSTANCE, instance_id, props, urn=instance_id, id=instance_id))
     return resources
+
+
+def launch_template_resource(ec2: Any, kms: Any, template_id: str) -> Resource:
+    """The launch template's default version (what the Auto Scaling group launches new instances
+    from): its metadata options and block device encryption."""
+    found = _call(
+        f"launch template {template_id}",
+        ec2.describe_launch_template_versions,
+        LaunchTemplateId=template_id,
+        Versions=["$Default"],
+    )
+    versions = (found or {}).get("LaunchTemplateVersions", [])
+    if not versions:
+        raise LiveReadError(f"launch template {template_id} has no default version")
+    data = versions[0].get("LaunchTemplateData", {})
+    props: dict[str, Any] = {
+        "metadataOptions": _metadata(data),
+        "blockDeviceMappings": [
+            {
+                "deviceName": mapping.get("DeviceName"),
+                "ebs": {
+                    "encrypted": bool(mapping["Ebs"].get("Encrypted")),
+                    "kmsKeyId": key_arn(kms, mapping["Ebs"].get("KmsKeyId")),
+                },
+            }
+            for mapping in data.get("BlockDeviceMappings", [])
+            if "Ebs" in mapping
+        ],
+    }
+    if "UserData" in data:
+        props["userData"] = data["UserData"]
+    return Resource(t.LAUNCH_TEMPLATE, template_id, props, urn=template_id, id=template_id)
+
+
+def _metadata(described: Mapping[str, Any]) -> dict[str, Any]:
+    """An instance's or launch template's MetadataOptions in the provider's shape."""
+    options = described.get("MetadataOptions", {})
+    return {
+        "httpTokens": options.get("HttpTokens"),
+        "httpPutResponseHopLimit": options.get("HttpPutResponseHopLimit"),
+        "httpEndpoint": options.get("HttpEndpoint"),
+    }
 
 
 def security_group_resource(ec2: Any, group_id: str) -> Resource:

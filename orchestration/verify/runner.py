@@ -1,6 +1,7 @@
 """`invoke verify`: check the deployed environment against the security baseline, read-only.
 
-The stacks' outputs say what to look at (bucket, key, instances, security group, URL); they
+The stacks' outputs say what to look at (bucket, key, development's instance or production's
+launch template, security group, URL); they
 and the stacks' names come through `DeployedStacks`: the orchestrator in real use (its engine
 names the stacks as the backend does, on a file backend and on Pulumi Cloud alike), a double in
 tests. The live resources are judged by the rules in program.policy; the application's health
@@ -25,10 +26,11 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError
 
 from orchestration.verify.live import (
     LiveReadError,
-    bucket_resources,
     instance_resources,
     key_resource,
+    launch_template_resource,
     security_group_resource,
+    storage_resources,
 )
 from program.policy import Resource, Rule, StackView, rule_by_id
 from program.webapp.app import HEALTH_PATH
@@ -40,6 +42,7 @@ from shared.topology import (
     COMPUTE,
     INSTANCE_IDS,
     KMS_KEY_ARN,
+    LAUNCH_TEMPLATE_ID,
     SECURITY,
     SECURITY_GROUP_ID,
     STORAGE,
@@ -53,7 +56,9 @@ LIVE_RULES = (
     "s3-bucket-owner-enforced",
     "s3-bucket-tls-only",
     "s3-bucket-versioning",
+    "s3-bucket-access-logging",
     "kms-key-rotation",
+    "kms-key-policy-least-privilege",
     "ec2-imdsv2-required",
     "ec2-root-volume-customer-key",
     "ec2-no-ssh-rdp-ingress",
@@ -61,11 +66,18 @@ LIVE_RULES = (
 )
 HEALTH_CHECK = "app-health-settings"
 HEALTH_TIMEOUT_SECONDS = 10
-NEEDED_OUTPUTS = {
-    SECURITY: (KMS_KEY_ARN,),
-    STORAGE: (BUCKET_NAME,),
-    COMPUTE: (INSTANCE_IDS, SECURITY_GROUP_ID, APP_URL),
-}
+
+
+def needed_outputs(settings: EnvironmentSettings) -> dict[str, tuple[str, ...]]:
+    """The outputs verification reads: production's web servers are its launch template (its
+    Auto Scaling group owns the instances), development's its instance."""
+    servers = LAUNCH_TEMPLATE_ID if settings.production else INSTANCE_IDS
+    return {
+        SECURITY: (KMS_KEY_ARN,),
+        STORAGE: (BUCKET_NAME,),
+        COMPUTE: (servers, SECURITY_GROUP_ID, APP_URL),
+    }
+
 
 HttpGet = Callable[[str], tuple[int, str]]
 
@@ -95,6 +107,7 @@ class DeployedEnvironment:
     instance_ids: tuple[str, ...]
     security_group_id: str
     url: str
+    launch_template_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,7 +124,7 @@ def read_deployed(settings: EnvironmentSettings, stacks: DeployedStacks) -> Depl
     """The outputs verification needs; VerifyError naming every missing stack or output."""
     problems = []
     values: dict[str, Any] = {}
-    for project, keys in NEEDED_OUTPUTS.items():
+    for project, keys in needed_outputs(settings).items():
         stack = stacks.stack_name(project)
         outputs = stacks.read_outputs(project)
         if outputs is None:
@@ -126,13 +139,14 @@ def read_deployed(settings: EnvironmentSettings, stacks: DeployedStacks) -> Depl
             f"cannot verify {settings.environment!r}: {'; '.join(problems)}. "
             f"Deploy it first: invoke deploy --env {settings.environment}"
         )
-    ids = values[INSTANCE_IDS]
+    ids = values.get(INSTANCE_IDS) or []
     return DeployedEnvironment(
         kms_key_arn=str(values[KMS_KEY_ARN]),
         bucket_name=str(values[BUCKET_NAME]),
         instance_ids=tuple(str(i) for i in (ids if isinstance(ids, list | tuple) else [ids])),
         security_group_id=str(values[SECURITY_GROUP_ID]),
         url=str(values[APP_URL]),
+        launch_template_id=str(values.get(LAUNCH_TEMPLATE_ID) or ""),
     )
 
 
@@ -220,8 +234,14 @@ def verify(
     upstream = {KMS_KEY_ARN: deployed.kms_key_arn}
     readers: list[tuple[str, str, Callable[[], list[Resource]]]] = [
         ("kms", deployed.kms_key_arn, lambda: [key_resource(kms, deployed.kms_key_arn)]),
-        ("s3", deployed.bucket_name, lambda: bucket_resources(s3, kms, deployed.bucket_name)),
+        ("s3", deployed.bucket_name, lambda: storage_resources(s3, kms, deployed.bucket_name)),
         (
+            "ec2",
+            deployed.launch_template_id,
+            lambda: [launch_template_resource(ec2, kms, deployed.launch_template_id)],
+        )
+        if deployed.launch_template_id
+        else (
             "ec2",
             ", ".join(deployed.instance_ids),
             lambda: instance_resources(ec2, kms, deployed.instance_ids),

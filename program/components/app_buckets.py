@@ -62,7 +62,8 @@ def app_buckets(args: AppBucketsArgs, opts: pulumi.ResourceOptions | None = None
             naming.logical_name(settings, "logs"),
             EncryptedBucketArgs(
                 bucket_name("logs"),
-                args.kms_key_arn,
+                # SSE-S3: the only default encryption S3 delivers server access logs into.
+                None,
                 dataclasses.replace(lifecycle, expiration_days=config.access_log_retention_days),
                 log_delivery=LogDelivery(account_id, [bucket_name("data")], ACCESS_LOG_PREFIX),
             ),

@@ -19,7 +19,7 @@ from pulumi_aws.s3 import (
     BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs as SseArgs,
 )
 
-from shared.aws_facts import S3_LOG_DELIVERY_SERVICE
+from shared.aws_facts import S3_LOG_DELIVERY_SERVICE, SSE_KMS, SSE_S3
 from shared.limits import LIFECYCLE_DAYS_MAX
 
 
@@ -65,10 +65,15 @@ class Lifecycle:
 
 @dataclass(frozen=True)
 class EncryptedBucketArgs:
-    """A bucket's settings; the defaults are the locked-down, protected production ones."""
+    """A bucket's settings; the defaults are the locked-down, protected production ones.
+
+    `kms_key_arn` None gives SSE-S3 (AES256), and only to a log target (`log_delivery`): S3
+    server access logging (and ELB access logging) delivers only into buckets whose default
+    encryption is SSE-S3. With SSE-KMS `PutBucketLogging` succeeds and no log ever arrives.
+    """
 
     bucket_name: pulumi.Input[str]
-    kms_key_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str] | None
     lifecycle: Lifecycle = Lifecycle()
     access_logging: AccessLogging | None = None
     log_delivery: LogDelivery | None = None
@@ -80,6 +85,11 @@ class EncryptedBucketArgs:
             raise ValueError(
                 "a protected bucket must not be force-destroyed: force_destroy would delete "
                 "every object the protection is there to keep"
+            )
+        if self.kms_key_arn is None and self.log_delivery is None:
+            raise ValueError(
+                "only a log target bucket (log_delivery) may use SSE-S3; every other bucket "
+                "encrypts with the customer key (kms_key_arn)"
             )
         if self.access_logging and self.access_logging.target_prefix.startswith("/"):
             raise ValueError("access log target_prefix must not start with '/'")
@@ -126,8 +136,9 @@ def bucket_policy(
 
 
 class EncryptedBucket(pulumi.ComponentResource):
-    """SSE-KMS with the customer key and bucket key, versioning, all four Block Public Access
-    flags, BucketOwnerEnforced, a TLS-only policy, lifecycle rules and optional access logging.
+    """SSE-KMS with the customer key and bucket key (a log target: SSE-S3), versioning, all four
+    Block Public Access flags, BucketOwnerEnforced, a TLS-only policy, lifecycle rules and
+    optional access logging.
     """
 
     bucket_name: pulumi.Output[str]
@@ -147,16 +158,7 @@ class EncryptedBucket(pulumi.ComponentResource):
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=SseArgs(
-                        sse_algorithm="aws:kms",
-                        kms_master_key_id=args.kms_key_arn,
-                    ),
-                    # One data key per bucket instead of per object: fewer KMS calls and costs.
-                    bucket_key_enabled=True,
-                )
-            ],
+            rules=[self._encryption_rule(args.kms_key_arn)],
             opts=child,
         )
         versioning = aws.s3.BucketVersioning(
@@ -209,6 +211,22 @@ class EncryptedBucket(pulumi.ComponentResource):
         self.bucket_name = bucket.bucket
         self.arn = bucket.arn
         self.register_outputs({"bucket_name": self.bucket_name, "arn": self.arn})
+
+    @staticmethod
+    def _encryption_rule(
+        kms_key_arn: pulumi.Input[str] | None,
+    ) -> aws.s3.BucketServerSideEncryptionConfigurationRuleArgs:
+        if kms_key_arn is None:
+            return aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=SseArgs(sse_algorithm=SSE_S3)
+            )
+        return aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+            apply_server_side_encryption_by_default=SseArgs(
+                sse_algorithm=SSE_KMS, kms_master_key_id=kms_key_arn
+            ),
+            # One data key per bucket instead of per object: fewer KMS calls and costs.
+            bucket_key_enabled=True,
+        )
 
     @staticmethod
     def _policy_document(

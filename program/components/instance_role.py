@@ -11,15 +11,10 @@ import pulumi_aws as aws
 
 SSM_MANAGED_POLICY = "AmazonSSMManagedInstanceCore"
 OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject")
-# SSE-KMS objects: PutObject needs a data key, GetObject a decrypt.
+# SSE-KMS objects: PutObject needs a data key, GetObject a decrypt. Nothing for the root volume:
+# EBS encrypts it with the permissions and grants of whoever launches the instance (the
+# deployer, or the Auto Scaling service-linked role), never with the instance's own role.
 OBJECT_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
-# EBS volumes encrypted with a customer key (AWS security baseline).
-EBS_KEY_ACTIONS = (
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:ReEncrypt*",
-    "kms:Decrypt",
-    "kms:DescribeKey",
-)
 
 
 @dataclass(frozen=True)
@@ -72,19 +67,6 @@ def instance_policy(bucket_arn: str, kms_key_arn: str) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": list(OBJECT_KEY_ACTIONS),
                 "Resource": kms_key_arn,
-            },
-            {
-                "Sid": "AppKeyForEbsVolumes",
-                "Effect": "Allow",
-                "Action": list(EBS_KEY_ACTIONS),
-                "Resource": kms_key_arn,
-            },
-            {
-                "Sid": "AppKeyGrantsForEbs",
-                "Effect": "Allow",
-                "Action": "kms:CreateGrant",
-                "Resource": kms_key_arn,
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
             },
         ],
     }

@@ -9,27 +9,37 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from shared.aws_facts import S3_LOG_DELIVERY_SERVICE
+from shared.aws_facts import AUTOSCALING_SERVICE_ROLE_PATH
 from shared.limits import KEY_DELETION_WINDOW_MAX, KEY_DELETION_WINDOW_MIN, KMS_ALIAS_PATTERN
 
-# Everything the account needs to manage the key, and nothing that encrypts or decrypts: data
-# is only ever used through S3 and EC2 (statements below), never directly by a principal.
+# Everything the account needs to manage the key, listed: nothing that encrypts or decrypts
+# (data is only ever used through S3 and EC2, statements below), and no kms:CreateGrant (a
+# grant could hand the key to any principal; EBS's grants have their own statement). Wildcards
+# such as kms:Create* would include it.
 ADMIN_ACTIONS = (
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:RotateKeyOnDemand",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:RevokeGrant",
+    "kms:UpdateKeyDescription",
     "kms:TagResource",
     "kms:UntagResource",
     "kms:ScheduleKeyDeletion",
     "kms:CancelKeyDeletion",
-    "kms:RotateKeyOnDemand",
 )
 USE_ACTIONS = (
     "kms:Encrypt",
@@ -40,6 +50,15 @@ USE_ACTIONS = (
 )
 # The services allowed to use the key on behalf of this account's principals.
 VIA_SERVICES = ("s3", "ec2")
+# What the Auto Scaling service-linked role needs to launch instances whose volumes are
+# encrypted with the key (AWS: "Required KMS key policy for use with encrypted volumes").
+AUTOSCALING_USE_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,9 @@ class KmsKeyArgs:
     description: str
     deletion_window_in_days: int = KEY_DELETION_WINDOW_MAX
     protect: bool = True
+    # An Auto Scaling group launches instances with volumes on this key (production's web tier):
+    # its service-linked role must be able to use the key, or no instance launches.
+    autoscaling_launches: bool = False
 
     def __post_init__(self) -> None:
         if not KMS_ALIAS_PATTERN.match(self.alias_name) or self.alias_name.startswith("alias/aws/"):
@@ -67,12 +89,17 @@ class KmsKeyArgs:
             )
 
 
-def key_policy(account_id: str, partition: str, region: str) -> dict[str, Any]:
+def key_policy(
+    account_id: str, partition: str, region: str, *, autoscaling: bool = False
+) -> dict[str, Any]:
     """The key policy: the account administers; S3 and EC2/EBS in this account and region use.
 
-    No statement has an unconditioned `Principal: "*"`. Use is granted to the account's
-    principals (subject to their own IAM policies) only through the two services, so a leaked
-    role credential cannot decrypt data directly with the key.
+    No statement has a `Principal: "*"`. Administration is a list of named actions. Use is
+    granted to the account's principals (subject to their own IAM policies) only through the
+    two services, and grants only for AWS resources (EBS volumes), so a leaked role credential
+    can neither decrypt data directly with the key nor grant itself the right to. With
+    `autoscaling`, the Auto Scaling service-linked role (which only AWS can assume) may use the
+    key and create grants for the volumes it attaches.
     """
     account_root = f"arn:{partition}:iam::{account_id}:root"
     statements: list[dict[str, Any]] = [
@@ -115,19 +142,35 @@ def key_policy(account_id: str, partition: str, region: str) -> dict[str, Any]:
             },
         }
     )
-    statements.append(
-        {
-            # S3 server access logs are written by the logging service into the SSE-KMS log
-            # bucket, so it needs data keys; only for this account's buckets.
-            "Sid": "S3ServerAccessLogDelivery",
-            "Effect": "Allow",
-            "Principal": {"Service": S3_LOG_DELIVERY_SERVICE},
-            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        }
-    )
+    if autoscaling:
+        statements.extend(autoscaling_statements(account_id, partition))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def autoscaling_statements(account_id: str, partition: str) -> list[dict[str, Any]]:
+    """AWS's documented statements for the Auto Scaling service-linked role.
+
+    KMS refuses a policy naming a principal that does not exist: the role must exist in the
+    account before the key policy names it (README: what a production account needs once).
+    """
+    role = f"arn:{partition}:iam::{account_id}:{AUTOSCALING_SERVICE_ROLE_PATH}"
+    return [
+        {
+            "Sid": "AutoScalingLaunchesEncryptedVolumes",
+            "Effect": "Allow",
+            "Principal": {"AWS": role},
+            "Action": list(AUTOSCALING_USE_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "AutoScalingAttachesEncryptedVolumes",
+            "Effect": "Allow",
+            "Principal": {"AWS": role},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    ]
 
 
 class KmsKey(pulumi.ComponentResource):
@@ -142,7 +185,9 @@ class KmsKey(pulumi.ComponentResource):
     ) -> None:
         super().__init__("webapp:security:KmsKey", name, None, opts)
         policy = pulumi.Output.all(args.account_id, args.partition).apply(
-            lambda values: json.dumps(key_policy(values[0], values[1], args.region))
+            lambda values: json.dumps(
+                key_policy(values[0], values[1], args.region, autoscaling=args.autoscaling_launches)
+            )
         )
         key = aws.kms.Key(
             name,

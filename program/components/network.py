@@ -55,11 +55,15 @@ class Network(pulumi.ComponentResource):
     """VPC, internet gateway, one public route table and a public subnet per zone.
 
     The VPC's default security group is emptied: anything launched without an explicit group
-    gets no traffic at all.
+    gets no traffic at all. `internet_ready` is what a public resource must wait for: AWS
+    refuses an internet-facing load balancer in a VPC whose gateway is not attached yet
+    (`InvalidSubnet: VPC ... has no internet gateway`), and an instance launched before its
+    subnet routes to the gateway boots without the internet.
     """
 
     vpc_id: pulumi.Output[str]
     subnet_ids: dict[str, pulumi.Output[str]]
+    internet_ready: list[pulumi.Resource]
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -94,7 +98,7 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{args.name_prefix}-public"},
             opts=child,
         )
-        aws.ec2.Route(
+        default_route = aws.ec2.Route(
             f"{name}-public-default",
             route_table_id=routes.id,
             destination_cidr_block="0.0.0.0/0",
@@ -102,6 +106,8 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         self.subnet_ids = {}
+        # The gateway is attached once its create returns (the provider waits for it).
+        self.internet_ready = [gateway, default_route]
         for zone in args.zones:
             subnet = aws.ec2.Subnet(
                 f"{name}-public-{zone}",
@@ -113,12 +119,13 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{args.name_prefix}-public-{zone}"},
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(
+            association = aws.ec2.RouteTableAssociation(
                 f"{name}-public-{zone}",
                 subnet_id=subnet.id,
                 route_table_id=routes.id,
                 opts=child,
             )
             self.subnet_ids[zone] = subnet.id
+            self.internet_ready.append(association)
         self.vpc_id = vpc.id
         self.register_outputs({"vpc_id": self.vpc_id, "subnet_ids": self.subnet_ids})

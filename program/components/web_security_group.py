@@ -1,4 +1,4 @@
-"""A security group that admits one web port and nothing else; never SSH or RDP."""
+"""A security group that admits web ports and nothing else; never SSH or RDP."""
 
 from __future__ import annotations
 
@@ -26,12 +26,14 @@ class Egress:
 
 @dataclass(frozen=True)
 class WebSecurityGroupArgs:
-    """Ingress on `port` from CIDR ranges or from one other security group; explicit egress."""
+    """Ingress on `ports` from CIDR ranges or from one other security group; explicit egress."""
 
     vpc_id: pulumi.Input[str]
-    group_name: str
+    # `shared.naming.security_group_name_prefix`: the provider completes it into a name unique
+    # in the VPC, so a replacement (a new description, a new VPC) never collides.
+    name_prefix: str
     description: str
-    port: int
+    ports: Sequence[int]
     source_cidrs: Sequence[str] = ()
     source_security_group_id: pulumi.Input[str] | None = None
     egress: Sequence[Egress] = ()
@@ -39,23 +41,26 @@ class WebSecurityGroupArgs:
     name_tag: str = ""
 
     def __post_init__(self) -> None:
-        for port in (self.port, *(rule.port for rule in self.egress)):
+        if not self.ports:
+            raise ValueError("a web security group admits at least one port")
+        for port in (*self.ports, *(rule.port for rule in self.egress)):
             if not 1 <= port <= 65535:
                 raise ValueError(f"port {port} is not a TCP port")
-        if self.port in ADMIN_PORTS:
-            raise ValueError(
-                f"port {self.port} ({ADMIN_PORTS[self.port]}) must never be opened; "
-                "administer instances through SSM Session Manager"
-            )
+        for port in self.ports:
+            if port in ADMIN_PORTS:
+                raise ValueError(
+                    f"port {port} ({ADMIN_PORTS[port]}) must never be opened; "
+                    "administer instances through SSM Session Manager"
+                )
+            if ANYWHERE in self.source_cidrs and port not in PUBLIC_WEB_PORTS:
+                raise ValueError(
+                    f"only ports {PUBLIC_WEB_PORTS} may be open to {ANYWHERE}; "
+                    f"restrict the sources of port {port}"
+                )
         if bool(self.source_cidrs) == (self.source_security_group_id is not None):
             raise ValueError("give either source_cidrs or source_security_group_id, not both")
         for cidr in (*self.source_cidrs, *(rule.cidr for rule in self.egress)):
             ipaddress.IPv4Network(cidr, strict=True)
-        if ANYWHERE in self.source_cidrs and self.port not in PUBLIC_WEB_PORTS:
-            raise ValueError(
-                f"only ports {PUBLIC_WEB_PORTS} may be open to {ANYWHERE}; "
-                f"restrict the sources of port {self.port}"
-            )
 
 
 def cidr_label(cidr: str) -> str:
@@ -75,36 +80,38 @@ class WebSecurityGroup(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
             name,
-            name=args.group_name,
+            name_prefix=args.name_prefix,
             description=args.description,
             vpc_id=args.vpc_id,
             # Rules live in their own resources below; the provider drops AWS's allow-all egress.
             revoke_rules_on_delete=True,
-            tags={"Name": args.name_tag or args.group_name},
+            tags={"Name": args.name_tag or args.name_prefix.rstrip("-")},
             opts=child,
         )
-        for cidr in args.source_cidrs:
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-in-{args.port}-{cidr_label(cidr)}",
-                security_group_id=group.id,
-                ip_protocol="tcp",
-                from_port=args.port,
-                to_port=args.port,
-                cidr_ipv4=cidr,
-                description=f"web port {args.port} from {cidr}",
-                opts=child,
-            )
-        if args.source_security_group_id is not None:
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-in-{args.port}-from-group",
-                security_group_id=group.id,
-                ip_protocol="tcp",
-                from_port=args.port,
-                to_port=args.port,
-                referenced_security_group_id=args.source_security_group_id,
-                description=f"web port {args.port} from the load balancer",
-                opts=child,
-            )
+        # Rules are named from port and source, so adding a port never renames (replaces) one.
+        for port in args.ports:
+            for cidr in args.source_cidrs:
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-in-{port}-{cidr_label(cidr)}",
+                    security_group_id=group.id,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_ipv4=cidr,
+                    description=f"web port {port} from {cidr}",
+                    opts=child,
+                )
+            if args.source_security_group_id is not None:
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-in-{port}-from-group",
+                    security_group_id=group.id,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    referenced_security_group_id=args.source_security_group_id,
+                    description=f"web port {port} from the load balancer",
+                    opts=child,
+                )
         for rule in args.egress:
             aws.vpc.SecurityGroupEgressRule(
                 f"{name}-out-{rule.port}-{cidr_label(rule.cidr)}",

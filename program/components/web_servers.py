@@ -8,40 +8,32 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from program.components.launch_spec import (
+    METADATA_HOP_LIMIT,
+    METADATA_TOKENS,
+    ROOT_VOLUME_TYPE,
+    LaunchSpec,
+)
 from shared.limits import MAX_INSTANCES
 
 
 @dataclass(frozen=True)
 class WebServersArgs:
-    """Hardened instances; the defaults are production's (monitoring, termination protection)."""
+    """Hardened instances served directly (development); replaceable, so never protected from
+    termination (a protected instance cannot be replaced or destroyed)."""
 
     # Zone -> subnet id; instances go round-robin over the zones in this order.
     subnet_ids: Mapping[str, pulumi.Input[str]]
     count: int
-    instance_type: str
-    ami_id: pulumi.Input[str]
-    security_group_ids: Sequence[pulumi.Input[str]]
-    instance_profile_name: pulumi.Input[str]
-    kms_key_arn: pulumi.Input[str]
-    user_data: pulumi.Input[str]
-    # Prefix of the EC2 `Name` tags, e.g. "webapp-production-web".
+    launch: LaunchSpec
+    # Prefix of the EC2 `Name` tags, e.g. "webapp-development-web".
     name_tag: str
-    detailed_monitoring: bool = True
-    termination_protection: bool = True
-    # Development serves straight from the instance; production instances still need a public
-    # address for outbound HTTPS (SSM, S3, packages) because the network has no NAT gateway.
-    public_ip: bool = True
-    root_volume_gb: int = 8
 
     def __post_init__(self) -> None:
         if not self.subnet_ids:
             raise ValueError("web servers need at least one subnet")
         if not 1 <= self.count <= MAX_INSTANCES:
             raise ValueError(f"instance count {self.count} must be 1..{MAX_INSTANCES}")
-        if not self.security_group_ids:
-            raise ValueError("web servers need a security group")
-        if not 8 <= self.root_volume_gb <= 1024:
-            raise ValueError(f"root volume {self.root_volume_gb} GB must be 8..1024")
 
 
 def placements(zones: Sequence[str], count: int) -> list[tuple[str, str]]:
@@ -70,36 +62,35 @@ class WebServers(pulumi.ComponentResource):
     ) -> None:
         super().__init__("webapp:compute:WebServers", name, None, opts)
         self.instances = {}
+        launch = args.launch
         for zone, suffix in placements(list(args.subnet_ids), args.count):
             self.instances[suffix] = aws.ec2.Instance(
                 f"{name}-{suffix}",
-                ami=args.ami_id,
-                instance_type=args.instance_type,
+                ami=launch.ami_id,
+                instance_type=launch.instance_type,
                 subnet_id=args.subnet_ids[zone],
-                vpc_security_group_ids=list(args.security_group_ids),
-                associate_public_ip_address=args.public_ip,
-                iam_instance_profile=args.instance_profile_name,
+                vpc_security_group_ids=list(launch.security_group_ids),
+                associate_public_ip_address=launch.public_ip,
+                iam_instance_profile=launch.instance_profile_name,
                 metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
                     http_endpoint="enabled",
-                    http_tokens="required",
-                    # 1: a token cannot leave the instance (e.g. into a container).
-                    http_put_response_hop_limit=1,
+                    http_tokens=METADATA_TOKENS,
+                    http_put_response_hop_limit=METADATA_HOP_LIMIT,
                 ),
                 root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
                     encrypted=True,
-                    kms_key_id=args.kms_key_arn,
-                    volume_type="gp3",
-                    volume_size=args.root_volume_gb,
+                    kms_key_id=launch.kms_key_arn,
+                    volume_type=ROOT_VOLUME_TYPE,
+                    volume_size=launch.root_volume_gb,
                     delete_on_termination=True,
                 ),
-                monitoring=args.detailed_monitoring,
-                disable_api_termination=args.termination_protection,
-                user_data=args.user_data,
+                monitoring=launch.detailed_monitoring,
+                user_data=launch.user_data,
                 # DEBUG, LOG_LEVEL or the app itself changed: replace the instance so the new
                 # configuration runs from a clean first boot (user data runs only then).
                 user_data_replace_on_change=True,
                 tags={"Name": f"{args.name_tag}-{suffix}"},
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(launch.wait_for)),
             )
         self.instance_ids = pulumi.Output.all(
             *(instance.id for instance in self.instances.values())

@@ -1,14 +1,21 @@
-"""The web tier: security groups, instance role, web servers and, for several, a load balancer."""
+"""The web tier: security groups, instance role, and one instance or a load-balanced fleet."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from program.components.instance_role import InstanceRole, InstanceRoleArgs
-from program.components.load_balancer import LISTENER_PORT, LoadBalancer, LoadBalancerArgs
+from program.components.launch_spec import LaunchSpec
+from program.components.load_balancer import (
+    HTTPS_PORT,
+    LISTENER_PORT,
+    LoadBalancer,
+    LoadBalancerArgs,
+)
+from program.components.web_fleet import WebFleet, WebFleetArgs
 from program.components.web_security_group import Egress, WebSecurityGroup, WebSecurityGroupArgs
 from program.components.web_servers import WebServers, WebServersArgs
 from program.webapp.app import HEALTH_PATH
@@ -18,6 +25,8 @@ from shared.project_config import ComputeConfig
 from shared.settings import EnvironmentSettings
 
 HTTPS_OUT = Egress(443, "0.0.0.0/0", "HTTPS out: SSM, S3 and the package repositories")
+# The description of the web servers' security group (immutable in EC2: a change replaces it).
+WEB_GROUP_DESCRIPTION = "Web servers: the web port only (no SSH/RDP; SSM Session Manager instead)"
 
 
 @dataclass(frozen=True)
@@ -34,24 +43,31 @@ class WebServiceArgs:
     kms_key_arn: pulumi.Input[str]
     ami_id: pulumi.Input[str]
     partition: pulumi.Input[str] = "aws"
+    # What public resources must wait for: the network's `internet_ready`.
+    internet_ready: Sequence[pulumi.Resource] = ()
 
     @property
     def load_balanced(self) -> bool:
-        """More than one instance gets a load balancer; production always has at least two."""
-        return self.config.instance_count > 1
+        """Production runs a fleet behind a load balancer; other environments one instance."""
+        return self.settings.production
 
 
 class WebService(pulumi.ComponentResource):
     """Serves the web application and says where: `url`.
 
-    One instance is reached directly on the web port from the allowed ranges. Several sit
-    behind an internet-facing ALB (HTTP, health check on the app's health path) that alone
-    may reach them. Either way: no SSH/RDP, egress HTTPS only, IMDSv2, encrypted root volumes.
+    Development: one instance reached directly on the web port from the allowed ranges.
+    Production: an internet-facing ALB (health check on the app's health path) in front of an
+    Auto Scaling group that rolls its instances when their launch template changes; only the
+    ALB may reach them. Either way: no SSH/RDP, egress HTTPS only, IMDSv2, root volumes on the
+    customer key, no termination protection (replacing an instance must always work).
     """
 
     url: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    # The instances Pulumi manages (development's); production's belong to the group.
     instance_ids: pulumi.Output[list[str]]
+    # What production's instances launch from ("" in development).
+    launch_template_id: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: WebServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -65,9 +81,12 @@ class WebService(pulumi.ComponentResource):
                 f"{name}-lb",
                 WebSecurityGroupArgs(
                     args.vpc_id,
-                    naming.security_group_name(settings, "lb"),
-                    "Load balancer: HTTP from the allowed ranges, out to the web servers only",
-                    port=LISTENER_PORT,
+                    naming.security_group_name_prefix(settings, "lb"),
+                    "Load balancer: HTTP(S) from the allowed ranges, out to the web servers only",
+                    # HTTPS too with a certificate (HTTP then only redirects to it).
+                    ports=(LISTENER_PORT, HTTPS_PORT)
+                    if config.certificate_arn
+                    else (LISTENER_PORT,),
                     source_cidrs=config.allowed_cidrs,
                     egress=[Egress(config.web_port, config.vpc_cidr, "to the web servers")],
                     name_tag=naming.logical_name(settings, "lb"),
@@ -78,9 +97,9 @@ class WebService(pulumi.ComponentResource):
             name,
             WebSecurityGroupArgs(
                 args.vpc_id,
-                naming.security_group_name(settings, "web"),
-                "Web servers: the web port only (no SSH/RDP; SSM Session Manager instead)",
-                port=config.web_port,
+                naming.security_group_name_prefix(settings, "web"),
+                WEB_GROUP_DESCRIPTION,
+                ports=(config.web_port,),
                 source_cidrs=() if lb_group else config.allowed_cidrs,
                 source_security_group_id=lb_group.group_id if lb_group else None,
                 egress=[HTTPS_OUT],
@@ -112,49 +131,75 @@ class WebService(pulumi.ComponentResource):
                 )
             )
         )
-        servers = WebServers(
-            name,
-            WebServersArgs(
-                subnet_ids=args.subnet_ids,
-                count=config.instance_count,
-                instance_type=config.instance_type,
-                ami_id=args.ami_id,
-                security_group_ids=[web_group.group_id],
-                instance_profile_name=role.profile_name,
-                kms_key_arn=args.kms_key_arn,
-                user_data=user_data,
-                name_tag=name,
-                detailed_monitoring=settings.production,
-                termination_protection=settings.production,
-            ),
-            child,
+        launch = LaunchSpec(
+            instance_type=config.instance_type,
+            ami_id=args.ami_id,
+            security_group_ids=[web_group.group_id],
+            instance_profile_name=role.profile_name,
+            kms_key_arn=args.kms_key_arn,
+            user_data=user_data,
+            detailed_monitoring=settings.production,
+            wait_for=args.internet_ready,
         )
         if lb_group is not None:
-            self.url = LoadBalancer(
+            balancer = LoadBalancer(
                 f"{name}-lb",
                 LoadBalancerArgs(
-                    naming.load_balancer_name(settings, "lb"),
-                    # The port in the name: a new port makes a new group, no name clash.
-                    naming.load_balancer_name(settings, f"web-{config.web_port}"),
+                    naming.load_balancer_name(settings, "web-lb"),
+                    naming.load_balancer_name(settings, "web-tg"),
                     args.vpc_id,
                     list(args.subnet_ids.values()),
                     lb_group.group_id,
-                    {key: instance.id for key, instance in servers.instances.items()},
                     config.web_port,
                     HEALTH_PATH,
+                    wait_for=args.internet_ready,
+                    certificate_arn=config.certificate_arn,
+                    domain_name=config.domain_name,
                 ),
                 child,
-            ).url
+            )
+            fleet = WebFleet(
+                name,
+                WebFleetArgs(
+                    subnet_ids=list(args.subnet_ids.values()),
+                    capacity=config.instance_count,
+                    launch=launch,
+                    target_group_arn=balancer.target_group_arn,
+                    template_name_prefix=naming.name_prefix(
+                        settings, "web", naming.LAUNCH_TEMPLATE_NAME_MAX
+                    ),
+                    group_name_prefix=naming.name_prefix(
+                        settings, "web", naming.AUTOSCALING_GROUP_NAME_MAX
+                    ),
+                    tags={**naming.tags(settings, "web"), "Name": name},
+                ),
+                child,
+            )
+            self.url = balancer.url
+            self.instance_ids = pulumi.Output.from_input([])
+            self.launch_template_id = fleet.launch_template_id
         else:
+            servers = WebServers(
+                name,
+                WebServersArgs(
+                    subnet_ids=args.subnet_ids,
+                    count=config.instance_count,
+                    launch=launch,
+                    name_tag=name,
+                ),
+                child,
+            )
             (instance,) = servers.instances.values()
             port = "" if config.web_port == LISTENER_PORT else f":{config.web_port}"
             self.url = pulumi.Output.concat("http://", instance.public_dns, port)
+            self.instance_ids = servers.instance_ids
+            self.launch_template_id = pulumi.Output.from_input("")
         self.security_group_id = web_group.group_id
-        self.instance_ids = servers.instance_ids
         self.register_outputs(
             {
                 "url": self.url,
                 "security_group_id": self.security_group_id,
                 "instance_ids": self.instance_ids,
+                "launch_template_id": self.launch_template_id,
             }
         )

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from program.policy import ec2, general, iam, kms, s3
+from program.policy import ec2, elb, general, iam, kms, s3
 from program.policy.model import Rule, StackView, Violation
 
-RULES: tuple[Rule, ...] = (*s3.RULES, *kms.RULES, *ec2.RULES, *iam.RULES, *general.RULES)
+RULES: tuple[Rule, ...] = (
+    *s3.RULES,
+    *kms.RULES,
+    *ec2.RULES,
+    *elb.RULES,
+    *iam.RULES,
+    *general.RULES,
+)
 
 _BY_ID = {rule.id: rule for rule in RULES}
 if len(_BY_ID) != len(RULES):

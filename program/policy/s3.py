@@ -12,6 +12,7 @@ from typing import Any
 from program.policy import aws_types as t
 from program.policy.model import Enforcement, Resource, Rule, Scope, StackView, is_unknown
 from program.policy.values import as_bool, as_int, as_list, customer_key_problem, policy_statements
+from shared.aws_facts import S3_LOG_DELIVERY_SERVICE, SSE_KMS, SSE_S3
 from shared.naming import bucket_name_problems
 
 # Pulumi auto-naming appends "-" and 7 random characters; bucket_prefix is capped by AWS.
@@ -50,11 +51,25 @@ def _side(view: StackView, bucket: Resource, type_: str, what: str) -> list[Reso
     return found or f"has no {what} ({type_.rsplit(':', 1)[-1]})"
 
 
+def is_log_target(bucket: Resource, view: StackView) -> bool:
+    """True for a bucket S3 server access logs are delivered into: another bucket's logging
+    names it as target, or its policy lets the log delivery service write."""
+    if any(view.refers_to(log, "targetBucket", bucket) for log in view.of_type(t.BUCKET_LOGGING)):
+        return True
+    return any(
+        statement.get("Effect") == "Allow"
+        and S3_LOG_DELIVERY_SERVICE in as_list(_get(statement, "Principal", "Service"))
+        for policy in view.referring(bucket, t.BUCKET_POLICY)
+        for statement in policy_statements(policy.get("policy"))
+    )
+
+
 def _encryption_problems(bucket: Resource, view: StackView) -> Iterator[str]:
     configs = _side(view, bucket, t.BUCKET_ENCRYPTION, "default encryption configuration")
     if isinstance(configs, str):
         yield configs
         return
+    log_target = is_log_target(bucket, view)
     for config in configs:
         rules = config.get("rules")
         if is_unknown(rules):
@@ -62,7 +77,20 @@ def _encryption_problems(bucket: Resource, view: StackView) -> Iterator[str]:
         if not as_list(rules):
             yield f"{config.name} has no encryption rule"
         for rule in as_list(rules):
-            yield from _encryption_rule_problems(config, view, rule)
+            if log_target:
+                yield from _log_target_rule_problems(config, rule)
+            else:
+                yield from _encryption_rule_problems(config, view, rule)
+
+
+def _log_target_rule_problems(config: Resource, rule: Any) -> Iterator[str]:
+    """The documented exception: a log target must use SSE-S3, or no log is delivered."""
+    algorithm = _get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+    if not is_unknown(algorithm) and algorithm != SSE_S3:
+        yield (
+            f"{config.name} uses {algorithm!r} on a log target bucket; S3 delivers server access "
+            f"logs only into buckets with SSE-S3 ({SSE_S3!r}) default encryption, so none arrive"
+        )
 
 
 def _encryption_rule_problems(config: Resource, view: StackView, rule: Any) -> Iterator[str]:
@@ -73,8 +101,11 @@ def _encryption_rule_problems(config: Resource, view: StackView, rule: Any) -> I
         yield f"{config.name} sets no default server-side encryption"
         return
     algorithm = default.get("sseAlgorithm")
-    if not is_unknown(algorithm) and algorithm not in ("aws:kms", "aws:kms:dsse"):
-        yield f"{config.name} uses {algorithm!r} instead of SSE-KMS ('aws:kms')"
+    if not is_unknown(algorithm) and algorithm not in (SSE_KMS, "aws:kms:dsse"):
+        yield (
+            f"{config.name} uses {algorithm!r} instead of SSE-KMS ({SSE_KMS!r}); only a log "
+            "target bucket may use SSE-S3"
+        )
         return
     problem = customer_key_problem(
         config, view, default.get("kmsMasterKeyId"), prop="rules", what="kms_master_key_id"
@@ -213,13 +244,17 @@ RULES = (
     ),
     Rule(
         id="s3-bucket-encryption-customer-key",
-        description="S3 buckets encrypt by default with SSE-KMS, the customer key and bucket key.",
+        description=(
+            "S3 buckets encrypt by default with SSE-KMS, the customer key and bucket key; a log "
+            "target bucket uses SSE-S3 (AES256), the only encryption S3 delivers access logs into."
+        ),
         enforcement=Enforcement.MANDATORY,
         resource_types=(t.BUCKET,),
         check=_encryption_problems,
         fix=(
             "add a BucketServerSideEncryptionConfiguration with sse_algorithm='aws:kms', "
-            "kms_master_key_id=<security stack's kms_key_arn> and bucket_key_enabled=True"
+            "kms_master_key_id=<security stack's kms_key_arn> and bucket_key_enabled=True "
+            "(a log target bucket: sse_algorithm='AES256')"
         ),
         scope=Scope.STACK,
         references=("CKV_AWS_19", "CKV_AWS_145", "AVD-AWS-0088", "AVD-AWS-0132"),

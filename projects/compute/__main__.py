@@ -1,4 +1,4 @@
-"""Compute layer: its own network and the web service (servers, and an ALB for several)."""
+"""Compute layer: its own network and the web service (one instance, or an ALB and a fleet)."""
 
 import pulumi
 
@@ -27,8 +27,9 @@ web = WebService(
         bucket_name=stack.require(topology.STORAGE, topology.BUCKET_NAME),
         bucket_arn=stack.require(topology.STORAGE, topology.BUCKET_ARN),
         kms_key_arn=stack.require(topology.SECURITY, topology.KMS_KEY_ARN),
-        ami_id=stack.al2023_ami_id,
+        ami_id=stack.al2023_ami_id(stack.config.pinned_image),
         partition=stack.partition,
+        internet_ready=network.internet_ready,
     ),
     stack.opts,
 )
@@ -37,3 +38,4 @@ pulumi.export(topology.APP_URL, web.url)
 pulumi.export(topology.VPC_ID, network.vpc_id)
 pulumi.export(topology.SECURITY_GROUP_ID, web.security_group_id)
 pulumi.export(topology.INSTANCE_IDS, web.instance_ids)
+pulumi.export(topology.LAUNCH_TEMPLATE_ID, web.launch_template_id)

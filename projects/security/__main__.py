@@ -20,6 +20,8 @@ key = KmsKey(
         description=f"{settings.app} {settings.environment}: application data and volumes",
         deletion_window_in_days=stack.config.key_deletion_window_days,
         protect=settings.production,
+        # Production's web servers are launched by an Auto Scaling group.
+        autoscaling_launches=settings.production,
     ),
     opts=stack.opts,
 )

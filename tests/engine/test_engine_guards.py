@@ -77,9 +77,6 @@ def test_production_destroy_needs_confirmation_and_stops_at_protected_resources(
     tasks: Tasks, engine_env: EngineEnv
 ) -> None:
     # production's passphrase: the shared test passphrase engine_env carries.
-    # This test is about the guards: the gateway attaches at once, so today's load balancer
-    # does not lose the race test_engine_production.py shows (issue 10).
-    engine_env.cloud.set_gateway_attach_seconds(0)
     before = deployed_everything(tasks, "production")
 
     # compute holds nothing protected, so only the confirmation stands in the way.

@@ -1,14 +1,17 @@
 """Routine production operations on the real engine, against a stand-in as strict as AWS.
 
-Issue 10: the first deploy, a log level change, a security group description change, the log
-delivery of the first deploy, and a full cascade destroy after unprotecting. Each test deploys
-production from a copy of the repository (engine_support.copy_repo), so it can change a setting
-or a component without touching the committed files. They fail on the code as it is - each
-marker names the defect and the stand-in's refusal that shows it - and pass once it is fixed
-(the fix removes the marker).
+Issue 10: the first deploy (the load balancer waits for the internet gateway), a log level
+change (the Auto Scaling group rolls its instances and none is left behind), a security group
+description change (name prefixes: the replacement does not collide), the log delivery of the
+first deploy (the log target is SSE-S3), a full cascade destroy after unprotecting (no
+termination protection to strand an instance), and HTTPS with a configured certificate. Each
+test deploys production from a copy of the repository (engine_support.copy_repo), so it can
+change a setting or a component without touching the committed files. The first four and the
+destroy failed on the code as it was before issue 10's fixes, each on the stand-in's refusal
+that shows its defect.
 
 Only the first-deploy test keeps the stand-in's slow internet gateway attachment; the others
-let the gateway attach at once, so each shows its own defect rather than that race.
+let the gateway attach at once, so each is about its own change rather than that race.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ INSTANCE = "aws:ec2/instance:Instance"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
+LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 # The web servers' security group description, as program/components/web_service.py has it.
 WEB_GROUP_DESCRIPTION = "Web servers: the web port only (no SSH/RDP; SSM Session Manager instead)"
 
@@ -97,11 +101,6 @@ def served_instances(production: Production) -> set[str]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: the internet-facing load balancer does not wait for the internet "
-    "gateway, so a first deploy fails with InvalidSubnet: VPC ... has no internet gateway",
-)
 def test_a_first_production_deploy_succeeds(production: Production) -> None:
     # Longer than the default, so a balancer that does not wait for the gateway asks in time
     # to be refused even on a loaded machine; one that waits only takes longer.
@@ -121,11 +120,6 @@ def test_a_first_production_deploy_succeeds(production: Production) -> None:
     assert served_instances(production) == {instance.id for instance in instances}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: the access-log bucket uses SSE-KMS default encryption, so S3 accepts "
-    "the logging configuration and never delivers a log",
-)
 def test_production_access_logs_are_delivered(production: Production) -> None:
     for project in ("security", "storage"):
         deployed = production.deploy(project)
@@ -135,11 +129,6 @@ def test_production_access_logs_are_delivered(production: Production) -> None:
     assert [d for d in deliveries if not d["delivering"]] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: production instances have termination protection, so replacing them "
-    "for the new user data fails (OperationNotPermitted) and leaves the old ones running",
-)
 def test_a_log_level_change_rolls_the_web_tier_and_leaves_no_stray_instance(
     production: Production,
 ) -> None:
@@ -160,11 +149,6 @@ def test_a_log_level_change_rolls_the_web_tier_and_leaves_no_stray_instance(
     assert served_instances(production) == {instance.id for instance in after}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: security groups have fixed names, so the replacement a description "
-    "change forces collides with the old group (InvalidGroup.Duplicate)",
-)
 def test_a_security_group_description_change_replaces_the_group_cleanly(
     production: Production,
 ) -> None:
@@ -193,6 +177,29 @@ def test_a_security_group_description_change_replaces_the_group_cleanly(
         assert old.id not in groups
 
 
+def test_a_configured_certificate_serves_https_and_http_only_redirects(
+    production: Production,
+) -> None:
+    certificate = production.env.cloud.add_certificate("www.example.com", "us-west-2")
+    production.repo.edit(
+        "projects/compute/Pulumi.production.yaml",
+        "  compute:vpcCidr: 10.20.0.0/16\n",
+        f"  compute:vpcCidr: 10.20.0.0/16\n  compute:certificateArn: {certificate}\n"
+        "  compute:domainName: www.example.com\n",
+    )
+    production.deploy_with_gateway_ready()
+    listeners = {
+        listener.output("protocol"): listener for listener in production.resources(*LISTENERS)
+    }
+    assert set(listeners) == {"HTTP", "HTTPS"}
+    https = listeners["HTTPS"]
+    assert (https.output("port"), https.output("certificateArn")) == (443, certificate)
+    assert https.output("sslPolicy") == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    [redirect] = listeners["HTTP"].output("defaultActions")
+    assert redirect["type"] == "redirect"
+    assert redirect["redirect"]["protocol"] == "HTTPS"
+
+
 def unprotect(production: Production, refusal: str) -> None:
     """Run the `state unprotect` commands the refusal tells the user to run, as a user would."""
     commands = [line.strip() for line in refusal.splitlines() if "state unprotect" in line]
@@ -210,11 +217,6 @@ def unprotect(production: Production, refusal: str) -> None:
         assert result.returncode == 0, f"{shlex.quote(command)}:\n{result.stdout}\n{result.stderr}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: production instances have termination protection, so the compute "
-    "teardown fails (OperationNotPermitted) and leaves a half-destroyed stack",
-)
 def test_a_cascade_destroy_of_production_completes_after_unprotecting(
     production: Production,
 ) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import io
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -181,6 +183,60 @@ def test_no_policy_and_endpoint_are_passed_on_with_a_warning(
     assert call["policy"] is False
     assert call["endpoint"] == "http://localhost:4566"
     assert "WARNING: --no-policy" in capsys.readouterr().err
+
+
+CERTIFICATE_ELSEWHERE = (
+    "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-1234-1234-1234-123456789012"
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            task,
+            f"  compute:certificateArn: {CERTIFICATE_ELSEWHERE}\n",
+            "stack 'production': compute:certificateArn is a certificate of eu-west-1, but the "
+            "load balancer is in us-west-2: ACM certificates are regional, use one of "
+            "us-west-2. Nothing was run.",
+        )
+        for task in ("deploy", "preview")
+    ]
+    + [
+        (
+            "deploy",
+            "  compute:instanceCont: 3\n",
+            "stack 'production': compute:instanceCont is not a setting of the compute project; "
+            "did you mean compute:instanceCount?",
+        )
+    ],
+)
+def test_a_bad_knob_of_any_selected_project_is_refused_before_any_stack_runs(
+    opener: Opener, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case: tuple[str, str, str]
+) -> None:
+    task, line, refusal = case
+    # Compute's program would refuse these itself, but only after security and storage were
+    # deployed: the tasks check every selected project's knobs first.
+    projects = tmp_path / "projects"
+    shutil.copytree(Path(tasks.__file__).parent / "projects", projects)
+    stack_file = projects / COMPUTE / "Pulumi.production.yaml"
+    stack_file.write_text(stack_file.read_text() + line)
+    repo_paths = commands.Paths.for_repo(Path(tasks.__file__).parent)
+    monkeypatch.setattr(
+        commands.Paths,
+        "for_repo",
+        classmethod(lambda cls, root=None: dataclasses.replace(repo_paths, projects_dir=projects)),
+    )
+
+    options = {"yes": True} if task == "deploy" else {}
+    with pytest.raises(Exit) as exited:
+        getattr(tasks, task)(MockContext(), env="production", **options)
+
+    message = str(exited.value.message)
+    assert message.startswith(refusal)
+    assert message.endswith("Nothing was run.")
+    assert opener.calls == []
+    assert opener.engines["production"].calls == []
 
 
 def test_a_failed_stack_makes_the_task_exit_1(opener: Opener) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,16 @@ def _resource(plan: EnvironmentPlan, project: str, type_: str) -> list[Resource]
 
 
 @pytest.mark.parametrize("plan_name", ["development_plan", "production_plan"])
-def test_shipped_environments_plan_without_violations(
+def test_shipped_environments_plan_without_mandatory_violations(
     plan_name: str, request: pytest.FixtureRequest
 ) -> None:
     plan: EnvironmentPlan = request.getfixturevalue(plan_name)
 
-    assert plan.violations == ()
+    assert plan.blocking == ()
+    # The shipped production config names no certificate: one advisory says which to add.
+    advisories = [(v.rule, v.resource.rsplit("::", 1)[-1]) for v in plan.violations]
+    expected = [("elb-https-only", "webapp-production-web-lb-http")]
+    assert advisories == (expected if plan.environment == "production" else [])
     assert [stack.project for stack in plan.stacks] == list(TOPOLOGY.deploy_order())
     assert [stack.stack for stack in plan.stacks] == [
         f"organization/{project}/{plan.environment}" for project in TOPOLOGY.deploy_order()
@@ -41,7 +46,7 @@ def test_shipped_environments_plan_without_violations(
 
 
 @pytest.mark.parametrize("plan_name", ["development_plan", "production_plan"])
-def test_buckets_are_encrypted_with_the_security_stacks_key(
+def test_data_buckets_use_the_security_stacks_key_and_the_log_target_sse_s3(
     plan_name: str, request: pytest.FixtureRequest
 ) -> None:
     plan: EnvironmentPlan = request.getfixturevalue(plan_name)
@@ -58,8 +63,12 @@ def test_buckets_are_encrypted_with_the_security_stacks_key(
     )
     assert configs
     for config in configs:
-        used = config.get("rules", 0, "applyServerSideEncryptionByDefault", "kmsMasterKeyId")
-        assert used == key_arn
+        default = config.get("rules", 0, "applyServerSideEncryptionByDefault")
+        if config.name.endswith("-logs-encryption"):
+            # The access-log target: SSE-S3, the only encryption S3 delivers access logs into.
+            assert default == {"sseAlgorithm": "AES256"}
+        else:
+            assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}
 
 
 def test_every_stack_uses_one_explicit_provider_in_the_region(
@@ -151,7 +160,13 @@ def test_producers_outputs_are_fed_to_consumers(development: EnvironmentSettings
         {
             "security": {"kms_key_arn": "arn:k", "kms_key_id": "k", "kms_alias_name": "alias/k"},
             "storage": {"bucket_name": "b", "bucket_arn": "arn:b"},
-            "compute": {"url": "u", "vpc_id": "v", "security_group_id": "s", "instance_ids": []},
+            "compute": {
+                "url": "u",
+                "vpc_id": "v",
+                "security_group_id": "s",
+                "instance_ids": [],
+                "launch_template_id": "lt",
+            },
         }
     )
     plan_environment(development, evaluate)
@@ -220,8 +235,12 @@ def test_user_data_carries_the_environments_debug_and_log_level(
 
     settings = load_settings(plan.environment)
     instances = _resource(plan, "compute", "aws:ec2/instance:Instance")
-    assert instances
-    for instance in instances:
-        user_data = instance.get("userData")
+    templates = _resource(plan, "compute", "aws:ec2/launchTemplate:LaunchTemplate")
+    # Development's one instance; production's launch template (base64 user data).
+    assert len(instances + templates) == 1
+    for launcher in instances + templates:
+        user_data = launcher.get("userData")
+        if launcher in templates:
+            user_data = base64.b64decode(user_data).decode()
         assert f"DEBUG={str(settings.debug).lower()}\n" in user_data
         assert f"LOG_LEVEL={settings.log_level}\n" in user_data

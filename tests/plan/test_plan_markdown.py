@@ -107,10 +107,11 @@ def test_the_diagram_shows_which_key_resource_uses_which(production_plan: Enviro
     names = {node.id: (node.kind, node.name) for box in built.stacks for node in box.nodes}
     uses = {(names[user], names[used]) for user, used in built.uses}
 
-    instance = ("EC2 instance", "webapp-production-web-us-west-2a-1")
-    assert (instance, ("security group", "webapp-production-web")) in uses
+    template = ("launch template", "webapp-production-web")
+    assert (("Auto Scaling group", "webapp-production-web"), template) in uses
+    assert (template, ("security group", "webapp-production-web")) in uses
     # Through the instance profile, which is not drawn.
-    assert (instance, ("IAM role", "webapp-production-web")) in uses
+    assert (template, ("IAM role", "webapp-production-web")) in uses
     # The load balancer reaches the VPC through its security group only: no shortcut edge.
     load_balancer = ("load balancer", "webapp-production-web-lb")
     assert (load_balancer, ("security group", "webapp-production-web-lb")) in uses
@@ -143,7 +144,9 @@ def test_the_markdown_plan_shows_what_a_reviewer_needs(production_plan: Environm
     text = markdown(production_plan)
 
     assert text.startswith("## Plan of `production`\n")
-    assert "✅ **Every security rule passes.**" in text
+    # The shipped production config has no certificate: plain HTTP is the one advisory finding.
+    assert "⚠️ **1 advisory finding(s)**; nothing blocks the plan." in text
+    assert "elb-https-only" in text
     block = text.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
     assert block == diagram.mermaid(diagram.build(production_plan))
     headings = re.findall(r"^### `(organization/\w+/production)`$", text, flags=re.MULTILINE)

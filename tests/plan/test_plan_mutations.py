@@ -148,12 +148,34 @@ def test_instance_without_imdsv2_fails_the_plan(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(aws.ec2, "Instance", instance_allowing_imdsv1)
 
-    code, output = _plan("production")
+    code, output = _plan("development")
 
     assert code == 1
-    assert "[ec2-imdsv2-required] webapp-production-web-us-west-2a-1" in output
-    assert "[ec2-imdsv2-required] webapp-production-web-us-west-2b-1" in output
-    assert "Plan refused: 2 mandatory violation(s) of ec2-imdsv2-required" in output
+    assert "[ec2-imdsv2-required] webapp-development-web-us-west-2a-1" in output
+    assert "Plan refused: 1 mandatory violation(s) of ec2-imdsv2-required" in output
+
+
+def test_launch_template_without_imdsv2_or_the_key_fails_the_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_template = aws.ec2.LaunchTemplate
+
+    def template_allowing_imdsv1_on_aws_managed_key(name: str, *args: Any, **kwargs: Any) -> Any:
+        kwargs["metadata_options"] = aws.ec2.LaunchTemplateMetadataOptionsArgs(
+            http_tokens="optional"
+        )
+        (mapping,) = kwargs["block_device_mappings"]
+        mapping.ebs.kms_key_id = "alias/aws/ebs"
+        return real_template(name, *args, **kwargs)
+
+    monkeypatch.setattr(aws.ec2, "LaunchTemplate", template_allowing_imdsv1_on_aws_managed_key)
+
+    code, output = _plan("production", project="compute")
+
+    assert code == 1
+    template = "webapp-production-web (aws:ec2/launchTemplate:LaunchTemplate)"
+    assert f"[ec2-imdsv2-required] {template}" in output
+    assert f"[ec2-root-volume-customer-key] {template}" in output
 
 
 def test_ssh_ingress_fails_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -181,5 +203,8 @@ def test_production_with_debug_fails_through_the_rendered_user_data(
     code, output = _plan("production", settings=forced)
 
     assert code == 1
-    assert "[production-debug-off] webapp-production-web-us-west-2a-1" in output
+    assert (
+        "[production-debug-off] webapp-production-web (aws:ec2/launchTemplate:LaunchTemplate)"
+        in output
+    )
     assert "user data sets DEBUG=true in production" in output

@@ -19,6 +19,9 @@ KEY_ARN = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-12345678
 OTHER_KEY_ARN = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/99999999-0000-0000-0000-000000000000"
 BUCKET = f"webapp-{{env}}-data-{ACCOUNT}-us-west-2"
 LOG_BUCKET = f"webapp-{{env}}-logs-{ACCOUNT}-us-west-2"
+CERTIFICATE_ARN = (
+    f"arn:aws:acm:us-west-2:{ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012"
+)
 
 Stack = list[Resource]
 
@@ -49,28 +52,68 @@ def role_policy(bucket: str) -> str:
     )
 
 
+def key_policy(settings: EnvironmentSettings) -> str:
+    """A key policy of the baseline's shape: explicit administration, use only through S3 and
+    EC2, grants only for AWS resources (and in production the Auto Scaling role's access)."""
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    via = {"kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.us-west-2.amazonaws.com"}
+    statements: list[dict[str, Any]] = [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": ["kms:DescribeKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"],
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": via},
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    ]
+    if settings.production:
+        role = (
+            f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/"
+            "AWSServiceRoleForAutoScaling"
+        )
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": role},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
 def bucket_resources(settings: EnvironmentSettings, make: Callable[..., Resource], role: str):  # type: ignore[no-untyped-def]
     env = settings.environment
     name = (LOG_BUCKET if role == "logs" else BUCKET).format(env=env)
     base = f"webapp-{env}-{role}"
     bucket = make(t.BUCKET, base, {"bucket": name}, protect=settings.production, id=name)
-    side = [
-        make(
-            t.BUCKET_ENCRYPTION,
-            f"{base}-encryption",
-            {
-                "bucket": name,
-                "rules": [
-                    {
-                        "applyServerSideEncryptionByDefault": {
-                            "sseAlgorithm": "aws:kms",
-                            "kmsMasterKeyId": KEY_ARN,
-                        },
-                        "bucketKeyEnabled": True,
-                    }
-                ],
+    # A log target uses SSE-S3: S3 delivers server access logs into nothing else.
+    encryption = (
+        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
+        if role == "logs"
+        else {
+            "applyServerSideEncryptionByDefault": {
+                "sseAlgorithm": "aws:kms",
+                "kmsMasterKeyId": KEY_ARN,
             },
-        ),
+            "bucketKeyEnabled": True,
+        }
+    )
+    side = [
+        make(t.BUCKET_ENCRYPTION, f"{base}-encryption", {"bucket": name, "rules": [encryption]}),
         make(
             t.BUCKET_PUBLIC_ACCESS_BLOCK,
             f"{base}-public-access",
@@ -166,7 +209,11 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
         make(
             t.KMS_KEY,
             f"webapp-{env}-key",
-            {"enableKeyRotation": True, "deletionWindowInDays": 30.0},
+            {
+                "enableKeyRotation": True,
+                "deletionWindowInDays": 30.0,
+                "policy": key_policy(settings),
+            },
             protect=settings.production,
         ),
         *bucket_resources(settings, make, "data"),
@@ -234,6 +281,33 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
             t.IAM_ROLE_POLICY,
             f"webapp-{env}-instance-access",
             {"role": "r", "policy": role_policy(data_bucket)},
+        ),
+        make(
+            t.LISTENER,
+            f"webapp-{env}-https",
+            {
+                "loadBalancerArn": "arn:aws:elasticloadbalancing:lb",
+                "port": 443.0,
+                "protocol": "HTTPS",
+                "certificateArn": CERTIFICATE_ARN,
+                "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}],
+            },
+        ),
+        make(
+            t.LISTENER,
+            f"webapp-{env}-http",
+            {
+                "loadBalancerArn": "arn:aws:elasticloadbalancing:lb",
+                "port": 80.0,
+                "protocol": "HTTP",
+                "defaultActions": [
+                    {
+                        "type": "redirect",
+                        "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
+                    }
+                ],
+            },
         ),
         make(
             t.INSTANCE,

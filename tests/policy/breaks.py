@@ -46,6 +46,18 @@ def _instance(**props: object) -> Callable[[Stack, str], Stack]:
     return lambda stack, env: change(stack, f"webapp-{env}-web-a", **props)
 
 
+def _key_statement(statement: dict[str, object]) -> Callable[[Stack, str], Stack]:
+    """The compliant key policy plus one more Allow statement."""
+
+    def edit(stack: Stack, env: str) -> Stack:
+        key = next(r for r in stack if r.name == f"webapp-{env}-key")
+        document = json.loads(key.get("policy"))
+        document["Statement"].append({"Effect": "Allow", "Resource": "*", **statement})
+        return change(stack, f"webapp-{env}-key", policy=json.dumps(document))
+
+    return edit
+
+
 def _statement(statement: dict[str, object]) -> Callable[[Stack, str], Stack]:
     document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     return lambda stack, env: change(stack, f"webapp-{env}-instance-access", policy=document)
@@ -104,6 +116,25 @@ BREAKS = [
             "webapp-{env}-data",
         )
         for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls")
+    ),
+    Break(
+        "s3-bucket-encryption-customer-key",
+        "SSE-KMS on the log target bucket (no log would be delivered)",
+        lambda s, env: change(
+            s,
+            f"webapp-{env}-logs-encryption",
+            rules=[
+                {
+                    "applyServerSideEncryptionByDefault": {
+                        "sseAlgorithm": "aws:kms",
+                        "kmsMasterKeyId": KEY_ARN,
+                    },
+                    "bucketKeyEnabled": True,
+                }
+            ],
+        ),
+        "webapp-{env}-logs",
+        environments=("production",),
     ),
     Break(
         "s3-bucket-public-access-block",
@@ -205,6 +236,34 @@ BREAKS = [
         environments=("production",),
     ),
     Break(
+        "kms-key-policy-least-privilege",
+        "administrators may create grants for anything (kms:Create*)",
+        _key_statement(
+            {"Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": ["kms:Create*"]}
+        ),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "a principal may decrypt directly, not through a service",
+        _key_statement(
+            {"Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}, "Action": "kms:Decrypt"}
+        ),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "the key open to everyone",
+        _key_statement({"Principal": "*", "Action": "kms:DescribeKey"}),
+        "webapp-{env}-key",
+    ),
+    Break(
+        "kms-key-policy-least-privilege",
+        "no key policy: KMS's default lets IAM grant everything",
+        lambda s, env: change(s, f"webapp-{env}-key", policy=None),
+        "webapp-{env}-key",
+    ),
+    Break(
         "ec2-imdsv2-required",
         "IMDSv1 allowed",
         _instance(metadataOptions={"httpTokens": "optional"}),
@@ -287,6 +346,24 @@ BREAKS = [
             s, f"webapp-{env}-https", ipProtocol="-1", fromPort=None, toPort=None
         ),
         "webapp-{env}-https",
+    ),
+    Break(
+        "elb-https-only",
+        "production forwards plain HTTP (no certificate configured)",
+        lambda s, env: change(
+            s,
+            f"webapp-{env}-http",
+            defaultActions=[{"type": "forward", "targetGroupArn": "arn:tg"}],
+        ),
+        "webapp-{env}-http",
+        environments=("production",),
+    ),
+    Break(
+        "elb-https-only",
+        "an HTTPS listener on ELB's default policy (TLS 1.0)",
+        lambda s, env: change(s, f"webapp-{env}-https", sslPolicy=None),
+        "webapp-{env}-https",
+        environments=("production",),
     ),
     Break(
         "iam-no-wildcards",

@@ -59,6 +59,11 @@ AGREES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("ec2-no-ssh-rdp-ingress", "RDP from anywhere"): ("CKV_AWS_25",),
     ("iam-no-wildcards", "Action '*'"): ("CKV_AWS_63",),
     ("iam-no-wildcards", "Resource '*'"): ("CKV_AWS_355",),
+    ("kms-key-policy-least-privilege", "the key open to everyone"): ("CKV_AWS_33",),
+    ("elb-https-only", "production forwards plain HTTP (no certificate configured)"): (
+        "CKV_AWS_2",
+    ),
+    ("elb-https-only", "an HTTPS listener on ELB's default policy (TLS 1.0)"): ("CKV_AWS_103",),
 }
 
 # Breaks our rule catches and Checkov's counterparts do not: why their checks are narrower.
@@ -82,6 +87,23 @@ NARROWER: Mapping[tuple[str, str], str] = {
     ),
     ("iam-no-wildcards", "a whole service"): (
         "CKV_AWS_63 flags '*' only, not a service wildcard such as s3:*"
+    ),
+    (
+        "s3-bucket-encryption-customer-key",
+        "SSE-KMS on the log target bucket (no log would be delivered)",
+    ): (
+        "CKV_AWS_145 asks every bucket for SSE-KMS; it cannot know that S3 delivers access "
+        "logs only into SSE-S3 buckets"
+    ),
+    (
+        "kms-key-policy-least-privilege",
+        "administrators may create grants for anything (kms:Create*)",
+    ): ("CKV_AWS_33 looks for a '*' principal only, not at what a named principal may do"),
+    ("kms-key-policy-least-privilege", "a principal may decrypt directly, not through a service"): (
+        "CKV_AWS_33 looks for a '*' principal only, not for kms:ViaService"
+    ),
+    ("kms-key-policy-least-privilege", "no key policy: KMS's default lets IAM grant everything"): (
+        "CKV_AWS_33 judges the policy a key has; without one there is nothing for it to read"
     ),
 }
 
@@ -226,9 +248,16 @@ def test_the_translation_connects_buckets_instances_and_security_groups(
 
     for bucket in addresses(t.BUCKET):
         for check in ("CKV2_AWS_6", "CKV_AWS_145", "CKV_AWS_21", "CKV2_AWS_61"):
-            assert verdicts.verdict(file, check, bucket) is True, (check, bucket)
+            # The access-log target is SSE-S3 on purpose (S3 delivers access logs into
+            # nothing else): CKV_AWS_145 sees its encryption, and fails it (suppressed).
+            expected = not (check == "CKV_AWS_145" and bucket.endswith("-logs"))
+            assert verdicts.verdict(file, check, bucket) is expected, (check, bucket)
     for instance in addresses(t.INSTANCE):
         assert verdicts.verdict(file, "CKV2_AWS_41", instance) is True, instance
+    # Production's web servers launch from a template: IMDSv2 (CKV_AWS_79) is read there.
+    for template in addresses(t.LAUNCH_TEMPLATE):
+        assert verdicts.verdict(file, "CKV_AWS_79", template) is True, template
+    assert addresses(t.INSTANCE) or addresses(t.LAUNCH_TEMPLATE)
     for group in addresses(t.SECURITY_GROUP):
         assert verdicts.verdict(file, "CKV2_AWS_5", group) is True, group
 

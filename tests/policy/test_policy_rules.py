@@ -17,6 +17,7 @@ from baseline_stack import (
     compliant_stack,
 )
 from breaks import BREAKS, Break
+from bucket_policies import tls_only_policy
 
 from program.policy import RULES, UNKNOWN, Enforcement, Resource, StackView, evaluate, rule_by_id
 from program.policy import aws_types as t
@@ -144,6 +145,33 @@ def test_side_resources_match_their_bucket_through_dependencies_when_the_id_is_u
         "s3-bucket-versioning",
         "s3-bucket-lifecycle",
     } <= orphaned
+
+
+def test_a_bucket_whose_policy_admits_the_log_service_is_a_log_target(
+    production: EnvironmentSettings,
+) -> None:
+    # Without the source bucket's logging in the stack (another stack's bucket logs here),
+    # the policy alone says this bucket receives server access logs, so it must be SSE-S3.
+    env = production.environment
+    stack = [r for r in compliant_stack(production) if r.type != t.BUCKET_LOGGING]
+    log_bucket = f"webapp-{env}-logs-123456789012-us-west-2"
+    admits_logs = json.loads(tls_only_policy(log_bucket))
+    admits_logs["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{log_bucket}/*",
+        }
+    )
+    stack = change(stack, f"webapp-{env}-logs-tls", policy=json.dumps(admits_logs))
+    # (The data bucket now has no logging: that rule's finding is expected, nothing else.)
+    assert {v.rule for v in evaluate(StackView(production, stack))} == {"s3-bucket-access-logging"}
+    unpolicied = change(stack, f"webapp-{env}-logs-tls", policy=tls_only_policy(log_bucket))
+    findings = evaluate(StackView(production, unpolicied))
+    assert [v.resource.rsplit("::", 1)[-1] for v in findings if "AES256" in v.message] == [
+        f"webapp-{env}-logs"
+    ]
 
 
 def test_without_the_security_stack_any_customer_key_arn_is_accepted(

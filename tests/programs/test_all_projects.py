@@ -31,6 +31,8 @@ NAMED_EC2_TYPES = (
     "aws:ec2/routeTable:RouteTable",
     "aws:ec2/securityGroup:SecurityGroup",
     "aws:ec2/instance:Instance",
+    # Its tags reach every instance it launches.
+    "aws:autoscaling/group:Group",
 )
 
 
@@ -55,7 +57,15 @@ def test_stack_files_hold_only_this_projects_knobs(project: str, environment: st
 def test_exports_exactly_the_contract(project: str, environment: str, evaluate: Evaluate) -> None:
     result = evaluate(project, environment)
     assert set(result.outputs) == set(topology.TOPOLOGY.project(project).exports)
-    assert all(value not in (None, "", []) for value in result.outputs.values())
+    # Empty only where the environment has no such thing: production's instances belong to its
+    # Auto Scaling group, and development launches from no template.
+    empty = {key for key, value in result.outputs.items() if value in (None, "", [])}
+    expected = set()
+    if project == topology.COMPUTE:
+        expected = {
+            topology.INSTANCE_IDS if environment == "production" else topology.LAUNCH_TEMPLATE_ID
+        }
+    assert empty == expected
 
 
 @pytest.mark.parametrize("project", PROJECTS)
@@ -96,6 +106,9 @@ def test_ec2_resources_carry_a_name_tag_and_all_tags_are_valid(
     result = evaluate(project, environment)
     for resource in aws_resources(result):
         tags = resource.inputs.get("tags", {})
+        if isinstance(tags, list):  # an Auto Scaling group's tags: {key, value, propagateAtLaunch}
+            assert all(tag["propagateAtLaunch"] is True for tag in tags), resource.name
+            tags = {tag["key"]: tag["value"] for tag in tags}
         for key, value in tags.items():
             naming.check_tag(key, value)
         if resource.type in NAMED_EC2_TYPES:

@@ -8,9 +8,17 @@ import re
 from collections.abc import Callable
 
 import pytest
-from programs_support import REGION, as_list, contract_value, document, only, statements
+from programs_support import (
+    REGION,
+    as_list,
+    contract_upstream,
+    contract_value,
+    document,
+    only,
+    statements,
+)
 
-from orchestration.plan.evaluate import ProgramResult, RegisteredResource
+from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
 from orchestration.plan.placeholders import PLACEHOLDER_AMI_ID
 from orchestration.plan.stack_config import stack_config
 from program.components.web_servers import placements
@@ -25,6 +33,7 @@ VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE = "aws:ec2/route:Route"
 GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+ROUTE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -38,6 +47,8 @@ BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 TARGET_ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
 LISTENER = "aws:lb/listener:Listener"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 ANYWHERE = "0.0.0.0/0"
 # From each Pulumi.<env>.yaml.
 INSTANCES = {"development": 1, "production": 2}
@@ -48,8 +59,8 @@ def compute(evaluate: Evaluate, environment: str) -> ProgramResult:
 
 
 def group(result: ProgramResult, settings: EnvironmentSettings, role: str) -> RegisteredResource:
-    name = naming.security_group_name(settings, role)
-    (found,) = [sg for sg in result.of_type(SG) if sg.inputs["name"] == name]
+    prefix = naming.security_group_name_prefix(settings, role)
+    (found,) = [sg for sg in result.of_type(SG) if sg.inputs["namePrefix"] == prefix]
     return found
 
 
@@ -57,10 +68,20 @@ def rules_of(result: ProgramResult, type_: str, sg: RegisteredResource) -> list[
     return [rule for rule in result.of_type(type_) if rule.inputs["securityGroupId"] == sg.id]
 
 
-def user_data(instance: RegisteredResource) -> str:
-    text = instance.inputs["userData"]
+def user_data(launcher: RegisteredResource) -> str:
+    """What an instance boots with: its own user data, or its launch template's (base64)."""
+    if launcher.type == LAUNCH_TEMPLATE:
+        return base64.b64decode(launcher.inputs["userData"]).decode()
+    text = launcher.inputs["userData"]
     assert isinstance(text, str)
     return text
+
+
+def launchers(result: ProgramResult) -> list[RegisteredResource]:
+    """Where the web servers' settings live: development's instance, production's template."""
+    found = [*result.of_type(INSTANCE), *result.of_type(LAUNCH_TEMPLATE)]
+    assert found
+    return found
 
 
 def test_own_vpc_with_public_subnets_in_two_zones_of_the_region(
@@ -80,6 +101,25 @@ def test_own_vpc_with_public_subnets_in_two_zones_of_the_region(
     default_group = only(result, DEFAULT_SG)
     assert default_group.inputs.get("ingress", []) == []
     assert default_group.inputs.get("egress", []) == []
+
+
+def test_public_resources_wait_for_the_internet_gateway_and_its_routes(
+    environment: str, evaluate: Evaluate
+) -> None:
+    # AWS refuses an internet-facing load balancer in a VPC whose gateway is not attached yet,
+    # and an instance launched before its subnet routes to the gateway boots offline.
+    result = compute(evaluate, environment)
+    needed = {only(result, GATEWAY).urn, only(result, ROUTE).urn}
+    needed |= {association.urn for association in result.of_type(ROUTE_ASSOCIATION)}
+    assert len(needed) == 4
+    public = [
+        *result.of_type(BALANCER),
+        *result.of_type(INSTANCE),
+        *result.of_type(AUTOSCALING_GROUP),
+    ]
+    assert public
+    for resource in public:
+        assert needed <= set(resource.dependencies), resource.name
 
 
 def test_no_rule_opens_ssh_rdp_and_anywhere_only_reaches_web_ports(
@@ -134,58 +174,100 @@ def test_web_servers_may_only_send_https(
     assert (egress.inputs["fromPort"], egress.inputs["toPort"]) == (443, 443)
 
 
-def test_instances_require_imdsv2_and_encrypt_the_root_volume_with_the_upstream_key(
-    environment: str, evaluate: Evaluate
+def test_the_development_instance_requires_imdsv2_and_encrypts_with_the_upstream_key(
+    evaluate: Evaluate,
 ) -> None:
-    key_arn = contract_value(topology.KMS_KEY_ARN, environment)
-    instances = compute(evaluate, environment).of_type(INSTANCE)
-    assert len(instances) == INSTANCES[environment]
-    for instance in instances:
-        metadata = instance.inputs["metadataOptions"]
-        assert metadata["httpTokens"] == "required"
-        assert metadata["httpPutResponseHopLimit"] == 1
-        assert metadata["httpEndpoint"] == "enabled"
-        root = instance.inputs["rootBlockDevice"]
-        assert root["encrypted"] is True
-        assert root["kmsKeyId"] == key_arn
-        assert instance.inputs["ami"] == PLACEHOLDER_AMI_ID
-        assert "keyName" not in instance.inputs
+    key_arn = contract_value(topology.KMS_KEY_ARN, "development")
+    (instance,) = compute(evaluate, "development").of_type(INSTANCE)
+    metadata = instance.inputs["metadataOptions"]
+    assert metadata["httpTokens"] == "required"
+    assert metadata["httpPutResponseHopLimit"] == 1
+    assert metadata["httpEndpoint"] == "enabled"
+    root = instance.inputs["rootBlockDevice"]
+    assert root["encrypted"] is True
+    assert root["kmsKeyId"] == key_arn
+    assert instance.inputs["ami"] == PLACEHOLDER_AMI_ID
+    assert "keyName" not in instance.inputs
 
 
-def test_production_adds_monitoring_and_termination_protection(
+def test_production_launch_template_requires_imdsv2_and_encrypts_with_the_upstream_key(
+    production: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, "production")
+    assert result.of_type(INSTANCE) == []  # the Auto Scaling group launches them
+    template = only(result, LAUNCH_TEMPLATE)
+    metadata = template.inputs["metadataOptions"]
+    assert (metadata["httpTokens"], metadata["httpPutResponseHopLimit"]) == ("required", 1)
+    assert metadata["httpEndpoint"] == "enabled"
+    (root,) = template.inputs["blockDeviceMappings"]
+    assert root["deviceName"] == "/dev/xvda"
+    assert root["ebs"] == {
+        "encrypted": "true",
+        "kmsKeyId": contract_value(topology.KMS_KEY_ARN, "production"),
+        "volumeType": "gp3",
+        "volumeSize": 8,
+        "deleteOnTermination": "true",
+    }
+    assert template.inputs["imageId"] == PLACEHOLDER_AMI_ID
+    assert "keyName" not in template.inputs
+    (interface,) = template.inputs["networkInterfaces"]
+    assert interface["securityGroups"] == [group(result, production, "web").id]
+    assert template.inputs["namePrefix"] == "webapp-production-web-"
+    assert template.inputs["updateDefaultVersion"] is True
+
+
+def test_production_monitors_in_detail_and_nothing_is_protected_from_termination(
     environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
 ) -> None:
-    for instance in compute(evaluate, environment).of_type(INSTANCE):
-        assert instance.inputs["monitoring"] is env_settings.production
-        assert instance.inputs["disableApiTermination"] is env_settings.production
+    # An instance with termination protection can be neither replaced nor destroyed.
+    for launcher in launchers(compute(evaluate, environment)):
+        assert "disableApiTermination" not in launcher.inputs
+        monitoring = launcher.inputs["monitoring"]
+        enabled = monitoring["enabled"] if isinstance(monitoring, dict) else monitoring
+        assert enabled is env_settings.production
 
 
-def test_production_spreads_instances_over_both_subnets(evaluate: Evaluate) -> None:
+def test_production_runs_an_auto_scaling_group_that_rolls_its_instances(
+    production: EnvironmentSettings, evaluate: Evaluate
+) -> None:
     result = compute(evaluate, "production")
-    subnets = {subnet.id: subnet.inputs["availabilityZone"] for subnet in result.of_type(SUBNET)}
-    instances = result.of_type(INSTANCE)
-    assert {subnets[i.inputs["subnetId"]] for i in instances} == set(subnets.values())
-    for instance in instances:
-        assert subnets[instance.inputs["subnetId"]] in instance.name
-        assert instance.inputs["tags"]["Name"] == instance.name
+    fleet = only(result, AUTOSCALING_GROUP)
+    template = only(result, LAUNCH_TEMPLATE)
+    assert set(fleet.inputs["vpcZoneIdentifiers"]) == {s.id for s in result.of_type(SUBNET)}
+    capacity = INSTANCES["production"]
+    assert (fleet.inputs["minSize"], fleet.inputs["desiredCapacity"]) == (capacity, capacity)
+    assert fleet.inputs["targetGroupArns"] == [only(result, TARGET_GROUP).id]
+    assert fleet.inputs["healthCheckType"] == "ELB"
+    # A numbered version, not $Latest: a new version is a change, and a change starts a refresh
+    # that keeps at least half the capacity healthy.
+    assert fleet.inputs["launchTemplate"] == {"id": template.id, "version": "1"}
+    assert fleet.inputs["instanceRefresh"] == {
+        "strategy": "Rolling",
+        "preferences": {"minHealthyPercentage": 50},
+    }
+    assert fleet.inputs["namePrefix"] == "webapp-production-web-"
+    tags = {tag["key"]: tag["value"] for tag in fleet.inputs["tags"]}
+    assert tags == {**naming.tags(production, "web"), "Name": "webapp-production-web"}
 
 
 def test_user_data_carries_the_settings_and_rolls_the_instances_when_they_change(
     environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
 ) -> None:
-    for instance in compute(evaluate, environment).of_type(INSTANCE):
-        text = user_data(instance)
+    for launcher in launchers(compute(evaluate, environment)):
+        text = user_data(launcher)
         debug = "true" if env_settings.debug else "false"
         assert re.search(rf"^DEBUG={debug}$", text, re.MULTILINE)
         assert re.search(rf"^LOG_LEVEL={env_settings.log_level}$", text, re.MULTILINE)
         assert re.search(rf"^ENVIRONMENT={environment}$", text, re.MULTILINE)
         assert contract_value(topology.BUCKET_NAME, environment) in text
-        assert instance.inputs["userDataReplaceOnChange"] is True
+        if launcher.type == INSTANCE:
+            # Development replaces its one instance; production's group refreshes its fleet.
+            assert launcher.inputs["userDataReplaceOnChange"] is True
 
 
 def test_production_user_data_never_turns_debug_on(evaluate: Evaluate) -> None:
-    for instance in compute(evaluate, "production").of_type(INSTANCE):
-        text = user_data(instance)
+    for launcher in launchers(compute(evaluate, "production")):
+        text = user_data(launcher)
         assert re.findall(r"DEBUG=(\w+)", text) == ["false"]
 
 
@@ -214,25 +296,23 @@ def test_instance_role_is_least_privilege_on_this_bucket_and_key(
             assert not action.endswith(":*")
         resources.update(as_list(statement["Resource"]))
     assert resources == {f"{bucket_arn}/*", key_arn}
-    ebs = {a for s in statements(policy) if s["Resource"] == key_arn for a in as_list(s["Action"])}
-    assert {
-        "kms:CreateGrant",
-        "kms:GenerateDataKeyWithoutPlaintext",
-        "kms:ReEncrypt*",
-        "kms:Decrypt",
-        "kms:DescribeKey",
-    } <= ebs
+    # What SSE-KMS objects need, and nothing for the root volume: EBS uses the key with the
+    # launcher's permissions and grants, never the instance role's.
+    key_actions = {
+        a for s in statements(policy) if s["Resource"] == key_arn for a in as_list(s["Action"])
+    }
+    assert key_actions == {"kms:Decrypt", "kms:GenerateDataKey"}
     trust = statements(document(only(result, ROLE), "assumeRolePolicy"))
     assert [s["Principal"] for s in trust] == [{"Service": "ec2.amazonaws.com"}]
     attachment = only(result, ATTACHMENT)
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
     profile = only(result, PROFILE)
-    assert all(
-        i.inputs["iamInstanceProfile"] == profile.inputs["name"] for i in result.of_type(INSTANCE)
-    )
+    for launcher in launchers(result):
+        given = launcher.inputs["iamInstanceProfile"]
+        assert (given["name"] if isinstance(given, dict) else given) == profile.inputs["name"]
 
 
-def test_production_load_balancer_forwards_http_to_every_instance(
+def test_production_load_balancer_forwards_to_the_groups_target_group(
     production: EnvironmentSettings, evaluate: Evaluate
 ) -> None:
     result = compute(evaluate, "production")
@@ -248,11 +328,29 @@ def test_production_load_balancer_forwards_http_to_every_instance(
     assert (listener.inputs["port"], listener.inputs["protocol"]) == (80, "HTTP")
     (action,) = listener.inputs["defaultActions"]
     assert action == {"type": "forward", "targetGroupArn": targets.id}
-    attached = {a.inputs["targetId"] for a in result.of_type(TARGET_ATTACHMENT)}
-    assert attached == {i.id for i in result.of_type(INSTANCE)}
+    # The group registers its instances itself: no attachment to go stale on a roll.
+    assert result.of_type(TARGET_ATTACHMENT) == []
+    assert only(result, AUTOSCALING_GROUP).inputs["targetGroupArns"] == [targets.id]
     assert result.outputs[topology.APP_URL] == f"http://{balancer.outputs['dnsName']}"
-    for name in (balancer.inputs["name"], targets.inputs["name"]):
+    for name in (balancer.outputs["name"], targets.outputs["name"]):
         assert len(name) <= 32
+
+
+def test_replaceable_resources_aws_names_uniquely_get_no_fixed_name(
+    environment: str, evaluate: Evaluate
+) -> None:
+    # Pulumi replaces by creating the new resource first: a fixed name would collide with the
+    # old one (InvalidGroup.Duplicate, DuplicateTargetGroupName, DuplicateLoadBalancerName).
+    result = compute(evaluate, environment)
+    named = [*result.of_type(SG), *result.of_type(BALANCER), *result.of_type(TARGET_GROUP)]
+    assert named
+    for resource in named:
+        assert "name" not in resource.inputs, resource.name
+    for sg in result.of_type(SG):
+        assert sg.inputs["namePrefix"].endswith("-")
+    for resource in [*result.of_type(BALANCER), *result.of_type(TARGET_GROUP)]:
+        # Pulumi auto-names these from the logical name, which leaves room for its suffix.
+        assert len(resource.name) <= 32 - 8
 
 
 def test_exports_point_at_what_was_built(
@@ -264,6 +362,8 @@ def test_exports_point_at_what_was_built(
     assert sorted(result.outputs[topology.INSTANCE_IDS]) == sorted(
         i.id for i in result.of_type(INSTANCE)
     )
+    templates = result.of_type(LAUNCH_TEMPLATE)
+    assert result.outputs[topology.LAUNCH_TEMPLATE_ID] == (templates[0].id if templates else "")
 
 
 def test_more_instances_only_add_names_never_rename() -> None:
@@ -283,6 +383,12 @@ def test_production_needs_two_instances(production: EnvironmentSettings) -> None
     knobs = {"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "1"}
     with pytest.raises(ProjectConfigError, match=r"compute:instanceCount is 1.*at least 2"):
         compute_config(production, knobs.get)
+
+
+def test_development_serves_exactly_one_instance(development: EnvironmentSettings) -> None:
+    knobs = {"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "2"}
+    with pytest.raises(ProjectConfigError, match=r"compute:instanceCount is 2.*one instance"):
+        compute_config(development, knobs.get)
 
 
 @pytest.mark.parametrize(
@@ -313,8 +419,62 @@ def test_stack_files_parse_into_the_expected_knobs(
         instance_count=1,
         web_port=80,
         vpc_cidr="10.10.0.0/16",
+        image="latest",
     )
-    assert compute_config(production, _stack_knobs("production")).instance_count == 2
+    shipped = compute_config(production, _stack_knobs("production"))
+    assert shipped.instance_count == 2
+    assert shipped.pinned_image is not None
+    assert re.fullmatch(
+        r"al2023-ami-2023\.\d+\.\d{8}\.\d+-kernel-[\d.]+-x86_64", shipped.pinned_image
+    )
+
+
+def test_production_must_choose_its_image_and_a_choice_is_checked(
+    production: EnvironmentSettings, development: EnvironmentSettings
+) -> None:
+    knobs = {"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "2"}
+    with pytest.raises(ProjectConfigError) as unset:
+        compute_config(production, knobs.get)
+    assert str(unset.value).startswith("stack 'production': compute:image is not set")
+    assert "set it in projects/compute/Pulumi.production.yaml" in str(unset.value)
+    # Following the latest release is a choice production may make, explicitly.
+    latest = compute_config(production, {**knobs, "image": "latest"}.get)
+    assert latest.pinned_image is None
+    # Development follows it unless told otherwise.
+    assert compute_config(development, {"allowedCidrs": '["0.0.0.0/0"]'}.get).pinned_image is None
+    with pytest.raises(ProjectConfigError, match=r"compute:image 'ami-0abc' is neither 'latest'"):
+        compute_config(production, {**knobs, "image": "ami-0abc"}.get)
+
+
+def test_a_new_al2023_release_rolls_development_but_not_pinned_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # AWS's public parameter moves to a new image: what follows it changes, a pin does not.
+    from orchestration.plan import placeholders  # noqa: PLC0415
+
+    def evaluate(environment: str) -> ProgramResult:
+        return evaluate_program(
+            topology.COMPUTE, environment, upstream=contract_upstream(topology.COMPUTE, environment)
+        )
+
+    before = {env: evaluate(env) for env in ("development", "production")}
+    monkeypatch.setitem(
+        placeholders.FUNCTIONS,
+        "aws:ssm/getParameter:getParameter",
+        lambda args, account, region: {"id": args["name"], "value": "ami-0000000000000new1"},
+    )
+    after = {env: evaluate(env) for env in ("development", "production")}
+    (old_instance,), (new_instance,) = (
+        result.of_type(INSTANCE) for result in (before["development"], after["development"])
+    )
+    assert (old_instance.inputs["ami"], new_instance.inputs["ami"]) == (
+        PLACEHOLDER_AMI_ID,
+        "ami-0000000000000new1",
+    )
+    old_template, new_template = (
+        only(result, LAUNCH_TEMPLATE) for result in (before["production"], after["production"])
+    )
+    assert new_template.inputs["imageId"] == old_template.inputs["imageId"] == PLACEHOLDER_AMI_ID
 
 
 def _stack_knobs(environment: str) -> Callable[[str], str | None]:

@@ -53,6 +53,10 @@ def test_secrets_in_stack_config_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(StackConfigError, match=r"demo:token is a secret"):
         stack_config("demo", "development", projects_dir=root)
+    # The knob check before a deploy never needs a secret: it reads around them.
+    assert "demo:token" not in stack_config(
+        "demo", "development", projects_dir=root, skip_secrets=True
+    )
 
 
 def test_evaluations_are_deterministic_and_independent() -> None:

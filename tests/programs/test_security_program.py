@@ -16,6 +16,10 @@ Evaluate = Callable[[str, str], ProgramResult]
 KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+AUTOSCALING_ROLE = (
+    f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/"
+    "AWSServiceRoleForAutoScaling"
+)
 DATA_ACTIONS = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
 
 
@@ -34,12 +38,17 @@ def test_key_policy_lets_the_account_administer_but_not_use_the_key_directly(
     environment: str, evaluate: Evaluate
 ) -> None:
     policy = document(only(evaluate(topology.SECURITY, environment), KEY))
-    admin = [s for s in statements(policy) if "Condition" not in s and s["Effect"] == "Allow"]
-    assert [s["Principal"] for s in admin] == [{"AWS": ROOT}]
+    admin = [
+        s for s in statements(policy) if "Condition" not in s and s["Principal"] == {"AWS": ROOT}
+    ]
+    assert len(admin) == 1
     actions = set(as_list(admin[0]["Action"]))
-    assert {"kms:Put*", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"} <= actions
+    assert {"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"} <= actions
     assert not actions & DATA_ACTIONS
-    assert "kms:*" not in actions
+    # Named actions only: a wildcard such as kms:Create* would include kms:CreateGrant, and an
+    # unconditioned grant could hand the key to anyone.
+    assert not any("*" in action for action in actions)
+    assert "kms:CreateGrant" not in actions
 
 
 def test_key_use_is_only_through_s3_and_ec2_in_this_account_and_region(
@@ -50,15 +59,35 @@ def test_key_use_is_only_through_s3_and_ec2_in_this_account_and_region(
     for statement in statements(policy):
         if not DATA_ACTIONS & set(as_list(statement["Action"])):
             continue
-        if statement["Principal"] == {"Service": "logging.s3.amazonaws.com"}:
-            assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
-            continue
+        if statement["Principal"] == {"AWS": AUTOSCALING_ROLE}:
+            continue  # only AWS can assume it (next test)
+        # No service principal: the access-log bucket is SSE-S3, so S3's log delivery needs
+        # no key (a statement for it would only widen who may use the key).
+        assert "Service" not in statement["Principal"]
         conditions = statement["Condition"]["StringEquals"]
         assert conditions["kms:CallerAccount"] == ACCOUNT
         via[conditions["kms:ViaService"]] = set(as_list(statement["Action"]))
     assert set(via) == {f"s3.{REGION}.amazonaws.com", f"ec2.{REGION}.amazonaws.com"}
     grants = [s for s in statements(policy) if s["Action"] == "kms:CreateGrant"]
-    assert [g["Condition"]["Bool"] for g in grants] == [{"kms:GrantIsForAWSResource": "true"}]
+    assert grants
+    assert all(g["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"} for g in grants)
+
+
+def test_production_lets_the_auto_scaling_service_role_launch_encrypted_volumes(
+    environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    # Without these AWS-documented statements an Auto Scaling group whose launch template
+    # encrypts with the key launches nothing (Client.InternalError on launch).
+    policy = document(only(evaluate(topology.SECURITY, environment), KEY))
+    mine = [s for s in statements(policy) if s["Principal"] == {"AWS": AUTOSCALING_ROLE}]
+    if not env_settings.production:
+        assert mine == []  # development's one instance is launched by the deployer
+        return
+    use, grant = mine
+    assert set(as_list(use["Action"])) == DATA_ACTIONS | {"kms:DescribeKey"}
+    assert "Condition" not in use
+    assert grant["Action"] == "kms:CreateGrant"
+    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
 
 
 def test_no_statement_opens_the_key_to_everyone(environment: str, evaluate: Evaluate) -> None:

@@ -9,13 +9,9 @@ import pytest
 
 from orchestration.plan.evaluate import ProgramError, evaluate_program
 from shared import topology
+from shared.config_reading import check_known_keys
 from shared.paths import PROJECTS_DIR
-from shared.project_config import (
-    ComputeConfig,
-    ProjectConfigError,
-    check_known_keys,
-    compute_config,
-)
+from shared.project_config import ComputeConfig, ProjectConfigError, compute_config
 from shared.settings import load_settings
 
 

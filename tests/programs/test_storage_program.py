@@ -1,4 +1,6 @@
-"""The storage project: locked-down, KMS-encrypted buckets; logging and protection in production."""
+"""The storage project: locked-down buckets (data on the customer key, access logs on SSE-S3);
+logging and protection in production.
+"""
 
 from __future__ import annotations
 
@@ -58,16 +60,30 @@ def test_bucket_names_come_from_the_normaliser_and_are_valid(
     assert all(naming.bucket_name_problems(name) == [] for name in names)
 
 
-def test_every_bucket_encrypts_with_the_security_stacks_key_and_bucket_key(
-    environment: str, evaluate: Evaluate
+def test_every_data_bucket_encrypts_with_the_security_stacks_key_and_bucket_key(
+    environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
 ) -> None:
     result = evaluate(topology.STORAGE, environment)
     key_arn = contract_value(topology.KMS_KEY_ARN, environment)
+    logs = naming.bucket_name(env_settings, "logs", ACCOUNT)
     for name in buckets(result):
+        if name == logs:
+            continue  # the log target: SSE-S3 (next test)
         (rule,) = side(result, ENCRYPTION, name).inputs["rules"]
         default = rule["applyServerSideEncryptionByDefault"]
         assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}
         assert rule["bucketKeyEnabled"] is True
+
+
+def test_the_access_log_bucket_uses_sse_s3_so_logs_are_delivered(
+    production: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    # S3 delivers server access logs only into a bucket with SSE-S3 default encryption: with
+    # SSE-KMS the logging configuration is accepted and no log ever arrives.
+    result = evaluate(topology.STORAGE, "production")
+    logs = naming.bucket_name(production, "logs", ACCOUNT)
+    (rule,) = side(result, ENCRYPTION, logs).inputs["rules"]
+    assert rule == {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
 
 
 def test_every_bucket_is_versioned_private_and_owner_enforced(

@@ -42,13 +42,20 @@ def production(production_plan: EnvironmentPlan) -> dict[str, Any]:
     return terraform_plan(production_plan)
 
 
+@pytest.fixture(scope="module")
+def development_document(development_plan: EnvironmentPlan) -> dict[str, Any]:
+    return terraform_plan(development_plan)
+
+
 def refs(address: str, attribute: str = "id") -> dict[str, list[str]]:
     local = address.split(".", 2)[2]
     return {"references": [f"{local}.{attribute}", local]}
 
 
 DATA = "module.storage.aws_s3_bucket.webapp-production-data"
-INSTANCE = "module.compute.aws_instance.webapp-production-web-us-west-2a-1"
+# Development's one instance; production's web servers are its launch template's.
+INSTANCE = "module.compute.aws_instance.webapp-development-web-us-west-2a-1"
+TEMPLATE = "module.compute.aws_launch_template.webapp-production-web"
 
 
 def test_every_aws_resource_is_in_the_three_sections_in_its_projects_module(
@@ -80,14 +87,14 @@ def test_every_aws_resource_is_in_the_three_sections_in_its_projects_module(
 
 
 def test_values_are_terraforms_names_blocks_maps_policies_and_numbers(
-    production: dict[str, Any],
+    production: dict[str, Any], development_document: dict[str, Any]
 ) -> None:
     encryption = planned(
         production,
         "module.storage.aws_s3_bucket_server_side_encryption_configuration."
         "webapp-production-data-encryption",
     )["values"]
-    instance = planned(production, INSTANCE)["values"]
+    instance = planned(development_document, INSTANCE)["values"]
     policy = planned(
         production, "module.storage.aws_s3_bucket_policy.webapp-production-data-policy"
     )["values"]["policy"]
@@ -101,7 +108,9 @@ def test_values_are_terraforms_names_blocks_maps_policies_and_numbers(
     assert options["http_put_response_hop_limit"] == 1
     assert type(options["http_put_response_hop_limit"]) is int
     assert instance["root_block_device"][0]["encrypted"] is True
-    assert instance["tags"] == {"Name": "webapp-production-web-us-west-2a-1"}
+    assert instance["tags"] == {"Name": "webapp-development-web-us-west-2a-1"}
+    (template_options,) = planned(production, TEMPLATE)["values"]["metadata_options"]
+    assert template_options["http_tokens"] == "required"
     assert isinstance(policy, str)
     assert json.loads(policy)["Statement"][0]["Condition"]["Bool"] == {
         "aws:SecureTransport": "false"
@@ -122,12 +131,12 @@ def test_a_side_resource_refers_to_its_bucket_as_terraform_plans_it(
 
 
 def test_references_inside_blocks_and_lists_name_the_id_or_arn_used(
-    production: dict[str, Any],
+    production: dict[str, Any], development_document: dict[str, Any]
 ) -> None:
     listener = "module.compute.aws_lb_listener.webapp-production-web-lb-http"
-    group = "module.compute.aws_lb_target_group.webapp-production-web-lb-targets"
-    security_group = "module.compute.aws_security_group.webapp-production-web"
-    profile = "module.compute.aws_iam_instance_profile.webapp-production-web"
+    group = "module.compute.aws_lb_target_group.webapp-production-web-tg"
+    security_group = "module.compute.aws_security_group.webapp-development-web"
+    profile = "module.compute.aws_iam_instance_profile.webapp-development-web"
 
     (action,) = expressions(production, listener)["default_action"]
     assert action == {"type": {"constant_value": "forward"}, "target_group_arn": refs(group, "arn")}
@@ -135,9 +144,17 @@ def test_references_inside_blocks_and_lists_name_the_id_or_arn_used(
     assert change(production, listener)["change"]["after_unknown"]["default_action"] == [
         {"target_group_arn": True}
     ]
-    assert expressions(production, INSTANCE)["vpc_security_group_ids"] == refs(security_group)
-    assert expressions(production, INSTANCE)["iam_instance_profile"] == refs(profile)
-    assert "vpc_security_group_ids" not in planned(production, INSTANCE)["values"]
+    assert expressions(development_document, INSTANCE)["vpc_security_group_ids"] == refs(
+        security_group
+    )
+    assert expressions(development_document, INSTANCE)["iam_instance_profile"] == refs(profile)
+    assert "vpc_security_group_ids" not in planned(development_document, INSTANCE)["values"]
+    # Production's launch template: the same references, inside its blocks.
+    template = expressions(production, TEMPLATE)
+    (interface,) = template["network_interfaces"]
+    assert interface["security_groups"] == refs(security_group.replace("development", "production"))
+    (template_profile,) = template["iam_instance_profile"]
+    assert template_profile["name"] == refs(profile.replace("development", "production"))
 
 
 def test_a_value_embedding_another_resource_stays_known_and_records_the_reference(
@@ -149,10 +166,15 @@ def test_a_value_embedding_another_resource_stays_known_and_records_the_referenc
     assert "arn:aws:s3:::webapp-production-data" in planned(production, address)["values"]["policy"]
 
 
-def test_values_read_from_another_stack_stay_known(production: dict[str, Any]) -> None:
-    # The security key reaches the instance through a StackReference: not a Terraform reference.
-    (device,) = expressions(production, INSTANCE)["root_block_device"]
+def test_values_read_from_another_stack_stay_known(
+    production: dict[str, Any], development_document: dict[str, Any]
+) -> None:
+    # The security key reaches the servers through a StackReference: not a Terraform reference.
+    (device,) = expressions(development_document, INSTANCE)["root_block_device"]
     assert device["kms_key_id"]["constant_value"].startswith("arn:aws:kms:us-west-2:")
+    (mapping,) = expressions(production, TEMPLATE)["block_device_mappings"]
+    (ebs,) = mapping["ebs"]
+    assert ebs["kms_key_id"]["constant_value"].startswith("arn:aws:kms:us-west-2:")
 
 
 def _stack(*resources: Resource, project: str = "storage") -> EnvironmentPlan:

@@ -71,7 +71,7 @@ def test_admin_ports_are_refused_by_config_component_and_rule(
     with pytest.raises(ProjectConfigError, match=service):
         ComputeConfig(allowed_cidrs=("10.0.0.0/8",), web_port=port)
     with pytest.raises(ValueError, match=service):
-        WebSecurityGroupArgs("vpc-1", "g", "d", port, source_cidrs=("10.0.0.0/8",))
+        WebSecurityGroupArgs("vpc-1", "g", "d", (port,), source_cidrs=("10.0.0.0/8",))
     ingress = Resource(
         t.SECURITY_GROUP_INGRESS_RULE,
         "in",

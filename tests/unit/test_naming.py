@@ -198,11 +198,26 @@ def test_iam_names_fit_their_limits(make_settings: SettingsFactory) -> None:
     assert naming.iam_role_name(make_settings(), "web") == "webapp-development-web"
 
 
-def test_security_group_names(make_settings: SettingsFactory) -> None:
-    assert naming.security_group_name(make_settings(), "web") == "webapp-development-web"
-    assert len(naming.security_group_name(make_settings(app="x" * 300), "web")) == 255
+def test_security_groups_get_a_name_prefix_the_provider_makes_unique(
+    make_settings: SettingsFactory,
+) -> None:
+    # A fixed name would collide with the group a replacement is made to replace
+    # (InvalidGroup.Duplicate): a description or VPC change creates the new group first.
+    assert naming.security_group_name_prefix(make_settings(), "web") == "webapp-development-web-"
+    long_prefix = naming.security_group_name_prefix(make_settings(app="x" * 300), "web")
+    assert len(long_prefix) + naming.NAME_PREFIX_SUFFIX_LENGTH == naming.SECURITY_GROUP_NAME_MAX
+    assert long_prefix.endswith("-")
     with pytest.raises(ValueError, match="must not start with 'sg-'"):
-        naming.security_group_name(make_settings(app="SG"), "web")
+        naming.security_group_name_prefix(make_settings(app="SG"), "web")
+
+
+def test_name_prefixes_leave_room_for_the_unique_suffix(make_settings: SettingsFactory) -> None:
+    settings = make_settings(app="storefront-" * 20)
+    for limit in (128, 255):
+        prefix = naming.name_prefix(settings, "web", limit)
+        assert len(prefix) + naming.NAME_PREFIX_SUFFIX_LENGTH <= limit
+        assert prefix.endswith("-")
+    assert naming.name_prefix(make_settings(), "web", 128) == "webapp-development-web-"
 
 
 @given(app=st.text(min_size=1, max_size=300), component=st.text(min_size=1, max_size=80))
@@ -217,10 +232,14 @@ def test_iam_and_alias_names_are_always_valid_or_refused(app: str, component: st
     assert re.fullmatch(r"alias/[A-Za-z0-9/_-]{1,250}", alias)
 
 
-def test_load_balancer_names_fit_32_characters(make_settings: SettingsFactory) -> None:
+def test_load_balancer_names_leave_room_for_pulumis_random_suffix(
+    make_settings: SettingsFactory,
+) -> None:
+    # The logical name Pulumi auto-names from: `<name>-<7 random>` must fit AWS's 32 characters,
+    # and a replacement gets a new suffix (names are unique per account and region).
     assert naming.load_balancer_name(make_settings(), "web") == "webapp-development-web"
     long_name = naming.load_balancer_name(make_settings(app="storefront-platform"), "web-targets")
-    assert len(long_name) == 32
+    assert len(long_name) + naming.AUTONAME_SUFFIX_LENGTH == naming.LOAD_BALANCER_NAME_MAX
     assert re.fullmatch(r"[a-z0-9][a-z0-9-]*[a-z0-9]", long_name)
     with pytest.raises(ValueError, match="must not start with 'internal-'"):
         naming.load_balancer_name(make_settings(app="Internal"), "web")

@@ -12,8 +12,9 @@ import boto3
 import pytest
 from bucket_policies import tls_only_policy
 from moto import mock_aws
-from moto_environment import Deployed, HealthDouble
+from moto_environment import Deployed, HealthDouble, launch_template_data
 
+from program.components.kms_key import key_policy
 from shared.settings import EnvironmentSettings
 
 REGION = "us-west-2"
@@ -61,29 +62,15 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
         yield boto3.Session(region_name=REGION)
 
 
-@pytest.fixture
-def deployed(aws: boto3.Session, health_app: HealthDouble) -> Deployed:
-    """A compliant environment: the state `invoke deploy` should leave behind."""
-    kms, s3, ec2 = aws.client("kms"), aws.client("s3"), aws.client("ec2")
-    key = kms.create_key(Description="webapp development")["KeyMetadata"]
-    kms.enable_key_rotation(KeyId=key["KeyId"])
-
-    bucket = f"webapp-development-data-123456789012-{REGION}"
+def locked_down_bucket(
+    s3: Any, bucket: str, encryption: dict[str, str], policy: dict[str, Any]
+) -> None:
+    """A bucket configured the way the storage program configures it."""
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    s3.put_bucket_encryption(
-        Bucket=bucket,
-        ServerSideEncryptionConfiguration={
-            "Rules": [
-                {
-                    "ApplyServerSideEncryptionByDefault": {
-                        "SSEAlgorithm": "aws:kms",
-                        "KMSMasterKeyID": key["Arn"],
-                    },
-                    "BucketKeyEnabled": True,
-                }
-            ]
-        },
-    )
+    rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": encryption}
+    if encryption["SSEAlgorithm"] == "aws:kms":
+        rule["BucketKeyEnabled"] = True
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]})
     s3.put_public_access_block(
         Bucket=bucket,
         PublicAccessBlockConfiguration={
@@ -96,8 +83,69 @@ def deployed(aws: boto3.Session, health_app: HealthDouble) -> Deployed:
     s3.put_bucket_ownership_controls(
         Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     )
-    s3.put_bucket_policy(Bucket=bucket, Policy=tls_only_policy(bucket))
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
+@pytest.fixture
+def production_deployed(
+    deployed: Deployed, health_app: HealthDouble, production: EnvironmentSettings
+) -> Deployed:
+    """`deployed` plus what production adds: access logs into an SSE-S3 log bucket."""
+    s3 = deployed.session.client("s3")
+    logs = f"webapp-production-logs-123456789012-{REGION}"
+    policy = json.loads(tls_only_policy(logs))
+    # First: moto's PutBucketLogging check fails on a statement whose Principal is "*".
+    policy["Statement"].insert(
+        0,
+        {
+            "Sid": "AllowServerAccessLogDelivery",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{logs}/access-logs/*",
+            "Condition": {"ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{deployed.bucket}"]}},
+        },
+    )
+    locked_down_bucket(s3, logs, {"SSEAlgorithm": "AES256"}, policy)
+    s3.put_bucket_logging(
+        Bucket=deployed.bucket,
+        BucketLoggingStatus={
+            "LoggingEnabled": {"TargetBucket": logs, "TargetPrefix": "access-logs/"}
+        },
+    )
+    health_app.body = {"status": "ok", "debug": production.debug, "log_level": "warning"}
+    deployed.log_bucket = logs
+    ec2 = deployed.session.client("ec2")
+    deployed.launch_template_id = ec2.create_launch_template(
+        LaunchTemplateName="webapp-production-web-20240101000000000000000001",
+        LaunchTemplateData=launch_template_data(deployed.key_arn, "required"),
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    # The Auto Scaling group owns production's instances; verify reads their launch template.
+    deployed.outputs["compute"] = {
+        **deployed.outputs["compute"],
+        "instance_ids": [],
+        "launch_template_id": deployed.launch_template_id,
+    }
+    return deployed
+
+
+@pytest.fixture
+def deployed(aws: boto3.Session, health_app: HealthDouble) -> Deployed:
+    """A compliant environment: the state `invoke deploy` should leave behind."""
+    kms, s3, ec2 = aws.client("kms"), aws.client("s3"), aws.client("ec2")
+    # The policy the security program gives the key (moto's account and the region).
+    policy = json.dumps(key_policy("123456789012", "aws", REGION))
+    key = kms.create_key(Description="webapp development", Policy=policy)["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+
+    bucket = f"webapp-development-data-123456789012-{REGION}"
+    locked_down_bucket(
+        s3,
+        bucket,
+        {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]},
+        json.loads(tls_only_policy(bucket)),
+    )
 
     vpc_id = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     group_id = ec2.create_security_group(

@@ -29,6 +29,9 @@ class Deployed:
     instance_id: str
     group_id: str
     outputs: dict[str, dict[str, Any]]
+    # Production's: where the data bucket's access logs go, what its web servers launch from.
+    log_bucket: str = ""
+    launch_template_id: str = ""
 
 
 @dataclass
@@ -46,3 +49,17 @@ class OrchestratorDouble:
 
     def read_outputs(self, project: str) -> dict[str, Any] | None:
         return self.outputs.get(project)
+
+
+def launch_template_data(key_arn: str, http_tokens: str) -> dict[str, Any]:
+    """What the web fleet's launch template holds that verify judges."""
+    return {
+        "ImageId": "ami-12345678",
+        "MetadataOptions": {"HttpTokens": http_tokens, "HttpPutResponseHopLimit": 1},
+        "BlockDeviceMappings": [
+            {
+                "DeviceName": "/dev/xvda",
+                "Ebs": {"Encrypted": True, "KmsKeyId": key_arn, "VolumeType": "gp3"},
+            }
+        ],
+    }

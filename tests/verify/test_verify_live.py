@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto_environment import Deployed, HealthDouble, OrchestratorDouble
+from moto_environment import Deployed, HealthDouble, OrchestratorDouble, launch_template_data
 
 from orchestration.engine import OrchestrationError
 from orchestration.verify.cli import verify_action
@@ -82,6 +82,22 @@ def _break_key_access_ssh_imds_and_health(deployed: Deployed, health_app: Health
     health_app.body = {**health_app.body, "debug": not health_app.body["debug"]}
 
 
+def _let_a_role_decrypt_directly(deployed: Deployed, _: HealthDouble) -> None:
+    kms = deployed.session.client("kms")
+    document = json.loads(
+        kms.get_key_policy(KeyId=deployed.key_arn, PolicyName="default")["Policy"]
+    )
+    document["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+        }
+    )
+    kms.put_key_policy(KeyId=deployed.key_arn, PolicyName="default", Policy=json.dumps(document))
+
+
 def _strip_bucket_encryption_tls_and_versioning(deployed: Deployed, _: HealthDouble) -> None:
     s3 = deployed.session.client("s3")
     s3.delete_bucket_encryption(Bucket=deployed.bucket)
@@ -144,6 +160,14 @@ class Breakage:
         ),
         pytest.param(
             Breakage(
+                _let_a_role_decrypt_directly,
+                frozenset({"kms-key-policy-least-privilege"}),
+                ("use the key directly (kms:Decrypt without kms:ViaService)",),
+            ),
+            id="key-policy-lets-a-role-decrypt-directly",
+        ),
+        pytest.param(
+            Breakage(
                 _strip_bucket_encryption_tls_and_versioning,
                 frozenset(
                     {
@@ -188,6 +212,92 @@ def test_a_broken_environment_fails_exactly_the_broken_checks(
     assert _failed(report) == breakage.failed
     for phrase in breakage.phrases:
         assert phrase in report
+
+
+def test_a_compliant_production_environment_passes_with_its_log_target_on_sse_s3(
+    production: EnvironmentSettings, production_deployed: Deployed
+) -> None:
+    code, report = _run(production, production_deployed)
+
+    assert code == 0, report
+    log_bucket = production_deployed.log_bucket
+    # The log target is judged too: by every bucket rule, as a bucket of its own.
+    assert f"PASS  s3-bucket-encryption-customer-key  {log_bucket}" in report
+    # Production's web servers are judged by their launch template, not by instances.
+    template = production_deployed.launch_template_id
+    assert f"PASS  ec2-imdsv2-required                {template}" in report
+    assert f"PASS  ec2-root-volume-customer-key       {template}" in report
+    assert production_deployed.instance_id not in report
+
+
+def _log_target_on_sse_kms(deployed: Deployed) -> None:
+    s3 = deployed.session.client("s3")
+    s3.put_bucket_encryption(
+        Bucket=deployed.log_bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": deployed.key_arn,
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+
+
+def _launch_template_allows_imdsv1(deployed: Deployed) -> None:
+    ec2 = deployed.session.client("ec2")
+    ec2.create_launch_template_version(
+        LaunchTemplateId=deployed.launch_template_id,
+        LaunchTemplateData=launch_template_data(deployed.key_arn, "optional"),
+    )
+    ec2.modify_launch_template(LaunchTemplateId=deployed.launch_template_id, DefaultVersion="2")
+
+
+def _no_access_logging(deployed: Deployed) -> None:
+    deployed.session.client("s3").put_bucket_logging(Bucket=deployed.bucket, BucketLoggingStatus={})
+
+
+@pytest.mark.parametrize(
+    ("apply", "failed", "phrase"),
+    [
+        pytest.param(
+            _log_target_on_sse_kms,
+            "s3-bucket-encryption-customer-key",
+            "S3 delivers server access logs only into buckets with SSE-S3",
+            id="log-target-on-sse-kms-delivers-nothing",
+        ),
+        pytest.param(
+            _launch_template_allows_imdsv1,
+            "ec2-imdsv2-required",
+            "metadata http_tokens is 'optional'",
+            id="launch-template-default-version-allows-imdsv1",
+        ),
+        pytest.param(
+            _no_access_logging,
+            "s3-bucket-access-logging",
+            "has no server access logging",
+            id="production-bucket-without-access-logs",
+        ),
+    ],
+)
+def test_production_findings_fail_exactly_their_check(
+    production: EnvironmentSettings,
+    production_deployed: Deployed,
+    apply: Callable[[Deployed], None],
+    failed: str,
+    phrase: str,
+) -> None:
+    apply(production_deployed)
+
+    code, report = _run(production, production_deployed)
+
+    assert code == 1
+    assert _failed(report) == {failed}
+    assert phrase in report
 
 
 def _drop_the_compute_stack(outputs: dict[str, dict[str, Any]]) -> None:

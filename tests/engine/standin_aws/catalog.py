@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.aws_facts import (
+    AUTOSCALING_SERVICE_ROLE_PATH,
     ELB_HOSTED_ZONE_IDS,
     S3_HOSTED_ZONE_IDS,
     dns_suffix,
@@ -180,9 +181,7 @@ def _default_subnet(ctx: Mapping[str, Any]) -> str:
 # What CreateListener picks for an HTTPS/TLS listener without sslPolicy.
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
 # The service-linked role Auto Scaling launches instances with (and so uses KMS keys as).
-AUTOSCALING_ROLE_PATH = (
-    "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
-)
+AUTOSCALING_ROLE_PATH = AUTOSCALING_SERVICE_ROLE_PATH
 
 
 def _zone(table: Mapping[str, str]) -> Callable[[Mapping[str, Any]], str]:

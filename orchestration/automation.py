@@ -17,6 +17,10 @@ The committed stack files are only read: the engine works on generated copies
 (`orchestration.stack_config`), passed as `--config-file`; new stacks are initialised from the
 generated copy's directory, so the secrets salt lands there. CLI failures become the engine
 interface's errors in `automation_errors`.
+
+About 450 lines: the operations table, the reads and the CLI plumbing are one job (running the
+CLI for one environment's stacks); the parsing (events, errors, stack files) already lives in
+the modules named above.
 """
 
 from __future__ import annotations

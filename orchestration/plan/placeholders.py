@@ -12,7 +12,8 @@ start with `PLACEHOLDER_ID_PREFIX` ("0000") and public IPs come from TEST-NET-3
 per type token, the id and the computed outputs as templates over the inputs and a per-resource
 context, and the input AWS fills with a generated name when none is given. The AWS facts both
 need (partitions, DNS suffixes, zones, hosted-zone ids) come from `shared.aws_facts`. Everything
-is deterministic: the same program gets the same values, run after run.
+is deterministic: the same program gets the same values, run after run. Just over 400 lines
+because it is one declarative table with an entry per AWS type the programs use.
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ from orchestration.bootstrap_judge import (
     failed,
     lifecycle_rules,
 )
+from shared.aws_facts import partition_of
 from shared.naming import STATE_COMPONENT, tags
+from shared.s3_policies import tls_only_statement
 from shared.settings import EnvironmentSettings
 from shared.state_backend import KmsLocation, S3Location
 
@@ -132,19 +134,7 @@ def _put_lifecycle(s3: Any, name: str, history_days: int) -> None:
 
 def tls_only_policy(bucket_arn: str) -> dict[str, Any]:
     """Deny every request to the bucket and its objects made without TLS."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ],
-    }
+    return {"Version": "2012-10-17", "Statement": [tls_only_statement(bucket_arn)]}
 
 
 def _bootstrap_tags(settings: EnvironmentSettings) -> dict[str, str]:
@@ -152,7 +142,4 @@ def _bootstrap_tags(settings: EnvironmentSettings) -> dict[str, str]:
 
 
 def _partition(region: str | None) -> str:
-    for prefix, partition in (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov")):
-        if region and region.startswith(prefix):
-            return partition
-    return "aws"
+    return partition_of(region) if region else "aws"

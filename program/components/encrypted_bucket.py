@@ -21,6 +21,7 @@ from pulumi_aws.s3 import (
 
 from shared.aws_facts import S3_LOG_DELIVERY_SERVICE, SSE_KMS, SSE_S3
 from shared.limits import LIFECYCLE_DAYS_MAX
+from shared.s3_policies import tls_only_statement
 
 
 @dataclass(frozen=True)
@@ -105,16 +106,7 @@ def bucket_policy(
     `log_delivery` is (account id, source bucket names, key prefix); the sources' ARNs take
     the partition from `bucket_arn`.
     """
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket_arn, f"{bucket_arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
-    ]
+    statements: list[dict[str, Any]] = [tls_only_statement(bucket_arn)]
     if log_delivery is not None:
         account_id, sources, prefix = log_delivery
         partition = bucket_arn.split(":")[1]

@@ -63,6 +63,11 @@ class StackContext(Generic[ConfigT]):
         """The provider's partition (aws, aws-cn, aws-us-gov), for the ARNs the programs build."""
         return aws.get_partition_output(opts=self._lookup).partition
 
+    @cached_property
+    def elb_log_writer_arn(self) -> pulumi.Output[str]:
+        """The account Elastic Load Balancing writes the region's access logs as."""
+        return aws.elb.get_service_account_output(opts=self._lookup).arn
+
     def al2023_ami_id(self, pinned_name: str | None) -> pulumi.Output[str]:
         """The region's id of the Amazon Linux 2023 image the web servers boot.
 

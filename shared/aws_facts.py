@@ -18,6 +18,8 @@ AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-d
 AMAZON_IMAGE_OWNER = "amazon"
 # The service principal S3 server access logging writes log objects as.
 S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
+# The service principal VPC flow logs assume a role as to write into CloudWatch Logs.
+FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
 # The service-linked role Amazon EC2 Auto Scaling launches instances as (after `iam::<account>:`).
 AUTOSCALING_SERVICE_ROLE_PATH = (
     "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
@@ -35,6 +37,13 @@ S3_HOSTED_ZONE_IDS: Mapping[str, str] = MappingProxyType(
 )
 ELB_HOSTED_ZONE_IDS: Mapping[str, str] = MappingProxyType(
     {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
+)
+
+# The account Elastic Load Balancing writes access logs as, in the regions older than August 2022
+# (`aws.elb.get_service_account` answers it; the doubles answer from this table). Newer regions
+# use the service principal `logdelivery.elasticloadbalancing.amazonaws.com` instead.
+ELB_LOG_ACCOUNTS: Mapping[str, str] = MappingProxyType(
+    {"us-east-1": "127311923021", "us-west-2": "797873946194"}
 )
 
 _PARTITION_PREFIXES = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"))
@@ -55,6 +64,16 @@ _ZONE_ID_WORDS = MappingProxyType(
 )
 # The zones the doubles offer in every region: AWS regions have at least three.
 _ZONE_LETTERS = "abcd"
+
+
+def amazon_read_buckets(region: str) -> tuple[str, ...]:
+    """Amazon's buckets a server without internet reads through an S3 gateway endpoint: the
+    Amazon Linux 2023 package repositories, and the SSM agent's updates and packages."""
+    return (
+        f"al2023-repos-{region}-de612dc2",
+        f"amazon-ssm-{region}",
+        f"amazon-ssm-packages-{region}",
+    )
 
 
 def partition_of(region: str) -> str:

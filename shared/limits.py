@@ -37,6 +37,12 @@ AL2023_IMAGE_NAME_PATTERN = re.compile(
     r"^al2023-ami-(minimal-)?2023\.\d+\.\d{8}\.\d+-kernel-\d+\.\d+-(x86_64|arm64)$"
 )
 
+# The retention periods CloudWatch Logs accepts for a log group (days).
+LOG_RETENTION_DAYS = (
+    *(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731),
+    *(1096, 1827, 2192, 2557, 2922, 3288, 3653),
+)
+
 # -- What the security baseline allows ---------------------------------------------------------
 
 # Never opened, anywhere: administration goes through SSM Session Manager.

@@ -219,6 +219,19 @@ def load_balancer_name(settings: EnvironmentSettings, component: str) -> str:
     return name
 
 
+def log_group_prefix(settings: EnvironmentSettings) -> str:
+    """`/<app>/<env>/`: every CloudWatch log group of the environment is named under it.
+
+    The key policy lets CloudWatch Logs use the environment's key for exactly these groups.
+    """
+    return f"/{_slug(settings.app)}/{settings.environment}/"
+
+
+def log_group_name(settings: EnvironmentSettings, component: str) -> str:
+    """`/<app>/<env>/<component>`: a log group name (unique per account and region)."""
+    return log_group_prefix(settings) + _slug(component)
+
+
 def _slug(text: str) -> str:
     """Lowercase letters, digits and single hyphens, for logical names."""
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]", "-", text.lower())).strip("-")

@@ -33,6 +33,7 @@ from shared.limits import (
     KEY_DELETION_WINDOW_MAX,
     KEY_DELETION_WINDOW_MIN,
     LIFECYCLE_DAYS_MAX,
+    LOG_RETENTION_DAYS,
     MAX_INSTANCES,
     PRODUCTION_KEY_DELETION_WINDOW,
     PRODUCTION_MIN_INSTANCES,
@@ -142,6 +143,8 @@ class ComputeConfig:
     certificate_arn: str | None = None
     # The DNS name the certificate is for, pointed at the load balancer (the app's URL).
     domain_name: str | None = None
+    # How long the VPC flow logs are kept (a CloudWatch Logs retention period, in days).
+    flow_log_retention_days: int = 365
 
     KEYS: ClassVar[tuple[str, ...]] = (
         "allowedCidrs",
@@ -152,6 +155,7 @@ class ComputeConfig:
         "image",
         "certificateArn",
         "domainName",
+        "flowLogRetentionDays",
     )
 
     @property
@@ -183,6 +187,13 @@ class ComputeConfig:
                 f"such as {IMAGE_EXAMPLE!r}",
             )
         self._check_https()
+        if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
+            raise config_error(
+                COMPUTE,
+                "flowLogRetentionDays",
+                f"{self.flow_log_retention_days} is not a CloudWatch Logs retention period; "
+                f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
+            )
         if not self.allowed_cidrs:
             raise config_error(COMPUTE, "allowedCidrs", "is empty, so nobody could reach the app")
         for cidr in self.allowed_cidrs:
@@ -334,6 +345,7 @@ def compute_config(
         ("image", "image", read.string),
         ("certificate_arn", "certificateArn", read.string),
         ("domain_name", "domainName", read.string),
+        ("flow_log_retention_days", "flowLogRetentionDays", read.integer),
     ):
         value = parse(key)
         if value is not None:

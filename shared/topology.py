@@ -155,6 +155,12 @@ KMS_KEY_ID = "kms_key_id"
 KMS_ALIAS_NAME = "kms_alias_name"
 BUCKET_NAME = "bucket_name"
 BUCKET_ARN = "bucket_arn"
+# The bucket production's logs go to (S3 server access logs, load balancer access logs); ""
+# where there is none (development).
+LOG_BUCKET_NAME = "log_bucket_name"
+# The key prefix under which the log bucket lets Elastic Load Balancing write, and under which
+# the compute layer's load balancer writes: one value both sides read.
+LOAD_BALANCER_LOG_PREFIX = "load-balancer"
 APP_URL = "url"
 VPC_ID = "vpc_id"
 SECURITY_GROUP_ID = "security_group_id"
@@ -175,7 +181,7 @@ TOPOLOGY = Topology(
             name=STORAGE,
             team="data",
             description="S3 application bucket, encrypted with the security stack's key",
-            exports=(BUCKET_NAME, BUCKET_ARN),
+            exports=(BUCKET_NAME, BUCKET_ARN, LOG_BUCKET_NAME),
             requires={SECURITY: (KMS_KEY_ARN,)},
         ),
         ProjectSpec(
@@ -183,7 +189,10 @@ TOPOLOGY = Topology(
             team="web",
             description="Network, instances and load balancer running the web application",
             exports=(APP_URL, VPC_ID, SECURITY_GROUP_ID, INSTANCE_IDS, LAUNCH_TEMPLATE_ID),
-            requires={SECURITY: (KMS_KEY_ARN,), STORAGE: (BUCKET_NAME, BUCKET_ARN)},
+            requires={
+                SECURITY: (KMS_KEY_ARN,),
+                STORAGE: (BUCKET_NAME, BUCKET_ARN, LOG_BUCKET_NAME),
+            },
         ),
     ]
 )

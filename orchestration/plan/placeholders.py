@@ -28,6 +28,7 @@ from shared.aws_facts import (
     AL2023_AMI_PARAMETER,
     AUTOSCALING_SERVICE_ROLE_PATH,
     ELB_HOSTED_ZONE_IDS,
+    ELB_LOG_ACCOUNTS,
     S3_HOSTED_ZONE_IDS,
     dns_suffix,
     partition_of,
@@ -221,6 +222,17 @@ KINDS: dict[str, Kind] = {
     ),
     t.LISTENER: Kind(id=_listener_id, outputs={"arn": "{id}"}),
     t.TARGET_GROUP_ATTACHMENT: Kind(id="{targetGroupArn}-{hex20}"),
+    t.VPC_ENDPOINT: _ec2(
+        "vpce",
+        "vpc-endpoint",
+        # A gateway endpoint's service has a managed prefix list (security groups name it).
+        prefixListId=lambda ctx: (
+            f"pl-{ctx['hex17'][:8]}" if ctx.get("vpcEndpointType") == "Gateway" else None
+        ),
+        state="available",
+    ),
+    t.FLOW_LOG: _ec2("fl", "vpc-flow-log"),
+    t.LOG_GROUP: Kind(id="{name}", outputs={"arn": _arn("logs", "log-group:{name}")}),
 }
 
 # Any other AWS type: an id from its name, and an ARN of its service.
@@ -384,6 +396,17 @@ def _ami(args: Mapping[str, Any], _account: str, region: str) -> dict[str, Any]:
     }
 
 
+def _elb_service_account(_args: Mapping[str, Any], _account: str, region: str) -> dict[str, Any]:
+    account = ELB_LOG_ACCOUNTS.get(region)
+    if account is None:
+        raise ValueError(
+            f"the offline evaluation knows Elastic Load Balancing's log account only for "
+            f"{', '.join(sorted(ELB_LOG_ACCOUNTS))}, not {region}"
+        )
+    arn = f"arn:{partition_of(region)}:iam::{account}:root"
+    return {"id": account, "arn": arn, "region": region}
+
+
 FUNCTIONS: dict[str, Function] = {
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getPartition:getPartition": _partition,
@@ -391,6 +414,7 @@ FUNCTIONS: dict[str, Function] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
     "aws:ec2/getAmi:getAmi": _ami,
+    "aws:elb/getServiceAccount:getServiceAccount": _elb_service_account,
 }
 
 

@@ -19,7 +19,7 @@ from program.components.encrypted_bucket import (
     Lifecycle,
     LogDelivery,
 )
-from shared import naming
+from shared import naming, topology
 from shared.project_config import StorageConfig
 from shared.settings import EnvironmentSettings
 
@@ -34,14 +34,23 @@ class AppBucketsArgs:
     config: StorageConfig
     account_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
+    # The account ELB writes access logs as (`StackContext.elb_log_writer_arn`): production's
+    # load balancer logs go to the log bucket too. Unused where there is no log bucket.
+    load_balancer_log_writer_arn: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
 class AppBuckets:
-    """The data bucket, and the bucket its server access logs go to (production only)."""
+    """The data bucket, and the bucket its server access logs and the load balancer's access
+    logs go to (production only)."""
 
     data: EncryptedBucket
     logs: EncryptedBucket | None
+
+    @property
+    def log_bucket_name(self) -> pulumi.Input[str]:
+        """The log bucket's name; "" where there is none (consumers read it as "no logs")."""
+        return self.logs.bucket_name if self.logs is not None else ""
 
 
 def app_buckets(args: AppBucketsArgs, opts: pulumi.ResourceOptions | None = None) -> AppBuckets:
@@ -65,7 +74,13 @@ def app_buckets(args: AppBucketsArgs, opts: pulumi.ResourceOptions | None = None
                 # SSE-S3: the only default encryption S3 delivers server access logs into.
                 None,
                 dataclasses.replace(lifecycle, expiration_days=config.access_log_retention_days),
-                log_delivery=LogDelivery(account_id, [bucket_name("data")], ACCESS_LOG_PREFIX),
+                log_delivery=LogDelivery(
+                    account_id,
+                    [bucket_name("data")],
+                    ACCESS_LOG_PREFIX,
+                    load_balancer_writer_arn=args.load_balancer_log_writer_arn,
+                    load_balancer_prefix=topology.LOAD_BALANCER_LOG_PREFIX,
+                ),
             ),
             opts=opts,
         )

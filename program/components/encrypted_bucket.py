@@ -36,11 +36,25 @@ class AccessLogging:
 
 @dataclass(frozen=True)
 class LogDelivery:
-    """Lets S3 server access logging write into this bucket, for these source buckets only."""
+    """Lets S3 server access logging write into this bucket, for these source buckets only,
+    and optionally Elastic Load Balancing, for this account's load balancers only."""
 
     account_id: pulumi.Input[str]
     source_bucket_names: Sequence[pulumi.Input[str]]
     prefix: str
+    # The account ELB writes access logs as (`StackContext.elb_log_writer_arn`); None: none.
+    load_balancer_writer_arn: pulumi.Input[str] | None = None
+    # Where the load balancers' logs go (their `access_logs.prefix`: no leading or trailing
+    # '/'); ELB appends `/AWSLogs/<account>/...`.
+    load_balancer_prefix: str = "load-balancer"
+
+    def __post_init__(self) -> None:
+        prefix = self.load_balancer_prefix
+        if not prefix or prefix.startswith("/") or prefix.endswith("/") or "AWSLogs" in prefix:
+            raise ValueError(
+                f"load balancer log prefix {prefix!r} must be non-empty, without a leading or "
+                "trailing '/', and must not contain 'AWSLogs' (ELB adds it)"
+            )
 
 
 @dataclass(frozen=True)
@@ -100,11 +114,14 @@ def bucket_policy(
     bucket_arn: str,
     *,
     log_delivery: tuple[str, Sequence[str], str] | None = None,
+    load_balancer_logs: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Deny every request without TLS; optionally let S3 deliver access logs of named buckets.
+    """Deny every request without TLS; optionally let S3 deliver access logs of named buckets,
+    and ELB those of the account's load balancers.
 
     `log_delivery` is (account id, source bucket names, key prefix); the sources' ARNs take
-    the partition from `bucket_arn`.
+    the partition from `bucket_arn`. `load_balancer_logs` is (ELB's writer ARN, prefix), for
+    the account of `log_delivery`.
     """
     statements: list[dict[str, Any]] = [tls_only_statement(bucket_arn)]
     if log_delivery is not None:
@@ -124,6 +141,19 @@ def bucket_policy(
                 },
             }
         )
+        if load_balancer_logs is not None:
+            writer, lb_prefix = load_balancer_logs
+            statements.append(
+                {
+                    # AWS's statement for regions older than August 2022 (us-west-2): ELB's
+                    # own account writes, only under this account's AWSLogs folder.
+                    "Sid": "AllowLoadBalancerAccessLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": writer},
+                    "Action": "s3:PutObject",
+                    "Resource": f"{bucket_arn}/{lb_prefix}/AWSLogs/{account_id}/*",
+                }
+            )
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -227,10 +257,19 @@ class EncryptedBucket(pulumi.ComponentResource):
         if delivery is None:
             return bucket_arn.apply(lambda arn: json.dumps(bucket_policy(arn)))
         return pulumi.Output.all(
-            bucket_arn, delivery.account_id, pulumi.Output.all(*delivery.source_bucket_names)
+            bucket_arn,
+            delivery.account_id,
+            pulumi.Output.all(*delivery.source_bucket_names),
+            delivery.load_balancer_writer_arn,
         ).apply(
             lambda values: json.dumps(
-                bucket_policy(values[0], log_delivery=(values[1], values[2], delivery.prefix))
+                bucket_policy(
+                    values[0],
+                    log_delivery=(values[1], values[2], delivery.prefix),
+                    load_balancer_logs=(values[3], delivery.load_balancer_prefix)
+                    if values[3]
+                    else None,
+                )
             )
         )
 

@@ -50,6 +50,15 @@ USE_ACTIONS = (
 )
 # The services allowed to use the key on behalf of this account's principals.
 VIA_SERVICES = ("s3", "ec2")
+# What CloudWatch Logs needs to keep a log group encrypted with the key (AWS: "Encrypt log data
+# in CloudWatch Logs using AWS KMS").
+LOGS_USE_ACTIONS = (
+    "kms:Encrypt*",
+    "kms:Decrypt*",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:Describe*",
+)
 # What the Auto Scaling service-linked role needs to launch instances whose volumes are
 # encrypted with the key (AWS: "Required KMS key policy for use with encrypted volumes").
 AUTOSCALING_USE_ACTIONS = (
@@ -75,6 +84,9 @@ class KmsKeyArgs:
     # An Auto Scaling group launches instances with volumes on this key (production's web tier):
     # its service-linked role must be able to use the key, or no instance launches.
     autoscaling_launches: bool = False
+    # Log groups named under this prefix (`shared.naming.log_group_prefix`) may be encrypted
+    # with the key by CloudWatch Logs (the VPC flow logs); None: no log group may.
+    log_group_prefix: str | None = None
 
     def __post_init__(self) -> None:
         if not KMS_ALIAS_PATTERN.match(self.alias_name) or self.alias_name.startswith("alias/aws/"):
@@ -90,7 +102,12 @@ class KmsKeyArgs:
 
 
 def key_policy(
-    account_id: str, partition: str, region: str, *, autoscaling: bool = False
+    account_id: str,
+    partition: str,
+    region: str,
+    *,
+    autoscaling: bool = False,
+    log_group_prefix: str | None = None,
 ) -> dict[str, Any]:
     """The key policy: the account administers; S3 and EC2/EBS in this account and region use.
 
@@ -99,7 +116,8 @@ def key_policy(
     two services, and grants only for AWS resources (EBS volumes), so a leaked role credential
     can neither decrypt data directly with the key nor grant itself the right to. With
     `autoscaling`, the Auto Scaling service-linked role (which only AWS can assume) may use the
-    key and create grants for the volumes it attaches.
+    key and create grants for the volumes it attaches. With `log_group_prefix`, CloudWatch
+    Logs of this region may use it for the log groups named under the prefix, and no others.
     """
     account_root = f"arn:{partition}:iam::{account_id}:root"
     statements: list[dict[str, Any]] = [
@@ -144,6 +162,8 @@ def key_policy(
     )
     if autoscaling:
         statements.extend(autoscaling_statements(account_id, partition))
+    if log_group_prefix is not None:
+        statements.append(logs_statement(account_id, partition, region, log_group_prefix))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -173,6 +193,25 @@ def autoscaling_statements(account_id: str, partition: str) -> list[dict[str, An
     ]
 
 
+def logs_statement(
+    account_id: str, partition: str, region: str, log_group_prefix: str
+) -> dict[str, Any]:
+    """AWS's documented statement for CloudWatch Logs, narrowed to the environment's groups.
+
+    CloudWatch Logs names the log group in the encryption context of every request, so the
+    condition lets the service use the key for those groups only, never for another account's.
+    """
+    groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group_prefix}*"
+    return {
+        "Sid": "CloudWatchLogsEncryptsEnvironmentLogGroups",
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+        "Action": list(LOGS_USE_ACTIONS),
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups}},
+    }
+
+
 class KmsKey(pulumi.ComponentResource):
     """A symmetric customer-managed key with rotation, a least-privilege policy and an alias."""
 
@@ -186,7 +225,13 @@ class KmsKey(pulumi.ComponentResource):
         super().__init__("webapp:security:KmsKey", name, None, opts)
         policy = pulumi.Output.all(args.account_id, args.partition).apply(
             lambda values: json.dumps(
-                key_policy(values[0], values[1], args.region, autoscaling=args.autoscaling_launches)
+                key_policy(
+                    values[0],
+                    values[1],
+                    args.region,
+                    autoscaling=args.autoscaling_launches,
+                    log_group_prefix=args.log_group_prefix,
+                )
             )
         )
         key = aws.kms.Key(

@@ -32,11 +32,13 @@ class LaunchSpec:
     # The rendered user data, plain text.
     user_data: pulumi.Input[str]
     detailed_monitoring: bool = True
-    # The network has no NAT gateway: a server needs a public address for outbound HTTPS
-    # (SSM, S3, packages); its security group decides who may reach it.
+    # The network has no NAT gateway: a server in a public subnet needs a public address for
+    # outbound HTTPS (SSM, S3, packages); one in a private subnet has none and reaches them
+    # through VPC endpoints. Its security group decides who may reach it.
     public_ip: bool = True
     root_volume_gb: int = 8
-    # What a public server must wait for to boot with the internet (`Network.internet_ready`).
+    # What a server must wait for to find its way out at first boot: the network's
+    # `internet_ready` (public) or the VPC endpoints (private).
     wait_for: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:

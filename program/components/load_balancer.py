@@ -39,6 +39,10 @@ class LoadBalancerArgs:
     certificate_arn: str | None = None
     # The name the certificate is for (the URL); None: the balancer's own DNS name.
     domain_name: str | None = None
+    # The SSE-S3 bucket that takes the access logs (its policy lets ELB write under the
+    # prefix); None: no access logs.
+    access_log_bucket: pulumi.Input[str] | None = None
+    access_log_prefix: str = ""
 
     def __post_init__(self) -> None:
         for what, name in (
@@ -54,8 +58,9 @@ class LoadBalancerArgs:
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """ALB, listeners (HTTPS and a redirect with a certificate, else HTTP), target group with a
-    health check (the Auto Scaling group registers with it)."""
+    """ALB (with access logs when given a bucket), listeners (HTTPS and a redirect with a
+    certificate, else HTTP), target group with a health check (the Auto Scaling group
+    registers with it)."""
 
     dns_name: pulumi.Output[str]
     url: pulumi.Output[str]
@@ -75,6 +80,11 @@ class LoadBalancer(pulumi.ComponentResource):
             security_groups=[args.security_group_id],
             # Malformed headers never reach the application.
             drop_invalid_header_fields=True,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(
+                bucket=args.access_log_bucket, prefix=args.access_log_prefix, enabled=True
+            )
+            if args.access_log_bucket is not None
+            else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.wait_for)),
         )
         targets = aws.lb.TargetGroup(

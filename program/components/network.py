@@ -1,4 +1,5 @@
-"""The compute layer's own network: a VPC with public subnets in two availability zones."""
+"""The compute layer's own network: a VPC with public subnets in two availability zones, and
+private ones (no route to the internet) for a web tier that must not be reachable directly."""
 
 from __future__ import annotations
 
@@ -15,12 +16,16 @@ MIN_ZONES = 2
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    """Where the network goes; each zone gets one public /24 derived from its letter."""
+    """Where the network goes; each zone gets one public /24 (and, with `private_subnets`, one
+    private /24) derived from its letter."""
 
     cidr_block: str
     availability_zones: Sequence[str]
     # Prefix of the EC2 `Name` tags, e.g. "webapp-development".
     name_prefix: str
+    # Private subnets too: a route table with the local route only (nothing leaves the VPC
+    # except through the VPC endpoints their users add).
+    private_subnets: bool = False
 
     def __post_init__(self) -> None:
         zones = list(self.availability_zones)
@@ -28,31 +33,49 @@ class NetworkArgs:
             raise ValueError(
                 f"a network needs at least {MIN_ZONES} distinct availability zones, got {zones}"
             )
+        half = (
+            len(list(ipaddress.ip_network(self.cidr_block).subnets(new_prefix=SUBNET_PREFIX))) // 2
+        )
         for zone in zones:
             subnet_cidr(self.cidr_block, zone)
+            if self.private_subnets and zone_position(zone) >= half:
+                raise ValueError(
+                    f"VPC {self.cidr_block} has no room for public and private subnets in zone "
+                    f"{zone}: only its first {half} /{SUBNET_PREFIX}s are public (zones a..), the "
+                    "rest private; use a larger vpcCidr"
+                )
 
     @property
     def zones(self) -> tuple[str, ...]:
         return tuple(self.availability_zones)
 
 
-def subnet_cidr(vpc_cidr: str, zone: str) -> str:
-    """The /24 of a zone: its position is the zone's letter (a=0, b=1, ...), not a list index.
-
-    So adding, removing or reordering zones never moves an existing subnet.
-    """
+def zone_position(zone: str) -> int:
+    """A zone's letter as a number (a=0, b=1, ...): where its subnets go, whatever the order."""
     letter = zone[-1:]
     if not ("a" <= letter <= "z"):
         raise ValueError(f"availability zone {zone!r} does not end in a zone letter")
+    return ord(letter) - ord("a")
+
+
+def subnet_cidr(vpc_cidr: str, zone: str, *, private: bool = False) -> str:
+    """The /24 of a zone: its position is the zone's letter, not a list index.
+
+    So adding, removing or reordering zones never moves an existing subnet. Public subnets
+    count from the start of the VPC, private ones from its middle (10.20.0.0/16: zone a is
+    10.20.0.0/24 public and 10.20.128.0/24 private), so adding private subnets to a network
+    never moves a public one.
+    """
     subnets = list(ipaddress.ip_network(vpc_cidr).subnets(new_prefix=SUBNET_PREFIX))
-    position = ord(letter) - ord("a")
+    position = zone_position(zone) + (len(subnets) // 2 if private else 0)
     if position >= len(subnets):
         raise ValueError(f"VPC {vpc_cidr} has no room for a /{SUBNET_PREFIX} for zone {zone}")
     return str(subnets[position])
 
 
 class Network(pulumi.ComponentResource):
-    """VPC, internet gateway, one public route table and a public subnet per zone.
+    """VPC, internet gateway, one public route table and a public subnet per zone; optionally a
+    private route table (local route only) and a private subnet per zone.
 
     The VPC's default security group is emptied: anything launched without an explicit group
     gets no traffic at all. `internet_ready` is what a public resource must wait for: AWS
@@ -62,7 +85,11 @@ class Network(pulumi.ComponentResource):
     """
 
     vpc_id: pulumi.Output[str]
+    # Zone -> subnet id.
     subnet_ids: dict[str, pulumi.Output[str]]
+    private_subnet_ids: dict[str, pulumi.Output[str]]
+    # The private subnets' route table (None without them): gateway endpoints attach to it.
+    private_route_table_id: pulumi.Output[str] | None
     internet_ready: list[pulumi.Resource]
 
     def __init__(
@@ -127,5 +154,45 @@ class Network(pulumi.ComponentResource):
             )
             self.subnet_ids[zone] = subnet.id
             self.internet_ready.append(association)
+        self.private_subnet_ids = {}
+        self.private_route_table_id = None
+        if args.private_subnets:
+            self._private_subnets(name, args, vpc, child)
         self.vpc_id = vpc.id
-        self.register_outputs({"vpc_id": self.vpc_id, "subnet_ids": self.subnet_ids})
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "subnet_ids": self.subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+            }
+        )
+
+    def _private_subnets(
+        self, name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, child: pulumi.ResourceOptions
+    ) -> None:
+        # An explicit table rather than the VPC's main one: a subnet added later without an
+        # association must not silently become private (or public).
+        routes = aws.ec2.RouteTable(
+            f"{name}-private",
+            vpc_id=vpc.id,
+            tags={"Name": f"{args.name_prefix}-private"},
+            opts=child,
+        )
+        for zone in args.zones:
+            subnet = aws.ec2.Subnet(
+                f"{name}-private-{zone}",
+                vpc_id=vpc.id,
+                availability_zone=zone,
+                cidr_block=subnet_cidr(args.cidr_block, zone, private=True),
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{args.name_prefix}-private-{zone}"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{zone}",
+                subnet_id=subnet.id,
+                route_table_id=routes.id,
+                opts=child,
+            )
+            self.private_subnet_ids[zone] = subnet.id
+        self.private_route_table_id = routes.id

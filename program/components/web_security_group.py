@@ -17,11 +17,25 @@ ANYWHERE = "0.0.0.0/0"
 
 @dataclass(frozen=True)
 class Egress:
-    """One outbound TCP port to one IPv4 range."""
+    """One outbound TCP port to one IPv4 range, or to a managed prefix list (an S3 gateway
+    endpoint's), which `label` then names."""
 
     port: int
-    cidr: str
+    cidr: str | None
     description: str
+    prefix_list_id: pulumi.Input[str] | None = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.cidr is None) == (self.prefix_list_id is None):
+            raise ValueError("an egress rule goes to either a CIDR or a prefix list")
+        if self.prefix_list_id is not None and not re.fullmatch(r"[a-z0-9-]+", self.label):
+            raise ValueError("an egress rule to a prefix list needs a label of [a-z0-9-]")
+
+    @property
+    def destination_label(self) -> str:
+        """The part of the rule's logical name that says where it goes."""
+        return cidr_label(self.cidr) if self.cidr is not None else self.label
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,7 @@ class WebSecurityGroupArgs:
                 )
         if bool(self.source_cidrs) == (self.source_security_group_id is not None):
             raise ValueError("give either source_cidrs or source_security_group_id, not both")
-        for cidr in (*self.source_cidrs, *(rule.cidr for rule in self.egress)):
+        for cidr in (*self.source_cidrs, *(rule.cidr for rule in self.egress if rule.cidr)):
             ipaddress.IPv4Network(cidr, strict=True)
 
 
@@ -114,12 +128,13 @@ class WebSecurityGroup(pulumi.ComponentResource):
                 )
         for rule in args.egress:
             aws.vpc.SecurityGroupEgressRule(
-                f"{name}-out-{rule.port}-{cidr_label(rule.cidr)}",
+                f"{name}-out-{rule.port}-{rule.destination_label}",
                 security_group_id=group.id,
                 ip_protocol="tcp",
                 from_port=rule.port,
                 to_port=rule.port,
                 cidr_ipv4=rule.cidr,
+                prefix_list_id=rule.prefix_list_id,
                 description=rule.description,
                 opts=child,
             )

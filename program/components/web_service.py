@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -15,15 +15,17 @@ from program.components.load_balancer import (
     LoadBalancer,
     LoadBalancerArgs,
 )
+from program.components.vpc_endpoints import PrivateEndpoints, PrivateEndpointsArgs
 from program.components.web_fleet import WebFleet, WebFleetArgs
 from program.components.web_security_group import Egress, WebSecurityGroup, WebSecurityGroupArgs
 from program.components.web_servers import WebServers, WebServersArgs
 from program.webapp.app import HEALTH_PATH
 from program.webapp.user_data import AppEnvironment, render_user_data
-from shared import naming
+from shared import naming, topology
 from shared.project_config import ComputeConfig
 from shared.settings import EnvironmentSettings
 
+# Development's public instance reaches SSM, S3 and the package repositories on the internet.
 HTTPS_OUT = Egress(443, "0.0.0.0/0", "HTTPS out: SSM, S3 and the package repositories")
 # The description of the web servers' security group (immutable in EC2: a change replaces it).
 WEB_GROUP_DESCRIPTION = "Web servers: the web port only (no SSH/RDP; SSM Session Manager instead)"
@@ -45,21 +47,41 @@ class WebServiceArgs:
     partition: pulumi.Input[str] = "aws"
     # What public resources must wait for: the network's `internet_ready`.
     internet_ready: Sequence[pulumi.Resource] = ()
+    # Zone -> private subnet id, and their route table: where a load-balanced fleet runs.
+    private_subnet_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    private_route_table_id: pulumi.Input[str] | None = None
+    # The storage layer's log bucket (SSE-S3): the load balancer's access logs go there.
+    log_bucket_name: pulumi.Input[str] | None = None
 
     @property
     def load_balanced(self) -> bool:
         """Production runs a fleet behind a load balancer; other environments one instance."""
         return self.settings.production
 
+    def __post_init__(self) -> None:
+        if self.load_balanced and (
+            not self.private_subnet_ids
+            or self.private_route_table_id is None
+            or self.log_bucket_name is None
+        ):
+            raise ValueError(
+                "a load-balanced web tier runs in private subnets (private_subnet_ids, "
+                "private_route_table_id) and logs its load balancer (log_bucket_name)"
+            )
+
 
 class WebService(pulumi.ComponentResource):
     """Serves the web application and says where: `url`.
 
-    Development: one instance reached directly on the web port from the allowed ranges.
-    Production: an internet-facing ALB (health check on the app's health path) in front of an
-    Auto Scaling group that rolls its instances when their launch template changes; only the
-    ALB may reach them. Either way: no SSH/RDP, egress HTTPS only, IMDSv2, root volumes on the
-    customer key, no termination protection (replacing an instance must always work).
+    Development: one instance with a public address, reached directly on the web port from
+    the allowed ranges, HTTPS out to the internet.
+    Production: an internet-facing ALB in the public subnets (health check on the app's health
+    path, access logs into the log bucket) in front of an Auto Scaling group in the private
+    subnets, without public addresses and without a route out of the VPC: S3 and Systems
+    Manager through VPC endpoints, HTTPS out only to them. The group rolls its instances when
+    their launch template changes; only the ALB may reach them. Either way: no SSH/RDP, IMDSv2,
+    root volumes on the customer key, no termination protection (replacing an instance must
+    always work).
     """
 
     url: pulumi.Output[str]
@@ -75,8 +97,24 @@ class WebService(pulumi.ComponentResource):
         super().__init__("webapp:compute:WebService", name, None, opts)
         settings, config = args.settings, args.config
         child = pulumi.ResourceOptions(parent=self)
-        lb_group = None
+        lb_group = endpoints = None
         if args.load_balanced:
+            endpoints = PrivateEndpoints(
+                f"{name}-endpoints",
+                PrivateEndpointsArgs(
+                    vpc_id=args.vpc_id,
+                    vpc_cidr=config.vpc_cidr,
+                    region=settings.region,
+                    subnet_ids=args.private_subnet_ids,
+                    route_table_id=args.private_route_table_id or "",
+                    bucket_arn=args.bucket_arn,
+                    partition=args.partition,
+                    security_group_name_prefix=naming.security_group_name_prefix(
+                        settings, "endpoints"
+                    ),
+                ),
+                child,
+            )
             lb_group = WebSecurityGroup(
                 f"{name}-lb",
                 WebSecurityGroupArgs(
@@ -102,7 +140,7 @@ class WebService(pulumi.ComponentResource):
                 ports=(config.web_port,),
                 source_cidrs=() if lb_group else config.allowed_cidrs,
                 source_security_group_id=lb_group.group_id if lb_group else None,
-                egress=[HTTPS_OUT],
+                egress=endpoints.server_egress if endpoints else [HTTPS_OUT],
                 name_tag=name,
             ),
             child,
@@ -139,7 +177,9 @@ class WebService(pulumi.ComponentResource):
             kms_key_arn=args.kms_key_arn,
             user_data=user_data,
             detailed_monitoring=settings.production,
-            wait_for=args.internet_ready,
+            # Behind the balancer no server has a public address; one alone needs one.
+            public_ip=endpoints is None,
+            wait_for=endpoints.ready if endpoints else args.internet_ready,
         )
         if lb_group is not None:
             balancer = LoadBalancer(
@@ -155,13 +195,15 @@ class WebService(pulumi.ComponentResource):
                     wait_for=args.internet_ready,
                     certificate_arn=config.certificate_arn,
                     domain_name=config.domain_name,
+                    access_log_bucket=args.log_bucket_name,
+                    access_log_prefix=topology.LOAD_BALANCER_LOG_PREFIX,
                 ),
                 child,
             )
             fleet = WebFleet(
                 name,
                 WebFleetArgs(
-                    subnet_ids=list(args.subnet_ids.values()),
+                    subnet_ids=list(args.private_subnet_ids.values()),
                     capacity=config.instance_count,
                     launch=launch,
                     target_group_arn=balancer.target_group_arn,

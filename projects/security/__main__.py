@@ -22,6 +22,8 @@ key = KmsKey(
         protect=settings.production,
         # Production's web servers are launched by an Auto Scaling group.
         autoscaling_launches=settings.production,
+        # The compute layer's VPC flow logs are kept in a log group encrypted with the key.
+        log_group_prefix=naming.log_group_prefix(settings),
     ),
     opts=stack.opts,
 )

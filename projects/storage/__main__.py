@@ -1,4 +1,5 @@
-"""Storage layer: the application bucket, encrypted with the security layer's key."""
+"""Storage layer: the application bucket, encrypted with the security layer's key, and (in
+production) the log bucket the data bucket's and the load balancer's access logs go to."""
 
 import pulumi
 
@@ -15,9 +16,11 @@ buckets = app_buckets(
         config=stack.config,
         account_id=stack.account_id,
         kms_key_arn=stack.require(topology.SECURITY, topology.KMS_KEY_ARN),
+        load_balancer_log_writer_arn=stack.elb_log_writer_arn,
     ),
     stack.opts,
 )
 
 pulumi.export(topology.BUCKET_NAME, buckets.data.bucket_name)
 pulumi.export(topology.BUCKET_ARN, buckets.data.arn)
+pulumi.export(topology.LOG_BUCKET_NAME, buckets.log_bucket_name)

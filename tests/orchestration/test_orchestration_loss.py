@@ -162,7 +162,10 @@ def test_a_program_that_registers_nothing_is_refused_with_what_would_go(
     assert detail.startswith("refused, nothing was changed in this stack:")
     assert "it would delete every resource of the stack (2)" in detail
     assert f"delete {BUCKET} webapp-development-data" in detail
-    assert "would no longer export bucket_name, bucket_arn, which compute reads" in detail
+    assert (
+        "would no longer export bucket_name, bucket_arn, log_bucket_name, which compute reads"
+        in detail
+    )
     assert (
         "`invoke deploy --env development --project storage --allow-delete` (the missing "
         "outputs must be restored either way)" in detail
@@ -179,7 +182,7 @@ def test_allow_delete_never_drops_outputs_consumers_read(
 
     detail = report.outcome(STORAGE).detail
     assert report.exit_code == EXIT_FAILED
-    assert "would no longer export bucket_name, bucket_arn" in detail
+    assert "would no longer export bucket_name, bucket_arn, log_bucket_name" in detail
     assert "delete every resource" not in detail
     assert "--allow-delete" not in detail
     assert engine.ops("up") == []

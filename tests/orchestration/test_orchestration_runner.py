@@ -729,8 +729,9 @@ def test_outputs_as_text(engine, make, out) -> None:
 
     text = out.getvalue()
     assert "organization/security/development\n  (not deployed)" in text
-    assert "  bucket_name  storage-bucket_name" in text
-    assert "  sizes        [1, 2]" in text
+    # Names padded to the longest (log_bucket_name).
+    assert "  bucket_name      storage-bucket_name" in text
+    assert "  sizes            [1, 2]" in text
 
 
 def test_outputs_of_one_missing_project_is_an_error(make) -> None:

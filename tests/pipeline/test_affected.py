@@ -228,8 +228,8 @@ def test_a_new_export_affects_the_producer_and_its_consumers(history: History) -
     name = "shared/topology.py"
     edited = history.edit(
         name,
-        "exports=(BUCKET_NAME, BUCKET_ARN),",
-        'exports=(BUCKET_NAME, BUCKET_ARN, "bucket_region"),',
+        "exports=(BUCKET_NAME, BUCKET_ARN, LOG_BUCKET_NAME),",
+        'exports=(BUCKET_NAME, BUCKET_ARN, LOG_BUCKET_NAME, "bucket_region"),',
     )
 
     affected = change(history, {name: edited})
@@ -247,8 +247,8 @@ def test_a_changed_read_affects_only_the_consumer(history: History) -> None:
     name = "shared/topology.py"
     edited = history.edit(
         name,
-        "requires={SECURITY: (KMS_KEY_ARN,), STORAGE: (BUCKET_NAME, BUCKET_ARN)},",
-        "requires={SECURITY: (KMS_KEY_ARN, KMS_KEY_ID), STORAGE: (BUCKET_NAME, BUCKET_ARN)},",
+        "SECURITY: (KMS_KEY_ARN,),\n                STORAGE:",
+        "SECURITY: (KMS_KEY_ARN, KMS_KEY_ID),\n                STORAGE:",
     )
 
     affected = change(history, {name: edited})

@@ -159,7 +159,7 @@ def test_producers_outputs_are_fed_to_consumers(development: EnvironmentSettings
     evaluate = _fake(
         {
             "security": {"kms_key_arn": "arn:k", "kms_key_id": "k", "kms_alias_name": "alias/k"},
-            "storage": {"bucket_name": "b", "bucket_arn": "arn:b"},
+            "storage": {"bucket_name": "b", "bucket_arn": "arn:b", "log_bucket_name": ""},
             "compute": {
                 "url": "u",
                 "vpc_id": "v",
@@ -185,7 +185,7 @@ def test_producers_outputs_are_fed_to_consumers(development: EnvironmentSettings
                     "kms_key_id": "k",
                     "kms_alias_name": "alias/k",
                 },
-                "storage": {"bucket_name": "b", "bucket_arn": "arn:b"},
+                "storage": {"bucket_name": "b", "bucket_arn": "arn:b", "log_bucket_name": ""},
             },
         ),
     ]
@@ -212,7 +212,11 @@ def test_instance_role_policy_names_the_storage_stacks_bucket(
     plan: EnvironmentPlan = request.getfixturevalue(plan_name)
     storage = next(s for s in plan.stacks if s.project == "storage")
     bucket_arn = storage.outputs["bucket_arn"]
-    (policy,) = _resource(plan, "compute", "aws:iam/rolePolicy:RolePolicy")
+    (policy,) = [
+        p
+        for p in _resource(plan, "compute", "aws:iam/rolePolicy:RolePolicy")
+        if p.name.endswith("-web-app")
+    ]
 
     resources = {
         resource

@@ -37,6 +37,9 @@ def contract_value(key: str, environment: str) -> str:
         topology.KMS_ALIAS_NAME: naming.kms_alias(settings, "data"),
         topology.BUCKET_NAME: naming.bucket_name(settings, "data", ACCOUNT),
         topology.BUCKET_ARN: f"arn:aws:s3:::{naming.bucket_name(settings, 'data', ACCOUNT)}",
+        topology.LOG_BUCKET_NAME: naming.bucket_name(settings, "logs", ACCOUNT)
+        if settings.production
+        else "",
     }
     return values[key]
 

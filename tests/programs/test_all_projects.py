@@ -58,13 +58,15 @@ def test_exports_exactly_the_contract(project: str, environment: str, evaluate: 
     result = evaluate(project, environment)
     assert set(result.outputs) == set(topology.TOPOLOGY.project(project).exports)
     # Empty only where the environment has no such thing: production's instances belong to its
-    # Auto Scaling group, and development launches from no template.
+    # Auto Scaling group, development launches from no template and keeps no log bucket.
     empty = {key for key, value in result.outputs.items() if value in (None, "", [])}
     expected = set()
     if project == topology.COMPUTE:
         expected = {
             topology.INSTANCE_IDS if environment == "production" else topology.LAUNCH_TEMPLATE_ID
         }
+    if project == topology.STORAGE and environment != "production":
+        expected = {topology.LOG_BUCKET_NAME}
     assert empty == expected
 
 

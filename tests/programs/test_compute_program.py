@@ -68,6 +68,11 @@ def rules_of(result: ProgramResult, type_: str, sg: RegisteredResource) -> list[
     return [rule for rule in result.of_type(type_) if rule.inputs["securityGroupId"] == sg.id]
 
 
+def subnets(result: ProgramResult, kind: str) -> list[RegisteredResource]:
+    """The public or the private subnets (named `<network>-<kind>-<zone>`)."""
+    return [subnet for subnet in result.of_type(SUBNET) if f"-{kind}-" in subnet.name]
+
+
 def user_data(launcher: RegisteredResource) -> str:
     """What an instance boots with: its own user data, or its launch template's (base64)."""
     if launcher.type == LAUNCH_TEMPLATE:
@@ -89,12 +94,12 @@ def test_own_vpc_with_public_subnets_in_two_zones_of_the_region(
 ) -> None:
     result = compute(evaluate, environment)
     vpc = only(result, VPC)
-    subnets = result.of_type(SUBNET)
-    zones = sorted(subnet.inputs["availabilityZone"] for subnet in subnets)
+    public = subnets(result, "public")
+    zones = sorted(subnet.inputs["availabilityZone"] for subnet in public)
     assert zones == [f"{REGION}a", f"{REGION}b"]
-    assert all(subnet.inputs["vpcId"] == vpc.id for subnet in subnets)
-    assert all(subnet.inputs["mapPublicIpOnLaunch"] is False for subnet in subnets)
-    assert all(subnet.name.endswith(subnet.inputs["availabilityZone"]) for subnet in subnets)
+    assert all(subnet.inputs["vpcId"] == vpc.id for subnet in public)
+    assert all(subnet.inputs["mapPublicIpOnLaunch"] is False for subnet in public)
+    assert all(subnet.name.endswith(subnet.inputs["availabilityZone"]) for subnet in public)
     route = only(result, ROUTE)
     assert route.inputs["destinationCidrBlock"] == ANYWHERE
     assert route.inputs["gatewayId"] == only(result, GATEWAY).id
@@ -110,13 +115,15 @@ def test_public_resources_wait_for_the_internet_gateway_and_its_routes(
     # and an instance launched before its subnet routes to the gateway boots offline.
     result = compute(evaluate, environment)
     needed = {only(result, GATEWAY).urn, only(result, ROUTE).urn}
-    needed |= {association.urn for association in result.of_type(ROUTE_ASSOCIATION)}
+    needed |= {
+        association.urn
+        for association in result.of_type(ROUTE_ASSOCIATION)
+        if "-public-" in association.name
+    }
     assert len(needed) == 4
-    public = [
-        *result.of_type(BALANCER),
-        *result.of_type(INSTANCE),
-        *result.of_type(AUTOSCALING_GROUP),
-    ]
+    # Production's servers are private (test_compute_private_network.py: they wait for the
+    # VPC endpoints instead).
+    public = [*result.of_type(BALANCER), *result.of_type(INSTANCE)]
     assert public
     for resource in public:
         assert needed <= set(resource.dependencies), resource.name
@@ -170,8 +177,11 @@ def test_web_servers_may_only_send_https(
     environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
 ) -> None:
     result = compute(evaluate, environment)
-    (egress,) = rules_of(result, EGRESS, group(result, env_settings, "web"))
-    assert (egress.inputs["fromPort"], egress.inputs["toPort"]) == (443, 443)
+    rules = rules_of(result, EGRESS, group(result, env_settings, "web"))
+    # Development: HTTPS anywhere; production: HTTPS to the endpoints and S3's prefix list.
+    assert len(rules) == (2 if env_settings.production else 1)
+    for egress in rules:
+        assert (egress.inputs["fromPort"], egress.inputs["toPort"]) == (443, 443)
 
 
 def test_the_development_instance_requires_imdsv2_and_encrypts_with_the_upstream_key(
@@ -233,7 +243,7 @@ def test_production_runs_an_auto_scaling_group_that_rolls_its_instances(
     result = compute(evaluate, "production")
     fleet = only(result, AUTOSCALING_GROUP)
     template = only(result, LAUNCH_TEMPLATE)
-    assert set(fleet.inputs["vpcZoneIdentifiers"]) == {s.id for s in result.of_type(SUBNET)}
+    assert set(fleet.inputs["vpcZoneIdentifiers"]) == {s.id for s in subnets(result, "private")}
     capacity = INSTANCES["production"]
     assert (fleet.inputs["minSize"], fleet.inputs["desiredCapacity"]) == (capacity, capacity)
     assert fleet.inputs["targetGroupArns"] == [only(result, TARGET_GROUP).id]
@@ -287,7 +297,8 @@ def test_instance_role_is_least_privilege_on_this_bucket_and_key(
     result = compute(evaluate, environment)
     key_arn = contract_value(topology.KMS_KEY_ARN, environment)
     bucket_arn = contract_value(topology.BUCKET_ARN, environment)
-    policy = document(only(result, ROLE_POLICY))
+    (app_policy,) = [p for p in result.of_type(ROLE_POLICY) if p.name.endswith("-web-app")]
+    policy = document(app_policy)
     resources = set()
     for statement in statements(policy):
         assert statement["Effect"] == "Allow"
@@ -302,7 +313,8 @@ def test_instance_role_is_least_privilege_on_this_bucket_and_key(
         a for s in statements(policy) if s["Resource"] == key_arn for a in as_list(s["Action"])
     }
     assert key_actions == {"kms:Decrypt", "kms:GenerateDataKey"}
-    trust = statements(document(only(result, ROLE), "assumeRolePolicy"))
+    (role,) = [r for r in result.of_type(ROLE) if r.name.endswith("-web")]
+    trust = statements(document(role, "assumeRolePolicy"))
     assert [s["Principal"] for s in trust] == [{"Service": "ec2.amazonaws.com"}]
     attachment = only(result, ATTACHMENT)
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -319,7 +331,7 @@ def test_production_load_balancer_forwards_to_the_groups_target_group(
     balancer = only(result, BALANCER)
     assert balancer.inputs["internal"] is False
     assert balancer.inputs["dropInvalidHeaderFields"] is True
-    assert set(balancer.inputs["subnets"]) == {s.id for s in result.of_type(SUBNET)}
+    assert set(balancer.inputs["subnets"]) == {s.id for s in subnets(result, "public")}
     assert balancer.inputs["securityGroups"] == [group(result, production, "lb").id]
     targets = only(result, TARGET_GROUP)
     assert targets.inputs["healthCheck"]["path"] == HEALTH_PATH
@@ -401,6 +413,10 @@ def test_development_serves_exactly_one_instance(development: EnvironmentSetting
         ({"allowedCidrs": '["0.0.0.0/0"]', "instanceType": "big"}, r"instance type"),
         ({"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "two"}, r"whole number"),
         ({"allowedCidrs": '["0.0.0.0/0"]', "vpcCidr": "10.0.0.0/28"}, r"/16 to /22"),
+        (
+            {"allowedCidrs": '["0.0.0.0/0"]', "flowLogRetentionDays": "100"},
+            r"compute:flowLogRetentionDays.*100 is not a CloudWatch Logs retention period.*365",
+        ),
     ],
 )
 def test_bad_compute_knobs_are_refused_with_the_key_named(
@@ -420,9 +436,11 @@ def test_stack_files_parse_into_the_expected_knobs(
         web_port=80,
         vpc_cidr="10.10.0.0/16",
         image="latest",
+        flow_log_retention_days=14,
     )
     shipped = compute_config(production, _stack_knobs("production"))
     assert shipped.instance_count == 2
+    assert shipped.flow_log_retention_days == 365
     assert shipped.pinned_image is not None
     assert re.fullmatch(
         r"al2023-ami-2023\.\d+\.\d{8}\.\d+-kernel-[\d.]+-x86_64", shipped.pinned_image

@@ -21,6 +21,7 @@ AUTOSCALING_ROLE = (
     "AWSServiceRoleForAutoScaling"
 )
 DATA_ACTIONS = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
+LOGS_SERVICE = f"logs.{REGION}.amazonaws.com"
 
 
 def test_symmetric_key_rotates_with_the_environments_deletion_window(
@@ -61,8 +62,10 @@ def test_key_use_is_only_through_s3_and_ec2_in_this_account_and_region(
             continue
         if statement["Principal"] == {"AWS": AUTOSCALING_ROLE}:
             continue  # only AWS can assume it (next test)
-        # No service principal: the access-log bucket is SSE-S3, so S3's log delivery needs
-        # no key (a statement for it would only widen who may use the key).
+        if statement["Principal"] == {"Service": LOGS_SERVICE}:
+            continue  # CloudWatch Logs, for the environment's log groups (test below)
+        # No other service principal: the access-log bucket is SSE-S3, so S3's log delivery
+        # needs no key (a statement for it would only widen who may use the key).
         assert "Service" not in statement["Principal"]
         conditions = statement["Condition"]["StringEquals"]
         assert conditions["kms:CallerAccount"] == ACCOUNT
@@ -71,6 +74,22 @@ def test_key_use_is_only_through_s3_and_ec2_in_this_account_and_region(
     grants = [s for s in statements(policy) if s["Action"] == "kms:CreateGrant"]
     assert grants
     assert all(g["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"} for g in grants)
+
+
+def test_cloudwatch_logs_may_use_the_key_only_for_the_environments_log_groups(
+    environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    # The flow logs' log group is encrypted with the key: without this statement CloudWatch
+    # Logs refuses the group (AccessDeniedException); with a looser one it could encrypt any
+    # account's group with it.
+    policy = document(only(evaluate(topology.SECURITY, environment), KEY))
+    (logs,) = [s for s in statements(policy) if s["Principal"] == {"Service": LOGS_SERVICE}]
+    groups = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    prefix = naming.log_group_prefix(env_settings)
+    assert groups == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{prefix}*"
+    assert naming.log_group_name(env_settings, "vpc-flow-logs").startswith(prefix)
+    assert f"/{env_settings.environment}/" in prefix
+    assert "kms:CreateGrant" not in as_list(logs["Action"])
 
 
 def test_production_lets_the_auto_scaling_service_role_launch_encrypted_volumes(

@@ -151,7 +151,18 @@ def test_production_logs_access_to_a_separate_locked_down_bucket(
                 "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{data}"]},
                 "StringEquals": {"aws:SourceAccount": ACCOUNT},
             },
-        }
+        },
+        {
+            # ELB's account for us-west-2 writes the load balancer's logs, only under this
+            # account's folder of the prefix the compute layer's load balancer uses.
+            "Sid": "AllowLoadBalancerAccessLogDelivery",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::797873946194:root"},
+            "Action": "s3:PutObject",
+            "Resource": (
+                f"arn:aws:s3:::{logs}/{topology.LOAD_BALANCER_LOG_PREFIX}/AWSLogs/{ACCOUNT}/*"
+            ),
+        },
     ]
     log_rules = {rule["id"] for rule in side(result, LIFECYCLE, logs).inputs["rules"]}
     assert "expire-current-objects" in log_rules
@@ -171,12 +182,17 @@ def test_production_buckets_are_protected_and_never_force_destroyed(
         assert bucket.inputs["forceDestroy"] is (not env_settings.production)
 
 
-def test_exports_name_and_arn_of_the_data_bucket(
+def test_exports_the_data_bucket_and_the_log_bucket_where_there_is_one(
     environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
 ) -> None:
     outputs = evaluate(topology.STORAGE, environment).outputs
     name = naming.bucket_name(env_settings, "data", ACCOUNT)
-    assert outputs == {topology.BUCKET_NAME: name, topology.BUCKET_ARN: f"arn:aws:s3:::{name}"}
+    logs = naming.bucket_name(env_settings, "logs", ACCOUNT) if env_settings.production else ""
+    assert outputs == {
+        topology.BUCKET_NAME: name,
+        topology.BUCKET_ARN: f"arn:aws:s3:::{name}",
+        topology.LOG_BUCKET_NAME: logs,
+    }
 
 
 @pytest.mark.parametrize("environment", ["development", "production"])

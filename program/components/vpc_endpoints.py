@@ -1,0 +1,156 @@
+"""VPC endpoints: how servers in private subnets reach S3 and Systems Manager without the internet.
+
+Private subnets have no route out of the VPC and no NAT gateway. What the web servers need:
+- S3, through a gateway endpoint on the private route table: the heartbeat into the app bucket,
+  and the Amazon Linux package repositories (S3 buckets of the region) for `dnf` updates;
+- Systems Manager, through interface endpoints for ssm, ssmmessages and ec2messages with
+  private DNS (the agent registers and Session Manager opens shells through them).
+No KMS endpoint: the servers never call KMS themselves (S3 uses the key on their behalf).
+
+The gateway endpoint's policy is a second fence around S3: only the app bucket's objects and
+the Amazon Linux and SSM agent buckets are reachable through it, so a compromised server cannot
+copy data into a bucket of someone else's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from program.components.instance_role import OBJECT_ACTIONS
+from program.components.web_security_group import (
+    Egress,
+    WebSecurityGroup,
+    WebSecurityGroupArgs,
+)
+from shared.aws_facts import amazon_read_buckets
+
+HTTPS_PORT = 443
+GATEWAY_SERVICE = "s3"
+# Session Manager needs all three (AWS: "Step 6: (Optional) Use AWS PrivateLink to set up a
+# VPC endpoint for Session Manager").
+INTERFACE_SERVICES = ("ssm", "ssmmessages", "ec2messages")
+
+
+@dataclass(frozen=True)
+class PrivateEndpointsArgs:
+    """The VPC, its private subnets and route table, and the bucket the servers write to."""
+
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    region: str
+    # Zone -> private subnet id (one interface endpoint network interface per zone).
+    subnet_ids: Mapping[str, pulumi.Input[str]]
+    route_table_id: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    # `shared.naming.security_group_name_prefix` of the endpoints' security group.
+    security_group_name_prefix: str
+
+    def __post_init__(self) -> None:
+        if not self.subnet_ids:
+            raise ValueError("interface endpoints need at least one private subnet")
+
+
+def service_name(region: str, service: str) -> str:
+    """The endpoint service name of an AWS service in a region: com.amazonaws.<region>.<svc>."""
+    return f"com.amazonaws.{region}.{service}"
+
+
+def gateway_policy(bucket_arn: str, partition: str, region: str) -> dict[str, Any]:
+    """What may pass the S3 gateway endpoint: the app bucket's objects, and reading Amazon's
+    package and agent buckets of the region. Everything else is denied by omission."""
+    amazon = [f"arn:{partition}:s3:::{bucket}/*" for bucket in amazon_read_buckets(region)]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AppBucketObjects",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": list(OBJECT_ACTIONS),
+                "Resource": f"{bucket_arn}/*",
+            },
+            {
+                "Sid": "AmazonLinuxAndAgentPackages",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": amazon,
+            },
+        ],
+    }
+
+
+class PrivateEndpoints(pulumi.ComponentResource):
+    """S3 gateway endpoint, SSM interface endpoints and their security group.
+
+    `server_egress` is what the servers' security group must allow out (HTTPS to the
+    interface endpoints in the VPC, HTTPS to S3's prefix list); `ready` is what a server must
+    wait for before it boots, or its first boot finds neither S3 nor SSM.
+    """
+
+    server_egress: list[Egress]
+    ready: list[pulumi.Resource]
+
+    def __init__(
+        self, name: str, args: PrivateEndpointsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webapp:compute:PrivateEndpoints", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        gateway = aws.ec2.VpcEndpoint(
+            f"{name}-{GATEWAY_SERVICE}",
+            vpc_id=args.vpc_id,
+            service_name=service_name(args.region, GATEWAY_SERVICE),
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[args.route_table_id],
+            policy=pulumi.Output.all(args.bucket_arn, args.partition).apply(
+                lambda values: json.dumps(gateway_policy(values[0], values[1], args.region))
+            ),
+            tags={"Name": f"{name}-{GATEWAY_SERVICE}"},
+            opts=child,
+        )
+        group = WebSecurityGroup(
+            name,
+            WebSecurityGroupArgs(
+                args.vpc_id,
+                args.security_group_name_prefix,
+                "VPC endpoints: HTTPS from inside the VPC only",
+                ports=(HTTPS_PORT,),
+                source_cidrs=(args.vpc_cidr,),
+                name_tag=name,
+            ),
+            child,
+        )
+        self.ready = [gateway]
+        for service in INTERFACE_SERVICES:
+            self.ready.append(
+                aws.ec2.VpcEndpoint(
+                    f"{name}-{service}",
+                    vpc_id=args.vpc_id,
+                    service_name=service_name(args.region, service),
+                    vpc_endpoint_type="Interface",
+                    # The agent calls the service's public name, which then resolves here.
+                    private_dns_enabled=True,
+                    subnet_ids=list(args.subnet_ids.values()),
+                    security_group_ids=[group.group_id],
+                    tags={"Name": f"{name}-{service}"},
+                    opts=child,
+                )
+            )
+        self.server_egress = [
+            Egress(HTTPS_PORT, args.vpc_cidr, "HTTPS to the VPC endpoints (Systems Manager)"),
+            Egress(
+                HTTPS_PORT,
+                None,
+                "HTTPS to S3 through the gateway endpoint",
+                prefix_list_id=gateway.prefix_list_id,
+                label=GATEWAY_SERVICE,
+            ),
+        ]
+        self.register_outputs({"s3_prefix_list_id": gateway.prefix_list_id})

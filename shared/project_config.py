@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from shared.config_reading import (
@@ -351,3 +352,9 @@ def compute_config(
         if value is not None:
             values[name] = value
     return build_config(ComputeConfig, values, settings).check_environment(settings)
+
+
+# The knobs each project reads (`<key>` of `<project>:<key>`), for whoever refers to one.
+PROJECT_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {SECURITY: SecurityConfig.KEYS, STORAGE: StorageConfig.KEYS, COMPUTE: ComputeConfig.KEYS}
+)

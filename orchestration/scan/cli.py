@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from orchestration.plan.cli import make_plan
 from orchestration.plan.environment import EnvironmentPlan, PlanError
+from orchestration.plan.stack_config import StackConfigError, stack_config
 from orchestration.scan.checkov import CheckovError, CheckResult, run_checkov
 from orchestration.scan.report import EnvironmentScan, report
 from orchestration.scan.suppressions import (
@@ -33,7 +34,7 @@ from orchestration.scan.suppressions import (
 from orchestration.scan.terraform_types import UnmappedType
 from orchestration.scan.translate import terraform_plan
 from orchestration.toolchain.checkov import CHECKOV_VERSION, CheckovUnavailable, ensure_checkov
-from shared.paths import REPO_ROOT
+from shared.paths import PROJECTS_DIR, REPO_ROOT
 
 
 class ScanError(Exception):
@@ -74,6 +75,18 @@ def judge(
     )
 
 
+def knob_in_stack_file(environment: str, knob: str, *, projects_dir: Path = PROJECTS_DIR) -> bool:
+    """Whether `<project>:<key>` is set in the project's stack file for `environment`: the
+    same files the offline plan evaluated the program with."""
+    project = knob.partition(":")[0]
+    try:
+        return knob in stack_config(
+            project, environment, projects_dir=projects_dir, skip_secrets=True
+        )
+    except StackConfigError as error:
+        raise ScanError(str(error)) from error
+
+
 def run_scan(
     environments: Sequence[str],
     *,
@@ -81,6 +94,7 @@ def run_scan(
     tools_dir: Path = REPO_ROOT / ".tools",
     suppressions_file: Path = SUPPRESSIONS_FILE,
     plan_of: Callable[[str], EnvironmentPlan] = make_plan,
+    knob_is_set: Callable[[str, str], bool] = knob_in_stack_file,
 ) -> int:
     """Scan each environment's offline plan; print the report; 0 when nothing is unexplained."""
     out = out or sys.stdout
@@ -105,7 +119,12 @@ def run_scan(
         for result in results:
             by_file.setdefault(result.file.name, []).append(result)
         scans = [
-            judge(env, documents[env], by_file.get(files[env].name, []), suppressions)
+            judge(
+                env,
+                documents[env],
+                by_file.get(files[env].name, []),
+                [entry for entry in suppressions if entry.applies(env, knob_is_set)],
+            )
             for env in documents
         ]
     seconds = time.monotonic() - started
@@ -114,7 +133,8 @@ def run_scan(
         f"({', '.join(documents)}; {seconds:.1f} s)"
     )
     print(report(scans, header), file=out)
-    faults = stale(suppressions, [pair for scan in scans for pair in scan.suppressed], documents)
+    used = [pair for scan in scans for pair in scan.suppressed]
+    faults = stale(suppressions, used, documents, knob_is_set)
     failed = sum(len(scan.failed) for scan in scans)
     if failed:
         print(

@@ -1,7 +1,10 @@
 """Checkov findings we accept, each with its reason: `suppressions.yaml`, checked both ways.
 
 An entry names a check, the resources (`<project>/<Pulumi name pattern>`, a shell-style
-pattern such as `storage/webapp-*-data`), the environments and the reason. The file is
+pattern such as `storage/webapp-*-data`), the environments and the reason, and optionally a
+project knob (`while_unset: compute:certificateArn`) whose absence the finding depends on: the
+entry applies only where the environment's stack file leaves that knob unset, so configuring
+it makes the finding go without making the entry stale. The file is
 refused as a whole, with every fault listed, when an entry lacks a reason or is malformed; and
 after a scan, an entry that explains no failure in an environment it lists is stale: the
 finding was fixed, or the resource renamed, so the entry must go or change. That keeps the file
@@ -11,12 +14,13 @@ an honest list of what is accepted today, and reconciling it after a change mech
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Final
 
+from shared.project_config import PROJECT_KEYS
 from shared.settings import known_environments
 from shared.topology import TOPOLOGY
 from shared.yaml_files import read_mapping
@@ -27,6 +31,7 @@ CHECK_ID: Final = re.compile(r"^CKV2?_AWS_\d+$")
 # A reason says why in a sentence; a word or two ("accepted", "TODO") is not one.
 MIN_REASON_LENGTH: Final = 25
 _KEYS: Final = frozenset({"check", "resource", "environments", "reason"})
+_OPTIONAL_KEYS: Final = frozenset({"while_unset"})
 
 
 class SuppressionError(Exception):
@@ -44,6 +49,8 @@ class Suppression:
     reason: str
     # 1-based position in the file, for messages.
     number: int
+    # `<project>:<key>`: the entry applies only where that knob is not set.
+    while_unset: str | None = None
 
     @property
     def resource(self) -> str:
@@ -60,6 +67,12 @@ class Suppression:
 
     def describe(self) -> str:
         return f"entry {self.number} ({self.check} on {self.resource})"
+
+    def applies(self, environment: str, knob_is_set: Callable[[str, str], bool]) -> bool:
+        """Whether the entry speaks for `environment`: listed, and its knob (if any) unset."""
+        if environment not in self.environments:
+            return False
+        return self.while_unset is None or not knob_is_set(environment, self.while_unset)
 
 
 def load_suppressions(path: Path = SUPPRESSIONS_FILE) -> list[Suppression]:
@@ -94,7 +107,7 @@ def _parse(entry: Any, number: int) -> Suppression:
     if not isinstance(entry, Mapping):
         raise ValueError("must be a mapping with check, resource, environments and reason")
     missing = sorted(_KEYS - set(entry))
-    extra = sorted(set(entry) - _KEYS)
+    extra = sorted(set(entry) - _KEYS - _OPTIONAL_KEYS)
     if missing or extra:
         said = [f"missing {', '.join(missing)}"] if missing else []
         said += [f"unknown {', '.join(map(str, extra))}"] if extra else []
@@ -110,7 +123,22 @@ def _parse(entry: Any, number: int) -> Suppression:
             f"{check} has no reason: say in a sentence why the finding is accepted "
             f"(at least {MIN_REASON_LENGTH} characters)"
         )
-    return Suppression(check, project, pattern, environments, " ".join(reason.split()), number)
+    while_unset = _knob(entry.get("while_unset"))
+    return Suppression(
+        check, project, pattern, environments, " ".join(reason.split()), number, while_unset
+    )
+
+
+def _knob(value: Any) -> str | None:
+    if value is None:
+        return None
+    project, _, key = str(value).partition(":")
+    if not isinstance(value, str) or key not in PROJECT_KEYS.get(project, ()):
+        raise ValueError(
+            f"while_unset {value!r} must be a project knob <project>:<key>, such as "
+            "compute:certificateArn (shared/project_config.py declares them)"
+        )
+    return value
 
 
 def _resource(value: Any) -> tuple[str, str]:
@@ -149,7 +177,10 @@ class Finding:
 def explain(
     findings: Iterable[Finding], suppressions: Sequence[Suppression]
 ) -> tuple[list[tuple[Finding, Suppression]], list[Finding]]:
-    """(suppressed findings with the entry explaining each, unexplained findings)."""
+    """(suppressed findings with the entry explaining each, unexplained findings).
+
+    `suppressions` are those that apply (`Suppression.applies`) where the findings were made.
+    """
     suppressed, unexplained = [], []
     for finding in findings:
         entry = next(
@@ -171,15 +202,16 @@ def stale(
     suppressions: Sequence[Suppression],
     used: Iterable[tuple[Finding, Suppression]],
     environments: Iterable[str],
+    knob_is_set: Callable[[str, str], bool] = lambda _environment, _knob: False,
 ) -> list[str]:
-    """A fault per entry that explained no failure in a scanned environment it lists."""
+    """A fault per entry that explained no failure in a scanned environment it applies to."""
     explained = {(entry.number, finding.environment) for finding, entry in used}
     return [
         f"{entry.describe()} explains no failure in {environment}: the check passes there now "
         f"(or the resource was renamed); remove {environment} from the entry, or the entry"
         for environment in environments
         for entry in suppressions
-        if environment in entry.environments and (entry.number, environment) not in explained
+        if entry.applies(environment, knob_is_set) and (entry.number, environment) not in explained
     ]
 
 

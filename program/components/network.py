@@ -136,21 +136,8 @@ class Network(pulumi.ComponentResource):
         # The gateway is attached once its create returns (the provider waits for it).
         self.internet_ready = [gateway, default_route]
         for zone in args.zones:
-            subnet = aws.ec2.Subnet(
-                f"{name}-public-{zone}",
-                vpc_id=vpc.id,
-                availability_zone=zone,
-                cidr_block=subnet_cidr(args.cidr_block, zone),
-                # Instances ask for a public address explicitly; nothing gets one by accident.
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{args.name_prefix}-public-{zone}"},
-                opts=child,
-            )
-            association = aws.ec2.RouteTableAssociation(
-                f"{name}-public-{zone}",
-                subnet_id=subnet.id,
-                route_table_id=routes.id,
-                opts=child,
+            subnet, association = _zone_subnet(
+                name, args, vpc=vpc, routes=routes, zone=zone, kind="public", child=child
             )
             self.subnet_ids[zone] = subnet.id
             self.internet_ready.append(association)
@@ -179,20 +166,35 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         for zone in args.zones:
-            subnet = aws.ec2.Subnet(
-                f"{name}-private-{zone}",
-                vpc_id=vpc.id,
-                availability_zone=zone,
-                cidr_block=subnet_cidr(args.cidr_block, zone, private=True),
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{args.name_prefix}-private-{zone}"},
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-{zone}",
-                subnet_id=subnet.id,
-                route_table_id=routes.id,
-                opts=child,
+            subnet, _ = _zone_subnet(
+                name, args, vpc=vpc, routes=routes, zone=zone, kind="private", child=child
             )
             self.private_subnet_ids[zone] = subnet.id
         self.private_route_table_id = routes.id
+
+
+def _zone_subnet(
+    name: str,
+    args: NetworkArgs,
+    *,
+    vpc: aws.ec2.Vpc,
+    routes: aws.ec2.RouteTable,
+    zone: str,
+    kind: str,
+    child: pulumi.ResourceOptions,
+) -> tuple[aws.ec2.Subnet, aws.ec2.RouteTableAssociation]:
+    """A zone's public or private subnet, associated with the route table of its kind."""
+    subnet = aws.ec2.Subnet(
+        f"{name}-{kind}-{zone}",
+        vpc_id=vpc.id,
+        availability_zone=zone,
+        cidr_block=subnet_cidr(args.cidr_block, zone, private=kind == "private"),
+        # Instances ask for a public address explicitly; nothing gets one by accident.
+        map_public_ip_on_launch=False,
+        tags={"Name": f"{args.name_prefix}-{kind}-{zone}"},
+        opts=child,
+    )
+    association = aws.ec2.RouteTableAssociation(
+        f"{name}-{kind}-{zone}", subnet_id=subnet.id, route_table_id=routes.id, opts=child
+    )
+    return subnet, association

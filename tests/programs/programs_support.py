@@ -14,11 +14,12 @@ from typing import Any
 from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
 from orchestration.plan.placeholders import PLACEHOLDER_ACCOUNT_ID
 from shared import naming, topology
-from shared.settings import load_settings
+from shared.settings import EnvironmentSettings, load_settings
 
 ENVIRONMENTS = ("development", "production")
 PROJECTS = topology.TOPOLOGY.names
 AWS_PROVIDER = "pulumi:providers:aws"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 ACCOUNT = PLACEHOLDER_ACCOUNT_ID
 REGION = "us-west-2"
 # Upstream key ids differ per environment, so a test catches a cross-environment mix-up.
@@ -61,6 +62,18 @@ def evaluated(project: str, environment: str) -> ProgramResult:
 def aws_resources(result: ProgramResult) -> Iterator[RegisteredResource]:
     """The resources the AWS provider manages (not providers, components or references)."""
     return (resource for resource in result.resources if resource.type.startswith("aws:"))
+
+
+def group(result: ProgramResult, settings: EnvironmentSettings, role: str) -> RegisteredResource:
+    """The security group made from `naming.security_group_name_prefix(settings, role)`."""
+    prefix = naming.security_group_name_prefix(settings, role)
+    (found,) = [sg for sg in result.of_type(SECURITY_GROUP) if sg.inputs["namePrefix"] == prefix]
+    return found
+
+
+def rules_of(result: ProgramResult, type_: str, sg: RegisteredResource) -> list[RegisteredResource]:
+    """The ingress or egress rule resources of one security group."""
+    return [rule for rule in result.of_type(type_) if rule.inputs["securityGroupId"] == sg.id]
 
 
 def only(result: ProgramResult, type_: str) -> RegisteredResource:

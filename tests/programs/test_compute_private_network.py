@@ -11,7 +11,16 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from programs_support import ACCOUNT, REGION, as_list, contract_value, document, statements
+from programs_support import (
+    ACCOUNT,
+    REGION,
+    as_list,
+    contract_value,
+    document,
+    group,
+    rules_of,
+    statements,
+)
 
 from orchestration.plan.evaluate import ProgramResult, RegisteredResource
 from program.components.vpc_endpoints import INTERFACE_SERVICES
@@ -45,16 +54,6 @@ def compute(evaluate: Evaluate, environment: str) -> ProgramResult:
 
 def named(result: ProgramResult, type_: str, part: str) -> list[RegisteredResource]:
     return [resource for resource in result.of_type(type_) if part in resource.name]
-
-
-def group(result: ProgramResult, settings: EnvironmentSettings, role: str) -> RegisteredResource:
-    prefix = naming.security_group_name_prefix(settings, role)
-    (found,) = [sg for sg in result.of_type(SG) if sg.inputs["namePrefix"] == prefix]
-    return found
-
-
-def rules_of(result: ProgramResult, type_: str, sg: RegisteredResource) -> list[RegisteredResource]:
-    return [rule for rule in result.of_type(type_) if rule.inputs["securityGroupId"] == sg.id]
 
 
 # ---- production: private subnets, no way out but the endpoints -----------------------------

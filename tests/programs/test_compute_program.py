@@ -14,7 +14,9 @@ from programs_support import (
     contract_upstream,
     contract_value,
     document,
+    group,
     only,
+    rules_of,
     statements,
 )
 
@@ -56,16 +58,6 @@ INSTANCES = {"development": 1, "production": 2}
 
 def compute(evaluate: Evaluate, environment: str) -> ProgramResult:
     return evaluate(topology.COMPUTE, environment)
-
-
-def group(result: ProgramResult, settings: EnvironmentSettings, role: str) -> RegisteredResource:
-    prefix = naming.security_group_name_prefix(settings, role)
-    (found,) = [sg for sg in result.of_type(SG) if sg.inputs["namePrefix"] == prefix]
-    return found
-
-
-def rules_of(result: ProgramResult, type_: str, sg: RegisteredResource) -> list[RegisteredResource]:
-    return [rule for rule in result.of_type(type_) if rule.inputs["securityGroupId"] == sg.id]
 
 
 def subnets(result: ProgramResult, kind: str) -> list[RegisteredResource]:

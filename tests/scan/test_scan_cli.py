@@ -92,12 +92,24 @@ REPLICATION = {
 }
 
 
-def scan(tools: Path, file: Path, *environments: str) -> tuple[int, str]:
+def scan(
+    tools: Path, file: Path, *environments: str, knobs_set: frozenset[str] = frozenset()
+) -> tuple[int, str]:
     out = io.StringIO()
     code = run_scan(
-        list(environments), out=out, tools_dir=tools, suppressions_file=file, plan_of=plan_of
+        list(environments),
+        out=out,
+        tools_dir=tools,
+        suppressions_file=file,
+        plan_of=plan_of,
+        knob_is_set=lambda _environment, knob: knob in knobs_set,
     )
     return code, out.getvalue()
+
+
+# Accepted only while a knob that fixes it is unset (as the HTTP listener's findings are while
+# no certificate is configured).
+UNTIL_CONFIGURED = {**REPLICATION, "while_unset": "storage:noncurrentVersionExpirationDays"}
 
 
 def test_explained_failures_pass_with_a_summary_per_environment(
@@ -148,6 +160,44 @@ def test_an_entry_that_explains_nothing_fails_the_scan_as_stale(
     assert (
         "entry 1 (CKV_AWS_144 on storage/webapp-*-data) explains no failure in production" in report
     )
+
+
+def test_an_entry_waiting_for_a_knob_explains_the_failure_while_the_knob_is_unset(
+    tools: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers(monkeypatch, production=[["CKV_AWS_144", "-data", False]])
+
+    code, report = scan(tools, suppressions(tmp_path, UNTIL_CONFIGURED), "production")
+
+    assert code == 0, report
+    assert "CKV_AWS_144  storage  webapp-production-data" in report
+
+
+def test_with_the_knob_set_the_entry_is_neither_stale_nor_an_excuse(
+    tools: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    knob = frozenset({"storage:noncurrentVersionExpirationDays"})
+    file = suppressions(tmp_path, UNTIL_CONFIGURED)
+    # The knob fixed the finding: the entry does not apply, so it is not stale either.
+    answers(monkeypatch, production=[["CKV_AWS_144", "-data", True]])
+    code, report = scan(tools, file, "production", knobs_set=knob)
+    assert code == 0, report
+    assert "explains no failure" not in report
+    # The knob is set and the finding is still there: nothing excuses it any more.
+    answers(monkeypatch, production=[["CKV_AWS_144", "-data", False]])
+    code, report = scan(tools, file, "production", knobs_set=knob)
+    assert code == 1
+    assert "CKV_AWS_144  storage  webapp-production-data (aws:s3/bucket:Bucket)" in report
+
+
+def test_an_entry_waiting_for_an_unknown_knob_is_refused(
+    tools: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers(monkeypatch)
+    file = suppressions(tmp_path, {**REPLICATION, "while_unset": "compute:certificateArm"})
+
+    with pytest.raises(ScanError, match=r"while_unset 'compute:certificateArm' must be a project"):
+        scan(tools, file, "production")
 
 
 @pytest.mark.parametrize(

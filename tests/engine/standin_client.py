@@ -149,6 +149,15 @@ def serve_in_process(cloud_file: Path, region: str | None = None) -> Iterator[St
         server.stop(grace=None)
 
 
+@contextmanager
+def serve_ready(tmp_path: Path) -> Iterator[Standin]:
+    """A stand-in configured for REGION whose gateways attach at once (the race tests slow
+    them down): what a fast test's `aws` fixture yields."""
+    with serve_in_process(tmp_path / "cloud.json", REGION) as standin:
+        standin.cloud.set_gateway_attach_seconds(0)
+        yield standin
+
+
 def refused(call: Callable[[], Any]) -> str:
     """The details of the AWS refusal `call` meets."""
     with pytest.raises(grpc.RpcError) as raised:

@@ -21,7 +21,7 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 from standin_aws import ACCOUNT_ID, wire
 from standin_aws.autoscaling import registered_targets
-from standin_client import Net, Standin, init_failure, network, refused, serve_in_process
+from standin_client import Net, Standin, init_failure, network, refused, serve_ready
 
 REGION = "us-west-2"
 Diff = provider_pb2.PropertyDiff
@@ -51,9 +51,7 @@ ELB_ACCOUNT_US_WEST_2 = "arn:aws:iam::797873946194:root"
 
 @pytest.fixture
 def aws(tmp_path: Path) -> Iterator[Standin]:
-    """A configured stand-in whose gateways attach at once (the race tests slow them down)."""
-    with serve_in_process(tmp_path / "cloud.json", REGION) as standin:
-        standin.cloud.set_gateway_attach_seconds(0)
+    with serve_ready(tmp_path) as standin:
         yield standin
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from standin_aws import ACCOUNT_ID
-from standin_client import REGION, Net, Standin, network, refused, serve_in_process
+from standin_client import REGION, Net, Standin, network, refused, serve_ready
 
 from shared.aws_facts import SSM_ENDPOINT_SERVICES, VPC_FLOW_LOGS_SERVICE
 
@@ -44,8 +44,7 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 
 @pytest.fixture
 def aws(tmp_path: Path) -> Iterator[Standin]:
-    with serve_in_process(tmp_path / "cloud.json", REGION) as standin:
-        standin.cloud.set_gateway_attach_seconds(0)
+    with serve_ready(tmp_path) as standin:
         yield standin
 
 

@@ -6,11 +6,14 @@ an instance launches (an `aws:ec2/instance:Instance` or one an Auto Scaling grou
 the stand-in records what it could reach with the cloud as it was at that moment:
 
     facts["reaches"] = {"s3": bool, "ssm": bool}
-    facts["via"] = {"s3": "gateway endpoint vpce-...", "ssm": "internet (igw-...)"}  (reached)
-    facts["unreachable"] = {"ssm": "ssmmessages: <why not>; ..."}                (not reached)
+    facts["via"] = {"s3": "gateway endpoint vpce-...", "ssm": "internet (igw-...)"}
+    facts["unreachable"] = {"ssm": "ssmmessages: <why not>; ..."}
 
-Nothing recomputes them: an instance launched before its VPC endpoint existed booted without
-it, and stays broken. `Cloud.unreachable_instances()` lists the instances that missed one.
+(`via` names how each reachable one is reached, `unreachable` why each other one is not).
+
+Nothing recomputes them: they are what the first boot had (user data runs once), so an
+instance launched before its VPC endpoint existed booted without it.
+`Cloud.unreachable_instances()` lists the instances that missed one.
 
 How a connection to the service `com.amazonaws.<region>.<name>` leaves the instance (first
 match wins, as DNS and the route table decide):
@@ -21,12 +24,14 @@ match wins, as DNS and the route table decide):
    or one of its groups);
 2. a Gateway endpoint of the service whose route tables include the subnet's (routing.py):
    the instance's groups must let TCP 443 out to the service's prefix list (or 0.0.0.0/0);
-An endpoint's route tables, subnets and groups are its own and those its association resources
-add (lookups.endpoint_members).
 3. the route table's 0.0.0.0/0 route: to an attached internet gateway (for an instance with a
    public IP) or to a NAT gateway; the instance's groups must let TCP 443 out to 0.0.0.0/0 (or,
-   for S3, to its prefix list). Security groups: security_groups.py.
-Not modelled: network ACLs, endpoint policies, S3 interface endpoints, IPv6.
+   for S3, to its prefix list).
+An endpoint's route tables, subnets and groups are its own and those its association resources
+add (lookups.endpoint_members); security groups: security_groups.py.
+Not modelled (ignored): network ACLs, endpoint policies, interface endpoints of S3 and DynamoDB,
+IPv6. Security group rules, routes and endpoints count as they are at launch, like the rest:
+make a fleet depend on them, as on the internet gateway, or it may launch before them.
 """
 
 from __future__ import annotations
@@ -142,7 +147,7 @@ def _path(launch: Launch, name: str) -> tuple[str | None, str]:
     interface = [
         endpoint
         for endpoint in launch.endpoints(service, "Interface")
-        if lookups.out(endpoint, "privateDnsEnabled") is True
+        if lookups.out(endpoint, "privateDnsEnabled") is True and prefix_list is None
     ]
     if interface:
         return _through_interface(launch, interface[0])

@@ -18,8 +18,11 @@ AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-d
 AMAZON_IMAGE_OWNER = "amazon"
 # The service principal S3 server access logging writes log objects as.
 S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
-# The service principal VPC flow logs assume a role as to write into CloudWatch Logs.
-FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
+# The service principal VPC flow logs assume a role as, to write into CloudWatch Logs.
+VPC_FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
+# The interface endpoints (com.amazonaws.<region>.<name>) an instance without a route to the
+# internet needs for SSM: the agent talks to all three.
+SSM_ENDPOINT_SERVICES = ("ssm", "ssmmessages", "ec2messages")
 # The service-linked role Amazon EC2 Auto Scaling launches instances as (after `iam::<account>:`).
 AUTOSCALING_SERVICE_ROLE_PATH = (
     "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"

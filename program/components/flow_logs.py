@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from shared.aws_facts import FLOW_LOGS_SERVICE
+from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
 from shared.limits import LOG_RETENTION_DAYS
 
 # What the service does with the group: create its streams and put events into them. Creating
@@ -58,7 +58,7 @@ def trust_policy(account_id: str, partition: str, region: str) -> dict[str, Any]
             {
                 "Sid": "FlowLogsAssumeRole",
                 "Effect": "Allow",
-                "Principal": {"Service": FLOW_LOGS_SERVICE},
+                "Principal": {"Service": VPC_FLOW_LOGS_SERVICE},
                 "Action": "sts:AssumeRole",
                 "Condition": {
                     "StringEquals": {"aws:SourceAccount": account_id},

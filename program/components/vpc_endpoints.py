@@ -28,13 +28,13 @@ from program.components.web_security_group import (
     WebSecurityGroup,
     WebSecurityGroupArgs,
 )
-from shared.aws_facts import amazon_read_buckets
+from shared.aws_facts import SSM_ENDPOINT_SERVICES, amazon_read_buckets
 
 HTTPS_PORT = 443
 GATEWAY_SERVICE = "s3"
 # Session Manager needs all three (AWS: "Step 6: (Optional) Use AWS PrivateLink to set up a
 # VPC endpoint for Session Manager").
-INTERFACE_SERVICES = ("ssm", "ssmmessages", "ec2messages")
+INTERFACE_SERVICES = SSM_ENDPOINT_SERVICES
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
 """A gRPC client of the TEST-ONLY AWS stand-in for its fast tests: the calls the engine makes.
 
 `Standin` wraps a ResourceProvider stub and the stand-in's cloud; `serve_in_process` runs a
-stand-in in this process (no plugin start-up), which is what most fast tests need.
+stand-in in this process (no plugin start-up), which is what most fast tests need; `refused`
+returns the refusal a call meets and `network` builds a VPC with two subnets (and a gateway).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import pytest
 from google.rpc import status_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from standin_aws import wire
@@ -21,6 +23,10 @@ from standin_aws.cloud import Cloud
 from standin_aws.server import StandinAwsProvider
 
 STACK = "urn:pulumi:development::security::"
+REGION = "us-west-2"
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+IGW = "aws:ec2/internetGateway:InternetGateway"
 
 
 def urn(type_: str, name: str) -> str:
@@ -141,3 +147,55 @@ def serve_in_process(cloud_file: Path, region: str | None = None) -> Iterator[St
     finally:
         channel.close()
         server.stop(grace=None)
+
+
+@contextmanager
+def serve_ready(tmp_path: Path) -> Iterator[Standin]:
+    """A stand-in configured for REGION whose gateways attach at once (the race tests slow
+    them down): what a fast test's `aws` fixture yields."""
+    with serve_in_process(tmp_path / "cloud.json", REGION) as standin:
+        standin.cloud.set_gateway_attach_seconds(0)
+        yield standin
+
+
+def refused(call: Callable[[], Any]) -> str:
+    """The details of the AWS refusal `call` meets."""
+    with pytest.raises(grpc.RpcError) as raised:
+        call()
+    assert raised.value.code() == grpc.StatusCode.UNKNOWN, raised.value.details()
+    return str(raised.value.details())
+
+
+@dataclass
+class Net:
+    vpc: str
+    subnets: list[str]
+    gateway: str | None
+
+
+def network(
+    aws: Standin,
+    name: str = "net",
+    cidr: str = "10.20.0.0/16",
+    *,
+    gateway: bool = True,
+    vpc_inputs: dict[str, Any] | None = None,
+) -> Net:
+    """A VPC of `cidr` with a /24 in each of zones a and b and, unless told not to, an
+    internet gateway (no route tables: the VPC's main table has only the local route)."""
+    vpc, _ = aws.made(VPC, name, {"cidrBlock": cidr, **(vpc_inputs or {})})
+    second = cidr.split(".")[1]
+    subnets = [
+        aws.made(
+            SUBNET,
+            f"{name}-{zone}",
+            {
+                "vpcId": vpc,
+                "availabilityZone": f"{REGION}{zone}",
+                "cidrBlock": f"10.{second}.{index}.0/24",
+            },
+        )[0]
+        for index, zone in enumerate("ab")
+    ]
+    igw = aws.made(IGW, f"{name}-igw", {"vpcId": vpc})[0] if gateway else None
+    return Net(vpc, subnets, igw)

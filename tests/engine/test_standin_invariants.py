@@ -12,8 +12,7 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 from standin_aws import ACCOUNT_ID, wire
 from standin_aws.autoscaling import registered_targets
-from standin_client import Standin, init_failure, serve_in_process
+from standin_client import Net, Standin, init_failure, network, refused, serve_ready
 
 REGION = "us-west-2"
 Diff = provider_pb2.PropertyDiff
@@ -52,46 +51,8 @@ ELB_ACCOUNT_US_WEST_2 = "arn:aws:iam::797873946194:root"
 
 @pytest.fixture
 def aws(tmp_path: Path) -> Iterator[Standin]:
-    """A configured stand-in whose gateways attach at once (the race tests slow them down)."""
-    with serve_in_process(tmp_path / "cloud.json", REGION) as standin:
-        standin.cloud.set_gateway_attach_seconds(0)
+    with serve_ready(tmp_path) as standin:
         yield standin
-
-
-def refused(call: Callable[[], Any]) -> str:
-    """The details of the AWS refusal `call` meets."""
-    with pytest.raises(grpc.RpcError) as raised:
-        call()
-    assert raised.value.code() == grpc.StatusCode.UNKNOWN, raised.value.details()
-    return str(raised.value.details())
-
-
-@dataclass
-class Net:
-    vpc: str
-    subnets: list[str]
-    gateway: str | None
-
-
-def network(
-    aws: Standin, name: str = "net", cidr: str = "10.20.0.0/16", *, gateway: bool = True
-) -> Net:
-    vpc, _ = aws.made(VPC, name, {"cidrBlock": cidr})
-    second = cidr.split(".")[1]
-    subnets = [
-        aws.made(
-            SUBNET,
-            f"{name}-{zone}",
-            {
-                "vpcId": vpc,
-                "availabilityZone": f"{REGION}{zone}",
-                "cidrBlock": f"10.{second}.{index}.0/24",
-            },
-        )[0]
-        for index, zone in enumerate("ab")
-    ]
-    igw = aws.made(IGW, f"{name}-igw", {"vpcId": vpc})[0] if gateway else None
-    return Net(vpc, subnets, igw)
 
 
 def policy(*statements: dict[str, Any]) -> str:

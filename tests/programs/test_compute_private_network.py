@@ -25,7 +25,7 @@ from programs_support import (
 from orchestration.plan.evaluate import ProgramResult, RegisteredResource
 from program.components.vpc_endpoints import INTERFACE_SERVICES
 from shared import naming, topology
-from shared.aws_facts import FLOW_LOGS_SERVICE
+from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
 from shared.settings import EnvironmentSettings
 
 Evaluate = Callable[[str, str], ProgramResult]
@@ -222,7 +222,7 @@ def test_only_this_accounts_flow_logs_may_write_and_only_into_their_group(
     (flow_log,) = result.of_type(FLOW_LOG)
     assert flow_log.inputs["iamRoleArn"] == role.outputs["arn"]
     (trust,) = statements(document(role, "assumeRolePolicy"))
-    assert trust["Principal"] == {"Service": FLOW_LOGS_SERVICE}
+    assert trust["Principal"] == {"Service": VPC_FLOW_LOGS_SERVICE}
     assert trust["Condition"] == {
         "StringEquals": {"aws:SourceAccount": ACCOUNT},
         "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc-flow-log/*"},

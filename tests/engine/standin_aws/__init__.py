@@ -15,10 +15,13 @@ Modules:
   functions (invokes) the programs call.
 - `cloud`: the file-backed, lock-protected cloud state; also the helper API for tests.
 - `lifecycle`: what Create/Update/Delete do to the cloud; it runs, per type:
-  `uniqueness` (names AWS keeps unique), `ec2_rules`, `elb_rules`, `logging_rules` (refusals),
-  `launch_templates` and `autoscaling` (versions, launches, instance refresh), `delivery`
-  (whether access logs arrive); over `lookups` (questions about the cloud), `policies` (key and
-  bucket policy evaluation), `change` (one operation) and `errors` (the provider's error shape).
+  `uniqueness` (names AWS keeps unique), `ec2_rules`, `endpoint_rules`, `elb_rules`,
+  `logging_rules` (refusals), `launch_templates` and `autoscaling` (versions, launches,
+  instance refresh), `reachability` (what an instance could reach at launch), `delivery`
+  (whether access and flow logs arrive); over `lookups` (questions about the cloud), `routing`
+  (route tables), `security_groups` (what rules let through), `policies` (resource, trust and
+  identity policy evaluation), `change` (one operation) and `errors` (the provider's error
+  shape).
 - `server`: the gRPC ResourceProvider service; `python -m standin_aws` runs it as a plugin.
 - `install`: puts the plugin into a PULUMI_HOME the way the engine discovers plugins.
 """

@@ -2,7 +2,8 @@
 
 A group launches `desiredCapacity` (else `minSize`) instances from its resolved launch template
 version, balanced over its subnets' zones, as `aws:ec2/instance:Instance` records named
-`<group>-<n>` with facts `autoScalingGroup` and `launchTemplate`; its target groups serve them
+`<group>-<n>` with facts `autoScalingGroup`, `launchTemplate` and what they could reach at
+launch (reachability.py); its target groups serve them
 (`registered_targets`). As in terraform-provider-aws:
 - an instance refresh starts only when the group's `launchTemplate` (or `mixedInstancesPolicy`,
   or an input named in `instanceRefresh.triggers`) changes - a new version behind `$Latest`
@@ -21,10 +22,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from standin_aws import catalog, lookups
+from standin_aws import catalog, lookups, reachability
 from standin_aws.catalog import digest
 from standin_aws.change import Change
 from standin_aws.cloud import record_key
+from standin_aws.ec2_rules import place_instance
 from standin_aws.errors import AwsError, ProviderError, autoscaling
 from standin_aws.launch_templates import launch_problem, truthy
 
@@ -189,7 +191,8 @@ def _launch(
         instance_id, outputs = catalog.render_outputs(
             lookups.INSTANCE, urn, inputs, change.config, seed
         )
-        change.data["resources"][record_key(lookups.INSTANCE, instance_id)] = {
+        place_instance(outputs, subnet, change.region)
+        instance = change.data["resources"][record_key(lookups.INSTANCE, instance_id)] = {
             "type": lookups.INSTANCE,
             "id": instance_id,
             "urn": urn,
@@ -205,6 +208,7 @@ def _launch(
                 ),
             },
         }
+        reachability.note_launch(change.data, change.config, instance)
         launched.append(instance_id)
     facts["instances"] = [*facts.get("instances", []), *launched]
     return launched

@@ -22,6 +22,7 @@ from typing import Any
 from shared.aws_facts import (
     AUTOSCALING_SERVICE_ROLE_PATH,
     ELB_HOSTED_ZONE_IDS,
+    ELB_LOG_ACCOUNTS,
     S3_HOSTED_ZONE_IDS,
     dns_suffix,
     partition_of,
@@ -70,6 +71,33 @@ def default_vpc_id(config: ProviderConfig) -> str:
 
 def default_subnet_id(config: ProviderConfig, zone: str) -> str:
     return "subnet-" + digest(config.account, zone, "default-subnet")[:17]
+
+
+def default_subnet_cidr(zone: str) -> str:
+    """A default subnet's /20 of the default VPC's 172.31.0.0/16, one per zone in order."""
+    return f"172.31.{16 * zone_names(zone[:-1]).index(zone)}.0/20"
+
+
+def default_route_table_id(config: ProviderConfig) -> str:
+    """The default VPC's main route table (its only route out: 0.0.0.0/0 to its gateway)."""
+    return "rtb-" + digest(config.account, config.region, "default-route-table")[:17]
+
+
+def endpoint_service(region: str, service: str) -> str:
+    """A regional AWS service's VPC endpoint service name: com.amazonaws.<region>.<service>."""
+    return f"com.amazonaws.{region}.{service}"
+
+
+# Services with an AWS-managed prefix list (what gateway endpoints route to); a VPC endpoint of
+# either service reports it as `prefixListId`, whatever the endpoint's type.
+PREFIX_LIST_SERVICES = ("s3", "dynamodb")
+
+
+def service_prefix_list(region: str, service_name: str) -> str | None:
+    """The AWS-managed prefix list of an endpoint service in a region (one per service)."""
+    if service_name not in {endpoint_service(region, name) for name in PREFIX_LIST_SERVICES}:
+        return None
+    return "pl-" + digest(region, service_name, "prefix-list")[:8]
 
 
 # -- templates -----------------------------------------------------------------------------
@@ -358,6 +386,9 @@ KINDS: dict[str, Kind] = {
             "defaultRouteTableId": "rtb-{hex17b}",
             "mainRouteTableId": "rtb-{hex17b}",
             "dhcpOptionsId": "dopt-{hex17b}",
+            # AWS's defaults for a VPC that is not the default VPC.
+            "enableDnsSupport": lambda ctx: True,
+            "enableDnsHostnames": lambda ctx: False,
         },
         replace=frozenset({"cidrBlock", "instanceTenancy"}),
         tags=True,
@@ -392,11 +423,11 @@ KINDS: dict[str, Kind] = {
             "state": "available",
             "requesterManaged": lambda ctx: False,
             "vpcEndpointType": "Gateway",
-            "prefixListId": lambda ctx: (
-                "pl-" + ctx["hex17b"][:8]
-                if ctx.get("vpcEndpointType", "Gateway") == "Gateway"
-                else None
+            "prefixListId": lambda ctx: service_prefix_list(
+                ctx["region"], str(ctx.get("serviceName"))
             ),
+            # The provider sends false unless told otherwise (the API's default is true).
+            "privateDnsEnabled": lambda ctx: False,
             "networkInterfaceIds": lambda ctx: (
                 [f"eni-{ctx['hex17b']}"] if ctx.get("vpcEndpointType") == "Interface" else []
             ),
@@ -877,6 +908,9 @@ def _vpc(args: Props, config: ProviderConfig, cloud: Mapping[str, Any]) -> Props
         "arn": f"arn:{config.partition}:ec2:{config.region}:{config.account}:vpc/{vpc_id}",
         "cidrBlock": "172.31.0.0/16",
         "default": True,
+        "enableDnsSupport": True,
+        "enableDnsHostnames": True,
+        "mainRouteTableId": default_route_table_id(config),
         "ownerId": config.account,
         "state": "available",
         "region": config.region,
@@ -899,7 +933,7 @@ def _subnet(args: Props, config: ProviderConfig, cloud: Mapping[str, Any]) -> Pr
         "arn": f"arn:{config.partition}:ec2:{config.region}:{config.account}:subnet/{subnet_id}",
         "availabilityZone": zone,
         "vpcId": default_vpc_id(config),
-        "cidrBlock": f"172.31.{16 * zones.index(str(zone))}.0/20",
+        "cidrBlock": default_subnet_cidr(str(zone)),
         "defaultForAz": True,
         "ownerId": config.account,
         "region": config.region,
@@ -923,9 +957,8 @@ def _ami(args: Props, config: ProviderConfig, cloud: Mapping[str, Any]) -> Props
 
 
 def _elb_service_account(args: Props, config: ProviderConfig, cloud: Mapping[str, Any]) -> Props:
-    accounts = {"us-east-1": "127311923021", "us-west-2": "797873946194"}
     region = _region(args, config)
-    account = accounts.get(region, digest(region)[:12])
+    account = ELB_LOG_ACCOUNTS.get(region, digest(region)[:12])
     return {"id": account, "arn": f"arn:{config.partition}:iam::{account}:root", "region": region}
 
 

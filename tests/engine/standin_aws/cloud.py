@@ -9,9 +9,9 @@ Layout of the file (values in the wire JSON form of `wire.py`, so secrets stay w
      "settings": {"gatewayAttachSeconds": seconds},
      "taken": {"buckets": [<bucket names other accounts own>]}}
 
-`facts` hold what AWS knows that the provider does not return: whether access logs are
+`facts` hold what AWS knows that the provider does not return: whether access and flow logs are
 delivered, which instances an Auto Scaling group runs, launch template versions, a gateway's
-attachment state, whether an instance could reach the internet at launch.
+attachment state, whether an instance could reach the internet, S3 and SSM at launch.
 
 Several plugin processes (one per provider, per stack operation) and the tests touch it at once,
 so every read-modify-write holds an exclusive `flock` on `<file>.lock` and the file is replaced
@@ -234,8 +234,18 @@ class Cloud:
             }
         return arn
 
+    def unreachable_instances(self) -> list[dict[str, Any]]:
+        """Every instance that, when it launched, could not reach a service its first boot
+        needs (`instance`: its name, `id`, `unreachable`: {"s3" | "ssm": why}; see
+        reachability.py)."""
+        return [
+            {"instance": item.name, "id": item.id, "unreachable": item.facts["unreachable"]}
+            for item in self.resources("aws:ec2/instance:Instance")
+            if item.facts.get("unreachable")
+        ]
+
     def log_deliveries(self) -> list[dict[str, Any]]:
-        """Every access log configuration and whether AWS would deliver its logs
+        """Every access log or flow log configuration and whether AWS would deliver its logs
         (`source`, `target`, `delivering`, `reason`; see delivery.py)."""
         found = []
         for resource in self.resources():

@@ -9,15 +9,24 @@ facts, recomputed after every change to the cloud:
 
     facts["delivery"] = {"target": <bucket>, "delivering": bool, "reason": <why not, or "">}
 
-on `aws:s3/bucketLogging:BucketLogging` records and on load balancers with access logs enabled
-(`Cloud.log_deliveries()` lists them for tests).
+on `aws:s3/bucketLogging:BucketLogging` records, on load balancers with access logs enabled
+and on VPC flow logs into CloudWatch Logs (`Cloud.log_deliveries()` lists them for tests).
+
+A flow log delivers (`target`: its log group's ARN) while its log group exists, its role's
+trust policy lets vpc-flow-logs.amazonaws.com assume it (AWS checks that on CreateFlowLogs
+too: logging_rules.py) and the role's policies (lookups.role_policies) allow
+logs:CreateLogStream on the group and logs:PutLogEvents on its streams (`<group ARN>:*` covers
+both; the group's bare ARN names no stream). Flow logs into S3 or Firehose are not modelled.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
 from standin_aws import ACCOUNT_ID, lookups, policies
+from standin_aws.catalog import digest
 
 S3_LOG_SERVICE = "logging.s3.amazonaws.com"
 SSE_S3 = "AES256"
@@ -65,12 +74,71 @@ def _load_balancer_logs(data: dict[str, Any], record: lookups.Record) -> dict[st
     return {"target": target, "delivering": not reason, "reason": reason}
 
 
+CLOUDWATCH_LOGS = "cloud-watch-logs"
+
+
+def flow_logs_trust_problem(
+    data: dict[str, Any], role_arn: str, flow_log_arn: str, account: str
+) -> str:
+    """Why vpc-flow-logs.amazonaws.com cannot assume the role for this flow log ("" if it can)."""
+    role = lookups.by_id(data, (lookups.ROLE,), role_arn)
+    if role is None:
+        return f"role {role_arn} does not exist"
+    trust = json.loads(lookups.out(role, "assumeRolePolicy") or "{}")
+    context = {"aws:SourceAccount": account, "aws:SourceArn": flow_log_arn}
+    principal = policies.Principal(service=VPC_FLOW_LOGS_SERVICE)
+    if policies.allowed(trust, action="sts:AssumeRole", principal=principal, context=context):
+        return ""
+    return f"the trust policy of {role_arn} does not let {VPC_FLOW_LOGS_SERVICE} assume it"
+
+
+def _permission_problem(data: dict[str, Any], role: lookups.Record, group_arn: str) -> str:
+    """Why the role may not write the flow log's streams into the group ("" if it may)."""
+    documents = lookups.role_policies(data, role)
+    stream = f"{group_arn}:log-stream:eni-{digest(role['id'], group_arn)[:17]}-all"
+    needs = (("logs:CreateLogStream", (group_arn, stream)), ("logs:PutLogEvents", (stream,)))
+    missing = [
+        action
+        for action, resources in needs
+        if not any(
+            policies.identity_allows(documents, action=action, resource=resource)
+            for resource in resources
+        )
+    ]
+    if not missing:
+        return ""
+    return (
+        f"the policies of {lookups.out(role, 'arn')} do not allow {' and '.join(missing)} on "
+        f"{group_arn} (its log streams: the group's ARN followed by :*)"
+    )
+
+
+def _flow_log(data: dict[str, Any], record: lookups.Record) -> dict[str, Any] | None:
+    if (lookups.out(record, "logDestinationType") or CLOUDWATCH_LOGS) != CLOUDWATCH_LOGS:
+        return None
+    target = str(lookups.out(record, "logDestination") or "").removesuffix(":*")
+    arn = str(lookups.out(record, "arn"))
+    role_arn = str(lookups.out(record, "iamRoleArn") or "")
+    role = lookups.by_id(data, (lookups.ROLE,), role_arn)
+    if lookups.by_id(data, (lookups.LOG_GROUP,), target) is None:
+        reason = f"log group {target} does not exist"
+    else:
+        reason = flow_logs_trust_problem(data, role_arn, arn, arn.split(":")[4])
+    if not reason and role is not None:
+        reason = _permission_problem(data, role, target)
+    return {"target": target, "delivering": not reason, "reason": reason}
+
+
 def refresh(data: dict[str, Any]) -> None:
     """Recompute every delivery fact from the cloud as it now is."""
     for record in lookups.records(data, lookups.BUCKET_LOGGING):
         lookups.facts(record)["delivery"] = _server_access_logs(data, record)
-    for record in lookups.records(data, *lookups.LOAD_BALANCERS):
-        status = _load_balancer_logs(data, record)
+    for record in lookups.records(data, *lookups.LOAD_BALANCERS, lookups.FLOW_LOG):
+        status = (
+            _flow_log(data, record)
+            if record["type"] == lookups.FLOW_LOG
+            else _load_balancer_logs(data, record)
+        )
         if status is None:
             lookups.facts(record).pop("delivery", None)
         else:

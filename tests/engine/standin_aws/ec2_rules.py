@@ -1,5 +1,5 @@
 """TEST-ONLY stand-in AWS provider: what EC2 refuses (VPC, subnets, security groups, gateways,
-instances, endpoints), with EC2's error codes.
+instances), with EC2's error codes (VPC endpoints: endpoint_rules.py).
 
 - a security group, subnet, gateway or endpoint needs an existing VPC (InvalidVpcID.NotFound);
 - a subnet's CIDR lies inside its VPC's and overlaps no other subnet of the VPC
@@ -17,15 +17,17 @@ instances, endpoints), with EC2's error codes.
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
-from standin_aws import lookups
-from standin_aws.catalog import default_vpc_id
+from standin_aws import lookups, reachability
+from standin_aws.catalog import default_vpc_id, digest
 from standin_aws.change import Change
 from standin_aws.cloud import DEFAULT_GATEWAY_ATTACH_SECONDS
 from standin_aws.errors import ec2
+from standin_aws.wire import plain
 
 
-def _require_vpc(change: Change, vpc_id: str, action: str, operation: str) -> None:
+def require_vpc(change: Change, vpc_id: str, action: str, operation: str) -> None:
     if not lookups.vpc_exists(change.data, change.config, vpc_id):
         raise ec2(
             action, operation, "InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist"
@@ -35,7 +37,7 @@ def _require_vpc(change: Change, vpc_id: str, action: str, operation: str) -> No
 def create_security_group(change: Change) -> None:
     vpc = str(change.get("vpcId") or default_vpc_id(change.config))
     change.outputs["vpcId"] = vpc
-    _require_vpc(
+    require_vpc(
         change, vpc, f"creating Security Group ({change.get('name')})", "CreateSecurityGroup"
     )
 
@@ -81,7 +83,7 @@ def delete_security_group(change: Change) -> None:
 def create_subnet(change: Change) -> None:
     vpc, cidr = str(change.get("vpcId")), change.get("cidrBlock")
     action = "creating EC2 Subnet"
-    _require_vpc(change, vpc, action, "CreateSubnet")
+    require_vpc(change, vpc, action, "CreateSubnet")
     if not cidr:
         return
     network = ipaddress.ip_network(str(cidr), strict=False)
@@ -136,14 +138,34 @@ def create_instance(change: Change) -> None:
                 f"Security group {group} and subnet {subnet_id} belong to different networks.",
             )
     change.outputs["availabilityZone"] = subnet.zone
+    place_instance(change.outputs, subnet, change.region, fixed_ip=bool(change.input("privateIp")))
+
+
+def place_instance(
+    outputs: dict[str, Any], subnet: lookups.Subnet, region: str, *, fixed_ip: bool = False
+) -> None:
+    """Addresses as AWS assigns them: a private one inside the subnet (AWS keeps the first four
+    and the last), unless one was asked for; a public one only if asked for or the subnet maps
+    one on launch."""
+    if subnet.cidr and not fixed_ip:
+        network = ipaddress.ip_network(subnet.cidr)
+        index = 4 + int(digest(str(outputs["id"]), "address")[:8], 16) % (network.num_addresses - 5)
+        address = str(network[index])
+        outputs["privateIp"] = address
+        outputs["privateDns"] = f"ip-{address.replace('.', '-')}.{region}.compute.internal"
+    if plain(outputs.get("associatePublicIpAddress")) is None and not subnet.public_on_launch:
+        outputs["publicIp"] = outputs["publicDns"] = ""
 
 
 def note_instance_launch(change: Change) -> None:
     """AWS launches a public instance whether or not its VPC can reach the internet yet; the
-    stand-in notes which it was, so a test can see an instance that booted offline."""
+    stand-in notes which it was, so a test can see an instance that booted offline, and what
+    the instance could reach then (reachability.py)."""
     subnet = lookups.subnet(change.data, change.config, str(change.get("subnetId") or ""))
     vpc = subnet.vpc_id if subnet else default_vpc_id(change.config)
     change.facts["internetAtLaunch"] = lookups.internet_attached(change.data, change.config, vpc)
+    if change.record is not None:
+        reachability.note_launch(change.data, change.config, change.record)
 
 
 def delete_instance(change: Change) -> None:
@@ -164,7 +186,7 @@ def attach_gateway(change: Change, vpc_id: str | None) -> None:
     if vpc_id is None:
         change.facts.pop("attachment", None)
         return
-    _require_vpc(change, vpc_id, "attaching EC2 Internet Gateway", "AttachInternetGateway")
+    require_vpc(change, vpc_id, "attaching EC2 Internet Gateway", "AttachInternetGateway")
     change.facts["attachment"] = {"vpcId": vpc_id, "state": "attaching"}
     change.settle_seconds = gateway_attach_seconds(change)
 
@@ -193,16 +215,3 @@ def settle_gateway(record: lookups.Record) -> None:
 def gateway_attach_seconds(change: Change) -> float:
     settings = change.data.get("settings", {})
     return float(settings.get("gatewayAttachSeconds", DEFAULT_GATEWAY_ATTACH_SECONDS))
-
-
-def create_vpc_endpoint(change: Change) -> None:
-    vpc = str(change.get("vpcId"))
-    _require_vpc(change, vpc, "creating EC2 VPC Endpoint", "CreateVpcEndpoint")
-    service = str(change.get("serviceName"))
-    if not service.startswith(f"com.amazonaws.{change.region}."):
-        raise ec2(
-            "creating EC2 VPC Endpoint",
-            "CreateVpcEndpoint",
-            "InvalidServiceName",
-            f"The Vpc Endpoint Service '{service}' does not exist",
-        )

@@ -14,7 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from standin_aws import autoscaling, delivery, ec2_rules, elb_rules, logging_rules, lookups
+from standin_aws import (
+    autoscaling,
+    delivery,
+    ec2_rules,
+    elb_rules,
+    endpoint_rules,
+    logging_rules,
+    lookups,
+)
 from standin_aws import launch_templates as templates
 from standin_aws.catalog import ProviderConfig, kind_of, render_outputs, seed_for
 from standin_aws.change import Change
@@ -52,7 +60,9 @@ HOOKS: dict[str, Hooks] = {
         created=ec2_rules.create_internet_gateway, update=ec2_rules.update_internet_gateway
     ),
     lookups.GATEWAY_ATTACHMENT: Hooks(created=ec2_rules.create_gateway_attachment),
-    lookups.VPC_ENDPOINT: Hooks(check=ec2_rules.create_vpc_endpoint),
+    lookups.VPC_ENDPOINT: Hooks(
+        check=endpoint_rules.create_vpc_endpoint, update=endpoint_rules.update_vpc_endpoint
+    ),
     **_each(
         lookups.LOAD_BALANCERS,
         Hooks(
@@ -72,6 +82,7 @@ HOOKS: dict[str, Hooks] = {
     lookups.BUCKET_LOGGING: Hooks(
         check=logging_rules.create_bucket_logging, update=logging_rules.create_bucket_logging
     ),
+    lookups.FLOW_LOG: Hooks(check=logging_rules.create_flow_log),
     "aws:cloudwatch/logGroup:LogGroup": Hooks(
         check=logging_rules.create_log_group, update=logging_rules.update_log_group
     ),

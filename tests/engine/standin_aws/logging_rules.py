@@ -3,14 +3,21 @@
 - `PutBucketLogging` needs an existing target bucket (InvalidTargetBucketForLogging); whether
   logs then arrive is delivery.py's business, because AWS accepts configurations it cannot honour;
 - a log group encrypted with a KMS key needs the key policy to let the regional CloudWatch Logs
-  service use it for that log group (AccessDeniedException).
+  service use it for that log group (AccessDeniedException);
+- CreateFlowLogs needs its VPC (or subnet) to exist (an unsuccessful item: InvalidVpcID.NotFound)
+  and, into CloudWatch Logs (the default), a destination and a role (InvalidParameter:
+  "LogDestination can't be empty ...", "DeliverLogsPermissionArn can't be empty ...") that
+  vpc-flow-logs.amazonaws.com can assume (InvalidParameter: "Unable to assume given IAM role";
+  the provider retries that for IAM's propagation, two minutes, before it fails); into S3, no
+  role ("DeliverLogsPermissionArn is not applicable for s3 delivery"). Whether the logs then
+  arrive is delivery.py's business.
 """
 
 from __future__ import annotations
 
-from standin_aws import lookups, policies
+from standin_aws import delivery, lookups, policies
 from standin_aws.change import Change
-from standin_aws.errors import AwsError
+from standin_aws.errors import AwsError, ProviderError, ec2
 
 LOGS_KEY_ACTIONS = (
     "kms:Encrypt",
@@ -76,4 +83,39 @@ def update_log_group(change: Change) -> None:
             change,
             f"associating CloudWatch Logs Log Group ({change.get('name')}) KMS key",
             "AssociateKmsKey",
+        )
+
+
+# Where a flow log attaches, in the order the provider looks (its resource id names the create).
+FLOW_LOG_SOURCES = ("vpcId", "transitGatewayId", "transitGatewayAttachmentId", "subnetId", "eniId")
+
+
+def create_flow_log(change: Change) -> None:
+    source = next((str(change.get(key)) for key in FLOW_LOG_SOURCES if change.get(key)), "")
+    action = f"creating Flow Log ({source})"
+    kind = change.get("logDestinationType", delivery.CLOUDWATCH_LOGS)
+    change.outputs.setdefault("logDestinationType", kind)
+    role = change.get("iamRoleArn")
+
+    def refuse(message: str) -> AwsError:
+        return ec2(action, "CreateFlowLogs", "InvalidParameter", message)
+
+    if kind == "s3" and role:
+        raise refuse("DeliverLogsPermissionArn is not applicable for s3 delivery")
+    if kind == delivery.CLOUDWATCH_LOGS:
+        if not change.get("logDestination"):
+            raise refuse("LogDestination can't be empty if LogGroupName is not provided.")
+        if not role:
+            raise refuse(
+                "DeliverLogsPermissionArn can't be empty if LogDestinationType is cloud-watch-logs."
+            )
+        if delivery.flow_logs_trust_problem(
+            change.data, str(role), str(change.get("arn")), change.config.account
+        ):
+            raise refuse(f"Unable to assume given IAM role: '{role}'")
+    vpc = change.get("vpcId")
+    if vpc and not lookups.vpc_exists(change.data, change.config, str(vpc)):
+        # CreateFlowLogs answers 200 with an unsuccessful item; the provider reports it so.
+        raise ProviderError(
+            f"{action}: {vpc}: api error InvalidVpcID.NotFound: The vpc ID '{vpc}' does not exist"
         )

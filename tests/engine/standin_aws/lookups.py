@@ -13,7 +13,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from standin_aws.catalog import ProviderConfig, default_subnet_id, default_vpc_id, zone_names
+from standin_aws.catalog import (
+    ProviderConfig,
+    default_subnet_cidr,
+    default_subnet_id,
+    default_vpc_id,
+    zone_names,
+)
 from standin_aws.wire import plain
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -49,6 +55,12 @@ SECURITY_GROUP_RULES = (
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
     "aws:ec2/securityGroupRule:SecurityGroupRule",
 )
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_POLICY = "aws:iam/policy:Policy"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 # A gateway attachment is usable once AWS reports it "available" (DescribeInternetGateways).
 ATTACHED = "available"
 
@@ -105,7 +117,7 @@ def subnet(data: Mapping[str, Any], config: ProviderConfig, subnet_id: str) -> S
             )
     for zone in zone_names(config.region):
         if default_subnet_id(config, zone) == subnet_id:
-            return Subnet(subnet_id, default_vpc_id(config), zone, None, True)
+            return Subnet(subnet_id, default_vpc_id(config), zone, default_subnet_cidr(zone), True)
     return None
 
 
@@ -116,6 +128,16 @@ def vpc_exists(data: Mapping[str, Any], config: ProviderConfig, vpc_id: str) -> 
 def vpc_cidr(data: Mapping[str, Any], vpc_id: str) -> str | None:
     record = by_id(data, (VPC,), vpc_id)
     return None if record is None else out(record, "cidrBlock")
+
+
+def vpc_dns(data: Mapping[str, Any], config: ProviderConfig, vpc_id: str) -> tuple[bool, bool]:
+    """(enableDnsSupport, enableDnsHostnames) of a VPC; the default VPC has both."""
+    if vpc_id == default_vpc_id(config):
+        return True, True
+    record = by_id(data, (VPC,), vpc_id)
+    if record is None:
+        return False, False
+    return out(record, "enableDnsSupport") is not False, out(record, "enableDnsHostnames") is True
 
 
 def internet_attached(data: Mapping[str, Any], config: ProviderConfig, vpc_id: str) -> bool:
@@ -130,6 +152,31 @@ def internet_attached(data: Mapping[str, Any], config: ProviderConfig, vpc_id: s
         if attachment.get("vpcId") == vpc_id and attachment.get("state") == ATTACHED:
             return True
     return False
+
+
+# A VPC endpoint's route tables, subnets and groups may also come from association resources.
+ENDPOINT_ASSOCIATIONS = {
+    "routeTableIds": (
+        "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation",
+        "routeTableId",
+    ),
+    "subnetIds": ("aws:ec2/vpcEndpointSubnetAssociation:VpcEndpointSubnetAssociation", "subnetId"),
+    "securityGroupIds": (
+        "aws:ec2/securityGroupAssociation:SecurityGroupAssociation",
+        "securityGroupId",
+    ),
+}
+
+
+def endpoint_members(data: Mapping[str, Any], endpoint: Record, key: str) -> list[str]:
+    """A VPC endpoint's `routeTableIds`, `subnetIds` or `securityGroupIds`: its own and those
+    association resources add."""
+    association, member = ENDPOINT_ASSOCIATIONS[key]
+    found = [str(item) for item in out(endpoint, key) or []]
+    for record in records(data, association):
+        if out(record, "vpcEndpointId") == endpoint["id"] and out(record, member) not in found:
+            found.append(str(out(record, member)))
+    return found
 
 
 def security_group_vpc(data: Mapping[str, Any], group_id: str) -> str | None:
@@ -186,6 +233,37 @@ def granted_operations(data: Mapping[str, Any], key: Record, grantee: str) -> se
         if out(grant, "keyId") in names and out(grant, "granteePrincipal") == grantee:
             found.update(out(grant, "operations") or [])
     return found
+
+
+# -- IAM -------------------------------------------------------------------------------------
+
+
+def _documents(texts: Iterator[Any]) -> list[dict[str, Any]]:
+    return [json.loads(text) for text in texts if text]
+
+
+def role_policies(data: Mapping[str, Any], role: Record) -> list[dict[str, Any]]:
+    """The identity policies a role holds that the stand-in can read: inline ones (the role's
+    `inlinePolicies`, `RolePolicy` resources) and customer managed `Policy` resources attached
+    to it. AWS managed policies are not in the cloud file: they grant nothing here."""
+    names = {role["id"], out(role, "name"), out(role, "arn")}
+    inline = _documents(item.get("policy") for item in out(role, "inlinePolicies") or [])
+    inline += _documents(
+        out(policy, "policy")
+        for policy in records(data, ROLE_POLICY)
+        if out(policy, "role") in names
+    )
+    attached = set(out(role, "managedPolicyArns") or []) | {
+        out(attachment, "policyArn")
+        for attachment in records(data, ROLE_POLICY_ATTACHMENT)
+        if out(attachment, "role") in names
+    }
+    managed = _documents(
+        out(policy, "policy")
+        for policy in records(data, IAM_POLICY)
+        if out(policy, "arn") in attached
+    )
+    return inline + managed
 
 
 # -- S3 --------------------------------------------------------------------------------------

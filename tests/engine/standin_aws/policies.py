@@ -1,8 +1,11 @@
-"""TEST-ONLY stand-in AWS provider: judging the resource policies AWS evaluates for us.
+"""TEST-ONLY stand-in AWS provider: judging the policies AWS evaluates for us.
 
-Only what the stand-in needs to decide whether a service may use a KMS key or write into a
-bucket: statements are matched on Effect, Action/NotAction (with `*` wildcards, case-insensitive
-as in IAM), Principal and Condition. `Resource` is not matched (key policies say `*`; bucket
+Only what the stand-in needs to decide whether a service may use a KMS key, write into a bucket
+or assume a role (`allowed`: resource and trust policies), and what a role's own policies let it
+do (`identity_allows`). Statements are matched on Effect, Action/NotAction (with `*` wildcards,
+case-insensitive as in IAM), Condition, and Principal (resource and trust policies) or
+Resource/NotResource (identity policies: `*` and `?` wildcards, case-sensitive, `*` crossing
+colons as in IAM). A resource policy's `Resource` is not matched (key policies say `*`; bucket
 statements are checked for their principal and action only). An explicit Deny wins. A
 condition operator the stand-in does not know makes its statement not apply, and so does a
 condition key missing from the request context, as AWS treats a missing key for the positive
@@ -12,7 +15,7 @@ operators.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +48,28 @@ def allowed(
     return any(statement.get("Effect") == "Allow" for statement in applicable)
 
 
+def identity_allows(
+    documents: Iterable[Mapping[str, Any]],
+    *,
+    action: str,
+    resource: str,
+    context: Mapping[str, str] | None = None,
+) -> bool:
+    """Whether identity policies `documents` together let their holder do `action` on
+    `resource` (no permissions boundary or SCP: the stand-in's account has none)."""
+    applicable = [
+        statement
+        for document in documents
+        for statement in statements(document)
+        if _matches_action(statement, action)
+        and _matches_resource(statement, resource)
+        and _conditions_hold(statement.get("Condition") or {}, context or {})
+    ]
+    if any(statement.get("Effect") == "Deny" for statement in applicable):
+        return False
+    return any(statement.get("Effect") == "Allow" for statement in applicable)
+
+
 def statements(document: Mapping[str, Any] | None) -> Iterator[Statement]:
     if not document:
         return
@@ -68,6 +93,16 @@ def _matches_action(statement: Statement, action: str) -> bool:
         return not any(
             fnmatch.fnmatchcase(wanted, pattern.lower())
             for pattern in _listed(statement["NotAction"])
+        )
+    return False
+
+
+def _matches_resource(statement: Statement, resource: str) -> bool:
+    if "Resource" in statement:
+        return any(fnmatch.fnmatchcase(resource, item) for item in _listed(statement["Resource"]))
+    if "NotResource" in statement:
+        return not any(
+            fnmatch.fnmatchcase(resource, item) for item in _listed(statement["NotResource"])
         )
     return False
 

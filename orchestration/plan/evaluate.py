@@ -87,6 +87,8 @@ class RegisteredResource:
     parent: str | None
     protect: bool
     retain_on_delete: bool
+    # Replaced by deleting first (a unique name or route the replacement would collide with).
+    delete_before_replace: bool = False
     # URNs of the resources each input property's value came from.
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # URNs of every resource this one waits for: its inputs' sources and its `depends_on`.
@@ -221,6 +223,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             parent=request.parent or None,
             protect=False if read else bool(request.protect),
             retain_on_delete=False if read else bool(request.retainOnDelete),
+            delete_before_replace=False if read else bool(request.deleteBeforeReplace),
             property_dependencies=dependencies,
             dependencies=() if read else tuple(sorted(request.dependencies)),
             read=read,

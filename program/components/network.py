@@ -91,6 +91,9 @@ class Network(pulumi.ComponentResource):
     # The private subnets' route table (None without them): gateway endpoints attach to it.
     private_route_table_id: pulumi.Output[str] | None
     internet_ready: list[pulumi.Resource]
+    # What a private server must wait for: its subnet's association with the private table
+    # (before it, the subnet uses the VPC's main table, where no gateway endpoint routes S3).
+    private_ready: list[pulumi.Resource]
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -143,6 +146,7 @@ class Network(pulumi.ComponentResource):
             self.internet_ready.append(association)
         self.private_subnet_ids = {}
         self.private_route_table_id = None
+        self.private_ready = []
         if args.private_subnets:
             self._private_subnets(name, args, vpc, child)
         self.vpc_id = vpc.id
@@ -166,10 +170,11 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         for zone in args.zones:
-            subnet, _ = _zone_subnet(
+            subnet, association = _zone_subnet(
                 name, args, vpc=vpc, routes=routes, zone=zone, kind="private", child=child
             )
             self.private_subnet_ids[zone] = subnet.id
+            self.private_ready.append(association)
         self.private_route_table_id = routes.id
 
 

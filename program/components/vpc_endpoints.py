@@ -103,6 +103,9 @@ class PrivateEndpoints(pulumi.ComponentResource):
     ) -> None:
         super().__init__("webapp:compute:PrivateEndpoints", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # Replaced endpoints go first: a second S3 gateway endpoint on the same route table, or
+        # a second interface endpoint with the same private DNS name, is refused by AWS.
+        replace_in_place = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
         gateway = aws.ec2.VpcEndpoint(
             f"{name}-{GATEWAY_SERVICE}",
             vpc_id=args.vpc_id,
@@ -113,7 +116,7 @@ class PrivateEndpoints(pulumi.ComponentResource):
                 lambda values: json.dumps(gateway_policy(values[0], values[1], args.region))
             ),
             tags={"Name": f"{name}-{GATEWAY_SERVICE}"},
-            opts=child,
+            opts=replace_in_place,
         )
         group = WebSecurityGroup(
             name,
@@ -127,7 +130,8 @@ class PrivateEndpoints(pulumi.ComponentResource):
             ),
             child,
         )
-        self.ready = [gateway]
+        # A server waits for the endpoints and the rule that admits it to them.
+        self.ready = [gateway, *group.rules]
         for service in INTERFACE_SERVICES:
             self.ready.append(
                 aws.ec2.VpcEndpoint(
@@ -140,7 +144,7 @@ class PrivateEndpoints(pulumi.ComponentResource):
                     subnet_ids=list(args.subnet_ids.values()),
                     security_group_ids=[group.group_id],
                     tags={"Name": f"{name}-{service}"},
-                    opts=child,
+                    opts=replace_in_place,
                 )
             )
         self.server_egress = [

@@ -86,6 +86,9 @@ class WebSecurityGroup(pulumi.ComponentResource):
     """The group plus one rule resource per source and per egress (named from the CIDR)."""
 
     group_id: pulumi.Output[str]
+    # The rule resources: what a server must wait for to launch with its traffic allowed (the
+    # group's id exists before its rules do).
+    rules: list[pulumi.Resource]
 
     def __init__(
         self, name: str, args: WebSecurityGroupArgs, opts: pulumi.ResourceOptions | None = None
@@ -102,10 +105,11 @@ class WebSecurityGroup(pulumi.ComponentResource):
             tags={"Name": args.name_tag or args.name_prefix.rstrip("-")},
             opts=child,
         )
+        self.rules = []
         # Rules are named from port and source, so adding a port never renames (replaces) one.
         for port in args.ports:
             for cidr in args.source_cidrs:
-                aws.vpc.SecurityGroupIngressRule(
+                ingress = aws.vpc.SecurityGroupIngressRule(
                     f"{name}-in-{port}-{cidr_label(cidr)}",
                     security_group_id=group.id,
                     ip_protocol="tcp",
@@ -115,8 +119,9 @@ class WebSecurityGroup(pulumi.ComponentResource):
                     description=f"web port {port} from {cidr}",
                     opts=child,
                 )
+                self.rules.append(ingress)
             if args.source_security_group_id is not None:
-                aws.vpc.SecurityGroupIngressRule(
+                ingress = aws.vpc.SecurityGroupIngressRule(
                     f"{name}-in-{port}-from-group",
                     security_group_id=group.id,
                     ip_protocol="tcp",
@@ -126,8 +131,9 @@ class WebSecurityGroup(pulumi.ComponentResource):
                     description=f"web port {port} from the load balancer",
                     opts=child,
                 )
+                self.rules.append(ingress)
         for rule in args.egress:
-            aws.vpc.SecurityGroupEgressRule(
+            egress = aws.vpc.SecurityGroupEgressRule(
                 f"{name}-out-{rule.port}-{rule.destination_label}",
                 security_group_id=group.id,
                 ip_protocol="tcp",
@@ -138,5 +144,6 @@ class WebSecurityGroup(pulumi.ComponentResource):
                 description=rule.description,
                 opts=child,
             )
+            self.rules.append(egress)
         self.group_id = group.id
         self.register_outputs({"group_id": self.group_id})

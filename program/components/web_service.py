@@ -50,6 +50,8 @@ class WebServiceArgs:
     # Zone -> private subnet id, and their route table: where a load-balanced fleet runs.
     private_subnet_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     private_route_table_id: pulumi.Input[str] | None = None
+    # What a private server must wait for: the network's `private_ready`.
+    private_ready: Sequence[pulumi.Resource] = ()
     # The storage layer's log bucket (SSE-S3): the load balancer's access logs go there.
     log_bucket_name: pulumi.Input[str] | None = None
 
@@ -179,7 +181,11 @@ class WebService(pulumi.ComponentResource):
             detailed_monitoring=settings.production,
             # Behind the balancer no server has a public address; one alone needs one.
             public_ip=endpoints is None,
-            wait_for=endpoints.ready if endpoints else args.internet_ready,
+            # ...and for the rules that let it out (its group exists before they do).
+            wait_for=[
+                *([*endpoints.ready, *args.private_ready] if endpoints else args.internet_ready),
+                *web_group.rules,
+            ],
         )
         if lb_group is not None:
             balancer = LoadBalancer(

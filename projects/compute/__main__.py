@@ -54,6 +54,7 @@ web = WebService(
         internet_ready=network.internet_ready,
         private_subnet_ids=network.private_subnet_ids,
         private_route_table_id=network.private_route_table_id,
+        private_ready=network.private_ready,
         log_bucket_name=stack.require(topology.STORAGE, topology.LOG_BUCKET_NAME),
     ),
     stack.opts,

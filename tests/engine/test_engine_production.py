@@ -1,9 +1,11 @@
 """Routine production operations on the real engine, against a stand-in as strict as AWS.
 
-Issue 10: the first deploy (the load balancer waits for the internet gateway), a log level
+Issue 10: the first deploy (the load balancer waits for the internet gateway; issue 13: the
+private servers find S3 and Systems Manager through the VPC endpoints), a log level
 change (the Auto Scaling group rolls its instances and none is left behind), a security group
 description change (name prefixes: the replacement does not collide), the log delivery of the
-first deploy (the log target is SSE-S3), a full cascade destroy after unprotecting (no
+first deploy (the log target is SSE-S3; issue 13: the load balancer's access logs and the
+flow logs too), a full cascade destroy after unprotecting (no
 termination protection to strand an instance), and HTTPS with a configured certificate. Each
 test deploys production from a copy of the repository (engine_support.copy_repo), so it can
 change a setting or a component without touching the committed files. The first four and the
@@ -35,6 +37,8 @@ ENV = "production"
 INSTANCE = "aws:ec2/instance:Instance"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 # The web servers' security group description, as program/components/web_service.py has it.
@@ -118,14 +122,26 @@ def test_a_first_production_deploy_succeeds(production: Production) -> None:
         f"public instances launched before the VPC had an internet gateway: {offline}"
     )
     assert served_instances(production) == {instance.id for instance in instances}
+    # Issue 13: the servers are private, and found S3 and Systems Manager at their first boot
+    # through the VPC endpoints (the stand-in records what each could reach when it launched).
+    assert [i.name for i in instances if i.output("publicIp")] == []
+    assert production.env.cloud.unreachable_instances() == []
+    for instance in instances:
+        assert instance.facts["reaches"] == {"s3": True, "ssm": True}
+        assert "gateway endpoint" in instance.facts["via"]["s3"]
+        assert "interface endpoint" in instance.facts["via"]["ssm"]
 
 
-def test_production_access_logs_are_delivered(production: Production) -> None:
-    for project in ("security", "storage"):
-        deployed = production.deploy(project)
-        assert deployed.code == 0, deployed.text
+def test_production_access_and_flow_logs_are_delivered(production: Production) -> None:
+    production.deploy_with_gateway_ready()
     deliveries = production.env.cloud.log_deliveries()
-    assert deliveries, "production configures server access logging"
+    kinds = {
+        resource.type
+        for resource in production.resources(*LOAD_BALANCERS, BUCKET_LOGGING, FLOW_LOG)
+        if "delivery" in resource.facts
+    }
+    # S3 server access logs, the load balancer's access logs and the VPC's flow logs.
+    assert kinds == {LOAD_BALANCERS[0], BUCKET_LOGGING, FLOW_LOG}
     assert [d for d in deliveries if not d["delivering"]] == []
 
 

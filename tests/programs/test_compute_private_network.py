@@ -161,14 +161,47 @@ def test_production_servers_send_https_only_to_the_endpoints(
     assert "0.0.0.0/0" not in destinations
 
 
-def test_production_servers_wait_for_the_endpoints_before_they_boot(evaluate: Evaluate) -> None:
-    # A server booted before the endpoints exist finds neither S3 (heartbeat, packages) nor
-    # Systems Manager on its first boot.
+def test_production_servers_wait_for_their_way_out_before_they_boot(
+    production: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    # A server booted before the endpoints, its subnet's route table association, or the
+    # rules that let it reach them exist finds neither S3 (heartbeat, packages) nor Systems
+    # Manager on its first boot.
     result = compute(evaluate, "production")
     endpoints = {endpoint.urn for endpoint in result.of_type(ENDPOINT)}
     assert len(endpoints) == 1 + len(INTERFACE_SERVICES)
+    (table,) = named(result, ROUTE_TABLE, "-private")
+    associations = {
+        a.urn for a in result.of_type(ROUTE_ASSOCIATION) if a.inputs["routeTableId"] == table.id
+    }
+    web, endpoint_group = group(result, production, "web"), group(result, production, "endpoints")
+    rules = {
+        rule.urn
+        for sg in (web, endpoint_group)
+        for type_ in (INGRESS, EGRESS)
+        for rule in rules_of(result, type_, sg)
+    }
     (fleet,) = result.of_type(AUTOSCALING_GROUP)
-    assert endpoints <= set(fleet.dependencies)
+    missing = (endpoints | associations | rules) - set(fleet.dependencies)
+    assert not missing
+
+
+def test_development_waits_for_the_rules_that_let_its_instance_out(
+    development: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    result = compute(evaluate, "development")
+    (instance,) = result.of_type(INSTANCE)
+    egress = {rule.urn for rule in rules_of(result, EGRESS, group(result, development, "web"))}
+    assert egress
+    assert egress <= set(instance.dependencies)
+
+
+def test_replaced_endpoints_go_before_their_successors_come(evaluate: Evaluate) -> None:
+    # AWS refuses a second S3 gateway endpoint on one route table and a second interface
+    # endpoint with the same private DNS name: create-then-delete would fail.
+    endpoints = compute(evaluate, "production").of_type(ENDPOINT)
+    assert endpoints
+    assert all(endpoint.delete_before_replace for endpoint in endpoints)
 
 
 def test_production_load_balancer_logs_into_the_storage_layers_log_bucket(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 from collections.abc import Callable
@@ -22,6 +23,10 @@ LOG_BUCKET = f"webapp-{{env}}-logs-{ACCOUNT}-us-west-2"
 CERTIFICATE_ARN = (
     f"arn:aws:acm:us-west-2:{ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012"
 )
+VPC_ID = "vpc-0123456789abcdef0"
+LOAD_BALANCER_ARN = "arn:aws:elasticloadbalancing:lb"
+# What the environments' compute config keeps VPC flow logs for (compute:flowLogRetentionDays).
+FLOW_LOG_RETENTION_DAYS = {"development": 14.0, "production": 365.0}
 
 Stack = list[Resource]
 
@@ -167,6 +172,45 @@ def bucket_resources(settings: EnvironmentSettings, make: Callable[..., Resource
     return [bucket, *side]
 
 
+def network_resources(settings: EnvironmentSettings, make: Callable[..., Resource]) -> Stack:
+    """The VPC, its flow log of all traffic and the encrypted log group the flow log writes to."""
+    env = settings.environment
+    log_group = f"/webapp/{env}/vpc-flow-logs"
+    log_group_arn = f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:{log_group}"
+    vpc = make(
+        t.VPC,
+        f"webapp-{env}-network",
+        {"cidrBlock": "10.0.0.0/16", "enableDnsSupport": True, "enableDnsHostnames": True},
+        id=VPC_ID,
+    )
+    group = make(
+        t.LOG_GROUP,
+        f"webapp-{env}-flow-logs",
+        {
+            "name": log_group,
+            "arn": log_group_arn,
+            "kmsKeyId": KEY_ARN,
+            "retentionInDays": FLOW_LOG_RETENTION_DAYS[env],
+        },
+        id=log_group,
+    )
+    flow_log = make(
+        t.FLOW_LOG,
+        f"webapp-{env}-flow-log",
+        {
+            "vpcId": VPC_ID,
+            "trafficType": "ALL",
+            "logDestinationType": "cloud-watch-logs",
+            "logDestination": log_group_arn,
+            "iamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/webapp-{env}-flow-logs",
+        },
+    )
+    # What the engine records, and a stack policy sees (it is given no ids): where the values
+    # came from.
+    recorded = {"vpcId": (vpc.urn,), "logDestination": (group.urn,)}
+    return [vpc, group, dataclasses.replace(flow_log, dependencies=recorded)]
+
+
 def compliant_stack(settings: EnvironmentSettings) -> Stack:
     """Every resource type the rules look at, configured as the baseline requires."""
     env = settings.environment
@@ -198,6 +242,7 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
     )
     user_data = f"#!/bin/bash\nexport DEBUG={str(settings.debug).lower()}\nexport LOG_LEVEL=INFO\n"
     data_bucket = BUCKET.format(env=env)
+    log_bucket = LOG_BUCKET.format(env=env)
     stack: Stack = [
         provider,
         Resource(
@@ -205,6 +250,15 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
             name=f"organization/security/{env}",
             props={"name": f"organization/security/{env}", "outputs": {"kms_key_arn": KEY_ARN}},
             urn=urn(settings, "pulumi:pulumi:StackReference", f"organization/security/{env}"),
+        ),
+        Resource(
+            type="pulumi:pulumi:StackReference",
+            name=f"organization/storage/{env}",
+            props={
+                "name": f"organization/storage/{env}",
+                "outputs": {"bucket_name": data_bucket, "log_bucket_name": log_bucket},
+            },
+            urn=urn(settings, "pulumi:pulumi:StackReference", f"organization/storage/{env}"),
         ),
         make(
             t.KMS_KEY,
@@ -218,6 +272,7 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
         ),
         *bucket_resources(settings, make, "data"),
         *(bucket_resources(settings, make, "logs") if settings.production else []),
+        *network_resources(settings, make),
         make(
             t.SECURITY_GROUP,
             f"webapp-{env}-web",
@@ -283,10 +338,22 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
             {"role": "r", "policy": role_policy(data_bucket)},
         ),
         make(
+            t.LOAD_BALANCER,
+            f"webapp-{env}-lb",
+            {
+                "loadBalancerType": "application",
+                "internal": False,
+                "dropInvalidHeaderFields": True,
+                "securityGroups": ["sg-1"],
+                "accessLogs": {"bucket": log_bucket, "prefix": "load-balancer", "enabled": True},
+            },
+            id=LOAD_BALANCER_ARN,
+        ),
+        make(
             t.LISTENER,
             f"webapp-{env}-https",
             {
-                "loadBalancerArn": "arn:aws:elasticloadbalancing:lb",
+                "loadBalancerArn": LOAD_BALANCER_ARN,
                 "port": 443.0,
                 "protocol": "HTTPS",
                 "certificateArn": CERTIFICATE_ARN,
@@ -298,7 +365,7 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
             t.LISTENER,
             f"webapp-{env}-http",
             {
-                "loadBalancerArn": "arn:aws:elasticloadbalancing:lb",
+                "loadBalancerArn": LOAD_BALANCER_ARN,
                 "port": 80.0,
                 "protocol": "HTTP",
                 "defaultActions": [
@@ -317,7 +384,33 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
                 "instanceType": "t3.micro",
                 "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1.0},
                 "rootBlockDevice": {"encrypted": True, "kmsKeyId": KEY_ARN},
+                "associatePublicIpAddress": False,
                 "userData": user_data,
+            },
+        ),
+        # Production's shape: the web servers launch from a template, with no public IP.
+        make(
+            t.LAUNCH_TEMPLATE,
+            f"webapp-{env}-web-template",
+            {
+                "imageId": "ami-0123456789abcdef0",
+                "instanceType": "t3.small",
+                "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1.0},
+                # A launch template's booleans reach the engine as strings.
+                "blockDeviceMappings": [
+                    {
+                        "deviceName": "/dev/xvda",
+                        "ebs": {"encrypted": "true", "kmsKeyId": KEY_ARN},
+                    }
+                ],
+                "networkInterfaces": [
+                    {
+                        "deviceIndex": 0.0,
+                        "securityGroups": ["sg-1"],
+                        "associatePublicIpAddress": "false",
+                    }
+                ],
+                "userData": base64.b64encode(user_data.encode()).decode(),
             },
         ),
     ]

@@ -46,6 +46,21 @@ def _instance(**props: object) -> Callable[[Stack, str], Stack]:
     return lambda stack, env: change(stack, f"webapp-{env}-web-a", **props)
 
 
+def _template_interface(**props: object) -> Callable[[Stack, str], Stack]:
+    interface = {"deviceIndex": 0.0, "securityGroups": ["sg-1"], **props}
+    return lambda stack, env: change(
+        stack, f"webapp-{env}-web-template", networkInterfaces=[interface]
+    )
+
+
+def _access_logs(**props: object) -> Callable[[Stack, str], Stack]:
+    def edit(stack: Stack, env: str) -> Stack:
+        balancer = next(r for r in stack if r.name == f"webapp-{env}-lb")
+        return change(stack, balancer.name, accessLogs={**balancer.get("accessLogs"), **props})
+
+    return edit
+
+
 def _key_statement(statement: dict[str, object]) -> Callable[[Stack, str], Stack]:
     """The compliant key policy plus one more Allow statement."""
 
@@ -346,6 +361,102 @@ BREAKS = [
             s, f"webapp-{env}-https", ipProtocol="-1", fromPort=None, toPort=None
         ),
         "webapp-{env}-https",
+    ),
+    Break(
+        "ec2-production-private",
+        "a production instance with a public IP",
+        _instance(associatePublicIpAddress=True),
+        "webapp-{env}-web-a",
+        environments=("production",),
+    ),
+    Break(
+        "ec2-production-private",
+        "a production instance that lets the subnet decide",
+        _instance(associatePublicIpAddress=None),
+        "webapp-{env}-web-a",
+        environments=("production",),
+    ),
+    Break(
+        "ec2-production-private",
+        "a production launch template whose interface takes a public IP",
+        _template_interface(associatePublicIpAddress="true"),
+        "webapp-{env}-web-template",
+        environments=("production",),
+    ),
+    Break(
+        "ec2-production-private",
+        "a production launch template without network interfaces",
+        lambda s, env: change(s, f"webapp-{env}-web-template", networkInterfaces=None),
+        "webapp-{env}-web-template",
+        environments=("production",),
+    ),
+    Break(
+        "vpc-flow-logs",
+        "no flow log",
+        lambda s, env: drop(s, f"webapp-{env}-flow-log"),
+        "webapp-{env}-network",
+    ),
+    Break(
+        "vpc-flow-logs",
+        "the flow log records another VPC",
+        lambda s, env: change_resource(
+            change(s, f"webapp-{env}-flow-log", vpcId="vpc-0fedcba9876543210"),
+            f"webapp-{env}-flow-log",
+            dependencies={},
+        ),
+        "webapp-{env}-network",
+    ),
+    Break(
+        "vpc-flow-logs",
+        "rejected traffic only",
+        lambda s, env: change(s, f"webapp-{env}-flow-log", trafficType="REJECT"),
+        "webapp-{env}-network",
+    ),
+    Break(
+        "cloudwatch-log-group-encrypted",
+        "no KMS key",
+        lambda s, env: change(s, f"webapp-{env}-flow-logs", kmsKeyId=None),
+        "webapp-{env}-flow-logs",
+    ),
+    Break(
+        "cloudwatch-log-group-encrypted",
+        "a key other than the security stack's",
+        lambda s, env: change(s, f"webapp-{env}-flow-logs", kmsKeyId=OTHER_KEY_ARN),
+        "webapp-{env}-flow-logs",
+    ),
+    Break(
+        "cloudwatch-log-group-encrypted",
+        "no retention (logs kept forever)",
+        lambda s, env: change(s, f"webapp-{env}-flow-logs", retentionInDays=None),
+        "webapp-{env}-flow-logs",
+    ),
+    Break(
+        "cloudwatch-log-group-encrypted",
+        "30 days in production",
+        lambda s, env: change(s, f"webapp-{env}-flow-logs", retentionInDays=30.0),
+        "webapp-{env}-flow-logs",
+        environments=("production",),
+    ),
+    Break(
+        "elb-access-logs",
+        "access logs disabled",
+        _access_logs(enabled=False),
+        "webapp-{env}-lb",
+        environments=("production",),
+    ),
+    Break(
+        "elb-access-logs",
+        "no access logs",
+        lambda s, env: change(s, f"webapp-{env}-lb", accessLogs=None),
+        "webapp-{env}-lb",
+        environments=("production",),
+    ),
+    Break(
+        "elb-access-logs",
+        "access logs into a bucket other than the log bucket",
+        _access_logs(bucket="someone-elses-bucket"),
+        "webapp-{env}-lb",
+        environments=("production",),
     ),
     Break(
         "elb-https-only",

@@ -62,11 +62,20 @@ def test_every_rule_can_pass_and_fail() -> None:
 
 
 def _development_relaxations(stack: Stack, env: str) -> Stack:
-    """No access logs, a 7-day key window, an unprotected bucket, DEBUG in user data."""
+    """No access logs, a 7-day key window, an unprotected bucket, DEBUG in user data, a public
+    instance and template, logs kept a day."""
     stack = [r for r in stack if r.type != t.BUCKET_LOGGING]
     stack = change(stack, f"webapp-{env}-key", deletionWindowInDays=7.0)
     stack = change_resource(stack, f"webapp-{env}-data", protect=False)
-    return change(stack, f"webapp-{env}-web-a", userData="export DEBUG=true\n")
+    stack = change(stack, f"webapp-{env}-lb", accessLogs=None)
+    stack = change(stack, f"webapp-{env}-flow-logs", retentionInDays=1.0)
+    stack = change(stack, f"webapp-{env}-web-template", networkInterfaces=None)
+    return change(
+        stack,
+        f"webapp-{env}-web-a",
+        userData="export DEBUG=true\n",
+        associatePublicIpAddress=True,
+    )
 
 
 def _own_tags_instead_of_default_tags(stack: Stack, env: str) -> Stack:
@@ -84,7 +93,11 @@ def _values_unknown_until_deployed(stack: Stack, env: str) -> Stack:
         f"webapp-{env}-web-a",
         metadataOptions=UNKNOWN,
         rootBlockDevice={"encrypted": True, "kmsKeyId": UNKNOWN},
+        associatePublicIpAddress=UNKNOWN,
     )
+    stack = change(stack, f"webapp-{env}-flow-logs", kmsKeyId=UNKNOWN, retentionInDays=UNKNOWN)
+    stack = change(stack, f"webapp-{env}-flow-log", vpcId=UNKNOWN, trafficType=UNKNOWN)
+    stack = change(stack, f"webapp-{env}-lb", accessLogs=UNKNOWN)
     return change(stack, f"webapp-{env}-instance-access", policy=UNKNOWN)
 
 
@@ -93,7 +106,6 @@ def _values_unknown_until_deployed(stack: Stack, env: str) -> Stack:
     [
         pytest.param(_development_relaxations, id="development-allows-what-production-forbids"),
         pytest.param(_own_tags_instead_of_default_tags, id="own-tags-without-default-tags"),
-        pytest.param(_values_unknown_until_deployed, id="unknown-values-are-not-judged"),
     ],
 )
 def test_compliant_edits_raise_no_violation(
@@ -101,6 +113,22 @@ def test_compliant_edits_raise_no_violation(
 ) -> None:
     stack = edit(compliant_stack(development), development.environment)
     assert evaluate(StackView(development, stack)) == []
+
+
+def test_unknown_values_are_not_judged(settings: EnvironmentSettings) -> None:
+    stack = _values_unknown_until_deployed(compliant_stack(settings), settings.environment)
+    assert evaluate(StackView(settings, stack)) == []
+
+
+def test_a_flow_log_matches_its_vpc_through_dependencies_when_the_id_is_unknown(
+    development: EnvironmentSettings,
+) -> None:
+    env = development.environment
+    stack = change(compliant_stack(development), f"webapp-{env}-flow-log", vpcId=UNKNOWN)
+    assert evaluate(StackView(development, stack)) == []
+
+    unrecorded = change_resource(stack, f"webapp-{env}-flow-log", dependencies={})
+    assert [v.rule for v in evaluate(StackView(development, unrecorded))] == ["vpc-flow-logs"]
 
 
 def test_production_settings_with_debug_are_caught_even_past_the_loader(
@@ -246,6 +274,7 @@ SECURE_TEMPLATE = {
     "blockDeviceMappings": [
         {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": KEY_ARN}}
     ],
+    "networkInterfaces": [{"deviceIndex": 0, "associatePublicIpAddress": "false"}],
     "userData": _b64("DEBUG=false\n"),
 }
 
@@ -281,6 +310,50 @@ SECURE_TEMPLATE = {
             ),
             ["production-debug-off"],
             id="instance-from-template-debug",
+        ),
+        pytest.param(
+            Resource(
+                t.LAUNCH_TEMPLATE,
+                "lt",
+                {**SECURE_TEMPLATE, "networkInterfaces": [UNKNOWN, {"deviceIndex": 1}]},
+            ),
+            ["ec2-production-private"],
+            id="template-second-interface-unset",
+        ),
+        pytest.param(
+            Resource(t.INSTANCE, "i", {"launchTemplate": {"id": "lt-1"}, "userData": "x"}),
+            [],
+            id="instance-from-template-takes-its-network-settings",
+        ),
+        pytest.param(
+            Resource(t.LOAD_BALANCER, "lb", {"internal": True, "tags": {}}),
+            [],
+            id="internal-load-balancer-needs-no-access-logs",
+        ),
+        pytest.param(
+            Resource(t.LOAD_BALANCER, "lb", {"loadBalancerType": "gateway"}),
+            [],
+            id="gateway-load-balancer-has-no-access-logs",
+        ),
+        pytest.param(
+            Resource(t.LOAD_BALANCER, "lb", {"accessLogs": {"enabled": True}}),
+            ["elb-access-logs"],
+            id="access-logs-without-a-bucket",
+        ),
+        pytest.param(
+            Resource(t.LOG_GROUP, "lg", {"kmsKeyId": KEY_ARN, "retentionInDays": 0}),
+            ["cloudwatch-log-group-encrypted"],
+            id="log-group-retention-0-never-expires",
+        ),
+        pytest.param(
+            Resource(t.LOG_GROUP, "lg", {"kmsKeyId": KEY_ARN, "retentionInDays": 366}),
+            ["cloudwatch-log-group-encrypted"],
+            id="log-group-retention-aws-refuses",
+        ),
+        pytest.param(
+            Resource(t.LOG_GROUP, "lg", {"kmsKeyId": KEY_ARN, "retentionInDays": 3653}),
+            [],
+            id="log-group-ten-years",
         ),
         pytest.param(
             Resource(

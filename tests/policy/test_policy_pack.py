@@ -10,7 +10,8 @@ from typing import Any
 import pulumi_policy
 import pytest
 import yaml
-from baseline_stack import KEY_ARN, change, change_resource, compliant_stack
+from baseline_parts import KEY_ARN
+from baseline_stack import change, change_resource, compliant_stack
 from pack_args import run_pack
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy

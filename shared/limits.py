@@ -55,6 +55,9 @@ PRODUCTION_KEY_DELETION_WINDOW = KEY_DELETION_WINDOW_MAX
 PRODUCTION_MIN_INSTANCES = 2
 # A ceiling on the web tier, so a typo cannot launch a fleet.
 MAX_INSTANCES = 20
+# Production keeps its logs (VPC flow logs) a year at least: long enough to investigate an
+# incident found late. Development may keep them shorter; every log group sets a retention.
+PRODUCTION_LOG_RETENTION_MIN_DAYS = 365
 # Lifecycle periods (noncurrent versions, uploads, access logs) are kept to at most ten years.
 LIFECYCLE_DAYS_MAX = 3650
 # The TLS policy HTTPS listeners use: TLS 1.3 and 1.2 with forward secrecy only.

@@ -1,4 +1,5 @@
-"""EC2 rules: IMDSv2, encrypted root volumes with the customer key, and closed ingress."""
+"""EC2 rules: IMDSv2, encrypted root volumes with the customer key, closed ingress, and no
+public IP address on production's web servers."""
 
 from __future__ import annotations
 
@@ -63,6 +64,49 @@ def _root_volume_problems(resource: Resource, view: StackView) -> Iterator[str]:
         )
         if problem:
             yield problem
+
+
+def _public_ip_problems(resource: Resource, view: StackView) -> Iterator[str]:
+    # Development is one instance served directly on its public IP, without a load balancer.
+    if not view.settings.production:
+        return
+    if resource.type == t.LAUNCH_TEMPLATE:
+        interfaces = resource.get("networkInterfaces")
+        if is_unknown(interfaces):
+            return
+        if not as_list(interfaces):
+            yield (
+                "defines no network interface with associate_public_ip_address=false, so the "
+                "subnet's map_public_ip_on_launch decides whether instances get a public IP"
+            )
+            return
+        for index, interface in enumerate(as_list(interfaces)):
+            if is_unknown(interface):
+                continue
+            value = (
+                interface.get("associatePublicIpAddress")
+                if isinstance(interface, Mapping)
+                else None
+            )
+            yield from _public_ip_value(value, f"network interface {index}")
+        return
+    value = resource.get("associatePublicIpAddress")
+    if value is None and resource.get("launchTemplate"):
+        return  # the launch template carries the network settings and is checked itself
+    yield from _public_ip_value(value, "the instance")
+
+
+def _public_ip_value(value: Any, where: str) -> Iterator[str]:
+    if is_unknown(value):
+        return
+    associate = as_bool(value)
+    if associate is True:
+        yield f"{where} associates a public IP address"
+    elif associate is None:
+        yield (
+            f"{where} leaves associate_public_ip_address unset, so the subnet's "
+            "map_public_ip_on_launch decides whether it gets a public IP"
+        )
 
 
 @dataclass(frozen=True)
@@ -160,6 +204,21 @@ RULES = (
         fix="set root_block_device encrypted=True and kms_key_id=<security stack's kms_key_arn>",
         scope=Scope.STACK,
         references=("CKV_AWS_8", "AVD-AWS-0131", "AWSGuard encrypted-volumes"),
+    ),
+    Rule(
+        id="ec2-production-private",
+        description=(
+            "In production, instances and launch templates associate no public IP address "
+            "(the web servers sit in private subnets behind the load balancer)."
+        ),
+        enforcement=Enforcement.MANDATORY,
+        resource_types=(t.INSTANCE, t.LAUNCH_TEMPLATE),
+        check=_public_ip_problems,
+        fix=(
+            "set associate_public_ip_address=False (a launch template: on network_interfaces[0]) "
+            "and launch into the private subnets; the load balancer is the way in"
+        ),
+        references=("CKV_AWS_88", "AWS Config ec2-instance-no-public-ip"),
     ),
     Rule(
         id="ec2-no-ssh-rdp-ingress",

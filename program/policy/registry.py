@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from program.policy import ec2, elb, general, iam, kms, s3
+from program.policy import cloudwatch, ec2, elb, general, iam, kms, s3, vpc
 from program.policy.model import Rule, StackView, Violation
 
 RULES: tuple[Rule, ...] = (
     *s3.RULES,
     *kms.RULES,
     *ec2.RULES,
+    *vpc.RULES,
+    *cloudwatch.RULES,
     *elb.RULES,
     *iam.RULES,
     *general.RULES,

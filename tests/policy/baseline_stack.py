@@ -2,169 +2,37 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
-from collections.abc import Callable
 from typing import Any
 
-from bucket_policies import tls_only_policy
+from baseline_parts import (
+    ACCOUNT,
+    BUCKET,
+    KEY_ARN,
+    LOG_BUCKET,
+    bucket_resources,
+    key_policy,
+    network_resources,
+    role_policy,
+)
 
 from program.policy import Resource
 from program.policy import aws_types as t
 from shared.naming import tags
 from shared.settings import EnvironmentSettings
 
-ACCOUNT = "123456789012"
-KEY_ARN = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-OTHER_KEY_ARN = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/99999999-0000-0000-0000-000000000000"
-BUCKET = f"webapp-{{env}}-data-{ACCOUNT}-us-west-2"
-LOG_BUCKET = f"webapp-{{env}}-logs-{ACCOUNT}-us-west-2"
 CERTIFICATE_ARN = (
     f"arn:aws:acm:us-west-2:{ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012"
 )
+LOAD_BALANCER_ARN = "arn:aws:elasticloadbalancing:lb"
 
 Stack = list[Resource]
 
 
 def urn(settings: EnvironmentSettings, type_: str, name: str) -> str:
     return f"urn:pulumi:{settings.environment}::webapp::{type_}::{name}"
-
-
-def role_policy(bucket: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AppObjects",
-                    "Effect": "Allow",
-                    "Action": ["s3:GetObject", "s3:PutObject"],
-                    "Resource": f"arn:aws:s3:::{bucket}/*",
-                },
-                {
-                    "Sid": "AppKey",
-                    "Effect": "Allow",
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                    "Resource": KEY_ARN,
-                },
-            ],
-        }
-    )
-
-
-def key_policy(settings: EnvironmentSettings) -> str:
-    """A key policy of the baseline's shape: explicit administration, use only through S3 and
-    EC2, grants only for AWS resources (and in production the Auto Scaling role's access)."""
-    root = f"arn:aws:iam::{ACCOUNT}:root"
-    via = {"kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.us-west-2.amazonaws.com"}
-    statements: list[dict[str, Any]] = [
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": ["kms:DescribeKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"],
-            "Resource": "*",
-        },
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "Resource": "*",
-            "Condition": {"StringEquals": via},
-        },
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": "kms:CreateGrant",
-            "Resource": "*",
-            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-        },
-    ]
-    if settings.production:
-        role = (
-            f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/"
-            "AWSServiceRoleForAutoScaling"
-        )
-        statements.append(
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": role},
-                "Action": "kms:Decrypt",
-                "Resource": "*",
-            }
-        )
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
-
-
-def bucket_resources(settings: EnvironmentSettings, make: Callable[..., Resource], role: str):  # type: ignore[no-untyped-def]
-    env = settings.environment
-    name = (LOG_BUCKET if role == "logs" else BUCKET).format(env=env)
-    base = f"webapp-{env}-{role}"
-    bucket = make(t.BUCKET, base, {"bucket": name}, protect=settings.production, id=name)
-    # A log target uses SSE-S3: S3 delivers server access logs into nothing else.
-    encryption = (
-        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
-        if role == "logs"
-        else {
-            "applyServerSideEncryptionByDefault": {
-                "sseAlgorithm": "aws:kms",
-                "kmsMasterKeyId": KEY_ARN,
-            },
-            "bucketKeyEnabled": True,
-        }
-    )
-    side = [
-        make(t.BUCKET_ENCRYPTION, f"{base}-encryption", {"bucket": name, "rules": [encryption]}),
-        make(
-            t.BUCKET_PUBLIC_ACCESS_BLOCK,
-            f"{base}-public-access",
-            {
-                "bucket": name,
-                "blockPublicAcls": True,
-                "blockPublicPolicy": True,
-                "ignorePublicAcls": True,
-                "restrictPublicBuckets": True,
-            },
-        ),
-        make(
-            t.BUCKET_OWNERSHIP,
-            f"{base}-ownership",
-            {"bucket": name, "rule": {"objectOwnership": "BucketOwnerEnforced"}},
-        ),
-        make(t.BUCKET_POLICY, f"{base}-tls", {"bucket": name, "policy": tls_only_policy(name)}),
-        make(
-            t.BUCKET_VERSIONING,
-            f"{base}-versioning",
-            {"bucket": name, "versioningConfiguration": {"status": "Enabled"}},
-        ),
-        make(
-            t.BUCKET_LIFECYCLE,
-            f"{base}-lifecycle",
-            {
-                "bucket": name,
-                "rules": [
-                    {
-                        "id": "noncurrent",
-                        "status": "Enabled",
-                        "noncurrentVersionExpiration": {"noncurrentDays": 30.0},
-                        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7.0},
-                    }
-                ],
-            },
-        ),
-    ]
-    if role != "logs" and settings.production:
-        side.append(
-            make(
-                t.BUCKET_LOGGING,
-                f"{base}-access-logs",
-                {
-                    "bucket": name,
-                    "targetBucket": LOG_BUCKET.format(env=env),
-                    "targetPrefix": "data/",
-                },
-            )
-        )
-    return [bucket, *side]
 
 
 def compliant_stack(settings: EnvironmentSettings) -> Stack:
@@ -198,6 +66,7 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
     )
     user_data = f"#!/bin/bash\nexport DEBUG={str(settings.debug).lower()}\nexport LOG_LEVEL=INFO\n"
     data_bucket = BUCKET.format(env=env)
+    log_bucket = LOG_BUCKET.format(env=env)
     stack: Stack = [
         provider,
         Resource(
@@ -205,6 +74,15 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
             name=f"organization/security/{env}",
             props={"name": f"organization/security/{env}", "outputs": {"kms_key_arn": KEY_ARN}},
             urn=urn(settings, "pulumi:pulumi:StackReference", f"organization/security/{env}"),
+        ),
+        Resource(
+            type="pulumi:pulumi:StackReference",
+            name=f"organization/storage/{env}",
+            props={
+                "name": f"organization/storage/{env}",
+                "outputs": {"bucket_name": data_bucket, "log_bucket_name": log_bucket},
+            },
+            urn=urn(settings, "pulumi:pulumi:StackReference", f"organization/storage/{env}"),
         ),
         make(
             t.KMS_KEY,
@@ -218,6 +96,7 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
         ),
         *bucket_resources(settings, make, "data"),
         *(bucket_resources(settings, make, "logs") if settings.production else []),
+        *network_resources(settings, make),
         make(
             t.SECURITY_GROUP,
             f"webapp-{env}-web",
@@ -283,10 +162,22 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
             {"role": "r", "policy": role_policy(data_bucket)},
         ),
         make(
+            t.LOAD_BALANCER,
+            f"webapp-{env}-lb",
+            {
+                "loadBalancerType": "application",
+                "internal": False,
+                "dropInvalidHeaderFields": True,
+                "securityGroups": ["sg-1"],
+                "accessLogs": {"bucket": log_bucket, "prefix": "load-balancer", "enabled": True},
+            },
+            id=LOAD_BALANCER_ARN,
+        ),
+        make(
             t.LISTENER,
             f"webapp-{env}-https",
             {
-                "loadBalancerArn": "arn:aws:elasticloadbalancing:lb",
+                "loadBalancerArn": LOAD_BALANCER_ARN,
                 "port": 443.0,
                 "protocol": "HTTPS",
                 "certificateArn": CERTIFICATE_ARN,
@@ -298,7 +189,7 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
             t.LISTENER,
             f"webapp-{env}-http",
             {
-                "loadBalancerArn": "arn:aws:elasticloadbalancing:lb",
+                "loadBalancerArn": LOAD_BALANCER_ARN,
                 "port": 80.0,
                 "protocol": "HTTP",
                 "defaultActions": [
@@ -317,7 +208,33 @@ def compliant_stack(settings: EnvironmentSettings) -> Stack:
                 "instanceType": "t3.micro",
                 "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1.0},
                 "rootBlockDevice": {"encrypted": True, "kmsKeyId": KEY_ARN},
+                "associatePublicIpAddress": False,
                 "userData": user_data,
+            },
+        ),
+        # Production's shape: the web servers launch from a template, with no public IP.
+        make(
+            t.LAUNCH_TEMPLATE,
+            f"webapp-{env}-web-template",
+            {
+                "imageId": "ami-0123456789abcdef0",
+                "instanceType": "t3.small",
+                "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1.0},
+                # A launch template's booleans reach the engine as strings.
+                "blockDeviceMappings": [
+                    {
+                        "deviceName": "/dev/xvda",
+                        "ebs": {"encrypted": "true", "kmsKeyId": KEY_ARN},
+                    }
+                ],
+                "networkInterfaces": [
+                    {
+                        "deviceIndex": 0.0,
+                        "securityGroups": ["sg-1"],
+                        "associatePublicIpAddress": "false",
+                    }
+                ],
+                "userData": base64.b64encode(user_data.encode()).decode(),
             },
         ),
     ]

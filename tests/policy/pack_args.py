@@ -45,7 +45,8 @@ def _provider(stack: Stack, resource: Resource) -> PolicyProviderResource | None
 
 
 def stack_args(stack: Stack) -> StackValidationArgs:
-    """What the engine hands a stack policy: the stack's resources with their providers."""
+    """What the engine hands a stack policy: the stack's resources with their providers, and
+    per property the resources its value came from (how a flow log names its VPC)."""
     by_urn: dict[str, PolicyResource] = {}
     for resource in stack:
         by_urn[resource.urn] = PolicyResource(
@@ -57,7 +58,15 @@ def stack_args(stack: Stack) -> StackValidationArgs:
             _provider(stack, resource),
             None,
             [],
-            {prop: [] for prop in resource.dependencies},
+            {},
+        )
+    # Second pass: every resource exists now, so dependencies can point at them.
+    for resource in stack:
+        by_urn[resource.urn].property_dependencies.update(
+            {
+                prop: [by_urn[urn] for urn in urns if urn in by_urn]
+                for prop, urns in resource.dependencies.items()
+            }
         )
     return StackValidationArgs(list(by_urn.values()))
 

@@ -4,7 +4,8 @@
   (`Rule.references`) fail too, or the break is one Checkov's check is too narrow to see, and
   the test says so (and that Checkov indeed passes it).
 - The translation: the shipped plans connect each bucket to its public access block, an
-  instance to its profile, a security group to what uses it; without the block, Checkov fails.
+  instance to its profile, a security group to what uses it, a VPC to its flow log; without
+  the block, Checkov fails.
 - The shipped environments pass `invoke scan`'s judgement with the shipped suppressions.
 
 Each case is a file of its own: Checkov caches some verdicts by file, type and name, so cases
@@ -60,6 +61,17 @@ AGREES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("iam-no-wildcards", "Action '*'"): ("CKV_AWS_63",),
     ("iam-no-wildcards", "Resource '*'"): ("CKV_AWS_355",),
     ("kms-key-policy-least-privilege", "the key open to everyone"): ("CKV_AWS_33",),
+    ("ec2-production-private", "a production instance with a public IP"): ("CKV_AWS_88",),
+    ("ec2-production-private", "a production launch template whose interface takes a public IP"): (
+        "CKV_AWS_88",
+    ),
+    ("vpc-flow-logs", "no flow log"): ("CKV2_AWS_11",),
+    ("vpc-flow-logs", "the flow log records another VPC"): ("CKV2_AWS_11",),
+    ("cloudwatch-log-group-encrypted", "no KMS key"): ("CKV_AWS_158",),
+    ("cloudwatch-log-group-encrypted", "no retention (logs kept forever)"): ("CKV_AWS_66",),
+    ("cloudwatch-log-group-encrypted", "30 days in production"): ("CKV_AWS_338",),
+    ("elb-access-logs", "access logs disabled"): ("CKV_AWS_91",),
+    ("elb-access-logs", "no access logs"): ("CKV_AWS_91",),
     ("elb-https-only", "production forwards plain HTTP (no certificate configured)"): (
         "CKV_AWS_2",
     ),
@@ -104,6 +116,21 @@ NARROWER: Mapping[tuple[str, str], str] = {
     ),
     ("kms-key-policy-least-privilege", "no key policy: KMS's default lets IAM grant everything"): (
         "CKV_AWS_33 judges the policy a key has; without one there is nothing for it to read"
+    ),
+    ("ec2-production-private", "a production instance that lets the subnet decide"): (
+        "CKV_AWS_88 flags an explicit public IP only; unset, the subnet's default decides"
+    ),
+    ("ec2-production-private", "a production launch template without network interfaces"): (
+        "CKV_AWS_88 flags an explicit public IP only; unset, the subnet's default decides"
+    ),
+    ("vpc-flow-logs", "rejected traffic only"): (
+        "CKV2_AWS_11 asks for a flow log, not for one of all traffic"
+    ),
+    ("cloudwatch-log-group-encrypted", "a key other than the security stack's"): (
+        "Checkov cannot know which key the security stack owns"
+    ),
+    ("elb-access-logs", "access logs into a bucket other than the log bucket"): (
+        "CKV_AWS_91 asks for access logs, and cannot know which bucket is the log bucket"
     ),
 }
 
@@ -237,7 +264,7 @@ def test_every_checkov_id_our_rules_cite_is_a_check_that_ran(verdicts: Verdicts)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_the_translation_connects_buckets_instances_and_security_groups(
+def test_the_translation_connects_buckets_instances_security_groups_and_vpcs(
     verdicts: Verdicts, env: str
 ) -> None:
     file = f"{env}.tf.json"
@@ -260,6 +287,10 @@ def test_the_translation_connects_buckets_instances_and_security_groups(
     assert addresses(t.INSTANCE) or addresses(t.LAUNCH_TEMPLATE)
     for group in addresses(t.SECURITY_GROUP):
         assert verdicts.verdict(file, "CKV2_AWS_5", group) is True, group
+    # Each VPC's flow log names it (vpc_id, a reference): Checkov's graph sees the connection.
+    assert addresses(t.VPC)
+    for vpc in addresses(t.VPC):
+        assert verdicts.verdict(file, "CKV2_AWS_11", vpc) is True, vpc
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

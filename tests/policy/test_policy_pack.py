@@ -10,7 +10,8 @@ from typing import Any
 import pulumi_policy
 import pytest
 import yaml
-from baseline_stack import KEY_ARN, change, change_resource, compliant_stack
+from baseline_parts import KEY_ARN
+from baseline_stack import change, change_resource, compliant_stack
 from pack_args import run_pack
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
@@ -173,3 +174,25 @@ def test_pack_catches_a_real_program_regression(monkeypatch: pytest.MonkeyPatch)
 
     assert [name for name, _, _ in reported] == ["kms-key-deletion-window"]
     assert reported[0][2] == next(r.urn for r in security.resources if r.type == "aws:kms/key:Key")
+
+
+def test_pack_catches_an_unencrypted_flow_log_group_in_the_real_program(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pulumi_aws as aws  # noqa: PLC0415
+
+    real_group = aws.cloudwatch.LogGroup
+
+    def group_without_key(resource_name: str, *args: Any, **kwargs: Any) -> Any:
+        # (`name` is the log group's own name, an argument of LogGroup.)
+        return real_group(resource_name, *args, **{**kwargs, "kms_key_id": None})
+
+    monkeypatch.setattr(aws.cloudwatch, "LogGroup", group_without_key)
+    (compute,) = [
+        s for s in make_plan("development", project="compute").stacks if s.project == "compute"
+    ]
+
+    reported = run_pack(compute.resources)
+
+    assert [name for name, _, _ in reported] == ["cloudwatch-log-group-encrypted"]
+    assert "names no KMS key" in reported[0][1]

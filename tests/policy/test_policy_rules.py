@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 from collections.abc import Callable
 
 import pytest
-from baseline_stack import (
-    KEY_ARN,
-    OTHER_KEY_ARN,
-    Stack,
-    change,
-    change_resource,
-    compliant_stack,
-)
+from baseline_parts import OTHER_KEY_ARN
+from baseline_stack import Stack, change, change_resource, compliant_stack
 from breaks import BREAKS, Break
 from bucket_policies import tls_only_policy
 
@@ -62,11 +55,20 @@ def test_every_rule_can_pass_and_fail() -> None:
 
 
 def _development_relaxations(stack: Stack, env: str) -> Stack:
-    """No access logs, a 7-day key window, an unprotected bucket, DEBUG in user data."""
+    """No access logs, a 7-day key window, an unprotected bucket, DEBUG in user data, a public
+    instance and template, logs kept a day."""
     stack = [r for r in stack if r.type != t.BUCKET_LOGGING]
     stack = change(stack, f"webapp-{env}-key", deletionWindowInDays=7.0)
     stack = change_resource(stack, f"webapp-{env}-data", protect=False)
-    return change(stack, f"webapp-{env}-web-a", userData="export DEBUG=true\n")
+    stack = change(stack, f"webapp-{env}-lb", accessLogs=None)
+    stack = change(stack, f"webapp-{env}-flow-logs", retentionInDays=1.0)
+    stack = change(stack, f"webapp-{env}-web-template", networkInterfaces=None)
+    return change(
+        stack,
+        f"webapp-{env}-web-a",
+        userData="export DEBUG=true\n",
+        associatePublicIpAddress=True,
+    )
 
 
 def _own_tags_instead_of_default_tags(stack: Stack, env: str) -> Stack:
@@ -84,7 +86,11 @@ def _values_unknown_until_deployed(stack: Stack, env: str) -> Stack:
         f"webapp-{env}-web-a",
         metadataOptions=UNKNOWN,
         rootBlockDevice={"encrypted": True, "kmsKeyId": UNKNOWN},
+        associatePublicIpAddress=UNKNOWN,
     )
+    stack = change(stack, f"webapp-{env}-flow-logs", kmsKeyId=UNKNOWN, retentionInDays=UNKNOWN)
+    stack = change(stack, f"webapp-{env}-flow-log", vpcId=UNKNOWN, trafficType=UNKNOWN)
+    stack = change(stack, f"webapp-{env}-lb", accessLogs=UNKNOWN)
     return change(stack, f"webapp-{env}-instance-access", policy=UNKNOWN)
 
 
@@ -93,7 +99,6 @@ def _values_unknown_until_deployed(stack: Stack, env: str) -> Stack:
     [
         pytest.param(_development_relaxations, id="development-allows-what-production-forbids"),
         pytest.param(_own_tags_instead_of_default_tags, id="own-tags-without-default-tags"),
-        pytest.param(_values_unknown_until_deployed, id="unknown-values-are-not-judged"),
     ],
 )
 def test_compliant_edits_raise_no_violation(
@@ -101,6 +106,22 @@ def test_compliant_edits_raise_no_violation(
 ) -> None:
     stack = edit(compliant_stack(development), development.environment)
     assert evaluate(StackView(development, stack)) == []
+
+
+def test_unknown_values_are_not_judged(settings: EnvironmentSettings) -> None:
+    stack = _values_unknown_until_deployed(compliant_stack(settings), settings.environment)
+    assert evaluate(StackView(settings, stack)) == []
+
+
+def test_a_flow_log_matches_its_vpc_through_dependencies_when_the_id_is_unknown(
+    development: EnvironmentSettings,
+) -> None:
+    env = development.environment
+    stack = change(compliant_stack(development), f"webapp-{env}-flow-log", vpcId=UNKNOWN)
+    assert evaluate(StackView(development, stack)) == []
+
+    unrecorded = change_resource(stack, f"webapp-{env}-flow-log", dependencies={})
+    assert [v.rule for v in evaluate(StackView(development, unrecorded))] == ["vpc-flow-logs"]
 
 
 def test_production_settings_with_debug_are_caught_even_past_the_loader(
@@ -221,156 +242,3 @@ def test_resource_get_walks_nested_properties() -> None:
     assert resource.get("a", 5, "b") is None
     assert resource.get("missing", "b") is None
     assert resource.get("u", "deeper") is UNKNOWN
-
-
-def _alone(settings: EnvironmentSettings, resource: Resource) -> list[str]:
-    """Rules fired by `resource` next to the compliant provider and security reference."""
-    stack = compliant_stack(settings)
-    context = [
-        r for r in stack if r.type in ("pulumi:providers:aws", "pulumi:pulumi:StackReference")
-    ]
-    provided = dataclasses.replace(resource, provider=context[0].urn)
-    return sorted({v.rule for v in evaluate(StackView(settings, [*context, provided]))})
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def _iam_policy(statement: dict[str, str]) -> Resource:
-    return Resource(t.IAM_POLICY, "p", {"policy": json.dumps({"Statement": [statement]})})
-
-
-SECURE_TEMPLATE = {
-    "metadataOptions": {"httpTokens": "required"},
-    "blockDeviceMappings": [
-        {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": KEY_ARN}}
-    ],
-    "userData": _b64("DEBUG=false\n"),
-}
-
-
-@pytest.mark.parametrize(
-    ("resource", "expected"),
-    [
-        pytest.param(Resource(t.LAUNCH_TEMPLATE, "lt", SECURE_TEMPLATE), [], id="template-ok"),
-        pytest.param(
-            Resource(t.LAUNCH_TEMPLATE, "lt", {**SECURE_TEMPLATE, "metadataOptions": {}}),
-            ["ec2-imdsv2-required"],
-            id="template-imdsv1",
-        ),
-        pytest.param(
-            Resource(
-                t.LAUNCH_TEMPLATE,
-                "lt",
-                {**SECURE_TEMPLATE, "blockDeviceMappings": [{"ebs": {"encrypted": "false"}}]},
-            ),
-            ["ec2-root-volume-customer-key"],
-            id="template-unencrypted",
-        ),
-        pytest.param(
-            Resource(t.LAUNCH_TEMPLATE, "lt", {**SECURE_TEMPLATE, "userData": _b64("DEBUG=1\n")}),
-            ["production-debug-off"],
-            id="template-debug-base64",
-        ),
-        pytest.param(
-            Resource(
-                t.INSTANCE,
-                "i",
-                {"launchTemplate": {"id": "lt-1"}, "userDataBase64": _b64("APP_DEBUG=yes\n")},
-            ),
-            ["production-debug-off"],
-            id="instance-from-template-debug",
-        ),
-        pytest.param(
-            Resource(
-                t.IAM_ROLE,
-                "role",
-                {
-                    "inlinePolicies": [
-                        {
-                            "name": "admin",
-                            "policy": json.dumps(
-                                {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}
-                            ),
-                        }
-                    ],
-                    "tags": {},
-                },
-            ),
-            ["iam-no-wildcards"],
-            id="role-inline-admin",
-        ),
-        pytest.param(
-            _iam_policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:x"}),
-            ["iam-no-wildcards"],
-            id="policy-not-action",
-        ),
-        pytest.param(
-            _iam_policy({"Effect": "Deny", "Action": "*", "Resource": "*"}),
-            [],
-            id="deny-star-is-fine",
-        ),
-        pytest.param(
-            Resource(
-                t.SECURITY_GROUP_RULE,
-                "r",
-                {
-                    "type": "ingress",
-                    "protocol": "tcp",
-                    "fromPort": 22,
-                    "toPort": 22,
-                    "cidrBlocks": ["10.0.0.0/8"],
-                },
-            ),
-            ["ec2-no-ssh-rdp-ingress"],
-            id="sg-rule-ssh",
-        ),
-        pytest.param(
-            Resource(
-                t.SECURITY_GROUP_RULE,
-                "r",
-                {
-                    "type": "egress",
-                    "protocol": "-1",
-                    "fromPort": 0,
-                    "toPort": 0,
-                    "cidrBlocks": ["0.0.0.0/0"],
-                },
-            ),
-            [],
-            id="sg-rule-egress-ignored",
-        ),
-        pytest.param(
-            Resource(
-                t.DEFAULT_SECURITY_GROUP,
-                "default",
-                {"ingress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}]},
-            ),
-            ["ec2-no-ssh-rdp-ingress"],
-            id="default-sg-all-traffic",
-        ),
-    ],
-)
-def test_other_resource_shapes(
-    resource: Resource, expected: list[str], production: EnvironmentSettings
-) -> None:
-    assert _alone(production, resource) == expected
-
-
-@pytest.mark.parametrize(
-    ("props", "broken"),
-    [
-        ({"bucketPrefix": "webapp-data-"}, False),
-        ({"bucketPrefix": "Webapp-Data-"}, True),
-        ({"bucketPrefix": "x" * 40}, True),
-        ({}, False),  # auto-named from the logical name below
-    ],
-)
-def test_bucket_prefix_and_auto_names(
-    props: dict[str, str], broken: bool, development: EnvironmentSettings
-) -> None:
-    bucket = Resource(t.BUCKET, "webapp-development-data", props)
-    rule = rule_by_id("s3-bucket-name-valid")
-
-    assert bool(rule.violations(bucket, StackView(development, [bucket]))) is broken

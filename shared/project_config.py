@@ -37,6 +37,7 @@ from shared.limits import (
     LOG_RETENTION_DAYS,
     MAX_INSTANCES,
     PRODUCTION_KEY_DELETION_WINDOW,
+    PRODUCTION_LOG_RETENTION_MIN_DAYS,
     PRODUCTION_MIN_INSTANCES,
 )
 from shared.settings import EnvironmentSettings
@@ -283,6 +284,15 @@ class ComputeConfig:
                 "every new release",
                 settings,
                 IMAGE_EXAMPLE,
+            )
+        if settings.production and self.flow_log_retention_days < PRODUCTION_LOG_RETENTION_MIN_DAYS:
+            raise config_error(
+                COMPUTE,
+                "flowLogRetentionDays",
+                f"is {self.flow_log_retention_days}, but production keeps its flow logs at least "
+                f"{PRODUCTION_LOG_RETENTION_MIN_DAYS} days (rule cloudwatch-log-group-encrypted)",
+                settings,
+                str(PRODUCTION_LOG_RETENTION_MIN_DAYS),
             )
         if not settings.production and self.instance_count != 1:
             raise config_error(

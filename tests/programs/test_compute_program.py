@@ -389,6 +389,20 @@ def test_production_needs_two_instances(production: EnvironmentSettings) -> None
         compute_config(production, knobs.get)
 
 
+def test_production_keeps_its_flow_logs_a_year(production: EnvironmentSettings) -> None:
+    knobs = {
+        "allowedCidrs": '["0.0.0.0/0"]',
+        "instanceCount": "2",
+        "image": "latest",
+        "flowLogRetentionDays": "180",
+    }
+    with pytest.raises(
+        ProjectConfigError, match=r"compute:flowLogRetentionDays is 180, but production.*365"
+    ):
+        compute_config(production, knobs.get)
+    assert compute_config(production, {**knobs, "flowLogRetentionDays": "400"}.get)
+
+
 def test_development_serves_exactly_one_instance(development: EnvironmentSettings) -> None:
     knobs = {"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "2"}
     with pytest.raises(ProjectConfigError, match=r"compute:instanceCount is 2.*one instance"):

@@ -64,7 +64,10 @@ def test_a_program_that_exits_early_cannot_delete_its_stack(
         text = refusal_or_failure(on_copy.deploy(ENV, project))
         assert "it would delete every resource of the stack" in text
         assert f"delete {BUCKET} webapp-development-data" in text
-        assert "would no longer export bucket_name, bucket_arn, which compute reads" in text
+        assert (
+            "would no longer export bucket_name, bucket_arn, log_bucket_name, which compute reads"
+            in text
+        )
         assert "--allow-delete" in text
         assert "nothing was changed in this stack" in text
         assert engine_env.cloud.snapshot()["resources"] == before

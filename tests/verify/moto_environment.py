@@ -89,3 +89,18 @@ def run_report(settings: EnvironmentSettings, deployed: Deployed) -> tuple[int, 
 def failed_checks(report: str) -> set[str]:
     """The checks the report says failed."""
     return {line.split()[1] for line in report.splitlines() if line.startswith("FAIL")}
+
+
+def passed(report: str, check: str, target: str) -> bool:
+    """True when the report says `check` passed for `target`."""
+    return any(line.split()[:3] == ["PASS", check, target] for line in report.splitlines())
+
+
+def assert_fails_exactly(
+    settings: EnvironmentSettings, deployed: Deployed, failed: set[str], phrase: str
+) -> None:
+    """Verify exits 1, fails exactly the `failed` checks and says `phrase`."""
+    code, report = run_report(settings, deployed)
+    assert code == 1, report
+    assert failed_checks(report) == failed, report
+    assert phrase in report

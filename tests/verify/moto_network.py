@@ -15,6 +15,8 @@ ACCOUNT = "123456789012"
 VPC_CIDR = "10.0.0.0/16"
 ZONES = {"us-west-2a": "10.0.1.0/24", "us-west-2b": "10.0.2.0/24"}
 FLOW_LOG_ROLE = f"arn:aws:iam::{ACCOUNT}:role/webapp-development-flow-logs"
+# Pulumi's auto-name of production's balancer: `<logical name>-<7 random>`.
+LOAD_BALANCER_NAME = "webapp-production-web-lb-1a2b3c4"
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def load_balancer(session: boto3.Session, network: Network, group_id: str, log_b
     """An internet-facing ALB in the public subnets, its access logs into `log_bucket`."""
     elbv2 = session.client("elbv2")
     arn = elbv2.create_load_balancer(
-        Name="webapp-production-web-lb-1a2b3c4",
+        Name=LOAD_BALANCER_NAME,
         Subnets=list(network.subnet_ids),
         SecurityGroups=[group_id],
         Scheme="internet-facing",

@@ -7,7 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from moto_environment import Deployed, HealthDouble, failed_checks, launch_template_data, run_report
+from moto_environment import (
+    Deployed,
+    HealthDouble,
+    assert_fails_exactly,
+    failed_checks,
+    launch_template_data,
+    passed,
+    run_report,
+)
+from moto_network import LOAD_BALANCER_NAME
 
 from orchestration.verify.runner import HEALTH_CHECK, LIVE_RULES
 from shared.settings import EnvironmentSettings
@@ -184,12 +193,16 @@ def test_a_broken_environment_fails_exactly_the_broken_checks(
         assert phrase in report
 
 
-def test_a_compliant_production_environment_passes_with_its_log_target_on_sse_s3(
+def test_a_compliant_production_environment_passes_every_check(
     production: EnvironmentSettings, production_deployed: Deployed
 ) -> None:
     code, report = run_report(production, production_deployed)
 
     assert code == 0, report
+    assert {line.split()[1] for line in report.splitlines() if line.startswith("PASS")} == {
+        *LIVE_RULES,
+        HEALTH_CHECK,
+    }
     log_bucket = production_deployed.log_bucket
     # The log target is judged too: by every bucket rule, as a bucket of its own.
     assert f"PASS  s3-bucket-encryption-customer-key  {log_bucket}" in report
@@ -198,6 +211,13 @@ def test_a_compliant_production_environment_passes_with_its_log_target_on_sse_s3
     assert f"PASS  ec2-imdsv2-required                {template}" in report
     assert f"PASS  ec2-root-volume-customer-key       {template}" in report
     assert production_deployed.instance_id not in report
+    # The network: the VPC's flow log, its log group, and the balancer, which the URL (the
+    # health double's, as a custom domain would) does not name: found in the compute VPC.
+    network = production_deployed.network
+    assert passed(report, "vpc-flow-logs", network.vpc_id)
+    assert passed(report, "cloudwatch-log-group-encrypted", network.log_group)
+    assert passed(report, "ec2-production-private", template)
+    assert passed(report, "elb-access-logs", LOAD_BALANCER_NAME)
 
 
 def _log_target_on_sse_kms(deployed: Deployed) -> None:
@@ -263,8 +283,4 @@ def test_production_findings_fail_exactly_their_check(
 ) -> None:
     apply(production_deployed)
 
-    code, report = run_report(production, production_deployed)
-
-    assert code == 1
-    assert failed_checks(report) == {failed}
-    assert phrase in report
+    assert_fails_exactly(production, production_deployed, {failed}, phrase)

@@ -7,7 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from moto_environment import Deployed, failed_checks, launch_template_data, run_report
+from moto_environment import (
+    Deployed,
+    assert_fails_exactly,
+    launch_template_data,
+    passed,
+    run_report,
+)
 from moto_network import (
     Network,
     encrypted_log_group,
@@ -21,23 +27,8 @@ from orchestration.verify.live import LiveReadError, instance_resources
 from orchestration.verify.live_network import load_balancer_resources, log_group_name
 from shared.settings import EnvironmentSettings
 
-
-def _passed(report: str, check: str, target: str) -> bool:
-    return any(line.split()[:3] == ["PASS", check, target] for line in report.splitlines())
-
-
-def test_production_passes_the_network_checks_on_what_it_deployed(
-    production: EnvironmentSettings, production_deployed: Deployed
-) -> None:
-    code, report = run_report(production, production_deployed)
-
-    assert code == 0, report
-    network = production_deployed.network
-    assert _passed(report, "vpc-flow-logs", network.vpc_id)
-    assert _passed(report, "cloudwatch-log-group-encrypted", network.log_group)
-    assert _passed(report, "ec2-production-private", production_deployed.launch_template_id)
-    # The URL names the health double, not the balancer: found in the compute stack's VPC.
-    assert _passed(report, "elb-access-logs", "webapp-production-web-lb-1a2b3c4")
+# The environment -> the fixture that deploys it compliant into moto.
+ENVIRONMENTS = {"development": "deployed", "production": "production_deployed"}
 
 
 def test_development_judges_its_network_and_exempts_its_public_instance(
@@ -46,9 +37,9 @@ def test_development_judges_its_network_and_exempts_its_public_instance(
     code, report = run_report(development, deployed)
 
     assert code == 0, report
-    assert _passed(report, "vpc-flow-logs", deployed.network.vpc_id)
-    assert _passed(report, "cloudwatch-log-group-encrypted", deployed.network.log_group)
-    assert _passed(report, "ec2-production-private", deployed.instance_id)
+    assert passed(report, "vpc-flow-logs", deployed.network.vpc_id)
+    assert passed(report, "cloudwatch-log-group-encrypted", deployed.network.log_group)
+    assert passed(report, "ec2-production-private", deployed.instance_id)
     (instance,) = instance_resources(
         deployed.session.client("ec2"), deployed.session.client("kms"), [deployed.instance_id]
     )
@@ -90,63 +81,6 @@ def _log_group_deleted(deployed: Deployed) -> None:
 
 def _point_at_a_missing_vpc(deployed: Deployed) -> None:
     deployed.outputs["compute"]["vpc_id"] = "vpc-0123456789abcdef0"
-
-
-@pytest.mark.parametrize(
-    ("apply", "failed", "phrase"),
-    [
-        pytest.param(
-            _drop_the_flow_log,
-            {"vpc-flow-logs"},
-            "has no flow log (FlowLog with vpc_id = this VPC)",
-            id="vpc-without-flow-log",
-        ),
-        pytest.param(
-            _record_rejects_only,
-            {"vpc-flow-logs"},
-            "its flow logs record 'REJECT' traffic only, not 'ALL'",
-            id="flow-log-of-rejects-only",
-        ),
-        pytest.param(
-            _log_group_without_a_key,
-            {"cloudwatch-log-group-encrypted"},
-            "kms_key_id names no KMS key",
-            id="log-group-without-key",
-        ),
-        pytest.param(
-            _log_group_kept_forever,
-            {"cloudwatch-log-group-encrypted"},
-            "sets no retention_in_days, so its logs are kept forever",
-            id="log-group-without-retention",
-        ),
-        pytest.param(
-            _log_group_deleted,
-            {"logs-read"},
-            "not found, though flow log",
-            id="flow-log-into-a-missing-log-group",
-        ),
-        pytest.param(
-            _point_at_a_missing_vpc,
-            {"ec2-read"},
-            "cannot read VPC vpc-0123456789abcdef0",
-            id="missing-vpc-fails-its-read-only",
-        ),
-    ],
-)
-def test_development_network_findings_fail_exactly_their_check(
-    development: EnvironmentSettings,
-    deployed: Deployed,
-    apply: Callable[[Deployed], None],
-    failed: set[str],
-    phrase: str,
-) -> None:
-    apply(deployed)
-
-    code, report = run_report(development, deployed)
-
-    assert code == 1
-    assert failed_checks(report) == failed
-    assert phrase in report
 
 
 def _new_template_version(deployed: Deployed, public_ip: bool | None) -> None:
@@ -192,61 +126,107 @@ def _load_balancer_deleted(deployed: Deployed) -> None:
 
 
 @pytest.mark.parametrize(
-    ("apply", "failed", "phrase"),
+    ("environment", "apply", "failed", "phrase"),
     [
         pytest.param(
+            "development",
+            _drop_the_flow_log,
+            {"vpc-flow-logs"},
+            "has no flow log (FlowLog with vpc_id = this VPC)",
+            id="vpc-without-flow-log",
+        ),
+        pytest.param(
+            "development",
+            _record_rejects_only,
+            {"vpc-flow-logs"},
+            "its flow logs record 'REJECT' traffic only, not 'ALL'",
+            id="flow-log-of-rejects-only",
+        ),
+        pytest.param(
+            "development",
+            _log_group_without_a_key,
+            {"cloudwatch-log-group-encrypted"},
+            "kms_key_id names no KMS key",
+            id="log-group-without-key",
+        ),
+        pytest.param(
+            "development",
+            _log_group_kept_forever,
+            {"cloudwatch-log-group-encrypted"},
+            "sets no retention_in_days, so its logs are kept forever",
+            id="log-group-without-retention",
+        ),
+        pytest.param(
+            "development",
+            _log_group_deleted,
+            {"logs-read"},
+            "not found, though flow log",
+            id="flow-log-into-a-missing-log-group",
+        ),
+        pytest.param(
+            "development",
+            _point_at_a_missing_vpc,
+            {"ec2-read"},
+            "cannot read VPC vpc-0123456789abcdef0",
+            id="missing-vpc-fails-its-read-only",
+        ),
+        pytest.param(
+            "production",
             _template_with_a_public_ip,
-            "ec2-production-private",
+            {"ec2-production-private"},
             "network interface 0 associates a public IP address",
             id="launch-template-with-public-ip",
         ),
         pytest.param(
+            "production",
             _template_leaving_the_ip_to_the_subnet,
-            "ec2-production-private",
+            {"ec2-production-private"},
             "network interface 0 leaves associate_public_ip_address unset",
             id="launch-template-leaves-the-ip-to-the-subnet",
         ),
         pytest.param(
+            "production",
             _access_logs_off,
-            "elb-access-logs",
+            {"elb-access-logs"},
             "leaves access_logs.enabled off",
             id="access-logs-switched-off",
         ),
         pytest.param(
+            "production",
             _access_logs_into_another_bucket,
-            "elb-access-logs",
+            {"elb-access-logs"},
             "writes its access logs into 'someone-elses-bucket', not the storage stack's log "
             "bucket",
             id="access-logs-into-another-bucket",
         ),
         pytest.param(
+            "production",
             _flow_logs_kept_a_month,
-            "cloudwatch-log-group-encrypted",
+            {"cloudwatch-log-group-encrypted"},
             "keeps its logs 30 days; production keeps them at least 365",
             id="production-flow-logs-kept-a-month",
         ),
         pytest.param(
+            "production",
             _load_balancer_deleted,
-            "elbv2-read",
+            {"elbv2-read"},
             "no load balancer found in VPC",
             id="production-without-load-balancer",
         ),
     ],
 )
-def test_production_network_findings_fail_exactly_their_check(
-    production: EnvironmentSettings,
-    production_deployed: Deployed,
+def test_a_network_finding_fails_exactly_its_check(
+    request: pytest.FixtureRequest,
+    environment: str,
     apply: Callable[[Deployed], None],
-    failed: str,
+    failed: set[str],
     phrase: str,
 ) -> None:
-    apply(production_deployed)
+    settings: EnvironmentSettings = request.getfixturevalue(environment)
+    deployed: Deployed = request.getfixturevalue(ENVIRONMENTS[environment])
+    apply(deployed)
 
-    code, report = run_report(production, production_deployed)
-
-    assert code == 1
-    assert failed_checks(report) == {failed}
-    assert phrase in report
+    assert_fails_exactly(settings, deployed, failed, phrase)
 
 
 def test_the_balancer_the_url_names_is_found_outside_the_vpc_and_others_are_not(

@@ -32,7 +32,7 @@ def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def _call(what: str, method: Any, **kwargs: Any) -> dict[str, Any] | None:
+def aws_call(what: str, method: Any, **kwargs: Any) -> dict[str, Any] | None:
     """`method(**kwargs)`; None when the setting is not configured; LiveReadError otherwise."""
     try:
         return dict(method(**kwargs))
@@ -42,24 +42,33 @@ def _call(what: str, method: Any, **kwargs: Any) -> dict[str, Any] | None:
         raise LiveReadError(f"cannot read {what}: {_code(error)}: {error}") from error
 
 
+def all_pages(what: str, client: Any, operation: str, **kwargs: Any) -> dict[str, Any]:
+    """Every page of a paginated Describe call, merged (`aws_call`'s errors)."""
+    paginator = client.get_paginator(operation)
+    return (
+        aws_call(what, lambda **args: paginator.paginate(**args).build_full_result(), **kwargs)
+        or {}
+    )
+
+
 def key_arn(kms: Any, key: str | None) -> str | None:
     """The ARN of `key` (an id, alias or ARN) as KMS reports it."""
     if not key:
         return key
-    metadata = _call(f"KMS key {key}", kms.describe_key, KeyId=key)
+    metadata = aws_call(f"KMS key {key}", kms.describe_key, KeyId=key)
     return str(metadata["KeyMetadata"]["Arn"]) if metadata else key
 
 
 def bucket_resources(s3: Any, kms: Any, bucket: str) -> list[Resource]:
     """The bucket and its configuration, as the resources that would have created them."""
-    _call(f"bucket {bucket}", s3.head_bucket, Bucket=bucket)
+    aws_call(f"bucket {bucket}", s3.head_bucket, Bucket=bucket)
     resources = [Resource(t.BUCKET, bucket, {"bucket": bucket}, urn=f"s3://{bucket}", id=bucket)]
 
     def side(type_: str, props: dict[str, Any]) -> None:
         name = f"{bucket}/{type_.rsplit(':', 1)[-1]}"
         resources.append(Resource(type_, name, {"bucket": bucket, **props}, urn=name))
 
-    encryption = _call(f"encryption of {bucket}", s3.get_bucket_encryption, Bucket=bucket)
+    encryption = aws_call(f"encryption of {bucket}", s3.get_bucket_encryption, Bucket=bucket)
     if encryption:
         rules = []
         for rule in encryption["ServerSideEncryptionConfiguration"]["Rules"]:
@@ -74,23 +83,23 @@ def bucket_resources(s3: Any, kms: Any, bucket: str) -> list[Resource]:
                 }
             )
         side(t.BUCKET_ENCRYPTION, {"rules": rules})
-    block = _call(f"public access block of {bucket}", s3.get_public_access_block, Bucket=bucket)
+    block = aws_call(f"public access block of {bucket}", s3.get_public_access_block, Bucket=bucket)
     if block:
         flags = block["PublicAccessBlockConfiguration"]
         side(
             t.BUCKET_PUBLIC_ACCESS_BLOCK,
             {key[0].lower() + key[1:]: bool(value) for key, value in flags.items()},
         )
-    ownership = _call(
+    ownership = aws_call(
         f"ownership controls of {bucket}", s3.get_bucket_ownership_controls, Bucket=bucket
     )
     if ownership:
         for rule in ownership["OwnershipControls"]["Rules"]:
             side(t.BUCKET_OWNERSHIP, {"rule": {"objectOwnership": rule.get("ObjectOwnership")}})
-    policy = _call(f"policy of {bucket}", s3.get_bucket_policy, Bucket=bucket)
+    policy = aws_call(f"policy of {bucket}", s3.get_bucket_policy, Bucket=bucket)
     if policy:
         side(t.BUCKET_POLICY, {"policy": policy["Policy"]})
-    versioning = _call(f"versioning of {bucket}", s3.get_bucket_versioning, Bucket=bucket)
+    versioning = aws_call(f"versioning of {bucket}", s3.get_bucket_versioning, Bucket=bucket)
     if versioning and versioning.get("Status"):
         side(t.BUCKET_VERSIONING, {"versioningConfiguration": {"status": versioning["Status"]}})
     return resources
@@ -104,7 +113,7 @@ def storage_resources(s3: Any, kms: Any, bucket: str) -> list[Resource]:
     nothing about whether logs arrive.
     """
     resources = bucket_resources(s3, kms, bucket)
-    found = _call(f"logging of {bucket}", s3.get_bucket_logging, Bucket=bucket) or {}
+    found = aws_call(f"logging of {bucket}", s3.get_bucket_logging, Bucket=bucket) or {}
     enabled = found.get("LoggingEnabled")
     if not enabled:
         return resources
@@ -120,19 +129,21 @@ def storage_resources(s3: Any, kms: Any, bucket: str) -> list[Resource]:
 def key_resource(kms: Any, key: str) -> Resource:
     """The KMS key, with its rotation setting and its key policy."""
     arn = key_arn(kms, key) or key
-    status = _call(f"rotation of KMS key {arn}", kms.get_key_rotation_status, KeyId=arn)
+    status = aws_call(f"rotation of KMS key {arn}", kms.get_key_rotation_status, KeyId=arn)
     enabled = bool(status and status.get("KeyRotationEnabled"))
     # Every key has exactly one key policy, named "default".
-    policy = _call(f"policy of KMS key {arn}", kms.get_key_policy, KeyId=arn, PolicyName="default")
+    policy = aws_call(
+        f"policy of KMS key {arn}", kms.get_key_policy, KeyId=arn, PolicyName="default"
+    )
     props = {"enableKeyRotation": enabled, "policy": (policy or {}).get("Policy")}
     return Resource(t.KMS_KEY, arn, props, urn=arn, id=arn)
 
 
 def instance_resources(ec2: Any, kms: Any, instance_ids: Sequence[str]) -> list[Resource]:
-    """The instances, with their metadata options and root volume encryption."""
+    """The instances, with their metadata options, root volume encryption and public address."""
     if not instance_ids:
         return []
-    found = _call("instances", ec2.describe_instances, InstanceIds=list(instance_ids)) or {}
+    found = aws_call("instances", ec2.describe_instances, InstanceIds=list(instance_ids)) or {}
     instances = [i for r in found.get("Reservations", []) for i in r.get("Instances", [])]
     missing = sorted(set(instance_ids) - {i["InstanceId"] for i in instances})
     if missing:
@@ -145,13 +156,18 @@ def instance_resources(ec2: Any, kms: Any, instance_ids: Sequence[str]) -> list[
     }
     volumes: dict[str, Mapping[str, Any]] = {}
     if root_volumes:
-        described = _call(
+        described = aws_call(
             "root volumes", ec2.describe_volumes, VolumeIds=sorted(root_volumes.values())
         )
         volumes = {v["VolumeId"]: v for v in (described or {}).get("Volumes", [])}
     resources = []
     for instance in instances:
-        props: dict[str, Any] = {"metadataOptions": _metadata(instance)}
+        props: dict[str, Any] = {
+            "metadataOptions": _metadata(instance),
+            # What the instance has, whether its launch or its subnet's map_public_ip_on_launch
+            # gave it the address.
+            "associatePublicIpAddress": "PublicIpAddress" in instance,
+        }
         volume = volumes.get(root_volumes.get(instance["InstanceId"], ""))
         if volume is not None:
             props["rootBlockDevice"] = {
@@ -165,8 +181,8 @@ def instance_resources(ec2: Any, kms: Any, instance_ids: Sequence[str]) -> list[
 
 def launch_template_resource(ec2: Any, kms: Any, template_id: str) -> Resource:
     """The launch template's default version (what the Auto Scaling group launches new instances
-    from): its metadata options and block device encryption."""
-    found = _call(
+    from): its metadata options, block device encryption and network interfaces."""
+    found = aws_call(
         f"launch template {template_id}",
         ec2.describe_launch_template_versions,
         LaunchTemplateId=template_id,
@@ -189,10 +205,24 @@ def launch_template_resource(ec2: Any, kms: Any, template_id: str) -> Resource:
             for mapping in data.get("BlockDeviceMappings", [])
             if "Ebs" in mapping
         ],
+        "networkInterfaces": [
+            _interface(interface) for interface in data.get("NetworkInterfaces", [])
+        ],
     }
     if "UserData" in data:
         props["userData"] = data["UserData"]
     return Resource(t.LAUNCH_TEMPLATE, template_id, props, urn=template_id, id=template_id)
+
+
+def _interface(described: Mapping[str, Any]) -> dict[str, Any]:
+    """A launch template's network interface in the provider's shape, where the public address
+    setting is the text "true"/"false" (absent: the subnet decides)."""
+    associate = described.get("AssociatePublicIpAddress")
+    return {
+        "deviceIndex": described.get("DeviceIndex"),
+        "associatePublicIpAddress": None if associate is None else str(associate).lower(),
+        "securityGroups": list(described.get("Groups", [])),
+    }
 
 
 def _metadata(described: Mapping[str, Any]) -> dict[str, Any]:
@@ -207,7 +237,9 @@ def _metadata(described: Mapping[str, Any]) -> dict[str, Any]:
 
 def security_group_resource(ec2: Any, group_id: str) -> Resource:
     """The security group with its ingress rules in the `ingress` shape of the provider."""
-    found = _call(f"security group {group_id}", ec2.describe_security_groups, GroupIds=[group_id])
+    found = aws_call(
+        f"security group {group_id}", ec2.describe_security_groups, GroupIds=[group_id]
+    )
     groups = (found or {}).get("SecurityGroups", [])
     if not groups:
         raise LiveReadError(f"security group {group_id} not found")

@@ -1,11 +1,11 @@
 """`invoke verify`: check the deployed environment against the security baseline, read-only.
 
 The stacks' outputs say what to look at (bucket, key, development's instance or production's
-launch template, security group, URL); they
-and the stacks' names come through `DeployedStacks`: the orchestrator in real use (its engine
-names the stacks as the backend does, on a file backend and on Pulumi Cloud alike), a double in
-tests. The live resources are judged by the rules in program.policy; the application's health
-endpoint must report the environment's DEBUG and LOG_LEVEL.
+launch template, security group, VPC, URL, production's log bucket); they and the stacks'
+names come through `DeployedStacks`: the orchestrator in real use (its engine names the stacks
+as the backend does, on a file backend and on Pulumi Cloud alike), a double in tests. The live
+resources are judged by the rules in program.policy; the application's health endpoint must
+report the environment's DEBUG and LOG_LEVEL.
 
 The AWS credentials were checked before the orchestrator was opened (`orchestration.commands`);
 a session that stops resolving them mid-way is reported as a VerifyError.
@@ -18,7 +18,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
+from functools import cache
+from typing import Any, NamedTuple, Protocol, TextIO
 
 import boto3
 from botocore.config import Config
@@ -32,6 +33,11 @@ from orchestration.verify.live import (
     security_group_resource,
     storage_resources,
 )
+from orchestration.verify.live_network import (
+    load_balancer_resources,
+    log_group_resources,
+    vpc_resources,
+)
 from program.policy import Resource, Rule, StackView, rule_by_id
 from program.webapp.app import HEALTH_PATH
 from shared.emulator import EMULATOR_ACCESS_KEY_ID, EMULATOR_SECRET_ACCESS_KEY
@@ -43,9 +49,11 @@ from shared.topology import (
     INSTANCE_IDS,
     KMS_KEY_ARN,
     LAUNCH_TEMPLATE_ID,
+    LOG_BUCKET_NAME,
     SECURITY,
     SECURITY_GROUP_ID,
     STORAGE,
+    VPC_ID,
 )
 
 # The rules a live environment can be judged by from what AWS reports (tags, protection and
@@ -63,6 +71,10 @@ LIVE_RULES = (
     "ec2-root-volume-customer-key",
     "ec2-no-ssh-rdp-ingress",
     "ec2-public-ingress-web-only",
+    "ec2-production-private",
+    "vpc-flow-logs",
+    "cloudwatch-log-group-encrypted",
+    "elb-access-logs",
 )
 HEALTH_CHECK = "app-health-settings"
 HEALTH_TIMEOUT_SECONDS = 10
@@ -70,12 +82,18 @@ HEALTH_TIMEOUT_SECONDS = 10
 
 def needed_outputs(settings: EnvironmentSettings) -> dict[str, tuple[str, ...]]:
     """The outputs verification reads: production's web servers are its launch template (its
-    Auto Scaling group owns the instances), development's its instance."""
-    servers = LAUNCH_TEMPLATE_ID if settings.production else INSTANCE_IDS
+    Auto Scaling group owns the instances), development's its instance; production's load
+    balancer logs into the log bucket (development has neither: its log bucket name is "")."""
+    if settings.production:
+        return {
+            SECURITY: (KMS_KEY_ARN,),
+            STORAGE: (BUCKET_NAME, LOG_BUCKET_NAME),
+            COMPUTE: (LAUNCH_TEMPLATE_ID, SECURITY_GROUP_ID, VPC_ID, APP_URL),
+        }
     return {
         SECURITY: (KMS_KEY_ARN,),
         STORAGE: (BUCKET_NAME,),
-        COMPUTE: (servers, SECURITY_GROUP_ID, APP_URL),
+        COMPUTE: (INSTANCE_IDS, SECURITY_GROUP_ID, VPC_ID, APP_URL),
     }
 
 
@@ -106,8 +124,10 @@ class DeployedEnvironment:
     bucket_name: str
     instance_ids: tuple[str, ...]
     security_group_id: str
+    vpc_id: str
     url: str
     launch_template_id: str = ""
+    log_bucket_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,8 +165,10 @@ def read_deployed(settings: EnvironmentSettings, stacks: DeployedStacks) -> Depl
         bucket_name=str(values[BUCKET_NAME]),
         instance_ids=tuple(str(i) for i in (ids if isinstance(ids, list | tuple) else [ids])),
         security_group_id=str(values[SECURITY_GROUP_ID]),
+        vpc_id=str(values[VPC_ID]),
         url=str(values[APP_URL]),
         launch_template_id=str(values.get(LAUNCH_TEMPLATE_ID) or ""),
+        log_bucket_name=str(values.get(LOG_BUCKET_NAME) or ""),
     )
 
 
@@ -212,6 +234,41 @@ def _judge(
     return results
 
 
+class Read(NamedTuple):
+    """One group of resources read together, and judged together (a failed read fails it)."""
+
+    service: str
+    target: str
+    read: Callable[[], list[Resource]]
+
+
+def _readers(
+    settings: EnvironmentSettings, deployed: DeployedEnvironment, client: Callable[[str], Any]
+) -> list[Read]:
+    """What to read, in report order; `client` makes (once) a service's boto3 client."""
+    s3, kms, ec2 = client("s3"), client("kms"), client("ec2")
+    if deployed.launch_template_id:
+        template = deployed.launch_template_id
+        servers = Read("ec2", template, lambda: [launch_template_resource(ec2, kms, template)])
+    else:
+        ids = deployed.instance_ids
+        servers = Read("ec2", ", ".join(ids), lambda: instance_resources(ec2, kms, ids))
+    vpc, group = deployed.vpc_id, deployed.security_group_id
+    readers = [
+        Read("kms", deployed.kms_key_arn, lambda: [key_resource(kms, deployed.kms_key_arn)]),
+        Read("s3", deployed.bucket_name, lambda: storage_resources(s3, kms, deployed.bucket_name)),
+        servers,
+        Read("ec2", group, lambda: [security_group_resource(ec2, group)]),
+        Read("ec2", vpc, lambda: vpc_resources(ec2, vpc)),
+        Read("logs", vpc, lambda: log_group_resources(ec2, client("logs"), kms, vpc)),
+    ]
+    if settings.production:  # development's one instance is served without a load balancer
+        readers.append(
+            Read("elbv2", vpc, lambda: load_balancer_resources(client("elbv2"), vpc, deployed.url))
+        )
+    return readers
+
+
 def verify(
     settings: EnvironmentSettings,
     deployed: DeployedEnvironment,
@@ -227,33 +284,13 @@ def verify(
         s3={"addressing_style": "path"} if endpoint else {},
     )
 
+    @cache
     def client(service: str) -> Any:
         return session.client(service, endpoint_url=endpoint, config=config)
 
-    s3, kms, ec2 = client("s3"), client("kms"), client("ec2")
-    upstream = {KMS_KEY_ARN: deployed.kms_key_arn}
-    readers: list[tuple[str, str, Callable[[], list[Resource]]]] = [
-        ("kms", deployed.kms_key_arn, lambda: [key_resource(kms, deployed.kms_key_arn)]),
-        ("s3", deployed.bucket_name, lambda: storage_resources(s3, kms, deployed.bucket_name)),
-        (
-            "ec2",
-            deployed.launch_template_id,
-            lambda: [launch_template_resource(ec2, kms, deployed.launch_template_id)],
-        )
-        if deployed.launch_template_id
-        else (
-            "ec2",
-            ", ".join(deployed.instance_ids),
-            lambda: instance_resources(ec2, kms, deployed.instance_ids),
-        ),
-        (
-            "ec2",
-            deployed.security_group_id,
-            lambda: [security_group_resource(ec2, deployed.security_group_id)],
-        ),
-    ]
+    upstream = {KMS_KEY_ARN: deployed.kms_key_arn, LOG_BUCKET_NAME: deployed.log_bucket_name}
     results: list[CheckResult] = []
-    for service, target, read in readers:
+    for service, target, read in _readers(settings, deployed, client):
         try:
             resources = read()
         except NoCredentialsError as error:

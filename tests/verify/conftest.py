@@ -13,13 +13,18 @@ import pytest
 from bucket_policies import tls_only_policy
 from moto import mock_aws
 from moto_environment import Deployed, HealthDouble, launch_template_data
+from moto_network import build_network, load_balancer
 
 from program.components.kms_key import key_policy
+from shared.limits import PRODUCTION_LOG_RETENTION_MIN_DAYS
+from shared.naming import log_group_name
 from shared.settings import EnvironmentSettings
 
 REGION = "us-west-2"
 # moto reports this root device for every instance.
 ROOT_DEVICE = "/dev/sda1"
+# Development's compute:flowLogRetentionDays.
+DEVELOPMENT_RETENTION_DAYS = 14
 
 
 @pytest.fixture
@@ -91,7 +96,9 @@ def locked_down_bucket(
 def production_deployed(
     deployed: Deployed, health_app: HealthDouble, production: EnvironmentSettings
 ) -> Deployed:
-    """`deployed` plus what production adds: access logs into an SSE-S3 log bucket."""
+    """`deployed` plus what production adds: access logs into an SSE-S3 log bucket, a private
+    fleet's launch template, an internet-facing load balancer logging into the log bucket, and
+    flow logs kept a year."""
     s3 = deployed.session.client("s3")
     logs = f"webapp-production-logs-123456789012-{REGION}"
     policy = json.loads(tls_only_policy(logs))
@@ -119,9 +126,17 @@ def production_deployed(
     ec2 = deployed.session.client("ec2")
     deployed.launch_template_id = ec2.create_launch_template(
         LaunchTemplateName="webapp-production-web-20240101000000000000000001",
-        LaunchTemplateData=launch_template_data(deployed.key_arn, "required"),
+        LaunchTemplateData=launch_template_data(deployed.key_arn, "required", deployed.group_id),
     )["LaunchTemplate"]["LaunchTemplateId"]
+    deployed.load_balancer_arn = load_balancer(
+        deployed.session, deployed.network, deployed.group_id, logs
+    )
+    deployed.session.client("logs").put_retention_policy(
+        logGroupName=deployed.network.log_group, retentionInDays=PRODUCTION_LOG_RETENTION_MIN_DAYS
+    )
+    deployed.outputs["storage"] = {**deployed.outputs["storage"], "log_bucket_name": logs}
     # The Auto Scaling group owns production's instances; verify reads their launch template.
+    # The URL stays the health double's: like a custom domain, it does not name the balancer.
     deployed.outputs["compute"] = {
         **deployed.outputs["compute"],
         "instance_ids": [],
@@ -131,7 +146,9 @@ def production_deployed(
 
 
 @pytest.fixture
-def deployed(aws: boto3.Session, health_app: HealthDouble) -> Deployed:
+def deployed(
+    aws: boto3.Session, health_app: HealthDouble, development: EnvironmentSettings
+) -> Deployed:
     """A compliant environment: the state `invoke deploy` should leave behind."""
     kms, s3, ec2 = aws.client("kms"), aws.client("s3"), aws.client("ec2")
     # The policy the security program gives the key (moto's account and the region).
@@ -147,7 +164,13 @@ def deployed(aws: boto3.Session, health_app: HealthDouble) -> Deployed:
         json.loads(tls_only_policy(bucket)),
     )
 
-    vpc_id = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    network = build_network(
+        aws,
+        key["Arn"],
+        log_group_name(development, "vpc-flow-logs"),
+        DEVELOPMENT_RETENTION_DAYS,
+    )
+    vpc_id = network.vpc_id
     group_id = ec2.create_security_group(
         GroupName="webapp-development-web", Description="web", VpcId=vpc_id
     )["GroupId"]
@@ -170,7 +193,16 @@ def deployed(aws: boto3.Session, health_app: HealthDouble) -> Deployed:
         MinCount=1,
         MaxCount=1,
         InstanceType="t3.micro",
-        SecurityGroupIds=[group_id],
+        # Development's one instance is served on its public address (the exemption of
+        # ec2-production-private).
+        NetworkInterfaces=[
+            {
+                "DeviceIndex": 0,
+                "SubnetId": network.subnet_ids[0],
+                "Groups": [group_id],
+                "AssociatePublicIpAddress": True,
+            }
+        ],
         MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
         BlockDeviceMappings=[
             {
@@ -186,9 +218,15 @@ def deployed(aws: boto3.Session, health_app: HealthDouble) -> Deployed:
         bucket=bucket,
         instance_id=instance["InstanceId"],
         group_id=group_id,
+        network=network,
         outputs={
             "security": {"kms_key_arn": key["Arn"], "kms_key_id": key["KeyId"]},
-            "storage": {"bucket_name": bucket, "bucket_arn": f"arn:aws:s3:::{bucket}"},
+            # Development has no log bucket: the storage stack exports "".
+            "storage": {
+                "bucket_name": bucket,
+                "bucket_arn": f"arn:aws:s3:::{bucket}",
+                "log_bucket_name": "",
+            },
             "compute": {
                 "url": health_app.url,
                 "instance_ids": [instance["InstanceId"]],

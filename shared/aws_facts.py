@@ -42,11 +42,40 @@ ELB_HOSTED_ZONE_IDS: Mapping[str, str] = MappingProxyType(
     {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
 )
 
-# The account Elastic Load Balancing writes access logs as, in the regions older than August 2022
-# (`aws.elb.get_service_account` answers it; the doubles answer from this table). Newer regions
-# use the service principal `logdelivery.elasticloadbalancing.amazonaws.com` instead.
+# The account Elastic Load Balancing writes access logs as, per region (AWS: "Enable access logs
+# for your Application Load Balancer", the regions available before August 2022). The real
+# program asks the provider (`aws.elb.get_service_account`, which knows the same table); the
+# offline plan and the stand-in answer from this one. Newer regions have no such account: their
+# bucket policies name the service principal `logdelivery.elasticloadbalancing.amazonaws.com`.
 ELB_LOG_ACCOUNTS: Mapping[str, str] = MappingProxyType(
-    {"us-east-1": "127311923021", "us-west-2": "797873946194"}
+    {
+        "us-east-1": "127311923021",
+        "us-east-2": "033677994240",
+        "us-west-1": "027434742980",
+        "us-west-2": "797873946194",
+        "af-south-1": "098369216593",
+        "ap-east-1": "754344448648",
+        "ap-south-1": "718504428378",
+        "ap-northeast-1": "582318560864",
+        "ap-northeast-2": "600734575887",
+        "ap-northeast-3": "383597477331",
+        "ap-southeast-1": "114774131450",
+        "ap-southeast-2": "783225319266",
+        "ap-southeast-3": "589379963580",
+        "ca-central-1": "985666609251",
+        "eu-central-1": "054676820928",
+        "eu-west-1": "156460612806",
+        "eu-west-2": "652711504416",
+        "eu-west-3": "009996457667",
+        "eu-south-1": "635631232127",
+        "eu-north-1": "897822967062",
+        "me-south-1": "076674570225",
+        "sa-east-1": "507241528517",
+        "us-gov-west-1": "048591011584",
+        "us-gov-east-1": "190560391635",
+        "cn-north-1": "638102146993",
+        "cn-northwest-1": "037604701340",
+    }
 )
 
 _PARTITION_PREFIXES = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"))

@@ -399,9 +399,11 @@ def _ami(args: Mapping[str, Any], _account: str, region: str) -> dict[str, Any]:
 def _elb_service_account(_args: Mapping[str, Any], _account: str, region: str) -> dict[str, Any]:
     account = ELB_LOG_ACCOUNTS.get(region)
     if account is None:
+        # As the provider does: a region opened after August 2022 has no such account.
         raise ValueError(
-            f"the offline evaluation knows Elastic Load Balancing's log account only for "
-            f"{', '.join(sorted(ELB_LOG_ACCOUNTS))}, not {region}"
+            f"Elastic Load Balancing has no log delivery account in {region}: regions opened "
+            "after August 2022 take the service principal "
+            "logdelivery.elasticloadbalancing.amazonaws.com, which the programs do not use"
         )
     arn = f"arn:{partition_of(region)}:iam::{account}:root"
     return {"id": account, "arn": arn, "region": region}

@@ -958,7 +958,10 @@ def _ami(args: Props, config: ProviderConfig, cloud: Mapping[str, Any]) -> Props
 
 def _elb_service_account(args: Props, config: ProviderConfig, cloud: Mapping[str, Any]) -> Props:
     region = _region(args, config)
-    account = ELB_LOG_ACCOUNTS.get(region, digest(region)[:12])
+    account = ELB_LOG_ACCOUNTS.get(region)
+    if account is None:
+        # The provider's data source knows only the regions AWS published an account for.
+        raise FunctionError(f"unknown region ({region}): no Elastic Load Balancing account")
     return {"id": account, "arn": f"arn:{config.partition}:iam::{account}:root", "region": region}
 
 

@@ -48,7 +48,7 @@ FULLY_COVERED = (
     "shared/naming.py",
     "shared/settings.py",
     "shared/topology.py",
-    "shared/state_backend.py",
+    "orchestration/state/declaration.py",
 )
 
 ENV_HELP = "environment: a file in shared/environments/ (development, production)"
@@ -70,7 +70,7 @@ def _orchestrate(
     """Run one orchestration command; refusals and failures become invoke.Exit."""
     # Imported here so `invoke --list` stays fast.
     from orchestration import commands  # noqa: PLC0415
-    from orchestration.engine import OrchestrationError  # noqa: PLC0415
+    from orchestration.engine.interface import OrchestrationError  # noqa: PLC0415
 
     try:
         code = commands.run(
@@ -277,7 +277,7 @@ def drift(
 
 def _state_command(run: Callable[[], int]) -> None:
     """Run a state command; refusals become invoke.Exit."""
-    from orchestration.engine import OrchestrationError  # noqa: PLC0415
+    from orchestration.engine.interface import OrchestrationError  # noqa: PLC0415
 
     try:
         code = run()
@@ -335,7 +335,7 @@ def state(
 @task(help={"check": "only compare: exit 1 when .github/CODEOWNERS is out of date"})
 def codeowners(c: Context, *, check: bool = False) -> None:
     """Write .github/CODEOWNERS from the project owners in shared/topology.py."""
-    from orchestration.codeowners import main  # noqa: PLC0415
+    from tooling.codeowners import main  # noqa: PLC0415
 
     code = main(["--check"] if check else [])
     if code:
@@ -346,7 +346,7 @@ def codeowners(c: Context, *, check: bool = False) -> None:
 def setup(c: Context) -> None:
     """Install the Pulumi CLI matching the pinned SDK into .tools/ (idempotent, cached)."""
     from orchestration import commands  # noqa: PLC0415
-    from orchestration.engine import OrchestrationError  # noqa: PLC0415
+    from orchestration.engine.interface import OrchestrationError  # noqa: PLC0415
 
     paths = commands.Paths.for_repo(REPO_ROOT)
     try:
@@ -360,7 +360,7 @@ def setup(c: Context) -> None:
 def lint_workflows(c: Context) -> None:
     """Lint .github/workflows: actionlint (built with Go on first use) and zizmor (offline)."""
     from orchestration import commands  # noqa: PLC0415
-    from orchestration.toolchain import workflow_lint  # noqa: PLC0415
+    from tooling import workflow_lint  # noqa: PLC0415
 
     try:
         actionlint = workflow_lint.ensure_actionlint(
@@ -434,7 +434,8 @@ def plan(
     runs: int = 5,
 ) -> None:
     """Offline plan with the security rules: no cloud, credentials, Pulumi CLI or state."""
-    from orchestration.plan.cli import PlanError, run_plan, run_timing  # noqa: PLC0415
+    from orchestration.plan.cli import PlanError, run_plan  # noqa: PLC0415
+    from tooling.plan_timing import run_timing  # noqa: PLC0415
 
     try:
         code = (

@@ -5,13 +5,14 @@ environment variables and CLI). The checks run cheapest and most local first, an
 written before all of them pass:
 
 1. the environment exists (SettingsError's message, listing the known ones) and so does the project;
-2. the environment's state declaration and any override are valid (`shared.state_backend`);
+2. the environment's state declaration and any override are valid
+   (`orchestration.state.declaration`);
 3. AWS credentials resolve, for operations that reach AWS and for state kept in S3/KMS (skipped
    with an emulator endpoint);
 4. the backend and secrets provider resolve (the passphrase where one is used; the account id
    for the derived state bucket) and the declared state bucket and key answer
-   (`orchestration.state_aws`: otherwise one message naming `invoke bootstrap`);
-5. the Pulumi CLI matching the SDK is there (installed by `orchestration.toolchain.pulumi_cli`).
+   (`orchestration.state.aws`: otherwise one message naming `invoke bootstrap`);
+5. the Pulumi CLI matching the SDK is there (installed by `orchestration.engine.pulumi_install`).
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from orchestration.backend import STATE_DIR_NAME, AccountLookup, plan_state, resolve_backend
-from orchestration.credentials import (
+from orchestration.engine.interface import EngineUnavailable, OrchestrationError
+from orchestration.preflight import (
     CredentialResolver,
     botocore_resolves,
     check_aws_credentials,
 )
-from orchestration.engine import EngineUnavailable, OrchestrationError
 from orchestration.runner import (
     DEFAULT_MAX_WORKERS,
     DEFAULT_PARALLEL,
@@ -37,9 +37,10 @@ from orchestration.runner import (
     Orchestrator,
     RunReport,
 )
+from orchestration.state.backend import STATE_DIR_NAME, AccountLookup, plan_state, resolve_backend
+from orchestration.state.declaration import StateLocation
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
-from shared.state_backend import StateLocation
 from shared.topology import TOPOLOGY, ContractError
 
 TOOLS_DIR_NAME = ".tools"
@@ -58,14 +59,14 @@ StateCheck = Callable[[StateLocation, str], None]
 
 def caller_account(region: str, endpoint: str | None) -> str:
     """`state_aws.caller_account`, imported only by the runs that need it (boto3 is heavy)."""
-    from orchestration import state_aws  # noqa: PLC0415
+    from orchestration.state import aws as state_aws  # noqa: PLC0415
 
     return state_aws.caller_account(region, endpoint)
 
 
 def check_state_ready(location: StateLocation, environment: str) -> None:
     """`state_aws.check_state_ready`, imported only by the runs that need it (boto3 is heavy)."""
-    from orchestration import state_aws  # noqa: PLC0415
+    from orchestration.state import aws as state_aws  # noqa: PLC0415
 
     state_aws.check_state_ready(location, environment)
 
@@ -101,7 +102,7 @@ class Paths:
 def ensure_cli(tools_dir: Path, progress: Callable[[str], None]) -> Path:
     """The installer's `ensure_pulumi_cli`, its failure turned into one clear message."""
     # Imported here: the installer is only needed once an engine really runs.
-    from orchestration.toolchain.pulumi_cli import (  # noqa: PLC0415
+    from orchestration.engine.pulumi_install import (  # noqa: PLC0415
         PulumiCliUnavailable,
         ensure_pulumi_cli,
     )
@@ -187,7 +188,7 @@ def open_orchestrator(
     if backend.location is not None and (backend.location.bucket or backend.location.key):
         check_state(backend.location, settings.environment)
     # Imported here: the engine is only needed once one really runs.
-    from orchestration.automation import (  # noqa: PLC0415
+    from orchestration.engine.cli_engine import (  # noqa: PLC0415
         AutomationEngine,
         pulumi_command_at,
     )
@@ -247,7 +248,7 @@ def run(
     """Check, open the orchestrator, run `action`; the exit code.
 
     `check_project_knobs`: the operation runs programs (deploy, preview), so the knobs of the
-    projects it selects are validated first (`orchestration.knobs`).
+    projects it selects are validated first (`orchestration.preflight`).
 
     `policy`: True runs the policy pack (deploy, preview), False skips it with a loud warning,
     None means the operation has none. `aws`: whether the operation reaches AWS (credential
@@ -263,7 +264,7 @@ def run(
     paths = paths or Paths.for_repo()
     if check_project_knobs:
         # Imported here: reading knobs loads the Pulumi SDK, which other runs do not need.
-        from orchestration.knobs import check_knobs  # noqa: PLC0415
+        from orchestration.preflight import check_knobs  # noqa: PLC0415
 
         check_knobs(settings, [project] if project else TOPOLOGY.names, paths.projects_dir)
     diagnostics = err if err is not None else sys.stderr

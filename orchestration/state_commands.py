@@ -13,15 +13,6 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from orchestration.backend import (
-    BACKEND_URL_VAR,
-    SECRETS_PROVIDER_VAR,
-    AccountLookup,
-    Backend,
-    local_backend,
-    resolve_backend,
-)
-from orchestration.bootstrap import run_bootstrap
 from orchestration.commands import (
     CliLocator,
     Paths,
@@ -29,17 +20,26 @@ from orchestration.commands import (
     ensure_cli,
     load_environment,
 )
-from orchestration.credentials import (
+from orchestration.engine.interface import OrchestrationError
+from orchestration.preflight import (
     CredentialResolver,
     botocore_resolves,
     check_aws_credentials,
 )
-from orchestration.engine import OrchestrationError
-from orchestration.state_aws import aws_client, caller_account, check_state_ready
-from orchestration.state_history import restore, show_history
-from orchestration.state_migrate import Migration
+from orchestration.state.aws import aws_client, caller_account, check_state_ready
+from orchestration.state.backend import (
+    BACKEND_URL_VAR,
+    SECRETS_PROVIDER_VAR,
+    AccountLookup,
+    Backend,
+    local_backend,
+    resolve_backend,
+)
+from orchestration.state.bootstrap.run import run_bootstrap
+from orchestration.state.declaration import ENVIRONMENT_FILE
+from orchestration.state.history import restore, show_history
+from orchestration.state.migrate import Migration
 from shared.settings import EnvironmentSettings
-from shared.state_backend import ENVIRONMENT_FILE
 from shared.topology import TOPOLOGY
 
 STATE_ACTIONS = ("migrate", "history", "restore")
@@ -161,7 +161,7 @@ def _migrate(
         print(f"Nothing to migrate: {paths.state_dir} holds no stacks.", file=out)
         return 0
     # Imported here: the Automation API is only needed once the CLI really runs.
-    from orchestration.automation import pulumi_command_at  # noqa: PLC0415
+    from orchestration.engine.cli_engine import pulumi_command_at  # noqa: PLC0415
 
     bin_dir = locate_cli(paths.tools_dir, lambda line: print(line, file=sys.stderr, flush=True))
     migration = Migration(

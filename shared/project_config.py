@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -368,3 +368,8 @@ def compute_config(
 PROJECT_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {SECURITY: SecurityConfig.KEYS, STORAGE: StorageConfig.KEYS, COMPUTE: ComputeConfig.KEYS}
 )
+
+# Each project's reader of its knobs, for whoever checks a project's stack file by name.
+CONFIG_READERS: Mapping[
+    str, Callable[[EnvironmentSettings, ConfigGetter | None, Iterable[str] | None], object]
+] = MappingProxyType({SECURITY: security_config, STORAGE: storage_config, COMPUTE: compute_config})

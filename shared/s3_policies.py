@@ -1,7 +1,7 @@
 """Bucket-policy statements that both the programs and `invoke bootstrap` write.
 
 Pure data (no Pulumi, no boto3), so the application buckets (`program/components`) and the state
-bucket (`orchestration/bootstrap_apply.py`) deny plain HTTP with the very same statement.
+bucket (`orchestration/state/bootstrap/apply.py`) deny plain HTTP with the very same statement.
 """
 
 from __future__ import annotations

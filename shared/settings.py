@@ -28,7 +28,8 @@ _TRUE_WORDS = frozenset({"true", "1", "yes"})
 _FALSE_WORDS = frozenset({"false", "0", "no"})
 _ENVIRONMENT_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 REQUIRED_KEYS = ("app", "region", "owner", "team", "production", "debug", "log_level")
-# Where the environment's Pulumi state and secrets live (validated by shared.state_backend);
+# Where the environment's Pulumi state and secrets live (validated by
+# orchestration.state.declaration);
 # absent means the local default: `.pulumi-state/` and a generated passphrase.
 OPTIONAL_KEYS = ("state_backend", "secrets_provider", "state_history_days")
 STATE_HISTORY_DAYS_MAX = 3650
@@ -50,7 +51,7 @@ class EnvironmentSettings:
     production: bool
     debug: bool
     log_level: str
-    # As declared (None: not declared); shared.state_backend gives them their meaning.
+    # As declared (None: not declared); orchestration.state.declaration gives them their meaning.
     state_backend: str | None = None
     secrets_provider: str | None = None
     state_history_days: int | None = None

@@ -9,14 +9,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import bucket_policies
 import pytest
 
 from orchestration.plan.cli import make_plan
 from orchestration.plan.environment import EnvironmentPlan
-from orchestration.toolchain.checkov import ensure_checkov
+from orchestration.scan.checkov_install import ensure_checkov
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, load_settings
+from tests import bucket_policies
 
 
 @pytest.fixture

@@ -138,35 +138,17 @@ def run_graph(
     return 0
 
 
-def run_timing(environment: str, *, runs: int, out: TextIO | None = None) -> int:
-    """Measure the plan against importing its pulumi_aws modules; 1 if over the target."""
-    out = out or sys.stdout
-    from orchestration.plan.timing import TARGET_RATIO, measure  # noqa: PLC0415
-
-    try:
-        load_settings(environment)
-        timing = measure(environment, runs=runs)
-    except (SettingsError, RuntimeError) as error:
-        raise PlanError(str(error)) from error
-    print(timing.report(), file=out)
-    return 0 if timing.ratio <= TARGET_RATIO else 1
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m orchestration.plan`: the plan without invoke (used by the timing runs, too)."""
+    """`python -m orchestration.plan`: the plan without invoke (the timing tool runs it too)."""
     parser = argparse.ArgumentParser(prog="python -m orchestration.plan", description=__doc__)
     parser.add_argument("--env", required=True, help="environment to plan")
     parser.add_argument("--project", help="plan this project and the projects it reads from")
     parser.add_argument("--json", dest="json_path", help="write the JSON plan to this path")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    parser.add_argument("--timing", action="store_true", help="measure the plan's speed")
-    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (--timing)")
     # For the timing: which pulumi_aws modules did the programs load?
     parser.add_argument("--list-aws-modules", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        if args.timing:
-            return run_timing(args.env, runs=args.runs)
         code = run_plan(args.env, project=args.project, json_path=args.json_path, quiet=args.quiet)
     except PlanError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -201,5 +183,4 @@ __all__ = [
     "make_plan",
     "run_graph",
     "run_plan",
-    "run_timing",
 ]

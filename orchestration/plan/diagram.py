@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from orchestration.plan.environment import EnvironmentPlan
 from program.policy import Resource
-from program.policy import aws_types as t
+from shared import aws_types as t
 from shared.topology import TOPOLOGY, Topology
 
 # The resources worth a box in the diagram, and what to call them.

@@ -35,12 +35,12 @@ from pulumi.runtime.stack import Stack, run_pulumi_func
 
 from orchestration.plan.isolation import run_isolated
 from orchestration.plan.mocks import PlanMocks, urn_of_reference
-from orchestration.plan.stack_config import (
+from orchestration.plan.program_config import (
     StackConfigError,
     disabled_default_providers,
     stack_config,
 )
-from program.policy import aws_types as t
+from shared import aws_types as t
 from shared.paths import PROJECTS_DIR
 from shared.references import DIY_ORGANIZATION
 from shared.settings import EnvironmentSettings, overridden_settings

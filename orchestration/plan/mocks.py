@@ -22,7 +22,7 @@ from orchestration.plan.placeholders import (
     placeholder_state,
     placeholder_uuid,
 )
-from program.policy import aws_types as t
+from shared import aws_types as t
 
 
 class PlanMocks(pulumi.runtime.Mocks):

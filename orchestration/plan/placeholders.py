@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from program.policy import aws_types as t
+from shared import aws_types as t
 from shared.aws_facts import (
     AL2023_AMI_PARAMETER,
     AUTOSCALING_SERVICE_ROLE_PATH,

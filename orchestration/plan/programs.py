@@ -10,7 +10,7 @@ from pulumi.runtime.rpc import UNKNOWN as RPC_UNKNOWN
 
 from orchestration.plan.environment import PlanError, PlannedProgram
 from orchestration.plan.evaluate import ProgramError, RegisteredResource, evaluate_program
-from orchestration.plan.stack_config import StackConfigError
+from orchestration.plan.program_config import StackConfigError
 from program.policy import UNKNOWN, Resource
 from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings

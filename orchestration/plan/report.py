@@ -9,7 +9,7 @@ from typing import Any
 
 from orchestration.plan.environment import EnvironmentPlan, StackPlan
 from program.policy import Enforcement, Resource, is_unknown
-from program.policy import aws_types as t
+from shared import aws_types as t
 
 # What the JSON plan shows for a value nobody can know before a deploy.
 UNKNOWN_PLACEHOLDER = "<unknown until deployed>"

@@ -15,7 +15,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orchestration.engine import Engine, OperationResult, OrchestrationError, StackNotFound
+from orchestration.engine.interface import (
+    Engine,
+    OperationResult,
+    OrchestrationError,
+    StackNotFound,
+)
 from orchestration.runner.report import VERBS, Operation, TaskHint
 from shared.settings import EnvironmentSettings
 from shared.topology import Topology

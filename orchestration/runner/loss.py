@@ -19,8 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orchestration.aws_resources import STATEFUL_TYPES, import_id
-from orchestration.engine import (
+from orchestration.engine.interface import (
     DELETE_OPS,
     REPLACE_OPS,
     STACK_TYPE,
@@ -31,6 +30,7 @@ from orchestration.engine import (
     ResourceStep,
 )
 from orchestration.runner.report import TaskHint
+from shared.aws_types import STATEFUL_TYPES, import_id
 from shared.topology import Topology
 
 # Steps after which the resource is no longer in the cloud (or no longer read).

@@ -24,7 +24,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO, TypeVar
 
-from orchestration.engine import Engine, OrchestrationError, OutputSink, ProtectedResources
+from orchestration.engine.interface import (
+    Engine,
+    OrchestrationError,
+    OutputSink,
+    ProtectedResources,
+)
 from orchestration.exit_codes import EXIT_OK
 from orchestration.runner.guards import Ask, Guards, TeardownBlocked, UpstreamGap
 from orchestration.runner.loss import LossGuards, LostState, lost_refusal

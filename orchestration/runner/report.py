@@ -14,7 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TextIO
 
-from orchestration.engine import NO_CHANGE_OPS, OutputSink
+from orchestration.engine.interface import NO_CHANGE_OPS, OutputSink
 from orchestration.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 # (project, pulumi arguments) -> the shell command that runs them by hand against its stack.

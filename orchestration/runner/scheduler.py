@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import FrameType
 
-from orchestration.engine import (
+from orchestration.engine.interface import (
     EngineKilled,
     Interrupted,
     OrchestrationError,

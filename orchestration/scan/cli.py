@@ -18,8 +18,9 @@ from typing import Any, TextIO
 
 from orchestration.plan.cli import make_plan
 from orchestration.plan.environment import EnvironmentPlan, PlanError
-from orchestration.plan.stack_config import StackConfigError, stack_config
+from orchestration.plan.program_config import StackConfigError, stack_config
 from orchestration.scan.checkov import CheckovError, CheckResult, run_checkov
+from orchestration.scan.checkov_install import CHECKOV_VERSION, CheckovUnavailable, ensure_checkov
 from orchestration.scan.report import EnvironmentScan, report
 from orchestration.scan.suppressions import (
     SUPPRESSIONS_FILE,
@@ -33,7 +34,6 @@ from orchestration.scan.suppressions import (
 )
 from orchestration.scan.terraform_types import UnmappedType
 from orchestration.scan.translate import terraform_plan
-from orchestration.toolchain.checkov import CHECKOV_VERSION, CheckovUnavailable, ensure_checkov
 from shared.paths import PROJECTS_DIR, REPO_ROOT
 
 

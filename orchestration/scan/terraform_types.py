@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from program.policy import aws_types as t
+from shared import aws_types as t
 
 
 class UnmappedType(Exception):

@@ -27,7 +27,7 @@ from orchestration.plan.environment import EnvironmentPlan, StackPlan
 from orchestration.scan.references import Reference, ResolvedProperty, resolve, target
 from orchestration.scan.terraform_types import MAP_ATTRIBUTES, attribute_name, terraform_type
 from program.policy import Resource, is_unknown
-from program.policy import aws_types as t
+from shared import aws_types as t
 
 FORMAT_VERSION: Final = "1.2"
 # Checkov recognises a plan by this key; the value names the Terraform release whose JSON plan

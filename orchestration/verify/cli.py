@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from orchestration.engine import OrchestrationError
+from orchestration.engine.interface import OrchestrationError
 from orchestration.verify.runner import VerifyError, run_verify
 
 if TYPE_CHECKING:

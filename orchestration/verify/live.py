@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from program.policy import Resource
-from program.policy import aws_types as t
+from shared import aws_types as t
 
 # Error codes that mean "this setting was never configured", not "the read failed".
 _NOT_CONFIGURED = {

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from orchestration.verify.live import LiveReadError, all_pages, aws_call, key_arn
 from program.policy import Resource
-from program.policy import aws_types as t
+from shared import aws_types as t
 
 CLOUDWATCH_LOGS = "cloud-watch-logs"
 # A log group's ARN: `arn:<partition>:logs:<region>:<account>:log-group:<name>[:*]`.

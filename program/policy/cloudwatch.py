@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from program.policy import aws_types as t
 from program.policy.model import Enforcement, Resource, Rule, Scope, StackView, is_unknown
 from program.policy.values import as_int, customer_key_problem
+from shared import aws_types as t
 from shared.limits import LOG_RETENTION_DAYS, PRODUCTION_LOG_RETENTION_MIN_DAYS
 
 

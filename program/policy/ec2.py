@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from program.policy import aws_types as t
 from program.policy.model import Enforcement, Resource, Rule, Scope, StackView, is_unknown
 from program.policy.values import as_bool, as_int, as_list, customer_key_problem
+from shared import aws_types as t
 from shared.limits import ADMIN_PORTS, PUBLIC_WEB_PORTS
 
 ANYWHERE = ("0.0.0.0/0", "::/0")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from program.policy import aws_types as t
 from program.policy.model import Enforcement, Resource, Rule, Scope, StackView, is_unknown
 from program.policy.values import as_bool, as_list
+from shared import aws_types as t
 from shared.limits import CURRENT_TLS_POLICY_PREFIXES, TLS_POLICY
 from shared.topology import COMPUTE, LOG_BUCKET_NAME, STORAGE
 

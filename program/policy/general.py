@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from program.policy import aws_types as t
 from program.policy.model import (
     Enforcement,
     Resource,
@@ -18,6 +17,7 @@ from program.policy.model import (
     json_value,
 )
 from program.policy.values import as_bool
+from shared import aws_types as t
 from shared.naming import tags as naming_tags
 
 # `DEBUG=true`, `export APP_DEBUG="1"`, `debug: yes`, `"DEBUG": true` in rendered user data.

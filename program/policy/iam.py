@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from program.policy import aws_types as t
 from program.policy.model import Enforcement, Resource, Rule, StackView, is_unknown
 from program.policy.values import as_list, policy_statements
+from shared import aws_types as t
 
 
 def _documents(resource: Resource) -> Iterator[tuple[str, Any]]:

@@ -7,9 +7,9 @@ import fnmatch
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from program.policy import aws_types as t
 from program.policy.model import Enforcement, Resource, Rule, StackView, is_unknown
 from program.policy.values import as_bool, as_int, as_list, policy_statements
+from shared import aws_types as t
 from shared.limits import (
     KEY_DELETION_WINDOW_DEFAULT,
     KEY_DELETION_WINDOW_MAX,

@@ -15,7 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
 
-from program.policy.aws_types import STACK_REFERENCE
+from shared.aws_types import STACK_REFERENCE
 from shared.settings import EnvironmentSettings
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from program.policy import aws_types as t
 from program.policy.model import Enforcement, Resource, Rule, Scope, StackView, is_unknown
 from program.policy.values import as_bool, as_int, as_list, customer_key_problem, policy_statements
+from shared import aws_types as t
 from shared.aws_facts import S3_LOG_DELIVERY_SERVICE, SSE_KMS, SSE_S3
 from shared.naming import bucket_name_problems
 

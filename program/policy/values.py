@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from program.policy.aws_types import KMS_KEY
 from program.policy.model import UNKNOWN, Resource, StackView, is_unknown, json_value
+from shared.aws_types import KMS_KEY
 from shared.limits import KMS_KEY_ARN_PATTERN
 from shared.topology import KMS_KEY_ARN
 

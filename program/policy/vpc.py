@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from program.policy import aws_types as t
 from program.policy.model import Enforcement, Resource, Rule, Scope, StackView, is_unknown
+from shared import aws_types as t
 
 # Accepted and rejected connections: ACCEPT alone hides the probes the security groups turned
 # away, REJECT alone hides what got through.

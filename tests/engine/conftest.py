@@ -5,7 +5,7 @@ plugin (never the user's ~/.pulumi), a file backend, and the stand-in's cloud fi
 talks to AWS.
 
 API for engine tests (types in engine_support.py):
-- `pulumi_bin_dir` (session): the CLI bin dir from `orchestration.toolchain.pulumi_cli`
+- `pulumi_bin_dir` (session): the CLI bin dir from `orchestration.engine.pulumi_install`
   (`pulumi` + the Python plugin shims), installed or built into the repo's `.tools/` on first
   use, like `invoke setup` (ENGINE_TESTS_TOOLS_DIR points it at another tools dir).
 - `standin_home` (session): a PULUMI_HOME with the stand-in installed as
@@ -30,11 +30,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_support import EngineEnv, Tasks, copy_projects, engine_paths, make_engine_env
-from standin_aws.install import install
 
 from orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME
-from orchestration.toolchain.pulumi_cli import PulumiCliUnavailable, ensure_pulumi_cli
+from orchestration.engine.pulumi_install import PulumiCliUnavailable, ensure_pulumi_cli
+from tests.engine.engine_support import (
+    EngineEnv,
+    Tasks,
+    copy_projects,
+    engine_paths,
+    make_engine_env,
+)
+from tests.engine.standin_aws.install import install
 
 TOOLS_DIR_ENV = "ENGINE_TESTS_TOOLS_DIR"
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standin_aws import CLOUD_FILE_ENV
-from standin_aws.cloud import CLOUD_FILE_NAME, Cloud
-from standin_aws.install import EXECUTABLE
+
+from tests.engine.standin_aws import CLOUD_FILE_ENV
+from tests.engine.standin_aws.cloud import CLOUD_FILE_NAME, Cloud
+from tests.engine.standin_aws.install import EXECUTABLE
 
 # TEST-ONLY program changes: a secret output of the security stack, and the storage stack
 # reading it through a StackReference (appended to copies of the projects' __main__.py).
@@ -134,7 +135,7 @@ def engine_environment(
         PULUMI_BACKEND_URL=backend_dir.resolve().as_uri(),
         PULUMI_CONFIG_PASSPHRASE=passphrase,
         # Production declares the KMS secrets provider; these file-backend worlds use the
-        # passphrase instead (the team tier, test_engine_teams.py, runs the declaration as is).
+        # passphrase instead (the team tier, test_teams.py, runs the declaration as is).
         WEBAPP_SECRETS_PROVIDER="passphrase",
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
@@ -282,7 +283,7 @@ def run_task(
     backend URL and passphrase come from there.
     """
     from orchestration import commands  # noqa: PLC0415
-    from orchestration.engine import OrchestrationError  # noqa: PLC0415
+    from orchestration.engine.interface import OrchestrationError  # noqa: PLC0415
 
     out, err = io.StringIO(), io.StringIO()
     try:

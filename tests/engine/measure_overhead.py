@@ -41,14 +41,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME
+from orchestration.engine.pulumi_install import ensure_pulumi_cli, verified_version
+from tests.engine.engine_support import EngineEnv, make_engine_env
+from tests.engine.standin_aws.install import install
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from engine_support import EngineEnv, make_engine_env  # noqa: E402
-from standin_aws.install import install  # noqa: E402
-
-from orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME  # noqa: E402
-from orchestration.toolchain.pulumi_cli import ensure_pulumi_cli, verified_version  # noqa: E402
 
 ENV = "development"
 PROJECTS = ("security", "storage", "compute")

@@ -18,9 +18,10 @@ import grpc
 import pytest
 from google.rpc import status_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
-from standin_aws import wire
-from standin_aws.cloud import Cloud
-from standin_aws.server import StandinAwsProvider
+
+from tests.engine.standin_aws import wire
+from tests.engine.standin_aws.cloud import Cloud
+from tests.engine.standin_aws.server import StandinAwsProvider
 
 STACK = "urn:pulumi:development::security::"
 REGION = "us-west-2"

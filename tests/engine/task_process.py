@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from orchestration import commands
-from orchestration.engine import OrchestrationError
+from orchestration.engine.interface import OrchestrationError
 
 ACTIONS = {
     "deploy": lambda project: lambda o: o.deploy(project, yes=True),

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from engine_support import engine_environment
-from standin_aws.install import install
 
 from orchestration.commands import REPO_ROOT
+from tests.engine.engine_support import engine_environment
+from tests.engine.standin_aws.install import install
 
 ENVIRONMENT = "development"
 DECLARATION = (

@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
-from engine_support import EngineEnv
-from standin_aws import ACCOUNT_ID
+
+from tests.engine.engine_support import EngineEnv
+from tests.engine.standin_aws import ACCOUNT_ID
 
 pytestmark = pytest.mark.engine
 

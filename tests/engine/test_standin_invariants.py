@@ -19,9 +19,10 @@ from typing import Any
 import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
-from standin_aws import ACCOUNT_ID, wire
-from standin_aws.autoscaling import registered_targets
-from standin_client import Net, Standin, init_failure, network, refused, serve_ready
+
+from tests.engine.standin_aws import ACCOUNT_ID, wire
+from tests.engine.standin_aws.autoscaling import registered_targets
+from tests.engine.standin_client import Net, Standin, init_failure, network, refused, serve_ready
 
 REGION = "us-west-2"
 Diff = provider_pb2.PropertyDiff

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standin_aws import ACCOUNT_ID
-from standin_client import REGION, Net, Standin, network, refused, serve_ready
 
 from shared.aws_facts import SSM_ENDPOINT_SERVICES, VPC_FLOW_LOGS_SERVICE
+from tests.engine.standin_aws import ACCOUNT_ID
+from tests.engine.standin_client import REGION, Net, Standin, network, refused, serve_ready
 
 VPC_CIDR = "10.30.0.0/16"
 DNS = {"enableDnsSupport": True, "enableDnsHostnames": True}

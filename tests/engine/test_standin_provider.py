@@ -22,10 +22,11 @@ import pulumi.runtime.rpc as sdk_rpc
 import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
-from standin_aws import ACCOUNT_ID, PLUGIN_VERSION, catalog, wire
-from standin_aws.cloud import Cloud, CloudError
-from standin_aws.install import EXECUTABLE, install, plugin_dir
-from standin_client import Standin, serve_in_process, urn
+
+from tests.engine.standin_aws import ACCOUNT_ID, PLUGIN_VERSION, catalog, wire
+from tests.engine.standin_aws.cloud import Cloud, CloudError
+from tests.engine.standin_aws.install import EXECUTABLE, install, plugin_dir
+from tests.engine.standin_client import Standin, serve_in_process, urn
 
 REGION = "us-west-2"
 DEFAULT_TAGS = {"app": "webapp", "environment": "development"}
@@ -592,7 +593,7 @@ def test_cloud_transactions_are_atomic_across_processes(tmp_path: Path) -> None:
     cloud_file = tmp_path / "cloud.json"
     script = (
         "import sys\n"
-        "from standin_aws.cloud import Cloud\n"
+        "from tests.engine.standin_aws.cloud import Cloud\n"
         "cloud = Cloud(sys.argv[1])\n"
         "for _ in range(25):\n"
         "    with cloud.transaction() as data:\n"

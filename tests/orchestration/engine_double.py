@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestration.engine import (
+from orchestration.engine.interface import (
     OperationResult,
     OutputSink,
     PendingCreate,
@@ -40,7 +40,7 @@ class StackDouble:
 
 
 class InMemoryEngine:
-    """Implements orchestration.engine.Engine in memory, for one environment."""
+    """Implements orchestration.engine.interface.Engine in memory, for one environment."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""ScriptedPulumiCommand: a test double of `orchestration.cli.PulumiCli`.
+"""ScriptedPulumiCommand: a test double of `orchestration.engine.pulumi_process.PulumiCli`.
 
 The engine runs every CLI call through `run(args, cwd, env, on_output, on_error)`. This double
 records those calls and answers from a script: lines for the output callbacks, events for the
@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestration.cli import CliError, CliResult
+from orchestration.engine.pulumi_process import CliError, CliResult
 
 
 @dataclass(frozen=True)

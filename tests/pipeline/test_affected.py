@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from git_history import REPO_ROOT, History, git, make_template
 from invoke.context import Context
 from invoke.exceptions import Exit
 
 import tasks
 from orchestration.affected import Affected, AffectedError, find_affected
 from orchestration.affected.report import run_affected, text
+from tests.pipeline.git_history import REPO_ROOT, History, git, make_template
 
 ALL = ("security", "storage", "compute")
 CODE = "\n_CHANGED_BY_THE_TEST = 1\n"
@@ -299,7 +299,7 @@ def test_documentation_tests_and_ci_affect_nothing(history: History) -> None:
         {
             **appended(history, "README.md", "\nMore words.\n"),
             **appended(history, "tests/unit/test_naming.py"),
-            **appended(history, "orchestration/backend.py"),
+            **appended(history, "orchestration/state/backend.py"),
             ".github/workflows/extra.yml": "name: extra\n",
             "projects/compute/NOTES.md": "Notes.\n",
         },

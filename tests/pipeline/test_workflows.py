@@ -21,9 +21,9 @@ import yaml
 from invoke.collection import Collection
 
 import tasks
-from orchestration.toolchain import workflow_lint
 from shared.settings import ENVIRONMENTS_DIR, load_settings
 from shared.topology import TOPOLOGY
+from tooling import workflow_lint
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"

@@ -8,11 +8,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bucket_policies import tls_only_policy
-
 from program.policy import Resource
-from program.policy import aws_types as t
+from shared import aws_types as t
 from shared.settings import EnvironmentSettings
+from tests.bucket_policies import tls_only_policy
 
 ACCOUNT = "123456789012"
 KEY_ARN = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -7,7 +7,11 @@ import dataclasses
 import json
 from typing import Any
 
-from baseline_parts import (
+from program.policy import Resource
+from shared import aws_types as t
+from shared.naming import tags
+from shared.settings import EnvironmentSettings
+from tests.policy.baseline_parts import (
     ACCOUNT,
     BUCKET,
     KEY_ARN,
@@ -17,11 +21,6 @@ from baseline_parts import (
     network_resources,
     role_policy,
 )
-
-from program.policy import Resource
-from program.policy import aws_types as t
-from shared.naming import tags
-from shared.settings import EnvironmentSettings
 
 CERTIFICATE_ARN = (
     f"arn:aws:acm:us-west-2:{ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from baseline_stack import Stack
+from tests.policy.baseline_stack import Stack
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ Checkov agreement test that Checkov's counterpart checks fail on it too.
 
 from __future__ import annotations
 
-from break_case import Break
-from compute_breaks import COMPUTE_BREAKS
-from storage_breaks import STORAGE_BREAKS
+from tests.policy.break_case import Break
+from tests.policy.compute_breaks import COMPUTE_BREAKS
+from tests.policy.storage_breaks import STORAGE_BREAKS
 
 BREAKS: list[Break] = [*STORAGE_BREAKS, *COMPUTE_BREAKS]
 

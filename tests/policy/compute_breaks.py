@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from baseline_parts import OTHER_KEY_ARN
-from baseline_stack import Stack, change, change_resource, drop
-from break_case import Break
+from tests.policy.baseline_parts import OTHER_KEY_ARN
+from tests.policy.baseline_stack import Stack, change, change_resource, drop
+from tests.policy.break_case import Break
 
 
 def _ingress(entry: dict[str, object]) -> Callable[[Stack, str], Stack]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from baseline_parts import KEY_ARN, OTHER_KEY_ARN
-from baseline_stack import Stack, change, change_resource, drop
-from break_case import Break
-from bucket_policies import tls_only_policy
+from tests.bucket_policies import tls_only_policy
+from tests.policy.baseline_parts import KEY_ARN, OTHER_KEY_ARN
+from tests.policy.baseline_stack import Stack, change, change_resource, drop
+from tests.policy.break_case import Break
 
 
 def _encryption(bucket_key: bool = True, **default: object) -> Callable[[Stack, str], Stack]:

@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from baseline_stack import compliant_stack
-from breaks import BREAKS, Break
 
 from orchestration.plan.environment import EnvironmentPlan, StackPlan
 from orchestration.scan.checkov import CheckResult, run_checkov
@@ -31,8 +29,10 @@ from orchestration.scan.rule_map import checkov_ids
 from orchestration.scan.suppressions import load_suppressions, stale
 from orchestration.scan.translate import terraform_plan
 from program.policy import RULES, rule_by_id
-from program.policy import aws_types as t
+from shared import aws_types as t
 from shared.settings import load_settings
+from tests.policy.baseline_stack import compliant_stack
+from tests.policy.breaks import BREAKS, Break
 
 ENVIRONMENTS = ("development", "production")
 

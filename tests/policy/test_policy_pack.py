@@ -10,9 +10,6 @@ from typing import Any
 import pulumi_policy
 import pytest
 import yaml
-from baseline_parts import KEY_ARN
-from baseline_stack import change, change_resource, compliant_stack
-from pack_args import run_pack
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
@@ -20,6 +17,9 @@ from orchestration.plan.cli import make_plan
 from program.policy import RULES, UNKNOWN, Scope, StackView, evaluate
 from program.policy.crossguard import PACK_NAME, plain, policies, stack_of
 from shared.settings import EnvironmentSettings, SettingsError
+from tests.policy.baseline_parts import KEY_ARN
+from tests.policy.baseline_stack import change, change_resource, compliant_stack
+from tests.policy.pack_args import run_pack
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policy-pack"
 

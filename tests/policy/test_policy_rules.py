@@ -7,15 +7,15 @@ import json
 from collections.abc import Callable
 
 import pytest
-from baseline_parts import OTHER_KEY_ARN
-from baseline_stack import Stack, change, change_resource, compliant_stack
-from breaks import BREAKS, Break
-from bucket_policies import tls_only_policy
 
 from program.policy import RULES, UNKNOWN, Enforcement, Resource, StackView, evaluate, rule_by_id
-from program.policy import aws_types as t
+from shared import aws_types as t
 from shared.naming import tags
 from shared.settings import EnvironmentSettings, load_settings
+from tests.bucket_policies import tls_only_policy
+from tests.policy.baseline_parts import OTHER_KEY_ARN
+from tests.policy.baseline_stack import Stack, change, change_resource, compliant_stack
+from tests.policy.breaks import BREAKS, Break
 
 CASES = [
     pytest.param(brk, env, id=f"{brk.rule}:{brk.what}:{env}")

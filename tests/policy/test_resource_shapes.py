@@ -9,12 +9,12 @@ import dataclasses
 import json
 
 import pytest
-from baseline_parts import KEY_ARN
-from baseline_stack import compliant_stack
 
 from program.policy import UNKNOWN, Resource, StackView, evaluate, rule_by_id
-from program.policy import aws_types as t
+from shared import aws_types as t
 from shared.settings import EnvironmentSettings
+from tests.policy.baseline_parts import KEY_ARN
+from tests.policy.baseline_stack import compliant_stack
 
 
 def _alone(settings: EnvironmentSettings, resource: Resource) -> list[str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from programs_support import ENVIRONMENTS, evaluated
 
 from orchestration.plan.evaluate import ProgramResult
 from shared.settings import EnvironmentSettings, load_settings
+from tests.programs.programs_support import ENVIRONMENTS, evaluated
 
 
 @pytest.fixture(params=ENVIRONMENTS)

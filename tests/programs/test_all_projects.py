@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from programs_support import AWS_PROVIDER, PROJECTS, aws_resources
 
 from orchestration.plan.evaluate import ProgramResult
 from shared import naming, project_config, topology
 from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings
+from tests.programs.programs_support import AWS_PROVIDER, PROJECTS, aws_resources
 
 Evaluate = Callable[[str, str], ProgramResult]
 KNOBS = {

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from programs_support import contract_upstream, only
 
 from orchestration.plan.evaluate import ProgramResult, evaluate_program
 from orchestration.plan.programs import to_rule_input
@@ -15,6 +14,7 @@ from shared import topology
 from shared.paths import PROJECTS_DIR
 from shared.project_config import ProjectConfigError, compute_config
 from shared.settings import EnvironmentSettings
+from tests.programs.programs_support import contract_upstream, only
 
 LISTENER = "aws:lb/listener:Listener"
 BALANCER = "aws:lb/loadBalancer:LoadBalancer"

@@ -11,7 +11,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from programs_support import (
+from orchestration.plan.evaluate import ProgramResult, RegisteredResource
+from program.components.vpc_endpoints import INTERFACE_SERVICES
+from shared import naming, topology
+from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
+from shared.settings import EnvironmentSettings
+from tests.programs.programs_support import (
     ACCOUNT,
     REGION,
     as_list,
@@ -21,12 +26,6 @@ from programs_support import (
     rules_of,
     statements,
 )
-
-from orchestration.plan.evaluate import ProgramResult, RegisteredResource
-from program.components.vpc_endpoints import INTERFACE_SERVICES
-from shared import naming, topology
-from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
-from shared.settings import EnvironmentSettings
 
 Evaluate = Callable[[str, str], ProgramResult]
 SUBNET = "aws:ec2/subnet:Subnet"

@@ -8,7 +8,17 @@ import re
 from collections.abc import Callable
 
 import pytest
-from programs_support import (
+
+from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
+from orchestration.plan.placeholders import PLACEHOLDER_AMI_ID
+from orchestration.plan.program_config import stack_config
+from program.components.web_servers import placements
+from program.webapp.app import HEALTH_PATH
+from program.webapp.user_data import APP_FILE
+from shared import naming, topology
+from shared.project_config import ComputeConfig, ProjectConfigError, compute_config
+from shared.settings import EnvironmentSettings
+from tests.programs.programs_support import (
     REGION,
     as_list,
     contract_upstream,
@@ -19,16 +29,6 @@ from programs_support import (
     rules_of,
     statements,
 )
-
-from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
-from orchestration.plan.placeholders import PLACEHOLDER_AMI_ID
-from orchestration.plan.stack_config import stack_config
-from program.components.web_servers import placements
-from program.webapp.app import HEALTH_PATH
-from program.webapp.user_data import APP_FILE
-from shared import naming, topology
-from shared.project_config import ComputeConfig, ProjectConfigError, compute_config
-from shared.settings import EnvironmentSettings
 
 Evaluate = Callable[[str, str], ProgramResult]
 VPC = "aws:ec2/vpc:Vpc"

@@ -8,15 +8,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from programs_support import contract_upstream
 from pulumi.runtime import settings as runtime_settings
 
 from orchestration.plan.evaluate import ProgramError, evaluate_program
 from orchestration.plan.placeholders import PLACEHOLDER_ACCOUNT_ID
-from orchestration.plan.stack_config import StackConfigError, stack_config
+from orchestration.plan.program_config import StackConfigError, stack_config
 from shared import topology
 from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings
+from tests.programs.programs_support import contract_upstream
 
 AWS_BUCKET_PROGRAM = """
 import pulumi

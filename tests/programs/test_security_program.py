@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from programs_support import ACCOUNT, REGION, as_list, document, only, statements
 
 from orchestration.plan.evaluate import ProgramResult
 from shared import naming, topology
 from shared.project_config import ProjectConfigError, SecurityConfig, security_config
 from shared.settings import EnvironmentSettings
+from tests.programs.programs_support import ACCOUNT, REGION, as_list, document, only, statements
 
 Evaluate = Callable[[str, str], ProgramResult]
 KEY = "aws:kms/key:Key"

@@ -9,12 +9,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from programs_support import ACCOUNT, contract_upstream, contract_value, document, statements
 
 from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
 from shared import naming, topology
 from shared.project_config import ProjectConfigError, storage_config
 from shared.settings import EnvironmentSettings
+from tests.programs.programs_support import (
+    ACCOUNT,
+    contract_upstream,
+    contract_value,
+    document,
+    statements,
+)
 
 Evaluate = Callable[[str, str], ProgramResult]
 BUCKET = "aws:s3/bucket:Bucket"

@@ -22,7 +22,7 @@ from orchestration.scan.terraform_types import (
     snake_case,
     terraform_type,
 )
-from program.policy import aws_types as t
+from shared import aws_types as t
 from shared.paths import REPO_ROOT
 
 PROGRAM_DIR = REPO_ROOT / "program"

@@ -14,7 +14,7 @@ from orchestration.plan.cli import TERRAFORM_PLAN_JSON, run_plan
 from orchestration.plan.environment import EnvironmentPlan, PlanError, PlannedProgram, StackPlan
 from orchestration.scan.translate import terraform_plan
 from program.policy import UNKNOWN, Resource
-from program.policy import aws_types as t
+from shared import aws_types as t
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import boto3
 import pytest
-from moto_server import moto_server, reset
+
+from tests.moto_server import moto_server, reset
 
 REGION = "us-west-2"
 

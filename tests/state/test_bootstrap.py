@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from invoke import Collection, Program
-from moto_server import MOTO_ACCOUNT
 
 import tasks
 from orchestration import state_commands
-from orchestration.bootstrap import BootstrapRefused, run_bootstrap
-from orchestration.bootstrap_judge import BOOTSTRAP_MARK
-from orchestration.engine import OrchestrationError
+from orchestration.engine.interface import OrchestrationError
+from orchestration.state.bootstrap.judge import BOOTSTRAP_MARK
+from orchestration.state.bootstrap.run import BootstrapRefused, run_bootstrap
 from shared.naming import state_bucket_name, state_key_alias
 from shared.settings import EnvironmentSettings
+from tests.moto_server import MOTO_ACCOUNT
 
 REGION = "us-west-2"
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from orchestration import commands, state_commands
-from orchestration.automation import AutomationEngine
-from orchestration.state_aws import StateNotReady
+from orchestration.engine.cli_engine import AutomationEngine
+from orchestration.state.aws import StateNotReady
 from shared.settings import EnvironmentSettings
 
 

@@ -9,9 +9,9 @@ import sys
 ORCHESTRATOR_MODULES = (
     "orchestration.commands",
     "orchestration.runner",
-    "orchestration.automation",
-    "orchestration.backend",
-    "orchestration.credentials",
+    "orchestration.engine.cli_engine",
+    "orchestration.state.backend",
+    "orchestration.preflight",
     "orchestration.verify.cli",
     "orchestration.plan.cli",
 )

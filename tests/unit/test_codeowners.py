@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.codeowners import CODEOWNERS_FILE, GITHUB_ORGANIZATION, main, render
 from shared.topology import ProjectSpec, Topology
+from tooling.codeowners import CODEOWNERS_FILE, GITHUB_ORGANIZATION, main, render
 
 
 def owners(text: str) -> dict[str, str]:

@@ -10,9 +10,9 @@ import pytest
 from program.components.kms_key import KmsKeyArgs
 from program.components.web_security_group import WebSecurityGroupArgs
 from program.policy import Resource, StackView, rule_by_id
-from program.policy import aws_types as t
 from program.policy.values import customer_key_problem
 from program.webapp.user_data import AppEnvironment
+from shared import aws_types as t
 from shared.limits import (
     ADMIN_PORTS,
     KEY_DELETION_WINDOW_MAX,

@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from shared.settings import EnvironmentSettings, load_settings
-from shared.state_backend import (
+from orchestration.state.declaration import (
     DEFAULT_HISTORY_DAYS,
     BackendKind,
     KmsLocation,
@@ -22,6 +21,7 @@ from shared.state_backend import (
     with_kms_endpoint,
     with_s3_endpoint,
 )
+from shared.settings import EnvironmentSettings, load_settings
 
 ACCOUNT = "123456789012"
 Make = Callable[..., EnvironmentSettings]

@@ -10,15 +10,15 @@ from typing import Any
 
 import boto3
 import pytest
-from bucket_policies import tls_only_policy
 from moto import mock_aws
-from moto_environment import Deployed, HealthDouble, launch_template_data
-from moto_network import build_network, load_balancer
 
 from program.components.kms_key import key_policy
 from shared.limits import PRODUCTION_LOG_RETENTION_MIN_DAYS
 from shared.naming import log_group_name
 from shared.settings import EnvironmentSettings
+from tests.bucket_policies import tls_only_policy
+from tests.verify.moto_environment import Deployed, HealthDouble, launch_template_data
+from tests.verify.moto_network import build_network, load_balancer
 
 REGION = "us-west-2"
 # moto reports this root device for every instance.

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-from moto_network import Network
 
 from orchestration.verify.runner import run_verify
 from shared.settings import EnvironmentSettings
+from tests.verify.moto_network import Network
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""StackOutputsCli: a test double of `orchestration.cli.PulumiCli` for a backend's outputs.
+"""StackOutputsCli: a test double of `engine.pulumi_process.PulumiCli` for a backend's outputs.
 
 It holds outputs under fully qualified stack names and answers only what reading them takes
 (`pulumi stack output --json [--show-secrets] --stack <name>`). A name it does not hold fails
@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from typing import Any
 
-from orchestration.cli import CliError, CliResult
+from orchestration.engine.pulumi_process import CliError, CliResult
 
 
 class StackOutputsCli:

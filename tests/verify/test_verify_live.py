@@ -7,7 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from moto_environment import (
+
+from orchestration.verify.runner import HEALTH_CHECK, LIVE_RULES
+from shared.settings import EnvironmentSettings
+from tests.verify.moto_environment import (
     Deployed,
     HealthDouble,
     assert_fails_exactly,
@@ -16,10 +19,7 @@ from moto_environment import (
     passed,
     run_report,
 )
-from moto_network import LOAD_BALANCER_NAME
-
-from orchestration.verify.runner import HEALTH_CHECK, LIVE_RULES
-from shared.settings import EnvironmentSettings
+from tests.verify.moto_network import LOAD_BALANCER_NAME
 
 
 def test_compliant_environment_passes_every_check(

@@ -7,14 +7,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from moto_environment import (
+
+from orchestration.verify.live import LiveReadError, instance_resources
+from orchestration.verify.live_network import load_balancer_resources, log_group_name
+from shared.settings import EnvironmentSettings
+from tests.verify.moto_environment import (
     Deployed,
     assert_fails_exactly,
     launch_template_data,
     passed,
     run_report,
 )
-from moto_network import (
+from tests.verify.moto_network import (
     Network,
     encrypted_log_group,
     flow_log,
@@ -22,10 +26,6 @@ from moto_network import (
     log_group_arn,
     set_access_logs,
 )
-
-from orchestration.verify.live import LiveReadError, instance_resources
-from orchestration.verify.live_network import load_balancer_resources, log_group_name
-from shared.settings import EnvironmentSettings
 
 # The environment -> the fixture that deploys it compliant into moto.
 ENVIRONMENTS = {"development": "deployed", "production": "production_deployed"}

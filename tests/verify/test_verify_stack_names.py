@@ -7,17 +7,17 @@ import io
 from pathlib import Path
 
 import pytest
-from moto_environment import Deployed
-from stack_outputs_cli import StackOutputsCli
 
-from orchestration.automation import AutomationEngine
-from orchestration.backend import BACKEND_URL_VAR, ORGANIZATION_VAR, resolve_backend
-from orchestration.engine import OrchestrationError
-from orchestration.passphrase import PASSPHRASE_VAR
+from orchestration.engine.cli_engine import AutomationEngine
+from orchestration.engine.interface import OrchestrationError
 from orchestration.runner import Orchestrator
+from orchestration.state.backend import BACKEND_URL_VAR, ORGANIZATION_VAR, resolve_backend
+from orchestration.state.passphrase import PASSPHRASE_VAR
 from orchestration.verify.cli import verify_action
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings
+from tests.verify.moto_environment import Deployed
+from tests.verify.stack_outputs_cli import StackOutputsCli
 
 CLOUD_URL = "https://api.pulumi.com"
 PROJECTS = ("security", "storage", "compute")

@@ -11,9 +11,8 @@ from typing import Any
 
 import boto3
 import pytest
-from moto_environment import Deployed, OrchestratorDouble
 
-from orchestration.engine import OrchestrationError
+from orchestration.engine.interface import OrchestrationError
 from orchestration.verify.cli import verify_action
 from orchestration.verify.runner import (
     HEALTH_CHECK,
@@ -27,6 +26,7 @@ from orchestration.verify.runner import (
     verify,
 )
 from shared.settings import EnvironmentSettings
+from tests.verify.moto_environment import Deployed, OrchestratorDouble
 
 
 def _stacks(settings: EnvironmentSettings, deployed: Deployed) -> OrchestratorDouble:

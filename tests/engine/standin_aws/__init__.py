@@ -22,7 +22,8 @@ Modules:
   (route tables), `security_groups` (what rules let through), `policies` (resource, trust and
   identity policy evaluation), `change` (one operation) and `errors` (the provider's error
   shape).
-- `server`: the gRPC ResourceProvider service; `python -m standin_aws` runs it as a plugin.
+- `server`: the gRPC ResourceProvider service; `python -m tests.engine.standin_aws` runs it as
+  a plugin.
 - `install`: puts the plugin into a PULUMI_HOME the way the engine discovers plugins.
 """
 

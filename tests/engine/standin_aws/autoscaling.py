@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from standin_aws import catalog, lookups, reachability
-from standin_aws.catalog import digest
-from standin_aws.change import Change
-from standin_aws.cloud import record_key
-from standin_aws.ec2_rules import place_instance
-from standin_aws.errors import AwsError, ProviderError, autoscaling
-from standin_aws.launch_templates import launch_problem, truthy
+from tests.engine.standin_aws import catalog, lookups, reachability
+from tests.engine.standin_aws.catalog import digest
+from tests.engine.standin_aws.change import Change
+from tests.engine.standin_aws.cloud import record_key
+from tests.engine.standin_aws.ec2_rules import place_instance
+from tests.engine.standin_aws.errors import AwsError, ProviderError, autoscaling
+from tests.engine.standin_aws.launch_templates import launch_problem, truthy
 
 ATTACHMENT = "aws:autoscaling/attachment:Attachment"
 Template = tuple[lookups.Record, str, dict[str, Any]]

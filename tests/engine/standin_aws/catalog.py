@@ -30,8 +30,8 @@ from shared.aws_facts import (
     zone_id_prefix,
     zone_names,
 )
-from standin_aws import ACCOUNT_ID
-from standin_aws.wire import (
+from tests.engine.standin_aws import ACCOUNT_ID
+from tests.engine.standin_aws.wire import (
     UNKNOWN,
     Props,
     contains_secret,

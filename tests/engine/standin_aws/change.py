@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from standin_aws import lookups
-from standin_aws.catalog import ProviderConfig
-from standin_aws.wire import Props, plain
+from tests.engine.standin_aws import lookups
+from tests.engine.standin_aws.catalog import ProviderConfig
+from tests.engine.standin_aws.wire import Props, plain
 
 
 @dataclass

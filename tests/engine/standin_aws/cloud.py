@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from standin_aws import ACCOUNT_ID, CLOUD_FILE_ENV
-from standin_aws.catalog import ProviderConfig, render_outputs, seed_for
-from standin_aws.wire import plain
+from tests.engine.standin_aws import ACCOUNT_ID, CLOUD_FILE_ENV
+from tests.engine.standin_aws.catalog import ProviderConfig, render_outputs, seed_for
+from tests.engine.standin_aws.wire import plain
 
 CLOUD_FILE_NAME = "standin-aws-cloud.json"
 # How long an internet gateway attachment takes to become available. AWS attaches

@@ -19,12 +19,12 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from standin_aws import lookups, reachability
-from standin_aws.catalog import default_vpc_id, digest
-from standin_aws.change import Change
-from standin_aws.cloud import DEFAULT_GATEWAY_ATTACH_SECONDS
-from standin_aws.errors import ec2
-from standin_aws.wire import plain
+from tests.engine.standin_aws import lookups, reachability
+from tests.engine.standin_aws.catalog import default_vpc_id, digest
+from tests.engine.standin_aws.change import Change
+from tests.engine.standin_aws.cloud import DEFAULT_GATEWAY_ATTACH_SECONDS
+from tests.engine.standin_aws.errors import ec2
+from tests.engine.standin_aws.wire import plain
 
 
 def require_vpc(change: Change, vpc_id: str, action: str, operation: str) -> None:

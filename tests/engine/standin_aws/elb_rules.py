@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from standin_aws import lookups, policies
-from standin_aws.catalog import invoke
-from standin_aws.change import Change
-from standin_aws.errors import AwsError, elbv2
-from standin_aws.wire import plain
+from tests.engine.standin_aws import lookups, policies
+from tests.engine.standin_aws.catalog import invoke
+from tests.engine.standin_aws.change import Change
+from tests.engine.standin_aws.errors import AwsError, elbv2
+from tests.engine.standin_aws.wire import plain
 
 LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 REDIRECT_CODES = ("HTTP_301", "HTTP_302")

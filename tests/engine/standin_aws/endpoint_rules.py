@@ -22,11 +22,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from standin_aws import lookups, routing
-from standin_aws.catalog import default_security_group_of, endpoint_service, service_prefix_list
-from standin_aws.change import Change
-from standin_aws.ec2_rules import require_vpc
-from standin_aws.errors import AwsError, ec2
+from tests.engine.standin_aws import lookups, routing
+from tests.engine.standin_aws.catalog import (
+    default_security_group_of,
+    endpoint_service,
+    service_prefix_list,
+)
+from tests.engine.standin_aws.change import Change
+from tests.engine.standin_aws.ec2_rules import require_vpc
+from tests.engine.standin_aws.errors import AwsError, ec2
 
 # Builds the refusal of the call being checked from an error code and a message.
 Refusal = Callable[[str, str], AwsError]

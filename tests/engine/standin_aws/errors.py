@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 
-from standin_aws.catalog import digest
+from tests.engine.standin_aws.catalog import digest
 
 
 class AwsError(Exception):

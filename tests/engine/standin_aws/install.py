@@ -19,9 +19,10 @@ import stat
 import sys
 from pathlib import Path
 
-from standin_aws import PLUGIN_NAME, PLUGIN_VERSION
+from tests.engine.standin_aws import PLUGIN_NAME, PLUGIN_VERSION
 
-PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+# The repository root: the stand-in runs as `tests.engine.standin_aws`, as the tests import it.
+REPO_ROOT = Path(__file__).resolve().parents[3]
 EXECUTABLE = f"pulumi-resource-{PLUGIN_NAME}"
 
 
@@ -43,9 +44,9 @@ def install(pulumi_home: Path, *, python: str = sys.executable) -> Path:
         "#!/bin/sh\n"
         "# TEST-ONLY stand-in for the AWS provider plugin (tests/engine/standin_aws).\n"
         "# Installed by the engine test fixtures into a temporary PULUMI_HOME; never deployed.\n"
-        f"PYTHONPATH={shlex.quote(str(PACKAGE_PARENT))}${{PYTHONPATH:+:$PYTHONPATH}}\n"
+        f"PYTHONPATH={shlex.quote(str(REPO_ROOT))}${{PYTHONPATH:+:$PYTHONPATH}}\n"
         "export PYTHONPATH\n"
-        f'exec {shlex.quote(os.path.abspath(python))} -m standin_aws "$@"\n'
+        f'exec {shlex.quote(os.path.abspath(python))} -m tests.engine.standin_aws "$@"\n'
     )
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return wrapper

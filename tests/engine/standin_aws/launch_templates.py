@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from standin_aws import lookups, policies
-from standin_aws.catalog import AUTOSCALING_ROLE_PATH
-from standin_aws.change import Change
-from standin_aws.wire import plain
+from tests.engine.standin_aws import lookups, policies
+from tests.engine.standin_aws.catalog import AUTOSCALING_ROLE_PATH
+from tests.engine.standin_aws.change import Change
+from tests.engine.standin_aws.wire import plain
 
 UNVERSIONED = frozenset(
     {"tags", "tagsAll", "updateDefaultVersion", "defaultVersion", "name", "namePrefix", "region"}

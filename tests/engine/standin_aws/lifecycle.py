@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from standin_aws import (
+from tests.engine.standin_aws import (
     autoscaling,
     delivery,
     ec2_rules,
@@ -23,13 +23,13 @@ from standin_aws import (
     logging_rules,
     lookups,
 )
-from standin_aws import launch_templates as templates
-from standin_aws.catalog import ProviderConfig, kind_of, render_outputs, seed_for
-from standin_aws.change import Change
-from standin_aws.cloud import record_key
-from standin_aws.errors import ProviderError
-from standin_aws.uniqueness import existing_twin
-from standin_aws.wire import Props, plain
+from tests.engine.standin_aws import launch_templates as templates
+from tests.engine.standin_aws.catalog import ProviderConfig, kind_of, render_outputs, seed_for
+from tests.engine.standin_aws.change import Change
+from tests.engine.standin_aws.cloud import record_key
+from tests.engine.standin_aws.errors import ProviderError
+from tests.engine.standin_aws.uniqueness import existing_twin
+from tests.engine.standin_aws.wire import Props, plain
 
 Hook = Callable[[Change], None]
 

@@ -15,9 +15,9 @@
 
 from __future__ import annotations
 
-from standin_aws import delivery, lookups, policies
-from standin_aws.change import Change
-from standin_aws.errors import AwsError, ProviderError, ec2
+from tests.engine.standin_aws import delivery, lookups, policies
+from tests.engine.standin_aws.change import Change
+from tests.engine.standin_aws.errors import AwsError, ProviderError, ec2
 
 LOGS_KEY_ACTIONS = (
     "kms:Encrypt",

@@ -13,14 +13,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from standin_aws.catalog import (
+from tests.engine.standin_aws.catalog import (
     ProviderConfig,
     default_subnet_cidr,
     default_subnet_id,
     default_vpc_id,
     zone_names,
 )
-from standin_aws.wire import plain
+from tests.engine.standin_aws.wire import plain
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"

@@ -41,14 +41,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.aws_facts import SSM_ENDPOINT_SERVICES
-from standin_aws import lookups, routing, security_groups
-from standin_aws.catalog import (
+from tests.engine.standin_aws import lookups, routing, security_groups
+from tests.engine.standin_aws.catalog import (
     ProviderConfig,
     default_security_group_of,
     endpoint_service,
     service_prefix_list,
 )
-from standin_aws.security_groups import INTERNET, Peer
+from tests.engine.standin_aws.security_groups import INTERNET, Peer
 
 HTTPS = 443
 # What an instance's first boot needs, by the name tests ask about.

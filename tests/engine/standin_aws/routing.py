@@ -15,9 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from standin_aws import lookups
-from standin_aws.catalog import ProviderConfig, default_route_table_id, default_vpc_id
-from standin_aws.wire import plain
+from tests.engine.standin_aws import lookups
+from tests.engine.standin_aws.catalog import ProviderConfig, default_route_table_id, default_vpc_id
+from tests.engine.standin_aws.wire import plain
 
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"

@@ -20,9 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from standin_aws import lookups
-from standin_aws.catalog import default_security_group_of
-from standin_aws.wire import plain
+from tests.engine.standin_aws import lookups
+from tests.engine.standin_aws.catalog import default_security_group_of
+from tests.engine.standin_aws.wire import plain
 
 DEFAULT_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SPLIT_RULES = {

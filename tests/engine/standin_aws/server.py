@@ -24,17 +24,24 @@ from google.protobuf import any_pb2, empty_pb2
 from google.rpc import status_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from standin_aws import PLUGIN_NAME, PLUGIN_VERSION, lifecycle
-from standin_aws.catalog import (
+from tests.engine.standin_aws import PLUGIN_NAME, PLUGIN_VERSION, lifecycle
+from tests.engine.standin_aws.catalog import (
     FunctionError,
     ProviderConfig,
     invoke,
     preview_outputs,
     replace_keys,
 )
-from standin_aws.cloud import Cloud, CloudError, default_cloud_file, fault, record_key
-from standin_aws.errors import AwsError, ProviderError
-from standin_aws.wire import Props, decode_json_config, plain, same, to_props, to_struct
+from tests.engine.standin_aws.cloud import Cloud, CloudError, default_cloud_file, fault, record_key
+from tests.engine.standin_aws.errors import AwsError, ProviderError
+from tests.engine.standin_aws.wire import (
+    Props,
+    decode_json_config,
+    plain,
+    same,
+    to_props,
+    to_struct,
+)
 
 Diff = provider_pb2.PropertyDiff
 Response = TypeVar("Response")

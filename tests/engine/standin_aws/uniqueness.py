@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from standin_aws import lookups
-from standin_aws.catalog import ProviderConfig, default_vpc_id
-from standin_aws.change import Change
-from standin_aws.errors import AwsError, ProviderError
-from standin_aws.wire import Props, plain, same
+from tests.engine.standin_aws import lookups
+from tests.engine.standin_aws.catalog import ProviderConfig, default_vpc_id
+from tests.engine.standin_aws.change import Change
+from tests.engine.standin_aws.errors import AwsError, ProviderError
+from tests.engine.standin_aws.wire import Props, plain, same
 
 Refusal = Callable[[str, lookups.Record, Props], Exception]
 Scope = Callable[[Mapping[str, Any], str, ProviderConfig], str]

@@ -1,0 +1,94 @@
+"""Checks before a run touches anything: credentials resolve, the projects' knobs are valid.
+
+Credentials: only resolution is checked (the same chain the AWS provider uses: environment
+variables, profiles, SSO, container and instance roles); no request is sent to AWS. Targeting
+an emulator (`--endpoint`) skips the check, since the provider then uses the emulator's dummy
+credentials.
+
+Knobs: each program validates its knobs when it starts (`shared.project_config`), but in a
+deploy of the whole environment compute starts only after security and storage were deployed.
+So the orchestrator reads the same committed stack files first and refuses a bad value with the
+program's own one-line message (a key the project does not read included), before any stack is
+touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from orchestration.engine.interface import OrchestrationError
+from orchestration.plan.program_config import StackConfigError, stack_config
+from shared.settings import EnvironmentSettings
+
+# region -> True when credentials resolve; raises BotoCoreError when a source is broken.
+CredentialResolver = Callable[[str], bool]
+
+
+class CredentialsError(OrchestrationError):
+    """No usable AWS credentials; nothing was run."""
+
+
+def botocore_resolves(region: str) -> bool:
+    """True when botocore's default chain yields credentials (refreshing them if needed)."""
+    # Imported here (as below): botocore costs the orchestrator a third of a second, and only
+    # runs against real AWS check credentials.
+    from botocore.session import Session  # noqa: PLC0415
+
+    session = Session()
+    session.set_config_variable("region", region)
+    credentials = session.get_credentials()
+    if credentials is None:
+        return False
+    # Lazily refreshed sources (SSO, assumed roles) only fail when the keys are read.
+    frozen = credentials.get_frozen_credentials()
+    return bool(frozen.access_key and frozen.secret_key)
+
+
+def check_aws_credentials(
+    environment: str, region: str, *, resolve: CredentialResolver = botocore_resolves
+) -> None:
+    """Raise CredentialsError (what to set, and the offline alternative) unless they resolve."""
+    offline = (
+        f"For an offline look at what would be deployed (no credentials, no Pulumi CLI, no "
+        f"state): `invoke plan --env {environment}`; to target a local AWS emulator instead, "
+        "pass --endpoint URL."
+    )
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
+    try:
+        if resolve(region):
+            return
+        reason = "no AWS credentials found"
+    except BotoCoreError as error:
+        reason = f"AWS credentials do not resolve ({error})"
+    raise CredentialsError(
+        f"{reason} for {environment} ({region}): set AWS_PROFILE (after `aws sso login` for SSO "
+        f"profiles) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for this environment's "
+        f"account. {offline}"
+    )
+
+
+class KnobError(OrchestrationError):
+    """A project's stack file holds a missing or invalid knob; nothing was run."""
+
+
+def check_knobs(settings: EnvironmentSettings, projects: Iterable[str], projects_dir: Path) -> None:
+    """KnobError with the first problem of `projects`' knobs for `settings.environment`."""
+    # Imported here: reading knobs loads the Pulumi SDK, which the other checks do not need.
+    from shared.project_config import CONFIG_READERS, ProjectConfigError  # noqa: PLC0415
+
+    for project in projects:
+        try:
+            config = stack_config(
+                project, settings.environment, projects_dir=projects_dir, skip_secrets=True
+            )
+            keys = [key.split(":", 1)[1] for key in config if key.startswith(f"{project}:")]
+            CONFIG_READERS[project](settings, _getter(project, config), keys)
+        except (ProjectConfigError, StackConfigError) as error:
+            raise KnobError(f"{error}. Nothing was run.") from None
+
+
+def _getter(project: str, config: Mapping[str, str]) -> Callable[[str], str | None]:
+    """Reads `<project>:<key>` as `pulumi.Config(project).get` does."""
+    return lambda key: config.get(f"{project}:{key}")

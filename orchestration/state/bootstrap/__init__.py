@@ -1,0 +1,1 @@
+"""`invoke bootstrap`: the state bucket and key an environment declares, judged then created."""

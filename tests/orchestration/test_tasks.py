@@ -1,0 +1,564 @@
+"""The tasks and the checks before an engine runs: through invoke's Program and MockContext."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import io
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from invoke import Collection, Program
+from invoke.context import MockContext
+from invoke.exceptions import Exit
+from invoke.runners import Result
+
+import tasks
+from orchestration import commands
+from orchestration.engine.cli_engine import AutomationEngine
+from orchestration.engine.interface import EngineUnavailable, OrchestrationError
+from orchestration.preflight import CredentialsError
+from orchestration.runner import Orchestrator
+from orchestration.state.passphrase import PASSPHRASE_VAR
+from shared.paths import REPO_ROOT
+from shared.settings import EnvironmentSettings, load_settings
+from shared.topology import COMPUTE, SECURITY, STORAGE
+from tests.orchestration.engine_double import InMemoryEngine
+
+ORCHESTRATION_TASKS = (
+    "deploy",
+    "preview",
+    "destroy",
+    "outputs",
+    "refresh",
+    "drift",
+    "test",
+    "bootstrap",
+    "state",
+    "codeowners",
+)
+KNOWN_ENVS = "known environments: development, production"
+
+
+class Opener:
+    """Stands in for commands.open_orchestrator: an orchestrator over an InMemoryEngine."""
+
+    def __init__(self) -> None:
+        self.engines = {
+            env: InMemoryEngine(environment=env) for env in ("development", "production")
+        }
+        self.calls: list[dict[str, Any]] = []
+        self.out = io.StringIO()
+
+    @property
+    def engine(self) -> InMemoryEngine:
+        """The development engine (most tests)."""
+        return self.engines["development"]
+
+    def __call__(self, settings: EnvironmentSettings, **options: Any) -> Orchestrator:
+        self.calls.append(options)
+        engine = self.engines[settings.environment]
+        return Orchestrator(engine, settings, out=self.out, ask=options["ask"])
+
+
+@pytest.fixture
+def opener(monkeypatch: pytest.MonkeyPatch) -> Opener:
+    double = Opener()
+    monkeypatch.setattr(commands, "open_orchestrator", double)
+    # The tests run without a terminal, like CI.
+    monkeypatch.setattr(commands, "terminal_ask", lambda: None)
+    return double
+
+
+def invoke_cli(*argv: str) -> int:
+    """Run `invoke <argv>` in-process against tasks.py; the exit code."""
+    program = Program(namespace=Collection.from_module(tasks), version="test")
+    with pytest.raises(SystemExit) as exited:
+        program.run(["invoke", *argv])
+    return int(exited.value.code or 0)
+
+
+# ---- the task surface -----------------------------------------------------------------------
+
+
+def test_invoke_list_shows_every_task(capsys: pytest.CaptureFixture[str]) -> None:
+    program = Program(namespace=Collection.from_module(tasks), version="test")
+    program.run(["invoke", "--list"], exit=False)
+
+    listed = capsys.readouterr().out
+    for name in ORCHESTRATION_TASKS:
+        assert re.search(rf"^\s+{name}\s+\S", listed, re.MULTILINE), name
+
+
+@pytest.mark.parametrize("name", ORCHESTRATION_TASKS)
+def test_every_flag_is_documented_and_the_docstring_is_one_line(name: str) -> None:
+    # invoke consumes a task's help dict when it builds the parser: use fresh task objects.
+    task = getattr(importlib.reload(tasks), name)
+    parameters = [p for p in inspect.signature(task.body).parameters if p != "c"]
+
+    arguments = task.get_arguments()
+
+    assert sorted(arg.attr_name or arg.name for arg in arguments) == sorted(parameters)
+    assert all(argument.help and argument.help.strip() for argument in arguments)
+    assert len(task.__doc__.strip().splitlines()) == 1
+
+
+def test_an_unknown_environment_is_one_line_listing_the_known_ones(
+    opener: Opener, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = invoke_cli("deploy", "--env", "staging")
+
+    error = capsys.readouterr().err
+    assert code == 1
+    assert error.count("\n") == 1
+    assert error.startswith("unknown environment 'staging'; " + KNOWN_ENVS)
+    assert opener.calls == []
+    assert opener.engine.calls == []
+
+
+@pytest.mark.parametrize("name", ["deploy", "preview", "destroy", "outputs", "refresh", "drift"])
+def test_every_task_checks_the_environment_before_anything_else(opener: Opener, name: str) -> None:
+    with pytest.raises(Exit) as exited:
+        getattr(tasks, name)(MockContext(), env="staging")
+
+    assert exited.value.code == 1
+    assert KNOWN_ENVS in str(exited.value.message)
+    assert opener.calls == []
+
+
+def test_the_state_tasks_check_the_environment_before_anything_else() -> None:
+    with pytest.raises(Exit, match="unknown environment 'staging'") as exited:
+        tasks.bootstrap(MockContext(), env="staging")
+    assert exited.value.code == 1
+    with pytest.raises(Exit, match="unknown environment 'staging'"):
+        tasks.state(MockContext(), "history", env="staging", project="security")
+
+
+def test_an_unknown_project_is_refused_before_anything_else(opener: Opener) -> None:
+    with pytest.raises(Exit, match="unknown project 'network'; known projects: security"):
+        tasks.deploy(MockContext(), env="development", project="network", yes=True)
+    assert opener.calls == []
+
+
+# ---- what the tasks hand to the orchestrator ------------------------------------------------
+
+
+def test_deploy_runs_the_whole_environment(opener: Opener) -> None:
+    tasks.deploy(MockContext(), env="development", yes=True)
+
+    assert opener.engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
+    (call,) = opener.calls
+    assert call["policy"] is True
+    assert call["aws"] is True
+    assert call["endpoint"] is None
+    assert call["paths"] == commands.Paths.for_repo(Path(tasks.__file__).parent)
+    assert "Summary: deploy development" in opener.out.getvalue()
+
+
+def test_deploy_without_a_terminal_or_yes_is_refused(opener: Opener) -> None:
+    with pytest.raises(Exit, match="no terminal to confirm on: add --yes") as exited:
+        tasks.deploy(MockContext(), env="development")
+    assert exited.value.code == 1
+    assert opener.engine.mutating_calls == []
+
+
+def test_no_policy_and_endpoint_are_passed_on_with_a_warning(
+    opener: Opener, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks.deploy(
+        MockContext(),
+        env="development",
+        yes=True,
+        endpoint="http://localhost:4566",
+        no_policy=True,
+    )
+
+    (call,) = opener.calls
+    assert call["policy"] is False
+    assert call["endpoint"] == "http://localhost:4566"
+    assert "WARNING: --no-policy" in capsys.readouterr().err
+
+
+CERTIFICATE_ELSEWHERE = (
+    "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-1234-1234-1234-123456789012"
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            task,
+            f"  compute:certificateArn: {CERTIFICATE_ELSEWHERE}\n",
+            "stack 'production': compute:certificateArn is a certificate of eu-west-1, but the "
+            "load balancer is in us-west-2: ACM certificates are regional, use one of "
+            "us-west-2. Nothing was run.",
+        )
+        for task in ("deploy", "preview")
+    ]
+    + [
+        (
+            "deploy",
+            "  compute:instanceCont: 3\n",
+            "stack 'production': compute:instanceCont is not a setting of the compute project; "
+            "did you mean compute:instanceCount?",
+        )
+    ],
+)
+def test_a_bad_knob_of_any_selected_project_is_refused_before_any_stack_runs(
+    opener: Opener, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case: tuple[str, str, str]
+) -> None:
+    task, line, refusal = case
+    # Compute's program would refuse these itself, but only after security and storage were
+    # deployed: the tasks check every selected project's knobs first.
+    projects = tmp_path / "projects"
+    shutil.copytree(Path(tasks.__file__).parent / "projects", projects)
+    stack_file = projects / COMPUTE / "Pulumi.production.yaml"
+    stack_file.write_text(stack_file.read_text() + line)
+    repo_paths = commands.Paths.for_repo(Path(tasks.__file__).parent)
+    monkeypatch.setattr(
+        commands.Paths,
+        "for_repo",
+        classmethod(lambda cls, root=None: dataclasses.replace(repo_paths, projects_dir=projects)),
+    )
+
+    options = {"yes": True} if task == "deploy" else {}
+    with pytest.raises(Exit) as exited:
+        getattr(tasks, task)(MockContext(), env="production", **options)
+
+    message = str(exited.value.message)
+    assert message.startswith(refusal)
+    assert message.endswith("Nothing was run.")
+    assert opener.calls == []
+    assert opener.engines["production"].calls == []
+
+
+def test_a_failed_stack_makes_the_task_exit_1(opener: Opener) -> None:
+    from orchestration.engine.interface import EngineFailure  # noqa: PLC0415
+
+    opener.engine.failures[("up", STORAGE)] = EngineFailure("no")
+
+    with pytest.raises(Exit) as exited:
+        tasks.deploy(MockContext(), env="development", yes=True)
+    assert exited.value.code == 1
+
+
+def test_drift_exits_2_when_a_stack_drifted(opener: Opener) -> None:
+    opener.engine.deploy_all()
+    opener.engine.drift[COMPUTE] = {"update": 2}
+
+    with pytest.raises(Exit) as exited:
+        tasks.drift(MockContext(), env="development")
+    assert exited.value.code == 2
+
+
+def test_production_destroy_with_yes_only_is_refused(opener: Opener) -> None:
+    production = opener.engines["production"]
+    production.deploy_all()
+
+    with pytest.raises(Exit, match="--confirm production"):
+        tasks.destroy(MockContext(), env="production", yes=True)
+    assert production.ops("destroy") == []
+
+    tasks.destroy(MockContext(), env="production", confirm="production")
+    assert production.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+
+
+def test_destroy_passes_cascade(opener: Opener) -> None:
+    opener.engine.deploy_all()
+
+    tasks.destroy(MockContext(), env="development", project=STORAGE, cascade=True, yes=True)
+
+    assert opener.engine.ops("destroy") == [COMPUTE, STORAGE]
+    assert opener.calls[0]["policy"] is None
+
+
+def test_outputs_need_no_aws_credentials(opener: Opener) -> None:
+    opener.engine.deploy_now(SECURITY)
+
+    tasks.outputs(MockContext(), env="development", json_=True)
+
+    assert opener.calls[0]["aws"] is False
+    assert '"security": {' in opener.out.getvalue()
+
+
+def test_refresh_and_preview_reach_the_engine(opener: Opener) -> None:
+    opener.engine.deploy_all()
+
+    tasks.refresh(MockContext(), env="development")
+    tasks.preview(MockContext(), env="development", project=STORAGE)
+
+    assert opener.engine.ops("refresh") == [SECURITY, STORAGE, COMPUTE]
+    assert opener.engine.ops("preview") == [STORAGE]
+
+
+def test_verify_leaves_the_credential_check_and_stack_names_to_the_orchestrator(
+    opener: Opener,
+) -> None:
+    with pytest.raises(Exit) as exited:
+        tasks.verify(MockContext(), env="development")
+
+    (call,) = opener.calls
+    assert call["aws"] is True  # commands.open_orchestrator checks the AWS credentials
+    assert call["endpoint"] is None
+    assert exited.value.code == 1
+    assert "stack organization/security/development does not exist" in str(exited.value.message)
+    assert opener.engine.ops("outputs") == [SECURITY, STORAGE, COMPUTE]
+
+
+def test_ctrl_c_before_any_stack_runs_exits_130(
+    opener: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(_: str) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "terminal_ask", lambda: interrupted)
+
+    with pytest.raises(Exit) as exited:
+        tasks.deploy(MockContext(), env="development")
+    assert exited.value.code == 130
+    assert opener.engine.mutating_calls == []
+
+
+# ---- the checks before an engine runs (commands.open_orchestrator) --------------------------
+
+
+def _no_cli(tools: Path, progress: Any) -> Path:
+    raise AssertionError("the CLI must not be looked for")
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> commands.Paths:
+    (tmp_path / "policy-pack").mkdir()
+    (tmp_path / "policy-pack" / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    return commands.Paths.for_repo(tmp_path, pulumi_home=tmp_path / "home")
+
+
+def _unavailable(tools: Path, progress: Any) -> Path:
+    raise EngineUnavailable("no Pulumi CLI: run `invoke setup`")
+
+
+@pytest.mark.parametrize(
+    ("environment", "options", "error", "match"),
+    [
+        pytest.param(
+            "production",
+            {
+                "policy": True,
+                # Production's secrets under a passphrase on a shared bucket: it must be given.
+                "environ": {
+                    "PULUMI_BACKEND_URL": "s3://team-state?region=us-west-2",
+                    "WEBAPP_SECRETS_PROVIDER": "passphrase",
+                },
+                "resolve_credentials": lambda _: True,
+            },
+            OrchestrationError,
+            "set PULUMI_CONFIG_PASSPHRASE",
+            id="production-without-a-passphrase",
+        ),
+        pytest.param(
+            "development",
+            {"resolve_credentials": lambda _: False},
+            CredentialsError,
+            "`invoke plan --env development`",
+            id="no-credentials-before-the-cli-is-looked-for",
+        ),
+        pytest.param(
+            "development",
+            {"locate_cli": _unavailable, "resolve_credentials": lambda _: True},
+            EngineUnavailable,
+            "invoke setup",
+            id="no-cli",
+        ),
+        pytest.param(
+            "development",
+            {"endpoint": "localhost:4566"},
+            OrchestrationError,
+            "'localhost:4566' is not a URL",
+            id="endpoint-not-a-url",
+        ),
+    ],
+)
+def test_a_refused_run_stops_before_anything_is_written(
+    paths: commands.Paths, environment: str, options: dict[str, Any], error: type, match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        commands.open_orchestrator(
+            load_settings(environment),
+            paths=paths,
+            **{"environ": {}, "locate_cli": _no_cli, **options},
+        )
+    assert not paths.state_dir.exists()
+
+
+def test_a_missing_policy_pack_is_named(development: EnvironmentSettings, tmp_path: Path) -> None:
+    elsewhere = commands.Paths.for_repo(tmp_path / "empty")
+    with pytest.raises(OrchestrationError, match=r"policy pack is missing .* pass --no-policy"):
+        commands.open_orchestrator(development, paths=elsewhere, policy=True, locate_cli=_no_cli)
+
+
+def _fake_cli_dir(tmp_path: Path) -> Path:
+    bin_dir = tmp_path / "tools" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "pulumi").write_text("#!/bin/sh\necho v3.260.0\n")
+    (bin_dir / "pulumi").chmod(0o755)
+    return bin_dir
+
+
+def test_an_emulator_run_skips_the_credential_check_and_builds_the_engine(
+    development: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
+) -> None:
+    bin_dir = _fake_cli_dir(tmp_path)
+    progress = io.StringIO()
+
+    def locate(tools: Path, report: Any) -> Path:
+        assert tools == paths.tools_dir
+        report("CLI ready")
+        return bin_dir
+
+    def no_credentials_check(_: str) -> bool:
+        raise AssertionError("an emulator run must not check AWS credentials")
+
+    orchestrator = commands.open_orchestrator(
+        development,
+        paths=paths,
+        endpoint="http://localhost:4566",
+        policy=True,
+        environ={},
+        err=progress,
+        locate_cli=locate,
+        resolve_credentials=no_credentials_check,
+    )
+
+    engine = orchestrator.engine
+    assert isinstance(engine, AutomationEngine)
+    assert progress.getvalue() == "CLI ready\n"
+    assert engine.arguments("up", SECURITY)[5:7] == ["--policy-pack", str(paths.policy_pack)]
+    assert engine.env_vars()["WEBAPP_AWS_ENDPOINT"] == "http://localhost:4566"
+    assert engine.stack_name(SECURITY) == "organization/security/development"
+    assert (paths.state_dir / "passphrase").is_file()
+
+
+def test_the_user_passphrase_and_credentials_lead_to_the_cli(
+    development: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
+) -> None:
+    bin_dir = _fake_cli_dir(tmp_path)
+
+    orchestrator = commands.open_orchestrator(
+        development,
+        paths=paths,
+        environ={PASSPHRASE_VAR: "mine"},
+        locate_cli=lambda tools, report: bin_dir,
+        resolve_credentials=lambda region: region == "us-west-2",
+    )
+
+    assert "--policy-pack" not in orchestrator.engine.arguments("up", SECURITY)  # type: ignore[attr-defined]
+    assert not (paths.state_dir / "passphrase").exists()
+
+
+def test_the_installers_failure_becomes_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.engine import pulumi_install as pulumi_cli  # noqa: PLC0415
+
+    def unavailable(tools: Path, progress: Any) -> Path:
+        raise pulumi_cli.PulumiCliUnavailable("install it by hand: ...")
+
+    monkeypatch.setattr(pulumi_cli, "ensure_pulumi_cli", unavailable)
+
+    with pytest.raises(EngineUnavailable, match="install it by hand"):
+        commands.ensure_cli(Path("/nowhere"), print)
+
+
+def test_run_returns_an_actions_exit_code(opener: Opener) -> None:
+    opener.engine.deploy_now(SECURITY)
+
+    code = commands.run("development", lambda o: o.show_outputs(SECURITY), aws=False)
+
+    assert code == 0
+    assert "security-kms_key_arn" in opener.out.getvalue()
+
+
+def test_terminal_ask_is_none_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO())
+    assert commands.terminal_ask() is None
+
+
+# ---- invoke test ----------------------------------------------------------------------------
+
+
+def test_the_test_task_stops_at_the_first_failing_step() -> None:
+    context = MockContext(
+        run={
+            # MockContext matches from the start of the command.
+            re.compile(r".* -m ruff check"): Result(exited=0),
+            re.compile(r".* -m ruff format --check"): Result(exited=0),
+            re.compile(r".* -m mypy"): Result(exited=3),
+            re.compile(r".* -m (pytest|coverage)"): Result(exited=0),
+        }
+    )
+
+    with pytest.raises(Exit) as exited:
+        tasks.test(context)
+
+    commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
+    assert exited.value.code == 3
+    assert "-m mypy" in str(exited.value.message)
+    assert len(commands_run) == 3
+    assert not any("pytest" in command for command in commands_run)
+
+
+def test_the_test_task_runs_the_coverage_gate_last() -> None:
+    context = MockContext(run={re.compile(r".*"): Result(exited=0)})
+
+    tasks.test(context)
+
+    commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
+    assert commands_run[3].endswith("lint-imports")
+    assert commands_run[4].endswith("-m invoke lint-workflows")
+    assert commands_run[5].endswith("-m invoke setup")
+    assert "-m pytest --cov --cov-branch" in commands_run[6]
+    assert commands_run[7].endswith(
+        "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py,"
+        "orchestration/state/declaration.py --fail-under=100"
+    )
+
+
+# ---- Ctrl-C before the run takes over SIGINT ------------------------------------------------
+
+EARLY_CTRL_C = """
+import os, signal
+from invoke import Collection, Program
+import tasks
+
+original = Program.parse_tasks
+
+def parse_tasks_then_ctrl_c(self):
+    # The user presses Ctrl-C while invoke is still parsing, before any task body runs.
+    os.kill(os.getpid(), signal.SIGINT)
+    original(self)
+
+Program.parse_tasks = parse_tasks_then_ctrl_c
+Program(namespace=Collection.from_module(tasks), version="test").run(
+    ["invoke", "outputs", "--env", "development"]
+)
+"""
+
+
+def test_ctrl_c_while_invoke_parses_exits_130_with_the_line() -> None:
+    # A process of its own: the signal and the exit are the real ones.
+    done = subprocess.run(
+        [sys.executable, "-c", EARLY_CTRL_C],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "Interrupted before any stack operation started."

@@ -1,0 +1,1 @@
+"""Repository tooling: what builds, checks and measures this repository; not shipped as product."""

@@ -332,10 +332,10 @@ def state(
     )
 
 
-@task(help={"check": "only compare: exit 1 when .github/CODEOWNERS is out of date"})
-def codeowners(c: Context, *, check: bool = False) -> None:
-    """Write .github/CODEOWNERS from the project owners in shared/topology.py."""
-    from tooling.codeowners import main  # noqa: PLC0415
+@task(help={"check": "only compare: exit 1 when a generated file is out of date"})
+def generate(c: Context, *, check: bool = False) -> None:
+    """Write CODEOWNERS and the deploy workflow from shared/topology.py and the environments."""
+    from tooling.generated import main  # noqa: PLC0415
 
     code = main(["--check"] if check else [])
     if code:

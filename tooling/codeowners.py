@@ -4,16 +4,13 @@ Each project's directory (its program and its `Pulumi.<env>.yaml` stack settings
 team `shared/topology.py` names for it; the parts every team depends on (`shared/`, `tasks.py`,
 the security rules in `program/policy/` and `policy-pack/`, this file) belong to the platform
 team, which also owns everything not listed. GitHub team handles are `@<organization>/<team>`:
-the organization is written here and nowhere else. Regenerate with `invoke codeowners`
-(`python -m tooling.codeowners`); `--check` (and a unit test) fails when the committed file
-is out of date with the topology.
+the organization is written here and nowhere else. Regenerated with the other generated files
+by `invoke generate` (`tooling.generated`).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from shared.paths import REPO_ROOT
 from shared.settings import known_environments
@@ -30,7 +27,7 @@ PLATFORM_PATHS = (
     "/.github/CODEOWNERS",
 )
 _HEADER = """\
-# Generated from shared/topology.py by `invoke codeowners`; do not edit by hand.
+# Generated from shared/topology.py by `invoke generate`; do not edit by hand.
 # A change to a team's project needs that team's review; the shared parts need the platform
 # team's. GitHub applies the last matching line.
 """
@@ -52,29 +49,3 @@ def render(topology: Topology = TOPOLOGY, environments: Sequence[str] | None = N
     rows.extend((path, handle(PLATFORM_TEAM)) for path in PLATFORM_PATHS)
     width = max(len(path) for path, _ in rows)
     return _HEADER + "".join(f"{path:<{width}}  {owner}\n" for path, owner in rows)
-
-
-def main(arguments: Sequence[str], target: Path = CODEOWNERS_FILE) -> int:
-    """Write the file (or with `--check`, compare); the exit code."""
-    expected = render()
-    current = target.read_text(encoding="utf-8") if target.is_file() else None
-    if "--check" in arguments:
-        if current == expected:
-            print(f"{target} is up to date with shared/topology.py")
-            return 0
-        print(
-            f"{target} is out of date with shared/topology.py: run `invoke codeowners`",
-            file=sys.stderr,
-        )
-        return 1
-    if current != expected:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(expected, encoding="utf-8")
-        print(f"wrote {target}")
-    else:
-        print(f"{target} is up to date with shared/topology.py")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

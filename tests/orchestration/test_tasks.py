@@ -41,7 +41,7 @@ ORCHESTRATION_TASKS = (
     "test",
     "bootstrap",
     "state",
-    "codeowners",
+    "generate",
 )
 KNOWN_ENVS = "known environments: development, production"
 

@@ -1,0 +1,50 @@
+"""The files generated from the topology and the environments, written or checked together.
+
+`invoke generate` writes them; `invoke generate --check` (and a unit test) fails when a committed
+one is out of date, naming it. A new project or environment changes them all in one command.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from shared.paths import REPO_ROOT
+from tooling import codeowners, deploy_workflow
+
+# repository path -> the text it must hold
+GENERATED: tuple[tuple[str, Callable[[], str]], ...] = (
+    (".github/CODEOWNERS", codeowners.render),
+    (".github/workflows/deploy.yml", deploy_workflow.render),
+)
+
+
+def main(arguments: Sequence[str], root: Path = REPO_ROOT) -> int:
+    """Write every generated file (or with `--check`, compare); the exit code."""
+    stale = []
+    for relative, render in GENERATED:
+        target = root / relative
+        expected = render()
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        if current == expected:
+            continue
+        if "--check" in arguments:
+            stale.append(relative)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(expected, encoding="utf-8")
+        print(f"wrote {relative}")
+    if stale:
+        print(
+            f"out of date with shared/topology.py and shared/environments/: {', '.join(stale)}; "
+            "run `invoke generate`",
+            file=sys.stderr,
+        )
+        return 1
+    print("generated files are up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

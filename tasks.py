@@ -337,6 +337,7 @@ def generate(c: Context, *, check: bool = False) -> None:
     """Write CODEOWNERS and the deploy workflow from shared/topology.py and the environments."""
     from tooling.generated import main  # noqa: PLC0415
 
+    _check_project_folders()
     code = main(["--check"] if check else [])
     if code:
         raise Exit(code=code)
@@ -493,6 +494,7 @@ def affected(
     from orchestration.affected import AffectedError  # noqa: PLC0415
     from orchestration.affected.report import run_affected  # noqa: PLC0415
 
+    _check_project_folders()
     try:
         run_affected(base, head, everything=all_, as_json=json_, repo_root=REPO_ROOT)
     except AffectedError as error:
@@ -523,3 +525,14 @@ def scan(c: Context, *, env: list[str]) -> None:
         raise Exit(str(error), code=1) from None
     if code:
         raise Exit(code=code)
+
+
+def _check_project_folders() -> None:
+    """Exit with one message when projects/ and shared/topology.py disagree."""
+    from shared.paths import PROJECTS_DIR  # noqa: PLC0415
+    from shared.topology import TOPOLOGY, ContractError  # noqa: PLC0415
+
+    try:
+        TOPOLOGY.check_folders(PROJECTS_DIR)
+    except ContractError as error:
+        raise Exit(str(error), code=1) from None

@@ -39,7 +39,7 @@ from orchestration.runner import (
 )
 from orchestration.state.backend import STATE_DIR_NAME, AccountLookup, plan_state, resolve_backend
 from orchestration.state.declaration import StateLocation
-from shared.paths import REPO_ROOT
+from shared.paths import PROJECTS_DIR, REPO_ROOT
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
 from shared.topology import TOPOLOGY, ContractError
 
@@ -127,10 +127,17 @@ def check_endpoint(endpoint: str | None) -> None:
         )
 
 
-def load_environment(environment: str, project: str | None = None) -> EnvironmentSettings:
-    """The environment's settings; OrchestrationError naming the known environments/projects."""
+def load_environment(
+    environment: str, project: str | None = None, projects_dir: Path = PROJECTS_DIR
+) -> EnvironmentSettings:
+    """The environment's settings; OrchestrationError naming the known environments/projects.
+
+    The project folders must match the topology, so a project nobody registered (or a
+    registered one whose folder is gone) stops every command with the file to edit.
+    """
     try:
         settings = load_settings(environment)
+        TOPOLOGY.check_folders(projects_dir)
         if project is not None:
             TOPOLOGY.project(project)
     except (SettingsError, ContractError) as error:
@@ -260,8 +267,8 @@ def run(
         raise OrchestrationError(
             f"--parallel {parallel}: give at least 1 (1 works on the stacks one after another)"
         )
-    settings = load_environment(environment, project)
     paths = paths or Paths.for_repo()
+    settings = load_environment(environment, project, paths.projects_dir)
     if check_project_knobs:
         # Imported here: reading knobs loads the Pulumi SDK, which other runs do not need.
         from orchestration.preflight import check_knobs  # noqa: PLC0415

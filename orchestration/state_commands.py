@@ -89,10 +89,10 @@ def state(
         raise OrchestrationError(
             f"unknown state action {action!r}: use one of {', '.join(STATE_ACTIONS)}"
         )
-    settings = load_environment(environment, project)
+    paths = paths or Paths.for_repo()
+    settings = load_environment(environment, project, paths.projects_dir)
     _check_options(action, project=project, to=to, version=version)
     check_endpoint(endpoint)
-    paths = paths or Paths.for_repo()
     environ = os.environ if environ is None else environ
     printer = out if out is not None else sys.stdout
     if action == "migrate":

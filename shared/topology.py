@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 
@@ -110,6 +111,32 @@ class Topology:
             raise ContractError(
                 f"project {consumer!r} reads {producer}.{output}, which its contract does not "
                 f"declare; add it to {consumer!r}'s requires in shared/topology.py"
+            )
+
+    def check_folders(self, projects_dir: Path) -> None:
+        """ContractError when the folders under `projects_dir` and the projects disagree.
+
+        A project is its folder and its entry here; one without the other would be deployed
+        by nobody, or by every command but not in order, so each command refuses it first.
+        """
+        folders = {
+            path.name
+            for path in projects_dir.iterdir()
+            if path.is_dir() and not path.name.startswith((".", "__"))
+        }
+        unknown = sorted(folders - set(self._projects))
+        if unknown:
+            raise ContractError(
+                f"{projects_dir.name}/{unknown[0]}/ is not a project of shared/topology.py: add "
+                f"a ProjectSpec(name={unknown[0]!r}, team=..., exports=...) to TOPOLOGY there, "
+                "or remove the folder"
+            )
+        missing = [name for name in self.names if name not in folders]
+        if missing:
+            raise ContractError(
+                f"shared/topology.py declares project {missing[0]!r}, but "
+                f"{projects_dir.name}/{missing[0]}/ does not exist: add the folder (Pulumi.yaml, "
+                "__main__.py, a stack file per environment) or remove the entry"
             )
 
     def _validate_and_level(self) -> tuple[tuple[str, ...], ...]:

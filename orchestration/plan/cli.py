@@ -20,8 +20,9 @@ from orchestration.plan.environment import (
 )
 from orchestration.plan.markdown import github_annotations, markdown
 from orchestration.plan.report import summary, write_json
+from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
-from shared.topology import ContractError
+from shared.topology import TOPOLOGY, ContractError
 
 # terraform-plan-json: the plan as Terraform plan JSON, for Checkov (`invoke scan`) and other
 # scanners that read Terraform plans (orchestration/scan/translate.py).
@@ -44,6 +45,7 @@ def make_plan(
         evaluate_program = evaluate_project
     try:
         loaded = settings or load_settings(environment)
+        TOPOLOGY.check_folders(PROJECTS_DIR)
         return plan_environment(loaded, evaluate_program, projects=[project] if project else None)
     except (SettingsError, ContractError) as error:
         raise PlanError(str(error)) from error

@@ -239,6 +239,30 @@ def test_a_bad_knob_of_any_selected_project_is_refused_before_any_stack_runs(
     assert opener.engines["production"].calls == []
 
 
+@pytest.mark.parametrize("task", ["deploy", "preview", "outputs", "destroy"])
+def test_a_project_folder_the_topology_does_not_know_stops_every_task(
+    opener: Opener, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, task: str
+) -> None:
+    projects = tmp_path / "projects"
+    shutil.copytree(Path(tasks.__file__).parent / "projects", projects)
+    (projects / "queue").mkdir()
+    repo_paths = commands.Paths.for_repo(Path(tasks.__file__).parent)
+    monkeypatch.setattr(
+        commands.Paths,
+        "for_repo",
+        classmethod(lambda cls, root=None: dataclasses.replace(repo_paths, projects_dir=projects)),
+    )
+
+    with pytest.raises(Exit) as exited:
+        getattr(tasks, task)(MockContext(), env="development")
+
+    assert exited.value.code == 1
+    assert str(exited.value.message).startswith(
+        "projects/queue/ is not a project of shared/topology.py"
+    )
+    assert opener.calls == []
+
+
 def test_a_failed_stack_makes_the_task_exit_1(opener: Opener) -> None:
     from orchestration.engine.interface import EngineFailure  # noqa: PLC0415
 

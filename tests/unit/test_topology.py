@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from shared.paths import PROJECTS_DIR
 from shared.topology import (
     BUCKET_ARN,
     COMPUTE,
@@ -120,3 +123,32 @@ def test_specs_cannot_be_changed_after_validation() -> None:
     spec = TOPOLOGY.project(STORAGE)
     with pytest.raises(TypeError):
         spec.requires[SECURITY] = (KMS_KEY_ARN, "extra")  # type: ignore[index]
+
+
+def test_the_shipped_project_folders_match_the_topology() -> None:
+    TOPOLOGY.check_folders(PROJECTS_DIR)
+
+
+def test_a_folder_the_topology_does_not_know_names_the_file_to_edit(tmp_path: Path) -> None:
+    for name in (*TOPOLOGY.names, "queue", "__pycache__", ".hidden"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "notes.txt").write_text("not a project")
+
+    with pytest.raises(ContractError) as raised:
+        TOPOLOGY.check_folders(tmp_path)
+
+    assert str(raised.value).startswith(
+        f"{tmp_path.name}/queue/ is not a project of shared/topology.py"
+    )
+    assert "ProjectSpec(name='queue'" in str(raised.value)
+
+
+def test_a_topology_entry_without_its_folder_is_refused(tmp_path: Path) -> None:
+    for name in TOPOLOGY.names[1:]:
+        (tmp_path / name).mkdir()
+
+    with pytest.raises(ContractError) as raised:
+        TOPOLOGY.check_folders(tmp_path)
+
+    assert f"declares project {TOPOLOGY.names[0]!r}" in str(raised.value)
+    assert f"{tmp_path.name}/{TOPOLOGY.names[0]}/ does not exist" in str(raised.value)

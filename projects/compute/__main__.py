@@ -32,10 +32,6 @@ FlowLogs(
         retention_days=stack.config.flow_log_retention_days,
         kms_key_arn=kms_key_arn,
         role_name=naming.iam_role_name(stack.settings, "flow-logs"),
-        account_id=stack.account_id,
-        partition=stack.partition,
-        region=stack.settings.region,
-        name_tag=stack.name("flow-logs"),
     ),
     stack.opts,
 )

@@ -55,7 +55,7 @@ def test_a_load_balancer_log_prefix_elb_cannot_use_is_refused(prefix: str) -> No
 
 def test_flow_logs_keep_a_retention_cloudwatch_offers() -> None:
     def args(days: int) -> FlowLogsArgs:
-        return FlowLogsArgs("vpc", "/a/b/c", days, "key", "role", "1", "aws", "us-west-2", "n")
+        return FlowLogsArgs("vpc", "/a/b/c", days, "key", "role")
 
     assert args(365).retention_days == 365
     with pytest.raises(ValueError, match="not a CloudWatch Logs retention period"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orchestration.plan.placeholders import placeholder_result
+from program.components.app_buckets import AppBucketsArgs
 from program.components.encrypted_bucket import LogDelivery
 from program.components.flow_logs import FlowLogsArgs, delivery_policy
 from program.components.network import NetworkArgs, NetworkRefs, Subnets, subnet_cidr
@@ -150,3 +151,12 @@ def test_the_app_runtime_refuses_a_bad_port_or_log_level() -> None:
         AppRuntime("production", "us-west-2", 0)
     with pytest.raises(ValueError, match="not one of"):
         AppRuntime("production", "us-west-2", log_level="LOUD")
+
+
+def test_app_buckets_are_protected_unless_told_and_keep_logs_a_valid_time() -> None:
+    settings = load_settings("development")
+    args = AppBucketsArgs(settings, "111122223333", "arn:aws:kms:us-west-2:1:key/k")
+    assert args.protect
+    assert args.access_log_retention_days is None
+    with pytest.raises(ValueError, match="access logs must be kept"):
+        AppBucketsArgs(settings, "111122223333", "key", access_log_retention_days=0)

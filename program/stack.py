@@ -4,8 +4,9 @@
 the project's own knobs (before anything is created, so a bad value fails first), and makes the
 one explicit AWS provider, aimed at an emulator when the orchestrator asked for one. The frozen
 `StackContext` it returns is what a program hands its components: names, resource options
-pinned to the provider, upstream outputs, and the account, partition, zones and image the
-programs look up.
+pinned to the provider, upstream outputs, and the account, zones and image the programs look
+up. A component that needs the provider's account, partition or region for a policy looks it
+up itself, with `pulumi.InvokeOutputOptions(parent=self)` (the provider its parent pins).
 """
 
 from __future__ import annotations
@@ -57,11 +58,6 @@ class StackContext(Generic[ConfigT]):
     def account_id(self) -> pulumi.Output[str]:
         """The AWS account the provider deploys into."""
         return aws.get_caller_identity_output(opts=self._lookup).account_id
-
-    @cached_property
-    def partition(self) -> pulumi.Output[str]:
-        """The provider's partition (aws, aws-cn, aws-us-gov), for the ARNs the programs build."""
-        return aws.get_partition_output(opts=self._lookup).partition
 
     @cached_property
     def elb_log_writer_arn(self) -> pulumi.Output[str]:

@@ -8,7 +8,7 @@ URN below it, and Pulumi would replace the buckets (and their data) on the next 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -20,7 +20,7 @@ from program.components.encrypted_bucket import (
     LogDelivery,
 )
 from shared import naming, topology
-from shared.project_config import StorageConfig
+from shared.limits import LIFECYCLE_DAYS_MAX
 from shared.settings import EnvironmentSettings
 
 ACCESS_LOG_PREFIX = "access-logs/"
@@ -28,15 +28,26 @@ ACCESS_LOG_PREFIX = "access-logs/"
 
 @dataclass(frozen=True)
 class AppBucketsArgs:
-    """The environment, the storage knobs, the account and the security layer's key."""
+    """Whose buckets they are, the data's key and lifecycle, and where its access logs go."""
 
+    # The environment the buckets are named for (`shared.naming`: app, environment, region).
     settings: EnvironmentSettings
-    config: StorageConfig
     account_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    # The data bucket's and the load balancer's access logs go to a log bucket of their own
+    # and are kept this many days; None: no access logs, no log bucket.
+    access_log_retention_days: int | None = None
     # The account ELB writes access logs as (`StackContext.elb_log_writer_arn`): production's
     # load balancer logs go to the log bucket too. Unused where there is no log bucket.
     load_balancer_log_writer_arn: pulumi.Input[str] | None = None
+    # Protected from deletion; False also lets a destroy empty them (nothing left behind).
+    protect: bool = True
+
+    def __post_init__(self) -> None:
+        days = self.access_log_retention_days
+        if days is not None and not 1 <= days <= LIFECYCLE_DAYS_MAX:
+            raise ValueError(f"access logs must be kept 1..{LIFECYCLE_DAYS_MAX} days, not {days}")
 
 
 @dataclass(frozen=True)
@@ -54,11 +65,8 @@ class AppBuckets:
 
 
 def app_buckets(args: AppBucketsArgs, opts: pulumi.ResourceOptions | None = None) -> AppBuckets:
-    """Create the buckets; production's are protected and its access logs kept separately."""
-    settings, config = args.settings, args.config
-    lifecycle = Lifecycle(
-        config.noncurrent_version_expiration_days, config.abort_incomplete_upload_days
-    )
+    """Create the buckets; the access logs, if kept, in a bucket of their own."""
+    settings, lifecycle = args.settings, args.lifecycle
     account_id = pulumi.Output.from_input(args.account_id)
 
     def bucket_name(component: str) -> pulumi.Output[str]:
@@ -66,14 +74,14 @@ def app_buckets(args: AppBucketsArgs, opts: pulumi.ResourceOptions | None = None
         return account_id.apply(lambda account: naming.bucket_name(settings, component, account))
 
     logs = access_logging = None
-    if settings.production:  # access logs go to a separate bucket, locked down the same way
+    if args.access_log_retention_days is not None:  # a separate bucket, locked down the same way
         logs = EncryptedBucket(
             naming.logical_name(settings, "logs"),
             EncryptedBucketArgs(
                 bucket_name("logs"),
                 # SSE-S3: the only default encryption S3 delivers server access logs into.
                 None,
-                dataclasses.replace(lifecycle, expiration_days=config.access_log_retention_days),
+                dataclasses.replace(lifecycle, expiration_days=args.access_log_retention_days),
                 log_delivery=LogDelivery(
                     account_id,
                     [bucket_name("data")],
@@ -92,8 +100,8 @@ def app_buckets(args: AppBucketsArgs, opts: pulumi.ResourceOptions | None = None
             args.kms_key_arn,
             lifecycle,
             access_logging=access_logging,
-            force_destroy=not settings.production,  # development: teardown leaves nothing behind
-            protect=settings.production,
+            force_destroy=not args.protect,  # unprotected: teardown leaves nothing behind
+            protect=args.protect,
         ),
         opts=opts,
     )

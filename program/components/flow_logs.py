@@ -27,7 +27,7 @@ LIST_ACTIONS = ("logs:DescribeLogGroups",)
 
 @dataclass(frozen=True)
 class FlowLogsArgs:
-    """The VPC, where its flow logs go and for how long, and whose they are."""
+    """The VPC, and where its flow logs go and for how long."""
 
     vpc_id: pulumi.Input[str]
     # `shared.naming.log_group_name`: under the prefix the key policy names.
@@ -36,10 +36,6 @@ class FlowLogsArgs:
     kms_key_arn: pulumi.Input[str]
     # `shared.naming.iam_role_name`.
     role_name: str
-    account_id: pulumi.Input[str]
-    partition: pulumi.Input[str]
-    region: str
-    name_tag: str
 
     def __post_init__(self) -> None:
         if self.retention_days not in LOG_RETENTION_DAYS:
@@ -103,6 +99,11 @@ class FlowLogs(pulumi.ComponentResource):
     ) -> None:
         super().__init__("webapp:compute:FlowLogs", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # Whose flow logs the role writes: the provider's account, partition and region.
+        lookup = pulumi.InvokeOutputOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=lookup).account_id
+        partition = aws.get_partition_output(opts=lookup).partition
+        region = aws.get_region_output(opts=lookup).region
         group = aws.cloudwatch.LogGroup(
             name,
             name=args.log_group_name,
@@ -114,8 +115,8 @@ class FlowLogs(pulumi.ComponentResource):
             name,
             name=args.role_name,
             description=f"VPC flow logs write into {args.log_group_name}",
-            assume_role_policy=pulumi.Output.all(args.account_id, args.partition).apply(
-                lambda values: json.dumps(trust_policy(values[0], values[1], args.region))
+            assume_role_policy=pulumi.Output.all(account, partition, region).apply(
+                lambda values: json.dumps(trust_policy(*values))
             ),
             opts=child,
         )
@@ -133,7 +134,7 @@ class FlowLogs(pulumi.ComponentResource):
             log_destination_type="cloud-watch-logs",
             log_destination=group.arn,
             iam_role_arn=role.arn,
-            tags={"Name": args.name_tag},
+            tags={"Name": name},
             # Delivery starts at once: the role must already be allowed to write.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )

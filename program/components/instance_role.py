@@ -25,7 +25,6 @@ class InstanceRoleArgs:
     profile_name: str
     bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    partition: pulumi.Input[str] = "aws"
 
     def __post_init__(self) -> None:
         for what, name, limit in (
@@ -83,6 +82,8 @@ class InstanceRole(pulumi.ComponentResource):
     ) -> None:
         super().__init__("webapp:compute:InstanceRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # The provider's partition (aws, aws-cn, aws-us-gov): the managed policy's ARN.
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
         role = aws.iam.Role(
             name,
             name=args.role_name,
@@ -94,7 +95,7 @@ class InstanceRole(pulumi.ComponentResource):
             f"{name}-ssm",
             role=role.name,
             policy_arn=pulumi.Output.concat(
-                "arn:", args.partition, ":iam::aws:policy/", SSM_MANAGED_POLICY
+                "arn:", partition.partition, ":iam::aws:policy/", SSM_MANAGED_POLICY
             ),
             opts=child,
         )

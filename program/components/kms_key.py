@@ -75,9 +75,6 @@ class KmsKeyArgs:
     """A symmetric key with rotation; protected and with the longest deletion window by default."""
 
     alias_name: str
-    account_id: pulumi.Input[str]
-    partition: pulumi.Input[str]
-    region: str
     description: str
     deletion_window_in_days: int = KEY_DELETION_WINDOW_MAX
     protect: bool = True
@@ -223,12 +220,15 @@ class KmsKey(pulumi.ComponentResource):
         self, name: str, args: KmsKeyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webapp:security:KmsKey", name, None, opts)
-        policy = pulumi.Output.all(args.account_id, args.partition).apply(
+        # The policy names the provider's account, partition and region.
+        lookup = pulumi.InvokeOutputOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=lookup).account_id
+        partition = aws.get_partition_output(opts=lookup).partition
+        region = aws.get_region_output(opts=lookup).region
+        policy = pulumi.Output.all(account, partition, region).apply(
             lambda values: json.dumps(
                 key_policy(
-                    values[0],
-                    values[1],
-                    args.region,
+                    *values,
                     autoscaling=args.autoscaling_launches,
                     log_group_prefix=args.log_group_prefix,
                 )

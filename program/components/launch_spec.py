@@ -38,7 +38,7 @@ class LaunchSpec:
     public_ip: bool = True
     root_volume_gb: int = 8
     # What a server must wait for to find its way out at first boot: the network's
-    # `internet_ready` (public) or the VPC endpoints (private).
+    # public subnets' `ready` (public) or the VPC endpoints (private).
     wait_for: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:

@@ -32,7 +32,7 @@ class LoadBalancerArgs:
     security_group_id: pulumi.Input[str]
     target_port: int
     health_check_path: str
-    # What an internet-facing balancer must wait for (the network's `internet_ready`).
+    # What an internet-facing balancer must wait for (the network's public subnets' `ready`).
     wait_for: Sequence[pulumi.Resource] = ()
     # An ACM certificate of the region: HTTPS with a current TLS policy, HTTP only redirects.
     # None: plain HTTP (production reports it as an advisory finding).

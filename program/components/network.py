@@ -4,7 +4,7 @@ private ones (no route to the internet) for a web tier that must not be reachabl
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -17,12 +17,10 @@ MIN_ZONES = 2
 @dataclass(frozen=True)
 class NetworkArgs:
     """Where the network goes; each zone gets one public /24 (and, with `private_subnets`, one
-    private /24) derived from its letter."""
+    private /24) derived from its letter. The EC2 `Name` tags start with the component's name."""
 
     cidr_block: str
     availability_zones: Sequence[str]
-    # Prefix of the EC2 `Name` tags, e.g. "webapp-development".
-    name_prefix: str
     # Private subnets too: a route table with the local route only (nothing leaves the VPC
     # except through the VPC endpoints their users add).
     private_subnets: bool = False
@@ -48,6 +46,34 @@ class NetworkArgs:
     @property
     def zones(self) -> tuple[str, ...]:
         return tuple(self.availability_zones)
+
+
+@dataclass(frozen=True)
+class Subnets:
+    """One kind of subnet: zone -> subnet id, their route table, and what a resource placed in
+    them must wait for (their associations with the table; public ones the gateway too)."""
+
+    ids: Mapping[str, pulumi.Input[str]]
+    route_table_id: pulumi.Input[str]
+    ready: Sequence[pulumi.Resource] = ()
+
+    def __post_init__(self) -> None:
+        if not self.ids:
+            raise ValueError("subnets need at least one zone")
+
+
+@dataclass(frozen=True)
+class NetworkRefs:
+    """What the network's users need of it: the VPC, its range, and its subnets by kind."""
+
+    vpc_id: pulumi.Input[str]
+    cidr_block: str
+    public: Subnets
+    # None: the network has no private subnets.
+    private: Subnets | None = None
+
+    def __post_init__(self) -> None:
+        ipaddress.IPv4Network(self.cidr_block, strict=True)
 
 
 def zone_position(zone: str) -> int:
@@ -78,22 +104,17 @@ class Network(pulumi.ComponentResource):
     private route table (local route only) and a private subnet per zone.
 
     The VPC's default security group is emptied: anything launched without an explicit group
-    gets no traffic at all. `internet_ready` is what a public resource must wait for: AWS
+    gets no traffic at all. `refs.public.ready` is what a public resource must wait for: AWS
     refuses an internet-facing load balancer in a VPC whose gateway is not attached yet
     (`InvalidSubnet: VPC ... has no internet gateway`), and an instance launched before its
     subnet routes to the gateway boots without the internet.
     """
 
     vpc_id: pulumi.Output[str]
-    # Zone -> subnet id.
-    subnet_ids: dict[str, pulumi.Output[str]]
-    private_subnet_ids: dict[str, pulumi.Output[str]]
-    # The private subnets' route table (None without them): gateway endpoints attach to it.
-    private_route_table_id: pulumi.Output[str] | None
-    internet_ready: list[pulumi.Resource]
-    # What a private server must wait for: its subnet's association with the private table
-    # (before it, the subnet uses the VPC's main table, where no gateway endpoint routes S3).
-    private_ready: list[pulumi.Resource]
+    # What its users need. A resource in a private subnet (None without them) must wait for
+    # the subnet's association with the private table: before it, the subnet uses the VPC's
+    # main table, where no gateway endpoint routes S3.
+    refs: NetworkRefs
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -105,7 +126,7 @@ class Network(pulumi.ComponentResource):
             cidr_block=args.cidr_block,
             enable_dns_support=True,
             enable_dns_hostnames=True,
-            tags={"Name": f"{args.name_prefix}-vpc"},
+            tags={"Name": f"{name}-vpc"},
             opts=child,
         )
         aws.ec2.DefaultSecurityGroup(
@@ -113,19 +134,19 @@ class Network(pulumi.ComponentResource):
             vpc_id=vpc.id,
             ingress=[],
             egress=[],
-            tags={"Name": f"{args.name_prefix}-default-unused"},
+            tags={"Name": f"{name}-default-unused"},
             opts=child,
         )
         gateway = aws.ec2.InternetGateway(
             f"{name}-igw",
             vpc_id=vpc.id,
-            tags={"Name": f"{args.name_prefix}-igw"},
+            tags={"Name": f"{name}-igw"},
             opts=child,
         )
         routes = aws.ec2.RouteTable(
             f"{name}-public",
             vpc_id=vpc.id,
-            tags={"Name": f"{args.name_prefix}-public"},
+            tags={"Name": f"{name}-public"},
             opts=child,
         )
         default_route = aws.ec2.Route(
@@ -135,47 +156,59 @@ class Network(pulumi.ComponentResource):
             gateway_id=gateway.id,
             opts=child,
         )
-        self.subnet_ids = {}
         # The gateway is attached once its create returns (the provider waits for it).
-        self.internet_ready = [gateway, default_route]
-        for zone in args.zones:
-            subnet, association = _zone_subnet(
-                name, args, vpc=vpc, routes=routes, zone=zone, kind="public", child=child
-            )
-            self.subnet_ids[zone] = subnet.id
-            self.internet_ready.append(association)
-        self.private_subnet_ids = {}
-        self.private_route_table_id = None
-        self.private_ready = []
+        public = _subnets(
+            name,
+            args,
+            vpc=vpc,
+            routes=routes,
+            kind="public",
+            ready=[gateway, default_route],
+            child=child,
+        )
+        private = None
         if args.private_subnets:
-            self._private_subnets(name, args, vpc, child)
+            # An explicit table rather than the VPC's main one: a subnet added later without an
+            # association must not silently become private (or public).
+            private_routes = aws.ec2.RouteTable(
+                f"{name}-private",
+                vpc_id=vpc.id,
+                tags={"Name": f"{name}-private"},
+                opts=child,
+            )
+            private = _subnets(
+                name, args, vpc=vpc, routes=private_routes, kind="private", ready=[], child=child
+            )
         self.vpc_id = vpc.id
+        self.refs = NetworkRefs(self.vpc_id, args.cidr_block, public, private)
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
-                "subnet_ids": self.subnet_ids,
-                "private_subnet_ids": self.private_subnet_ids,
+                "subnet_ids": public.ids,
+                "private_subnet_ids": private.ids if private else {},
             }
         )
 
-    def _private_subnets(
-        self, name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, child: pulumi.ResourceOptions
-    ) -> None:
-        # An explicit table rather than the VPC's main one: a subnet added later without an
-        # association must not silently become private (or public).
-        routes = aws.ec2.RouteTable(
-            f"{name}-private",
-            vpc_id=vpc.id,
-            tags={"Name": f"{args.name_prefix}-private"},
-            opts=child,
+
+def _subnets(
+    name: str,
+    args: NetworkArgs,
+    *,
+    vpc: aws.ec2.Vpc,
+    routes: aws.ec2.RouteTable,
+    kind: str,
+    ready: list[pulumi.Resource],
+    child: pulumi.ResourceOptions,
+) -> Subnets:
+    """A subnet of `kind` per zone on `routes`; ready once `ready` and their associations are."""
+    ids = {}
+    for zone in args.zones:
+        subnet, association = _zone_subnet(
+            name, args, vpc=vpc, routes=routes, zone=zone, kind=kind, child=child
         )
-        for zone in args.zones:
-            subnet, association = _zone_subnet(
-                name, args, vpc=vpc, routes=routes, zone=zone, kind="private", child=child
-            )
-            self.private_subnet_ids[zone] = subnet.id
-            self.private_ready.append(association)
-        self.private_route_table_id = routes.id
+        ids[zone] = subnet.id
+        ready.append(association)
+    return Subnets(ids, routes.id, ready)
 
 
 def _zone_subnet(
@@ -196,7 +229,7 @@ def _zone_subnet(
         cidr_block=subnet_cidr(args.cidr_block, zone, private=kind == "private"),
         # Instances ask for a public address explicitly; nothing gets one by accident.
         map_public_ip_on_launch=False,
-        tags={"Name": f"{args.name_prefix}-{kind}-{zone}"},
+        tags={"Name": f"{name}-{kind}-{zone}"},
         opts=child,
     )
     association = aws.ec2.RouteTableAssociation(

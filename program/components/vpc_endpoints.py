@@ -15,7 +15,6 @@ copy data into a bucket of someone else's.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from program.components.instance_role import OBJECT_ACTIONS
+from program.components.network import NetworkRefs, Subnets
 from program.components.web_security_group import (
     Egress,
     WebSecurityGroup,
@@ -35,26 +35,32 @@ GATEWAY_SERVICE = "s3"
 # Session Manager needs all three (AWS: "Step 6: (Optional) Use AWS PrivateLink to set up a
 # VPC endpoint for Session Manager").
 INTERFACE_SERVICES = SSM_ENDPOINT_SERVICES
+NO_PRIVATE_SUBNETS = "VPC endpoints serve private subnets; the network has none"
 
 
 @dataclass(frozen=True)
 class PrivateEndpointsArgs:
-    """The VPC, its private subnets and route table, and the bucket the servers write to."""
+    """The network (its private subnets and their route table), and the bucket the servers
+    write to."""
 
-    vpc_id: pulumi.Input[str]
-    vpc_cidr: str
+    network: NetworkRefs
+    # The endpoints' services are the region's (the network's).
     region: str
-    # Zone -> private subnet id (one interface endpoint network interface per zone).
-    subnet_ids: Mapping[str, pulumi.Input[str]]
-    route_table_id: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
-    partition: pulumi.Input[str]
     # `shared.naming.security_group_name_prefix` of the endpoints' security group.
     security_group_name_prefix: str
 
     def __post_init__(self) -> None:
-        if not self.subnet_ids:
-            raise ValueError("interface endpoints need at least one private subnet")
+        if self.network.private is None:
+            raise ValueError(NO_PRIVATE_SUBNETS)
+
+    @property
+    def private_subnets(self) -> Subnets:
+        """The subnets the endpoints serve: one interface network interface per zone, the S3
+        gateway on their route table."""
+        if self.network.private is None:
+            raise ValueError(NO_PRIVATE_SUBNETS)
+        return self.network.private
 
 
 def service_name(region: str, service: str) -> str:
@@ -102,17 +108,19 @@ class PrivateEndpoints(pulumi.ComponentResource):
         self, name: str, args: PrivateEndpointsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webapp:compute:PrivateEndpoints", name, None, opts)
+        network, private = args.network, args.private_subnets
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self)
         # Replaced endpoints go first: a second S3 gateway endpoint on the same route table, or
         # a second interface endpoint with the same private DNS name, is refused by AWS.
         replace_in_place = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
         gateway = aws.ec2.VpcEndpoint(
             f"{name}-{GATEWAY_SERVICE}",
-            vpc_id=args.vpc_id,
+            vpc_id=network.vpc_id,
             service_name=service_name(args.region, GATEWAY_SERVICE),
             vpc_endpoint_type="Gateway",
-            route_table_ids=[args.route_table_id],
-            policy=pulumi.Output.all(args.bucket_arn, args.partition).apply(
+            route_table_ids=[private.route_table_id],
+            policy=pulumi.Output.all(args.bucket_arn, partition.partition).apply(
                 lambda values: json.dumps(gateway_policy(values[0], values[1], args.region))
             ),
             tags={"Name": f"{name}-{GATEWAY_SERVICE}"},
@@ -121,11 +129,11 @@ class PrivateEndpoints(pulumi.ComponentResource):
         group = WebSecurityGroup(
             name,
             WebSecurityGroupArgs(
-                args.vpc_id,
+                network.vpc_id,
                 args.security_group_name_prefix,
                 "VPC endpoints: HTTPS from inside the VPC only",
                 ports=(HTTPS_PORT,),
-                source_cidrs=(args.vpc_cidr,),
+                source_cidrs=(network.cidr_block,),
                 name_tag=name,
             ),
             child,
@@ -136,19 +144,19 @@ class PrivateEndpoints(pulumi.ComponentResource):
             self.ready.append(
                 aws.ec2.VpcEndpoint(
                     f"{name}-{service}",
-                    vpc_id=args.vpc_id,
+                    vpc_id=network.vpc_id,
                     service_name=service_name(args.region, service),
                     vpc_endpoint_type="Interface",
                     # The agent calls the service's public name, which then resolves here.
                     private_dns_enabled=True,
-                    subnet_ids=list(args.subnet_ids.values()),
+                    subnet_ids=list(private.ids.values()),
                     security_group_ids=[group.group_id],
                     tags={"Name": f"{name}-{service}"},
                     opts=replace_in_place,
                 )
             )
         self.server_egress = [
-            Egress(HTTPS_PORT, args.vpc_cidr, "HTTPS to the VPC endpoints (Systems Manager)"),
+            Egress(HTTPS_PORT, network.cidr_block, "HTTPS to the VPC endpoints (Systems Manager)"),
             Egress(
                 HTTPS_PORT,
                 None,

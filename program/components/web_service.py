@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 
@@ -15,6 +15,7 @@ from program.components.load_balancer import (
     LoadBalancer,
     LoadBalancerArgs,
 )
+from program.components.network import NetworkRefs
 from program.components.vpc_endpoints import PrivateEndpoints, PrivateEndpointsArgs
 from program.components.web_fleet import WebFleet, WebFleetArgs
 from program.components.web_security_group import Egress, WebSecurityGroup, WebSecurityGroupArgs
@@ -22,8 +23,7 @@ from program.components.web_servers import WebServers, WebServersArgs
 from program.webapp.app import HEALTH_PATH
 from program.webapp.user_data import AppEnvironment, render_user_data
 from shared import naming, topology
-from shared.project_config import ComputeConfig
-from shared.settings import EnvironmentSettings
+from shared.settings import LOG_LEVELS, EnvironmentSettings
 
 # Development's public instance reaches SSM, S3 and the package repositories on the internet.
 HTTPS_OUT = Egress(443, "0.0.0.0/0", "HTTPS out: SSM, S3 and the package repositories")
@@ -32,44 +32,112 @@ WEB_GROUP_DESCRIPTION = "Web servers: the web port only (no SSH/RDP; SSM Session
 
 
 @dataclass(frozen=True)
-class WebServiceArgs:
-    """The environment, the project's knobs, the network, and what the upstream layers export."""
+class WebNames:
+    """The web tier's physical names and tags, all from `shared.naming` (`WebNames.of`)."""
 
-    settings: EnvironmentSettings
-    config: ComputeConfig
-    vpc_id: pulumi.Input[str]
-    # Zone -> public subnet id.
-    subnet_ids: Mapping[str, pulumi.Input[str]]
+    role: str
+    instance_profile: str
+    # Security group name prefixes: the web servers', the load balancer's, the endpoints'.
+    web_group_prefix: str
+    lb_group_prefix: str
+    endpoints_group_prefix: str
+    # The load balancer's group's `Name` tag.
+    lb_group_tag: str
+    # Logical names Pulumi auto-names the balancer and its target group from.
+    balancer: str
+    target_group: str
+    # Name prefixes of the fleet's launch template and Auto Scaling group.
+    template_prefix: str
+    autoscaling_group_prefix: str
+    # What the fleet's instances and volumes are tagged with (`Name` comes from the component).
+    tags: Mapping[str, str]
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings) -> WebNames:
+        """The environment's names for the web tier."""
+        return cls(
+            role=naming.iam_role_name(settings, "web"),
+            instance_profile=naming.instance_profile_name(settings, "web"),
+            web_group_prefix=naming.security_group_name_prefix(settings, "web"),
+            lb_group_prefix=naming.security_group_name_prefix(settings, "lb"),
+            endpoints_group_prefix=naming.security_group_name_prefix(settings, "endpoints"),
+            lb_group_tag=naming.logical_name(settings, "lb"),
+            balancer=naming.load_balancer_name(settings, "web-lb"),
+            target_group=naming.load_balancer_name(settings, "web-tg"),
+            template_prefix=naming.name_prefix(settings, "web", naming.LAUNCH_TEMPLATE_NAME_MAX),
+            autoscaling_group_prefix=naming.name_prefix(
+                settings, "web", naming.AUTOSCALING_GROUP_NAME_MAX
+            ),
+            tags=naming.tags(settings, "web"),
+        )
+
+
+@dataclass(frozen=True)
+class AppRuntime:
+    """What the application is told of where it runs (its user data), besides bucket and key."""
+
+    environment: str
+    # The region the app's AWS clients call (and the VPC endpoints' services are in).
+    region: str
+    # The port the application listens on and the security groups admit; never SSH/RDP.
+    port: int = LISTENER_PORT
+    debug: bool = False
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.port <= 65535:
+            raise ValueError(f"port {self.port} is not a TCP port")
+        if self.log_level not in LOG_LEVELS:
+            raise ValueError(f"log_level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+
+    @classmethod
+    def of(cls, settings: EnvironmentSettings, port: int) -> AppRuntime:
+        """The environment's runtime settings, the app listening on `port`."""
+        return cls(settings.environment, settings.region, port, settings.debug, settings.log_level)
+
+
+@dataclass(frozen=True)
+class WebServiceArgs:
+    """Where the web tier runs, what it runs, who may reach it, and the upstream layers' data."""
+
+    network: NetworkRefs
+    # A fleet behind a load balancer in the private subnets (with detailed monitoring);
+    # otherwise one instance in a public subnet, served directly.
+    load_balanced: bool
+    names: WebNames
+    app: AppRuntime
+    ami_id: pulumi.Input[str]
+    instance_type: str
+    # Who may reach the web port (the load balancer's, or the lone instance's).
+    allowed_cidrs: Sequence[str]
+    # The storage layer's app bucket and the security layer's key (the servers' data, volumes).
     bucket_name: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    ami_id: pulumi.Input[str]
-    partition: pulumi.Input[str] = "aws"
-    # What public resources must wait for: the network's `internet_ready`.
-    internet_ready: Sequence[pulumi.Resource] = ()
-    # Zone -> private subnet id, and their route table: where a load-balanced fleet runs.
-    private_subnet_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    private_route_table_id: pulumi.Input[str] | None = None
-    # What a private server must wait for: the network's `private_ready`.
-    private_ready: Sequence[pulumi.Resource] = ()
+    instance_count: int = 1
     # The storage layer's log bucket (SSE-S3): the load balancer's access logs go there.
     log_bucket_name: pulumi.Input[str] | None = None
-
-    @property
-    def load_balanced(self) -> bool:
-        """Production runs a fleet behind a load balancer; other environments one instance."""
-        return self.settings.production
+    # An ACM certificate for the load balancer (HTTPS), and the name it is for.
+    certificate_arn: str | None = None
+    domain_name: str | None = None
 
     def __post_init__(self) -> None:
-        if self.load_balanced and (
-            not self.private_subnet_ids
-            or self.private_route_table_id is None
-            or self.log_bucket_name is None
-        ):
+        if self.load_balanced and (self.network.private is None or self.log_bucket_name is None):
             raise ValueError(
-                "a load-balanced web tier runs in private subnets (private_subnet_ids, "
-                "private_route_table_id) and logs its load balancer (log_bucket_name)"
+                "a load-balanced web tier runs in private subnets (a network with private "
+                "subnets) and logs its load balancer (log_bucket_name)"
             )
+        if not self.load_balanced and self.instance_count != 1:
+            raise ValueError(
+                f"without a load balancer one instance is served directly, not "
+                f"{self.instance_count}"
+            )
+        if not self.load_balanced and self.certificate_arn is not None:
+            raise ValueError("HTTPS (certificate_arn) needs the load balancer to serve it")
+        if self.domain_name is not None and self.certificate_arn is None:
+            raise ValueError(f"domain_name {self.domain_name!r} needs the certificate it is for")
+        if not self.allowed_cidrs:
+            raise ValueError("nobody could reach the web tier: allowed_cidrs is empty")
 
 
 class WebService(pulumi.ComponentResource):
@@ -97,50 +165,42 @@ class WebService(pulumi.ComponentResource):
         self, name: str, args: WebServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webapp:compute:WebService", name, None, opts)
-        settings, config = args.settings, args.config
+        network, names, app = args.network, args.names, args.app
         child = pulumi.ResourceOptions(parent=self)
         lb_group = endpoints = None
         if args.load_balanced:
             endpoints = PrivateEndpoints(
                 f"{name}-endpoints",
                 PrivateEndpointsArgs(
-                    vpc_id=args.vpc_id,
-                    vpc_cidr=config.vpc_cidr,
-                    region=settings.region,
-                    subnet_ids=args.private_subnet_ids,
-                    route_table_id=args.private_route_table_id or "",
+                    network=network,
+                    region=app.region,
                     bucket_arn=args.bucket_arn,
-                    partition=args.partition,
-                    security_group_name_prefix=naming.security_group_name_prefix(
-                        settings, "endpoints"
-                    ),
+                    security_group_name_prefix=names.endpoints_group_prefix,
                 ),
                 child,
             )
             lb_group = WebSecurityGroup(
                 f"{name}-lb",
                 WebSecurityGroupArgs(
-                    args.vpc_id,
-                    naming.security_group_name_prefix(settings, "lb"),
+                    network.vpc_id,
+                    names.lb_group_prefix,
                     "Load balancer: HTTP(S) from the allowed ranges, out to the web servers only",
                     # HTTPS too with a certificate (HTTP then only redirects to it).
-                    ports=(LISTENER_PORT, HTTPS_PORT)
-                    if config.certificate_arn
-                    else (LISTENER_PORT,),
-                    source_cidrs=config.allowed_cidrs,
-                    egress=[Egress(config.web_port, config.vpc_cidr, "to the web servers")],
-                    name_tag=naming.logical_name(settings, "lb"),
+                    ports=(LISTENER_PORT, HTTPS_PORT) if args.certificate_arn else (LISTENER_PORT,),
+                    source_cidrs=args.allowed_cidrs,
+                    egress=[Egress(app.port, network.cidr_block, "to the web servers")],
+                    name_tag=names.lb_group_tag,
                 ),
                 child,
             )
         web_group = WebSecurityGroup(
             name,
             WebSecurityGroupArgs(
-                args.vpc_id,
-                naming.security_group_name_prefix(settings, "web"),
+                network.vpc_id,
+                names.web_group_prefix,
                 WEB_GROUP_DESCRIPTION,
-                ports=(config.web_port,),
-                source_cidrs=() if lb_group else config.allowed_cidrs,
+                ports=(app.port,),
+                source_cidrs=() if lb_group else args.allowed_cidrs,
                 source_security_group_id=lb_group.group_id if lb_group else None,
                 egress=endpoints.server_egress if endpoints else [HTTPS_OUT],
                 name_tag=name,
@@ -149,58 +209,57 @@ class WebService(pulumi.ComponentResource):
         )
         role = InstanceRole(
             name,
-            InstanceRoleArgs(
-                naming.iam_role_name(settings, "web"),
-                naming.instance_profile_name(settings, "web"),
-                args.bucket_arn,
-                args.kms_key_arn,
-                args.partition,
-            ),
+            InstanceRoleArgs(names.role, names.instance_profile, args.bucket_arn, args.kms_key_arn),
             child,
         )
         user_data = pulumi.Output.all(args.bucket_name, args.kms_key_arn).apply(
             lambda values: render_user_data(
                 AppEnvironment(
-                    environment=settings.environment,
-                    debug=settings.debug,
-                    log_level=settings.log_level,
-                    port=config.web_port,
-                    region=settings.region,
+                    environment=app.environment,
+                    debug=app.debug,
+                    log_level=app.log_level,
+                    port=app.port,
+                    region=app.region,
                     bucket_name=values[0],
                     kms_key_arn=values[1],
                 )
             )
         )
+        private = network.private
         launch = LaunchSpec(
-            instance_type=config.instance_type,
+            instance_type=args.instance_type,
             ami_id=args.ami_id,
             security_group_ids=[web_group.group_id],
             instance_profile_name=role.profile_name,
             kms_key_arn=args.kms_key_arn,
             user_data=user_data,
-            detailed_monitoring=settings.production,
+            detailed_monitoring=args.load_balanced,
             # Behind the balancer no server has a public address; one alone needs one.
             public_ip=endpoints is None,
             # ...and for the rules that let it out (its group exists before they do).
             wait_for=[
-                *([*endpoints.ready, *args.private_ready] if endpoints else args.internet_ready),
+                *(
+                    [*endpoints.ready, *private.ready]
+                    if endpoints and private
+                    else network.public.ready
+                ),
                 *web_group.rules,
             ],
         )
-        if lb_group is not None:
+        if lb_group is not None and private is not None:
             balancer = LoadBalancer(
                 f"{name}-lb",
                 LoadBalancerArgs(
-                    naming.load_balancer_name(settings, "web-lb"),
-                    naming.load_balancer_name(settings, "web-tg"),
-                    args.vpc_id,
-                    list(args.subnet_ids.values()),
+                    names.balancer,
+                    names.target_group,
+                    network.vpc_id,
+                    list(network.public.ids.values()),
                     lb_group.group_id,
-                    config.web_port,
+                    app.port,
                     HEALTH_PATH,
-                    wait_for=args.internet_ready,
-                    certificate_arn=config.certificate_arn,
-                    domain_name=config.domain_name,
+                    wait_for=network.public.ready,
+                    certificate_arn=args.certificate_arn,
+                    domain_name=args.domain_name,
                     access_log_bucket=args.log_bucket_name,
                     access_log_prefix=topology.LOAD_BALANCER_LOG_PREFIX,
                 ),
@@ -209,17 +268,13 @@ class WebService(pulumi.ComponentResource):
             fleet = WebFleet(
                 name,
                 WebFleetArgs(
-                    subnet_ids=list(args.private_subnet_ids.values()),
-                    capacity=config.instance_count,
+                    subnet_ids=list(private.ids.values()),
+                    capacity=args.instance_count,
                     launch=launch,
                     target_group_arn=balancer.target_group_arn,
-                    template_name_prefix=naming.name_prefix(
-                        settings, "web", naming.LAUNCH_TEMPLATE_NAME_MAX
-                    ),
-                    group_name_prefix=naming.name_prefix(
-                        settings, "web", naming.AUTOSCALING_GROUP_NAME_MAX
-                    ),
-                    tags={**naming.tags(settings, "web"), "Name": name},
+                    template_name_prefix=names.template_prefix,
+                    group_name_prefix=names.autoscaling_group_prefix,
+                    tags={**names.tags, "Name": name},
                 ),
                 child,
             )
@@ -230,15 +285,15 @@ class WebService(pulumi.ComponentResource):
             servers = WebServers(
                 name,
                 WebServersArgs(
-                    subnet_ids=args.subnet_ids,
-                    count=config.instance_count,
+                    subnet_ids=network.public.ids,
+                    count=args.instance_count,
                     launch=launch,
                     name_tag=name,
                 ),
                 child,
             )
             (instance,) = servers.instances.values()
-            port = "" if config.web_port == LISTENER_PORT else f":{config.web_port}"
+            port = "" if app.port == LISTENER_PORT else f":{app.port}"
             self.url = pulumi.Output.concat("http://", instance.public_dns, port)
             self.instance_ids = servers.instance_ids
             self.launch_template_id = pulumi.Output.from_input("")

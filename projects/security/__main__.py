@@ -14,9 +14,6 @@ key = KmsKey(
     stack.name("key"),
     KmsKeyArgs(
         alias_name=naming.kms_alias(settings, "data"),
-        account_id=stack.account_id,
-        partition=stack.partition,
-        region=settings.region,
         description=f"{settings.app} {settings.environment}: application data and volumes",
         deletion_window_in_days=stack.config.key_deletion_window_days,
         protect=settings.production,

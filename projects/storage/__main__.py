@@ -4,19 +4,26 @@ production) the log bucket the data bucket's and the load balancer's access logs
 import pulumi
 
 from program.components.app_buckets import AppBucketsArgs, app_buckets
+from program.components.encrypted_bucket import Lifecycle
 from program.stack import start
 from shared import topology
 from shared.project_config import storage_config
 
 stack = start(topology.STORAGE, storage_config)
+settings, config = stack.settings, stack.config
 
 buckets = app_buckets(
     AppBucketsArgs(
-        settings=stack.settings,
-        config=stack.config,
+        settings=settings,
         account_id=stack.account_id,
         kms_key_arn=stack.require(topology.SECURITY, topology.KMS_KEY_ARN),
+        lifecycle=Lifecycle(
+            config.noncurrent_version_expiration_days, config.abort_incomplete_upload_days
+        ),
+        # Production keeps access logs, and its buckets protected.
+        access_log_retention_days=config.access_log_retention_days if settings.production else None,
         load_balancer_log_writer_arn=stack.elb_log_writer_arn,
+        protect=settings.production,
     ),
     stack.opts,
 )

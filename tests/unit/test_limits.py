@@ -49,7 +49,7 @@ def test_config_component_and_rule_agree_on_the_key_deletion_window(
 ) -> None:
     outside = not KEY_DELETION_WINDOW_MIN <= days <= KEY_DELETION_WINDOW_MAX
     assert refused(lambda: SecurityConfig(days), ProjectConfigError) is outside
-    key = lambda: KmsKeyArgs("alias/k", "111122223333", "aws", "us-west-2", "k", days)  # noqa: E731
+    key = lambda: KmsKeyArgs("alias/k", "k", days)  # noqa: E731
     assert refused(key, ValueError) is outside
     assert window_rule_fires(days, development) is outside
 

@@ -5,7 +5,7 @@ variables, profiles, SSO, container and instance roles); no request is sent to A
 an emulator (`--endpoint`) skips the check, since the provider then uses the emulator's dummy
 credentials.
 
-Knobs: each program validates its knobs when it starts (`shared.project_config`), but in a
+Knobs: each program validates its knobs when it starts (its `projects/<p>/config.py`), but in a
 deploy of the whole environment compute starts only after security and storage were deployed.
 So the orchestrator reads the same committed stack files first and refuses a bad value with the
 program's own one-line message (a key the project does not read included), before any stack is
@@ -76,7 +76,7 @@ class KnobError(OrchestrationError):
 def check_knobs(settings: EnvironmentSettings, projects: Iterable[str], projects_dir: Path) -> None:
     """KnobError with the first problem of `projects`' knobs for `settings.environment`."""
     # Imported here: reading knobs loads the Pulumi SDK, which the other checks do not need.
-    from shared.project_config import CONFIG_READERS, ProjectConfigError  # noqa: PLC0415
+    from shared.project_config import ProjectConfigError, read_project_config  # noqa: PLC0415
 
     for project in projects:
         try:
@@ -84,7 +84,7 @@ def check_knobs(settings: EnvironmentSettings, projects: Iterable[str], projects
                 project, settings.environment, projects_dir=projects_dir, skip_secrets=True
             )
             keys = [key.split(":", 1)[1] for key in config if key.startswith(f"{project}:")]
-            CONFIG_READERS[project](settings, _getter(project, config), keys)
+            read_project_config(project, settings, _getter(project, config), keys)
         except (ProjectConfigError, StackConfigError) as error:
             raise KnobError(f"{error}. Nothing was run.") from None
 

@@ -20,7 +20,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Final
 
-from shared.project_config import PROJECT_KEYS
+from shared.project_config import config_keys
 from shared.settings import known_environments
 from shared.topology import TOPOLOGY
 from shared.yaml_files import read_mapping
@@ -133,10 +133,10 @@ def _knob(value: Any) -> str | None:
     if value is None:
         return None
     project, _, key = str(value).partition(":")
-    if not isinstance(value, str) or key not in PROJECT_KEYS.get(project, ()):
+    if not isinstance(value, str) or key not in config_keys(project):
         raise ValueError(
             f"while_unset {value!r} must be a project knob <project>:<key>, such as "
-            "compute:certificateArn (shared/project_config.py declares them)"
+            "compute:certificateArn (projects/<project>/config.py declares them)"
         )
     return value
 

@@ -7,10 +7,10 @@ from program.components.flow_logs import FlowLogs, FlowLogsArgs
 from program.components.network import MIN_ZONES, Network, NetworkArgs
 from program.components.web_service import AppRuntime, WebNames, WebService, WebServiceArgs
 from program.stack import start
+from projects.compute.config import read_config
 from shared import naming, topology
-from shared.project_config import compute_config
 
-stack = start(topology.COMPUTE, compute_config)
+stack = start(topology.COMPUTE, read_config)
 settings, config = stack.settings, stack.config
 kms_key_arn = stack.require(topology.SECURITY, topology.KMS_KEY_ARN)
 

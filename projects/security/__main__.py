@@ -4,10 +4,10 @@ import pulumi
 
 from program.components.kms_key import KmsKey, KmsKeyArgs
 from program.stack import start
+from projects.security.config import read_config
 from shared import naming, topology
-from shared.project_config import security_config
 
-stack = start(topology.SECURITY, security_config)
+stack = start(topology.SECURITY, read_config)
 settings = stack.settings
 
 key = KmsKey(

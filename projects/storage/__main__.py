@@ -6,10 +6,10 @@ import pulumi
 from program.components.app_buckets import AppBucketsArgs, app_buckets
 from program.components.encrypted_bucket import Lifecycle
 from program.stack import start
+from projects.storage.config import read_config
 from shared import topology
-from shared.project_config import storage_config
 
-stack = start(topology.STORAGE, storage_config)
+stack = start(topology.STORAGE, read_config)
 settings, config = stack.settings, stack.config
 
 buckets = app_buckets(

@@ -10,17 +10,13 @@ import pytest
 import yaml
 
 from orchestration.plan.evaluate import ProgramResult
-from shared import naming, project_config, topology
+from shared import naming, topology
 from shared.paths import PROJECTS_DIR
+from shared.project_config import config_keys
 from shared.settings import EnvironmentSettings
 from tests.programs.programs_support import AWS_PROVIDER, PROJECTS, aws_resources
 
 Evaluate = Callable[[str, str], ProgramResult]
-KNOBS = {
-    topology.SECURITY: project_config.SecurityConfig.KEYS,
-    topology.STORAGE: project_config.StorageConfig.KEYS,
-    topology.COMPUTE: project_config.ComputeConfig.KEYS,
-}
 # What production protects from deletion: the key and the buckets, nothing else.
 PROTECTED_TYPES = {"aws:kms/key:Key", "aws:s3/bucket:Bucket"}
 # Types that carry an EC2 `Name` tag (the console shows nothing useful without it).
@@ -50,7 +46,7 @@ def test_project_file_uses_the_repo_environment_and_no_default_provider(project:
 def test_stack_files_hold_only_this_projects_knobs(project: str, environment: str) -> None:
     stack_file = PROJECTS_DIR / project / f"Pulumi.{environment}.yaml"
     keys = set(yaml.safe_load(stack_file.read_text())["config"])
-    assert keys <= {f"{project}:{knob}" for knob in KNOBS[project]}
+    assert keys <= {f"{project}:{knob}" for knob in config_keys(project)}
 
 
 @pytest.mark.parametrize("project", PROJECTS)

@@ -10,9 +10,10 @@ import pytest
 from orchestration.plan.evaluate import ProgramResult, evaluate_program
 from orchestration.plan.programs import to_rule_input
 from program.policy import StackView, evaluate
+from projects.compute.config import read_config as compute_config
 from shared import topology
+from shared.config_reading import ProjectConfigError
 from shared.paths import PROJECTS_DIR
-from shared.project_config import ProjectConfigError, compute_config
 from shared.settings import EnvironmentSettings
 from tests.programs.programs_support import contract_upstream, only
 

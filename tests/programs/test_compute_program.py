@@ -15,8 +15,10 @@ from orchestration.plan.program_config import stack_config
 from program.components.web_servers import placements
 from program.webapp.app import HEALTH_PATH
 from program.webapp.user_data import APP_FILE
+from projects.compute.config import ComputeConfig
+from projects.compute.config import read_config as compute_config
 from shared import naming, topology
-from shared.project_config import ComputeConfig, ProjectConfigError, compute_config
+from shared.config_reading import ProjectConfigError
 from shared.settings import EnvironmentSettings
 from tests.programs.programs_support import (
     REGION,

@@ -7,8 +7,10 @@ from collections.abc import Callable
 import pytest
 
 from orchestration.plan.evaluate import ProgramResult
+from projects.security.config import SecurityConfig
+from projects.security.config import read_config as security_config
 from shared import naming, topology
-from shared.project_config import ProjectConfigError, SecurityConfig, security_config
+from shared.config_reading import ProjectConfigError
 from shared.settings import EnvironmentSettings
 from tests.programs.programs_support import ACCOUNT, REGION, as_list, document, only, statements
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from orchestration.plan.evaluate import ProgramError, evaluate_program
+from projects.compute.config import ComputeConfig
+from projects.compute.config import read_config as compute_config
 from shared import topology
-from shared.config_reading import check_known_keys
+from shared.config_reading import ProjectConfigError, check_known_keys
 from shared.paths import PROJECTS_DIR
-from shared.project_config import ComputeConfig, ProjectConfigError, compute_config
 from shared.settings import load_settings
 
 

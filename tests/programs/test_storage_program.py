@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
+from projects.storage.config import read_config as storage_config
 from shared import naming, topology
-from shared.project_config import ProjectConfigError, storage_config
+from shared.config_reading import ProjectConfigError
 from shared.settings import EnvironmentSettings
 from tests.programs.programs_support import (
     ACCOUNT,

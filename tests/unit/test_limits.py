@@ -12,7 +12,10 @@ from program.components.web_security_group import WebSecurityGroupArgs
 from program.policy import Resource, StackView, rule_by_id
 from program.policy.values import customer_key_problem
 from program.webapp.user_data import AppEnvironment
+from projects.compute.config import ComputeConfig
+from projects.security.config import SecurityConfig
 from shared import aws_types as t
+from shared.config_reading import ProjectConfigError
 from shared.limits import (
     ADMIN_PORTS,
     KEY_DELETION_WINDOW_MAX,
@@ -20,7 +23,6 @@ from shared.limits import (
     PRODUCTION_KEY_DELETION_WINDOW,
 )
 from shared.naming import normalize_bucket_name
-from shared.project_config import ComputeConfig, ProjectConfigError, SecurityConfig
 from shared.settings import EnvironmentSettings, SettingsError, parse_region
 
 KEY_ARN = "arn:aws:kms:us-west-2:111122223333:key/0000beef-0000-4000-8000-000000000001"

@@ -1,0 +1,1 @@
+"""The security project: its program (`__main__.py`), stack files and knobs (`config.py`)."""

@@ -343,6 +343,28 @@ def generate(c: Context, *, check: bool = False) -> None:
         raise Exit(code=code)
 
 
+@task(
+    iterable=["reads"],
+    help={
+        "name": "the project's name: its folder, stacks and tags (lowercase letters, digits)",
+        "team": "the GitHub team that owns it (its slug, as CODEOWNERS names it)",
+        "reads": "an output it reads, as PROJECT.OUTPUT (e.g. security.kms_key_arn); repeat it",
+        "description": "one line on what the project holds",
+    },
+)
+def new_project(
+    c: Context, name: str, *, team: str, reads: list[str], description: str | None = None
+) -> None:
+    """Add a project: its folder, its topology entry, and the regenerated files."""
+    from tooling.new_project import NewProjectError, main  # noqa: PLC0415
+
+    _check_project_folders()
+    try:
+        main(name, team, reads, description, REPO_ROOT)
+    except NewProjectError as error:
+        raise Exit(str(error), code=1) from None
+
+
 @task
 def setup(c: Context) -> None:
     """Install the Pulumi CLI matching the pinned SDK into .tools/ (idempotent, cached)."""

@@ -518,7 +518,7 @@ def test_the_test_task_runs_the_coverage_gate_last() -> None:
     tasks.test(context)
 
     commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
-    assert commands_run[3].endswith("lint-imports")
+    assert commands_run[3].endswith("lint-imports --no-logo")
     assert commands_run[4].endswith("-m invoke lint-workflows")
     assert commands_run[5].endswith("-m invoke setup")
     assert "-m pytest --cov --cov-branch" in commands_run[6]
@@ -526,6 +526,24 @@ def test_the_test_task_runs_the_coverage_gate_last() -> None:
         "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py,"
         "orchestration/state/declaration.py --fail-under=100"
     )
+
+
+def test_the_test_task_fails_when_coverage_warns() -> None:
+    warned = "coverage/report_core.py:122: CoverageWarning: Couldn't parse 'x.py' (couldnt-parse)"
+    context = MockContext(
+        run={
+            re.compile(r".* -m pytest"): Result(exited=0, stderr=warned),
+            re.compile(r".*"): Result(exited=0),
+        }
+    )
+
+    with pytest.raises(Exit) as exited:
+        tasks.test(context)
+
+    commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
+    assert exited.value.code == 1
+    assert "coverage warned" in str(exited.value.message)
+    assert "-m pytest" in commands_run[-1]
 
 
 # ---- Ctrl-C before the run takes over SIGINT ------------------------------------------------

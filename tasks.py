@@ -1,9 +1,8 @@
 """Tasks: `invoke --list`; `invoke --help <task>` documents every flag.
 
 Each task hands its work to `orchestration.commands`, which can be tested without invoke.
-This module is longer than the others (about 500 lines) only because each of its 17 tasks
-declares every flag with its help text, which invoke needs on the task itself; no task body
-does more than call into `orchestration/`.
+Each task declares every flag with its help text, which invoke needs on the task itself; no
+task body does more than call into `orchestration/`.
 """
 
 from __future__ import annotations

@@ -356,7 +356,7 @@ def _unavailable(tools: Path, progress: Any) -> Path:
                     "PULUMI_BACKEND_URL": "s3://team-state?region=us-west-2",
                     "WEBAPP_SECRETS_PROVIDER": "passphrase",
                 },
-                "resolve_credentials": lambda _: True,
+                "checks": commands.Checks(locate_cli=_no_cli, resolve_credentials=lambda _: True),
             },
             OrchestrationError,
             "set PULUMI_CONFIG_PASSPHRASE",
@@ -364,14 +364,18 @@ def _unavailable(tools: Path, progress: Any) -> Path:
         ),
         pytest.param(
             "development",
-            {"resolve_credentials": lambda _: False},
+            {"checks": commands.Checks(locate_cli=_no_cli, resolve_credentials=lambda _: False)},
             CredentialsError,
             "`invoke plan --env development`",
             id="no-credentials-before-the-cli-is-looked-for",
         ),
         pytest.param(
             "development",
-            {"locate_cli": _unavailable, "resolve_credentials": lambda _: True},
+            {
+                "checks": commands.Checks(
+                    locate_cli=_unavailable, resolve_credentials=lambda _: True
+                )
+            },
             EngineUnavailable,
             "invoke setup",
             id="no-cli",
@@ -392,7 +396,7 @@ def test_a_refused_run_stops_before_anything_is_written(
         commands.open_orchestrator(
             load_settings(environment),
             paths=paths,
-            **{"environ": {}, "locate_cli": _no_cli, **options},
+            **{"environ": {}, "checks": commands.Checks(locate_cli=_no_cli), **options},
         )
     assert not paths.state_dir.exists()
 
@@ -400,7 +404,9 @@ def test_a_refused_run_stops_before_anything_is_written(
 def test_a_missing_policy_pack_is_named(development: EnvironmentSettings, tmp_path: Path) -> None:
     elsewhere = commands.Paths.for_repo(tmp_path / "empty")
     with pytest.raises(OrchestrationError, match=r"policy pack is missing .* pass --no-policy"):
-        commands.open_orchestrator(development, paths=elsewhere, policy=True, locate_cli=_no_cli)
+        commands.open_orchestrator(
+            development, paths=elsewhere, policy=True, checks=commands.Checks(locate_cli=_no_cli)
+        )
 
 
 def _fake_cli_dir(tmp_path: Path) -> Path:
@@ -432,8 +438,7 @@ def test_an_emulator_run_skips_the_credential_check_and_builds_the_engine(
         policy=True,
         environ={},
         err=progress,
-        locate_cli=locate,
-        resolve_credentials=no_credentials_check,
+        checks=commands.Checks(locate_cli=locate, resolve_credentials=no_credentials_check),
     )
 
     engine = orchestrator.engine
@@ -454,8 +459,10 @@ def test_the_user_passphrase_and_credentials_lead_to_the_cli(
         development,
         paths=paths,
         environ={PASSPHRASE_VAR: "mine"},
-        locate_cli=lambda tools, report: bin_dir,
-        resolve_credentials=lambda region: region == "us-west-2",
+        checks=commands.Checks(
+            locate_cli=lambda tools, report: bin_dir,
+            resolve_credentials=lambda region: region == "us-west-2",
+        ),
     )
 
     assert "--policy-pack" not in orchestrator.engine.arguments("up", SECURITY)  # type: ignore[attr-defined]

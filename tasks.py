@@ -1,9 +1,8 @@
 """Tasks: `invoke --list`; `invoke --help <task>` documents every flag.
 
 Each task hands its work to `orchestration.commands`, which can be tested without invoke.
-This module is longer than the others (about 500 lines) only because each of its 17 tasks
-declares every flag with its help text, which invoke needs on the task itself; no task body
-does more than call into `orchestration/`.
+Each task declares every flag with its help text, which invoke needs on the task itself; no
+task body does more than call into `orchestration/`.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 # invoke has loaded these already (it is loading this file): importing them costs nothing.
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import task
+from invoke.tasks import Task, task
 
 from orchestration.exit_codes import EXIT_INTERRUPTED
 from shared.paths import REPO_ROOT
@@ -51,6 +50,9 @@ FULLY_COVERED = (
     "orchestration/state/declaration.py",
 )
 
+# How a warning from coverage (while pytest --cov reports, or coverage report) starts.
+COVERAGE_WARNING = "CoverageWarning:"
+
 ENV_HELP = "environment: a file in shared/environments/ (development, production)"
 PROJECT_HELP = "only this project (security, storage or compute); default: every project"
 ENDPOINT_HELP = "AWS emulator URL (e.g. http://localhost:4566): test credentials, no AWS check"
@@ -73,17 +75,26 @@ def _orchestrate(
     from orchestration.engine.interface import OrchestrationError  # noqa: PLC0415
 
     try:
-        code = commands.run(
-            env,
-            action,
-            paths=commands.Paths.for_repo(REPO_ROOT),
-            ask=commands.terminal_ask(),
-            **options,
+        _run_command(
+            lambda: commands.run(
+                env,
+                action,
+                paths=commands.Paths.for_repo(REPO_ROOT),
+                ask=commands.terminal_ask(),
+                **options,
+            ),
+            OrchestrationError,
         )
-    except OrchestrationError as error:
-        raise Exit(str(error), code=1) from None
     except KeyboardInterrupt:
         raise Exit(INTERRUPTED_EARLY, EXIT_INTERRUPTED) from None
+
+
+def _run_command(run: Callable[[], int | None], *refusals: type[Exception]) -> None:
+    """Run a command; its refusals (`refusals`) and a non-zero exit code become invoke.Exit."""
+    try:
+        code = run()
+    except refusals as error:
+        raise Exit(str(error), code=1) from None
     if code:
         raise Exit(code=code)
 
@@ -229,62 +240,57 @@ def outputs(
     )
 
 
-READ_HELP = {
-    "env": ENV_HELP,
-    "project": PROJECT_HELP,
-    "endpoint": ENDPOINT_HELP,
-    "parallel": PARALLEL_HELP,
-}
+def _stack_by_stack_task(
+    name: str, doc: str, action: Callable[[Orchestrator, str | None], RunReport | int]
+) -> Task[Any]:
+    """A task that runs `action` on every stack (or --project), several at once.
+
+    refresh and drift take the same flags and differ only in the orchestrator's method.
+    """
+
+    def body(
+        c: Context,
+        *,
+        env: str,
+        project: str | None = None,
+        endpoint: str | None = None,
+        parallel: int = CPUS,
+    ) -> None:
+        _orchestrate(
+            env,
+            lambda orchestrator: action(orchestrator, project),
+            project=project,
+            endpoint=endpoint,
+            parallel=parallel,
+        )
+
+    body.__doc__ = doc
+    read_help = {
+        "env": ENV_HELP,
+        "project": PROJECT_HELP,
+        "endpoint": ENDPOINT_HELP,
+        "parallel": PARALLEL_HELP,
+    }
+    return Task(body, name=name, help=read_help)
 
 
-@task(help=dict(READ_HELP))
-def refresh(
-    c: Context,
-    *,
-    env: str,
-    project: str | None = None,
-    endpoint: str | None = None,
-    parallel: int = CPUS,
-) -> None:
-    """Adopt the cloud's state into each stack's state, settling creates left pending."""
-    _orchestrate(
-        env,
-        lambda orchestrator: orchestrator.refresh(project),
-        project=project,
-        endpoint=endpoint,
-        parallel=parallel,
-    )
-
-
-@task(help=dict(READ_HELP))
-def drift(
-    c: Context,
-    *,
-    env: str,
-    project: str | None = None,
-    endpoint: str | None = None,
-    parallel: int = CPUS,
-) -> None:
-    """Report drift per stack, all stacks at once (exit 0 clean, 2 drift, 1 error)."""
-    _orchestrate(
-        env,
-        lambda orchestrator: orchestrator.drift(project),
-        project=project,
-        endpoint=endpoint,
-        parallel=parallel,
-    )
+refresh = _stack_by_stack_task(
+    "refresh",
+    "Adopt the cloud's state into each stack's state, settling creates left pending.",
+    lambda orchestrator, project: orchestrator.refresh(project),
+)
+drift = _stack_by_stack_task(
+    "drift",
+    "Report drift per stack, all stacks at once (exit 0 clean, 2 drift, 1 error).",
+    lambda orchestrator, project: orchestrator.drift(project),
+)
 
 
 def _state_command(run: Callable[[], int]) -> None:
     """Run a state command; refusals become invoke.Exit."""
     from orchestration.engine.interface import OrchestrationError  # noqa: PLC0415
 
-    try:
-        code = run()
-    except OrchestrationError as error:
-        raise Exit(str(error), code=1) from None
-    if code:
-        raise Exit(code=code)
+    _run_command(run, OrchestrationError)
 
 
 @task(
@@ -338,9 +344,7 @@ def generate(c: Context, *, check: bool = False) -> None:
     from tooling.generated import main  # noqa: PLC0415
 
     _check_project_folders()
-    code = main(["--check"] if check else [])
-    if code:
-        raise Exit(code=code)
+    _run_command(lambda: main(["--check"] if check else []))
 
 
 @task(
@@ -359,10 +363,7 @@ def new_project(
     from tooling.new_project import NewProjectError, main  # noqa: PLC0415
 
     _check_project_folders()
-    try:
-        main(name, team, reads, description, REPO_ROOT)
-    except NewProjectError as error:
-        raise Exit(str(error), code=1) from None
+    _run_command(lambda: main(name, team, reads, description, REPO_ROOT), NewProjectError)
 
 
 @task
@@ -411,7 +412,7 @@ def test(c: Context) -> None:
         f"{python} -m ruff format --check .",
         f"{python} -m mypy",
         # The architecture contract in pyproject.toml: which side may import which.
-        shlex.quote(str(Path(sys.executable).with_name("lint-imports"))),
+        shlex.quote(str(Path(sys.executable).with_name("lint-imports"))) + " --no-logo",
         # The GitHub Actions workflows: actionlint and zizmor.
         f"{python} -m invoke lint-workflows",
         # The engine tests need the real CLI: build it first, visibly, not inside a fixture.
@@ -427,6 +428,10 @@ def test(c: Context) -> None:
             if result is None or result.failed:
                 code = result.exited if result is not None else 1
                 raise Exit(f"failed: {command}", code=code or 1)
+            # Coverage warns through Python's warnings at report time, outside the tests that
+            # pytest's filterwarnings turns into errors, and has no setting to make them errors.
+            if COVERAGE_WARNING in result.stdout + result.stderr:
+                raise Exit(f"failed: {command} (coverage warned, see above)", code=1)
 
 
 @task(
@@ -460,8 +465,8 @@ def plan(
     from orchestration.plan.cli import PlanError, run_plan  # noqa: PLC0415
     from tooling.plan_timing import run_timing  # noqa: PLC0415
 
-    try:
-        code = (
+    _run_command(
+        lambda: (
             run_timing(env, runs=runs)
             if timing
             else run_plan(
@@ -472,11 +477,9 @@ def plan(
                 output=output,
                 annotate=annotate,
             )
-        )
-    except PlanError as error:
-        raise Exit(str(error), code=1) from None
-    if code:
-        raise Exit(code=code)
+        ),
+        PlanError,
+    )
 
 
 @task(
@@ -490,10 +493,7 @@ def graph(c: Context, *, env: str, format_: str = "mermaid", project: str | None
     """The environment's diagram from its offline plan: stacks, key resources, references."""
     from orchestration.plan.cli import PlanError, run_graph  # noqa: PLC0415
 
-    try:
-        run_graph(env, fmt=format_, project=project)
-    except PlanError as error:
-        raise Exit(str(error), code=1) from None
+    _run_command(lambda: run_graph(env, fmt=format_, project=project), PlanError)
 
 
 @task(
@@ -517,10 +517,10 @@ def affected(
     from orchestration.affected.report import run_affected  # noqa: PLC0415
 
     _check_project_folders()
-    try:
-        run_affected(base, head, everything=all_, as_json=json_, repo_root=REPO_ROOT)
-    except AffectedError as error:
-        raise Exit(str(error), code=1) from None
+    _run_command(
+        lambda: run_affected(base, head, everything=all_, as_json=json_, repo_root=REPO_ROOT),
+        AffectedError,
+    )
 
 
 @task(help={"env": ENV_HELP, "endpoint": ENDPOINT_HELP})
@@ -541,12 +541,7 @@ def scan(c: Context, *, env: list[str]) -> None:
     """Checkov on the offline plan (as Terraform plan JSON), with the reasoned suppressions."""
     from orchestration.scan.cli import ScanError, run_scan  # noqa: PLC0415
 
-    try:
-        code = run_scan(env)
-    except ScanError as error:
-        raise Exit(str(error), code=1) from None
-    if code:
-        raise Exit(code=code)
+    _run_command(lambda: run_scan(env), ScanError)
 
 
 def _check_project_folders() -> None:
@@ -554,7 +549,4 @@ def _check_project_folders() -> None:
     from shared.paths import PROJECTS_DIR  # noqa: PLC0415
     from shared.topology import TOPOLOGY, ContractError  # noqa: PLC0415
 
-    try:
-        TOPOLOGY.check_folders(PROJECTS_DIR)
-    except ContractError as error:
-        raise Exit(str(error), code=1) from None
+    _run_command(lambda: TOPOLOGY.check_folders(PROJECTS_DIR), ContractError)

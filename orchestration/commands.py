@@ -145,6 +145,21 @@ def load_environment(
     return settings
 
 
+@dataclass(frozen=True)
+class Checks:
+    """What opening an orchestrator asks of the machine; a test replaces what it must not reach.
+
+    locate_cli: the Pulumi CLI's bin dir (installing it if need be); resolve_credentials: whether
+    AWS credentials resolve for a region; lookup_account: the account id behind them;
+    check_state: that the declared state bucket and key answer.
+    """
+
+    locate_cli: CliLocator = ensure_cli
+    resolve_credentials: CredentialResolver = botocore_resolves
+    lookup_account: AccountLookup = caller_account
+    check_state: StateCheck = check_state_ready
+
+
 def open_orchestrator(
     settings: EnvironmentSettings,
     *,
@@ -156,10 +171,7 @@ def open_orchestrator(
     out: TextIO | None = None,
     err: TextIO | None = None,
     ask: Ask | None = None,
-    locate_cli: CliLocator = ensure_cli,
-    resolve_credentials: CredentialResolver = botocore_resolves,
-    lookup_account: AccountLookup = caller_account,
-    check_state: StateCheck = check_state_ready,
+    checks: Checks = Checks(),
     max_workers: int = DEFAULT_MAX_WORKERS,
     parallel: int = DEFAULT_PARALLEL,
 ) -> Orchestrator:
@@ -182,25 +194,29 @@ def open_orchestrator(
     environ = os.environ if environ is None else environ
     state_plan = plan_state(settings, environ)
     if (aws or state_plan.uses_aws) and endpoint is None:
-        check_aws_credentials(settings.environment, settings.region, resolve=resolve_credentials)
+        check_aws_credentials(
+            settings.environment, settings.region, resolve=checks.resolve_credentials
+        )
     backend = resolve_backend(
         settings,
         environ=environ,
         state_dir=paths.state_dir,
         endpoint=endpoint,
-        lookup_account=lookup_account,
+        lookup_account=checks.lookup_account,
     )
     for notice in backend.notices:
         print(notice, file=diagnostics, flush=True)
     if backend.location is not None and (backend.location.bucket or backend.location.key):
-        check_state(backend.location, settings.environment)
+        checks.check_state(backend.location, settings.environment)
     # Imported here: the engine is only needed once one really runs.
     from orchestration.engine.cli_engine import (  # noqa: PLC0415
         AutomationEngine,
         pulumi_command_at,
     )
 
-    bin_dir = locate_cli(paths.tools_dir, lambda line: print(line, file=diagnostics, flush=True))
+    bin_dir = checks.locate_cli(
+        paths.tools_dir, lambda line: print(line, file=diagnostics, flush=True)
+    )
     pulumi_command = pulumi_command_at(bin_dir)
     # Every check passed: now the local state folder and generated passphrase may be written.
     backend.prepare()
@@ -244,10 +260,7 @@ def run(
     out: TextIO | None = None,
     err: TextIO | None = None,
     ask: Ask | None = None,
-    locate_cli: CliLocator = ensure_cli,
-    resolve_credentials: CredentialResolver = botocore_resolves,
-    lookup_account: AccountLookup = caller_account,
-    check_state: StateCheck = check_state_ready,
+    checks: Checks = Checks(),
     opener: Opener | None = None,
     parallel: int | None = None,
     check_project_knobs: bool = False,
@@ -293,10 +306,7 @@ def run(
         out=out,
         err=diagnostics,
         ask=ask,
-        locate_cli=locate_cli,
-        resolve_credentials=resolve_credentials,
-        lookup_account=lookup_account,
-        check_state=check_state,
+        checks=checks,
         parallel=DEFAULT_PARALLEL if parallel is None else parallel,
     )
     result = action(orchestrator)

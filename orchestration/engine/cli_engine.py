@@ -16,17 +16,15 @@ state, the list of stacks) are one call each.
 The committed stack files are only read: the engine works on generated copies
 (`orchestration.engine.stack_files`), passed as `--config-file`; new stacks are initialised from the
 generated copy's directory, so the secrets salt lands there. CLI failures become the engine
-interface's errors in `automation_errors`.
+interface's errors in `orchestration.engine.cli_errors`.
 
-About 450 lines: the operations table, the reads and the CLI plumbing are one job (running the
-CLI for one environment's stacks); the parsing (events, errors, stack files) already lives in
-the modules named above.
+The command lines themselves are built in `orchestration.engine.cli_arguments`, and the stack's
+exported state is read in `orchestration.engine.stack_export`: this module runs them.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import tempfile
@@ -35,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from orchestration.engine import cli_arguments
 from orchestration.engine.cli_errors import map_error
 from orchestration.engine.event_log import operation_result, read_events
 from orchestration.engine.interface import (
@@ -46,7 +45,6 @@ from orchestration.engine.interface import (
     PendingCreate,
     StackNotFound,
     StackState,
-    StateResource,
 )
 from orchestration.engine.pulumi_install import (
     PINNED_VERSION,
@@ -54,20 +52,16 @@ from orchestration.engine.pulumi_install import (
     verified_version,
 )
 from orchestration.engine.pulumi_process import CliError, CliResult, LineSink, PulumiCli
+from orchestration.engine.stack_export import parse_state
 from orchestration.engine.stack_files import write_stack_config
 from orchestration.state.backend import Backend
 from shared.emulator import EMULATOR_ENDPOINT_ENV
 from shared.references import qualified_stack_name
 
-# Commands that accept --config-file (and so get the generated stack file).
-CONFIG_FILE_COMMANDS = frozenset({"up", "preview", "refresh", "destroy", "import"})
-SECRET_MASK = "[secret]"  # noqa: S105 - what a masked output shows
 # The CLI only accepts --event-log with its debug commands switched on (as the Automation API does).
 DEBUG_COMMANDS_VAR = "PULUMI_DEBUG_COMMANDS"
-STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 # What `pulumi import` says when the provider's read finds no such resource.
 _DOES_NOT_EXIST = "does not exist"
-_DISPLAY = ("--color", "never", "--suppress-progress")
 _ALREADY_EXISTS = re.compile(r"stack .* already exists")
 T = TypeVar("T")
 
@@ -114,17 +108,13 @@ class AutomationEngine:
             env["PULUMI_HOME"] = str(self._pulumi_home)
         if self._endpoint:
             env[EMULATOR_ENDPOINT_ENV] = self._endpoint
-        prefix = "".join(f"{key}={shlex.quote(value)} " for key, value in env.items())
-        cli = self._command.command
-        shown_cli = _display(Path(cli)) if os.path.isabs(cli) else cli
-        directory = _display(self._project_dir(project))
-        stack = self.stack_name(project)
-        if arguments.split(maxsplit=1)[0] in CONFIG_FILE_COMMANDS:
-            config = _display(self.stack_config_file(project))
-            arguments += f" --config-file {shlex.quote(config)}"
-        return (
-            f"{prefix}{shlex.quote(shown_cli)} --cwd {shlex.quote(directory)} {arguments} "
-            f"--stack {shlex.quote(stack)}"
+        return cli_arguments.manual_command(
+            arguments,
+            env=env,
+            cli=self._command.command,
+            project_dir=self._project_dir(project),
+            stack=self.stack_name(project),
+            config_file=self.stack_config_file(project),
         )
 
     def stack_config_file(self, project: str) -> Path:
@@ -144,24 +134,13 @@ class AutomationEngine:
         return env
 
     def arguments(self, operation: str, project: str, **flags: Any) -> list[str]:
-        """The CLI arguments of one stack operation (a key of `_OPERATIONS`), before the stack.
+        """The CLI arguments of one stack operation (a key of `cli_arguments.OPERATIONS`).
 
         `flags`: refresh, clear_pending_creates (bool) and config_file (Path).
         """
-        arguments = list(_OPERATIONS[operation])
-        if flags.get("refresh") and operation in {"up", "preview"}:
-            arguments.append("--refresh")
-        if operation == "refresh" and flags.get("clear_pending_creates"):
-            arguments.append("--clear-pending-creates")
-        if operation in _RECORDED:
-            arguments += ["--message", f"invoke ({operation}, {self.environment})"]
-        if operation in _POLICY:
-            for pack in self._policy_packs:
-                arguments += ["--policy-pack", str(pack)]
-        arguments += _DISPLAY
-        if flags.get("config_file") is not None:
-            arguments += ["--config-file", str(flags["config_file"])]
-        return arguments
+        return cli_arguments.operation_arguments(
+            operation, self.environment, self._policy_packs, **flags
+        )
 
     # ---- reads ------------------------------------------------------------------------------
 
@@ -250,24 +229,8 @@ class AutomationEngine:
     ) -> bool:
         """`pulumi import` of `resource_id` as `resource`; False when the cloud has no such one."""
         config = self._config(project)
-        arguments = ["import", resource.type, resource.name, resource_id]
-        if resource.parent:
-            arguments += ["--parent", f"parent={resource.parent}"]
-        if resource.provider:
-            # The state's reference is `<URN>::<id>`; the flag takes the URN.
-            arguments += ["--provider", f"provider={resource.provider.rsplit('::', 1)[0]}"]
-        arguments += [
-            "--generate-code=false",
-            "--yes",
-            "--skip-preview",
-            "--message",
-            f"invoke (import, {self.environment})",
-            *_DISPLAY,
-            "--config-file",
-            str(config),
-            "--stack",
-            self.stack_name(project),
-        ]
+        arguments = cli_arguments.import_arguments(resource, resource_id, self.environment, config)
+        arguments += ["--stack", self.stack_name(project)]
 
         def action() -> bool:
             try:
@@ -384,20 +347,6 @@ class AutomationEngine:
                 ) from error
 
 
-# The leading arguments of each operation; `arguments()` adds the rest.
-_OPERATIONS: Mapping[str, tuple[str, ...]] = {
-    "up": ("up", "--yes", "--skip-preview"),
-    "preview": ("preview",),
-    "refresh": ("refresh", "--yes", "--skip-preview"),
-    "destroy": ("destroy", "--yes", "--skip-preview"),
-    "drift": ("preview", "--refresh"),
-}
-# Operations that write an update to the stack's history (and so get a message).
-_RECORDED = frozenset({"up", "refresh", "destroy"})
-# Operations the policy packs run with.
-_POLICY = frozenset({"up", "preview"})
-
-
 def pulumi_command_at(bin_dir: Path) -> PulumiCli:
     """The CLI in `bin_dir` (`<root>/bin/pulumi`), checked (once per install) to be the SDK's."""
     binary = bin_dir / "pulumi"
@@ -416,42 +365,8 @@ def pulumi_command_at(bin_dir: Path) -> PulumiCli:
     return PulumiCli(binary, found)
 
 
-def parse_state(exported: Mapping[str, Any]) -> StackState:
-    """The parts of `pulumi stack export` output the orchestrator uses."""
-    deployment = exported.get("deployment") or {}
-    resources = []
-    references: dict[str, Mapping[str, Any]] = {}
-    for resource in deployment.get("resources") or []:
-        urn, type_ = str(resource.get("urn", "")), str(resource.get("type", ""))
-        resources.append(StateResource(urn, type_, bool(resource.get("protect"))))
-        if type_ == STACK_REFERENCE_TYPE:
-            held = resource.get("outputs") or {}
-            name = str(held.get("name") or (resource.get("inputs") or {}).get("name") or "")
-            references[name] = dict(held.get("outputs") or {})
-    pending = tuple(
-        PendingCreate(
-            urn=str(entry["resource"].get("urn", "")),
-            type=str(entry["resource"].get("type", "")),
-            inputs=dict(entry["resource"].get("inputs") or {}),
-            parent=entry["resource"].get("parent") or None,
-            provider=entry["resource"].get("provider") or None,
-        )
-        for entry in deployment.get("pending_operations") or []
-        if entry.get("type") == "creating" and entry.get("resource")
-    )
-    return StackState(tuple(resources), pending, references)
-
-
 def _json(text: str) -> Any:
     try:
         return json.loads(text) if text.strip() else None
     except ValueError as error:
         raise EngineFailure(f"the Pulumi CLI printed something that is not JSON: {error}") from None
-
-
-def _display(path: Path) -> str:
-    """`path` relative to the working directory when it is below it (shorter to paste)."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO, TypeVar
 
@@ -31,7 +31,7 @@ from orchestration.engine.interface import (
     ProtectedResources,
 )
 from orchestration.exit_codes import EXIT_OK
-from orchestration.runner.guards import Ask, Guards, TeardownBlocked, UpstreamGap
+from orchestration.runner.guards import Ask, Guards, TeardownBlocked
 from orchestration.runner.loss import LossGuards, LostState, lost_refusal
 from orchestration.runner.report import (
     Operation,
@@ -138,8 +138,7 @@ class Orchestrator:
         """
         selection = self._select(project)
         self._guards.preflight(Operation.DEPLOY, selection)
-        inventory = self._engine.inventory(self._topology.names)
-        lost = self._loss.lost_states(selection, inventory)
+        inventory, lost = self._survey(selection)
         if lost and not recreate_missing_state:
             flag = self._hint.command("deploy", project, "--recreate-missing-state")
             raise lost_refusal(
@@ -173,19 +172,17 @@ class Orchestrator:
             self._guards.check_exports(name, result)
             return Step(Status.SUCCEEDED, result.changes)
 
-        return self._run(Operation.DEPLOY, self._topology.deploy_levels(selection), step)
+        levels = self._topology.deploy_levels(selection)
+        return self._reported(self._scheduler.run(Operation.DEPLOY, levels, step))
 
     def preview(self, project: str | None = None) -> RunReport:
         """A real `pulumi preview` per stack, in dependency order."""
         selection = self._select(project)
         self._guards.preflight(Operation.PREVIEW, selection)
-        inventory = self._engine.inventory(self._topology.names)
-        lost = self._loss.lost_states(selection, inventory)
+        inventory, lost = self._survey(selection)
 
         def step(name: str, sink: OutputSink) -> Step:
-            if name in lost:
-                return self._lost_step(lost[name])
-            gaps = self.upstream_gaps(name, within=selection, inventory=inventory)
+            gaps = self._guards.upstream_gaps(name, within=selection, inventory=inventory)
             if gaps:
                 raise Skip(
                     f"upstream not deployed yet ({'; '.join(gap.describe() for gap in gaps)}): "
@@ -194,7 +191,7 @@ class Orchestrator:
                 )
             return Step(Status.SUCCEEDED, self._engine.preview(name, sink).changes)
 
-        return self._run_read_only(Operation.PREVIEW, selection, step)
+        return self._run_read_only(Operation.PREVIEW, selection, step, lost)
 
     def refresh(self, project: str | None = None) -> RunReport:
         """Adopt the cloud's current state into each existing stack's state.
@@ -203,19 +200,16 @@ class Orchestrator:
         resource exists, dropped when it does not.
         """
         selection = self._select(project)
-        inventory = self._engine.inventory(self._topology.names)
-        lost = self._loss.lost_states(selection, inventory)
+        inventory, lost = self._survey(selection)
 
         def step(name: str, sink: OutputSink) -> Step:
-            if name in lost:
-                return self._lost_step(lost[name])
             if name not in inventory:
                 raise Skip("the stack does not exist; nothing to refresh")
             pending = self._loss.settle_pending_creates(name, sink)
             result = self._engine.refresh(name, sink, clear_pending_creates=pending)
             return Step(Status.SUCCEEDED, result.changes)
 
-        return self._run_read_only(Operation.REFRESH, selection, step)
+        return self._run_read_only(Operation.REFRESH, selection, step, lost)
 
     def destroy(
         self,
@@ -273,23 +267,21 @@ class Orchestrator:
                 ) from error
             return Step(Status.SUCCEEDED, result.changes)
 
-        return self._run(Operation.DESTROY, self._topology.teardown_levels(selection), step)
+        levels = self._topology.teardown_levels(selection)
+        return self._reported(self._scheduler.run(Operation.DESTROY, levels, step))
 
     def drift(self, project: str | None = None) -> RunReport:
         """Preview with refresh for every stack; clean only when nothing would change."""
         selection = self._select(project)
-        inventory = self._engine.inventory(self._topology.names)
-        lost = self._loss.lost_states(selection, inventory)
+        inventory, lost = self._survey(selection)
 
         def step(name: str, sink: OutputSink) -> Step:
-            if name in lost:
-                return self._lost_step(lost[name])
             if not inventory.get(name):
                 return Step(
                     Status.MISSING,
                     detail=f"not deployed: {self._hint.command('deploy')} creates it",
                 )
-            gaps = self.upstream_gaps(name, inventory=inventory)
+            gaps = self._guards.upstream_gaps(name, inventory=inventory)
             if gaps:
                 raise Skip(f"not checked: upstream {'; '.join(g.describe() for g in gaps)}")
             result = self._engine.drift_preview(name, sink)
@@ -303,7 +295,7 @@ class Orchestrator:
                 )
             return Step(Status.CLEAN, result.changes)
 
-        return self._run_read_only(Operation.DRIFT, selection, step)
+        return self._run_read_only(Operation.DRIFT, selection, step, lost)
 
     def outputs(self, project: str | None = None) -> dict[str, Mapping[str, Any] | None]:
         """project -> its stack's outputs (None when the stack does not exist), deploy order."""
@@ -340,16 +332,6 @@ class Orchestrator:
         """One stack's outputs, or None when the stack does not exist."""
         return self._guards.read_outputs(project)
 
-    def upstream_gaps(
-        self,
-        project: str,
-        *,
-        within: Iterable[str] | None = None,
-        inventory: Mapping[str, int] | None = None,
-    ) -> tuple[UpstreamGap, ...]:
-        """The upstream stacks `project` reads that are missing or lack required outputs."""
-        return self._guards.upstream_gaps(project, within=within, inventory=inventory)
-
     # ---- plumbing ---------------------------------------------------------------------------
 
     def _select(self, project: str | None) -> tuple[str, ...]:
@@ -358,26 +340,38 @@ class Orchestrator:
         self._topology.project(project)
         return (project,)
 
-    def _run(
-        self,
-        operation: Operation,
-        levels: Sequence[Sequence[str]],
-        step: StepFunction,
-        *,
-        max_workers: int | None = None,
-    ) -> RunReport:
-        report = self._scheduler.run(operation, levels, step, max_workers=max_workers)
+    def _survey(self, selection: Sequence[str]) -> tuple[Mapping[str, int], dict[str, LostState]]:
+        """Every stack's resource count (one listing), and the selected stacks' lost states."""
+        inventory = self._engine.inventory(self._topology.names)
+        return inventory, self._loss.lost_states(selection, inventory)
+
+    def _reported(self, report: RunReport) -> RunReport:
+        """`report` after printing its summary, and how to recover where a stack needs it."""
         self._printer.say(summary_text(report))
         if report.interrupted or any(outcome.recover for outcome in report.outcomes):
             self._printer.say(recovery_text(report, self._engine.manual_command, self._hint))
         return report
 
     def _run_read_only(
-        self, operation: Operation, selection: Sequence[str], step: StepFunction
+        self,
+        operation: Operation,
+        selection: Sequence[str],
+        step: StepFunction,
+        lost: Mapping[str, LostState],
     ) -> RunReport:
+        """`step` on each selected stack, but LOST for those whose state is lost."""
+
+        def step_unless_lost(name: str, sink: OutputSink) -> Step:
+            if name in lost:
+                return Step(Status.LOST, detail=self._loss.lost_message(lost[name]))
+            return step(name, sink)
+
         # Nothing here changes what another stack reads: every stack at once, `parallel` at most.
         levels = (self._topology.deploy_order(selection),)
-        return self._run(operation, levels, step, max_workers=self._parallel)
+        report = self._scheduler.run(
+            operation, levels, step_unless_lost, max_workers=self._parallel
+        )
+        return self._reported(report)
 
     def _read_all(self, names: Sequence[str], read: Callable[[str], T]) -> dict[str, T]:
         """`read` of each name, `parallel` at a time, keyed in the order of `names`."""
@@ -385,6 +379,3 @@ class Orchestrator:
             return {name: read(name) for name in names}
         with ThreadPoolExecutor(max_workers=self._parallel, thread_name_prefix="read") as pool:
             return dict(zip(names, pool.map(read, names), strict=True))
-
-    def _lost_step(self, lost: LostState) -> Step:
-        return Step(Status.LOST, detail=self._loss.lost_message(lost))

@@ -297,9 +297,11 @@ def run_task(
             out=out,
             err=err,
             ask=None,
-            locate_cli=lambda tools, progress: engine_env.bin_dir,
-            # The stand-in needs no credentials; nothing here may reach AWS.
-            resolve_credentials=standin_credentials,
+            checks=commands.Checks(
+                locate_cli=lambda tools, progress: engine_env.bin_dir,
+                # The stand-in needs no credentials; nothing here may reach AWS.
+                resolve_credentials=standin_credentials,
+            ),
         )
     except OrchestrationError as error:
         return TaskRun(None, out.getvalue(), err.getvalue(), str(error))

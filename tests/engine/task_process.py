@@ -61,9 +61,11 @@ def main(arguments: list[str]) -> int:
             policy=True if options.operation in {"deploy", "preview"} else None,
             aws=options.operation != "outputs",
             paths=paths,
-            locate_cli=lambda tools, progress: Path(pulumi).parent,
-            # Test double: the stand-in needs no AWS credentials and nothing may reach AWS.
-            resolve_credentials=lambda region: True,
+            checks=commands.Checks(
+                locate_cli=lambda tools, progress: Path(pulumi).parent,
+                # Test double: the stand-in needs no AWS credentials and nothing may reach AWS.
+                resolve_credentials=lambda region: True,
+            ),
             parallel=options.parallel,
         )
     except OrchestrationError as error:

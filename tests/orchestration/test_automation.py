@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.engine.cli_engine import AutomationEngine, parse_state, pulumi_command_at
+from orchestration.engine.cli_engine import AutomationEngine, pulumi_command_at
 from orchestration.engine.cli_errors import failure_summary, map_error, protected_urns
 from orchestration.engine.interface import (
     EngineFailure,
@@ -21,6 +21,7 @@ from orchestration.engine.interface import (
     StackNotFound,
 )
 from orchestration.engine.pulumi_process import PulumiCli
+from orchestration.engine.stack_export import parse_state
 from orchestration.state.backend import (
     BACKEND_URL_VAR,
     Backend,

@@ -380,7 +380,7 @@ def _unavailable(tools: Path, progress: Any) -> Path:
                     "PULUMI_BACKEND_URL": "s3://team-state?region=us-west-2",
                     "WEBAPP_SECRETS_PROVIDER": "passphrase",
                 },
-                "resolve_credentials": lambda _: True,
+                "checks": commands.Checks(locate_cli=_no_cli, resolve_credentials=lambda _: True),
             },
             OrchestrationError,
             "set PULUMI_CONFIG_PASSPHRASE",
@@ -388,14 +388,18 @@ def _unavailable(tools: Path, progress: Any) -> Path:
         ),
         pytest.param(
             "development",
-            {"resolve_credentials": lambda _: False},
+            {"checks": commands.Checks(locate_cli=_no_cli, resolve_credentials=lambda _: False)},
             CredentialsError,
             "`invoke plan --env development`",
             id="no-credentials-before-the-cli-is-looked-for",
         ),
         pytest.param(
             "development",
-            {"locate_cli": _unavailable, "resolve_credentials": lambda _: True},
+            {
+                "checks": commands.Checks(
+                    locate_cli=_unavailable, resolve_credentials=lambda _: True
+                )
+            },
             EngineUnavailable,
             "invoke setup",
             id="no-cli",
@@ -416,7 +420,7 @@ def test_a_refused_run_stops_before_anything_is_written(
         commands.open_orchestrator(
             load_settings(environment),
             paths=paths,
-            **{"environ": {}, "locate_cli": _no_cli, **options},
+            **{"environ": {}, "checks": commands.Checks(locate_cli=_no_cli), **options},
         )
     assert not paths.state_dir.exists()
 
@@ -424,7 +428,9 @@ def test_a_refused_run_stops_before_anything_is_written(
 def test_a_missing_policy_pack_is_named(development: EnvironmentSettings, tmp_path: Path) -> None:
     elsewhere = commands.Paths.for_repo(tmp_path / "empty")
     with pytest.raises(OrchestrationError, match=r"policy pack is missing .* pass --no-policy"):
-        commands.open_orchestrator(development, paths=elsewhere, policy=True, locate_cli=_no_cli)
+        commands.open_orchestrator(
+            development, paths=elsewhere, policy=True, checks=commands.Checks(locate_cli=_no_cli)
+        )
 
 
 def _fake_cli_dir(tmp_path: Path) -> Path:
@@ -456,8 +462,7 @@ def test_an_emulator_run_skips_the_credential_check_and_builds_the_engine(
         policy=True,
         environ={},
         err=progress,
-        locate_cli=locate,
-        resolve_credentials=no_credentials_check,
+        checks=commands.Checks(locate_cli=locate, resolve_credentials=no_credentials_check),
     )
 
     engine = orchestrator.engine
@@ -478,8 +483,10 @@ def test_the_user_passphrase_and_credentials_lead_to_the_cli(
         development,
         paths=paths,
         environ={PASSPHRASE_VAR: "mine"},
-        locate_cli=lambda tools, report: bin_dir,
-        resolve_credentials=lambda region: region == "us-west-2",
+        checks=commands.Checks(
+            locate_cli=lambda tools, report: bin_dir,
+            resolve_credentials=lambda region: region == "us-west-2",
+        ),
     )
 
     assert "--policy-pack" not in orchestrator.engine.arguments("up", SECURITY)  # type: ignore[attr-defined]
@@ -542,7 +549,7 @@ def test_the_test_task_runs_the_coverage_gate_last() -> None:
     tasks.test(context)
 
     commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
-    assert commands_run[3].endswith("lint-imports")
+    assert commands_run[3].endswith("lint-imports --no-logo")
     assert commands_run[4].endswith("-m invoke lint-workflows")
     assert commands_run[5].endswith("-m invoke setup")
     assert "-m pytest --cov --cov-branch" in commands_run[6]
@@ -550,6 +557,24 @@ def test_the_test_task_runs_the_coverage_gate_last() -> None:
         "-m coverage report --include=shared/naming.py,shared/settings.py,shared/topology.py,"
         "orchestration/state/declaration.py --fail-under=100"
     )
+
+
+def test_the_test_task_fails_when_coverage_warns() -> None:
+    warned = "coverage/report_core.py:122: CoverageWarning: Couldn't parse 'x.py' (couldnt-parse)"
+    context = MockContext(
+        run={
+            re.compile(r".* -m pytest"): Result(exited=0, stderr=warned),
+            re.compile(r".*"): Result(exited=0),
+        }
+    )
+
+    with pytest.raises(Exit) as exited:
+        tasks.test(context)
+
+    commands_run = [call.args[0] for call in context.run.call_args_list]  # type: ignore[attr-defined]
+    assert exited.value.code == 1
+    assert "coverage warned" in str(exited.value.message)
+    assert "-m pytest" in commands_run[-1]
 
 
 # ---- Ctrl-C before the run takes over SIGINT ------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import traceback
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 
 import tasks
-from orchestration.affected import Affected, AffectedError, find_affected
+from orchestration.affected import Affected, AffectedError, contract, find_affected
 from orchestration.affected.report import run_affected, text
 from tests.pipeline.git_history import REPO_ROOT, History, git, make_template
 
@@ -260,6 +261,19 @@ def test_a_change_to_the_topology_code_affects_every_importer(history: History) 
     affected = change(history, appended(history, "shared/topology.py"))
 
     assert affected.projects == ALL
+
+
+def test_the_topology_at_a_commit_runs_under_a_name_that_is_no_file() -> None:
+    # Coverage traces no code whose file name starts with "<", so it never tries to read
+    # "shared/topology.py at <sha>" back from the disk (and warn that it cannot).
+    where = "shared/topology.py at 0123456789ab"
+
+    with pytest.raises(AffectedError, match=f"^{where} cannot be loaded: broken") as raised:
+        contract.load_topology("raise ValueError('broken')\n", where)
+
+    cause = raised.value.__cause__
+    assert cause is not None
+    assert traceback.extract_tb(cause.__traceback__)[-1].filename == f"<{where}>"
 
 
 # 6. Runtime dependencies.

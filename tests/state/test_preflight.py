@@ -19,6 +19,9 @@ def no_cli(tools: Path, progress: Any) -> Path:
     raise AssertionError("the CLI must not be looked for before the state is ready")
 
 
+NO_CLI = commands.Checks(locate_cli=no_cli)
+
+
 def fake_cli(tmp_path: Path) -> Path:
     bin_dir = tmp_path / "tools" / "bin"
     bin_dir.mkdir(parents=True)
@@ -37,7 +40,7 @@ def test_a_run_before_bootstrap_stops_in_preflight_naming_bootstrap(
 ) -> None:
     with pytest.raises(StateNotReady) as refused:
         commands.open_orchestrator(
-            production, paths=paths, endpoint=endpoint, environ={}, locate_cli=no_cli
+            production, paths=paths, endpoint=endpoint, environ={}, checks=NO_CLI
         )
 
     message = str(refused.value)
@@ -59,7 +62,7 @@ def test_an_unreachable_backend_is_one_message_too(
 
     with pytest.raises(StateNotReady) as refused:
         commands.open_orchestrator(
-            production, paths=paths, endpoint=closed, environ={}, locate_cli=no_cli
+            production, paths=paths, endpoint=closed, environ={}, checks=NO_CLI
         )
 
     message = str(refused.value)
@@ -80,7 +83,7 @@ def test_a_bootstrapped_environment_opens_with_its_state_at_the_emulator(
         endpoint=endpoint,
         environ={},
         err=err,
-        locate_cli=lambda tools, progress: bin_dir,
+        checks=commands.Checks(locate_cli=lambda tools, progress: bin_dir),
     )
 
     engine = orchestrator.engine
@@ -116,7 +119,7 @@ def test_an_override_is_announced_before_the_run(
         endpoint=endpoint,
         environ=environ,
         err=err,
-        locate_cli=lambda tools, progress: bin_dir,
+        checks=commands.Checks(locate_cli=lambda tools, progress: bin_dir),
     )
 
     lines = err.getvalue().splitlines()

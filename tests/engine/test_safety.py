@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from tests.engine.engine_support import EngineEnv, TaskRun, Tasks
-from tests.engine.standin_aws.catalog import ProviderConfig, render_outputs, seed_for
+from tests.engine.standin_aws.account import ProviderConfig
 from tests.engine.standin_aws.cloud import record_key
+from tests.engine.standin_aws.rendering import render_outputs, seed_for
 
 pytestmark = pytest.mark.engine
 

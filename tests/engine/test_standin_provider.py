@@ -23,7 +23,7 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from tests.engine.standin_aws import ACCOUNT_ID, PLUGIN_VERSION, catalog, wire
+from tests.engine.standin_aws import ACCOUNT_ID, PLUGIN_VERSION, account, rendering, wire
 from tests.engine.standin_aws.cloud import Cloud, CloudError
 from tests.engine.standin_aws.install import EXECUTABLE, install, plugin_dir
 from tests.engine.standin_client import Standin, serve_in_process, urn
@@ -507,19 +507,21 @@ def test_policy_document_override_replaces_statement_by_sid(standin: Standin) ->
 # -- catalog and cloud, without a process ----------------------------------------------------
 
 
-CONFIG = catalog.ProviderConfig(region=REGION, default_tags=DEFAULT_TAGS)
+CONFIG = account.ProviderConfig(region=REGION, default_tags=DEFAULT_TAGS)
 
 
 def test_outputs_are_deterministic() -> None:
-    seed = catalog.seed_for(urn(INSTANCE, "web"), 1)
-    first = catalog.render_outputs(INSTANCE, urn(INSTANCE, "web"), {"ami": "ami-1"}, CONFIG, seed)
-    second = catalog.render_outputs(INSTANCE, urn(INSTANCE, "web"), {"ami": "ami-1"}, CONFIG, seed)
+    seed = rendering.seed_for(urn(INSTANCE, "web"), 1)
+    first = rendering.render_outputs(INSTANCE, urn(INSTANCE, "web"), {"ami": "ami-1"}, CONFIG, seed)
+    second = rendering.render_outputs(
+        INSTANCE, urn(INSTANCE, "web"), {"ami": "ami-1"}, CONFIG, seed
+    )
     assert first == second
 
 
 def test_instance_network_outputs() -> None:
-    seed = catalog.seed_for(urn(INSTANCE, "web"), 1)
-    id_, public = catalog.render_outputs(INSTANCE, urn(INSTANCE, "web"), {}, CONFIG, seed)
+    seed = rendering.seed_for(urn(INSTANCE, "web"), 1)
+    id_, public = rendering.render_outputs(INSTANCE, urn(INSTANCE, "web"), {}, CONFIG, seed)
     assert id_.startswith("i-")
     assert public["arn"] == f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:instance/{id_}"
     assert (
@@ -527,7 +529,7 @@ def test_instance_network_outputs() -> None:
         == f"ec2-{public['publicIp'].replace('.', '-')}.{REGION}.compute.amazonaws.com"
     )
     assert public["availabilityZone"] == "us-west-2a"
-    _, private = catalog.render_outputs(
+    _, private = rendering.render_outputs(
         INSTANCE, urn(INSTANCE, "web"), {"associatePublicIpAddress": False}, CONFIG, seed
     )
     assert private["publicIp"] == ""
@@ -536,14 +538,14 @@ def test_instance_network_outputs() -> None:
 
 def test_load_balancer_listener_and_target_group_arns() -> None:
     lb_urn = urn("aws:lb/loadBalancer:LoadBalancer", "web")
-    lb_id, lb = catalog.render_outputs(
-        "aws:lb/loadBalancer:LoadBalancer", lb_urn, {}, CONFIG, catalog.seed_for(lb_urn, 1)
+    lb_id, lb = rendering.render_outputs(
+        "aws:lb/loadBalancer:LoadBalancer", lb_urn, {}, CONFIG, rendering.seed_for(lb_urn, 1)
     )
     prefix = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}:"
     assert lb_id.startswith(prefix + "loadbalancer/app/web-")
     assert lb["dnsName"].endswith(f".{REGION}.elb.amazonaws.com")
     assert lb["dnsName"].startswith(lb["name"])
-    listener_id, _ = catalog.render_outputs(
+    listener_id, _ = rendering.render_outputs(
         "aws:lb/listener:Listener",
         urn("aws:lb/listener:Listener", "http"),
         {"loadBalancerArn": lb_id},
@@ -551,7 +553,7 @@ def test_load_balancer_listener_and_target_group_arns() -> None:
         "f" * 64,
     )
     assert listener_id.startswith(lb_id.replace(":loadbalancer/", ":listener/") + "/")
-    tg_id, tg = catalog.render_outputs(
+    tg_id, tg = rendering.render_outputs(
         "aws:lb/targetGroup:TargetGroup",
         urn("aws:lb/targetGroup:TargetGroup", "web"),
         {"name": "web-tg"},
@@ -562,14 +564,14 @@ def test_load_balancer_listener_and_target_group_arns() -> None:
 
 
 def test_default_security_group_is_the_vpcs() -> None:
-    vpc_id, vpc = catalog.render_outputs(
+    vpc_id, vpc = rendering.render_outputs(
         "aws:ec2/vpc:Vpc",
         urn("aws:ec2/vpc:Vpc", "net"),
         {"cidrBlock": "10.0.0.0/16"},
         CONFIG,
         "1" * 64,
     )
-    group_id, group = catalog.render_outputs(
+    group_id, group = rendering.render_outputs(
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
         urn("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "net-default-sg"),
         {"vpcId": vpc_id, "ingress": [], "egress": []},
@@ -582,7 +584,7 @@ def test_default_security_group_is_the_vpcs() -> None:
 
 
 def test_secret_input_makes_derived_output_secret() -> None:
-    _, outputs = catalog.render_outputs(
+    _, outputs = rendering.render_outputs(
         BUCKET, urn(BUCKET, "b"), {"bucket": wire.secret("hidden")}, CONFIG, "0" * 64
     )
     assert wire.is_secret(outputs["arn"])

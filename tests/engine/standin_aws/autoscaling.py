@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tests.engine.standin_aws import catalog, lookups, reachability
-from tests.engine.standin_aws.catalog import digest
+from tests.engine.standin_aws import account, lookups, reachability, rendering
+from tests.engine.standin_aws.account import digest
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.cloud import record_key
 from tests.engine.standin_aws.ec2_rules import place_instance
@@ -90,7 +90,7 @@ def _subnets(change: Change) -> list[lookups.Subnet]:
     ids = [str(item) for item in change.get("vpcZoneIdentifiers") or []]
     if not ids:
         zones = change.input("availabilityZones") or []
-        ids = [catalog.default_subnet_id(change.config, str(zone)) for zone in zones]
+        ids = [account.default_subnet_id(change.config, str(zone)) for zone in zones]
     found = []
     for subnet_id in ids:
         subnet = lookups.subnet(change.data, change.config, subnet_id)
@@ -188,7 +188,7 @@ def _launch(
         urn = f"urn:pulumi:standin::autoscaling::{lookups.INSTANCE}::{name}"
         seed = digest(str(change.record["seed"] if change.record else ""), "launch", str(number))
         inputs = _instance_inputs(change, content, subnet)
-        instance_id, outputs = catalog.render_outputs(
+        instance_id, outputs = rendering.render_outputs(
             lookups.INSTANCE, urn, inputs, change.config, seed
         )
         place_instance(outputs, subnet, change.region)

@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.engine.standin_aws import ACCOUNT_ID, CLOUD_FILE_ENV
-from tests.engine.standin_aws.catalog import ProviderConfig, render_outputs, seed_for
+from tests.engine.standin_aws.account import ProviderConfig
+from tests.engine.standin_aws.rendering import render_outputs, seed_for
 from tests.engine.standin_aws.wire import plain
 
 CLOUD_FILE_NAME = "standin-aws-cloud.json"

@@ -26,7 +26,7 @@ from typing import Any
 
 from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
 from tests.engine.standin_aws import ACCOUNT_ID, lookups, policies
-from tests.engine.standin_aws.catalog import digest
+from tests.engine.standin_aws.account import digest
 
 S3_LOG_SERVICE = "logging.s3.amazonaws.com"
 SSE_S3 = "AES256"

@@ -20,7 +20,7 @@ import ipaddress
 from typing import Any
 
 from tests.engine.standin_aws import lookups, reachability
-from tests.engine.standin_aws.catalog import default_vpc_id, digest
+from tests.engine.standin_aws.account import default_vpc_id, digest
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.cloud import DEFAULT_GATEWAY_ATTACH_SECONDS
 from tests.engine.standin_aws.errors import ec2

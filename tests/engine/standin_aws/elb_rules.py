@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from tests.engine.standin_aws import lookups, policies
-from tests.engine.standin_aws.catalog import invoke
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.errors import AwsError, elbv2
+from tests.engine.standin_aws.functions import invoke
 from tests.engine.standin_aws.wire import plain
 
 LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from functools import partial
 
 from tests.engine.standin_aws import lookups, routing
-from tests.engine.standin_aws.catalog import (
+from tests.engine.standin_aws.account import (
     default_security_group_of,
     endpoint_service,
     service_prefix_list,

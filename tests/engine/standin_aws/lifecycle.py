@@ -24,10 +24,12 @@ from tests.engine.standin_aws import (
     lookups,
 )
 from tests.engine.standin_aws import launch_templates as templates
-from tests.engine.standin_aws.catalog import ProviderConfig, kind_of, render_outputs, seed_for
+from tests.engine.standin_aws.account import ProviderConfig
+from tests.engine.standin_aws.catalog import kind_of
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.cloud import record_key
 from tests.engine.standin_aws.errors import ProviderError
+from tests.engine.standin_aws.rendering import render_outputs, seed_for
 from tests.engine.standin_aws.uniqueness import existing_twin
 from tests.engine.standin_aws.wire import Props, plain
 

@@ -13,12 +13,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tests.engine.standin_aws.catalog import (
+from shared.aws_facts import zone_names
+from tests.engine.standin_aws.account import (
     ProviderConfig,
     default_subnet_cidr,
     default_subnet_id,
     default_vpc_id,
-    zone_names,
 )
 from tests.engine.standin_aws.wire import plain
 

@@ -42,7 +42,7 @@ from typing import Any
 
 from shared.aws_facts import SSM_ENDPOINT_SERVICES
 from tests.engine.standin_aws import lookups, routing, security_groups
-from tests.engine.standin_aws.catalog import (
+from tests.engine.standin_aws.account import (
     ProviderConfig,
     default_security_group_of,
     endpoint_service,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.engine.standin_aws import lookups
-from tests.engine.standin_aws.catalog import ProviderConfig, default_route_table_id, default_vpc_id
+from tests.engine.standin_aws.account import ProviderConfig, default_route_table_id, default_vpc_id
 from tests.engine.standin_aws.wire import plain
 
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.engine.standin_aws import lookups
-from tests.engine.standin_aws.catalog import default_security_group_of
+from tests.engine.standin_aws.account import default_security_group_of
 from tests.engine.standin_aws.wire import plain
 
 DEFAULT_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"

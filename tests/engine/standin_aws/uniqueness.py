@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.engine.standin_aws import lookups
-from tests.engine.standin_aws.catalog import ProviderConfig, default_vpc_id
+from tests.engine.standin_aws.account import ProviderConfig, default_vpc_id
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.errors import AwsError, ProviderError
 from tests.engine.standin_aws.wire import Props, plain, same

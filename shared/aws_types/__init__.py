@@ -203,6 +203,10 @@ VPC_ENDPOINT_SUBNET_ASSOCIATION = _type(
     "aws:ec2/vpcEndpointSubnetAssociation:VpcEndpointSubnetAssociation",
     "aws_vpc_endpoint_subnet_association",
 )
+VPC_ENDPOINT_SECURITY_GROUP_ASSOCIATION = _type(
+    "aws:ec2/securityGroupAssociation:SecurityGroupAssociation",
+    "aws_vpc_endpoint_security_group_association",
+)
 FLOW_LOG = _type(
     "aws:ec2/flowLog:FlowLog",
     "aws_flow_log",

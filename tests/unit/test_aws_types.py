@@ -20,6 +20,8 @@ def test_an_alb_alias_has_the_facts_of_its_lb_type() -> None:
     alias, original = t.TYPES[t.ALB_TARGET_GROUP], t.TYPES[t.TARGET_GROUP]
     assert alias.terraform == "aws_alb_target_group"
     assert (alias.autoname, alias.replace_keys) == (original.autoname, original.replace_keys)
+    assert t.with_aliases(t.TARGET_GROUP) == (t.TARGET_GROUP, t.ALB_TARGET_GROUP)
+    assert catalog.KINDS[t.ALB_TARGET_GROUP] is catalog.KINDS[t.TARGET_GROUP]
 
 
 def test_a_name_the_provider_generates_forces_a_replacement_as_does_the_region() -> None:

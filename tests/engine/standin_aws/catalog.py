@@ -333,13 +333,9 @@ KINDS: dict[str, Kind] = {
         tag_blocks=True,
     ),
     t.LOAD_BALANCER: _LOAD_BALANCER,
-    t.ALB_LOAD_BALANCER: _LOAD_BALANCER,
     t.TARGET_GROUP: _TARGET_GROUP,
-    t.ALB_TARGET_GROUP: _TARGET_GROUP,
     t.LISTENER: _LISTENER,
-    t.ALB_LISTENER: _LISTENER,
     t.LISTENER_RULE: _LISTENER_RULE,
-    t.ALB_LISTENER_RULE: _LISTENER_RULE,
     t.TARGET_GROUP_ATTACHMENT: Kind(
         id="{targetGroupArn}-{digits10}",
     ),
@@ -371,6 +367,11 @@ KINDS: dict[str, Kind] = {
         tags=True,
     ),
 }
+
+# The provider's aliases (`aws:alb/...`) behave as the types they alias.
+KINDS.update(
+    {alias: KINDS[row.alias_of] for alias, row in t.TYPES.items() if row.alias_of in KINDS}
+)
 
 GENERIC = Kind()
 

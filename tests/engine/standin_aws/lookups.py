@@ -23,14 +23,12 @@ from tests.engine.standin_aws.account import (
 )
 from tests.engine.standin_aws.wire import plain
 
-LOAD_BALANCERS = (t.LOAD_BALANCER, t.ALB_LOAD_BALANCER)
-TARGET_GROUPS = (t.TARGET_GROUP, t.ALB_TARGET_GROUP)
-LISTENERS = (t.LISTENER, t.ALB_LISTENER)
-LISTENER_RULES = (t.LISTENER_RULE, t.ALB_LISTENER_RULE)
-TARGET_ATTACHMENTS = (
-    t.TARGET_GROUP_ATTACHMENT,
-    t.ALB_TARGET_GROUP_ATTACHMENT,
-)
+# Each type under every token the provider accepts for it (`aws:lb/...` and `aws:alb/...`).
+LOAD_BALANCERS = t.with_aliases(t.LOAD_BALANCER)
+TARGET_GROUPS = t.with_aliases(t.TARGET_GROUP)
+LISTENERS = t.with_aliases(t.LISTENER)
+LISTENER_RULES = t.with_aliases(t.LISTENER_RULE)
+TARGET_ATTACHMENTS = t.with_aliases(t.TARGET_GROUP_ATTACHMENT)
 SECURITY_GROUP_RULES = (
     t.SECURITY_GROUP_INGRESS_RULE,
     t.SECURITY_GROUP_EGRESS_RULE,

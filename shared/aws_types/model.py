@@ -1,16 +1,18 @@
-"""One row of the AWS type table (`shared.aws_types`): what the project knows of one type.
+"""The AWS type table's model: what a row (`AwsType`) says, and the registry of rows (`TYPES`).
 
-Also the helpers that read what pulumi-aws itself says (`tag_support`) and that derive the import
-ids the rows name, so the table module holds nothing but rows.
+`shared.aws_types` holds the rows themselves, added with `define`; here are also the readers
+of the registry (`import_id`, `with_aliases`), the import-id helpers rows name, and what is read
+from pulumi-aws itself rather than kept in a column (`tag_support`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Any, Final
 
 # inputs -> the import id, or None when the inputs do not hold it.
@@ -46,12 +48,58 @@ class AwsType:
     # input -> flag input: the input forces a replacement only while the flag input is true.
     replace_when: Mapping[str, str] = dataclasses.field(default_factory=dict)
     import_id: ImportId | None = None
+    # The token this one is the provider's alias of (`aws:alb/...` of `aws:lb/...`), if any.
+    alias_of: str | None = None
 
     @property
     def replace_keys(self) -> frozenset[str]:
         """The inputs whose change always replaces the resource (the name included)."""
         named = {self.autoname.input, self.autoname.prefix_input} if self.autoname else set()
         return self.replace_on_change | named | ALWAYS_REPLACE
+
+
+_TYPES: dict[str, AwsType] = {}
+TYPES: Final[Mapping[str, AwsType]] = MappingProxyType(_TYPES)
+
+
+def define(
+    token: str,
+    terraform: str,
+    *,
+    stateful: bool = False,
+    autoname: AutoName | None = None,
+    replace: Iterable[str] = (),
+    replace_when: Mapping[str, str] | None = None,
+    import_id: ImportId | None = None,
+) -> str:
+    """Adds a row to `TYPES`; returns the token, the name the code refers to the type by."""
+    _TYPES[token] = AwsType(
+        token,
+        terraform,
+        stateful=stateful,
+        autoname=autoname,
+        replace_on_change=frozenset(replace),
+        replace_when=MappingProxyType(dict(replace_when or {})),
+        import_id=import_id,
+    )
+    return token
+
+
+def define_alias(token: str, terraform: str, of: str) -> str:
+    """`aws:alb/...` tokens are the provider's aliases of `aws:lb/...`: the same facts."""
+    _TYPES[token] = dataclasses.replace(_TYPES[of], token=token, terraform=terraform, alias_of=of)
+    return token
+
+
+def with_aliases(token: str) -> tuple[str, ...]:
+    """`token` and the provider's aliases of it: every token a resource of that type may have."""
+    return (token, *(alias for alias, row in TYPES.items() if row.alias_of == token))
+
+
+def import_id(type_: str, inputs: Mapping[str, Any]) -> str | None:
+    """The id to import a resource of `type_` by, from its inputs; None when AWS picks it."""
+    row = TYPES.get(type_)
+    return row.import_id(inputs) if row is not None and row.import_id is not None else None
 
 
 def by_input(name: str) -> ImportId:

@@ -73,9 +73,10 @@ BUCKET = define(
 )
 
 
-def _bucket_side(token: str, terraform: str) -> str:
+def _bucket_side(token: str, terraform: str, *, by_bucket: bool = True) -> str:
     """A bucket's configuration resource: one per bucket, imported by the bucket's name."""
-    return define(token, terraform, replace={"bucket", "expectedBucketOwner"}, import_id=_BY_BUCKET)
+    import_by = _BY_BUCKET if by_bucket else None
+    return define(token, terraform, replace={"bucket", "expectedBucketOwner"}, import_id=import_by)
 
 
 BUCKET_ENCRYPTION = _bucket_side(
@@ -97,12 +98,15 @@ BUCKET_LIFECYCLE = _bucket_side(
     "aws_s3_bucket_lifecycle_configuration",
 )
 BUCKET_LOGGING = _bucket_side("aws:s3/bucketLogging:BucketLogging", "aws_s3_bucket_logging")
-BUCKET_ACL = _bucket_side("aws:s3/bucketAcl:BucketAcl", "aws_s3_bucket_acl")
+# Side resources the programs do not create: no import id claimed (an ACL's may add the ACL).
+BUCKET_ACL = _bucket_side("aws:s3/bucketAcl:BucketAcl", "aws_s3_bucket_acl", by_bucket=False)
 BUCKET_CORS = _bucket_side(
-    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "aws_s3_bucket_cors_configuration"
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration",
+    "aws_s3_bucket_cors_configuration",
+    by_bucket=False,
 )
 BUCKET_NOTIFICATION = _bucket_side(
-    "aws:s3/bucketNotification:BucketNotification", "aws_s3_bucket_notification"
+    "aws:s3/bucketNotification:BucketNotification", "aws_s3_bucket_notification", by_bucket=False
 )
 BUCKET_REPLICATION = define(
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig",

@@ -7,14 +7,15 @@ from collections.abc import Callable
 import pytest
 
 from orchestration.plan.evaluate import ProgramResult
+from shared import aws_types as t
 from shared import naming, topology
 from shared.project_config import ProjectConfigError, SecurityConfig, security_config
 from shared.settings import EnvironmentSettings
 from tests.programs.programs_support import ACCOUNT, REGION, as_list, document, only, statements
 
 Evaluate = Callable[[str, str], ProgramResult]
-KEY = "aws:kms/key:Key"
-ALIAS = "aws:kms/alias:Alias"
+KEY = t.KMS_KEY
+ALIAS = t.KMS_ALIAS
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 AUTOSCALING_ROLE = (
     f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/"

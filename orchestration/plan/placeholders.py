@@ -8,19 +8,16 @@ nor moto's 123456789012, so a plan can never be mistaken for an emulator run), g
 start with `PLACEHOLDER_ID_PREFIX` ("0000") and public IPs come from TEST-NET-3
 (203.0.113.0/24, RFC 5737).
 
-`KINDS` has the shape of the test-only stand-in provider's table (`tests/engine/standin_aws`):
-per type token, the id and the computed outputs as templates over the inputs and a per-resource
-context, and the input AWS fills with a generated name when none is given. The AWS facts both
-need (partitions, DNS suffixes, zones, hosted-zone ids) come from `shared.aws_facts`. Everything
-is deterministic: the same program gets the same values, run after run. Just over 400 lines
-because it is one declarative table with an entry per AWS type the programs use.
+`KINDS` says per type token the id and the computed outputs, as templates over the inputs and a
+per-resource context; which input AWS names is the type table's (`shared.aws_types`), the AWS
+facts (partitions, zones, hosted-zone ids) are `shared.aws_facts`'. All is deterministic.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared import aws_types as t
@@ -52,11 +49,6 @@ class Kind:
 
     id: Template
     outputs: Mapping[str, Template] = field(default_factory=dict)
-    # The input AWS (the provider) fills with `<logical name>-<7 hex>` when it is not given, or
-    # with `<prefix><26 digits>` (the provider's unique suffix) given `<autoname>Prefix`.
-    autoname: str | None = None
-    autoname_max: int = 64
-    autoname_lower: bool = False
 
 
 class _Context(dict[str, Any]):
@@ -89,10 +81,8 @@ def _public_ip(ctx: Mapping[str, Any]) -> str:
 
 
 def _public_dns(ctx: Mapping[str, Any]) -> str:
-    address = _public_ip(ctx)
-    if not address:
-        return ""
-    return f"ec2-{address.replace('.', '-')}.{ctx['region']}.compute.{ctx['dns_suffix']}"
+    address = _public_ip(ctx).replace(".", "-")
+    return f"ec2-{address}.{ctx['region']}.compute.{ctx['dns_suffix']}" if address else ""
 
 
 def _alias_target_arn(ctx: Mapping[str, Any]) -> str:
@@ -105,8 +95,7 @@ def _listener_id(ctx: Mapping[str, Any]) -> str:
     return f"{balancer.replace(':loadbalancer/', ':listener/')}/{ctx['hex16']}"
 
 
-_S3_SIDE = Kind(id="{bucket}")
-_SECURITY_GROUP = replace(_ec2("sg", "security-group"), autoname="name", autoname_max=255)
+_SECURITY_GROUP = _ec2("sg", "security-group")
 _SECURITY_GROUP_RULE = _ec2("sgr", "security-group-rule", securityGroupRuleId="{id}")
 
 KINDS: dict[str, Kind] = {
@@ -114,7 +103,6 @@ KINDS: dict[str, Kind] = {
     t.KMS_ALIAS: Kind(
         id="{name}",
         outputs={"arn": _arn("kms", "{name}"), "targetKeyArn": _alias_target_arn},
-        autoname="name",
     ),
     t.BUCKET: Kind(
         id="{bucket}",
@@ -124,22 +112,8 @@ KINDS: dict[str, Kind] = {
             "bucketRegionalDomainName": "{bucket}.s3.{region}.{dns_suffix}",
             "hostedZoneId": _hosted_zone(S3_HOSTED_ZONE_IDS),
         },
-        autoname="bucket",
-        autoname_max=63,
-        autoname_lower=True,
     ),
-    **dict.fromkeys(
-        (
-            t.BUCKET_ENCRYPTION,
-            t.BUCKET_VERSIONING,
-            t.BUCKET_PUBLIC_ACCESS_BLOCK,
-            t.BUCKET_OWNERSHIP,
-            t.BUCKET_POLICY,
-            t.BUCKET_LIFECYCLE,
-            t.BUCKET_LOGGING,
-        ),
-        _S3_SIDE,
-    ),
+    **dict.fromkeys(t.BUCKET_SIDE_RESOURCES, Kind(id="{bucket}")),
     t.VPC: _ec2(
         "vpc",
         "vpc",
@@ -175,8 +149,6 @@ KINDS: dict[str, Kind] = {
             "latestVersion": lambda ctx: 1,
             "defaultVersion": lambda ctx: 1,
         },
-        autoname="name",
-        autoname_max=128,
     ),
     t.AUTOSCALING_GROUP: Kind(
         id="{name}",
@@ -184,13 +156,10 @@ KINDS: dict[str, Kind] = {
             "arn": _arn("autoscaling", "autoScalingGroup:{uuid}:autoScalingGroupName/{name}"),
             "serviceLinkedRoleArn": _arn("iam", f"{AUTOSCALING_SERVICE_ROLE_PATH}", regional=False),
         },
-        autoname="name",
-        autoname_max=255,
     ),
     t.IAM_ROLE: Kind(
         id="{name}",
         outputs={"arn": _arn("iam", "role/{name}", regional=False), "uniqueId": "AROA{HEX17}"},
-        autoname="name",
     ),
     t.IAM_INSTANCE_PROFILE: Kind(
         id="{name}",
@@ -198,10 +167,8 @@ KINDS: dict[str, Kind] = {
             "arn": _arn("iam", "instance-profile/{name}", regional=False),
             "uniqueId": "AIPA{HEX17}",
         },
-        autoname="name",
-        autoname_max=128,
     ),
-    t.IAM_ROLE_POLICY: Kind(id="{role}:{name}", autoname="name"),
+    t.IAM_ROLE_POLICY: Kind(id="{role}:{name}"),
     t.IAM_ROLE_POLICY_ATTACHMENT: Kind(id="{role}-{hex20}"),
     t.LOAD_BALANCER: Kind(
         id=_arn("elasticloadbalancing", "loadbalancer/app/{name}/{hex16}"),
@@ -211,14 +178,10 @@ KINDS: dict[str, Kind] = {
             "dnsName": "{name}-{digits9}.{region}.elb.{dns_suffix}",
             "zoneId": _hosted_zone(ELB_HOSTED_ZONE_IDS),
         },
-        autoname="name",
-        autoname_max=32,
     ),
     t.TARGET_GROUP: Kind(
         id=_arn("elasticloadbalancing", "targetgroup/{name}/{hex16}"),
         outputs={"arn": "{id}", "arnSuffix": "targetgroup/{name}/{hex16}"},
-        autoname="name",
-        autoname_max=32,
     ),
     t.LISTENER: Kind(id=_listener_id, outputs={"arn": "{id}"}),
     t.TARGET_GROUP_ATTACHMENT: Kind(id="{targetGroupArn}-{hex20}"),
@@ -252,17 +215,16 @@ def placeholder_state(
     kind = KINDS.get(type_, GENERIC)
     context = _context(type_, name, inputs, account, str(inputs.get("region") or region))
     computed: dict[str, Any] = {}
-    if kind.autoname:
-        given = inputs.get(kind.autoname)
-        prefix = inputs.get(f"{kind.autoname}Prefix")
-        if isinstance(given, str) and given:
-            pass
-        elif isinstance(prefix, str) and prefix:
-            given = prefix + context["digits26"]
-        else:
-            stem = name.lower() if kind.autoname_lower else name
-            given = f"{stem[: kind.autoname_max - 8]}-{context['hex7']}"
-        context[kind.autoname] = computed[kind.autoname] = given
+    row = t.TYPES.get(type_)
+    if row is not None and (auto := row.autoname) is not None:
+        # AWS's name when none is given: `<logical name>-<7 hex>`, or `<prefix><26 digits>`
+        # (the provider's unique suffix) given `<autoname>Prefix`.
+        given, prefix = inputs.get(auto.input), inputs.get(auto.prefix_input)
+        if not (isinstance(given, str) and given):
+            stem = name.lower() if auto.lower else name
+            given = f"{stem[: auto.max_length - 8]}-{context['hex7']}"
+            given = prefix + context["digits26"] if isinstance(prefix, str) and prefix else given
+        context[auto.input] = computed[auto.input] = given
     resource_id = str(_render(kind.id, context))
     context["id"] = resource_id
     for key, template in kind.outputs.items():
@@ -410,13 +372,13 @@ def _elb_service_account(_args: Mapping[str, Any], _account: str, region: str) -
 
 
 FUNCTIONS: dict[str, Function] = {
-    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
-    "aws:index/getPartition:getPartition": _partition,
-    "aws:index/getRegion:getRegion": _region,
-    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
-    "aws:ssm/getParameter:getParameter": _ssm_parameter,
-    "aws:ec2/getAmi:getAmi": _ami,
-    "aws:elb/getServiceAccount:getServiceAccount": _elb_service_account,
+    t.GET_CALLER_IDENTITY: _caller_identity,
+    t.GET_PARTITION: _partition,
+    t.GET_REGION: _region,
+    t.GET_AVAILABILITY_ZONES: _availability_zones,
+    t.GET_SSM_PARAMETER: _ssm_parameter,
+    t.GET_AMI: _ami,
+    t.GET_ELB_SERVICE_ACCOUNT: _elb_service_account,
 }
 
 

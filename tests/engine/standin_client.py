@@ -19,15 +19,13 @@ import pytest
 from google.rpc import status_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from shared import aws_types as t
 from tests.engine.standin_aws import wire
 from tests.engine.standin_aws.cloud import Cloud
 from tests.engine.standin_aws.server import StandinAwsProvider
 
 STACK = "urn:pulumi:development::security::"
 REGION = "us-west-2"
-VPC = "aws:ec2/vpc:Vpc"
-SUBNET = "aws:ec2/subnet:Subnet"
-IGW = "aws:ec2/internetGateway:InternetGateway"
 
 
 def urn(type_: str, name: str) -> str:
@@ -184,11 +182,11 @@ def network(
 ) -> Net:
     """A VPC of `cidr` with a /24 in each of zones a and b and, unless told not to, an
     internet gateway (no route tables: the VPC's main table has only the local route)."""
-    vpc, _ = aws.made(VPC, name, {"cidrBlock": cidr, **(vpc_inputs or {})})
+    vpc, _ = aws.made(t.VPC, name, {"cidrBlock": cidr, **(vpc_inputs or {})})
     second = cidr.split(".")[1]
     subnets = [
         aws.made(
-            SUBNET,
+            t.SUBNET,
             f"{name}-{zone}",
             {
                 "vpcId": vpc,
@@ -198,5 +196,5 @@ def network(
         )[0]
         for index, zone in enumerate("ab")
     ]
-    igw = aws.made(IGW, f"{name}-igw", {"vpcId": vpc})[0] if gateway else None
+    igw = aws.made(t.INTERNET_GATEWAY, f"{name}-igw", {"vpcId": vpc})[0] if gateway else None
     return Net(vpc, subnets, igw)

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from shared import aws_types as t
 from tests.engine.engine_support import EngineEnv, TaskRun, Tasks
 
 pytestmark = pytest.mark.engine
 
-KEY = "aws:kms/key:Key"
+KEY = t.KMS_KEY
 TASK_PROCESS = Path(__file__).with_name("task_process.py")
 WAIT_SECONDS = 60
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared import aws_types as t
 from tests.engine.engine_support import EngineEnv, TaskRun, Tasks
 
 pytestmark = pytest.mark.engine
@@ -91,8 +92,8 @@ def test_production_destroy_needs_confirmation_and_stops_at_protected_resources(
     assert "protected resources cannot be deleted (nothing was destroyed)" in message
     assert "organization/security/production" in message
     assert "organization/storage/production" in message
-    assert "aws:kms/key:Key::webapp-production-key" in message
-    assert "aws:s3/bucket:Bucket::webapp-production-data" in message
-    assert "aws:s3/bucket:Bucket::webapp-production-logs" in message
+    assert f"{t.KMS_KEY}::webapp-production-key" in message
+    assert f"{t.BUCKET}::webapp-production-data" in message
+    assert f"{t.BUCKET}::webapp-production-logs" in message
     assert "state unprotect --all --yes" in message
     assert engine_env.cloud.snapshot()["resources"] == before["resources"]

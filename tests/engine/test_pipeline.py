@@ -13,15 +13,16 @@ from typing import Any
 
 import pytest
 
+from shared import aws_types as t
 from tests.engine.engine_support import EngineEnv, TaskRun, engine_paths, run_task
 
 pytestmark = pytest.mark.engine
 
 ENV = "development"
-KEY = "aws:kms/key:Key"
-SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-BUCKET = "aws:s3/bucket:Bucket"
+KEY = t.KMS_KEY
+SSE = t.BUCKET_ENCRYPTION
+ROLE_POLICY = t.IAM_ROLE_POLICY
+BUCKET = t.BUCKET
 
 
 @dataclass(frozen=True)

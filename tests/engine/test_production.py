@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from shared import aws_types as t
 from tests.engine.engine_support import (
     EngineEnv,
     RepoCopy,
@@ -42,13 +43,13 @@ from tests.engine.standin_aws.cloud import CloudResource
 pytestmark = pytest.mark.engine
 
 ENV = "production"
-INSTANCE = "aws:ec2/instance:Instance"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
-BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
-FLOW_LOG = "aws:ec2/flowLog:FlowLog"
-TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
-LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+INSTANCE = t.INSTANCE
+SECURITY_GROUP = t.SECURITY_GROUP
+LOAD_BALANCERS = (t.LOAD_BALANCER, t.ALB_LOAD_BALANCER)
+BUCKET_LOGGING = t.BUCKET_LOGGING
+FLOW_LOG = t.FLOW_LOG
+TARGET_GROUPS = (t.TARGET_GROUP, t.ALB_TARGET_GROUP)
+LISTENERS = (t.LISTENER, t.ALB_LISTENER)
 # The web servers' security group description, as program/components/web_service.py has it.
 WEB_GROUP_DESCRIPTION = "Web servers: the web port only (no SSH/RDP; SSM Session Manager instead)"
 

@@ -23,15 +23,17 @@ from pathlib import Path
 
 import pytest
 
+from shared import aws_types as t
 from tests.engine.engine_support import EngineEnv, TaskRun, Tasks
-from tests.engine.standin_aws.catalog import ProviderConfig, render_outputs, seed_for
+from tests.engine.standin_aws.account import ProviderConfig
 from tests.engine.standin_aws.cloud import record_key
+from tests.engine.standin_aws.rendering import render_outputs, seed_for
 
 pytestmark = pytest.mark.engine
 
 ENV = "development"
-KEY = "aws:kms/key:Key"
-BUCKET = "aws:s3/bucket:Bucket"
+KEY = t.KMS_KEY
+BUCKET = t.BUCKET
 BUCKET_NAME = "webapp-development-data-123456789012-us-west-2"
 TASK_PROCESS = Path(__file__).with_name("task_process.py")
 WAIT_SECONDS = 120

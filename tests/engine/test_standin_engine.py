@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from shared import aws_types as t
 from tests.engine.engine_support import EngineEnv
 from tests.engine.standin_aws import ACCOUNT_ID
 
 pytestmark = pytest.mark.engine
 
-BUCKET = "aws:s3/bucket:Bucket"
+BUCKET = t.BUCKET
 SECRET = "standin-engine-secret"
 
 PULUMI_YAML = """\

@@ -20,28 +20,29 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
+from shared import aws_types as t
 from tests.engine.standin_aws import ACCOUNT_ID, wire
 from tests.engine.standin_aws.autoscaling import registered_targets
 from tests.engine.standin_client import Net, Standin, init_failure, network, refused, serve_ready
 
 REGION = "us-west-2"
 Diff = provider_pb2.PropertyDiff
-VPC = "aws:ec2/vpc:Vpc"
-SUBNET = "aws:ec2/subnet:Subnet"
-IGW = "aws:ec2/internetGateway:InternetGateway"
-SG = "aws:ec2/securityGroup:SecurityGroup"
-INSTANCE = "aws:ec2/instance:Instance"
-LB = "aws:lb/loadBalancer:LoadBalancer"
-TG = "aws:lb/targetGroup:TargetGroup"
-LISTENER = "aws:lb/listener:Listener"
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-LOGGING = "aws:s3/bucketLogging:BucketLogging"
-KEY = "aws:kms/key:Key"
-LT = "aws:ec2/launchTemplate:LaunchTemplate"
-ASG = "aws:autoscaling/group:Group"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+VPC = t.VPC
+SUBNET = t.SUBNET
+IGW = t.INTERNET_GATEWAY
+SG = t.SECURITY_GROUP
+INSTANCE = t.INSTANCE
+LB = t.LOAD_BALANCER
+TG = t.TARGET_GROUP
+LISTENER = t.LISTENER
+BUCKET = t.BUCKET
+BUCKET_POLICY = t.BUCKET_POLICY
+SSE = t.BUCKET_ENCRYPTION
+LOGGING = t.BUCKET_LOGGING
+KEY = t.KMS_KEY
+LT = t.LAUNCH_TEMPLATE
+ASG = t.AUTOSCALING_GROUP
+LOG_GROUP = t.LOG_GROUP
 ROOT = f"arn:aws:iam::{ACCOUNT_ID}:root"
 SLR = (
     f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/"
@@ -174,9 +175,9 @@ def test_load_balancer_names_are_unique_per_region(aws: Standin) -> None:
     [
         (LT, {"name": "web"}, "InvalidLaunchTemplateName.AlreadyExistsException"),
         (LOG_GROUP, {"name": "/webapp/app"}, "ResourceAlreadyExistsException"),
-        ("aws:iam/role:Role", {"name": "web", "assumeRolePolicy": "{}"}, "EntityAlreadyExists"),
+        (t.IAM_ROLE, {"name": "web", "assumeRolePolicy": "{}"}, "EntityAlreadyExists"),
         (
-            "aws:kms/alias:Alias",
+            t.KMS_ALIAS,
             {"name": "alias/web", "targetKeyId": "k"},
             "AlreadyExistsException",
         ),
@@ -225,8 +226,8 @@ def test_autoscaling_group_names_are_unique(aws: Standin) -> None:
         (ASG, {"launchTemplate": {"version": "1"}}, {"launchTemplate": {"version": "2"}}, []),
         (ASG, {"name": "a"}, {"name": "b"}, ["name"]),
         (IGW, {"vpcId": "vpc-1"}, {"vpcId": "vpc-2"}, []),
-        ("aws:ec2/vpcEndpoint:VpcEndpoint", {"serviceName": "a"}, {"serviceName": "b"}, None),
-        ("aws:ec2/flowLog:FlowLog", {"logDestination": "a"}, {"logDestination": "b"}, None),
+        (t.VPC_ENDPOINT, {"serviceName": "a"}, {"serviceName": "b"}, None),
+        (t.FLOW_LOG, {"logDestination": "a"}, {"logDestination": "b"}, None),
         (LOG_GROUP, {"kmsKeyId": "a"}, {"kmsKeyId": "b"}, []),
         (LISTENER, {"loadBalancerArn": "a"}, {"loadBalancerArn": "b"}, ["loadBalancerArn"]),
     ],
@@ -844,7 +845,7 @@ def test_a_grant_to_the_service_role_lets_a_group_launch(aws: Standin) -> None:
     operations = ["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey"]
     operations += ["GenerateDataKeyWithoutPlaintext", "DescribeKey", "CreateGrant"]
     aws.made(
-        "aws:kms/grant:Grant",
+        t.KMS_GRANT,
         "asg",
         {"keyId": key_outputs["arn"], "granteePrincipal": SLR, "operations": operations},
     )

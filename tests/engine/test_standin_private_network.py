@@ -17,29 +17,30 @@ from typing import Any
 
 import pytest
 
+from shared import aws_types as t
 from shared.aws_facts import SSM_ENDPOINT_SERVICES, VPC_FLOW_LOGS_SERVICE
 from tests.engine.standin_aws import ACCOUNT_ID
 from tests.engine.standin_client import REGION, Net, Standin, network, refused, serve_ready
 
 VPC_CIDR = "10.30.0.0/16"
 DNS = {"enableDnsSupport": True, "enableDnsHostnames": True}
-SG = "aws:ec2/securityGroup:SecurityGroup"
-SUBNET = "aws:ec2/subnet:Subnet"
-ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
-ROUTE = "aws:ec2/route:Route"
-ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-INSTANCE = "aws:ec2/instance:Instance"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-GROUP = "aws:autoscaling/group:Group"
-FLOW_LOG = "aws:ec2/flowLog:FlowLog"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-POLICY = "aws:iam/policy:Policy"
-ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+SG = t.SECURITY_GROUP
+SUBNET = t.SUBNET
+ENDPOINT = t.VPC_ENDPOINT
+ROUTE_TABLE = t.ROUTE_TABLE
+ROUTE = t.ROUTE
+ASSOCIATION = t.ROUTE_TABLE_ASSOCIATION
+EGRESS = t.SECURITY_GROUP_EGRESS_RULE
+INGRESS = t.SECURITY_GROUP_INGRESS_RULE
+INSTANCE = t.INSTANCE
+LAUNCH_TEMPLATE = t.LAUNCH_TEMPLATE
+GROUP = t.AUTOSCALING_GROUP
+FLOW_LOG = t.FLOW_LOG
+LOG_GROUP = t.LOG_GROUP
+ROLE = t.IAM_ROLE
+ROLE_POLICY = t.IAM_ROLE_POLICY
+POLICY = t.IAM_POLICY
+ATTACHMENT = t.IAM_ROLE_POLICY_ATTACHMENT
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def rule(
 
 
 def vpc_output(aws: Standin, vpc_id: str, key: str) -> Any:
-    vpc = aws.cloud.get("aws:ec2/vpc:Vpc", vpc_id)
+    vpc = aws.cloud.get(t.VPC, vpc_id)
     assert vpc is not None
     return vpc.output(key)
 
@@ -455,7 +456,7 @@ def test_endpoint_association_resources_count_like_the_endpoints_own_ids(aws: St
     before = launched(aws, "before", tier.net.subnets[0], [tier.web])
     assert before.facts["reaches"]["s3"] is False
     aws.made(
-        "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation",
+        t.VPC_ENDPOINT_ROUTE_TABLE_ASSOCIATION,
         "s3-private",
         {"vpcEndpointId": endpoint, "routeTableId": tier.table},
     )

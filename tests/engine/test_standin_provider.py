@@ -23,17 +23,18 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from tests.engine.standin_aws import ACCOUNT_ID, PLUGIN_VERSION, catalog, wire
+from shared import aws_types as t
+from tests.engine.standin_aws import ACCOUNT_ID, PLUGIN_VERSION, account, rendering, wire
 from tests.engine.standin_aws.cloud import Cloud, CloudError
 from tests.engine.standin_aws.install import EXECUTABLE, install, plugin_dir
 from tests.engine.standin_client import Standin, serve_in_process, urn
 
 REGION = "us-west-2"
 DEFAULT_TAGS = {"app": "webapp", "environment": "development"}
-KEY = "aws:kms/key:Key"
-BUCKET = "aws:s3/bucket:Bucket"
-ROLE = "aws:iam/role:Role"
-INSTANCE = "aws:ec2/instance:Instance"
+KEY = t.KMS_KEY
+BUCKET = t.BUCKET
+ROLE = t.IAM_ROLE
+INSTANCE = t.INSTANCE
 AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 Diff = provider_pb2.PropertyDiff
 Response = provider_pb2.DiffResponse
@@ -258,7 +259,7 @@ def test_bucket_outputs_and_unique_names(standin: Standin) -> None:
 
 def test_side_resource_id_is_the_bucket(standin: Standin) -> None:
     response = standin.create(
-        "aws:s3/bucketVersioning:BucketVersioning",
+        t.BUCKET_VERSIONING,
         "data-versioning",
         {"bucket": "webapp-dev-data", "versioningConfiguration": {"status": "Enabled"}},
     )
@@ -280,7 +281,7 @@ def test_autonamed_role_keeps_its_name_on_update(standin: Standin) -> None:
 
 
 def test_unknown_type_is_echoed_with_an_id(standin: Standin) -> None:
-    response = standin.create("aws:sns/topic:Topic", "alerts", {"tags": {"a": "b"}, "x": 1})
+    response = standin.create(t.SNS_TOPIC, "alerts", {"tags": {"a": "b"}, "x": 1})
     outputs = wire.to_props(response.properties)
     assert response.id.startswith("topic-")
     assert outputs["x"] == 1
@@ -301,18 +302,16 @@ def test_preview_create_leaves_computed_outputs_unknown_and_the_cloud_alone(
 
 def test_secrets_stay_secret(standin: Standin) -> None:
     response = standin.create(
-        "aws:ssm/parameter:Parameter",
+        t.SSM_PARAMETER,
         "db-password",
         {"name": "/webapp/db", "type": "SecureString", "value": wire.secret("hunter2")},
     )
     outputs = wire.to_props(response.properties)
     assert outputs["value"] == wire.secret("hunter2")
     assert "hunter2" not in json.dumps(wire.to_props(response.properties)["arn"])
-    read = wire.to_props(
-        standin.read("aws:ssm/parameter:Parameter", "db-password", response.id).properties
-    )
+    read = wire.to_props(standin.read(t.SSM_PARAMETER, "db-password", response.id).properties)
     assert wire.is_secret(read["value"])
-    fetched = standin.invoke("aws:ssm/getParameter:getParameter", {"name": "/webapp/db"})
+    fetched = standin.invoke(t.GET_SSM_PARAMETER, {"name": "/webapp/db"})
     assert fetched["value"] == wire.secret("hunter2")
 
 
@@ -388,7 +387,7 @@ def test_injected_failure(standin: Standin) -> None:
             Response.DIFF_SOME,
             ["userData"],
         ),
-        ("aws:ec2/subnet:Subnet", {"vpcId": "v1"}, {"vpcId": "v2"}, Response.DIFF_SOME, ["vpcId"]),
+        (t.SUBNET, {"vpcId": "v1"}, {"vpcId": "v2"}, Response.DIFF_SOME, ["vpcId"]),
         (KEY, {"description": "d"}, {"description": wire.secret("d")}, Response.DIFF_NONE, []),
         (KEY, {"description": "d"}, {"description": wire.UNKNOWN}, Response.DIFF_SOME, []),
         (KEY, {}, {"region": "eu-west-1"}, Response.DIFF_SOME, ["region"]),
@@ -421,27 +420,25 @@ def test_diff_reports_additions_and_deletions(standin: Standin) -> None:
 
 
 def test_caller_identity_region_partition_and_zones(standin: Standin) -> None:
-    identity = standin.invoke("aws:index/getCallerIdentity:getCallerIdentity", {})
+    identity = standin.invoke(t.GET_CALLER_IDENTITY, {})
     assert identity["accountId"] == ACCOUNT_ID
     assert len(identity["accountId"]) == 12
-    assert standin.invoke("aws:index/getRegion:getRegion", {})["region"] == REGION
-    assert standin.invoke("aws:index/getPartition:getPartition", {})["partition"] == "aws"
-    zones = standin.invoke(
-        "aws:index/getAvailabilityZones:getAvailabilityZones", {"state": "available"}
-    )
+    assert standin.invoke(t.GET_REGION, {})["region"] == REGION
+    assert standin.invoke(t.GET_PARTITION, {})["partition"] == "aws"
+    zones = standin.invoke(t.GET_AVAILABILITY_ZONES, {"state": "available"})
     assert zones["names"] == ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"]
     assert zones["zoneIds"][0] == "usw2-az1"
 
 
 def test_al2023_ami_parameter(standin: Standin) -> None:
-    result = standin.invoke("aws:ssm/getParameter:getParameter", {"name": AL2023})
+    result = standin.invoke(t.GET_SSM_PARAMETER, {"name": AL2023})
     assert result["insecureValue"].startswith("ami-")
     assert result["value"] == wire.secret(result["insecureValue"])
 
 
 def test_missing_parameter_and_unknown_function_fail_by_name(standin: Standin) -> None:
     with pytest.raises(grpc.RpcError) as missing:
-        standin.invoke("aws:ssm/getParameter:getParameter", {"name": "/nope"})
+        standin.invoke(t.GET_SSM_PARAMETER, {"name": "/nope"})
     assert "ParameterNotFound" in missing.value.details()
     with pytest.raises(grpc.RpcError) as unknown:
         standin.invoke("aws:rds/getEngineVersion:getEngineVersion", {})
@@ -451,7 +448,7 @@ def test_missing_parameter_and_unknown_function_fail_by_name(standin: Standin) -
 
 def test_policy_document_rendering(standin: Standin) -> None:
     result = standin.invoke(
-        "aws:iam/getPolicyDocument:getPolicyDocument",
+        t.GET_POLICY_DOCUMENT,
         {
             "statements": [
                 {
@@ -491,7 +488,7 @@ def test_policy_document_rendering(standin: Standin) -> None:
 def test_policy_document_override_replaces_statement_by_sid(standin: Standin) -> None:
     override = json.dumps({"Statement": [{"Sid": "A", "Effect": "Deny", "Action": "*"}]})
     result = standin.invoke(
-        "aws:iam/getPolicyDocument:getPolicyDocument",
+        t.GET_POLICY_DOCUMENT,
         {
             "statements": [
                 {"sid": "A", "actions": ["s3:GetObject"]},
@@ -507,19 +504,21 @@ def test_policy_document_override_replaces_statement_by_sid(standin: Standin) ->
 # -- catalog and cloud, without a process ----------------------------------------------------
 
 
-CONFIG = catalog.ProviderConfig(region=REGION, default_tags=DEFAULT_TAGS)
+CONFIG = account.ProviderConfig(region=REGION, default_tags=DEFAULT_TAGS)
 
 
 def test_outputs_are_deterministic() -> None:
-    seed = catalog.seed_for(urn(INSTANCE, "web"), 1)
-    first = catalog.render_outputs(INSTANCE, urn(INSTANCE, "web"), {"ami": "ami-1"}, CONFIG, seed)
-    second = catalog.render_outputs(INSTANCE, urn(INSTANCE, "web"), {"ami": "ami-1"}, CONFIG, seed)
+    seed = rendering.seed_for(urn(INSTANCE, "web"), 1)
+    first = rendering.render_outputs(INSTANCE, urn(INSTANCE, "web"), {"ami": "ami-1"}, CONFIG, seed)
+    second = rendering.render_outputs(
+        INSTANCE, urn(INSTANCE, "web"), {"ami": "ami-1"}, CONFIG, seed
+    )
     assert first == second
 
 
 def test_instance_network_outputs() -> None:
-    seed = catalog.seed_for(urn(INSTANCE, "web"), 1)
-    id_, public = catalog.render_outputs(INSTANCE, urn(INSTANCE, "web"), {}, CONFIG, seed)
+    seed = rendering.seed_for(urn(INSTANCE, "web"), 1)
+    id_, public = rendering.render_outputs(INSTANCE, urn(INSTANCE, "web"), {}, CONFIG, seed)
     assert id_.startswith("i-")
     assert public["arn"] == f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:instance/{id_}"
     assert (
@@ -527,7 +526,7 @@ def test_instance_network_outputs() -> None:
         == f"ec2-{public['publicIp'].replace('.', '-')}.{REGION}.compute.amazonaws.com"
     )
     assert public["availabilityZone"] == "us-west-2a"
-    _, private = catalog.render_outputs(
+    _, private = rendering.render_outputs(
         INSTANCE, urn(INSTANCE, "web"), {"associatePublicIpAddress": False}, CONFIG, seed
     )
     assert private["publicIp"] == ""
@@ -535,25 +534,25 @@ def test_instance_network_outputs() -> None:
 
 
 def test_load_balancer_listener_and_target_group_arns() -> None:
-    lb_urn = urn("aws:lb/loadBalancer:LoadBalancer", "web")
-    lb_id, lb = catalog.render_outputs(
-        "aws:lb/loadBalancer:LoadBalancer", lb_urn, {}, CONFIG, catalog.seed_for(lb_urn, 1)
+    lb_urn = urn(t.LOAD_BALANCER, "web")
+    lb_id, lb = rendering.render_outputs(
+        t.LOAD_BALANCER, lb_urn, {}, CONFIG, rendering.seed_for(lb_urn, 1)
     )
     prefix = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}:"
     assert lb_id.startswith(prefix + "loadbalancer/app/web-")
     assert lb["dnsName"].endswith(f".{REGION}.elb.amazonaws.com")
     assert lb["dnsName"].startswith(lb["name"])
-    listener_id, _ = catalog.render_outputs(
-        "aws:lb/listener:Listener",
-        urn("aws:lb/listener:Listener", "http"),
+    listener_id, _ = rendering.render_outputs(
+        t.LISTENER,
+        urn(t.LISTENER, "http"),
         {"loadBalancerArn": lb_id},
         CONFIG,
         "f" * 64,
     )
     assert listener_id.startswith(lb_id.replace(":loadbalancer/", ":listener/") + "/")
-    tg_id, tg = catalog.render_outputs(
-        "aws:lb/targetGroup:TargetGroup",
-        urn("aws:lb/targetGroup:TargetGroup", "web"),
+    tg_id, tg = rendering.render_outputs(
+        t.TARGET_GROUP,
+        urn(t.TARGET_GROUP, "web"),
         {"name": "web-tg"},
         CONFIG,
         "0" * 64,
@@ -562,16 +561,16 @@ def test_load_balancer_listener_and_target_group_arns() -> None:
 
 
 def test_default_security_group_is_the_vpcs() -> None:
-    vpc_id, vpc = catalog.render_outputs(
-        "aws:ec2/vpc:Vpc",
-        urn("aws:ec2/vpc:Vpc", "net"),
+    vpc_id, vpc = rendering.render_outputs(
+        t.VPC,
+        urn(t.VPC, "net"),
         {"cidrBlock": "10.0.0.0/16"},
         CONFIG,
         "1" * 64,
     )
-    group_id, group = catalog.render_outputs(
-        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
-        urn("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "net-default-sg"),
+    group_id, group = rendering.render_outputs(
+        t.DEFAULT_SECURITY_GROUP,
+        urn(t.DEFAULT_SECURITY_GROUP, "net-default-sg"),
         {"vpcId": vpc_id, "ingress": [], "egress": []},
         CONFIG,
         "2" * 64,
@@ -582,7 +581,7 @@ def test_default_security_group_is_the_vpcs() -> None:
 
 
 def test_secret_input_makes_derived_output_secret() -> None:
-    _, outputs = catalog.render_outputs(
+    _, outputs = rendering.render_outputs(
         BUCKET, urn(BUCKET, "b"), {"bucket": wire.secret("hidden")}, CONFIG, "0" * 64
     )
     assert wire.is_secret(outputs["arn"])

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from shared import aws_types as t
 from tests.engine.engine_support import SECRET, SECRET_EXPORT, SECRET_READ
 from tests.engine.standin_aws.cloud import CLOUD_FILE_NAME, Cloud
 from tests.engine.teams_support import (
@@ -40,9 +41,9 @@ from tests.moto_server import MOTO_ACCOUNT, moto_server
 pytestmark = pytest.mark.engine
 
 ENV = ENVIRONMENT
-KEY = "aws:kms/key:Key"
-BUCKET = "aws:s3/bucket:Bucket"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+KEY = t.KMS_KEY
+BUCKET = t.BUCKET
+ROLE_POLICY = t.IAM_ROLE_POLICY
 STATE_BUCKET = f"webapp-{ENV}-state-{MOTO_ACCOUNT}-us-west-2"
 LOCK_PREFIX = f".pulumi/locks/organization/security/{ENV}/"
 WAIT_SECONDS = 120

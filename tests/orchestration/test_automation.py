@@ -28,6 +28,7 @@ from orchestration.state.backend import (
     resolve_backend,
 )
 from orchestration.state.passphrase import PASSPHRASE_FILE_VAR
+from shared import aws_types as t
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY
 from tests.orchestration.pulumi_command_double import ScriptedPulumiCommand
@@ -351,7 +352,7 @@ def test_preview_reports_the_planned_steps_and_outputs(engine, cli, repo) -> Non
     assert dict(result.changes) == {"delete": 1, "same": 1}
     # Refresh steps only read the cloud: the planned steps are the update's.
     assert [(step.op, step.type, step.name) for step in result.steps] == [
-        ("delete", "aws:kms/key:Key", "key")
+        ("delete", t.KMS_KEY, "key")
     ]
     assert dict(result.outputs) == {}
     assert result.previous_outputs == {"kms_key_arn": "arn:k"}
@@ -485,7 +486,7 @@ def test_a_failure_keeps_the_engine_error_lines_and_adds_a_hint(engine, cli) -> 
 def test_import_adopts_an_existing_resource_and_reports_a_missing_one(engine, cli, repo) -> None:
     pending = PendingCreate(
         urn="urn:pulumi:development::storage::webapp:storage:EncryptedBucket$aws:s3/bucket:Bucket::data",
-        type="aws:s3/bucket:Bucket",
+        type=t.BUCKET,
         inputs={"bucket": "data-bucket"},
         parent="urn:pulumi:development::storage::webapp:storage:EncryptedBucket::data",
         provider="urn:pulumi:development::storage::pulumi:providers:aws::aws::1234-abcd",
@@ -494,7 +495,7 @@ def test_import_adopts_an_existing_resource_and_reports_a_missing_one(engine, cl
 
     assert engine.import_resource("storage", pending, "data-bucket", lambda _: None) is True
     call = imported.calls[0]
-    assert call.args[:4] == ("import", "aws:s3/bucket:Bucket", "data", "data-bucket")
+    assert call.args[:4] == ("import", t.BUCKET, "data", "data-bucket")
     assert call.has("--parent", f"parent={pending.parent}")
     assert call.has(
         "--provider", "provider=urn:pulumi:development::storage::pulumi:providers:aws::aws"
@@ -529,8 +530,8 @@ def test_the_state_gives_resources_protection_pending_creates_and_references(eng
         "version": 3,
         "deployment": {
             "resources": [
-                {"urn": "urn:a", "type": "aws:kms/key:Key", "protect": True},
-                {"urn": "urn:b", "type": "aws:kms/alias:Alias"},
+                {"urn": "urn:a", "type": t.KMS_KEY, "protect": True},
+                {"urn": "urn:b", "type": t.KMS_ALIAS},
                 {
                     "urn": "urn:ref",
                     "type": "pulumi:pulumi:StackReference",
@@ -546,7 +547,7 @@ def test_the_state_gives_resources_protection_pending_creates_and_references(eng
                     "type": "creating",
                     "resource": {
                         "urn": "urn:pending",
-                        "type": "aws:s3/bucket:Bucket",
+                        "type": t.BUCKET,
                         "inputs": {"bucket": "b"},
                         "parent": "urn:parent",
                         "provider": "urn:provider::id",
@@ -562,14 +563,14 @@ def test_the_state_gives_resources_protection_pending_creates_and_references(eng
 
     assert state.protected == ("urn:a",)
     assert [resource.type for resource in state.resources][:2] == [
-        "aws:kms/key:Key",
-        "aws:kms/alias:Alias",
+        t.KMS_KEY,
+        t.KMS_ALIAS,
     ]
     assert state.references == {"organization/security/development": {"kms_key_arn": "arn:k"}}
     (pending,) = state.pending_creates
     assert (pending.urn, pending.type, dict(pending.inputs)) == (
         "urn:pending",
-        "aws:s3/bucket:Bucket",
+        t.BUCKET,
         {"bucket": "b"},
     )
     assert (pending.parent, pending.provider) == ("urn:parent", "urn:provider::id")

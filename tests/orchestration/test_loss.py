@@ -23,6 +23,7 @@ from orchestration.runner import (
     Status,
 )
 from program.policy import rule_by_id
+from shared import aws_types as t
 from shared.aws_types import BUCKET, KMS_KEY, STATEFUL_TYPES, import_id
 from shared.settings import EnvironmentSettings
 from shared.topology import COMPUTE, SECURITY, STORAGE
@@ -144,7 +145,7 @@ def _exits_early(project: str) -> OperationResult:
     return plan(
         project,
         ("delete", BUCKET, "webapp-development-data"),
-        ("delete", "aws:s3/bucketVersioning:BucketVersioning", "webapp-development-data"),
+        ("delete", t.BUCKET_VERSIONING, "webapp-development-data"),
         ("delete", "pulumi:providers:aws", "aws"),
         ("discard", "pulumi:pulumi:StackReference", "security"),
         outputs={},
@@ -226,9 +227,7 @@ def test_deleting_or_replacing_keys_and_buckets_needs_allow_delete(
 
 
 def test_other_deletions_pass_the_guard(engine: InMemoryEngine, orchestrator: Orchestrator) -> None:
-    engine.plans[COMPUTE] = plan(
-        COMPUTE, ("delete", "aws:ec2/instance:Instance", "web-2"), ("same", "aws:ec2/vpc:Vpc", "n")
-    )
+    engine.plans[COMPUTE] = plan(COMPUTE, ("delete", t.INSTANCE, "web-2"), ("same", t.VPC, "n"))
 
     report = orchestrator.deploy(COMPUTE, yes=True)
 
@@ -390,10 +389,10 @@ def test_a_killed_engine_fails_the_stack_and_prints_the_recovery(
     ("type_", "inputs", "expected"),
     [
         (BUCKET, {"bucket": "b"}, "b"),
-        ("aws:s3/bucketPolicy:BucketPolicy", {"bucket": "b", "policy": "{}"}, "b"),
-        ("aws:kms/alias:Alias", {"name": "alias/a"}, "alias/a"),
-        ("aws:iam/rolePolicy:RolePolicy", {"role": "r", "name": "p"}, "r:p"),
-        ("aws:iam/rolePolicy:RolePolicy", {"role": "r"}, None),
+        (t.BUCKET_POLICY, {"bucket": "b", "policy": "{}"}, "b"),
+        (t.KMS_ALIAS, {"name": "alias/a"}, "alias/a"),
+        (t.IAM_ROLE_POLICY, {"role": "r", "name": "p"}, "r:p"),
+        (t.IAM_ROLE_POLICY, {"role": "r"}, None),
         (KMS_KEY, {"description": "d"}, None),
         (BUCKET, {"bucket": {"ciphertext": "..."}}, None),
         (BUCKET, {}, None),

@@ -19,6 +19,7 @@ from orchestration.plan.environment import (
 )
 from orchestration.plan.report import UNKNOWN_PLACEHOLDER, jsonable, summary, to_json
 from program.policy import UNKNOWN, Resource
+from shared import aws_types as t
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY
 
@@ -51,7 +52,7 @@ def test_data_buckets_use_the_security_stacks_key_and_the_log_target_sse_s3(
 ) -> None:
     plan: EnvironmentPlan = request.getfixturevalue(plan_name)
     security = next(s for s in plan.stacks if s.project == "security")
-    key = _resource(plan, "security", "aws:kms/key:Key")[0]
+    key = _resource(plan, "security", t.KMS_KEY)[0]
     key_arn = security.outputs["kms_key_arn"]
 
     assert key_arn.startswith("arn:aws:kms:us-west-2:")
@@ -59,7 +60,7 @@ def test_data_buckets_use_the_security_stacks_key_and_the_log_target_sse_s3(
     configs = _resource(
         plan,
         "storage",
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        t.BUCKET_ENCRYPTION,
     )
     assert configs
     for config in configs:
@@ -84,7 +85,7 @@ def test_every_stack_uses_one_explicit_provider_in_the_region(
 
 def test_production_protects_its_data(production_plan: EnvironmentPlan) -> None:
     protected = {r.type for s in production_plan.stacks for r in s.resources if r.protect}
-    assert {"aws:kms/key:Key", "aws:s3/bucket:Bucket"} <= protected
+    assert {t.KMS_KEY, t.BUCKET} <= protected
 
 
 def test_json_plan_has_the_documented_shape(
@@ -115,7 +116,7 @@ def test_summary_names_types_names_and_key_properties(development_plan: Environm
     text = summary(development_plan)
 
     assert "organization/storage/development" in text
-    assert "aws:s3/bucketVersioning:BucketVersioning  webapp-development-data-versioning" in text
+    assert f"{t.BUCKET_VERSIONING}  webapp-development-data-versioning" in text
     assert "      status: Enabled" in text
     assert "Security rules: no violations." in text
 
@@ -213,9 +214,7 @@ def test_instance_role_policy_names_the_storage_stacks_bucket(
     storage = next(s for s in plan.stacks if s.project == "storage")
     bucket_arn = storage.outputs["bucket_arn"]
     (policy,) = [
-        p
-        for p in _resource(plan, "compute", "aws:iam/rolePolicy:RolePolicy")
-        if p.name.endswith("-web-app")
+        p for p in _resource(plan, "compute", t.IAM_ROLE_POLICY) if p.name.endswith("-web-app")
     ]
 
     resources = {
@@ -238,8 +237,8 @@ def test_user_data_carries_the_environments_debug_and_log_level(
     from shared.settings import load_settings  # noqa: PLC0415
 
     settings = load_settings(plan.environment)
-    instances = _resource(plan, "compute", "aws:ec2/instance:Instance")
-    templates = _resource(plan, "compute", "aws:ec2/launchTemplate:LaunchTemplate")
+    instances = _resource(plan, "compute", t.INSTANCE)
+    templates = _resource(plan, "compute", t.LAUNCH_TEMPLATE)
     # Development's one instance; production's launch template (base64 user data).
     assert len(instances + templates) == 1
     for launcher in instances + templates:

@@ -18,6 +18,7 @@ from orchestration.plan.cli import PlanError, run_graph, run_plan
 from orchestration.plan.environment import EnvironmentPlan, StackPlan
 from orchestration.plan.markdown import github_annotations, markdown
 from program.policy import Enforcement, Resource, Violation
+from shared import aws_types as t
 from shared.topology import TOPOLOGY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -161,13 +162,13 @@ def test_the_markdown_plan_shows_what_a_reviewer_needs(production_plan: Environm
         in text
     )
     assert (
-        "| `webapp-production-key` 🔒 protected | `aws:kms/key:Key` | "
+        f"| `webapp-production-key` 🔒 protected | `{t.KMS_KEY}` | "
         "enableKeyRotation: `true`<br>deletionWindowInDays: `30`"
     ) in text
 
 
 def _violation(rule: str, enforcement: Enforcement, name: str = "bucket") -> Violation:
-    message = f"[{rule}] {name} (aws:s3/bucket:Bucket): it is wrong: 50% | 1\nline. Fix: fix it"
+    message = f"[{rule}] {name} ({t.BUCKET}): it is wrong: 50% | 1\nline. Fix: fix it"
     return Violation(
         rule, f"urn:pulumi:dev::storage::aws:s3/bucket:Bucket::{name}", message, enforcement
     )
@@ -183,7 +184,7 @@ def judged_plan() -> EnvironmentPlan:
     stack = StackPlan(
         project="storage",
         stack="organization/storage/development",
-        resources=(Resource("aws:s3/bucket:Bucket", "bucket", {"bucket": "b|c"}),),
+        resources=(Resource(t.BUCKET, "bucket", {"bucket": "b|c"}),),
         outputs={"bucket_name": "b", "bucket_arn": "arn"},
         violations=findings,
     )
@@ -199,7 +200,7 @@ def test_findings_come_mandatory_first_with_a_blocking_verdict(
     rows = [line for line in text.splitlines() if line.startswith("| ❌") or line.startswith("| ⚠️")]
     assert [row.split("|")[2].strip() for row in rows] == ["`s3-encryption`", "`s3-lifecycle`"] * 2
     assert r"it is wrong: 50% \| 1" in rows[0]
-    assert "| `bucket` | `aws:s3/bucket:Bucket` | bucket: `b\\|c` |" in text
+    assert f"| `bucket` | `{t.BUCKET}` | bucket: `b\\|c` |" in text
 
 
 def test_annotations_are_escaped_workflow_commands(judged_plan: EnvironmentPlan) -> None:
@@ -207,9 +208,9 @@ def test_annotations_are_escaped_workflow_commands(judged_plan: EnvironmentPlan)
 
     assert commands == [
         "::error title=s3-encryption in organization/storage/development::[s3-encryption] "
-        "bucket (aws:s3/bucket:Bucket): it is wrong: 50%25 | 1%0Aline. Fix: fix it",
+        f"bucket ({t.BUCKET}): it is wrong: 50%25 | 1%0Aline. Fix: fix it",
         "::warning title=s3-lifecycle in organization/storage/development::[s3-lifecycle] "
-        "bucket (aws:s3/bucket:Bucket): it is wrong: 50%25 | 1%0Aline. Fix: fix it",
+        f"bucket ({t.BUCKET}): it is wrong: 50%25 | 1%0Aline. Fix: fix it",
     ]
 
 

@@ -20,6 +20,7 @@ import pytest
 from orchestration.plan import cli
 from orchestration.plan.cli import run_plan
 from orchestration.plan.environment import PlanError
+from shared import aws_types as t
 from shared.settings import COMMON_FILE, EnvironmentSettings, load_settings
 
 
@@ -46,10 +47,7 @@ def test_bucket_without_encryption_fails_the_plan(monkeypatch: pytest.MonkeyPatc
 
     assert ForgottenResource.calls == 1
     assert code == 1
-    assert (
-        "[s3-bucket-encryption-customer-key] webapp-development-data (aws:s3/bucket:Bucket)"
-        in output
-    )
+    assert f"[s3-bucket-encryption-customer-key] webapp-development-data ({t.BUCKET})" in output
     assert "Plan refused: 1 mandatory violation(s) of s3-bucket-encryption-customer-key" in output
 
 
@@ -103,7 +101,7 @@ def test_unprotected_production_key_fails(
     code, output = _plan("production", project="security")
 
     assert code == 1
-    assert "[production-protect-data] webapp-production-key (aws:kms/key:Key)" in output
+    assert f"[production-protect-data] webapp-production-key ({t.KMS_KEY})" in output
 
 
 def test_production_debug_is_refused_by_the_settings_loader(
@@ -173,7 +171,7 @@ def test_launch_template_without_imdsv2_or_the_key_fails_the_plan(
     code, output = _plan("production", project="compute")
 
     assert code == 1
-    template = "webapp-production-web (aws:ec2/launchTemplate:LaunchTemplate)"
+    template = f"webapp-production-web ({t.LAUNCH_TEMPLATE})"
     assert f"[ec2-imdsv2-required] {template}" in output
     assert f"[ec2-root-volume-customer-key] {template}" in output
 
@@ -203,8 +201,5 @@ def test_production_with_debug_fails_through_the_rendered_user_data(
     code, output = _plan("production", settings=forced)
 
     assert code == 1
-    assert (
-        "[production-debug-off] webapp-production-web (aws:ec2/launchTemplate:LaunchTemplate)"
-        in output
-    )
+    assert f"[production-debug-off] webapp-production-web ({t.LAUNCH_TEMPLATE})" in output
     assert "user data sets DEBUG=true in production" in output

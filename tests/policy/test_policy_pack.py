@@ -16,6 +16,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 from orchestration.plan.cli import make_plan
 from program.policy import RULES, UNKNOWN, Scope, StackView, evaluate
 from program.policy.crossguard import PACK_NAME, plain, policies, stack_of
+from shared import aws_types as t
 from shared.settings import EnvironmentSettings, SettingsError
 from tests.policy.baseline_parts import KEY_ARN
 from tests.policy.baseline_stack import change, change_resource, compliant_stack
@@ -154,7 +155,7 @@ def test_pack_passes_the_real_planned_stacks(environment: str) -> None:
             assert policy == "elb-https-only"
             assert "set compute:certificateArn" in message
             assert urn is not None
-            assert urn.endswith("aws:lb/listener:Listener::webapp-production-web-lb-http")
+            assert urn.endswith(f"{t.LISTENER}::webapp-production-web-lb-http")
         else:
             assert reported == [], stack.stack
 
@@ -173,7 +174,7 @@ def test_pack_catches_a_real_program_regression(monkeypatch: pytest.MonkeyPatch)
     reported = run_pack(security.resources)
 
     assert [name for name, _, _ in reported] == ["kms-key-deletion-window"]
-    assert reported[0][2] == next(r.urn for r in security.resources if r.type == "aws:kms/key:Key")
+    assert reported[0][2] == next(r.urn for r in security.resources if r.type == t.KMS_KEY)
 
 
 def test_pack_catches_an_unencrypted_flow_log_group_in_the_real_program(

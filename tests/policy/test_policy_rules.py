@@ -140,7 +140,7 @@ def test_tag_support_comes_from_pulumi_aws() -> None:
     assert t.tag_support(t.BUCKET) == (True, True)
     assert t.tag_support(t.BUCKET_VERSIONING) == (False, False)
     # Auto Scaling groups take tags but ignore the provider's default tags.
-    assert t.tag_support("aws:autoscaling/group:Group") == (True, False)
+    assert t.tag_support(t.AUTOSCALING_GROUP) == (True, False)
     assert t.tag_support("pulumi:providers:aws") == (False, False)
     assert t.tag_support("aws:nosuchmodule/thing:Thing") == (False, False)
 

@@ -13,13 +13,14 @@ from typing import Any
 
 from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
 from orchestration.plan.placeholders import PLACEHOLDER_ACCOUNT_ID
+from shared import aws_types as t
 from shared import naming, topology
 from shared.settings import EnvironmentSettings, load_settings
 
 ENVIRONMENTS = ("development", "production")
 PROJECTS = topology.TOPOLOGY.names
 AWS_PROVIDER = "pulumi:providers:aws"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SECURITY_GROUP = t.SECURITY_GROUP
 ACCOUNT = PLACEHOLDER_ACCOUNT_ID
 REGION = "us-west-2"
 # Upstream key ids differ per environment, so a test catches a cross-environment mix-up.

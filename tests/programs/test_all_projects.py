@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from orchestration.plan.evaluate import ProgramResult
+from shared import aws_types as t
 from shared import naming, topology
 from shared.paths import PROJECTS_DIR
 from shared.project_config import config_keys
@@ -18,17 +19,17 @@ from tests.programs.programs_support import AWS_PROVIDER, PROJECTS, aws_resource
 
 Evaluate = Callable[[str, str], ProgramResult]
 # What production protects from deletion: the key and the buckets, nothing else.
-PROTECTED_TYPES = {"aws:kms/key:Key", "aws:s3/bucket:Bucket"}
+PROTECTED_TYPES = {t.KMS_KEY, t.BUCKET}
 # Types that carry an EC2 `Name` tag (the console shows nothing useful without it).
 NAMED_EC2_TYPES = (
-    "aws:ec2/vpc:Vpc",
-    "aws:ec2/subnet:Subnet",
-    "aws:ec2/internetGateway:InternetGateway",
-    "aws:ec2/routeTable:RouteTable",
-    "aws:ec2/securityGroup:SecurityGroup",
-    "aws:ec2/instance:Instance",
+    t.VPC,
+    t.SUBNET,
+    t.INTERNET_GATEWAY,
+    t.ROUTE_TABLE,
+    t.SECURITY_GROUP,
+    t.INSTANCE,
     # Its tags reach every instance it launches.
-    "aws:autoscaling/group:Group",
+    t.AUTOSCALING_GROUP,
 )
 
 

@@ -12,6 +12,7 @@ from program.components.network import NetworkArgs, NetworkRefs, Subnets, subnet
 from program.components.vpc_endpoints import PrivateEndpointsArgs
 from program.components.web_security_group import Egress
 from program.components.web_service import AppRuntime, WebNames, WebServiceArgs
+from shared import aws_types as t
 from shared.aws_facts import ELB_LOG_ACCOUNTS
 from shared.settings import load_settings
 
@@ -75,7 +76,7 @@ def test_the_flow_log_role_lists_groups_only_in_its_account_and_region() -> None
 
 
 def test_the_offline_plan_knows_elbs_log_account_only_where_aws_publishes_one() -> None:
-    token = "aws:elb/getServiceAccount:getServiceAccount"
+    token = t.GET_ELB_SERVICE_ACCOUNT
     answer = placeholder_result(token, {}, account="111122223333", region="us-west-2")
     assert answer["arn"] == f"arn:aws:iam::{ELB_LOG_ACCOUNTS['us-west-2']}:root"
     # A region opened after August 2022 (Spain) has no ELB log account, only a service principal.

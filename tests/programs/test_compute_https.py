@@ -11,17 +11,18 @@ from orchestration.plan.evaluate import ProgramResult, evaluate_program
 from orchestration.plan.programs import to_rule_input
 from program.policy import StackView, evaluate
 from projects.compute.config import read_config as compute_config
+from shared import aws_types as t
 from shared import topology
 from shared.config_reading import ProjectConfigError
 from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings
 from tests.programs.programs_support import contract_upstream, only
 
-LISTENER = "aws:lb/listener:Listener"
-BALANCER = "aws:lb/loadBalancer:LoadBalancer"
-TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
-SG = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LISTENER = t.LISTENER
+BALANCER = t.LOAD_BALANCER
+TARGET_GROUP = t.TARGET_GROUP
+SG = t.SECURITY_GROUP
+INGRESS = t.SECURITY_GROUP_INGRESS_RULE
 CERTIFICATE = "arn:aws:acm:us-west-2:111122223333:certificate/12345678-1234-1234-1234-123456789012"
 KNOBS = {"allowedCidrs": '["0.0.0.0/0"]', "instanceCount": "2", "image": "latest"}
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from orchestration.plan.evaluate import ProgramResult, RegisteredResource
 from program.components.vpc_endpoints import INTERFACE_SERVICES
+from shared import aws_types as t
 from shared import naming, topology
 from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
 from shared.settings import EnvironmentSettings
@@ -28,22 +29,22 @@ from tests.programs.programs_support import (
 )
 
 Evaluate = Callable[[str, str], ProgramResult]
-SUBNET = "aws:ec2/subnet:Subnet"
-ROUTE = "aws:ec2/route:Route"
-ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
-ROUTE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-SG = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
-INSTANCE = "aws:ec2/instance:Instance"
-BALANCER = "aws:lb/loadBalancer:LoadBalancer"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-FLOW_LOG = "aws:ec2/flowLog:FlowLog"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+SUBNET = t.SUBNET
+ROUTE = t.ROUTE
+ROUTE_TABLE = t.ROUTE_TABLE
+ROUTE_ASSOCIATION = t.ROUTE_TABLE_ASSOCIATION
+ENDPOINT = t.VPC_ENDPOINT
+SG = t.SECURITY_GROUP
+INGRESS = t.SECURITY_GROUP_INGRESS_RULE
+EGRESS = t.SECURITY_GROUP_EGRESS_RULE
+LAUNCH_TEMPLATE = t.LAUNCH_TEMPLATE
+AUTOSCALING_GROUP = t.AUTOSCALING_GROUP
+INSTANCE = t.INSTANCE
+BALANCER = t.LOAD_BALANCER
+LOG_GROUP = t.LOG_GROUP
+FLOW_LOG = t.FLOW_LOG
+ROLE = t.IAM_ROLE
+ROLE_POLICY = t.IAM_ROLE_POLICY
 VPC_CIDR = {"development": "10.10.0.0/16", "production": "10.20.0.0/16"}
 
 
@@ -239,7 +240,7 @@ def test_every_vpc_logs_all_its_traffic_into_an_encrypted_retained_log_group(
     assert log_group.inputs["kmsKeyId"] == contract_value(topology.KMS_KEY_ARN, environment)
     assert log_group.inputs["retentionInDays"] == (365 if env_settings.production else 14)
     (flow_log,) = result.of_type(FLOW_LOG)
-    (vpc,) = result.of_type("aws:ec2/vpc:Vpc")
+    (vpc,) = result.of_type(t.VPC)
     assert flow_log.inputs["vpcId"] == vpc.id
     assert flow_log.inputs["trafficType"] == "ALL"
     assert flow_log.inputs["logDestinationType"] == "cloud-watch-logs"

@@ -17,6 +17,7 @@ from program.webapp.app import HEALTH_PATH
 from program.webapp.user_data import APP_FILE
 from projects.compute.config import ComputeConfig
 from projects.compute.config import read_config as compute_config
+from shared import aws_types as t
 from shared import naming, topology
 from shared.config_reading import ProjectConfigError
 from shared.settings import EnvironmentSettings
@@ -33,26 +34,26 @@ from tests.programs.programs_support import (
 )
 
 Evaluate = Callable[[str, str], ProgramResult]
-VPC = "aws:ec2/vpc:Vpc"
-SUBNET = "aws:ec2/subnet:Subnet"
-ROUTE = "aws:ec2/route:Route"
-GATEWAY = "aws:ec2/internetGateway:InternetGateway"
-ROUTE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-SG = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-INSTANCE = "aws:ec2/instance:Instance"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-PROFILE = "aws:iam/instanceProfile:InstanceProfile"
-BALANCER = "aws:lb/loadBalancer:LoadBalancer"
-TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
-TARGET_ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
-LISTENER = "aws:lb/listener:Listener"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
+VPC = t.VPC
+SUBNET = t.SUBNET
+ROUTE = t.ROUTE
+GATEWAY = t.INTERNET_GATEWAY
+ROUTE_ASSOCIATION = t.ROUTE_TABLE_ASSOCIATION
+DEFAULT_SG = t.DEFAULT_SECURITY_GROUP
+SG = t.SECURITY_GROUP
+INGRESS = t.SECURITY_GROUP_INGRESS_RULE
+EGRESS = t.SECURITY_GROUP_EGRESS_RULE
+INSTANCE = t.INSTANCE
+ROLE = t.IAM_ROLE
+ROLE_POLICY = t.IAM_ROLE_POLICY
+ATTACHMENT = t.IAM_ROLE_POLICY_ATTACHMENT
+PROFILE = t.IAM_INSTANCE_PROFILE
+BALANCER = t.LOAD_BALANCER
+TARGET_GROUP = t.TARGET_GROUP
+TARGET_ATTACHMENT = t.TARGET_GROUP_ATTACHMENT
+LISTENER = t.LISTENER
+LAUNCH_TEMPLATE = t.LAUNCH_TEMPLATE
+AUTOSCALING_GROUP = t.AUTOSCALING_GROUP
 ANYWHERE = "0.0.0.0/0"
 # From each Pulumi.<env>.yaml.
 INSTANCES = {"development": 1, "production": 2}
@@ -486,7 +487,7 @@ def test_a_new_al2023_release_rolls_development_but_not_pinned_production(
     before = {env: evaluate(env) for env in ("development", "production")}
     monkeypatch.setitem(
         placeholders.FUNCTIONS,
-        "aws:ssm/getParameter:getParameter",
+        t.GET_SSM_PARAMETER,
         lambda args, account, region: {"id": args["name"], "value": "ami-0000000000000new1"},
     )
     after = {env: evaluate(env) for env in ("development", "production")}

@@ -9,14 +9,15 @@ import pytest
 from orchestration.plan.evaluate import ProgramResult
 from projects.security.config import SecurityConfig
 from projects.security.config import read_config as security_config
+from shared import aws_types as t
 from shared import naming, topology
 from shared.config_reading import ProjectConfigError
 from shared.settings import EnvironmentSettings
 from tests.programs.programs_support import ACCOUNT, REGION, as_list, document, only, statements
 
 Evaluate = Callable[[str, str], ProgramResult]
-KEY = "aws:kms/key:Key"
-ALIAS = "aws:kms/alias:Alias"
+KEY = t.KMS_KEY
+ALIAS = t.KMS_ALIAS
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 AUTOSCALING_ROLE = (
     f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/"

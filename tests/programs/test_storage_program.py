@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
 from projects.storage.config import read_config as storage_config
+from shared import aws_types as t
 from shared import naming, topology
 from shared.config_reading import ProjectConfigError
 from shared.settings import EnvironmentSettings
@@ -24,16 +25,14 @@ from tests.programs.programs_support import (
 )
 
 Evaluate = Callable[[str, str], ProgramResult]
-BUCKET = "aws:s3/bucket:Bucket"
-ENCRYPTION = (
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-)
-VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
-POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-LOGGING = "aws:s3/bucketLogging:BucketLogging"
+BUCKET = t.BUCKET
+ENCRYPTION = t.BUCKET_ENCRYPTION
+VERSIONING = t.BUCKET_VERSIONING
+PUBLIC_ACCESS = t.BUCKET_PUBLIC_ACCESS_BLOCK
+OWNERSHIP = t.BUCKET_OWNERSHIP
+POLICY = t.BUCKET_POLICY
+LIFECYCLE = t.BUCKET_LIFECYCLE
+LOGGING = t.BUCKET_LOGGING
 PUBLIC_ACCESS_FLAGS = (
     "blockPublicAcls",
     "blockPublicPolicy",

@@ -144,7 +144,7 @@ def test_an_unexplained_failure_fails_naming_the_pulumi_resource_and_our_rule(
 
     assert code == 1
     assert "FAILED (1), not explained in the suppressions file:" in report
-    assert "CKV_AWS_21  storage  webapp-development-data (aws:s3/bucket:Bucket)" in report
+    assert f"CKV_AWS_21  storage  webapp-development-data ({t.BUCKET})" in report
     assert "name of CKV_AWS_21  [our rule: s3-bucket-versioning]" in report
     assert f"Scan failed: 1 failed check(s) not explained in {file}" in report
 
@@ -187,7 +187,7 @@ def test_with_the_knob_set_the_entry_is_neither_stale_nor_an_excuse(
     answers(monkeypatch, production=[["CKV_AWS_144", "-data", False]])
     code, report = scan(tools, file, "production", knobs_set=knob)
     assert code == 1
-    assert "CKV_AWS_144  storage  webapp-production-data (aws:s3/bucket:Bucket)" in report
+    assert f"CKV_AWS_144  storage  webapp-production-data ({t.BUCKET})" in report
 
 
 def test_an_entry_waiting_for_an_unknown_knob_is_refused(

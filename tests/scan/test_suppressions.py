@@ -16,6 +16,7 @@ from orchestration.scan.suppressions import (
     load_suppressions,
     stale,
 )
+from shared import aws_types as t
 
 REASON = "Accepted because the control belongs to another layer here."
 
@@ -38,7 +39,7 @@ def write(tmp_path: Path, *entries: object) -> Path:
 
 
 def finding(environment: str, check: str, project: str, name: str) -> Finding:
-    return Finding(environment, check, "a check", project, name, "aws:s3/bucket:Bucket", "addr")
+    return Finding(environment, check, "a check", project, name, t.BUCKET, "addr")
 
 
 def test_the_shipped_file_loads_and_every_entry_gives_a_reason() -> None:

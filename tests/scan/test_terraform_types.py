@@ -88,7 +88,7 @@ def test_every_token_in_the_table_is_a_pulumi_aws_type(token: str) -> None:
 
 
 def test_a_type_the_table_lacks_is_refused_saying_where_to_add_it() -> None:
-    with pytest.raises(UnmappedType, match=r"'aws:foo/bar:Bar'.*TERRAFORM_TYPES in orchestration"):
+    with pytest.raises(UnmappedType, match=r"'aws:foo/bar:Bar'.*TYPES in shared/aws_types"):
         terraform_type("aws:foo/bar:Bar")
     assert terraform_type(t.LOAD_BALANCER) == "aws_lb"
 

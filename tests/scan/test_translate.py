@@ -260,7 +260,7 @@ def test_an_auto_scaling_groups_tags_are_tag_blocks_and_instance_tags_a_map() ->
     tags = [{"key": "Name", "value": "web", "propagateAtLaunch": True}]
     document = terraform_plan(
         _stack(
-            Resource("aws:autoscaling/group:Group", "asg", {"tags": tags}, urn="urn:a"),
+            Resource(t.AUTOSCALING_GROUP, "asg", {"tags": tags}, urn="urn:a"),
             Resource(t.INSTANCE, "i", {"tags": {"propagateAtLaunch": "x"}}, urn="urn:i"),
         )
     )

@@ -11,8 +11,12 @@ behind Pulumi's back to simulate drift.
 
 Modules:
 - `wire`: the JSON form of protobuf Structs (secrets, unknowns) and conversions.
-- `catalog`: the one table of per-type computed outputs and replace-on-change keys, and the
-  functions (invokes) the programs call.
+- `account`: the provider configuration and what AWS made in the account itself (the default
+  VPC, subnets, route table and security groups).
+- `catalog`: per type token, the id and computed outputs the real provider fills in;
+  `rendering` renders them and answers which changes replace a resource, reading the input
+  the provider names and the replace-on-change keys from the type table, `shared.aws_types`.
+- `functions`: the functions (invokes) the programs call.
 - `cloud`: the file-backed, lock-protected cloud state; also the helper API for tests.
 - `lifecycle`: what Create/Update/Delete do to the cloud; it runs, per type:
   `uniqueness` (names AWS keeps unique), `ec2_rules`, `endpoint_rules`, `elb_rules`,

@@ -22,15 +22,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tests.engine.standin_aws import catalog, lookups, reachability
-from tests.engine.standin_aws.catalog import digest
+from shared import aws_types as t
+from tests.engine.standin_aws import account, lookups, reachability, rendering
+from tests.engine.standin_aws.account import digest
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.cloud import record_key
 from tests.engine.standin_aws.ec2_rules import place_instance
 from tests.engine.standin_aws.errors import AwsError, ProviderError, autoscaling
 from tests.engine.standin_aws.launch_templates import launch_problem, truthy
 
-ATTACHMENT = "aws:autoscaling/attachment:Attachment"
 Template = tuple[lookups.Record, str, dict[str, Any]]
 
 
@@ -59,7 +59,7 @@ def _template(change: Change) -> Template:
     record = next(
         (
             template
-            for template in lookups.records(change.data, lookups.LAUNCH_TEMPLATE)
+            for template in lookups.records(change.data, t.LAUNCH_TEMPLATE)
             if reference in (template["id"], lookups.out(template, "name"))
         ),
         None,
@@ -90,7 +90,7 @@ def _subnets(change: Change) -> list[lookups.Subnet]:
     ids = [str(item) for item in change.get("vpcZoneIdentifiers") or []]
     if not ids:
         zones = change.input("availabilityZones") or []
-        ids = [catalog.default_subnet_id(change.config, str(zone)) for zone in zones]
+        ids = [account.default_subnet_id(change.config, str(zone)) for zone in zones]
     found = []
     for subnet_id in ids:
         subnet = lookups.subnet(change.data, change.config, subnet_id)
@@ -169,7 +169,7 @@ def _members(change: Change) -> list[lookups.Record]:
     return [
         record
         for record_id in ids
-        if (record := change.data["resources"].get(record_key(lookups.INSTANCE, record_id)))
+        if (record := change.data["resources"].get(record_key(t.INSTANCE, record_id)))
     ]
 
 
@@ -185,15 +185,15 @@ def _launch(
         per_subnet[subnet.id] += 1
         number = facts["launches"] = facts.get("launches", 0) + 1
         name = f"{change.get('name')}-{number}"
-        urn = f"urn:pulumi:standin::autoscaling::{lookups.INSTANCE}::{name}"
+        urn = f"urn:pulumi:standin::autoscaling::{t.INSTANCE}::{name}"
         seed = digest(str(change.record["seed"] if change.record else ""), "launch", str(number))
         inputs = _instance_inputs(change, content, subnet)
-        instance_id, outputs = catalog.render_outputs(
-            lookups.INSTANCE, urn, inputs, change.config, seed
+        instance_id, outputs = rendering.render_outputs(
+            t.INSTANCE, urn, inputs, change.config, seed
         )
         place_instance(outputs, subnet, change.region)
-        instance = change.data["resources"][record_key(lookups.INSTANCE, instance_id)] = {
-            "type": lookups.INSTANCE,
+        instance = change.data["resources"][record_key(t.INSTANCE, instance_id)] = {
+            "type": t.INSTANCE,
             "id": instance_id,
             "urn": urn,
             "seed": seed,
@@ -216,7 +216,7 @@ def _launch(
 
 def _terminate(change: Change, instance_ids: list[str]) -> None:
     for instance_id in instance_ids:
-        change.data["resources"].pop(record_key(lookups.INSTANCE, instance_id), None)
+        change.data["resources"].pop(record_key(t.INSTANCE, instance_id), None)
     change.facts["instances"] = [
         kept for kept in change.facts.get("instances", []) if kept not in instance_ids
     ]
@@ -334,10 +334,10 @@ def registered_targets(data: dict[str, Any], target_group_arn: str) -> list[str]
     ]
     attached = {
         lookups.out(record, "autoscalingGroupName")
-        for record in lookups.records(data, ATTACHMENT)
+        for record in lookups.records(data, t.AUTOSCALING_ATTACHMENT)
         if lookups.out(record, "lbTargetGroupArn") == target_group_arn
     }
-    for group in lookups.records(data, lookups.AUTOSCALING_GROUP):
+    for group in lookups.records(data, t.AUTOSCALING_GROUP):
         named = target_group_arn in (lookups.out(group, "targetGroupArns") or [])
         if named or lookups.out(group, "name") in attached:
             targets.extend(lookups.facts(group).get("instances", []))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.engine.standin_aws import lookups
-from tests.engine.standin_aws.catalog import ProviderConfig
+from tests.engine.standin_aws.account import ProviderConfig
 from tests.engine.standin_aws.wire import Props, plain
 
 

@@ -31,8 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shared import aws_types as t
 from tests.engine.standin_aws import ACCOUNT_ID, CLOUD_FILE_ENV
-from tests.engine.standin_aws.catalog import ProviderConfig, render_outputs, seed_for
+from tests.engine.standin_aws.account import ProviderConfig
+from tests.engine.standin_aws.rendering import render_outputs, seed_for
 from tests.engine.standin_aws.wire import plain
 
 CLOUD_FILE_NAME = "standin-aws-cloud.json"
@@ -40,7 +42,6 @@ CLOUD_FILE_NAME = "standin-aws-cloud.json"
 # asynchronously and the provider waits; long enough that a load balancer which does not wait
 # for the gateway reliably asks while the VPC still has none.
 DEFAULT_GATEWAY_ATTACH_SECONDS = 3.0
-CERTIFICATE = "aws:acm/certificate:Certificate"
 
 
 class CloudError(RuntimeError):
@@ -216,14 +217,16 @@ class Cloud:
     def add_certificate(self, domain: str, region: str, *, status: str = "ISSUED") -> str:
         """An ACM certificate that exists outside any stack (as a configured ARN refers to);
         returns its ARN."""
-        urn = f"urn:pulumi:standin::acm::{CERTIFICATE}::{domain}"
+        urn = f"urn:pulumi:standin::acm::{t.ACM_CERTIFICATE}::{domain}"
         config = ProviderConfig(region=region)
         with self.transaction() as data:
             seed = seed_for(urn, len(data["resources"]) + 1)
-            arn, outputs = render_outputs(CERTIFICATE, urn, {"domainName": domain}, config, seed)
+            arn, outputs = render_outputs(
+                t.ACM_CERTIFICATE, urn, {"domainName": domain}, config, seed
+            )
             outputs["status"] = status
-            data["resources"][record_key(CERTIFICATE, arn)] = {
-                "type": CERTIFICATE,
+            data["resources"][record_key(t.ACM_CERTIFICATE, arn)] = {
+                "type": t.ACM_CERTIFICATE,
                 "id": arn,
                 "urn": urn,
                 "seed": seed,
@@ -240,7 +243,7 @@ class Cloud:
         reachability.py)."""
         return [
             {"instance": item.name, "id": item.id, "unreachable": item.facts["unreachable"]}
-            for item in self.resources("aws:ec2/instance:Instance")
+            for item in self.resources(t.INSTANCE)
             if item.facts.get("unreachable")
         ]
 

@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shared import aws_types as t
 from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
 from tests.engine.standin_aws import ACCOUNT_ID, lookups, policies
-from tests.engine.standin_aws.catalog import digest
+from tests.engine.standin_aws.account import digest
 
 S3_LOG_SERVICE = "logging.s3.amazonaws.com"
 SSE_S3 = "AES256"
@@ -81,7 +82,7 @@ def flow_logs_trust_problem(
     data: dict[str, Any], role_arn: str, flow_log_arn: str, account: str
 ) -> str:
     """Why vpc-flow-logs.amazonaws.com cannot assume the role for this flow log ("" if it can)."""
-    role = lookups.by_id(data, (lookups.ROLE,), role_arn)
+    role = lookups.by_id(data, (t.IAM_ROLE,), role_arn)
     if role is None:
         return f"role {role_arn} does not exist"
     trust = json.loads(lookups.out(role, "assumeRolePolicy") or "{}")
@@ -119,8 +120,8 @@ def _flow_log(data: dict[str, Any], record: lookups.Record) -> dict[str, Any] | 
     target = str(lookups.out(record, "logDestination") or "").removesuffix(":*")
     arn = str(lookups.out(record, "arn"))
     role_arn = str(lookups.out(record, "iamRoleArn") or "")
-    role = lookups.by_id(data, (lookups.ROLE,), role_arn)
-    if lookups.by_id(data, (lookups.LOG_GROUP,), target) is None:
+    role = lookups.by_id(data, (t.IAM_ROLE,), role_arn)
+    if lookups.by_id(data, (t.LOG_GROUP,), target) is None:
         reason = f"log group {target} does not exist"
     else:
         reason = flow_logs_trust_problem(data, role_arn, arn, arn.split(":")[4])
@@ -131,12 +132,12 @@ def _flow_log(data: dict[str, Any], record: lookups.Record) -> dict[str, Any] | 
 
 def refresh(data: dict[str, Any]) -> None:
     """Recompute every delivery fact from the cloud as it now is."""
-    for record in lookups.records(data, lookups.BUCKET_LOGGING):
+    for record in lookups.records(data, t.BUCKET_LOGGING):
         lookups.facts(record)["delivery"] = _server_access_logs(data, record)
-    for record in lookups.records(data, *lookups.LOAD_BALANCERS, lookups.FLOW_LOG):
+    for record in lookups.records(data, *lookups.LOAD_BALANCERS, t.FLOW_LOG):
         status = (
             _flow_log(data, record)
-            if record["type"] == lookups.FLOW_LOG
+            if record["type"] == t.FLOW_LOG
             else _load_balancer_logs(data, record)
         )
         if status is None:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from shared import aws_types as t
 from tests.engine.standin_aws import lookups, reachability
-from tests.engine.standin_aws.catalog import default_vpc_id, digest
+from tests.engine.standin_aws.account import default_vpc_id, digest
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.cloud import DEFAULT_GATEWAY_ATTACH_SECONDS
 from tests.engine.standin_aws.errors import ec2
@@ -44,17 +45,17 @@ def create_security_group(change: Change) -> None:
 
 # Where other resources hold a security group's or a subnet's id: (types, output).
 GROUP_USES = (
-    ((lookups.INSTANCE,), "vpcSecurityGroupIds"),
-    ((lookups.INSTANCE,), "securityGroups"),
+    ((t.INSTANCE,), "vpcSecurityGroupIds"),
+    ((t.INSTANCE,), "securityGroups"),
     (lookups.LOAD_BALANCERS, "securityGroups"),
-    ((lookups.VPC_ENDPOINT,), "securityGroupIds"),
+    ((t.VPC_ENDPOINT,), "securityGroupIds"),
     (lookups.SECURITY_GROUP_RULES, "referencedSecurityGroupId"),
     (lookups.SECURITY_GROUP_RULES, "sourceSecurityGroupId"),
 )
 SUBNET_USES = (
-    ((lookups.INSTANCE,), "subnetId"),
+    ((t.INSTANCE,), "subnetId"),
     (lookups.LOAD_BALANCERS, "subnets"),
-    ((lookups.VPC_ENDPOINT,), "subnetIds"),
+    ((t.VPC_ENDPOINT,), "subnetIds"),
 )
 
 
@@ -90,7 +91,7 @@ def create_subnet(change: Change) -> None:
     parent = lookups.vpc_cidr(change.data, vpc)
     if parent and not network.subnet_of(ipaddress.ip_network(parent)):  # type: ignore[arg-type]
         raise ec2(action, "CreateSubnet", "InvalidSubnet.Range", f"The CIDR '{cidr}' is invalid.")
-    for record in lookups.records(change.data, lookups.SUBNET):
+    for record in lookups.records(change.data, t.SUBNET):
         other = lookups.out(record, "cidrBlock")
         if (
             lookups.out(record, "vpcId") == vpc

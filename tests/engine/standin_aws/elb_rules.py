@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from shared import aws_types as t
 from tests.engine.standin_aws import lookups, policies
-from tests.engine.standin_aws.catalog import invoke
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.errors import AwsError, elbv2
+from tests.engine.standin_aws.functions import invoke
 from tests.engine.standin_aws.wire import plain
 
 LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
@@ -128,7 +129,7 @@ def access_logs_problem(change: Change) -> AwsError | None:
         return None
     bucket = str(logs.get("bucket"))
     account = invoke(
-        "aws:elb/getServiceAccount:getServiceAccount",
+        t.GET_ELB_SERVICE_ACCOUNT,
         {"region": change.region},
         change.config,
         change.data,
@@ -193,7 +194,7 @@ def _check_tls(change: Change, action: str, operation: str) -> None:
             "ValidationError",
             "A certificate must be specified for HTTPS listeners",
         )
-    found = lookups.by_id(change.data, (lookups.CERTIFICATE,), str(certificate))
+    found = lookups.by_id(change.data, (t.ACM_CERTIFICATE,), str(certificate))
     in_region = str(certificate).split(":")[3:4] == [change.region]
     if found is None or not in_region or lookups.out(found, "status") != "ISSUED":
         raise elbv2(

@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from shared import aws_types as t
 from tests.engine.standin_aws import lookups, routing
-from tests.engine.standin_aws.catalog import (
+from tests.engine.standin_aws.account import (
     default_security_group_of,
     endpoint_service,
     service_prefix_list,
@@ -52,7 +53,7 @@ def _others(change: Change, vpc: str, service: str) -> list[lookups.Record]:
     """The other endpoints of the same service in the same VPC."""
     return [
         record
-        for record in lookups.records(change.data, lookups.VPC_ENDPOINT)
+        for record in lookups.records(change.data, t.VPC_ENDPOINT)
         if record["id"] != change.id
         and lookups.out(record, "vpcId") == vpc
         and lookups.out(record, "serviceName") == service

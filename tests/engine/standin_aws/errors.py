@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.engine.standin_aws.catalog import digest
+from tests.engine.standin_aws.account import digest
 
 
 class AwsError(Exception):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.engine.standin_aws import lookups, policies
-from tests.engine.standin_aws.catalog import AUTOSCALING_ROLE_PATH
+from tests.engine.standin_aws.account import AUTOSCALING_ROLE_PATH
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.wire import plain
 

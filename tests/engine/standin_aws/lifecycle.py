@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from shared import aws_types as t
 from tests.engine.standin_aws import (
     autoscaling,
     delivery,
@@ -24,10 +25,12 @@ from tests.engine.standin_aws import (
     lookups,
 )
 from tests.engine.standin_aws import launch_templates as templates
-from tests.engine.standin_aws.catalog import ProviderConfig, kind_of, render_outputs, seed_for
+from tests.engine.standin_aws.account import ProviderConfig
+from tests.engine.standin_aws.catalog import kind_of
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.cloud import record_key
 from tests.engine.standin_aws.errors import ProviderError
+from tests.engine.standin_aws.rendering import render_outputs, seed_for
 from tests.engine.standin_aws.uniqueness import existing_twin
 from tests.engine.standin_aws.wire import Props, plain
 
@@ -47,20 +50,20 @@ def _each(types: tuple[str, ...], hooks: Hooks) -> dict[str, Hooks]:
 
 
 HOOKS: dict[str, Hooks] = {
-    lookups.INSTANCE: Hooks(
+    t.INSTANCE: Hooks(
         check=ec2_rules.create_instance,
         created=ec2_rules.note_instance_launch,
         delete=ec2_rules.delete_instance,
     ),
-    lookups.SECURITY_GROUP: Hooks(
+    t.SECURITY_GROUP: Hooks(
         check=ec2_rules.create_security_group, delete=ec2_rules.delete_security_group
     ),
-    lookups.SUBNET: Hooks(check=ec2_rules.create_subnet, delete=ec2_rules.delete_subnet),
-    lookups.INTERNET_GATEWAY: Hooks(
+    t.SUBNET: Hooks(check=ec2_rules.create_subnet, delete=ec2_rules.delete_subnet),
+    t.INTERNET_GATEWAY: Hooks(
         created=ec2_rules.create_internet_gateway, update=ec2_rules.update_internet_gateway
     ),
-    lookups.GATEWAY_ATTACHMENT: Hooks(created=ec2_rules.create_gateway_attachment),
-    lookups.VPC_ENDPOINT: Hooks(
+    t.INTERNET_GATEWAY_ATTACHMENT: Hooks(created=ec2_rules.create_gateway_attachment),
+    t.VPC_ENDPOINT: Hooks(
         check=endpoint_rules.create_vpc_endpoint, update=endpoint_rules.update_vpc_endpoint
     ),
     **_each(
@@ -79,17 +82,15 @@ HOOKS: dict[str, Hooks] = {
         lookups.LISTENER_RULES,
         Hooks(check=elb_rules.check_listener_rule, update=elb_rules.check_listener_rule),
     ),
-    lookups.BUCKET_LOGGING: Hooks(
+    t.BUCKET_LOGGING: Hooks(
         check=logging_rules.create_bucket_logging, update=logging_rules.create_bucket_logging
     ),
-    lookups.FLOW_LOG: Hooks(check=logging_rules.create_flow_log),
-    "aws:cloudwatch/logGroup:LogGroup": Hooks(
-        check=logging_rules.create_log_group, update=logging_rules.update_log_group
-    ),
-    lookups.LAUNCH_TEMPLATE: Hooks(
+    t.FLOW_LOG: Hooks(check=logging_rules.create_flow_log),
+    t.LOG_GROUP: Hooks(check=logging_rules.create_log_group, update=logging_rules.update_log_group),
+    t.LAUNCH_TEMPLATE: Hooks(
         created=templates.created_launch_template, update=templates.update_launch_template
     ),
-    lookups.AUTOSCALING_GROUP: Hooks(
+    t.AUTOSCALING_GROUP: Hooks(
         created=autoscaling.created_group,
         update=autoscaling.update_group,
         delete=autoscaling.delete_group,

@@ -13,54 +13,27 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tests.engine.standin_aws.catalog import (
+from shared import aws_types as t
+from shared.aws_facts import zone_names
+from tests.engine.standin_aws.account import (
     ProviderConfig,
     default_subnet_cidr,
     default_subnet_id,
     default_vpc_id,
-    zone_names,
 )
 from tests.engine.standin_aws.wire import plain
 
-VPC = "aws:ec2/vpc:Vpc"
-SUBNET = "aws:ec2/subnet:Subnet"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
-GATEWAY_ATTACHMENT = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment"
-INSTANCE = "aws:ec2/instance:Instance"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
-KMS_KEY = "aws:kms/key:Key"
-KMS_ALIAS = "aws:kms/alias:Alias"
-KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
-KMS_GRANT = "aws:kms/grant:Grant"
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-BUCKET_ENCRYPTION = (
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-)
-BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
-CERTIFICATE = "aws:acm/certificate:Certificate"
-LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
-TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
-LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
-LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
-TARGET_ATTACHMENTS = (
-    "aws:lb/targetGroupAttachment:TargetGroupAttachment",
-    "aws:alb/targetGroupAttachment:TargetGroupAttachment",
-)
+# Each type under every token the provider accepts for it (`aws:lb/...` and `aws:alb/...`).
+LOAD_BALANCERS = t.with_aliases(t.LOAD_BALANCER)
+TARGET_GROUPS = t.with_aliases(t.TARGET_GROUP)
+LISTENERS = t.with_aliases(t.LISTENER)
+LISTENER_RULES = t.with_aliases(t.LISTENER_RULE)
+TARGET_ATTACHMENTS = t.with_aliases(t.TARGET_GROUP_ATTACHMENT)
 SECURITY_GROUP_RULES = (
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-    "aws:ec2/securityGroupRule:SecurityGroupRule",
+    t.SECURITY_GROUP_INGRESS_RULE,
+    t.SECURITY_GROUP_EGRESS_RULE,
+    t.SECURITY_GROUP_RULE,
 )
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-IAM_POLICY = "aws:iam/policy:Policy"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 # A gateway attachment is usable once AWS reports it "available" (DescribeInternetGateways).
 ATTACHED = "available"
 
@@ -106,7 +79,7 @@ class Subnet:
 
 def subnet(data: Mapping[str, Any], config: ProviderConfig, subnet_id: str) -> Subnet | None:
     """A subnet the program created, or one of the default VPC's; None if AWS has no such id."""
-    for record in records(data, SUBNET):
+    for record in records(data, t.SUBNET):
         if record["id"] == subnet_id:
             return Subnet(
                 subnet_id,
@@ -122,11 +95,11 @@ def subnet(data: Mapping[str, Any], config: ProviderConfig, subnet_id: str) -> S
 
 
 def vpc_exists(data: Mapping[str, Any], config: ProviderConfig, vpc_id: str) -> bool:
-    return vpc_id == default_vpc_id(config) or by_id(data, (VPC,), vpc_id) is not None
+    return vpc_id == default_vpc_id(config) or by_id(data, (t.VPC,), vpc_id) is not None
 
 
 def vpc_cidr(data: Mapping[str, Any], vpc_id: str) -> str | None:
-    record = by_id(data, (VPC,), vpc_id)
+    record = by_id(data, (t.VPC,), vpc_id)
     return None if record is None else out(record, "cidrBlock")
 
 
@@ -134,7 +107,7 @@ def vpc_dns(data: Mapping[str, Any], config: ProviderConfig, vpc_id: str) -> tup
     """(enableDnsSupport, enableDnsHostnames) of a VPC; the default VPC has both."""
     if vpc_id == default_vpc_id(config):
         return True, True
-    record = by_id(data, (VPC,), vpc_id)
+    record = by_id(data, (t.VPC,), vpc_id)
     if record is None:
         return False, False
     return out(record, "enableDnsSupport") is not False, out(record, "enableDnsHostnames") is True
@@ -147,7 +120,7 @@ def internet_attached(data: Mapping[str, Any], config: ProviderConfig, vpc_id: s
     """
     if vpc_id == default_vpc_id(config):
         return True
-    for record in records(data, INTERNET_GATEWAY, GATEWAY_ATTACHMENT):
+    for record in records(data, t.INTERNET_GATEWAY, t.INTERNET_GATEWAY_ATTACHMENT):
         attachment = record.get("facts", {}).get("attachment") or {}
         if attachment.get("vpcId") == vpc_id and attachment.get("state") == ATTACHED:
             return True
@@ -157,12 +130,12 @@ def internet_attached(data: Mapping[str, Any], config: ProviderConfig, vpc_id: s
 # A VPC endpoint's route tables, subnets and groups may also come from association resources.
 ENDPOINT_ASSOCIATIONS = {
     "routeTableIds": (
-        "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation",
+        t.VPC_ENDPOINT_ROUTE_TABLE_ASSOCIATION,
         "routeTableId",
     ),
-    "subnetIds": ("aws:ec2/vpcEndpointSubnetAssociation:VpcEndpointSubnetAssociation", "subnetId"),
+    "subnetIds": (t.VPC_ENDPOINT_SUBNET_ASSOCIATION, "subnetId"),
     "securityGroupIds": (
-        "aws:ec2/securityGroupAssociation:SecurityGroupAssociation",
+        t.VPC_ENDPOINT_SECURITY_GROUP_ASSOCIATION,
         "securityGroupId",
     ),
 }
@@ -180,7 +153,7 @@ def endpoint_members(data: Mapping[str, Any], endpoint: Record, key: str) -> lis
 
 
 def security_group_vpc(data: Mapping[str, Any], group_id: str) -> str | None:
-    record = by_id(data, (SECURITY_GROUP,), group_id)
+    record = by_id(data, (t.SECURITY_GROUP,), group_id)
     return None if record is None else str(out(record, "vpcId"))
 
 
@@ -192,11 +165,11 @@ def kms_key(data: Mapping[str, Any], reference: str) -> Record | None:
     target = reference
     if reference.startswith("alias/") or ":alias/" in reference:
         name = "alias/" + reference.split("alias/", 1)[1]
-        aliases = [alias for alias in records(data, KMS_ALIAS) if out(alias, "name") == name]
+        aliases = [alias for alias in records(data, t.KMS_ALIAS) if out(alias, "name") == name]
         if not aliases:
             return None
         target = str(out(aliases[0], "targetKeyId"))
-    for key in records(data, KMS_KEY):
+    for key in records(data, t.KMS_KEY):
         if target in (key["id"], out(key, "arn"), out(key, "keyId")):
             return key
     return None
@@ -209,7 +182,7 @@ def key_policy(data: Mapping[str, Any], key: Record) -> dict[str, Any]:
     text = next(
         (
             out(policy, "policy")
-            for policy in records(data, KMS_KEY_POLICY)
+            for policy in records(data, t.KMS_KEY_POLICY)
             if out(policy, "keyId") in names
         ),
         None,
@@ -229,7 +202,7 @@ def granted_operations(data: Mapping[str, Any], key: Record, grantee: str) -> se
     """KMS operations `grantee` holds on `key` through grants."""
     names = {key["id"], out(key, "arn")}
     found: set[str] = set()
-    for grant in records(data, KMS_GRANT):
+    for grant in records(data, t.KMS_GRANT):
         if out(grant, "keyId") in names and out(grant, "granteePrincipal") == grantee:
             found.update(out(grant, "operations") or [])
     return found
@@ -250,17 +223,17 @@ def role_policies(data: Mapping[str, Any], role: Record) -> list[dict[str, Any]]
     inline = _documents(item.get("policy") for item in out(role, "inlinePolicies") or [])
     inline += _documents(
         out(policy, "policy")
-        for policy in records(data, ROLE_POLICY)
+        for policy in records(data, t.IAM_ROLE_POLICY)
         if out(policy, "role") in names
     )
     attached = set(out(role, "managedPolicyArns") or []) | {
         out(attachment, "policyArn")
-        for attachment in records(data, ROLE_POLICY_ATTACHMENT)
+        for attachment in records(data, t.IAM_ROLE_POLICY_ATTACHMENT)
         if out(attachment, "role") in names
     }
     managed = _documents(
         out(policy, "policy")
-        for policy in records(data, IAM_POLICY)
+        for policy in records(data, t.IAM_POLICY)
         if out(policy, "arn") in attached
     )
     return inline + managed
@@ -270,11 +243,11 @@ def role_policies(data: Mapping[str, Any], role: Record) -> list[dict[str, Any]]
 
 
 def bucket_exists(data: Mapping[str, Any], bucket: str) -> bool:
-    return any(out(record, "bucket") == bucket for record in records(data, BUCKET))
+    return any(out(record, "bucket") == bucket for record in records(data, t.BUCKET))
 
 
 def bucket_policy(data: Mapping[str, Any], bucket: str) -> dict[str, Any] | None:
-    for record in records(data, BUCKET_POLICY):
+    for record in records(data, t.BUCKET_POLICY):
         if out(record, "bucket") == bucket and out(record, "policy"):
             return json.loads(out(record, "policy"))  # type: ignore[no-any-return]
     return None
@@ -282,7 +255,7 @@ def bucket_policy(data: Mapping[str, Any], bucket: str) -> dict[str, Any] | None
 
 def default_encryption(data: Mapping[str, Any], bucket: str) -> str:
     """The bucket's default encryption algorithm; S3 applies SSE-S3 (AES256) when none is set."""
-    for record in records(data, BUCKET_ENCRYPTION):
+    for record in records(data, t.BUCKET_ENCRYPTION):
         if out(record, "bucket") != bucket:
             continue
         for rule in out(record, "rules") or []:

@@ -40,9 +40,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared import aws_types as t
 from shared.aws_facts import SSM_ENDPOINT_SERVICES
 from tests.engine.standin_aws import lookups, routing, security_groups
-from tests.engine.standin_aws.catalog import (
+from tests.engine.standin_aws.account import (
     ProviderConfig,
     default_security_group_of,
     endpoint_service,
@@ -81,7 +82,7 @@ class Launch:
     def endpoints(self, service: str, kind: str) -> list[lookups.Record]:
         return [
             record
-            for record in lookups.records(self.data, lookups.VPC_ENDPOINT)
+            for record in lookups.records(self.data, t.VPC_ENDPOINT)
             if lookups.out(record, "vpcId") == self.subnet.vpc_id
             and lookups.out(record, "serviceName") == service
             and lookups.out(record, "vpcEndpointType") == kind

@@ -15,16 +15,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared import aws_types as t
 from tests.engine.standin_aws import lookups
-from tests.engine.standin_aws.catalog import ProviderConfig, default_route_table_id, default_vpc_id
+from tests.engine.standin_aws.account import ProviderConfig, default_route_table_id, default_vpc_id
 from tests.engine.standin_aws.wire import plain
 
-ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
-ROUTE = "aws:ec2/route:Route"
-ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-MAIN_ASSOCIATION = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
-DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable"
-NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 ANYWHERE = "0.0.0.0/0"
 # The default VPC's gateway: always attached, never a resource of any stack.
 DEFAULT_VPC_GATEWAY = "igw-of-the-default-vpc"
@@ -38,12 +33,12 @@ class Route:
 
 def route_table_vpc(data: Mapping[str, Any], config: ProviderConfig, table_id: str) -> str | None:
     """The VPC a route table belongs to; None if AWS has no such table."""
-    table = lookups.by_id(data, (ROUTE_TABLE,), table_id)
+    table = lookups.by_id(data, (t.ROUTE_TABLE,), table_id)
     if table is not None:
         return str(lookups.out(table, "vpcId"))
     if table_id == default_route_table_id(config):
         return default_vpc_id(config)
-    for vpc in lookups.records(data, lookups.VPC):
+    for vpc in lookups.records(data, t.VPC):
         if table_id in (
             lookups.out(vpc, "mainRouteTableId"),
             lookups.out(vpc, "defaultRouteTableId"),
@@ -53,19 +48,19 @@ def route_table_vpc(data: Mapping[str, Any], config: ProviderConfig, table_id: s
 
 
 def main_route_table(data: Mapping[str, Any], config: ProviderConfig, vpc_id: str) -> str:
-    for association in lookups.records(data, MAIN_ASSOCIATION):
+    for association in lookups.records(data, t.MAIN_ROUTE_TABLE_ASSOCIATION):
         if lookups.out(association, "vpcId") == vpc_id:
             return str(lookups.out(association, "routeTableId"))
     if vpc_id == default_vpc_id(config):
         return default_route_table_id(config)
-    vpc = lookups.by_id(data, (lookups.VPC,), vpc_id)
+    vpc = lookups.by_id(data, (t.VPC,), vpc_id)
     return str(lookups.out(vpc, "mainRouteTableId")) if vpc else ""
 
 
 def subnet_route_table(
     data: Mapping[str, Any], config: ProviderConfig, subnet: lookups.Subnet
 ) -> str:
-    for association in lookups.records(data, ASSOCIATION):
+    for association in lookups.records(data, t.ROUTE_TABLE_ASSOCIATION):
         if lookups.out(association, "subnetId") == subnet.id:
             return str(lookups.out(association, "routeTableId"))
     return main_route_table(data, config, subnet.vpc_id)
@@ -85,14 +80,14 @@ def routes(data: Mapping[str, Any], config: ProviderConfig, table_id: str) -> It
         yield Route(ANYWHERE, DEFAULT_VPC_GATEWAY)
     inline = [
         route
-        for record in lookups.records(data, ROUTE_TABLE, DEFAULT_ROUTE_TABLE)
+        for record in lookups.records(data, t.ROUTE_TABLE, t.DEFAULT_ROUTE_TABLE)
         if table_id in (record["id"], lookups.out(record, "defaultRouteTableId"))
         for route in lookups.out(record, "routes") or []
     ]
     for route in inline:
         if route.get("cidrBlock"):
             yield Route(str(route["cidrBlock"]), _target(route))
-    for record in lookups.records(data, ROUTE):
+    for record in lookups.records(data, t.ROUTE):
         if lookups.out(record, "routeTableId") == table_id:
             destination = lookups.out(record, "destinationCidrBlock")
             if destination:
@@ -101,7 +96,7 @@ def routes(data: Mapping[str, Any], config: ProviderConfig, table_id: str) -> It
 
 def _gateway_attached(data: Mapping[str, Any], gateway_id: str, vpc_id: str) -> bool:
     """Whether internet gateway `gateway_id` is attached (available) to the VPC right now."""
-    for record in lookups.records(data, lookups.INTERNET_GATEWAY, lookups.GATEWAY_ATTACHMENT):
+    for record in lookups.records(data, t.INTERNET_GATEWAY, t.INTERNET_GATEWAY_ATTACHMENT):
         attachment = record.get("facts", {}).get("attachment") or {}
         gateway = lookups.out(record, "internetGatewayId") or record["id"]
         if (
@@ -132,7 +127,7 @@ def internet_route(
             continue
         if route.target == DEFAULT_VPC_GATEWAY or _gateway_attached(data, route.target, vpc_id):
             return route.target if public_ip else None
-        gateway = lookups.by_id(data, (NAT_GATEWAY,), route.target)
+        gateway = lookups.by_id(data, (t.NAT_GATEWAY,), route.target)
         if gateway is None or lookups.out(gateway, "connectivityType") == "private":
             continue
         subnet = lookups.subnet(data, config, str(lookups.out(gateway, "subnetId")))

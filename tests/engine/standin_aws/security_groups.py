@@ -20,16 +20,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared import aws_types as t
 from tests.engine.standin_aws import lookups
-from tests.engine.standin_aws.catalog import default_security_group_of
+from tests.engine.standin_aws.account import default_security_group_of
 from tests.engine.standin_aws.wire import plain
 
-DEFAULT_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SPLIT_RULES = {
-    "ingress": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    "egress": "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    "ingress": t.SECURITY_GROUP_INGRESS_RULE,
+    "egress": t.SECURITY_GROUP_EGRESS_RULE,
 }
-LEGACY_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 ALL_PROTOCOLS = ("-1", "all")
 TCP = ("tcp", "6")
 # The far end of a public AWS service: any address at all.
@@ -98,7 +97,7 @@ def _split_rule(record: lookups.Record) -> Rule:
 
 def rules(data: Mapping[str, Any], group_id: str, direction: str, vpc_id: str) -> list[Rule]:
     """The rules of one direction ("ingress" or "egress") of a group of VPC `vpc_id`."""
-    owner = lookups.by_id(data, (lookups.SECURITY_GROUP, DEFAULT_GROUP), group_id)
+    owner = lookups.by_id(data, (t.SECURITY_GROUP, t.DEFAULT_SECURITY_GROUP), group_id)
     if owner is None and default_security_group_of(vpc_id) == group_id:
         # AWS's own default group rules: everything out, everything in from the group itself.
         if direction == "egress":
@@ -109,7 +108,7 @@ def rules(data: Mapping[str, Any], group_id: str, direction: str, vpc_id: str) -
     for record in lookups.records(data, SPLIT_RULES[direction]):
         if lookups.out(record, "securityGroupId") == group_id:
             found.append(_split_rule(record))
-    for record in lookups.records(data, LEGACY_RULE):
+    for record in lookups.records(data, t.SECURITY_GROUP_RULE):
         outputs = plain(record["outputs"])
         if outputs.get("securityGroupId") == group_id and outputs.get("type") == direction:
             found.append(_block(outputs, group_id))

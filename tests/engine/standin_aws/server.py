@@ -25,15 +25,11 @@ from google.rpc import status_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from tests.engine.standin_aws import PLUGIN_NAME, PLUGIN_VERSION, lifecycle
-from tests.engine.standin_aws.catalog import (
-    FunctionError,
-    ProviderConfig,
-    invoke,
-    preview_outputs,
-    replace_keys,
-)
+from tests.engine.standin_aws.account import ProviderConfig
 from tests.engine.standin_aws.cloud import Cloud, CloudError, default_cloud_file, fault, record_key
 from tests.engine.standin_aws.errors import AwsError, ProviderError
+from tests.engine.standin_aws.functions import FunctionError, invoke
+from tests.engine.standin_aws.rendering import preview_outputs, replace_keys
 from tests.engine.standin_aws.wire import (
     Props,
     decode_json_config,

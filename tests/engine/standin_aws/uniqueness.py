@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared import aws_types as t
 from tests.engine.standin_aws import lookups
-from tests.engine.standin_aws.catalog import ProviderConfig, default_vpc_id
+from tests.engine.standin_aws.account import ProviderConfig, default_vpc_id
 from tests.engine.standin_aws.change import Change
 from tests.engine.standin_aws.errors import AwsError, ProviderError
 from tests.engine.standin_aws.wire import Props, plain, same
@@ -24,9 +25,6 @@ Refusal = Callable[[str, lookups.Record, Props], Exception]
 Scope = Callable[[Mapping[str, Any], str, ProviderConfig], str]
 
 ELBV2 = "Elastic Load Balancing v2"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-ROLE = "aws:iam/role:Role"
-PROFILE = "aws:iam/instanceProfile:InstanceProfile"
 BUCKET_TAKEN = (
     "The requested bucket name is not available. The bucket namespace is shared by all users "
     "of the system. Please select a different name and try again."
@@ -103,8 +101,8 @@ def _family(types: tuple[str, ...], rule: Unique) -> dict[str, Unique]:
 
 
 RULES: dict[str, Unique] = {
-    lookups.BUCKET: Unique(
-        (lookups.BUCKET,),
+    t.BUCKET: Unique(
+        (t.BUCKET,),
         "bucket",
         _partition,
         _refusal(
@@ -116,8 +114,8 @@ RULES: dict[str, Unique] = {
             status=409,
         ),
     ),
-    lookups.SECURITY_GROUP: Unique(
-        (lookups.SECURITY_GROUP,),
+    t.SECURITY_GROUP: Unique(
+        (t.SECURITY_GROUP,),
         "name",
         _vpc,
         _refusal(
@@ -165,8 +163,8 @@ RULES: dict[str, Unique] = {
             frozenset({"port", "protocol", "defaultActions", "certificateArn", "sslPolicy"}),
         ),
     ),
-    lookups.LAUNCH_TEMPLATE: Unique(
-        (lookups.LAUNCH_TEMPLATE,),
+    t.LAUNCH_TEMPLATE: Unique(
+        (t.LAUNCH_TEMPLATE,),
         "name",
         _region,
         _refusal(
@@ -177,8 +175,8 @@ RULES: dict[str, Unique] = {
             "Launch template name already in use.",
         ),
     ),
-    lookups.AUTOSCALING_GROUP: Unique(
-        (lookups.AUTOSCALING_GROUP,),
+    t.AUTOSCALING_GROUP: Unique(
+        (t.AUTOSCALING_GROUP,),
         "name",
         _region,
         _refusal(
@@ -190,8 +188,8 @@ RULES: dict[str, Unique] = {
             "already exists",
         ),
     ),
-    LOG_GROUP: Unique(
-        (LOG_GROUP,),
+    t.LOG_GROUP: Unique(
+        (t.LOG_GROUP,),
         "name",
         _region,
         _refusal(
@@ -202,8 +200,8 @@ RULES: dict[str, Unique] = {
             "The specified log group already exists",
         ),
     ),
-    ROLE: Unique(
-        (ROLE,),
+    t.IAM_ROLE: Unique(
+        (t.IAM_ROLE,),
         "name",
         _partition,
         _refusal(
@@ -215,8 +213,8 @@ RULES: dict[str, Unique] = {
             status=409,
         ),
     ),
-    PROFILE: Unique(
-        (PROFILE,),
+    t.IAM_INSTANCE_PROFILE: Unique(
+        (t.IAM_INSTANCE_PROFILE,),
         "name",
         _partition,
         _refusal(
@@ -228,8 +226,8 @@ RULES: dict[str, Unique] = {
             status=409,
         ),
     ),
-    lookups.KMS_ALIAS: Unique(
-        (lookups.KMS_ALIAS,),
+    t.KMS_ALIAS: Unique(
+        (t.KMS_ALIAS,),
         "name",
         _region,
         _refusal(
@@ -250,7 +248,7 @@ def existing_twin(change: Change) -> lookups.Record | None:
     if rule is None:
         return None
     value = plain(change.outputs.get(rule.key))
-    if change.type_ == lookups.BUCKET and value in change.data.get("taken", {}).get("buckets", []):
+    if change.type_ == t.BUCKET and value in change.data.get("taken", {}).get("buckets", []):
         raise AwsError(
             f"creating S3 Bucket ({value})",
             "S3",

@@ -1,10 +1,11 @@
 """Nothing lost, nothing orphaned: the checks that keep a run from losing resources or state.
 
 - `check_update`: before a stack is updated, its preview must not delete or replace a resource
-  that holds data or keys (`aws_resources.STATEFUL_TYPES`), nor delete every resource of the
-  stack (what Pulumi makes of a program that exits early), unless the user passed
-  `--allow-delete`; and the outputs the stack will have must still include what its consumers
-  read (never overridable: shared/topology.py is the contract).
+  that holds data or keys (`shared.aws_types.holds_data`: so does a type no row marks
+  stateless), nor delete every resource of the stack (what Pulumi makes of a program that
+  exits early), unless the user passed `--allow-delete`; and the outputs the stack will have
+  must still include what its consumers read (never overridable: shared/topology.py is the
+  contract).
 - `lost_states`: a stack without resources whose consumers' state still holds its outputs (read
   through a StackReference) has lost its state: its resources are most likely still in the
   cloud. Deploying it afresh would duplicate them and orphan the originals, so the runs refuse
@@ -30,7 +31,7 @@ from orchestration.engine.interface import (
     ResourceStep,
 )
 from orchestration.runner.report import TaskHint
-from shared.aws_types import STATEFUL_TYPES, import_id
+from shared.aws_types import holds_data, import_id
 from shared.topology import Topology
 
 # Steps after which the resource is no longer in the cloud (or no longer read).
@@ -81,7 +82,7 @@ class LossGuards:
                     'reads a program that exits early or registers nothing as "delete '
                     'everything"'
                 )
-            stateful = [(how, step) for how, step in removed if step.type in STATEFUL_TYPES]
+            stateful = [(how, step) for how, step in removed if holds_data(step.type)]
             if stateful:
                 problems.append(
                     "it would delete or replace resources that hold data or keys:\n"

@@ -136,6 +136,8 @@ def _debug_problems(resource: Resource, view: StackView) -> Iterator[str]:
 
 
 def _protection_problems(resource: Resource, view: StackView) -> Iterator[str]:
+    if not t.holds_data(resource.type):
+        return
     if view.settings.production and as_bool(resource.protect) is not True:
         yield "is not protected, so a destroy or a replacement would delete production data"
 
@@ -180,9 +182,13 @@ RULES = (
     ),
     Rule(
         id="production-protect-data",
-        description="In production, the KMS key and the S3 buckets are protected from deletion.",
+        description=(
+            "In production, what holds data or keys (the KMS key, the S3 buckets, and any type "
+            "not yet described as stateless) is protected from deletion."
+        ),
         enforcement=Enforcement.MANDATORY,
-        resource_types=(t.KMS_KEY, t.BUCKET),
+        # Every type that holds data or keys, and every AWS type no row marks stateless.
+        resource_types=(),
         check=_protection_problems,
         fix="pass ResourceOptions(protect=True) for this resource in production",
     ),

@@ -6,7 +6,8 @@ live checks and the tests' stand-in look for. Each row (an `AwsType`, all in `TY
 - its Terraform resource type: the scan hands Checkov Terraform's names, which the token does
   not give (`aws:ec2/instance:Instance` is `aws_instance`, `aws:lb/loadBalancer:...` `aws_lb`);
 - whether it holds data or keys (`stateful`): a deploy that would delete or replace one is
-  refused unless the user says so (`--allow-delete`), and production protects it;
+  refused unless the user says so (`--allow-delete`), and production protects it; a type
+  without a row counts as holding data (`holds_data`) until its row says otherwise;
 - the input the provider names when the program does not (`autoname`), as the offline plan's
   placeholders and the stand-in provider both do;
 - the inputs whose change replaces the resource (`replace_on_change`, `replace_when`);
@@ -27,6 +28,7 @@ from shared.aws_types.model import TYPES as TYPES
 from shared.aws_types.model import AutoName as AutoName
 from shared.aws_types.model import AwsType as AwsType
 from shared.aws_types.model import by_input, define, define_alias, role_policy_id
+from shared.aws_types.model import holds_data as holds_data
 from shared.aws_types.model import import_id as import_id
 from shared.aws_types.model import is_aws_resource as is_aws_resource
 from shared.aws_types.model import tag_support as tag_support

@@ -96,6 +96,18 @@ def with_aliases(token: str) -> tuple[str, ...]:
     return (token, *(alias for alias, row in TYPES.items() if row.alias_of == token))
 
 
+def holds_data(type_: str) -> bool:
+    """True for an AWS type that holds data or keys, or that no row marks stateless.
+
+    A type nobody has described yet is treated as holding data: deleting or replacing it needs
+    `--allow-delete`, and production protects it, until its row says `stateful=False`.
+    """
+    if not is_aws_resource(type_):
+        return False
+    row = TYPES.get(type_)
+    return row is None or row.stateful
+
+
 def import_id(type_: str, inputs: Mapping[str, Any]) -> str | None:
     """The id to import a resource of `type_` by, from its inputs; None when AWS picks it."""
     row = TYPES.get(type_)

@@ -22,7 +22,7 @@ from orchestration.runner import (
     StateLost,
     Status,
 )
-from program.policy import rule_by_id
+from program.policy import Resource, StackView, rule_by_id
 from shared import aws_types as t
 from shared.aws_types import BUCKET, KMS_KEY, STATEFUL_TYPES, import_id
 from shared.settings import EnvironmentSettings
@@ -235,8 +235,34 @@ def test_other_deletions_pass_the_guard(engine: InMemoryEngine, orchestrator: Or
     assert engine.ops("up") == [COMPUTE]
 
 
-def test_the_stateful_types_are_the_ones_production_protects() -> None:
-    assert set(rule_by_id("production-protect-data").resource_types) == set(STATEFUL_TYPES)
+UNDESCRIBED = "aws:sqs/queue:Queue"  # a type the table has no row for (yet)
+
+
+def test_a_type_no_row_marks_stateless_is_guarded_like_data(
+    engine: InMemoryEngine, orchestrator: Orchestrator
+) -> None:
+    engine.plans[COMPUTE] = plan(COMPUTE, ("replace", UNDESCRIBED, "jobs"), ("same", t.VPC, "n"))
+
+    report = orchestrator.deploy(COMPUTE, yes=True)
+
+    assert report.exit_code != EXIT_OK
+    assert f"replace {UNDESCRIBED} jobs" in report.outcome(COMPUTE).detail
+    assert engine.ops("up") == []
+
+
+def test_production_protects_the_types_that_hold_data_and_undescribed_ones(
+    production: EnvironmentSettings,
+) -> None:
+    rule = rule_by_id("production-protect-data")
+    view = StackView(production, [])
+    for type_, guarded in (
+        *((type_, True) for type_ in STATEFUL_TYPES),
+        (UNDESCRIBED, True),
+        (t.VPC, False),
+        (t.STACK_REFERENCE, False),
+    ):
+        found = rule.violations(Resource(type_, "r", urn=f"urn:{type_}"), view)
+        assert bool(found) is guarded, type_
 
 
 # ---- lost state -----------------------------------------------------------------------------

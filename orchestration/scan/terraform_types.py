@@ -5,9 +5,9 @@ Terraform resource under another name. The name is not derivable: `aws:ec2/insta
 is `aws_instance` and `aws:lb/loadBalancer:LoadBalancer` is `aws_lb`, so the table says it
 once per type. It covers every type the programs use (a test evaluates both environments and
 reads `program/components` to keep it so) and the types the web tier's launch template and
-Auto Scaling group, HTTPS, VPC endpoints, flow logs and a WAF bring, so those changes need no
-edit here. A type the table lacks is refused with a message saying where to add it: a scan
-that silently skipped a resource would pass for the wrong reason.
+Auto Scaling group, HTTPS, VPC endpoints, flow logs, a WAF and an SQS queue bring, so those
+changes need no edit here. A type the table lacks is refused with a message saying where to add
+it: a scan that silently skipped a resource would pass for the wrong reason.
 
 Property names are Terraform's in snake_case, except where the bridge renamed a repeatable
 block to a plural (`rule` -> `rules`, `default_action` -> `defaultActions`):
@@ -117,6 +117,7 @@ TERRAFORM_TYPES: Final[Mapping[str, str]] = MappingProxyType(
         "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "aws_cloudwatch_log_resource_policy",
         "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
         "aws:sns/topic:Topic": "aws_sns_topic",
+        "aws:sqs/queue:Queue": "aws_sqs_queue",
         "aws:ssm/parameter:Parameter": "aws_ssm_parameter",
         "aws:wafv2/webAcl:WebAcl": "aws_wafv2_web_acl",
         "aws:wafv2/webAclAssociation:WebAclAssociation": "aws_wafv2_web_acl_association",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from program.policy import cloudwatch, ec2, elb, general, iam, kms, s3, vpc
+from program.policy import cloudwatch, ec2, elb, encryption, general, iam, kms, s3, vpc
 from program.policy.model import Rule, StackView, Violation
 
 RULES: tuple[Rule, ...] = (
@@ -16,6 +16,7 @@ RULES: tuple[Rule, ...] = (
     *elb.RULES,
     *iam.RULES,
     *general.RULES,
+    *encryption.RULES,
 )
 
 _BY_ID = {rule.id: rule for rule in RULES}

@@ -1,8 +1,9 @@
-"""Deliberate breaks of encryption at rest on types no specific rule knows: a queue, a topic.
+"""Deliberate breaks on types no specific rule knows: a queue, a topic.
 
-The compliant environment holds neither, so each break adds one next to the compliant
-resources, made by the stack's provider. Production's findings are the mandatory rule's,
-development's the advisory rule's.
+Encryption at rest is judged on them by the generic rule, and their type is reported as one no
+rule looks at. The compliant environment holds neither (the coverage rule would report it), so
+each break adds one next to the compliant resources, made by the stack's provider.
+Production's encryption findings are the mandatory rule's, development's the advisory rule's.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from program.policy import Resource
-from tests.policy.baseline_parts import OTHER_KEY_ARN
+from tests.policy.baseline_parts import KEY_ARN, OTHER_KEY_ARN
 from tests.policy.baseline_stack import Stack
 from tests.policy.break_case import Break
 
@@ -67,4 +68,13 @@ ENCRYPTION_BREAKS = [
     Break(rule, what, edit, resource, (env,))
     for what, edit, resource in _CASES
     for rule, env in ((MANDATORY, "production"), (ADVISORY, "development"))
+]
+
+COVERAGE_BREAKS = [
+    Break(
+        "resource-type-covered",
+        "an SQS queue (a type no rule looks at)",
+        _adding(QUEUE, "jobs", name="webapp-jobs", kmsMasterKeyId=KEY_ARN),
+        "webapp-{env}-jobs",
+    ),
 ]

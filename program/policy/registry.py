@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from program.policy import cloudwatch, ec2, elb, general, iam, kms, s3, vpc
+from program.policy import cloudwatch, coverage, ec2, elb, encryption, general, iam, kms, s3, vpc
 from program.policy.model import Rule, StackView, Violation
 
-RULES: tuple[Rule, ...] = (
+_SPECIFIC: tuple[Rule, ...] = (
     *s3.RULES,
     *kms.RULES,
     *ec2.RULES,
@@ -16,7 +16,10 @@ RULES: tuple[Rule, ...] = (
     *elb.RULES,
     *iam.RULES,
     *general.RULES,
+    *encryption.RULES,
 )
+# Last: it reports the AWS types none of the rules above looks at.
+RULES: tuple[Rule, ...] = (*_SPECIFIC, coverage.coverage_rule(_SPECIFIC))
 
 _BY_ID = {rule.id: rule for rule in RULES}
 if len(_BY_ID) != len(RULES):

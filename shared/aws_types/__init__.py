@@ -337,6 +337,14 @@ LOG_RESOURCE_POLICY = define(
 )
 METRIC_ALARM = define("aws:cloudwatch/metricAlarm:MetricAlarm", "aws_cloudwatch_metric_alarm")
 SNS_TOPIC = define("aws:sns/topic:Topic", "aws_sns_topic")
+# A queue holds the messages not yet received.
+SQS_QUEUE = define(
+    "aws:sqs/queue:Queue",
+    "aws_sqs_queue",
+    stateful=True,
+    autoname=AutoName("name", 80),
+    replace={"fifoQueue"},
+)
 SSM_PARAMETER = define(
     "aws:ssm/parameter:Parameter", "aws_ssm_parameter", autoname=AutoName("name", 2048)
 )

@@ -235,7 +235,7 @@ def test_other_deletions_pass_the_guard(engine: InMemoryEngine, orchestrator: Or
     assert engine.ops("up") == [COMPUTE]
 
 
-UNDESCRIBED = "aws:sqs/queue:Queue"  # a type the table has no row for (yet)
+UNDESCRIBED = "aws:dynamodb/table:Table"  # a type the table has no row for (yet)
 
 
 def test_a_type_no_row_marks_stateless_is_guarded_like_data(

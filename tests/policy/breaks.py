@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from tests.policy.break_case import Break
 from tests.policy.compute_breaks import COMPUTE_BREAKS
+from tests.policy.encryption_breaks import COVERAGE_BREAKS, ENCRYPTION_BREAKS
 from tests.policy.storage_breaks import STORAGE_BREAKS
 
-BREAKS: list[Break] = [*STORAGE_BREAKS, *COMPUTE_BREAKS]
+BREAKS: list[Break] = [*STORAGE_BREAKS, *COMPUTE_BREAKS, *ENCRYPTION_BREAKS, *COVERAGE_BREAKS]
 
 __all__ = ["BREAKS", "Break"]

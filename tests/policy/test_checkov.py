@@ -76,6 +76,14 @@ AGREES: Mapping[tuple[str, str], tuple[str, ...]] = {
         "CKV_AWS_2",
     ),
     ("elb-https-only", "an HTTPS listener on ELB's default policy (TLS 1.0)"): ("CKV_AWS_103",),
+    **{
+        (rule, what): checks
+        for rule in ("encryption-at-rest-customer-key", "encryption-at-rest-customer-key-advisory")
+        for what, checks in (
+            ("an SQS queue without kmsMasterKeyId", ("CKV_AWS_27",)),
+            ("an SNS topic without kmsMasterKeyId", ("CKV_AWS_26",)),
+        )
+    },
 }
 
 # Breaks our rule catches and Checkov's counterparts do not: why their checks are narrower.
@@ -132,6 +140,20 @@ NARROWER: Mapping[tuple[str, str], str] = {
     ("elb-access-logs", "access logs into a bucket other than the log bucket"): (
         "CKV_AWS_91 asks for access logs, and cannot know which bucket is the log bucket"
     ),
+    **{
+        (rule, what): why
+        for rule in ("encryption-at-rest-customer-key", "encryption-at-rest-customer-key-advisory")
+        for what, why in (
+            (
+                "an SQS queue encrypted with another key",
+                "Checkov cannot know which key the security stack owns",
+            ),
+            (
+                "an SQS queue on the AWS-managed alias/aws/sqs key",
+                "CKV_AWS_27 asks for a key (any key), not for a customer-managed one",
+            ),
+        )
+    },
 }
 
 

@@ -12,8 +12,16 @@ def test_each_row_is_filed_under_its_own_token() -> None:
     assert len({row.terraform for row in t.TYPES.values()}) == len(t.TYPES)
 
 
-def test_the_stateful_types_are_the_key_and_the_bucket() -> None:
-    assert {t.KMS_KEY, t.BUCKET} == t.STATEFUL_TYPES
+def test_the_stateful_types_are_the_key_the_bucket_and_the_queue() -> None:
+    assert {t.KMS_KEY, t.BUCKET, t.SQS_QUEUE} == t.STATEFUL_TYPES
+
+
+def test_a_type_without_a_row_counts_as_holding_data_an_engine_type_does_not() -> None:
+    assert t.holds_data(t.BUCKET)
+    assert t.holds_data("aws:dynamodb/table:Table")
+    assert not t.holds_data(t.VPC)
+    assert not t.holds_data(t.STACK_REFERENCE)
+    assert not t.holds_data("webapp:storage:EncryptedBucket")
 
 
 def test_an_alb_alias_has_the_facts_of_its_lb_type() -> None:

@@ -26,10 +26,19 @@ class ProjectSpec:
     description: str
     exports: tuple[str, ...]
     requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Exports whose empty value ("" or []) is a real answer ("no log bucket here"); every other
+    # export must hold a value, so a program cannot hand its consumers nothing by mistake.
+    may_be_empty: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Freeze the mapping so a spec cannot be changed after the topology checked it.
         object.__setattr__(self, "requires", MappingProxyType(dict(self.requires)))
+        undeclared = sorted(set(self.may_be_empty) - set(self.exports))
+        if undeclared:
+            raise ContractError(
+                f"project {self.name!r} lets {', '.join(undeclared)} be empty, but does not "
+                "export it"
+            )
 
     @property
     def depends_on(self) -> tuple[str, ...]:
@@ -210,12 +219,14 @@ TOPOLOGY = Topology(
             description="S3 application bucket, encrypted with the security stack's key",
             exports=(BUCKET_NAME, BUCKET_ARN, LOG_BUCKET_NAME),
             requires={SECURITY: (KMS_KEY_ARN,)},
+            may_be_empty=(LOG_BUCKET_NAME,),
         ),
         ProjectSpec(
             name=COMPUTE,
             team="web",
             description="Network, instances and load balancer running the web application",
             exports=(APP_URL, VPC_ID, SECURITY_GROUP_ID, INSTANCE_IDS, LAUNCH_TEMPLATE_ID),
+            may_be_empty=(INSTANCE_IDS, LAUNCH_TEMPLATE_ID),
             requires={
                 SECURITY: (KMS_KEY_ARN,),
                 STORAGE: (BUCKET_NAME, BUCKET_ARN, LOG_BUCKET_NAME),

@@ -17,7 +17,7 @@ from typing import Any
 from program.policy import RULES, Enforcement, Resource, Rule, StackView, Violation, evaluate
 from shared.references import DIY_ORGANIZATION, qualified_stack_name
 from shared.settings import EnvironmentSettings
-from shared.topology import TOPOLOGY, Topology
+from shared.topology import TOPOLOGY, ProjectSpec, Topology
 
 
 class PlanError(Exception):
@@ -101,7 +101,7 @@ def plan_environment(
         spec = topology.project(project)
         upstream = {producer: planned[producer] for producer in spec.depends_on}
         result = evaluate_program(project, settings, upstream)
-        _check_own_exports(project, spec.exports, result.outputs)
+        _check_own_exports(spec, result.outputs)
         planned[project] = dict(result.outputs)
         stacks.append(
             StackPlan(
@@ -126,11 +126,22 @@ def plan_environment(
     return EnvironmentPlan(settings.environment, judged, violations)
 
 
-def _check_own_exports(project: str, declared: Sequence[str], outputs: Mapping[str, Any]) -> None:
-    missing = [key for key in declared if key not in outputs]
+def _check_own_exports(spec: ProjectSpec, outputs: Mapping[str, Any]) -> None:
+    missing = [key for key in spec.exports if key not in outputs]
     if missing:
         raise PlanError(
-            f"{project} does not export {', '.join(missing)}, which shared/topology.py declares: "
-            "its program ended before exporting them or no longer exports them, and its "
-            "consumers read them"
+            f"{spec.name} does not export {', '.join(missing)}, which shared/topology.py "
+            "declares: its program ended before exporting them or no longer exports them, and "
+            "its consumers read them"
+        )
+    empty = [
+        key
+        for key in spec.exports
+        if outputs[key] is None or (outputs[key] in ("", [], {}) and key not in spec.may_be_empty)
+    ]
+    if empty:
+        raise PlanError(
+            f"{spec.name} exports {', '.join(f'{key}={outputs[key]!r}' for key in empty)}: "
+            "its consumers would read nothing. Export the value, or, where empty is a real "
+            f"answer, list it in may_be_empty of {spec.name!r} in shared/topology.py"
         )

@@ -198,21 +198,20 @@ KINDS: dict[str, Kind] = {
     t.LOG_GROUP: Kind(id="{name}", outputs={"arn": _arn("logs", "log-group:{name}")}),
 }
 
-# Any other AWS type: an id from its name, and an ARN of its service.
-GENERIC = Kind(
-    id=lambda ctx: f"{ctx['kind'][:8]}-{ctx['hex17']}",
-    outputs={"arn": _arn("{module}", "{kind}/{id}")},
-)
-
-
 def placeholder_state(
     type_: str, name: str, inputs: Mapping[str, Any], *, account: str, region: str
 ) -> tuple[str, dict[str, Any]]:
     """(id, state) of an AWS resource: its inputs, plus the outputs AWS would compute.
 
-    `region` is the one of the resource's provider; a resource's own `region` input wins.
+    `region` is the one of the resource's provider; a resource's own `region` input wins. A
+    type without an entry is refused rather than given invented outputs a program might read.
     """
-    kind = KINDS.get(type_, GENERIC)
+    kind = KINDS.get(type_)
+    if kind is None:
+        raise NotImplementedError(
+            f"the offline plan has no placeholders for {type_} ({name}): add its outputs to "
+            "KINDS in orchestration/plan/placeholders.py (and its row to shared/aws_types/)"
+        )
     context = _context(type_, name, inputs, account, str(inputs.get("region") or region))
     computed: dict[str, Any] = {}
     row = t.TYPES.get(type_)

@@ -21,7 +21,7 @@ from orchestration.plan.report import UNKNOWN_PLACEHOLDER, jsonable, summary, to
 from program.policy import UNKNOWN, Resource
 from shared import aws_types as t
 from shared.settings import EnvironmentSettings
-from shared.topology import TOPOLOGY
+from shared.topology import TOPOLOGY, ProjectSpec, Topology
 
 
 def _resource(plan: EnvironmentPlan, project: str, type_: str) -> list[Resource]:
@@ -204,6 +204,41 @@ def test_a_producer_missing_an_export_stops_the_plan_before_its_consumers(
     assert "security does not export kms_key_arn, kms_alias_name" in message
     assert "its consumers read them" in message
     assert [project for project, _ in evaluate.seen] == ["security"]
+
+
+@pytest.mark.parametrize(("value", "shown"), [(None, "None"), ("", "''"), ([], "[]")])
+def test_a_producer_exporting_nothing_stops_the_plan_naming_the_key(
+    development: EnvironmentSettings, value: object, shown: str
+) -> None:
+    producer = TOPOLOGY.names[0]
+    outputs: dict[str, object] = dict.fromkeys(TOPOLOGY.project(producer).exports, "x")
+    key = TOPOLOGY.project(producer).exports[0]
+    outputs[key] = value
+    evaluate = _fake({producer: outputs})
+
+    with pytest.raises(PlanError) as caught:
+        plan_environment(development, evaluate)
+
+    assert f"{producer} exports {key}={shown}: its consumers would read nothing" in str(
+        caught.value
+    )
+    assert [project for project, _ in evaluate.seen] == [producer]
+
+
+def test_an_export_the_topology_lets_be_empty_may_be_empty(
+    development: EnvironmentSettings,
+) -> None:
+    spec = next(
+        TOPOLOGY.project(name) for name in TOPOLOGY.names if TOPOLOGY.project(name).may_be_empty
+    )
+    topology = Topology(
+        [ProjectSpec(spec.name, spec.team, "d", spec.exports, {}, spec.may_be_empty)]
+    )
+    outputs = dict.fromkeys(spec.exports, "x") | dict.fromkeys(spec.may_be_empty, "")
+
+    plan = plan_environment(development, _fake({spec.name: outputs}), topology=topology)
+
+    assert [stack.project for stack in plan.stacks] == [spec.name]
 
 
 @pytest.mark.parametrize("plan_name", ["development_plan", "production_plan"])

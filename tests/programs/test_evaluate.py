@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -221,3 +222,27 @@ def test_settings_for_another_environment_are_refused(production: EnvironmentSet
 def test_an_unknown_project_is_a_clear_error() -> None:
     with pytest.raises(StackConfigError, match=r"project 'nope' has no program"):
         evaluate_program("nope", "development")
+
+
+def test_a_type_without_placeholders_fails_in_one_line_naming_the_table(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(
+        tmp_path,
+        "demo",
+        """
+        provider = aws.Provider("p", region="us-west-2")
+        pinned = pulumi.ResourceOptions(provider=provider)
+        queues = [aws.sqs.Queue(f"q{i}", opts=pinned) for i in range(3)]
+        pulumi.export("urls", [queue.url for queue in queues])
+        """,
+        config={},
+    )
+
+    with pytest.raises(ProgramError) as raised:
+        evaluate_program("demo", "development", projects_dir=root)
+
+    assert re.search(r"no placeholders for aws:sqs/queue:Queue \(q\d\)", str(raised.value))
+    assert "KINDS in orchestration/plan/placeholders.py" in str(raised.value)
+    # Each output of the failed registrations is a future nobody awaits: none is reported.
+    assert "never retrieved" not in "".join(capfd.readouterr())

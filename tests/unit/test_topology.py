@@ -152,3 +152,10 @@ def test_a_topology_entry_without_its_folder_is_refused(tmp_path: Path) -> None:
 
     assert f"declares project {TOPOLOGY.names[0]!r}" in str(raised.value)
     assert f"{tmp_path.name}/{TOPOLOGY.names[0]}/ does not exist" in str(raised.value)
+
+
+def test_an_export_allowed_to_be_empty_must_be_exported() -> None:
+    with pytest.raises(ContractError, match="lets url be empty, but does not export it"):
+        ProjectSpec(
+            name="queue", team="t", description="d", exports=("arn",), may_be_empty=("url",)
+        )

@@ -11,12 +11,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shared.paths import REPO_ROOT
-from tooling import codeowners, deploy_workflow
+from tooling import codeowners, deploy_workflow, readme_projects
 
-# repository path -> the text it must hold
-GENERATED: tuple[tuple[str, Callable[[], str]], ...] = (
-    (".github/CODEOWNERS", codeowners.render),
-    (".github/workflows/deploy.yml", deploy_workflow.render),
+# repository path -> the text it must hold, given the text it holds (None: no such file)
+GENERATED: tuple[tuple[str, Callable[[str | None], str]], ...] = (
+    (".github/CODEOWNERS", lambda current: codeowners.render()),
+    (".github/workflows/deploy.yml", lambda current: deploy_workflow.render()),
+    ("README.md", lambda current: readme_projects.render(current or "")),
 )
 
 
@@ -25,8 +26,12 @@ def main(arguments: Sequence[str], root: Path = REPO_ROOT) -> int:
     stale = []
     for relative, render in GENERATED:
         target = root / relative
-        expected = render()
         current = target.read_text(encoding="utf-8") if target.is_file() else None
+        try:
+            expected = render(current)
+        except ValueError as error:
+            print(f"{relative}: {error}", file=sys.stderr)
+            return 1
         if current == expected:
             continue
         if "--check" in arguments:

@@ -1,1 +1,6 @@
-"""The security project: its program (`__main__.py`), stack files and knobs (`config.py`)."""
+"""The security project: the customer-managed KMS key the data and the volumes are encrypted with.
+
+Customer-managed KMS key (rotation on) + alias
+
+Its program is `__main__.py`, its knobs `config.py`, its stack files `Pulumi.<env>.yaml`.
+"""

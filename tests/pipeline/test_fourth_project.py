@@ -52,6 +52,7 @@ def test_the_change_touches_only_the_folder_the_topology_and_generated_files(
         "shared/topology.py",
         ".github/CODEOWNERS",
         ".github/workflows/deploy.yml",
+        "README.md",
     }
     assert f"projects/{NEW}/__main__.py" in changed
 
@@ -88,10 +89,11 @@ def test_affected_names_only_the_new_project(repo: Path) -> None:
     assert all(projects == [NEW] for projects in affected["environments"].values())
 
 
-def test_the_new_project_has_a_code_owner_and_a_deploy_job_per_environment(repo: Path) -> None:
+def test_the_new_project_has_a_code_owner_a_deploy_job_and_a_readme_row(repo: Path) -> None:
     owners = (repo / ".github" / "CODEOWNERS").read_text()
     workflow = (repo / ".github" / "workflows" / "deploy.yml").read_text()
 
+    assert f"| `projects/{NEW}` | messaging |" in (repo / "README.md").read_text()
     assert f"/projects/{NEW}/" in owners
     assert "@webapp-org/messaging" in owners
     for environment in ("development", "production"):

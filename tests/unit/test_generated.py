@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shared.topology import ProjectSpec, Topology
-from tooling import deploy_workflow
+from shared.topology import TOPOLOGY, ProjectSpec, Topology
+from tooling import deploy_workflow, readme_projects
 from tooling.codeowners import CODEOWNERS_FILE, GITHUB_ORGANIZATION, render
 from tooling.generated import GENERATED, main
 
@@ -21,7 +21,8 @@ def owners(text: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(("relative", "render_file"), GENERATED, ids=[r for r, _ in GENERATED])
 def test_the_committed_file_is_up_to_date(relative: str, render_file) -> None:  # type: ignore[no-untyped-def]
-    assert (CODEOWNERS_FILE.parents[1] / relative).read_text(encoding="utf-8") == render_file(), (
+    current = (CODEOWNERS_FILE.parents[1] / relative).read_text(encoding="utf-8")
+    assert current == render_file(current), (
         f"{relative} is out of date with shared/topology.py: run `invoke generate`"
     )
 
@@ -51,9 +52,12 @@ def test_a_new_project_or_environment_changes_the_file() -> None:
 def test_check_names_a_stale_file_and_writing_fixes_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (tmp_path / "README.md").write_text(
+        f"# intro\n\n{readme_projects.BEGIN}{readme_projects.END}more\n"
+    )
     assert main(["--check"], tmp_path) == 1
     message = capsys.readouterr().err
-    assert ".github/CODEOWNERS, .github/workflows/deploy.yml" in message
+    assert ".github/CODEOWNERS, .github/workflows/deploy.yml, README.md" in message
     assert "run `invoke generate`" in message
 
     assert main([], tmp_path) == 0
@@ -63,6 +67,30 @@ def test_check_names_a_stale_file_and_writing_fixes_it(
     target.write_text(deploy_workflow.render().replace("production-compute", "prod-compute"))
     assert main(["--check"], tmp_path) == 1
     assert ".github/CODEOWNERS," not in capsys.readouterr().err
+    readme = (tmp_path / "README.md").read_text()
+    assert readme.startswith(f"# intro\n\n{readme_projects.BEGIN}| Project | Team |")
+    assert readme.endswith(f"{readme_projects.END}more\n")
+
+
+def test_the_readme_table_has_a_row_per_project_with_its_team_and_exports() -> None:
+    rows = readme_projects.table().splitlines()[2:]
+
+    assert len(rows) == len(TOPOLOGY.names)
+    for name, row in zip(TOPOLOGY.names, rows, strict=True):
+        spec = TOPOLOGY.project(name)
+        assert row.startswith(f"| `projects/{name}` | {spec.team} | ")
+        assert all(f"`{key}`" in row for key in spec.exports)
+        assert readme_projects.what_it_creates(name) in row
+
+
+def test_a_readme_without_the_markers_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "README.md").write_text("# no table here\n")
+
+    assert main([], tmp_path) == 1
+    assert "README.md: README.md lacks the markers" in capsys.readouterr().err
+    assert (tmp_path / "README.md").read_text() == "# no table here\n"
 
 
 def test_a_new_project_gets_a_deploy_job_per_environment_after_its_producers() -> None:

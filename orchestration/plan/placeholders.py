@@ -198,6 +198,7 @@ KINDS: dict[str, Kind] = {
     t.LOG_GROUP: Kind(id="{name}", outputs={"arn": _arn("logs", "log-group:{name}")}),
 }
 
+
 def placeholder_state(
     type_: str, name: str, inputs: Mapping[str, Any], *, account: str, region: str
 ) -> tuple[str, dict[str, Any]]:

@@ -1,8 +1,7 @@
-"""The compute project's knobs (`compute:<key>` in its Pulumi.<env>.yaml), read and checked once.
+"""The compute project's knobs: the network, the web servers, their image and certificate.
 
-Each value is validated against the environment it is for, so a bad value fails before
-anything is created, with one message naming the key (`shared.config_reading` words it).
-Tests build the dataclass directly.
+Each value is validated against the environment it is for (production is stricter), so a bad
+value fails before anything is created, with one message naming the key.
 """
 
 from __future__ import annotations

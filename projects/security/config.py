@@ -1,9 +1,4 @@
-"""The security project's knobs (`security:<key>` in its Pulumi.<env>.yaml), read and checked once.
-
-Each value is validated against the environment it is for, so a bad value fails before
-anything is created, with one message naming the key (`shared.config_reading` words it).
-Tests build the dataclass directly.
-"""
+"""The security project's knobs: how long KMS waits before it deletes the key."""
 
 from __future__ import annotations
 

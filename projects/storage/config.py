@@ -1,9 +1,4 @@
-"""The storage project's knobs (`storage:<key>` in its Pulumi.<env>.yaml), read and checked once.
-
-Each value is validated against the environment it is for, so a bad value fails before
-anything is created, with one message naming the key (`shared.config_reading` words it).
-Tests build the dataclass directly.
-"""
+"""The storage project's knobs: how long old object versions, uploads and access logs live."""
 
 from __future__ import annotations
 
@@ -11,15 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from shared.config_reading import (
-    ConfigGetter,
-    build_config,
-    check_range,
-    config_reader,
-)
-from shared.limits import (
-    LIFECYCLE_DAYS_MAX,
-)
+from shared.config_reading import ConfigGetter, build_config, check_range, config_reader
+from shared.limits import LIFECYCLE_DAYS_MAX
 from shared.settings import EnvironmentSettings
 from shared.topology import STORAGE
 

@@ -485,15 +485,36 @@ def plan(
 @task(
     help={
         "env": ENV_HELP,
-        "format_": "mermaid (default; GitHub renders it) or dot (Graphviz)",
+        "format_": "mermaid (default; GitHub renders it) or dot (Graphviz, one diagram)",
         "project": "draw this project and the projects it reads from; default: every project",
+        "view": "print only this picture, bare Mermaid: overview or a project's name",
+        "pictures": "render every picture to <dir>/<env>-<view>.png at GitHub's width "
+        "(needs chromium and `npm ci --prefix docs/tooling`)",
     }
 )
-def graph(c: Context, *, env: str, format_: str = "mermaid", project: str | None = None) -> None:
-    """The environment's diagram from its offline plan: stacks, key resources, references."""
+def graph(
+    c: Context,
+    *,
+    env: str,
+    format_: str = "mermaid",
+    project: str | None = None,
+    view: str | None = None,
+    pictures: str | None = None,
+) -> None:
+    """The environment's pictures from its offline plan: an overview, then one per stack (its
+    network, the traffic path, what it reads), with a legend. Not yet: --base (the change)."""
     from orchestration.plan.cli import PlanError, run_graph  # noqa: PLC0415
 
-    _run_command(lambda: run_graph(env, fmt=format_, project=project), PlanError)
+    if pictures is not None:
+        from tooling.diagram_pictures import PictureError, write_pictures  # noqa: PLC0415
+
+        def render() -> int:
+            write_pictures(env, Path(pictures))
+            return 0
+
+        _run_command(render, PictureError, PlanError)
+        return
+    _run_command(lambda: run_graph(env, fmt=format_, project=project, view=view), PlanError)
 
 
 @task(

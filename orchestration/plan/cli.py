@@ -131,12 +131,20 @@ def run_graph(
     *,
     fmt: str = "mermaid",
     project: str | None = None,
+    view: str | None = None,
     out: TextIO | None = None,
 ) -> int:
-    """Print the environment's diagram (Mermaid or DOT) from its offline plan."""
+    """Print the environment's pictures (Mermaid, as Markdown; or one `view`, bare) or its
+    diagram (DOT) from its offline plan."""
     if fmt not in DIAGRAM_FORMATS:
         raise PlanError(f"unknown format {fmt!r}: use one of {', '.join(DIAGRAM_FORMATS)}")
-    print(render(make_plan(environment, project=project), fmt), file=out or sys.stdout)
+    if view is not None and fmt != "mermaid":
+        raise PlanError("--view picks one Mermaid picture: it needs --format mermaid")
+    try:
+        text = render(make_plan(environment, project=project), fmt, view)
+    except ValueError as error:
+        raise PlanError(str(error)) from error
+    print(text, file=out or sys.stdout)
     return 0
 
 

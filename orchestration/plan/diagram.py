@@ -1,11 +1,12 @@
 """The diagram of an environment's plan: stacks, their key resources, the StackReference edges.
 
-Drawn from the offline plan (what would be created), as Mermaid for GitHub, which renders it in
-pull requests and job summaries, or as Graphviz DOT. Each stack is a box in deploy order with
-its key resources (keys, buckets, network, servers, load balancer, roles) and a count of the
-supporting ones; an arrow from a producer's box to a consumer's box names the outputs the
-consumer reads through its StackReference (the topology contract); arrows inside a box show
-which key resource uses which.
+`invoke graph` draws Mermaid pictures sized for GitHub (orchestration/plan/pictures.py:
+an overview, one per stack); this module is the one-diagram view of every stack, kept for
+Graphviz DOT (`--format dot`), which lays out large graphs itself. Each stack is a box in
+deploy order with its key resources (keys, buckets, network, servers, load balancer, roles)
+and a count of its other AWS resources; an arrow from a producer's box to a consumer's box
+names the outputs the consumer reads through its StackReference (the topology contract);
+arrows inside a box show which key resource uses which.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from orchestration.plan.environment import EnvironmentPlan
+from orchestration.plan.report import count_resources
 from program.policy import Resource
 from shared import aws_types as t
 from shared.topology import TOPOLOGY, Topology
@@ -82,7 +84,9 @@ def build(plan: EnvironmentPlan, topology: Topology = TOPOLOGY) -> Diagram:
         nodes = tuple(Node(ids[r.urn], KEY_TYPES[r.type], r.name, r.protect) for r in key)
         uses.extend(_uses(stack.resources, ids))
         boxes.append(
-            StackBox(box_id, stack.project, stack.stack, nodes, len(stack.resources) - len(key))
+            StackBox(
+                box_id, stack.project, stack.stack, nodes, count_resources([stack]).aws - len(key)
+            )
         )
     planned = {box.project: box.id for box in boxes}
     references = tuple(
@@ -143,7 +147,7 @@ def mermaid(diagram: Diagram) -> str:
         lines.append("    direction TB")
         lines.extend(f'    {node.id}["{_mermaid_text(_node_text(node))}"]' for node in box.nodes)
         if box.others:
-            lines.append(f'    {box.id}_others(["+{box.others} supporting resources"])')
+            lines.append(f'    {box.id}_others(["+{box.others} more AWS resources"])')
         lines.append("  end")
     lines.extend(f"  {user} --> {used}" for user, used in diagram.uses)
     for producer, consumer, outputs in diagram.references:
@@ -173,7 +177,7 @@ def dot(diagram: Diagram) -> str:
         )
         if box.others:
             lines.append(
-                f'    {box.id}_others [label="+{box.others} supporting resources", style=dashed];'
+                f'    {box.id}_others [label="+{box.others} more AWS resources", style=dashed];'
             )
         lines.append("  }")
     lines.extend(f"  {user} -> {used};" for user, used in diagram.uses)
@@ -186,7 +190,17 @@ def dot(diagram: Diagram) -> str:
     return "\n".join(lines)
 
 
-def render(plan: EnvironmentPlan, fmt: str) -> str:
-    """The diagram in `fmt` (one of FORMATS)."""
-    built = build(plan)
-    return mermaid(built) if fmt == "mermaid" else dot(built)
+def render(plan: EnvironmentPlan, fmt: str, view: str | None = None) -> str:
+    """The pictures in `fmt` (one of FORMATS): Mermaid, every view as Markdown (or only
+    `view`, bare); DOT, the one diagram of every stack."""
+    if fmt == "dot":
+        return dot(build(plan))
+    # Imported here: the pictures import this module's types' users.
+    from orchestration.plan import pictures  # noqa: PLC0415
+
+    if view is None:
+        return pictures.document(plan)
+    views = {picture.name: picture for picture in pictures.pictures(plan)}
+    if view not in views:
+        raise ValueError(f"unknown view {view!r}: use one of {', '.join(views)}")
+    return views[view].mermaid

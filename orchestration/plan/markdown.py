@@ -1,10 +1,12 @@
 """The plan where reviewers read it: Markdown for a pull request or a job summary, annotations.
 
 `invoke plan --format markdown` writes, for one environment: the verdict, every rule finding
-(mandatory first), the environment's diagram as a Mermaid block (GitHub renders it), then per
-stack the cross-stack references it reads and the outputs it exports, its own findings, and
-the resources it would create with the properties that matter. `github_annotations()` turns the
-findings into GitHub Actions workflow commands, so they show on the pull request's files view.
+once (mandatory first), the environment's pictures as Mermaid blocks (GitHub renders them:
+an overview, then one per stack), then per stack the cross-stack references it reads and the
+outputs it exports, and the resources it would create as their component tree, with the
+types in the Pulumi CLI's short form and the properties that matter (made-up ids left out).
+`github_annotations()` turns the findings into GitHub Actions workflow commands, so they show
+on the pull request's files view.
 """
 
 from __future__ import annotations
@@ -12,10 +14,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from orchestration.plan import diagram
+from orchestration.plan import pictures
 from orchestration.plan.environment import EnvironmentPlan, StackPlan
-from orchestration.plan.report import key_properties, short
-from program.policy import Enforcement, Violation
+from orchestration.plan.report import (
+    count_resources,
+    counted,
+    is_placeholder,
+    key_properties,
+    short,
+    short_type,
+)
+from program.policy import Enforcement, Resource, Violation
 from shared.topology import TOPOLOGY, Topology
 
 MANDATORY_MARK = "❌ mandatory"
@@ -59,11 +68,10 @@ def _verdict(plan: EnvironmentPlan) -> str:
     if not plan.violations:
         return "✅ **Every security rule passes.**"
     if blocking:
-        return (
-            f"❌ **{blocking} mandatory finding(s) block this plan**"
-            f"{f', and {advisory} advisory' if advisory else ''}."
-        )
-    return f"⚠️ **{advisory} advisory finding(s)**; nothing blocks the plan."
+        verb = "blocks" if blocking == 1 else "block"
+        also = f", and {counted(advisory, 'advisory finding')}" if advisory else ""
+        return f"❌ **{counted(blocking, 'mandatory finding')} {verb} this plan**{also}."
+    return f"⚠️ **{counted(advisory, 'advisory finding')}**; nothing blocks the plan."
 
 
 def _references(stack: StackPlan, topology: Topology) -> list[str]:
@@ -84,10 +92,33 @@ def _references(stack: StackPlan, topology: Topology) -> list[str]:
     return lines
 
 
+def _depth(resource: Resource, by_urn: dict[str, Resource]) -> int:
+    depth, parent = 0, by_urn.get(resource.parent or "")
+    while parent is not None:
+        depth, parent = depth + 1, by_urn.get(parent.parent or "")
+    return depth
+
+
+def _tree_name(resource: Resource, by_urn: dict[str, Resource]) -> str:
+    """The resource's name under its component: only what it adds to the component's name."""
+    parent = by_urn.get(resource.parent or "")
+    indent = "&nbsp;&nbsp;" * _depth(resource, by_urn)
+    if parent is None:
+        return f"`{resource.name}`"
+    if resource.name == parent.name:
+        return f"{indent}└ ″"
+    if resource.name.startswith(parent.name):
+        return f"{indent}└ `…{resource.name.removeprefix(parent.name)}`"
+    return f"{indent}└ `{resource.name}`"
+
+
 def _resources(stack: StackPlan) -> list[str]:
+    by_urn = {resource.urn: resource for resource in stack.resources}
     lines = [
         "<details>",
-        f"<summary>{len(stack.resources)} resources to create</summary>",
+        f"<summary>{count_resources([stack]).describe()}</summary>",
+        "",
+        "″ = the component's name; …-x = the component's name with -x.",
         "",
         "| Resource | Type | Properties that matter |",
         "|---|---|---|",
@@ -95,36 +126,39 @@ def _resources(stack: StackPlan) -> list[str]:
     for resource in stack.resources:
         protected = " 🔒 protected" if resource.protect else ""
         properties = "<br>".join(
-            f"{path.rsplit('.', 1)[-1]}: {_cell(value)}" for path, value in key_properties(resource)
+            f"{path.rsplit('.', 1)[-1]}: {_cell(value)}"
+            for path, value in key_properties(resource)
+            if not is_placeholder(value)
         )
-        lines.append(f"| `{resource.name}`{protected} | `{resource.type}` | {properties} |")
+        name = _tree_name(resource, by_urn)
+        lines.append(f"| {name}{protected} | `{short_type(resource.type)}` | {properties} |")
     lines.extend(["", "</details>"])
     return lines
 
 
 def markdown(plan: EnvironmentPlan, topology: Topology = TOPOLOGY) -> str:
     """The whole plan of one environment as GitHub-flavoured Markdown."""
-    count = sum(len(stack.resources) for stack in plan.stacks)
     lines = [
         f"## Plan of `{plan.environment}`",
         "",
         f"Offline plan (Pulumi's mock runtime: no cloud, no state): {len(plan.stacks)} stacks "
-        f"in deploy order, {count} resources, as a first deploy would create them.",
+        f"in deploy order, {count_resources(plan.stacks).describe()}, as a first deploy would "
+        "create them.",
         "",
         _verdict(plan),
     ]
     if plan.violations:
         lines.extend(["", *_findings_table(plan.violations)])
-    lines.extend(
-        ["", "### Diagram", "", "```mermaid", diagram.mermaid(diagram.build(plan, topology))]
-    )
-    lines.append("```")
+    lines.extend(["", "### Pictures", "", pictures.document(plan, topology, level=4).rstrip()])
     for stack in plan.stacks:
         lines.extend(["", f"### `{stack.stack}`", "", *_references(stack, topology), ""])
-        if stack.violations:
-            lines.extend(_findings_table(stack.violations))
-        else:
-            lines.append("No rule findings.")
+        blocking = sum(1 for v in stack.violations if v.enforcement is Enforcement.MANDATORY)
+        advisory = len(stack.violations) - blocking
+        parts = [counted(blocking, "mandatory finding"), counted(advisory, "advisory finding")]
+        found = " and ".join(part for part in parts if not part.startswith("0 "))
+        lines.append(
+            f"Rule findings: {found} (in the table above)." if found else "No rule findings."
+        )
         lines.extend(["", *_resources(stack)])
     return "\n".join(lines) + "\n"
 

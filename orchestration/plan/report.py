@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from orchestration.plan.environment import EnvironmentPlan, StackPlan
+from orchestration.plan.placeholders import PLACEHOLDER_ACCOUNT_ID, PLACEHOLDER_ID_PREFIX
 from program.policy import Enforcement, Resource, is_unknown
 from shared import aws_types as t
 
@@ -69,6 +71,73 @@ KEY_PROPERTIES: Mapping[str, tuple[tuple[str | int, ...], ...]] = {
     t.IAM_ROLE: (("name",),),
     t.IAM_ROLE_POLICY: (("role",),),
 }
+
+
+@dataclass(frozen=True)
+class ResourceCount:
+    """How many resources a plan holds: the AWS ones (what a deploy creates in the account,
+    what `invoke scan` checks) and Pulumi's own (providers, stack references, components)."""
+
+    aws: int
+    providers: int
+    references: int
+    components: int
+
+    @property
+    def pulumi(self) -> int:
+        """Every resource Pulumi tracks in state."""
+        return self.aws + self.providers + self.references + self.components
+
+    def describe(self) -> str:
+        """The one sentence every report uses: "57 AWS resources, plus Pulumi's own ..."."""
+        own = [
+            counted(self.providers, "provider", "providers"),
+            counted(self.references, "stack reference", "stack references"),
+            counted(self.components, "component", "components"),
+        ]
+        extra = ", ".join(part for part in own if not part.startswith("0 "))
+        aws = counted(self.aws, "AWS resource", "AWS resources")
+        return f"{aws}, plus Pulumi's own {extra}" if extra else aws
+
+
+def count_resources(stacks: Iterable[StackPlan]) -> ResourceCount:
+    """The resources of `stacks`, AWS and Pulumi's own counted apart."""
+    types = [resource.type for stack in stacks for resource in stack.resources]
+    aws = sum(1 for kind in types if kind.startswith("aws:"))
+    providers = sum(1 for kind in types if kind.startswith(t.PROVIDER_PREFIX))
+    references = sum(1 for kind in types if kind == t.STACK_REFERENCE)
+    return ResourceCount(aws, providers, references, len(types) - aws - providers - references)
+
+
+def counted(count: int, one: str, many: str | None = None) -> str:
+    """ "1 advisory finding", "2 advisory findings"."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def is_placeholder(value: Any) -> bool:
+    """A made-up id or ARN of the offline plan (`vpc-0000...`, an ARN in the placeholder
+    account): nothing a reviewer can check, so the reports leave it out."""
+    if isinstance(value, list | tuple):
+        return bool(value) and all(is_placeholder(item) for item in value)
+    if not isinstance(value, str):
+        return False
+    if PLACEHOLDER_ACCOUNT_ID in value:
+        return True
+    prefix, _, rest = value.partition("-")
+    return prefix.isalpha() and rest.startswith(PLACEHOLDER_ID_PREFIX)
+
+
+def short_type(token: str) -> str:
+    """A type token as the Pulumi CLI shows it: `aws:s3/bucketPolicy:BucketPolicy` is
+    `aws:s3:BucketPolicy` (module path dropped when its last part names the type)."""
+    package, _, rest = token.partition(":")
+    module, _, name = rest.partition(":")
+    if not name:
+        return token
+    head, _, last = module.rpartition("/")
+    if head and last.lower() == name.lower():
+        return f"{package}:{head}:{name}"
+    return token
 
 
 def jsonable(value: Any) -> Any:
@@ -136,7 +205,7 @@ def key_properties(resource: Resource) -> list[tuple[str, Any]]:
 
 
 def _stack_summary(stack: StackPlan) -> list[str]:
-    lines = [f"{stack.stack}  ({len(stack.resources)} resources)"]
+    lines = [f"{stack.stack}  ({count_resources([stack]).describe()})"]
     for resource in stack.resources:
         flags = "  [protected]" if resource.protect else ""
         lines.append(f"  {resource.type}  {resource.name}{flags}")
@@ -152,15 +221,23 @@ def _stack_summary(stack: StackPlan) -> list[str]:
 
 def summary(plan: EnvironmentPlan) -> str:
     """The plan for people: each stack's resources with their key properties, then violations."""
-    lines = [f"Offline plan of {plan.environment!r} (mock runtime: no cloud, no state)", ""]
+    lines = [
+        f"Offline plan of {plan.environment!r} (mock runtime: no cloud, no state): "
+        f"{count_resources(plan.stacks).describe()}",
+        "",
+    ]
     for stack in plan.stacks:
         lines.extend(_stack_summary(stack))
         lines.append("")
     if plan.violations:
-        lines.append(f"Security rule violations ({len(plan.violations)}):")
+        blocking = len(plan.blocking)
+        advisory = len(plan.violations) - blocking
+        parts = [counted(blocking, "mandatory violation"), counted(advisory, "advisory finding")]
+        found = " and ".join(part for part in parts if not part.startswith("0 "))
+        lines.append(f"Security rules: {found}:")
         for violation in plan.violations:
             marker = "MANDATORY" if violation.enforcement is Enforcement.MANDATORY else "advisory"
             lines.append(f"  {marker:<9}  {violation.message}")
     else:
-        lines.append("Security rules: no violations.")
+        lines.append("Security rules: no findings.")
     return "\n".join(lines)

@@ -118,7 +118,7 @@ def test_summary_names_types_names_and_key_properties(development_plan: Environm
     assert "organization/storage/development" in text
     assert f"{t.BUCKET_VERSIONING}  webapp-development-data-versioning" in text
     assert "      status: Enabled" in text
-    assert "Security rules: no violations." in text
+    assert "Security rules: no findings." in text
 
 
 def test_unknown_values_get_a_clear_placeholder() -> None:

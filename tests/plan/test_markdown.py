@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 
 import tasks
-from orchestration.plan import diagram
+from orchestration.plan import diagram, pictures
 from orchestration.plan.cli import PlanError, run_graph, run_plan
 from orchestration.plan.environment import EnvironmentPlan, StackPlan
 from orchestration.plan.markdown import github_annotations, markdown
@@ -100,7 +101,8 @@ def test_the_mermaid_diagram_is_well_formed_and_complete(
         )
         key = [r for r in stack.resources if r.type in diagram.KEY_TYPES]
         assert all(resource.name in labels for resource in key)
-        assert f"+{len(stack.resources) - len(key)} supporting resources" in labels
+        aws = sum(1 for r in stack.resources if r.type.startswith("aws:"))
+        assert f"+{aws - len(key)} more AWS resources" in labels
 
 
 def test_the_diagram_shows_which_key_resource_uses_which(production_plan: EnvironmentPlan) -> None:
@@ -146,10 +148,24 @@ def test_the_markdown_plan_shows_what_a_reviewer_needs(production_plan: Environm
 
     assert text.startswith("## Plan of `production`\n")
     # The shipped production config has no certificate: plain HTTP is the one advisory finding.
-    assert "⚠️ **1 advisory finding(s)**; nothing blocks the plan." in text
+    assert "⚠️ **1 advisory finding**; nothing blocks the plan." in text
+    # Once, in the table at the top: the stack's section points to it.
+    assert text.count("| ⚠️ advisory | `elb-https-only`") == 1
+    assert "Rule findings: 1 advisory finding (in the table above)." in text
+    assert "violation" not in text
+    # One count everywhere: AWS resources, Pulumi's own apart.
+    assert (
+        "57 AWS resources, plus Pulumi's own 3 providers, 3 stack references, 13 components" in text
+    )
+    # Short type tokens, the component tree, no made-up ids.
+    assert "`aws:s3:BucketServerSideEncryptionConfiguration`" in text
+    assert "aws:s3/bucket" not in text
+    assert "| &nbsp;&nbsp;&nbsp;&nbsp;└ `…-http` | `aws:lb:Listener` |" in text
+    assert "vpc-0000" not in text
+    assert "111122223333" not in text
     assert "elb-https-only" in text
-    block = text.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
-    assert block == diagram.mermaid(diagram.build(production_plan))
+    blocks = re.findall(r"```mermaid\n(.*?)\n```", text, flags=re.DOTALL)
+    assert blocks == [picture.mermaid for picture in pictures.pictures(production_plan)]
     headings = re.findall(r"^### `(organization/\w+/production)`$", text, flags=re.MULTILINE)
     assert headings == [f"organization/{name}/production" for name in TOPOLOGY.deploy_order()]
     assert "- **Reads** (StackReference) from `security`: `kms_key_arn`" in text
@@ -162,9 +178,106 @@ def test_the_markdown_plan_shows_what_a_reviewer_needs(production_plan: Environm
         in text
     )
     assert (
-        f"| `webapp-production-key` 🔒 protected | `{t.KMS_KEY}` | "
+        "| &nbsp;&nbsp;└ ″ 🔒 protected | `aws:kms:Key` | "
         "enableKeyRotation: `true`<br>deletionWindowInDays: `30`"
     ) in text
+
+
+PICTURE_NODE = re.compile(r'^ +(\w+)(\["[^"]*"\]|\(\("[^"]*"\)\))(:::\w+)?$')
+PICTURE_SUBGRAPH = re.compile(r'^ +subgraph (\w+)\["[^"]*"\]$')
+PICTURE_EDGE = re.compile(r'^  (\w+) (==>|-->|-\.->)(\|"[^"|]*"\|)? (\w+)$')
+CLASS_DEF = re.compile(r"^  classDef (\w+) [\w#:,.\- ]+$")
+
+
+def parse_picture(text: str) -> dict[str, Any]:
+    """A strict reading of the Mermaid subset the pictures use: nested subgraphs, boxes and
+    circles with an optional class, three arrow kinds with optional labels, classDef lines.
+    Edges may name a node or subgraph declared anywhere; ids must not be keywords."""
+    lines = text.splitlines()
+    assert lines[0] in ("flowchart LR", "flowchart TB")
+    ids: set[str] = set()
+    edges: list[tuple[str, str, str]] = []
+    classes: set[str] = set()
+    used_classes: set[str] = set()
+    depth = 0
+    for line in lines[1:]:
+        if match := PICTURE_SUBGRAPH.match(line):
+            depth += 1
+            ids.add(match.group(1))
+        elif line.strip() == "end":
+            assert depth > 0
+            depth -= 1
+        elif match := PICTURE_NODE.match(line):
+            assert match.group(1) not in ids, f"{match.group(1)} declared twice"
+            ids.add(match.group(1))
+            if match.group(3):
+                used_classes.add(match.group(3)[3:])
+        elif match := PICTURE_EDGE.match(line):
+            edges.append((match.group(1), match.group(2), match.group(4)))
+        elif match := CLASS_DEF.match(line):
+            classes.add(match.group(1))
+        else:
+            raise AssertionError(f"not a line a picture may contain: {line!r}")
+    assert depth == 0, "subgraph not closed"
+    for source, _, target in edges:
+        assert {source, target} <= ids, (source, target)
+    assert used_classes <= classes
+    assert not {i.lower() for i in ids} & MERMAID_KEYWORDS
+    return {"ids": ids, "edges": edges}
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_every_picture_parses_and_has_a_legend(
+    environment: str, request: pytest.FixtureRequest
+) -> None:
+    plan: EnvironmentPlan = request.getfixturevalue(f"{environment}_plan")
+
+    drawn = pictures.pictures(plan)
+
+    assert [p.name for p in drawn] == ["overview", *TOPOLOGY.deploy_order()]
+    for picture in drawn:
+        parse_picture(picture.mermaid)
+        assert "Legend" in picture.mermaid
+    assert "57 AWS resources" in drawn[0].title or environment == "development"
+
+
+def test_the_compute_picture_shows_the_network_and_the_traffic_path(
+    production_plan: EnvironmentPlan,
+) -> None:
+    compute = pictures.detail(production_plan.stacks[-1])
+    parsed = parse_picture(compute.mermaid)
+    text = compute.mermaid
+
+    assert "public subnets, 2 zones: routed to the internet" in text
+    assert "private subnets, 2 zones: no internet route" in text
+    assert "interface: ec2messages, ssm, ssmmessages" in text
+    assert "gateway: s3" in text
+    assert "into log group /webapp/production/vpc-flow-logs" in text
+    assert "as role webapp-production-flow-logs" in text
+    traffic = [(s, t) for s, arrow, t in parsed["edges"] if arrow == "==>"]
+    path = ["internet", "InternetGateway_webapp_production_network_igw"]
+    path += ["LoadBalancer_webapp_production_web_lb", "Group_webapp_production_web"]
+    path += ["VpcEndpoint_webapp_production_web_endpoints_ec2messages"]
+    assert traffic == list(itertools.pairwise(path))
+
+
+def test_the_graph_task_prints_one_view_bare(capsys: pytest.CaptureFixture[str]) -> None:
+    tasks.graph(Context(), env="development", view="overview")
+
+    text = capsys.readouterr().out
+    parse_picture(text.strip())
+    assert "```" not in text
+
+
+def test_the_committed_pictures_are_of_the_current_code(
+    production_plan: EnvironmentPlan,
+) -> None:
+    """docs/*.png are rendered from docs/*.mmd; when the pictures change, re-render them:
+    `invoke graph --env production --pictures docs`."""
+    for picture in pictures.pictures(production_plan):
+        committed = REPO_ROOT / "docs" / f"production-{picture.name}.mmd"
+        assert committed.read_text(encoding="utf-8") == picture.mermaid + "\n", picture.name
+        assert committed.with_suffix(".png").is_file()
 
 
 def _violation(rule: str, enforcement: Enforcement, name: str = "bucket") -> Violation:
@@ -196,11 +309,11 @@ def test_findings_come_mandatory_first_with_a_blocking_verdict(
 ) -> None:
     text = markdown(judged_plan)
 
-    assert "❌ **1 mandatory finding(s) block this plan**, and 1 advisory." in text
+    assert "❌ **1 mandatory finding blocks this plan**, and 1 advisory finding." in text
     rows = [line for line in text.splitlines() if line.startswith("| ❌") or line.startswith("| ⚠️")]
-    assert [row.split("|")[2].strip() for row in rows] == ["`s3-encryption`", "`s3-lifecycle`"] * 2
+    assert [row.split("|")[2].strip() for row in rows] == ["`s3-encryption`", "`s3-lifecycle`"]
     assert r"it is wrong: 50% \| 1" in rows[0]
-    assert f"| `bucket` | `{t.BUCKET}` | bucket: `b\\|c` |" in text
+    assert "| `bucket` | `aws:s3:Bucket` | bucket: `b\\|c` |" in text
 
 
 def test_annotations_are_escaped_workflow_commands(judged_plan: EnvironmentPlan) -> None:
@@ -237,7 +350,7 @@ def test_markdown_to_a_file_with_annotations_on_a_blocked_plan(
 
     assert code == 1
     written = target.read_text(encoding="utf-8")
-    assert "❌ **1 mandatory finding(s) block this plan**." in written
+    assert "❌ **1 mandatory finding blocks this plan**." in written
     assert "| ❌ mandatory | `kms-key-rotation` | `webapp-development-key` |" in written
     printed = out.getvalue()
     assert f"Markdown plan written to {target}" in printed

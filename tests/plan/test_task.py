@@ -29,7 +29,7 @@ def test_plan_task_passes_a_clean_plan(
 ) -> None:
     repo_tasks.plan(Context(), env="development", project="security")
 
-    assert "Security rules: no violations." in capsys.readouterr().out
+    assert "Security rules: no findings." in capsys.readouterr().out
 
 
 def test_plan_task_exits_non_zero_on_a_mandatory_violation(

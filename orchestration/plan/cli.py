@@ -249,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # For the timing: which pulumi_aws modules did the programs load?
     parser.add_argument("--list-aws-modules", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.fail_on_changes and not args.base:
+        parser.error("--fail-on-changes needs --base")
     try:
         if args.base:
             code = run_diff(

@@ -154,9 +154,9 @@ def run_diff(
         raise PlanError(f"unknown format {fmt!r} for a diff: use one of {', '.join(DIFF_FORMATS)}")
     json_file = _writable(json_path, "JSON diff") if json_path else None
     report_file = _writable(output, f"{fmt} diff") if output else None
-    with BasePlan(REPO_ROOT, base, environment, project=project, cache_dir=cache_dir) as old:
-        plan = make_plan(environment, project=project)
-        base_plan = old.result()
+    old = BasePlan(REPO_ROOT, base, environment, project=project, cache_dir=cache_dir)
+    plan = make_plan(environment, project=project)
+    base_plan = old.result()
     # Through JSON, as the base came: the same types on both sides.
     head_plan = json.loads(json.dumps(to_json(plan)))
     diff = diff_plans(base_plan, head_plan, old.commit)

@@ -11,14 +11,20 @@ base evaluated at a git revision, the head at the working tree. Resources are ma
   set) differs; the change lists those keys.
 
 The properties are the inputs' leaves (`rules.0.id`) as old → new, None where not set, secret
-values (Pulumi's secret envelope in the plan) masked. Placeholders are deterministic (derived
-from each resource's type and name, and from inputs), so an unchanged resource has the same
-placeholders in both plans and shows no change. Replacing or deleting a resource that holds
-data (`shared.aws_types.holds_data`) is marked: the deploy refuses it without --allow-delete.
+values (Pulumi's secret envelope in the plan) masked; a text input holding a JSON document (a
+policy) is compared by its leaves (`policy.Statement.1.Resource`), a multi-line one (user data)
+by its changed lines (`userData@12`: the head's lines from line 12).
+
+Placeholders are deterministic (derived from each resource's type and name, and from inputs),
+so an unchanged resource has the same placeholders in both plans and shows no change.
+Replacing or deleting a resource that holds data (`shared.aws_types.holds_data`) is marked:
+the deploy refuses it without --allow-delete.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -123,6 +129,9 @@ def property_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Pro
         if is_secret(before) or is_secret(after):
             changes.append(PropertyChange(key, _mask(before), _mask(after)))
             continue
+        if isinstance(before, str) and isinstance(after, str):
+            changes.extend(_text_changes(key, before, after))
+            continue
         old_leaves, new_leaves = dict(leaves(before, key)), dict(leaves(after, key))
         changes.extend(
             PropertyChange(path, old_leaves.get(path), new_leaves.get(path))
@@ -131,6 +140,43 @@ def property_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Pro
             or (path in old_leaves) != (path in new_leaves)
         )
     return changes
+
+
+def _text_changes(key: str, before: str, after: str) -> list[PropertyChange]:
+    """A changed text input: a JSON document (a policy) by its leaves, a script (user data)
+    by its changed lines (`userData@12`: from line 12), anything else whole."""
+    documents = _json_document(before), _json_document(after)
+    if documents[0] is not None and documents[1] is not None:
+        old, new = dict(leaves(documents[0], key)), dict(leaves(documents[1], key))
+        return [
+            PropertyChange(path, old.get(path), new.get(path))
+            for path in _union(old, new)
+            if old.get(path) != new.get(path) or (path in old) != (path in new)
+        ]
+    if "\n" not in before + after:
+        return [PropertyChange(key, before, after)]
+    old_lines, new_lines = before.splitlines(), after.splitlines()
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    return [
+        PropertyChange(
+            f"{key}@{first_new + 1}",
+            "\n".join(old_lines[first_old:last_old]) or None,
+            "\n".join(new_lines[first_new:last_new]) or None,
+        )
+        for tag, first_old, last_old, first_new, last_new in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+def _json_document(text: str) -> Any:
+    """`text` parsed when it is a JSON object or array (a policy document), else None."""
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict | list) else None
 
 
 def replace_triggers(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:

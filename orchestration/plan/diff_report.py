@@ -84,7 +84,10 @@ def summary(diff: PlanDiff) -> str:
     losses = len(diff.data_losses)
     lines.append(f"Changes: {counts(diff)}.")
     if losses:
-        lines.append(f"{losses} replacement(s) or deletion(s) of resources that {LOSS_NOTE}.")
+        lines.append(
+            f"{losses} replacement(s) or deletion(s) of a resource that holds data: "
+            "the deploy refuses them without --allow-delete."
+        )
     return "\n".join(lines)
 
 

@@ -255,3 +255,20 @@ def test_a_base_plan_without_urns_is_matched_by_type_and_name() -> None:
 
     [change] = diff.stacks[0].changes
     assert (change.op, change.replace_keys) == ("replace", ("name",))
+
+
+def test_policy_documents_by_leaf_and_scripts_by_changed_line() -> None:
+    policy = '{"Statement": [{"Effect": "Allow", "Resource": "arn:aws:s3:::%s/*"}]}'
+    base = plan(
+        resource(t.IAM_ROLE_POLICY, "p", policy=policy % "a", userData="#!/bin/sh\nA=1\nB=2")
+    )
+    head = plan(
+        resource(t.IAM_ROLE_POLICY, "p", policy=policy % "b", userData="#!/bin/sh\nA=1\nB=3")
+    )
+
+    [change] = diff_plans(base, head, "abc").stacks[0].changes
+
+    assert [(p.name, p.old, p.new) for p in change.properties] == [
+        ("policy.Statement.0.Resource", "arn:aws:s3:::a/*", "arn:aws:s3:::b/*"),
+        ("userData@3", "B=2", "B=3"),
+    ]

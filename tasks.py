@@ -20,7 +20,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import Task, task
 
-from orchestration.exit_codes import EXIT_INTERRUPTED
+from orchestration.exit_codes import EXIT_CHANGES, EXIT_INTERRUPTED
 from shared.paths import REPO_ROOT
 
 INTERRUPTED_EARLY = "Interrupted before any stack operation started."
@@ -438,11 +438,20 @@ def test(c: Context) -> None:
     help={
         "env": ENV_HELP,
         "project": "plan this project and the projects it reads from; default: every project",
-        "json_": "also write the machine-readable plan (resources, outputs, violations) here",
+        "json_": (
+            "also write the machine-readable plan (resources, outputs, violations) here; "
+            "-: to stdout (the report then goes to stderr); with --base, the JSON diff"
+        ),
         "format_": (
             "text (default); markdown: per stack resources, references, findings, diagram; "
-            "terraform-plan-json: the plan as Terraform plan JSON, for Checkov (invoke scan)"
+            "terraform-plan-json: the plan as Terraform plan JSON, for Checkov (invoke scan); "
+            "with --base: text or markdown"
         ),
+        "base": (
+            "show the plan as a diff against this git revision (planned by its own code): "
+            "what a deploy would create, update, replace or delete"
+        ),
+        "fail_on_changes": f"with --base: exit {EXIT_CHANGES} when anything changes",
         "output": "write the report here instead of printing it (e.g. $GITHUB_STEP_SUMMARY)",
         "annotate": "also print each finding as a GitHub Actions annotation (::error/::warning)",
         "timing": "instead of planning, time the plan against importing its pulumi_aws modules",
@@ -460,26 +469,34 @@ def plan(
     annotate: bool = False,
     timing: bool = False,
     runs: int = 5,
+    base: str | None = None,
+    fail_on_changes: bool = False,
 ) -> None:
     """Offline plan with the security rules: no cloud, credentials, Pulumi CLI or state."""
-    from orchestration.plan.cli import PlanError, run_plan  # noqa: PLC0415
+    from orchestration.plan.cli import PlanError, run_diff, run_plan  # noqa: PLC0415
     from tooling.plan_timing import run_timing  # noqa: PLC0415
 
-    _run_command(
-        lambda: (
-            run_timing(env, runs=runs)
-            if timing
-            else run_plan(
+    def run() -> int:
+        if timing:
+            return run_timing(env, runs=runs)
+        if base:
+            return run_diff(
                 env,
+                base,
                 project=project,
                 json_path=json_,
                 fmt=format_,
                 output=output,
                 annotate=annotate,
+                fail_on_changes=fail_on_changes,
             )
-        ),
-        PlanError,
-    )
+        if fail_on_changes:
+            raise PlanError("--fail-on-changes needs --base: changes against what?")
+        return run_plan(
+            env, project=project, json_path=json_, fmt=format_, output=output, annotate=annotate
+        )
+
+    _run_command(run, PlanError)
 
 
 @task(

@@ -10,8 +10,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
+from orchestration.exit_codes import EXIT_CHANGES
+from orchestration.plan import diff_report
+from orchestration.plan.base import CACHE_DIR, BasePlan
 from orchestration.plan.diagram import FORMATS as DIAGRAM_FORMATS
 from orchestration.plan.diagram import render
+from orchestration.plan.diff import diff_plans
+from orchestration.plan.diff import to_json as diff_to_json
 from orchestration.plan.environment import (
     EnvironmentPlan,
     PlanError,
@@ -19,8 +24,8 @@ from orchestration.plan.environment import (
     plan_environment,
 )
 from orchestration.plan.markdown import github_annotations, markdown
-from orchestration.plan.report import summary, write_json
-from shared.paths import PROJECTS_DIR
+from orchestration.plan.report import summary, to_json, write_json
+from shared.paths import PROJECTS_DIR, REPO_ROOT
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
 from shared.topology import TOPOLOGY, ContractError
 
@@ -28,6 +33,9 @@ from shared.topology import TOPOLOGY, ContractError
 # scanners that read Terraform plans (orchestration/scan/translate.py).
 TERRAFORM_PLAN_JSON = "terraform-plan-json"
 REPORT_FORMATS = ("text", "markdown", TERRAFORM_PLAN_JSON)
+DIFF_FORMATS = ("text", "markdown")
+# `--json -`: the JSON on stdout (the report then goes to stderr, so stdout stays parseable).
+STDOUT = "-"
 
 
 def make_plan(
@@ -51,7 +59,10 @@ def make_plan(
         raise PlanError(str(error)) from error
 
 
-def _writable(path_text: str, what: str) -> Path:
+def _writable(path_text: str, what: str) -> Path | None:
+    """The file to write to; None for `-` (stdout)."""
+    if path_text == STDOUT:
+        return None
     path = Path(path_text)
     if not path.parent.is_dir():
         raise PlanError(f"cannot write the {what} to {path}: {path.parent} does not exist")
@@ -80,6 +91,8 @@ def run_plan(
     out = out or sys.stdout
     if fmt not in REPORT_FORMATS:
         raise PlanError(f"unknown format {fmt!r}: use one of {', '.join(REPORT_FORMATS)}")
+    if json_path == STDOUT and fmt == TERRAFORM_PLAN_JSON and not output:
+        raise PlanError("--json - and the Terraform plan JSON cannot both go to stdout")
     json_file = _writable(json_path, "JSON plan") if json_path else None
     report_file = _writable(output, f"{fmt} plan") if output else None
     plan = make_plan(
@@ -88,6 +101,10 @@ def run_plan(
     report = _report(plan, fmt)
     if json_file:
         write_json(plan, json_file)
+    elif json_path == STDOUT:
+        print(json.dumps(to_json(plan), indent=2), file=out)
+        out = sys.stderr
+        json_path = None
     if report_file:
         report_file.write_text(report if report.endswith("\n") else report + "\n", "utf-8")
     if not quiet:
@@ -109,6 +126,79 @@ def run_plan(
         )
         return 1
     return 0
+
+
+def run_diff(
+    environment: str,
+    base: str,
+    *,
+    project: str | None = None,
+    json_path: str | None = None,
+    fmt: str = "text",
+    output: str | None = None,
+    annotate: bool = False,
+    fail_on_changes: bool = False,
+    quiet: bool = False,
+    out: TextIO | None = None,
+    cache_dir: Path | None = CACHE_DIR,
+) -> int:
+    """The plan as a diff against the revision `base`: what a deploy would create, update,
+    replace or delete (orchestration/plan/diff.py). The report in `fmt` is printed (or
+    written to `output`), the JSON diff written to `json_path` (`-`: stdout).
+
+    1 when the working tree's plan has a mandatory violation; else EXIT_CHANGES when
+    `fail_on_changes` and anything changes (as `pulumi preview --expect-no-changes`); else 0.
+    """
+    out = out or sys.stdout
+    if fmt not in DIFF_FORMATS:
+        raise PlanError(f"unknown format {fmt!r} for a diff: use one of {', '.join(DIFF_FORMATS)}")
+    json_file = _writable(json_path, "JSON diff") if json_path else None
+    report_file = _writable(output, f"{fmt} diff") if output else None
+    old = BasePlan(REPO_ROOT, base, environment, project=project, cache_dir=cache_dir)
+    plan = make_plan(environment, project=project)
+    base_plan = old.result()
+    # Through JSON, as the base came: the same types on both sides.
+    head_plan = json.loads(json.dumps(to_json(plan)))
+    diff = diff_plans(base_plan, head_plan, old.commit)
+    if fmt == "markdown":
+        report = diff_report.markdown(diff, full_plan=markdown(plan), note=_findings_note(plan))
+    else:
+        report = diff_report.summary(diff)
+    document = json.dumps(diff_to_json(diff), indent=2) + "\n"
+    if json_file:
+        json_file.write_text(document, encoding="utf-8")
+    elif json_path == STDOUT:
+        out.write(document)
+        out = sys.stderr
+    if report_file:
+        report_file.write_text(report if report.endswith("\n") else report + "\n", "utf-8")
+    if not quiet:
+        print(f"{fmt.capitalize()} diff written to {output}" if output else report, file=out)
+        if json_file:
+            print(f"\nJSON diff written to {json_path}", file=out)
+    if annotate:
+        for command in github_annotations(plan):
+            print(command, file=out)
+    if plan.blocking:
+        rules = sorted({violation.rule for violation in plan.blocking})
+        print(
+            f"\nPlan refused: {len(plan.blocking)} mandatory violation(s) of {', '.join(rules)}",
+            file=out,
+        )
+        return 1
+    if fail_on_changes and diff.changed:
+        print(f"\nThe plan changes ({diff_report.counts(diff)}): exit {EXIT_CHANGES}", file=out)
+        return EXIT_CHANGES
+    return 0
+
+
+def _findings_note(plan: EnvironmentPlan) -> str:
+    blocking, advisory = len(plan.blocking), len(plan.violations) - len(plan.blocking)
+    if blocking:
+        return f"❌ **{blocking} mandatory finding(s)** in the head's plan block it (see below)."
+    if advisory:
+        return f"⚠️ {advisory} advisory finding(s) in the head's plan (see below)."
+    return "✅ Every security rule passes on the head's plan."
 
 
 def _report(plan: EnvironmentPlan, fmt: str) -> str:
@@ -153,13 +243,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.plan", description=__doc__)
     parser.add_argument("--env", required=True, help="environment to plan")
     parser.add_argument("--project", help="plan this project and the projects it reads from")
-    parser.add_argument("--json", dest="json_path", help="write the JSON plan to this path")
+    parser.add_argument(
+        "--json", dest="json_path", help="write the JSON plan (or diff) here; -: stdout"
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--base", help="show the plan as a diff against this git revision")
+    parser.add_argument("--format", dest="fmt", default="text", help="text or markdown")
+    parser.add_argument(
+        "--fail-on-changes",
+        action="store_true",
+        help=f"with --base: exit {EXIT_CHANGES} when the plan differs from the base's",
+    )
     # For the timing: which pulumi_aws modules did the programs load?
     parser.add_argument("--list-aws-modules", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.fail_on_changes and not args.base:
+        parser.error("--fail-on-changes needs --base")
     try:
-        code = run_plan(args.env, project=args.project, json_path=args.json_path, quiet=args.quiet)
+        if args.base:
+            code = run_diff(
+                args.env,
+                args.base,
+                project=args.project,
+                json_path=args.json_path,
+                fmt=args.fmt,
+                fail_on_changes=args.fail_on_changes,
+                quiet=args.quiet,
+            )
+        else:
+            code = run_plan(
+                args.env,
+                project=args.project,
+                json_path=args.json_path,
+                fmt=args.fmt,
+                quiet=args.quiet,
+            )
     except PlanError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -191,6 +309,7 @@ __all__ = [
     "loaded_aws_modules",
     "main",
     "make_plan",
+    "run_diff",
     "run_graph",
     "run_plan",
 ]

@@ -164,7 +164,7 @@ def to_json(plan: EnvironmentPlan) -> dict[str, Any]:
                 "project": stack.project,
                 "stack": stack.stack,
                 "resources": [
-                    {"type": r.type, "name": r.name, "inputs": jsonable(r.props)}
+                    {"type": r.type, "name": r.name, "urn": r.urn, "inputs": jsonable(r.props)}
                     for r in stack.resources
                 ],
                 "outputs": jsonable(stack.outputs),

@@ -102,7 +102,7 @@ def test_json_plan_has_the_documented_shape(
     for stack in document["stacks"]:
         assert set(stack) == {"project", "stack", "resources", "outputs"}
         for resource in stack["resources"]:
-            assert set(resource) == {"type", "name", "inputs"}
+            assert set(resource) == {"type", "name", "urn", "inputs"}
     # The same plan the fixture made: deterministic placeholders, same order.
     assert document == json.loads(json.dumps(to_json(development_plan)))
     providers = [

@@ -55,3 +55,21 @@ def test_plan_task_turns_user_errors_into_one_message(repo_tasks: ModuleType) ->
 
     assert caught.value.code == 1
     assert "unknown environment 'staging'" in str(caught.value.message)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"fail_on_changes": True}, "--fail-on-changes needs --base"),
+        ({"base": "no-such-ref"}, "--base 'no-such-ref' is not a commit in this repository"),
+        ({"base": "HEAD", "format_": "dot"}, "unknown format 'dot' for a diff"),
+    ],
+)
+def test_plan_task_refuses_a_diff_it_cannot_make_before_planning(
+    repo_tasks: ModuleType, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(Exit) as caught:
+        repo_tasks.plan(Context(), env="development", **options)
+
+    assert caught.value.code == 1
+    assert message in str(caught.value.message)

@@ -159,8 +159,10 @@ class _Graph:
             self.edges.append(line)
 
 
-def _depends(resource: Resource) -> set[str]:
-    return {urn for urns in resource.dependencies.values() for urn in urns}
+def _depends(resource: Resource) -> list[str]:
+    # Sorted: a set's order changes with every interpreter's string hashing, and so would the
+    # order of the arrows the walk draws (and the committed pictures would look stale).
+    return sorted({urn for urns in resource.dependencies.values() for urn in urns})
 
 
 def _children(stack: StackPlan, parent: Resource) -> list[Resource]:
@@ -174,7 +176,7 @@ def _tiers(stack: StackPlan) -> dict[str, list[Resource]]:
     public_tables = {
         urn
         for r in stack.resources
-        if r.type == t.ROUTE and _depends(r) & gateways
+        if r.type == t.ROUTE and set(_depends(r)) & gateways
         for urn in r.dependencies.get("routeTableId", ())
     }
     public_subnets = {
@@ -192,7 +194,7 @@ def _tiers(stack: StackPlan) -> dict[str, list[Resource]]:
 
 
 def _tier_of(resource: Resource, tiers: Mapping[str, Sequence[Resource]]) -> str | None:
-    needed = _depends(resource)
+    needed = set(_depends(resource))
     for tier, subnets in tiers.items():
         if needed & {s.urn for s in subnets}:
             return tier

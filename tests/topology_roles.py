@@ -96,3 +96,7 @@ def levels(names: Iterable[str]) -> list[list[str]]:
 
 DEPLOY_LEVELS: list[list[str]] = [sorted(level) for level in TOPOLOGY.deploy_levels()]
 TEARDOWN_LEVELS: list[list[str]] = [sorted(level) for level in TOPOLOGY.teardown_levels()]
+
+
+# A project name the topology does not use, for tests that add or refuse one.
+UNUSED: str = next(name for name in ("queue", "inbox", "mailer") if name not in TOPOLOGY.names)

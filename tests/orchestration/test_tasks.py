@@ -26,6 +26,7 @@ from orchestration.engine.interface import EngineUnavailable, OrchestrationError
 from orchestration.preflight import CredentialsError
 from orchestration.runner import Orchestrator
 from orchestration.state.passphrase import PASSPHRASE_VAR
+from orchestration.verify.runner import needed_outputs
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, load_settings
 from shared.topology import COMPUTE, TOPOLOGY
@@ -348,8 +349,10 @@ def test_verify_leaves_the_credential_check_and_stack_names_to_the_orchestrator(
     assert call["aws"] is True  # commands.open_orchestrator checks the AWS credentials
     assert call["endpoint"] is None
     assert exited.value.code == 1
-    assert f"stack {stack(ROOT)} does not exist" in str(exited.value.message)
-    assert opener.engine.ops("outputs") == list(ALL)
+    # Verify reads the stacks it checks (needed_outputs), one after another.
+    read = list(needed_outputs(load_settings("development")))
+    assert f"stack {stack(read[0])} does not exist" in str(exited.value.message)
+    assert opener.engine.ops("outputs") == read
 
 
 def test_ctrl_c_before_any_stack_runs_exits_130(

@@ -43,13 +43,14 @@ from typing import Any
 
 from orchestration.commands import REPO_ROOT, TOOLS_DIR_NAME
 from orchestration.engine.pulumi_install import ensure_pulumi_cli, verified_version
+from shared.topology import TOPOLOGY
 from tests.engine.engine_support import EngineEnv, make_engine_env
 from tests.engine.standin_aws.install import install
 
 HERE = Path(__file__).resolve().parent
 
 ENV = "development"
-PROJECTS = ("security", "storage", "compute")
+PROJECTS = TOPOLOGY.deploy_order()
 TASK_PROCESS = HERE / "task_process.py"
 # Steps: (command, working directory).
 Step = tuple[list[str], Path]

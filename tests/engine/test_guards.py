@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared import aws_types as t
+from shared.topology import TOPOLOGY
 from tests.engine.engine_support import EngineEnv, TaskRun, Tasks
 
 pytestmark = pytest.mark.engine
@@ -14,7 +15,7 @@ def stack_order(out: str, environment: str) -> list[str]:
     """Projects in the order their engine output first appears."""
     seen: list[str] = []
     for line in out.splitlines():
-        for name in ("security", "storage", "compute"):
+        for name in TOPOLOGY.names:
             if line.startswith(f"[{name}/{environment}]") and name not in seen:
                 seen.append(name)
     return seen
@@ -71,7 +72,7 @@ def test_destroy_guard_refuses_then_cascade_tears_down_consumers_first(
         project="security",
     )
     assert cascade.code == 0, cascade.text
-    assert stack_order(cascade.out, "development") == ["compute", "storage", "security"]
+    assert stack_order(cascade.out, "development") == list(TOPOLOGY.teardown_order())
     assert engine_env.cloud.resources() == []
 
 

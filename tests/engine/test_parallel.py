@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.topology import TOPOLOGY
 from tests.engine.engine_support import (
     EngineEnv,
     copy_projects,
@@ -30,7 +31,7 @@ from tests.engine.engine_support import (
 pytestmark = pytest.mark.engine
 
 ENV = "development"
-PROJECTS = ("security", "storage", "compute")
+PROJECTS = TOPOLOGY.deploy_order()
 TASK_PROCESS = Path(__file__).with_name("task_process.py")
 WAIT_SECONDS = 180
 

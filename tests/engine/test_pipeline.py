@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from shared import aws_types as t
+from shared.topology import TOPOLOGY
 from tests.engine.engine_support import EngineEnv, TaskRun, engine_paths, run_task
 
 pytestmark = pytest.mark.engine
@@ -77,14 +78,12 @@ def test_deploy_brings_up_security_storage_compute_in_order(deployed: Deployed) 
     assert max(security) < min(storage)
     assert max(storage) < min(compute)
     rows = summary_rows(deployed.first.out)
-    assert list(rows) == [
-        f"organization/{name}/{ENV}" for name in ("security", "storage", "compute")
-    ]
+    assert list(rows) == [f"organization/{name}/{ENV}" for name in TOPOLOGY.deploy_order()]
     assert all("succeeded" in row and "create" in row for row in rows.values())
 
 
 def test_the_shipped_policy_pack_ran_and_passed(deployed: Deployed) -> None:
-    for name in ("security", "storage", "compute"):
+    for name in TOPOLOGY.names:
         lines = deployed.first.out.splitlines()
         assert any(
             line.startswith(f"[{name}/{ENV}]") and "✅ webapp-security-baseline" in line

@@ -32,6 +32,7 @@ from shared import aws_types as t
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY
 from tests.orchestration.pulumi_command_double import ScriptedPulumiCommand
+from tests.topology_roles import LEAF
 
 DEV = "development"
 SECURITY_STACK = "organization/security/development"
@@ -584,7 +585,7 @@ def test_the_inventory_is_one_listing_of_the_backend(engine, cli, repo) -> None:
     listing = [
         {"name": SECURITY_STACK, "resourceCount": 5},
         {"name": "organization/storage/development"},
-        {"name": "organization/compute/production", "resourceCount": 9},
+        {"name": f"organization/{LEAF}/production", "resourceCount": 9},
         {"name": "development", "resourceCount": 3},
     ]
     cli.on("stack", "ls", stdout=json.dumps(listing))
@@ -647,9 +648,7 @@ def test_manual_commands_use_paths_relative_to_the_working_directory(
     engine, repo, monkeypatch
 ) -> None:
     monkeypatch.chdir(repo)
-    assert " --cwd projects/compute cancel --yes " in engine.manual_command(
-        "compute", "cancel --yes"
-    )
+    assert f" --cwd projects/{LEAF} cancel --yes " in engine.manual_command(LEAF, "cancel --yes")
 
 
 def test_the_engine_serves_its_backends_environment(engine, repo, cli, production) -> None:
@@ -668,10 +667,10 @@ def test_the_engine_serves_its_backends_environment(engine, repo, cli, productio
 
 
 def test_a_directory_without_pulumi_yaml_is_refused_before_any_call(engine, cli, repo) -> None:
-    (repo / "projects" / "compute" / "Pulumi.yaml").unlink()
+    (repo / "projects" / LEAF / "Pulumi.yaml").unlink()
 
-    with pytest.raises(EngineFailure, match=r"projects/compute is not a Pulumi project"):
-        engine.up("compute", lambda _: None)
+    with pytest.raises(EngineFailure, match=rf"projects/{LEAF} is not a Pulumi project"):
+        engine.up(LEAF, lambda _: None)
     assert cli.calls == []
 
 

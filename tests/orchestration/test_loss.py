@@ -26,8 +26,17 @@ from program.policy import Resource, StackView, rule_by_id
 from shared import aws_types as t
 from shared.aws_types import BUCKET, KMS_KEY, STATEFUL_TYPES, import_id
 from shared.settings import EnvironmentSettings
-from shared.topology import COMPUTE, SECURITY, STORAGE
+from shared.topology import TOPOLOGY
 from tests.orchestration.engine_double import InMemoryEngine
+from tests.topology_roles import (
+    DEPLOY_LEVELS,
+    LEAF,
+    MIDDLE,
+    ROOT,
+    deploy_order,
+    levels,
+    stack,
+)
 
 ENDPOINT = "http://localhost:4566"
 STACK = "pulumi:pulumi:Stack"
@@ -72,6 +81,19 @@ def plan(
     )
 
 
+def exported(project: str) -> str:
+    """Every export of `project`, as the refusal lists them."""
+    return ", ".join(TOPOLOGY.project(project).exports)
+
+
+def readers(project: str) -> str:
+    """`project`'s consumers that read any of its outputs, as the refusal names them."""
+    found = [
+        name for name in TOPOLOGY.consumers(project) if TOPOLOGY.project(name).requires[project]
+    ]
+    return f"{', '.join(found)} read{'s' if len(found) == 1 else ''}"
+
+
 # ---- deploy: preview first, update only what changes, refresh by default -------------------
 
 
@@ -81,34 +103,34 @@ def test_a_deploy_without_changes_previews_each_stack_and_updates_none(
     report = orchestrator.deploy(yes=True)
 
     assert report.exit_code == EXIT_OK
-    assert engine.ops("preview") == [SECURITY, STORAGE, COMPUTE]
+    assert levels(engine.ops("preview")) == DEPLOY_LEVELS
     assert engine.ops("up") == []
-    assert report.outcome(STORAGE).changes == {"same": 3}
+    assert report.outcome(MIDDLE).changes == {"same": 3}
     # Drift is only seen when the cloud is read first.
-    assert engine.refreshed[("preview", STORAGE)] is True
+    assert engine.refreshed[("preview", MIDDLE)] is True
 
 
 def test_a_stack_with_changes_is_updated_after_its_preview_with_a_refresh(
     engine: InMemoryEngine, orchestrator: Orchestrator
 ) -> None:
-    engine.plans[STORAGE] = plan(STORAGE, ("update", BUCKET, "data"))
+    engine.plans[MIDDLE] = plan(MIDDLE, ("update", BUCKET, "data"))
 
     report = orchestrator.deploy(yes=True)
 
     assert report.exit_code == EXIT_OK
-    assert engine.ops("up") == [STORAGE]
-    assert engine.refreshed[("up", STORAGE)] is True
+    assert engine.ops("up") == [MIDDLE]
+    assert engine.refreshed[("up", MIDDLE)] is True
 
 
 def test_changed_outputs_alone_need_an_update(
     engine: InMemoryEngine, orchestrator: Orchestrator
 ) -> None:
-    outputs = {**engine.exports[SECURITY], "kms_alias_name": "alias/renamed"}
-    engine.plans[SECURITY] = plan(SECURITY, ("same", KMS_KEY, "key"), outputs=outputs)
+    outputs = {**engine.exports[ROOT], "kms_alias_name": "alias/renamed"}
+    engine.plans[ROOT] = plan(ROOT, ("same", KMS_KEY, "key"), outputs=outputs)
 
-    orchestrator.deploy(SECURITY, yes=True)
+    orchestrator.deploy(ROOT, yes=True)
 
-    assert engine.ops("up") == [SECURITY]
+    assert engine.ops("up") == [ROOT]
 
 
 def test_a_new_stack_is_created_without_a_preview(
@@ -120,18 +142,18 @@ def test_a_new_stack_is_created_without_a_preview(
 
     assert report.exit_code == EXIT_OK
     assert fresh.ops("preview") == []
-    assert fresh.ops("up") == [SECURITY, STORAGE, COMPUTE]
+    assert levels(fresh.ops("up")) == DEPLOY_LEVELS
 
 
 def test_no_refresh_says_what_it_costs(
     engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
 ) -> None:
-    engine.plans[SECURITY] = plan(SECURITY, ("update", KMS_KEY, "key"))
+    engine.plans[ROOT] = plan(ROOT, ("update", KMS_KEY, "key"))
 
-    orchestrator.deploy(SECURITY, yes=True, refresh=False)
+    orchestrator.deploy(ROOT, yes=True, refresh=False)
 
-    assert engine.refreshed[("preview", SECURITY)] is False
-    assert engine.refreshed[("up", SECURITY)] is False
+    assert engine.refreshed[("preview", ROOT)] is False
+    assert engine.refreshed[("up", ROOT)] is False
     assert "drift (a deleted bucket, a changed key setting) is neither seen nor repaired" in (
         out.getvalue()
     )
@@ -147,48 +169,48 @@ def _exits_early(project: str) -> OperationResult:
         ("delete", BUCKET, "webapp-development-data"),
         ("delete", t.BUCKET_VERSIONING, "webapp-development-data"),
         ("delete", "pulumi:providers:aws", "aws"),
-        ("discard", "pulumi:pulumi:StackReference", "security"),
+        ("discard", "pulumi:pulumi:StackReference", ROOT),
         outputs={},
     )
 
 
 def test_a_program_that_registers_nothing_is_refused_with_what_would_go(
-    engine: InMemoryEngine, orchestrator: Orchestrator
+    engine: InMemoryEngine, development: EnvironmentSettings, out: io.StringIO
 ) -> None:
-    engine.plans[STORAGE] = _exits_early(STORAGE)
+    engine.plans[MIDDLE] = _exits_early(MIDDLE)
 
-    report = orchestrator.deploy(yes=True)
+    # One worker: the run follows the deploy order even where a level holds several projects.
+    report = Orchestrator(engine, development, out=out, max_workers=1).deploy(yes=True)
 
-    assert report.statuses() == {
-        SECURITY: Status.SUCCEEDED,
-        STORAGE: Status.FAILED,
-        COMPUTE: Status.SKIPPED,
-    }
-    detail = report.outcome(STORAGE).detail
+    order = deploy_order()
+    at = order.index(MIDDLE)
+    assert report.statuses() == (
+        dict.fromkeys(order[:at], Status.SUCCEEDED)
+        | {MIDDLE: Status.FAILED}
+        | dict.fromkeys(order[at + 1 :], Status.SKIPPED)
+    )
+    detail = report.outcome(MIDDLE).detail
     assert detail.startswith("refused, nothing was changed in this stack:")
     assert "it would delete every resource of the stack (2)" in detail
     assert f"delete {BUCKET} webapp-development-data" in detail
+    assert f"would no longer export {exported(MIDDLE)}, which {readers(MIDDLE)}" in detail
     assert (
-        "would no longer export bucket_name, bucket_arn, log_bucket_name, which compute reads"
-        in detail
-    )
-    assert (
-        "`invoke deploy --env development --project storage --allow-delete` (the missing "
+        f"`invoke deploy --env development --project {MIDDLE} --allow-delete` (the missing "
         "outputs must be restored either way)" in detail
     )
-    assert STORAGE not in engine.ops("up")
+    assert MIDDLE not in engine.ops("up")
 
 
 def test_allow_delete_never_drops_outputs_consumers_read(
     engine: InMemoryEngine, orchestrator: Orchestrator
 ) -> None:
-    engine.plans[STORAGE] = _exits_early(STORAGE)
+    engine.plans[MIDDLE] = _exits_early(MIDDLE)
 
-    report = orchestrator.deploy(STORAGE, yes=True, allow_delete=True)
+    report = orchestrator.deploy(MIDDLE, yes=True, allow_delete=True)
 
-    detail = report.outcome(STORAGE).detail
+    detail = report.outcome(MIDDLE).detail
     assert report.exit_code == EXIT_FAILED
-    assert "would no longer export bucket_name, bucket_arn, log_bucket_name" in detail
+    assert f"would no longer export {exported(MIDDLE)}" in detail
     assert "delete every resource" not in detail
     assert "--allow-delete" not in detail
     assert engine.ops("up") == []
@@ -212,7 +234,7 @@ def test_allow_delete_never_drops_outputs_consumers_read(
 def test_deleting_or_replacing_keys_and_buckets_needs_allow_delete(
     engine: InMemoryEngine, orchestrator: Orchestrator, steps: list, listed: str
 ) -> None:
-    project = SECURITY if steps[0][1] == KMS_KEY else STORAGE
+    project = ROOT if steps[0][1] == KMS_KEY else MIDDLE
     engine.plans[project] = plan(project, *steps)
 
     refused = orchestrator.deploy(project, yes=True)
@@ -227,12 +249,12 @@ def test_deleting_or_replacing_keys_and_buckets_needs_allow_delete(
 
 
 def test_other_deletions_pass_the_guard(engine: InMemoryEngine, orchestrator: Orchestrator) -> None:
-    engine.plans[COMPUTE] = plan(COMPUTE, ("delete", t.INSTANCE, "web-2"), ("same", t.VPC, "n"))
+    engine.plans[LEAF] = plan(LEAF, ("delete", t.INSTANCE, "web-2"), ("same", t.VPC, "n"))
 
-    report = orchestrator.deploy(COMPUTE, yes=True)
+    report = orchestrator.deploy(LEAF, yes=True)
 
     assert report.exit_code == EXIT_OK
-    assert engine.ops("up") == [COMPUTE]
+    assert engine.ops("up") == [LEAF]
 
 
 UNDESCRIBED = "aws:dynamodb/table:Table"  # a type the table has no row for (yet)
@@ -241,12 +263,12 @@ UNDESCRIBED = "aws:dynamodb/table:Table"  # a type the table has no row for (yet
 def test_a_type_no_row_marks_stateless_is_guarded_like_data(
     engine: InMemoryEngine, orchestrator: Orchestrator
 ) -> None:
-    engine.plans[COMPUTE] = plan(COMPUTE, ("replace", UNDESCRIBED, "jobs"), ("same", t.VPC, "n"))
+    engine.plans[LEAF] = plan(LEAF, ("replace", UNDESCRIBED, "jobs"), ("same", t.VPC, "n"))
 
-    report = orchestrator.deploy(COMPUTE, yes=True)
+    report = orchestrator.deploy(LEAF, yes=True)
 
     assert report.exit_code != EXIT_OK
-    assert f"replace {UNDESCRIBED} jobs" in report.outcome(COMPUTE).detail
+    assert f"replace {UNDESCRIBED} jobs" in report.outcome(LEAF).detail
     assert engine.ops("up") == []
 
 
@@ -271,17 +293,18 @@ def test_production_protects_the_types_that_hold_data_and_undescribed_ones(
 def test_a_producer_whose_state_is_lost_is_not_recreated(
     engine: InMemoryEngine, orchestrator: Orchestrator
 ) -> None:
-    engine.lose_state(SECURITY)
-    engine.restore_hints[SECURITY] = "cp backup.json stacks/security/development.json"
+    engine.lose_state(ROOT)
+    engine.restore_hints[ROOT] = f"cp backup.json stacks/{ROOT}/development.json"
 
     with pytest.raises(StateLost) as caught:
         orchestrator.deploy(yes=True)
 
     message = str(caught.value)
-    assert "the state of organization/security/development is missing" in message
-    assert "storage, compute still read it" in message
-    assert "kms_key_arn=security-kms_key_arn" in message
-    assert "cp backup.json stacks/security/development.json" in message
+    assert f"the state of {stack(ROOT)} is missing" in message
+    assert f"{', '.join(TOPOLOGY.consumers(ROOT))} still read it" in message
+    read = TOPOLOGY.project(MIDDLE).requires[ROOT][0]
+    assert f"{read}={ROOT}-{read}" in message
+    assert f"cp backup.json stacks/{ROOT}/development.json" in message
     assert "`pulumi import`" in message
     assert "`invoke deploy --env development --recreate-missing-state`" in message
     assert message.endswith("Nothing was changed.")
@@ -291,19 +314,20 @@ def test_a_producer_whose_state_is_lost_is_not_recreated(
 def test_without_a_backup_to_copy_the_state_history_is_offered(
     engine: InMemoryEngine, development: EnvironmentSettings, out: io.StringIO
 ) -> None:
-    engine.lose_state(STORAGE)
+    engine.lose_state(MIDDLE)
 
     with pytest.raises(StateLost) as caught:
         Orchestrator(engine, development, out=out, endpoint=ENDPOINT).deploy(yes=True)
 
     message = str(caught.value)
-    assert "the state of organization/storage/development is missing, but compute" in message
+    consumers = ", ".join(TOPOLOGY.consumers(MIDDLE))
+    assert f"the state of {stack(MIDDLE)} is missing, but {consumers}" in message
     assert (
-        f"`invoke state history --env development --project storage --endpoint {ENDPOINT}`"
+        f"`invoke state history --env development --project {MIDDLE} --endpoint {ENDPOINT}`"
         in message
     )
     assert (
-        "`invoke state restore --env development --project storage --version ID "
+        f"`invoke state restore --env development --project {MIDDLE} --version ID "
         f"--endpoint {ENDPOINT}`" in message
     )
 
@@ -311,32 +335,32 @@ def test_without_a_backup_to_copy_the_state_history_is_offered(
 def test_recreate_missing_state_creates_it_deliberately(
     engine: InMemoryEngine, orchestrator: Orchestrator
 ) -> None:
-    engine.lose_state(SECURITY)
+    engine.lose_state(ROOT)
 
     report = orchestrator.deploy(yes=True, recreate_missing_state=True)
 
     assert report.exit_code == EXIT_OK
-    assert engine.ops("up") == [SECURITY]
+    assert engine.ops("up") == [ROOT]
 
 
 def test_a_fresh_environment_has_no_lost_state(
     development: EnvironmentSettings, out: io.StringIO
 ) -> None:
     fresh = InMemoryEngine()
-    fresh.deploy_now(SECURITY)
-    fresh.deploy_now(STORAGE)
-    fresh.stacks[STORAGE].resources = {}  # destroyed: its state no longer references security
+    fresh.deploy_now(ROOT)
+    fresh.deploy_now(MIDDLE)
+    fresh.stacks[MIDDLE].resources = {}  # destroyed: its state no longer references the root
 
     report = Orchestrator(fresh, development, out=out).deploy(yes=True)
 
     assert report.exit_code == EXIT_OK
-    assert ("state", STORAGE) not in fresh.calls
+    assert ("state", MIDDLE) not in fresh.calls
 
 
 def test_drift_preview_refresh_and_destroy_name_a_lost_state(
     engine: InMemoryEngine, orchestrator: Orchestrator
 ) -> None:
-    engine.lose_state(SECURITY)
+    engine.lose_state(ROOT)
 
     drift = orchestrator.drift()
     preview = orchestrator.preview()
@@ -345,16 +369,14 @@ def test_drift_preview_refresh_and_destroy_name_a_lost_state(
         orchestrator.destroy(yes=True)
 
     for report, code in ((drift, EXIT_DRIFT), (preview, EXIT_FAILED), (refresh, EXIT_FAILED)):
-        assert report.outcome(SECURITY).status is Status.LOST
-        assert "state of organization/security/development is missing" in (
-            report.outcome(SECURITY).detail
-        )
+        assert report.outcome(ROOT).status is Status.LOST
+        assert f"state of {stack(ROOT)} is missing" in (report.outcome(ROOT).detail)
         assert report.exit_code == code
-    assert "not deployed" not in drift.outcome(SECURITY).detail
+    assert "not deployed" not in drift.outcome(ROOT).detail
     assert "restore its state first" in str(destroy.value)
-    assert "`invoke destroy --env development --project storage --cascade`" in str(destroy.value)
+    assert f"`invoke destroy --env development --project {MIDDLE} --cascade`" in str(destroy.value)
     assert engine.ops("destroy") == []
-    assert SECURITY not in engine.ops("preview")
+    assert ROOT not in engine.ops("preview")
 
 
 # ---- pending creates and killed engines -----------------------------------------------------
@@ -365,50 +387,50 @@ def test_refresh_adopts_what_was_created_and_drops_what_was_not(
 ) -> None:
     made = PendingCreate("urn:made", BUCKET, {"bucket": "made-bucket"}, provider="urn:p::id")
     never = PendingCreate("urn:never", BUCKET, {"bucket": "never-bucket"})
-    key = PendingCreate("urn:pulumi:development::storage::aws:kms/key:Key::k", KMS_KEY, {})
-    engine.stacks[STORAGE].pending_creates = [made, never, key]
+    key = PendingCreate(f"urn:pulumi:development::{MIDDLE}::aws:kms/key:Key::k", KMS_KEY, {})
+    engine.stacks[MIDDLE].pending_creates = [made, never, key]
     engine.cloud_ids["urn:made"] = "made-bucket"
 
-    report = orchestrator.refresh(STORAGE)
+    report = orchestrator.refresh(MIDDLE)
 
     assert report.exit_code == EXIT_OK
-    assert engine.ops("import") == [STORAGE, STORAGE]
-    assert "urn:made" in engine.stacks[STORAGE].resources
-    assert "urn:never" not in engine.stacks[STORAGE].resources
-    assert engine.stacks[STORAGE].pending_creates == []
+    assert engine.ops("import") == [MIDDLE, MIDDLE]
+    assert "urn:made" in engine.stacks[MIDDLE].resources
+    assert "urn:never" not in engine.stacks[MIDDLE].resources
+    assert engine.stacks[MIDDLE].pending_creates == []
     text = out.getvalue()
     assert f"pending create of {BUCKET} urn:made: it exists, adopted" in text
     assert f"pending create of {BUCKET} urn:never: never made, dropped" in text
     assert f"pending create of {KMS_KEY} k dropped: AWS chooses its id" in text
-    assert f"import {KMS_KEY} k <id> --stack storage.development" in text
+    assert f"import {KMS_KEY} k <id> --stack {MIDDLE}.development" in text
 
 
 def test_a_read_only_check_needs_no_recovery(
     engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
 ) -> None:
-    engine.failures[("drift", STORAGE)] = EngineKilled("the Pulumi CLI was killed (SIGKILL)")
+    engine.failures[("drift", MIDDLE)] = EngineKilled("the Pulumi CLI was killed (SIGKILL)")
 
     report = orchestrator.drift()
 
-    assert report.outcome(STORAGE).status is Status.FAILED
-    assert not report.outcome(STORAGE).recover
+    assert report.outcome(MIDDLE).status is Status.FAILED
+    assert not report.outcome(MIDDLE).recover
     assert "cancel --yes" not in out.getvalue()
 
 
 def test_a_killed_engine_fails_the_stack_and_prints_the_recovery(
     engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
 ) -> None:
-    engine.plans[STORAGE] = plan(STORAGE, ("update", BUCKET, "data"))
-    engine.failures[("up", STORAGE)] = EngineKilled("the Pulumi CLI was killed (SIGKILL)")
+    engine.plans[MIDDLE] = plan(MIDDLE, ("update", BUCKET, "data"))
+    engine.failures[("up", MIDDLE)] = EngineKilled("the Pulumi CLI was killed (SIGKILL)")
 
     report = orchestrator.deploy(yes=True)
 
-    assert report.outcome(STORAGE).status is Status.FAILED
+    assert report.outcome(MIDDLE).status is Status.FAILED
     assert report.exit_code == EXIT_FAILED
     text = out.getvalue()
-    assert "organization/storage/development stopped during `up`" in text
-    assert "pulumi --cwd projects/storage cancel --yes --stack storage.development" in text
-    assert "`invoke refresh --env development --project storage`" in text
+    assert f"{stack(MIDDLE)} stopped during `up`" in text
+    assert f"pulumi --cwd projects/{MIDDLE} cancel --yes --stack {MIDDLE}.development" in text
+    assert f"`invoke refresh --env development --project {MIDDLE}`" in text
 
 
 @pytest.mark.parametrize(
@@ -437,22 +459,22 @@ def test_follow_up_commands_keep_the_endpoint(
     engine: InMemoryEngine, development: EnvironmentSettings, out: io.StringIO
 ) -> None:
     emulated = Orchestrator(engine, development, out=out, endpoint=ENDPOINT)
-    engine.drift[STORAGE] = {"update": 1}
-    engine.failures[("refresh", COMPUTE)] = EngineKilled("killed")
+    engine.drift[MIDDLE] = {"update": 1}
+    engine.failures[("refresh", LEAF)] = EngineKilled("killed")
 
     drift = emulated.drift()
-    emulated.refresh(COMPUTE)
-    del engine.stacks[SECURITY]
+    emulated.refresh(LEAF)
+    del engine.stacks[ROOT]
     with pytest.raises(PreflightError) as preflight:
-        emulated.preview(STORAGE)
+        emulated.preview(MIDDLE)
 
     assert f"`invoke deploy --env development --endpoint {ENDPOINT}` restores" in (
-        drift.outcome(STORAGE).detail
+        drift.outcome(MIDDLE).detail
     )
-    assert f"`invoke refresh --env development --project compute --endpoint {ENDPOINT}`" in (
+    assert f"`invoke refresh --env development --project {LEAF} --endpoint {ENDPOINT}`" in (
         out.getvalue()
     )
     message = str(preflight.value)
-    assert f"`invoke deploy --env development --project security --endpoint {ENDPOINT}`" in message
+    assert f"`invoke deploy --env development --project {ROOT} --endpoint {ENDPOINT}`" in message
     # The offline plan takes no endpoint.
     assert "`invoke plan --env development`." in message

@@ -12,10 +12,10 @@ from orchestration import commands
 from orchestration.engine.interface import EngineFailure, OrchestrationError
 from orchestration.runner import EXIT_FAILED, EXIT_OK, Orchestrator, Status
 from shared.settings import EnvironmentSettings
-from shared.topology import COMPUTE, SECURITY, STORAGE
 from tests.orchestration.engine_double import InMemoryEngine
+from tests.topology_roles import ALL, DEPLOY_LEVELS, LEAF, ROOT, levels, others
 
-ORDER = [SECURITY, STORAGE, COMPUTE]
+ORDER = list(ALL)
 
 
 @pytest.fixture
@@ -32,10 +32,10 @@ def orchestrator(
 
 
 def together(engine: InMemoryEngine, operation: str) -> None:
-    """Every stack's `operation` waits for the other two: only passes if all three overlap."""
-    all_three = threading.Barrier(3, timeout=5)
+    """Every stack's `operation` waits for the others: only passes if all of them overlap."""
+    all_of_them = threading.Barrier(len(ORDER), timeout=5)
     for name in ORDER:
-        engine.hooks[(operation, name)] = lambda *_: all_three.wait()
+        engine.hooks[(operation, name)] = lambda *_: all_of_them.wait()
 
 
 @pytest.mark.parametrize(
@@ -52,11 +52,11 @@ def test_read_only_work_runs_on_every_stack_at_once(
 ) -> None:
     together(engine, operation)
 
-    result = run(orchestrator(engine, development, 3, io.StringIO()))
+    result = run(orchestrator(engine, development, len(ORDER), io.StringIO()))
 
     code = result if isinstance(result, int) else result.exit_code
     assert code == EXIT_OK
-    assert engine.max_active == 3
+    assert engine.max_active == len(ORDER)
     assert engine.overlaps == []
 
 
@@ -73,12 +73,13 @@ def test_parallel_one_takes_the_stacks_one_after_another_in_deploy_order(
 def test_the_summary_keeps_deploy_order_whatever_finishes_first(
     engine: InMemoryEngine, development: EnvironmentSettings
 ) -> None:
-    compute_done = threading.Event()
-    engine.hooks[("drift", SECURITY)] = lambda *_: compute_done.wait(5)
-    engine.hooks[("drift", COMPUTE)] = lambda *_: compute_done.set()
+    # The first stack finishes last: it waits for the last one.
+    last_done = threading.Event()
+    engine.hooks[("drift", ROOT)] = lambda *_: last_done.wait(5)
+    engine.hooks[("drift", LEAF)] = lambda *_: last_done.set()
     out = io.StringIO()
 
-    report = orchestrator(engine, development, 3, out).drift()
+    report = orchestrator(engine, development, len(ORDER), out).drift()
 
     assert [outcome.project for outcome in report.outcomes] == ORDER
     summary = out.getvalue().rsplit("Summary: drift development", 1)[1]
@@ -90,15 +91,15 @@ def test_the_summary_keeps_deploy_order_whatever_finishes_first(
 def test_a_failure_is_reported_while_the_other_stacks_finish(
     engine: InMemoryEngine, development: EnvironmentSettings, operation: str
 ) -> None:
-    engine.failures[(operation, SECURITY)] = EngineFailure("security's provider broke")
+    engine.failures[(operation, ROOT)] = EngineFailure(f"{ROOT}'s provider broke")
 
     # One at a time: the failure comes first, and the others still run.
     report = getattr(orchestrator(engine, development, 1, io.StringIO()), operation)()
 
-    assert report.outcome(SECURITY).status is Status.FAILED
-    assert report.outcome(SECURITY).detail == "security's provider broke"
+    assert report.outcome(ROOT).status is Status.FAILED
+    assert report.outcome(ROOT).detail == f"{ROOT}'s provider broke"
     assert engine.ops(operation) == ORDER
-    assert {report.outcome(name).status for name in (STORAGE, COMPUTE)} <= {
+    assert {report.outcome(name).status for name in others(ROOT)} <= {
         Status.SUCCEEDED,
         Status.CLEAN,
     }
@@ -113,8 +114,10 @@ def test_deploy_keeps_the_topology_order_whatever_parallel_says(
     report = Orchestrator(fresh, development, out=io.StringIO(), parallel=3).deploy(yes=True)
 
     assert report.exit_code == EXIT_OK
-    assert fresh.ops("up") == ORDER
-    assert fresh.max_active == 1
+    assert levels(fresh.ops("up")) == DEPLOY_LEVELS
+    # Only the projects of one deploy level may run together (one at a time where each level
+    # holds one project), however many stacks `parallel` lets read-only work take at once.
+    assert fresh.max_active <= max(len(level) for level in DEPLOY_LEVELS)
 
 
 def test_parallel_below_one_is_refused(development: EnvironmentSettings) -> None:

@@ -32,15 +32,22 @@ from orchestration.runner import (
 from orchestration.runner.report import Printer
 from orchestration.runner.scheduler import Scheduler, Step
 from shared.settings import EnvironmentSettings
-from shared.topology import (
-    COMPUTE,
-    SECURITY,
-    STORAGE,
-    ContractError,
-    ProjectSpec,
-    Topology,
-)
+from shared.topology import TOPOLOGY, ContractError, ProjectSpec, Topology
 from tests.orchestration.engine_double import InMemoryEngine
+from tests.topology_roles import (
+    ALL,
+    DEPLOY_LEVELS,
+    LEAF,
+    MIDDLE,
+    ROOT,
+    TEARDOWN_LEVELS,
+    deploy_order,
+    levels,
+    others,
+    stack,
+    team,
+    teardown_order,
+)
 
 DEV = "development"
 PROD = "production"
@@ -152,8 +159,8 @@ def make(  # type: ignore[no-untyped-def]
 def test_deploy_runs_every_project_in_dependency_order(engine, make, out) -> None:
     report = make().deploy(yes=True)
 
-    assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
-    assert report.statuses() == dict.fromkeys((SECURITY, STORAGE, COMPUTE), Status.SUCCEEDED)
+    assert levels(engine.ops("up")) == DEPLOY_LEVELS
+    assert report.statuses() == dict.fromkeys(ALL, Status.SUCCEEDED)
     assert report.exit_code == EXIT_OK
     assert "Summary: deploy development" in out.getvalue()
     assert summary_row(out.getvalue(), "STACK") == [
@@ -163,52 +170,55 @@ def test_deploy_runs_every_project_in_dependency_order(engine, make, out) -> Non
         "RESOURCE CHANGES",
         "DURATION",
     ]
-    row = summary_row(out.getvalue(), "organization/compute/development")
-    assert row[:4] == ["organization/compute/development", "up", "succeeded", "create 3"]
+    row = summary_row(out.getvalue(), stack(LEAF))
+    assert row[:4] == [stack(LEAF), "up", "succeeded", "create 3"]
     assert re.fullmatch(r"\d+\.\ds", row[4])
 
 
 def test_engine_events_are_streamed_with_the_stack_prefix(make, out) -> None:
-    make().deploy(SECURITY, yes=True)
+    make().deploy(ROOT, yes=True)
 
-    assert "[security/development] + security creating" in out.getvalue()
+    assert f"[{ROOT}/development] + {ROOT} creating" in out.getvalue()
 
 
 def test_deploy_one_project_runs_only_it_after_the_preflight(engine, make) -> None:
-    engine.deploy_now(SECURITY)
+    engine.deploy_now(ROOT)
 
-    report = make().deploy(STORAGE, yes=True)
+    report = make().deploy(MIDDLE, yes=True)
 
-    assert engine.ops("up") == [STORAGE]
-    assert [outcome.project for outcome in report.outcomes] == [STORAGE]
-    assert ("outputs", SECURITY) in engine.calls
+    assert engine.ops("up") == [MIDDLE]
+    assert [outcome.project for outcome in report.outcomes] == [MIDDLE]
+    assert ("outputs", ROOT) in engine.calls
 
 
 def test_preflight_names_missing_stacks_and_the_commands_that_fix_it(engine, make) -> None:
     with pytest.raises(PreflightError) as caught:
-        make().deploy(COMPUTE, yes=True)
+        make().deploy(LEAF, yes=True)
 
     message = str(caught.value)
-    assert "cannot deploy compute in development" in message
-    assert "stack organization/security/development does not exist" in message
-    assert "stack organization/storage/development does not exist" in message
+    producers = TOPOLOGY.all_producers(LEAF)
+    assert tuple(name for name in producers if name in (ROOT, MIDDLE)) == (ROOT, MIDDLE)
+    assert f"cannot deploy {LEAF} in development" in message
+    for producer in producers:
+        assert f"stack {stack(producer)} does not exist" in message
     assert (
-        "`invoke deploy --env development --project security` then "
-        "`invoke deploy --env development --project storage`"
-    ) in message
+        " then ".join(
+            f"`invoke deploy --env development --project {producer}`" for producer in producers
+        )
+        in message
+    )
     assert message.endswith("Nothing was deployed.")
     assert "\n" not in message
     assert engine.mutating_calls == []
 
 
 def test_preflight_names_missing_outputs(engine, make) -> None:
-    engine.deploy_now(SECURITY)
-    del engine.stacks[SECURITY].outputs["kms_key_arn"]
+    engine.deploy_now(ROOT)
+    read = TOPOLOGY.project(MIDDLE).requires[ROOT][0]
+    del engine.stacks[ROOT].outputs[read]
 
-    with pytest.raises(
-        PreflightError, match=r"security/development has no output\(s\) kms_key_arn"
-    ):
-        make().deploy(STORAGE, yes=True)
+    with pytest.raises(PreflightError, match=rf"{ROOT}/development has no output\(s\) {read}"):
+        make().deploy(MIDDLE, yes=True)
     assert engine.mutating_calls == []
 
 
@@ -219,45 +229,39 @@ def test_unknown_project_is_refused_before_anything_runs(engine, make) -> None:
 
 
 def test_a_producer_that_deploys_without_its_exports_fails_and_stops_the_run(engine, make) -> None:
-    engine.exports[SECURITY] = {}
+    engine.exports[ROOT] = {}
 
     report = make().deploy(yes=True)
 
-    assert report.statuses() == {
-        SECURITY: Status.FAILED,
-        STORAGE: Status.SKIPPED,
-        COMPUTE: Status.SKIPPED,
-    }
-    assert "does not export kms_key_arn" in report.outcome(SECURITY).detail
-    assert engine.ops("up") == [SECURITY]
+    assert report.statuses() == {ROOT: Status.FAILED} | dict.fromkeys(others(ROOT), Status.SKIPPED)
+    assert f"does not export {TOPOLOGY.project(ROOT).exports[0]}" in report.outcome(ROOT).detail
+    assert engine.ops("up") == [ROOT]
 
 
 # ---- fail fast and the summary --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("operation", "failing", "statuses"),
+    ("operation", "failing", "order"),
     [
-        pytest.param(
-            "deploy",
-            # Deployed stacks are previewed first; a failing preview stops the run as well.
-            ("preview", STORAGE),
-            {SECURITY: Status.SUCCEEDED, STORAGE: Status.FAILED, COMPUTE: Status.SKIPPED},
-            id="deploy",
-        ),
-        pytest.param(
-            "destroy",
-            ("destroy", COMPUTE),
-            {COMPUTE: Status.FAILED, STORAGE: Status.SKIPPED, SECURITY: Status.SKIPPED},
-            id="destroy",
-        ),
+        # Deployed stacks are previewed first; a failing preview stops the run as well.
+        pytest.param("deploy", ("preview", MIDDLE), deploy_order(), id="deploy"),
+        pytest.param("destroy", ("destroy", LEAF), teardown_order(), id="destroy"),
     ],
 )
-def test_after_a_failure_nothing_new_starts(engine, make, operation, failing, statuses) -> None:
+def test_after_a_failure_nothing_new_starts(engine, make, operation, failing, order) -> None:
+    # Projects before the failing one succeed, it fails, the rest are skipped (one worker: the
+    # run follows `order` even where a level holds several projects).
+    at = order.index(failing[1])
+    statuses = (
+        dict.fromkeys(order[:at], Status.SUCCEEDED)
+        | {failing[1]: Status.FAILED}
+        | dict.fromkeys(order[at + 1 :], Status.SKIPPED)
+    )
     engine.deploy_all()
     engine.failures[failing] = EngineFailure("broke")
 
-    report = getattr(make(), operation)(yes=True)
+    report = getattr(make(max_workers=1), operation)(yes=True)
 
     assert report.statuses() == statuses
     assert engine.ops(failing[0]) == [
@@ -270,14 +274,14 @@ def test_after_a_failure_nothing_new_starts(engine, make, operation, failing, st
 
 
 def test_the_summary_shows_the_failure_and_the_skipped_stacks(engine, make, out) -> None:
-    engine.failures[("up", STORAGE)] = EngineFailure("bucket name taken")
+    engine.failures[("up", MIDDLE)] = EngineFailure("bucket name taken")
 
     make().deploy(yes=True)
 
     text = out.getvalue()
-    assert "organization/storage/development: bucket name taken" in text
-    assert summary_row(text, "organization/compute/development") == [
-        "organization/compute/development",
+    assert f"{stack(MIDDLE)}: bucket name taken" in text
+    assert summary_row(text, stack(LEAF)) == [
+        stack(LEAF),
         "up",
         "skipped",
         "-",
@@ -286,12 +290,12 @@ def test_the_summary_shows_the_failure_and_the_skipped_stacks(engine, make, out)
 
 
 def test_an_unexpected_error_is_one_failed_row_not_a_lost_summary(engine, make) -> None:
-    engine.failures[("up", SECURITY)] = RuntimeError("boom")
+    engine.failures[("up", ROOT)] = RuntimeError("boom")
 
     report = make().deploy(yes=True)
 
-    assert report.outcome(SECURITY).status is Status.FAILED
-    assert report.outcome(SECURITY).detail == "unexpected RuntimeError: boom"
+    assert report.outcome(ROOT).status is Status.FAILED
+    assert report.outcome(ROOT).detail == "unexpected RuntimeError: boom"
     assert report.exit_code == EXIT_FAILED
 
 
@@ -348,40 +352,36 @@ def test_max_workers_must_be_positive(engine, development) -> None:
 def test_preview_of_a_fresh_environment_points_to_the_offline_plan(engine, make) -> None:
     report = make().preview()
 
-    assert engine.ops("preview") == [SECURITY]
-    assert report.statuses() == {
-        SECURITY: Status.SUCCEEDED,
-        STORAGE: Status.SKIPPED,
-        COMPUTE: Status.SKIPPED,
-    }
-    detail = report.outcome(STORAGE).detail
-    assert detail.startswith(
-        "upstream not deployed yet (stack organization/security/development does not exist"
+    assert engine.ops("preview") == [ROOT]
+    assert report.statuses() == {ROOT: Status.SUCCEEDED} | dict.fromkeys(
+        others(ROOT), Status.SKIPPED
     )
+    detail = report.outcome(MIDDLE).detail
+    assert detail.startswith(f"upstream not deployed yet (stack {stack(ROOT)} does not exist")
     assert "`invoke plan --env development`" in detail
     assert report.exit_code == EXIT_OK
 
 
 def test_preview_of_one_project_with_missing_upstream_is_refused(engine, make) -> None:
     with pytest.raises(PreflightError) as caught:
-        make().preview(STORAGE)
+        make().preview(MIDDLE)
 
     message = str(caught.value)
-    assert "cannot preview storage in development" in message
+    assert f"cannot preview {MIDDLE} in development" in message
     assert "`invoke plan --env development`" in message
-    assert "`invoke deploy --env development --project security`" in message
+    assert f"`invoke deploy --env development --project {ROOT}`" in message
     assert message.endswith("Nothing was previewed.")
     assert engine.mutating_calls == []
 
 
 def test_preview_continues_past_a_failed_stack(engine, make) -> None:
     engine.deploy_all()
-    engine.failures[("preview", SECURITY)] = EngineFailure("policy violation")
+    engine.failures[("preview", ROOT)] = EngineFailure("policy violation")
 
     report = make().preview()
 
-    assert engine.ops("preview") == [SECURITY, STORAGE, COMPUTE]
-    assert report.outcome(SECURITY).status is Status.FAILED
+    assert levels(engine.ops("preview")) == DEPLOY_LEVELS
+    assert report.outcome(ROOT).status is Status.FAILED
     assert report.exit_code == EXIT_FAILED
 
 
@@ -393,42 +393,38 @@ def test_destroy_everything_tears_down_consumers_first(engine, make) -> None:
 
     report = make().destroy(yes=True)
 
-    assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+    assert levels(engine.ops("destroy")) == TEARDOWN_LEVELS
     assert report.exit_code == EXIT_OK
-    assert report.outcome(STORAGE).changes == {"delete": 3}
+    assert report.outcome(MIDDLE).changes == {"delete": 3}
+
+
+def guard_phrases(project: str) -> tuple[str, ...]:
+    """What the refusal to destroy `project` says while all its consumers have 3 resources."""
+    consumers = TOPOLOGY.all_consumers(project)
+    return (
+        f"refusing to destroy {project} in development",
+        # Every consumer, in deploy order, with its stack and team.
+        ", ".join(f"{name} ({stack(name)}, team {team(name)}, 3 resources)" for name in consumers)
+        + ".",
+        # Every consumer, in teardown order.
+        "Destroy them first ("
+        + " then ".join(
+            f"`invoke destroy --env development --project {name}`"
+            for name in teardown_order(consumers)
+        )
+        + ")",
+        f"`invoke destroy --env development --project {project} --cascade`",
+    )
 
 
 @pytest.mark.parametrize(
-    ("project", "phrases"),
-    [
-        pytest.param(
-            STORAGE,
-            (
-                "refusing to destroy storage in development",
-                "compute (organization/compute/development, team web, 3 resources)",
-                "Destroy them first (`invoke destroy --env development --project compute`)",
-                "`invoke destroy --env development --project storage --cascade`",
-            ),
-            id="storage",
-        ),
-        pytest.param(
-            SECURITY,
-            (
-                "refusing to destroy security in development",
-                "storage (organization/storage/development, team data, 3 resources), "
-                "compute (organization/compute/development, team web, 3 resources)",
-                # Every consumer, in teardown order.
-                "`invoke destroy --env development --project compute` then "
-                "`invoke destroy --env development --project storage`",
-                "`invoke destroy --env development --project security --cascade`",
-            ),
-            id="security",
-        ),
-    ],
+    "project", [pytest.param(MIDDLE, id="middle"), pytest.param(ROOT, id="root")]
 )
 def test_destroy_guard_refuses_a_producer_whose_consumers_have_resources(
-    engine, make, project, phrases
+    engine, make, project
 ) -> None:
+    phrases = guard_phrases(project)
+    assert len(TOPOLOGY.all_consumers(ROOT)) >= 2  # the root case lists several consumers
     engine.deploy_all()
 
     with pytest.raises(DestroyRefused) as caught:
@@ -441,33 +437,36 @@ def test_destroy_guard_refuses_a_producer_whose_consumers_have_resources(
 
 
 def test_destroy_guard_lets_a_producer_go_once_its_consumers_are_empty(engine, make) -> None:
-    engine.deploy_now(SECURITY)
-    engine.deploy_now(STORAGE)
+    engine.deploy_now(ROOT)
+    engine.deploy_now(MIDDLE)
 
-    report = make().destroy(STORAGE, yes=True)
+    report = make().destroy(MIDDLE, yes=True)
 
-    assert engine.ops("destroy") == [STORAGE]
+    assert engine.ops("destroy") == [MIDDLE]
     assert report.exit_code == EXIT_OK
 
 
 def test_cascade_destroys_the_consumers_first(engine, make) -> None:
     engine.deploy_all()
 
-    report = make().destroy(STORAGE, cascade=True, yes=True)
+    report = make(max_workers=1).destroy(MIDDLE, cascade=True, yes=True)
 
-    assert engine.ops("destroy") == [COMPUTE, STORAGE]
-    assert [o.project for o in report.outcomes] == [COMPUTE, STORAGE]
-    assert engine.resource_count(SECURITY) == 3
+    cascade = teardown_order([MIDDLE, *TOPOLOGY.all_consumers(MIDDLE)])
+    assert cascade[0] == LEAF
+    assert cascade[-1] == MIDDLE
+    assert engine.ops("destroy") == cascade
+    assert [o.project for o in report.outcomes] == cascade
+    assert engine.resource_count(ROOT) == 3
 
 
 def test_stacks_without_resources_are_skipped_not_destroyed(engine, make, out) -> None:
-    engine.deploy_now(SECURITY)
+    engine.deploy_now(ROOT)
 
     report = make().destroy(yes=True)
 
-    assert engine.ops("destroy") == [SECURITY]
-    assert report.outcome(COMPUTE).status is Status.SKIPPED
-    assert report.outcome(COMPUTE).detail == "no resources to destroy"
+    assert engine.ops("destroy") == [ROOT]
+    assert report.outcome(LEAF).status is Status.SKIPPED
+    assert report.outcome(LEAF).detail == "no resources to destroy"
 
 
 def test_nothing_to_destroy_needs_no_confirmation(engine, make, out) -> None:
@@ -481,8 +480,8 @@ def test_nothing_to_destroy_needs_no_confirmation(engine, make, out) -> None:
 def test_protected_resources_stop_the_teardown_before_anything_is_destroyed(
     prod_engine, make
 ) -> None:
-    for name in (SECURITY, STORAGE, COMPUTE):
-        prod_engine.deploy_now(name, protected=1 if name != COMPUTE else 0)
+    for name in ALL:
+        prod_engine.deploy_now(name, protected=1 if name != LEAF else 0)
 
     with pytest.raises(TeardownBlocked) as caught:
         make(PROD).destroy(confirm=PROD)
@@ -490,11 +489,11 @@ def test_protected_resources_stop_the_teardown_before_anything_is_destroyed(
     message = str(caught.value)
     assert "cannot destroy in production: protected resources cannot be deleted" in message
     assert "nothing was destroyed" in message
-    assert "organization/storage/production:" in message
-    assert "urn:pulumi:production::storage::res::r0" in message
-    assert "urn:pulumi:production::security::res::r0" in message
+    assert f"{stack(MIDDLE, PROD)}:" in message
+    for name in others(LEAF):
+        assert f"urn:pulumi:production::{name}::res::r0" in message
     assert (
-        "pulumi --cwd projects/storage state unprotect --all --yes --stack storage.production"
+        f"pulumi --cwd projects/{MIDDLE} state unprotect --all --yes --stack {MIDDLE}.production"
         in message
     )
     assert prod_engine.ops("destroy") == []
@@ -504,18 +503,18 @@ def test_protection_met_during_a_destroy_is_explained(engine, make) -> None:
     engine.deploy_all()
 
     def protect_now(*_: object) -> None:
-        engine.stacks[STORAGE].resources["urn:late"] = True
+        engine.stacks[MIDDLE].resources["urn:late"] = True
 
-    engine.hooks[("destroy", COMPUTE)] = protect_now
+    engine.hooks[("destroy", LEAF)] = protect_now
 
     report = make().destroy(yes=True)
 
-    detail = report.outcome(STORAGE).detail
-    assert report.outcome(STORAGE).status is Status.FAILED
+    detail = report.outcome(MIDDLE).detail
+    assert report.outcome(MIDDLE).status is Status.FAILED
     assert "the teardown stopped in development" in detail
     assert "urn:late" in detail
     assert "state unprotect --all --yes" in detail
-    assert report.outcome(SECURITY).status is Status.SKIPPED
+    assert report.outcome(ROOT).status is Status.SKIPPED
 
 
 # ---- confirmation ---------------------------------------------------------------------------
@@ -615,9 +614,9 @@ def test_a_confirmed_run_runs_every_stack(engines, make, run) -> None:
 
     assert report.exit_code == EXIT_OK
     if run.operation == "deploy":
-        assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
+        assert levels(engine.ops("up")) == DEPLOY_LEVELS
     else:
-        assert engine.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+        assert levels(engine.ops("destroy")) == TEARDOWN_LEVELS
 
 
 def test_the_prompts_name_what_would_change(engines, make) -> None:
@@ -633,9 +632,10 @@ def test_the_prompts_name_what_would_change(engines, make) -> None:
             getattr(make(environment, ask=ask), operation)()
 
     assert questions == [
-        "Deploy security, storage, compute to development? [y/N] ",
-        "Destroy every resource of compute (3 resources), storage (3 resources), security "
-        "(3 resources) in production?\nType the environment name (production) to confirm: ",
+        f"Deploy {', '.join(deploy_order())} to development? [y/N] ",
+        "Destroy every resource of "
+        + ", ".join(f"{name} (3 resources)" for name in teardown_order())
+        + " in production?\nType the environment name (production) to confirm: ",
     ]
 
 
@@ -643,12 +643,12 @@ def test_the_prompts_name_what_would_change(engines, make) -> None:
 
 
 def test_refresh_skips_stacks_that_do_not_exist(engine, make) -> None:
-    engine.deploy_now(SECURITY)
+    engine.deploy_now(ROOT)
 
     report = make().refresh()
 
-    assert engine.ops("refresh") == [SECURITY]
-    assert report.outcome(STORAGE).status is Status.SKIPPED
+    assert engine.ops("refresh") == [ROOT]
+    assert report.outcome(MIDDLE).status is Status.SKIPPED
     assert report.exit_code == EXIT_OK
 
 
@@ -657,21 +657,21 @@ def test_drift_is_clean_when_no_stack_would_change(engine, make) -> None:
 
     report = make().drift()
 
-    assert report.statuses() == dict.fromkeys((SECURITY, STORAGE, COMPUTE), Status.CLEAN)
+    assert report.statuses() == dict.fromkeys(ALL, Status.CLEAN)
     assert report.exit_code == EXIT_OK
 
 
 def test_drift_reports_each_drifted_stack_and_exits_2(engine, make, out) -> None:
     engine.deploy_all()
-    engine.drift[STORAGE] = {"update": 1, "same": 2}
+    engine.drift[MIDDLE] = {"update": 1, "same": 2}
 
     report = make().drift()
 
-    assert report.outcome(STORAGE).status is Status.DRIFTED
-    assert report.outcome(SECURITY).status is Status.CLEAN
+    assert report.outcome(MIDDLE).status is Status.DRIFTED
+    assert report.outcome(ROOT).status is Status.CLEAN
     assert report.exit_code == EXIT_DRIFT
-    assert summary_row(out.getvalue(), "organization/storage/development")[:4] == [
-        "organization/storage/development",
+    assert summary_row(out.getvalue(), stack(MIDDLE))[:4] == [
+        stack(MIDDLE),
         "preview --refresh",
         "drifted",
         "update 1, same 2",
@@ -680,63 +680,64 @@ def test_drift_reports_each_drifted_stack_and_exits_2(engine, make, out) -> None
 
 
 def test_drift_counts_a_missing_stack_as_not_clean(engine, make) -> None:
-    engine.deploy_now(SECURITY)
-    engine.deploy_now(STORAGE)
+    engine.deploy_now(ROOT)
+    engine.deploy_now(MIDDLE)
 
     report = make().drift()
 
-    assert report.outcome(COMPUTE).status is Status.MISSING
-    assert "not deployed" in report.outcome(COMPUTE).detail
+    assert report.outcome(LEAF).status is Status.MISSING
+    assert "not deployed" in report.outcome(LEAF).detail
     assert report.exit_code == EXIT_DRIFT
 
 
 def test_drift_checks_every_stack_even_after_an_error_and_exits_1(engine, make) -> None:
     engine.deploy_all()
-    engine.failures[("drift", SECURITY)] = EngineFailure("provider error")
-    engine.drift[COMPUTE] = {"delete": 1}
+    engine.failures[("drift", ROOT)] = EngineFailure("provider error")
+    engine.drift[LEAF] = {"delete": 1}
 
     report = make().drift()
 
-    assert engine.ops("drift") == [SECURITY, STORAGE, COMPUTE]
+    assert levels(engine.ops("drift")) == DEPLOY_LEVELS
     assert report.exit_code == EXIT_FAILED
 
 
 def test_drift_of_a_stack_whose_upstream_vanished_is_not_checked(engine, make) -> None:
-    engine.deploy_now(STORAGE)
+    engine.deploy_now(MIDDLE)
 
-    report = make().drift(STORAGE)
+    report = make().drift(MIDDLE)
 
-    assert report.outcome(STORAGE).status is Status.SKIPPED
-    assert "not checked: upstream stack organization/security" in report.outcome(STORAGE).detail
+    assert report.outcome(MIDDLE).status is Status.SKIPPED
+    assert f"not checked: upstream stack {stack(ROOT)}" in report.outcome(MIDDLE).detail
     assert report.exit_code == EXIT_DRIFT
 
 
 def test_outputs_as_json_keyed_by_project(engine, make, out) -> None:
-    engine.deploy_now(SECURITY)
+    engine.deploy_now(ROOT)
 
     code = make().show_outputs(as_json=True)
 
     assert code == EXIT_OK
-    assert '"kms_key_arn": "security-kms_key_arn"' in out.getvalue()
-    assert '"compute": null' in out.getvalue()
+    export = TOPOLOGY.project(ROOT).exports[0]
+    assert f'"{export}": "{ROOT}-{export}"' in out.getvalue()
+    assert f'"{LEAF}": null' in out.getvalue()
 
 
 def test_outputs_as_text(engine, make, out) -> None:
-    engine.deploy_now(STORAGE)
-    engine.stacks[STORAGE].outputs["sizes"] = [1, 2]
+    engine.deploy_now(MIDDLE)
+    engine.stacks[MIDDLE].outputs["sizes"] = [1, 2]
 
     make().show_outputs()
 
     text = out.getvalue()
-    assert "organization/security/development\n  (not deployed)" in text
+    assert f"{stack(ROOT)}\n  (not deployed)" in text
     # Names padded to the longest (log_bucket_name).
-    assert "  bucket_name      storage-bucket_name" in text
+    assert f"  bucket_name      {MIDDLE}-bucket_name" in text
     assert "  sizes            [1, 2]" in text
 
 
 def test_outputs_of_one_missing_project_is_an_error(make) -> None:
     with pytest.raises(OrchestrationError, match="does not exist: deploy it with `invoke deploy"):
-        make().show_outputs(STORAGE)
+        make().show_outputs(MIDDLE)
 
 
 # ---- Ctrl-C ---------------------------------------------------------------------------------
@@ -751,22 +752,25 @@ def test_ctrl_c_stops_new_work_and_says_how_to_recover(engine, make, out) -> Non
         assert stopping.wait(5)
         raise EngineFailure("update canceled")
 
-    engine.hooks[("up", STORAGE)] = interrupt
+    engine.hooks[("up", MIDDLE)] = interrupt
 
-    report = make().deploy(yes=True)
+    # One worker: the run follows the deploy order even where a level holds several projects.
+    report = make(max_workers=1).deploy(yes=True)
 
-    assert report.statuses() == {
-        SECURITY: Status.SUCCEEDED,
-        STORAGE: Status.INTERRUPTED,
-        COMPUTE: Status.SKIPPED,
-    }
+    order = deploy_order()
+    at = order.index(MIDDLE)
+    assert report.statuses() == (
+        dict.fromkeys(order[:at], Status.SUCCEEDED)
+        | {MIDDLE: Status.INTERRUPTED}
+        | dict.fromkeys(order[at + 1 :], Status.SKIPPED)
+    )
     assert report.exit_code == EXIT_INTERRUPTED
-    assert engine.ops("up") == [SECURITY, STORAGE]
+    assert engine.ops("up") == order[: at + 1]
     text = out.getvalue()
-    assert "waiting for storage to stop" in text
-    assert "organization/storage/development stopped during `up`" in text
-    assert "pulumi --cwd projects/storage cancel --yes --stack storage.development" in text
-    assert "`invoke refresh --env development --project storage`" in text
+    assert f"waiting for {MIDDLE} to stop" in text
+    assert f"{stack(MIDDLE)} stopped during `up`" in text
+    assert f"pulumi --cwd projects/{MIDDLE} cancel --yes --stack {MIDDLE}.development" in text
+    assert f"`invoke refresh --env development --project {MIDDLE}`" in text
     assert "Then run `invoke deploy --env development` again." in text
 
 
@@ -780,27 +784,27 @@ def test_a_second_ctrl_c_stops_waiting(engine, make, out) -> None:
         _thread.interrupt_main()
         release.wait(5)
 
-    engine.hooks[("up", SECURITY)] = hang
+    engine.hooks[("up", ROOT)] = hang
     try:
         report = make().deploy(yes=True)
     finally:
         release.set()
 
-    assert report.outcome(SECURITY).status is Status.INTERRUPTED
-    assert report.outcome(SECURITY).detail == "still running when abandoned"
-    assert report.outcome(COMPUTE).detail == "not started: interrupted"
+    assert report.outcome(ROOT).status is Status.INTERRUPTED
+    assert report.outcome(ROOT).detail == "still running when abandoned"
+    assert report.outcome(LEAF).detail == "not started: interrupted"
     assert report.exit_code == EXIT_INTERRUPTED
 
 
 def test_an_interrupted_engine_operation_stops_the_run(engine, make, out) -> None:
-    engine.failures[("up", SECURITY)] = Interrupted("cancelled")
+    engine.failures[("up", ROOT)] = Interrupted("cancelled")
 
     report = make().deploy(yes=True)
 
-    assert report.outcome(SECURITY).status is Status.INTERRUPTED
-    assert report.outcome(STORAGE).status is Status.SKIPPED
+    assert report.outcome(ROOT).status is Status.INTERRUPTED
+    assert report.outcome(MIDDLE).status is Status.SKIPPED
     assert report.exit_code == EXIT_INTERRUPTED
-    assert "`invoke refresh --env development --project security`" in out.getvalue()
+    assert f"`invoke refresh --env development --project {ROOT}`" in out.getvalue()
 
 
 # ---- report and formatting ------------------------------------------------------------------
@@ -853,16 +857,14 @@ def test_ctrl_c_between_stacks_leaves_nothing_half_done(engine, make, out) -> No
     def interrupt_then_finish(*_: object) -> None:
         _thread.interrupt_main()
 
-    engine.hooks[("up", SECURITY)] = interrupt_then_finish
+    engine.hooks[("up", ROOT)] = interrupt_then_finish
 
     report = make().deploy(yes=True)
 
-    assert report.statuses() == {
-        SECURITY: Status.SUCCEEDED,
-        STORAGE: Status.SKIPPED,
-        COMPUTE: Status.SKIPPED,
-    }
-    assert report.outcome(STORAGE).detail == "not started: interrupted"
+    assert report.statuses() == {ROOT: Status.SUCCEEDED} | dict.fromkeys(
+        others(ROOT), Status.SKIPPED
+    )
+    assert report.outcome(MIDDLE).detail == "not started: interrupted"
     assert report.exit_code == EXIT_INTERRUPTED
     assert "Interrupted before any stack was left half-done" in out.getvalue()
 
@@ -874,7 +876,7 @@ def test_outside_the_main_thread_ctrl_c_handling_is_left_to_the_caller(engine, m
     worker.join(10)
 
     assert reports[0].exit_code == EXIT_OK
-    assert engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
+    assert levels(engine.ops("up")) == DEPLOY_LEVELS
 
 
 def test_two_failures_in_one_level_both_show(make) -> None:
@@ -896,19 +898,19 @@ def test_two_failures_in_one_level_both_show(make) -> None:
 
 
 def test_a_step_that_exits_the_interpreter_still_leaves_a_row(engine, make) -> None:
-    engine.failures[("up", SECURITY)] = SystemExit(3)  # type: ignore[assignment]
+    engine.failures[("up", ROOT)] = SystemExit(3)  # type: ignore[assignment]
 
-    report = make().deploy(SECURITY, yes=True)
+    report = make().deploy(ROOT, yes=True)
 
-    assert report.outcome(SECURITY).status is Status.INTERRUPTED
-    assert report.outcome(SECURITY).detail == "SystemExit(3)"
+    assert report.outcome(ROOT).status is Status.INTERRUPTED
+    assert report.outcome(ROOT).detail == "SystemExit(3)"
 
 
 def test_a_run_never_holds_a_project_twice(out) -> None:
     scheduler = Scheduler(environment=DEV, stack_name=str, printer=Printer(out))
 
     with pytest.raises(ValueError, match="each project once"):
-        scheduler.run(Operation.DEPLOY, [[SECURITY], [SECURITY]], lambda *_: Step(Status.CLEAN))
+        scheduler.run(Operation.DEPLOY, [[ROOT], [ROOT]], lambda *_: Step(Status.CLEAN))
 
 
 def test_an_orchestrator_drives_an_engine_of_its_own_environment(prod_engine, development) -> None:
@@ -917,9 +919,9 @@ def test_an_orchestrator_drives_an_engine_of_its_own_environment(prod_engine, de
 
 
 def test_outputs_of_a_stack_without_outputs(engine, make, out) -> None:
-    engine.deploy_now(SECURITY)
-    engine.stacks[SECURITY].outputs = {}
+    engine.deploy_now(ROOT)
+    engine.stacks[ROOT].outputs = {}
 
-    make().show_outputs(SECURITY)
+    make().show_outputs(ROOT)
 
-    assert "organization/security/development\n  (no outputs)" in out.getvalue()
+    assert f"{stack(ROOT)}\n  (no outputs)" in out.getvalue()

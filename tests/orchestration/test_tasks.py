@@ -26,10 +26,22 @@ from orchestration.engine.interface import EngineUnavailable, OrchestrationError
 from orchestration.preflight import CredentialsError
 from orchestration.runner import Orchestrator
 from orchestration.state.passphrase import PASSPHRASE_VAR
+from orchestration.verify.runner import needed_outputs
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, load_settings
-from shared.topology import COMPUTE, SECURITY, STORAGE
+from shared.topology import COMPUTE, TOPOLOGY
 from tests.orchestration.engine_double import InMemoryEngine
+from tests.topology_roles import (
+    ALL,
+    DEPLOY_LEVELS,
+    LEAF,
+    MIDDLE,
+    ROOT,
+    TEARDOWN_LEVELS,
+    levels,
+    stack,
+    teardown_order,
+)
 
 ORCHESTRATION_TASKS = (
     "deploy",
@@ -137,11 +149,12 @@ def test_the_state_tasks_check_the_environment_before_anything_else() -> None:
         tasks.bootstrap(MockContext(), env="staging")
     assert exited.value.code == 1
     with pytest.raises(Exit, match="unknown environment 'staging'"):
-        tasks.state(MockContext(), "history", env="staging", project="security")
+        tasks.state(MockContext(), "history", env="staging", project=ROOT)
 
 
 def test_an_unknown_project_is_refused_before_anything_else(opener: Opener) -> None:
-    with pytest.raises(Exit, match="unknown project 'network'; known projects: security"):
+    known = re.escape(", ".join(ALL))
+    with pytest.raises(Exit, match=f"unknown project 'network'; known projects: {known}"):
         tasks.deploy(MockContext(), env="development", project="network", yes=True)
     assert opener.calls == []
 
@@ -152,7 +165,7 @@ def test_an_unknown_project_is_refused_before_anything_else(opener: Opener) -> N
 def test_deploy_runs_the_whole_environment(opener: Opener) -> None:
     tasks.deploy(MockContext(), env="development", yes=True)
 
-    assert opener.engine.ops("up") == [SECURITY, STORAGE, COMPUTE]
+    assert levels(opener.engine.ops("up")) == DEPLOY_LEVELS
     (call,) = opener.calls
     assert call["policy"] is True
     assert call["aws"] is True
@@ -215,8 +228,8 @@ def test_a_bad_knob_of_any_selected_project_is_refused_before_any_stack_runs(
     opener: Opener, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case: tuple[str, str, str]
 ) -> None:
     task, line, refusal = case
-    # Compute's program would refuse these itself, but only after security and storage were
-    # deployed: the tasks check every selected project's knobs first.
+    # Compute's program would refuse these itself, but only after its producers were deployed:
+    # the tasks check every selected project's knobs first.
     projects = tmp_path / "projects"
     shutil.copytree(Path(tasks.__file__).parent / "projects", projects)
     stack_file = projects / COMPUTE / "Pulumi.production.yaml"
@@ -245,7 +258,9 @@ def test_a_project_folder_the_topology_does_not_know_stops_every_task(
 ) -> None:
     projects = tmp_path / "projects"
     shutil.copytree(Path(tasks.__file__).parent / "projects", projects)
-    (projects / "queue").mkdir()
+    unknown = "unregistered"
+    assert unknown not in TOPOLOGY.names
+    (projects / unknown).mkdir()
     repo_paths = commands.Paths.for_repo(Path(tasks.__file__).parent)
     monkeypatch.setattr(
         commands.Paths,
@@ -258,7 +273,7 @@ def test_a_project_folder_the_topology_does_not_know_stops_every_task(
 
     assert exited.value.code == 1
     assert str(exited.value.message).startswith(
-        "projects/queue/ is not a project of shared/topology.py"
+        f"projects/{unknown}/ is not a project of shared/topology.py"
     )
     assert opener.calls == []
 
@@ -266,7 +281,7 @@ def test_a_project_folder_the_topology_does_not_know_stops_every_task(
 def test_a_failed_stack_makes_the_task_exit_1(opener: Opener) -> None:
     from orchestration.engine.interface import EngineFailure  # noqa: PLC0415
 
-    opener.engine.failures[("up", STORAGE)] = EngineFailure("no")
+    opener.engine.failures[("up", MIDDLE)] = EngineFailure("no")
 
     with pytest.raises(Exit) as exited:
         tasks.deploy(MockContext(), env="development", yes=True)
@@ -275,7 +290,7 @@ def test_a_failed_stack_makes_the_task_exit_1(opener: Opener) -> None:
 
 def test_drift_exits_2_when_a_stack_drifted(opener: Opener) -> None:
     opener.engine.deploy_all()
-    opener.engine.drift[COMPUTE] = {"update": 2}
+    opener.engine.drift[LEAF] = {"update": 2}
 
     with pytest.raises(Exit) as exited:
         tasks.drift(MockContext(), env="development")
@@ -291,35 +306,37 @@ def test_production_destroy_with_yes_only_is_refused(opener: Opener) -> None:
     assert production.ops("destroy") == []
 
     tasks.destroy(MockContext(), env="production", confirm="production")
-    assert production.ops("destroy") == [COMPUTE, STORAGE, SECURITY]
+    assert levels(production.ops("destroy")) == TEARDOWN_LEVELS
 
 
 def test_destroy_passes_cascade(opener: Opener) -> None:
     opener.engine.deploy_all()
 
-    tasks.destroy(MockContext(), env="development", project=STORAGE, cascade=True, yes=True)
+    tasks.destroy(MockContext(), env="development", project=MIDDLE, cascade=True, yes=True)
 
-    assert opener.engine.ops("destroy") == [COMPUTE, STORAGE]
+    cascade = teardown_order([MIDDLE, *TOPOLOGY.all_consumers(MIDDLE)])
+    assert cascade[0] == LEAF
+    assert levels(opener.engine.ops("destroy")) == levels(cascade)
     assert opener.calls[0]["policy"] is None
 
 
 def test_outputs_need_no_aws_credentials(opener: Opener) -> None:
-    opener.engine.deploy_now(SECURITY)
+    opener.engine.deploy_now(ROOT)
 
     tasks.outputs(MockContext(), env="development", json_=True)
 
     assert opener.calls[0]["aws"] is False
-    assert '"security": {' in opener.out.getvalue()
+    assert f'"{ROOT}": {{' in opener.out.getvalue()
 
 
 def test_refresh_and_preview_reach_the_engine(opener: Opener) -> None:
     opener.engine.deploy_all()
 
     tasks.refresh(MockContext(), env="development")
-    tasks.preview(MockContext(), env="development", project=STORAGE)
+    tasks.preview(MockContext(), env="development", project=MIDDLE)
 
-    assert opener.engine.ops("refresh") == [SECURITY, STORAGE, COMPUTE]
-    assert opener.engine.ops("preview") == [STORAGE]
+    assert opener.engine.ops("refresh") == list(ALL)
+    assert opener.engine.ops("preview") == [MIDDLE]
 
 
 def test_verify_leaves_the_credential_check_and_stack_names_to_the_orchestrator(
@@ -332,8 +349,10 @@ def test_verify_leaves_the_credential_check_and_stack_names_to_the_orchestrator(
     assert call["aws"] is True  # commands.open_orchestrator checks the AWS credentials
     assert call["endpoint"] is None
     assert exited.value.code == 1
-    assert "stack organization/security/development does not exist" in str(exited.value.message)
-    assert opener.engine.ops("outputs") == [SECURITY, STORAGE, COMPUTE]
+    # Verify reads the stacks it checks (needed_outputs), one after another.
+    read = list(needed_outputs(load_settings("development")))
+    assert f"stack {stack(read[0])} does not exist" in str(exited.value.message)
+    assert opener.engine.ops("outputs") == read
 
 
 def test_ctrl_c_before_any_stack_runs_exits_130(
@@ -468,9 +487,9 @@ def test_an_emulator_run_skips_the_credential_check_and_builds_the_engine(
     engine = orchestrator.engine
     assert isinstance(engine, AutomationEngine)
     assert progress.getvalue() == "CLI ready\n"
-    assert engine.arguments("up", SECURITY)[5:7] == ["--policy-pack", str(paths.policy_pack)]
+    assert engine.arguments("up", ROOT)[5:7] == ["--policy-pack", str(paths.policy_pack)]
     assert engine.env_vars()["WEBAPP_AWS_ENDPOINT"] == "http://localhost:4566"
-    assert engine.stack_name(SECURITY) == "organization/security/development"
+    assert engine.stack_name(ROOT) == stack(ROOT)
     assert (paths.state_dir / "passphrase").is_file()
 
 
@@ -489,7 +508,7 @@ def test_the_user_passphrase_and_credentials_lead_to_the_cli(
         ),
     )
 
-    assert "--policy-pack" not in orchestrator.engine.arguments("up", SECURITY)  # type: ignore[attr-defined]
+    assert "--policy-pack" not in orchestrator.engine.arguments("up", ROOT)  # type: ignore[attr-defined]
     assert not (paths.state_dir / "passphrase").exists()
 
 
@@ -506,12 +525,12 @@ def test_the_installers_failure_becomes_one_message(monkeypatch: pytest.MonkeyPa
 
 
 def test_run_returns_an_actions_exit_code(opener: Opener) -> None:
-    opener.engine.deploy_now(SECURITY)
+    opener.engine.deploy_now(ROOT)
 
-    code = commands.run("development", lambda o: o.show_outputs(SECURITY), aws=False)
+    code = commands.run("development", lambda o: o.show_outputs(ROOT), aws=False)
 
     assert code == 0
-    assert "security-kms_key_arn" in opener.out.getvalue()
+    assert f"{ROOT}-{TOPOLOGY.project(ROOT).exports[0]}" in opener.out.getvalue()
 
 
 def test_terminal_ask_is_none_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

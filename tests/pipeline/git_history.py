@@ -23,9 +23,24 @@ def git(repo: Path, *args: str) -> str:
 
 
 def make_template(target: Path) -> Path:
-    """A repository with one commit: the tracked files of this repository."""
+    """A repository with one commit: the files of this repository's working tree.
+
+    Tracked files and new ones git does not ignore: a project just added and not committed yet
+    is in the topology the tests import, so it must be in the copy too.
+    """
     tracked = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "ls-files", "-z"], capture_output=True, check=True
+        [
+            "git",
+            "-C",
+            str(REPO_ROOT),
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+        capture_output=True,
+        check=True,
     ).stdout.decode()
     for name in filter(None, tracked.split("\0")):
         source = REPO_ROOT / name

@@ -15,8 +15,8 @@ import tasks
 from orchestration.affected import Affected, AffectedError, contract, find_affected
 from orchestration.affected.report import run_affected, text
 from tests.pipeline.git_history import REPO_ROOT, History, git, make_template
+from tests.topology_roles import ALL, LEAF, ROOT
 
-ALL = ("security", "storage", "compute")
 CODE = "\n_CHANGED_BY_THE_TEST = 1\n"
 COMMENT = "\n# a comment the test adds\n"
 
@@ -53,9 +53,9 @@ def why(affected: Affected, project: str) -> dict[str, str]:
 
 
 def test_a_program_change_affects_only_its_project(history: History) -> None:
-    affected = change(history, appended(history, "projects/compute/__main__.py"))
+    affected = change(history, appended(history, f"projects/{LEAF}/__main__.py"))
 
-    assert per_env(affected) == {"development": ("compute",), "production": ("compute",)}
+    assert per_env(affected) == {"development": (LEAF,), "production": (LEAF,)}
 
 
 def test_a_stack_file_affects_its_project_in_that_environment_only(history: History) -> None:
@@ -182,7 +182,7 @@ def test_an_environment_file_affects_every_project_in_that_environment(history: 
     affected = change(history, {name: edited})
 
     assert per_env(affected) == {"development": (), "production": ALL}
-    assert why(affected, "compute") == {name: "changes the production settings (log_level)"}
+    assert why(affected, LEAF) == {name: "changes the production settings (log_level)"}
 
 
 def test_a_new_environment_file_affects_every_project_there(history: History) -> None:
@@ -289,7 +289,7 @@ def test_a_new_provider_version_affects_every_project(history: History) -> None:
     affected = change(history, {"uv.lock": edited})
 
     assert affected.projects == ALL
-    assert why(affected, "security") == {
+    assert why(affected, ROOT) == {
         "uv.lock": "runtime dependencies changed: pulumi-aws 7.51.1 -> 7.52.0"
     }
 
@@ -315,7 +315,7 @@ def test_documentation_tests_and_ci_affect_nothing(history: History) -> None:
             **appended(history, "tests/unit/test_naming.py"),
             **appended(history, "orchestration/state/backend.py"),
             ".github/workflows/extra.yml": "name: extra\n",
-            "projects/compute/NOTES.md": "Notes.\n",
+            f"projects/{LEAF}/NOTES.md": "Notes.\n",
         },
     )
 

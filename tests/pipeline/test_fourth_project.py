@@ -15,8 +15,9 @@ import pytest
 
 from shared.topology import TOPOLOGY
 from tests.pipeline.git_history import git, make_template
+from tests.topology_roles import UNUSED
 
-NEW = "queue"
+NEW = UNUSED
 PRODUCER = TOPOLOGY.names[0]
 READ = f"{PRODUCER}.{TOPOLOGY.project(PRODUCER).exports[0]}"
 

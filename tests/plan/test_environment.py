@@ -22,6 +22,7 @@ from program.policy import UNKNOWN, Resource
 from shared import aws_types as t
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY, ProjectSpec, Topology
+from tests.topology_roles import ALL, LEAF, MIDDLE, ROOT
 
 
 def _resource(plan: EnvironmentPlan, project: str, type_: str) -> list[Resource]:
@@ -126,15 +127,17 @@ def test_unknown_values_get_a_clear_placeholder() -> None:
 
 
 def test_selecting_a_project_brings_its_producers() -> None:
-    assert selected_projects(TOPOLOGY, ["storage"]) == ("security", "storage")
-    assert selected_projects(TOPOLOGY, ["security"]) == ("security",)
+    producers = TOPOLOGY.all_producers(MIDDLE)
+    assert ROOT in producers
+    assert selected_projects(TOPOLOGY, [MIDDLE]) == (*producers, MIDDLE)
+    assert selected_projects(TOPOLOGY, [ROOT]) == (ROOT,)
     assert selected_projects(TOPOLOGY, None) == TOPOLOGY.deploy_order()
 
 
 def test_project_plan_runs_only_what_it_needs() -> None:
-    plan = make_plan("development", project="storage")
+    plan = make_plan("development", project=MIDDLE)
 
-    assert [stack.project for stack in plan.stacks] == ["security", "storage"]
+    assert [stack.project for stack in plan.stacks] == [*TOPOLOGY.all_producers(MIDDLE), MIDDLE]
 
 
 def test_unknown_project_or_environment_is_a_plan_error() -> None:
@@ -157,53 +160,36 @@ def _fake(outputs: dict[str, dict[str, Any]]) -> Any:
 
 
 def test_producers_outputs_are_fed_to_consumers(development: EnvironmentSettings) -> None:
-    evaluate = _fake(
-        {
-            "security": {"kms_key_arn": "arn:k", "kms_key_id": "k", "kms_alias_name": "alias/k"},
-            "storage": {"bucket_name": "b", "bucket_arn": "arn:b", "log_bucket_name": ""},
-            "compute": {
-                "url": "u",
-                "vpc_id": "v",
-                "security_group_id": "s",
-                "instance_ids": [],
-                "launch_template_id": "lt",
-            },
-        }
-    )
+    outputs = {
+        name: {key: f"{name}-{key}" for key in TOPOLOGY.project(name).exports} for name in ALL
+    }
+    evaluate = _fake(outputs)
     plan_environment(development, evaluate)
 
+    # Each program runs in deploy order and gets every output of each producer it reads from.
     assert evaluate.seen == [
-        ("security", {}),
-        (
-            "storage",
-            {"security": {"kms_key_arn": "arn:k", "kms_key_id": "k", "kms_alias_name": "alias/k"}},
-        ),
-        (
-            "compute",
-            {
-                "security": {
-                    "kms_key_arn": "arn:k",
-                    "kms_key_id": "k",
-                    "kms_alias_name": "alias/k",
-                },
-                "storage": {"bucket_name": "b", "bucket_arn": "arn:b", "log_bucket_name": ""},
-            },
-        ),
+        (name, {producer: outputs[producer] for producer in TOPOLOGY.project(name).requires})
+        for name in ALL
     ]
+    assert evaluate.seen[0] == (ROOT, {})
+    assert {ROOT, MIDDLE} <= set(dict(evaluate.seen)[LEAF])
 
 
 def test_a_producer_missing_an_export_stops_the_plan_before_its_consumers(
     development: EnvironmentSettings,
 ) -> None:
-    evaluate = _fake({"security": {"kms_key_id": "k"}})
+    exports = TOPOLOGY.project(ROOT).exports
+    kept = exports[-1]
+    evaluate = _fake({ROOT: {kept: "k"}})
 
     with pytest.raises(PlanError) as caught:
         plan_environment(development, evaluate)
 
     message = str(caught.value)
-    assert "security does not export kms_key_arn, kms_alias_name" in message
+    missing = ", ".join(key for key in exports if key != kept)
+    assert f"{ROOT} does not export {missing}" in message
     assert "its consumers read them" in message
-    assert [project for project, _ in evaluate.seen] == ["security"]
+    assert [project for project, _ in evaluate.seen] == [ROOT]
 
 
 @pytest.mark.parametrize(("value", "shown"), [(None, "None"), ("", "''"), ([], "[]")])

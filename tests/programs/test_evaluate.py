@@ -18,6 +18,7 @@ from shared import topology
 from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings
 from tests.programs.programs_support import contract_upstream
+from tests.topology_roles import LEAF, MIDDLE, ROOT
 
 AWS_BUCKET_PROGRAM = """
 import pulumi
@@ -61,17 +62,17 @@ def test_secrets_in_stack_config_are_refused(tmp_path: Path) -> None:
 
 
 def test_evaluations_are_deterministic_and_independent() -> None:
-    upstream = contract_upstream(topology.COMPUTE, "production")
-    first = evaluate_program(topology.COMPUTE, "production", upstream=upstream)
-    evaluate_program(topology.SECURITY, "development")
-    second = evaluate_program(topology.COMPUTE, "production", upstream=upstream)
+    upstream = contract_upstream(LEAF, "production")
+    first = evaluate_program(LEAF, "production", upstream=upstream)
+    evaluate_program(ROOT, "development")
+    second = evaluate_program(LEAF, "production", upstream=upstream)
     assert first == second
     assert first.resources == second.resources
 
 
 def test_evaluation_leaves_the_callers_pulumi_runtime_alone() -> None:
     before = runtime_settings.get_root_resource()
-    evaluate_program(topology.SECURITY, "development")
+    evaluate_program(ROOT, "development")
     assert runtime_settings.get_root_resource() is before
 
 
@@ -87,15 +88,15 @@ def test_an_evaluation_closes_every_event_loop_it_creates(monkeypatch: pytest.Mo
         return loop
 
     monkeypatch.setattr(asyncio.DefaultEventLoopPolicy, "new_event_loop", tracking)
-    evaluate_program(topology.SECURITY, "development")
+    evaluate_program(ROOT, "development")
     assert len(created) > 1, "the evaluation and the mock monitor's threads have loops"
     assert [loop for loop in created if not loop.is_closed()] == []
 
 
 def test_evaluation_writes_nothing_into_the_project(tmp_path: Path) -> None:
-    before = sorted(p.name for p in (PROJECTS_DIR / topology.SECURITY).iterdir())
-    evaluate_program(topology.SECURITY, "production")
-    assert sorted(p.name for p in (PROJECTS_DIR / topology.SECURITY).iterdir()) == before
+    before = sorted(p.name for p in (PROJECTS_DIR / ROOT).iterdir())
+    evaluate_program(ROOT, "production")
+    assert sorted(p.name for p in (PROJECTS_DIR / ROOT).iterdir()) == before
 
 
 def test_placeholders_are_recognisable_and_shaped_like_aws() -> None:
@@ -107,18 +108,18 @@ def test_placeholders_are_recognisable_and_shaped_like_aws() -> None:
 
 def test_missing_upstream_outputs_name_the_project_environment_and_producer() -> None:
     with pytest.raises(ProgramError) as raised:
-        evaluate_program(topology.COMPUTE, "development", upstream={})
+        evaluate_program(LEAF, "development", upstream={})
     message = str(raised.value)
-    assert "project 'compute', environment 'development'" in message
+    assert f"project {LEAF!r}, environment 'development'" in message
     assert "no outputs were supplied for project" in message
-    assert raised.value.project == topology.COMPUTE
+    assert raised.value.project == LEAF
 
 
 def test_an_output_missing_upstream_fails_like_require_output() -> None:
-    upstream = contract_upstream(topology.STORAGE, "development")
-    upstream[topology.SECURITY] = {}
-    with pytest.raises(ProgramError, match=topology.KMS_KEY_ARN):
-        evaluate_program(topology.STORAGE, "development", upstream=upstream)
+    upstream = contract_upstream(MIDDLE, "development")
+    upstream[ROOT] = {}
+    with pytest.raises(ProgramError, match=topology.TOPOLOGY.project(MIDDLE).requires[ROOT][0]):
+        evaluate_program(MIDDLE, "development", upstream=upstream)
 
 
 def test_a_bad_knob_fails_the_evaluation_with_the_config_message(tmp_path: Path) -> None:
@@ -167,9 +168,9 @@ pinned = pulumi.InvokeOptions(provider=provider)
             id="unknown-invoke-says-where-to-add-it",
         ),
         pytest.param(
-            'pulumi.StackReference("organization/security/production")',
+            f'pulumi.StackReference("organization/{ROOT}/production")',
             {},
-            {"security": {"x": "y"}},
+            {ROOT: {"x": "y"}},
             r"crosses environments",
             id="reference-to-another-environment",
         ),
@@ -216,7 +217,7 @@ def test_exports_are_resolved_values(tmp_path: Path) -> None:
 
 def test_settings_for_another_environment_are_refused(production: EnvironmentSettings) -> None:
     with pytest.raises(ValueError, match=r"not 'development'"):
-        evaluate_program(topology.SECURITY, "development", settings=production)
+        evaluate_program(ROOT, "development", settings=production)
 
 
 def test_an_unknown_project_is_a_clear_error() -> None:

@@ -17,6 +17,7 @@ from program.policy import UNKNOWN, Resource
 from shared import aws_types as t
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY
+from tests.topology_roles import ALL, LEAF, MIDDLE
 
 
 def planned(document: Mapping[str, Any], address: str) -> dict[str, Any]:
@@ -67,11 +68,7 @@ def test_every_aws_resource_is_in_the_three_sections_in_its_projects_module(
     ]
 
     assert production["terraform_version"]
-    assert [m["address"] for m in modules] == [
-        "module.security",
-        "module.storage",
-        "module.compute",
-    ]
+    assert [m["address"] for m in modules] == [f"module.{name}" for name in ALL]
     origins = production["pulumi"]["resources"]
     assert sorted((o["project"], o["name"], o["type"]) for o in origins.values()) == sorted(
         (project, r.name, r.type) for project, r in aws
@@ -212,14 +209,13 @@ def test_names_are_unique_across_modules() -> None:
     # Checkov caches IAM policy verdicts by file, type and name: modules must not share one.
     first, second = (
         StackPlan(p, p, (Resource(t.IAM_POLICY, "app", urn=f"urn:{p}"),), {})
-        for p in ("storage", "compute")
+        for p in (MIDDLE, LEAF)
     )
     document = terraform_plan(EnvironmentPlan("development", (first, second), ()))
 
-    assert sorted(document["pulumi"]["resources"]) == [
-        "module.compute.aws_iam_policy.app-2",
-        "module.storage.aws_iam_policy.app",
-    ]
+    assert sorted(document["pulumi"]["resources"]) == sorted(
+        [f"module.{LEAF}.aws_iam_policy.app-2", f"module.{MIDDLE}.aws_iam_policy.app"]
+    )
 
 
 def test_unknown_values_are_unknown_until_apply() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from shared.paths import PROJECTS_DIR
 from shared.topology import TOPOLOGY
+from tests.topology_roles import UNUSED
 from tooling.new_project import NewProjectError, plan_project
 
 PRODUCER = TOPOLOGY.names[0]
@@ -15,7 +16,7 @@ OUTPUT = TOPOLOGY.project(PRODUCER).exports[0]
 
 
 def test_a_valid_request_reads_what_the_producer_exports() -> None:
-    project = plan_project("queue", "messaging", [f"{PRODUCER}.{OUTPUT}"])
+    project = plan_project(UNUSED, "messaging", [f"{PRODUCER}.{OUTPUT}"])
 
     assert project.spec.requires == {PRODUCER: (OUTPUT,)}
     assert project.spec.exports == ()
@@ -28,10 +29,10 @@ def test_a_valid_request_reads_what_the_producer_exports() -> None:
         (TOPOLOGY.names[-1], "web", [], "exists already"),
         ("Queue", "messaging", [], "project name 'Queue'"),
         ("my-queue", "messaging", [], "project name 'my-queue'"),
-        ("queue", "Messaging Team", [], "team 'Messaging Team'"),
-        ("queue", "messaging", ["kms_key_arn"], "write PROJECT.OUTPUT"),
-        ("queue", "messaging", [f"{PRODUCER}.no_such_output"], "does not export"),
-        ("queue", "messaging", ["nowhere.url"], "unknown project 'nowhere'"),
+        (UNUSED, "Messaging Team", [], "team 'Messaging Team'"),
+        (UNUSED, "messaging", ["kms_key_arn"], "write PROJECT.OUTPUT"),
+        (UNUSED, "messaging", [f"{PRODUCER}.no_such_output"], "does not export"),
+        (UNUSED, "messaging", ["nowhere.url"], "unknown project 'nowhere'"),
     ],
 )
 def test_a_request_that_would_not_work_is_refused(
@@ -46,11 +47,11 @@ def test_a_request_that_would_not_work_is_refused(
 
 def test_a_description_that_would_break_the_files_is_refused() -> None:
     with pytest.raises(NewProjectError, match="--description"):
-        plan_project("queue", "messaging", [], 'say "hi"')
+        plan_project(UNUSED, "messaging", [], 'say "hi"')
 
 
 def test_a_folder_of_that_name_is_refused_even_without_an_entry(tmp_path: Path) -> None:
-    (tmp_path / "queue").mkdir()
+    (tmp_path / UNUSED).mkdir()
 
     with pytest.raises(NewProjectError, match="exists already"):
-        plan_project("queue", "messaging", [], projects_dir=tmp_path)
+        plan_project(UNUSED, "messaging", [], projects_dir=tmp_path)

@@ -13,7 +13,12 @@ from shared.references import (
     organization_for,
     qualified_stack_name,
 )
-from shared.topology import BUCKET_NAME, COMPUTE, KMS_KEY_ARN, SECURITY, STORAGE, ContractError
+from shared.topology import TOPOLOGY, ContractError
+from tests.topology_roles import LEAF, MIDDLE, ROOT, stack
+
+# What the leaf reads from the root and from the middle project (declared in its contract).
+ROOT_READ = TOPOLOGY.project(LEAF).requires[ROOT][0]
+MIDDLE_READ = TOPOLOGY.project(LEAF).requires[MIDDLE][0]
 
 
 class RecordingStackReferenceMocks(pulumi.runtime.Mocks):
@@ -38,12 +43,12 @@ class RecordingStackReferenceMocks(pulumi.runtime.Mocks):
 def mocks() -> RecordingStackReferenceMocks:
     double = RecordingStackReferenceMocks(
         {
-            SECURITY: {KMS_KEY_ARN: "arn:aws:kms:us-west-2:111111111111:key/k"},
-            STORAGE: {BUCKET_NAME: "bucket-1"},
+            ROOT: {ROOT_READ: "arn:aws:kms:us-west-2:111111111111:key/k"},
+            MIDDLE: {MIDDLE_READ: "bucket-1"},
         }
     )
     pulumi.runtime.set_mocks(
-        double, project=COMPUTE, stack="development", preview=False, organization="organization"
+        double, project=LEAF, stack="development", preview=False, organization="organization"
     )
     return double
 
@@ -71,27 +76,23 @@ def test_organization_per_backend() -> None:
 
 
 def test_qualified_stack_name() -> None:
-    assert qualified_stack_name("organization", STORAGE, "production") == (
-        "organization/storage/production"
-    )
+    assert qualified_stack_name("organization", MIDDLE, "production") == stack(MIDDLE, "production")
+    assert qualified_stack_name("acme", "web", "development") == "acme/web/development"
 
 
 @pulumi.runtime.test
 def test_reads_declared_outputs_through_one_reference_per_producer(
     mocks: RecordingStackReferenceMocks,
 ) -> pulumi.Output[Any]:
-    upstream = UpstreamStacks(COMPUTE, "development")
-    key = upstream.require(SECURITY, KMS_KEY_ARN)
-    bucket = upstream.require(STORAGE, BUCKET_NAME)
-    again = upstream.require(STORAGE, BUCKET_NAME)
+    upstream = UpstreamStacks(LEAF, "development")
+    key = upstream.require(ROOT, ROOT_READ)
+    bucket = upstream.require(MIDDLE, MIDDLE_READ)
+    again = upstream.require(MIDDLE, MIDDLE_READ)
 
     def check(values: list[Any]) -> None:
         assert values[:2] == ["arn:aws:kms:us-west-2:111111111111:key/k", "bucket-1"]
         assert values[2] == values[1]
-        assert sorted(mocks.referenced) == [
-            "organization/security/development",
-            "organization/storage/development",
-        ]
+        assert sorted(mocks.referenced) == sorted([stack(ROOT), stack(MIDDLE)])
 
     return pulumi.Output.all(key, bucket, again).apply(check)
 
@@ -99,9 +100,11 @@ def test_reads_declared_outputs_through_one_reference_per_producer(
 def test_undeclared_read_is_refused_before_any_reference(
     mocks: RecordingStackReferenceMocks,
 ) -> None:
-    upstream = UpstreamStacks(STORAGE, "development")
+    declared = TOPOLOGY.project(MIDDLE).requires[ROOT]
+    undeclared = next(key for key in TOPOLOGY.project(ROOT).exports if key not in declared)
+    upstream = UpstreamStacks(MIDDLE, "development")
     with pytest.raises(ContractError, match="does not declare"):
-        upstream.require(SECURITY, "kms_key_id")
+        upstream.require(ROOT, undeclared)
     assert mocks.referenced == []
 
 

@@ -18,6 +18,7 @@ from shared.topology import (
     ProjectSpec,
     Topology,
 )
+from tests.topology_roles import UNUSED
 
 
 def test_deploy_order_is_security_storage_compute() -> None:
@@ -130,7 +131,7 @@ def test_the_shipped_project_folders_match_the_topology() -> None:
 
 
 def test_a_folder_the_topology_does_not_know_names_the_file_to_edit(tmp_path: Path) -> None:
-    for name in (*TOPOLOGY.names, "queue", "__pycache__", ".hidden"):
+    for name in (*TOPOLOGY.names, UNUSED, "__pycache__", ".hidden"):
         (tmp_path / name).mkdir()
     (tmp_path / "notes.txt").write_text("not a project")
 
@@ -138,9 +139,9 @@ def test_a_folder_the_topology_does_not_know_names_the_file_to_edit(tmp_path: Pa
         TOPOLOGY.check_folders(tmp_path)
 
     assert str(raised.value).startswith(
-        f"{tmp_path.name}/queue/ is not a project of shared/topology.py"
+        f"{tmp_path.name}/{UNUSED}/ is not a project of shared/topology.py"
     )
-    assert "ProjectSpec(name='queue'" in str(raised.value)
+    assert f"ProjectSpec(name={UNUSED!r}" in str(raised.value)
 
 
 def test_a_topology_entry_without_its_folder_is_refused(tmp_path: Path) -> None:

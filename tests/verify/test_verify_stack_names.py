@@ -14,13 +14,13 @@ from orchestration.runner import Orchestrator
 from orchestration.state.backend import BACKEND_URL_VAR, ORGANIZATION_VAR, resolve_backend
 from orchestration.state.passphrase import PASSPHRASE_VAR
 from orchestration.verify.cli import verify_action
+from orchestration.verify.runner import needed_outputs
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings
 from tests.verify.moto_environment import Deployed
 from tests.verify.stack_outputs_cli import StackOutputsCli
 
 CLOUD_URL = "https://api.pulumi.com"
-PROJECTS = ("security", "storage", "compute")
 
 
 def _orchestrator(
@@ -54,8 +54,9 @@ def test_verify_reads_the_stacks_the_backend_names(
     environ: dict[str, str],
     organization: str,
 ) -> None:
-    names = [f"{organization}/{project}/development" for project in PROJECTS]
-    cli = StackOutputsCli(dict(zip(names, (deployed.outputs[p] for p in PROJECTS), strict=True)))
+    projects = list(needed_outputs(development))  # the stacks verification reads
+    names = [f"{organization}/{project}/development" for project in projects]
+    cli = StackOutputsCli(dict(zip(names, (deployed.outputs[p] for p in projects), strict=True)))
     out = io.StringIO()
 
     code = verify_action(None, out)(_orchestrator(development, environ, cli, tmp_path))
@@ -70,12 +71,13 @@ def test_on_pulumi_cloud_a_missing_stack_is_named_in_the_organization(
 ) -> None:
     environ = {BACKEND_URL_VAR: CLOUD_URL, ORGANIZATION_VAR: "acme", PASSPHRASE_VAR: "team"}
     # Deployed under the file backend's organization name: not what Pulumi Cloud would hold.
-    cli = StackOutputsCli({f"organization/{p}/development": {"x": "y"} for p in PROJECTS})
+    projects = list(needed_outputs(development))
+    cli = StackOutputsCli({f"organization/{p}/development": {"x": "y"} for p in projects})
 
     with pytest.raises(OrchestrationError) as caught:
         verify_action(None, io.StringIO())(_orchestrator(development, environ, cli, tmp_path))
 
     message = str(caught.value)
-    assert "stack acme/security/development does not exist" in message
-    assert "stack acme/compute/development does not exist" in message
+    for project in projects:
+        assert f"stack acme/{project}/development does not exist" in message
     assert "organization/" not in message

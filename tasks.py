@@ -41,6 +41,7 @@ signal.signal(signal.SIGINT, _interrupted_early)
 
 if TYPE_CHECKING:
     from orchestration.runner import Orchestrator, RunReport
+    from shared.output_target import OutputTarget
 
 # The pure modules whose every line and branch the tests must cover.
 FULLY_COVERED = (
@@ -87,6 +88,16 @@ def _orchestrate(
         )
     except KeyboardInterrupt:
         raise Exit(INTERRUPTED_EARLY, EXIT_INTERRUPTED) from None
+
+
+def _output_target(text: str | None, what: str) -> OutputTarget | None:
+    """`--json PATH|-` checked before any work (shared.output_target); a refusal is one line."""
+    from shared.output_target import OutputTargetError, parse_optional  # noqa: PLC0415
+
+    try:
+        return parse_optional(text, what)
+    except OutputTargetError as error:
+        raise Exit(str(error), code=1) from None
 
 
 def _run_command(run: Callable[[], int | None], *refusals: type[Exception]) -> None:
@@ -215,7 +226,7 @@ def destroy(
     help={
         "env": ENV_HELP,
         "project": PROJECT_HELP,
-        "json_": "print JSON keyed by project",
+        "json_": "write JSON keyed by project to this path, or - for stdout",
         "endpoint": ENDPOINT_HELP,
         "parallel": PARALLEL_HELP,
     }
@@ -225,14 +236,15 @@ def outputs(
     *,
     env: str,
     project: str | None = None,
-    json_: bool = False,
+    json_: str | None = None,
     endpoint: str | None = None,
     parallel: int = CPUS,
 ) -> None:
-    """Show the stacks' outputs."""
+    """Show the stacks' outputs (read-only: writes nothing but --json's file)."""
+    json_target = _output_target(json_, "outputs' JSON")
     _orchestrate(
         env,
-        lambda orchestrator: orchestrator.show_outputs(project, as_json=json_),
+        lambda orchestrator: orchestrator.show_outputs(project, json_target=json_target),
         project=project,
         endpoint=endpoint,
         aws=False,
@@ -438,12 +450,15 @@ def test(c: Context) -> None:
     help={
         "env": ENV_HELP,
         "project": "plan this project and the projects it reads from; default: every project",
-        "json_": "also write the machine-readable plan (resources, outputs, violations) here",
+        "json_": (
+            "also write the machine-readable plan (resources, outputs, violations) to this "
+            "path, or - for stdout (the report then goes to stderr)"
+        ),
         "format_": (
             "text (default); markdown: per stack resources, references, findings, diagram; "
             "terraform-plan-json: the plan as Terraform plan JSON, for Checkov (invoke scan)"
         ),
-        "output": "write the report here instead of printing it (e.g. $GITHUB_STEP_SUMMARY)",
+        "output": "write the report to this path instead of printing it ($GITHUB_STEP_SUMMARY)",
         "annotate": "also print each finding as a GitHub Actions annotation (::error/::warning)",
         "timing": "instead of planning, time the plan against importing its pulumi_aws modules",
         "runs": "with --timing: fresh-interpreter runs of each measurement (default 5)",
@@ -501,7 +516,10 @@ def graph(c: Context, *, env: str, format_: str = "mermaid", project: str | None
         "base": "the branch or commit the change is compared with (from where head left it)",
         "head": "the commit holding the change (default HEAD; uncommitted files do not count)",
         "all_": "instead of --base: every project in every environment (a first deploy)",
-        "json_": "print JSON: projects, environments (each in deploy order), reasons",
+        "json_": (
+            "also write JSON (projects, environments each in deploy order, reasons) to this "
+            "path, or - to print only the JSON"
+        ),
     }
 )
 def affected(
@@ -510,7 +528,7 @@ def affected(
     base: str | None = None,
     head: str = "HEAD",
     all_: bool = False,
-    json_: bool = False,
+    json_: str | None = None,
 ) -> None:
     """Which projects (per environment, in deploy order) a change touches, from the code."""
     from orchestration.affected import AffectedError  # noqa: PLC0415
@@ -518,7 +536,7 @@ def affected(
 
     _check_project_folders()
     _run_command(
-        lambda: run_affected(base, head, everything=all_, as_json=json_, repo_root=REPO_ROOT),
+        lambda: run_affected(base, head, everything=all_, json_path=json_, repo_root=REPO_ROOT),
         AffectedError,
     )
 

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
@@ -19,7 +18,8 @@ from orchestration.plan.environment import (
     plan_environment,
 )
 from orchestration.plan.markdown import github_annotations, markdown
-from orchestration.plan.report import summary, write_json
+from orchestration.plan.report import summary, to_json
+from shared.output_target import OutputTargetError, parse_optional
 from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
 from shared.topology import TOPOLOGY, ContractError
@@ -51,13 +51,6 @@ def make_plan(
         raise PlanError(str(error)) from error
 
 
-def _writable(path_text: str, what: str) -> Path:
-    path = Path(path_text)
-    if not path.parent.is_dir():
-        raise PlanError(f"cannot write the {what} to {path}: {path.parent} does not exist")
-    return path
-
-
 def run_plan(
     environment: str,
     *,
@@ -80,24 +73,36 @@ def run_plan(
     out = out or sys.stdout
     if fmt not in REPORT_FORMATS:
         raise PlanError(f"unknown format {fmt!r}: use one of {', '.join(REPORT_FORMATS)}")
-    json_file = _writable(json_path, "JSON plan") if json_path else None
-    report_file = _writable(output, f"{fmt} plan") if output else None
+    # `--json` and `--output` follow every task's rule (shared.output_target): a path, or - for
+    # standard output; checked before planning.
+    try:
+        json_target = parse_optional(json_path, "JSON plan")
+        report_target = parse_optional(output, f"{fmt} plan")
+    except OutputTargetError as error:
+        raise PlanError(str(error)) from None
     plan = make_plan(
         environment, project=project, settings=settings, evaluate_program=evaluate_program
     )
     report = _report(plan, fmt)
-    if json_file:
-        write_json(plan, json_file)
-    if report_file:
-        report_file.write_text(report if report.endswith("\n") else report + "\n", "utf-8")
+    if json_target:
+        json_target.write(json.dumps(to_json(plan), indent=2), out)
+    if report_target:
+        report_target.write(report, out)
+    # Machine-readable text on stdout stays parseable: the notes go to stderr.
+    on_stdout = (json_target is not None and json_target.is_stdout) or (
+        fmt == TERRAFORM_PLAN_JSON and report_target is None
+    )
     if not quiet:
         what = "Terraform plan JSON" if fmt == TERRAFORM_PLAN_JSON else f"{fmt.capitalize()} plan"
-        print(f"{what} written to {output}" if output else report, file=out)
-        # A machine-readable report on stdout stays parseable: the notes go to stderr.
-        if fmt == TERRAFORM_PLAN_JSON and not output:
-            out = sys.stderr
-        if json_path:
-            print(f"\nJSON plan written to {json_path}", file=out)
+        notes = sys.stderr if on_stdout else out
+        if report_target is None:
+            print(report, file=notes if json_target and json_target.is_stdout else out)
+        elif not report_target.is_stdout:
+            print(f"{what} written to {report_target.describe()}", file=notes)
+        if json_target and not json_target.is_stdout:
+            print(f"\nJSON plan written to {json_target.describe()}", file=notes)
+    if on_stdout:
+        out = sys.stderr
     if annotate:
         for command in github_annotations(plan):
             print(command, file=out)

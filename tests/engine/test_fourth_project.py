@@ -43,8 +43,15 @@ def test_a_scaffolded_fourth_project_previews_after_its_producer_deployed(
 
     def task(*arguments: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, str(TASK_PROCESS), str(tmp_path / "state"), "development"]
-            + [*arguments, "--projects", str(repo.projects_dir)],
+            [
+                sys.executable,
+                str(TASK_PROCESS),
+                str(tmp_path / "state"),
+                "development",
+                *arguments,
+                "--projects",
+                str(repo.projects_dir),
+            ],
             env=environment,
             capture_output=True,
             text=True,

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 # invoke has loaded these already (it is loading this file): importing them costs nothing.
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import Task, task
+from invoke.parser.argument import Argument
+from invoke.tasks import Task
+from invoke.tasks import task as invoke_task
 
 from orchestration.exit_codes import EXIT_INTERRUPTED
 from shared.paths import REPO_ROOT
@@ -38,6 +40,32 @@ def _interrupted_early(signum: int, frame: object) -> None:
 
 
 signal.signal(signal.SIGINT, _interrupted_early)
+
+# The only short flags, one meaning in every task that has the long one. invoke would derive one
+# from each flag's first free letter (so `-o` meant --no-policy, --confirm or --output, and `-a`
+# five flags): that is switched off for every task.
+SHORT_FLAGS = {"env": "e", "project": "p", "yes": "y"}
+
+
+class RepoTask(Task[Any]):
+    """A task with no derived short flags, only SHORT_FLAGS'."""
+
+    def __init__(self, body: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(body, **{**kwargs, "auto_shortflags": False})
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        arguments = super().get_arguments(ignore_unknown_help)
+        for argument in arguments:
+            short = SHORT_FLAGS.get(argument.name or "")
+            if short and short not in argument.names:
+                argument.names = (*argument.names, short)
+        return arguments
+
+
+def task(*args: Any, **kwargs: Any) -> Callable[..., Any]:
+    """invoke's @task (bare or with options), making a RepoTask."""
+    return invoke_task(*args, klass=RepoTask, **kwargs)
+
 
 if TYPE_CHECKING:
     from orchestration.runner import Orchestrator, RunReport
@@ -283,7 +311,7 @@ def _stack_by_stack_task(
         "endpoint": ENDPOINT_HELP,
         "parallel": PARALLEL_HELP,
     }
-    return Task(body, name=name, help=read_help)
+    return RepoTask(body, name=name, help=read_help)
 
 
 refresh = _stack_by_stack_task(

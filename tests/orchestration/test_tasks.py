@@ -109,6 +109,34 @@ def test_every_flag_is_documented_and_the_docstring_is_one_line(name: str) -> No
     assert len(task.__doc__.strip().splitlines()) == 1
 
 
+def test_a_short_flag_means_one_long_flag_in_every_task(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    collection = Collection.from_module(importlib.reload(tasks))
+    meaning: dict[str, set[str]] = {}
+    longs: set[str] = set()
+    for context in collection.to_contexts():
+        for argument in context.args.values():
+            long_name, *shorts = argument.names
+            longs.add(long_name)
+            for short in shorts:
+                meaning.setdefault(short, set()).add(long_name)
+
+    assert {short: sorted(names) for short, names in meaning.items()} == {
+        "e": ["env"],
+        "p": ["project"],
+        "y": ["yes"],
+    }
+    assert {"env", "project", "yes"} <= longs
+    # invoke --help shows them the same way in every task that has them.
+    for name in ("deploy", "destroy", "plan", "outputs", "state"):
+        invoke_cli("--help", name)
+        shown = capsys.readouterr().out
+        assert "-e STRING, --env=STRING" in shown, name
+        assert "-p STRING, --project=STRING" in shown, name
+        assert not re.search(r"^\s+-[a-z]\b(?! STRING, --(env|project))(?!, --yes)", shown, re.M)
+
+
 def test_an_unknown_environment_is_one_line_listing_the_known_ones(
     opener: Opener, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -306,7 +334,7 @@ def test_destroy_passes_cascade(opener: Opener) -> None:
 def test_outputs_need_no_aws_credentials(opener: Opener) -> None:
     opener.engine.deploy_now(SECURITY)
 
-    tasks.outputs(MockContext(), env="development", json_=True)
+    tasks.outputs(MockContext(), env="development", json_="-")
 
     assert opener.calls[0]["aws"] is False
     assert '"security": {' in opener.out.getvalue()

@@ -137,6 +137,58 @@ def test_a_short_flag_means_one_long_flag_in_every_task(
         assert not re.search(r"^\s+-[a-z]\b(?! STRING, --(env|project))(?!, --yes)", shown, re.M)
 
 
+@pytest.mark.parametrize(
+    ("argv", "suggestion"),
+    [
+        (["plna"], "No idea what 'plna' is! Did you mean 'plan'?"),
+        (["plan", "--evn", "development"], "No idea what '--evn' is! Did you mean '--env'?"),
+        (["deploy", "--no-refrsh"], "Did you mean '--no-refresh'?"),
+        (["new-projct", "x"], "Did you mean 'new-project'?"),
+    ],
+)
+def test_a_misspelt_task_or_flag_suggests_the_nearest(
+    capsys: pytest.CaptureFixture[str], argv: list[str], suggestion: str
+) -> None:
+    code = invoke_cli(*argv)
+
+    error = capsys.readouterr().err
+    assert code == 1
+    assert suggestion in error
+    assert error.count("\n") == 1
+
+
+def test_an_unknown_word_far_from_any_suggests_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert invoke_cli("plan", "--wat") == 1
+    assert capsys.readouterr().err == "No idea what '--wat' is!\n"
+
+
+@pytest.mark.parametrize("name", ["plan", "deploy", "verify", "new-project"])
+def test_a_missing_required_flag_is_named_as_a_flag(
+    opener: Opener, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    argv = [name, "x"] if name == "new-project" else [name]
+    flag = "--team TEAM" if name == "new-project" else "--env development"
+
+    code = invoke_cli(*argv)
+
+    assert code == 1
+    assert (
+        capsys.readouterr().err
+        == f"invoke {name} needs the flag {flag.split(maxsplit=1)[0]}: e.g. {flag}\n"
+    )
+    assert opener.calls == []
+
+
+def test_a_misspelt_environment_suggests_the_nearest(
+    opener: Opener, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = invoke_cli("preview", "-e", "developmnt")
+
+    assert code == 1
+    assert "did you mean 'development'?" in capsys.readouterr().err
+    assert opener.calls == []
+
+
 def test_an_unknown_environment_is_one_line_listing_the_known_ones(
     opener: Opener, capsys: pytest.CaptureFixture[str]
 ) -> None:

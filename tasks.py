@@ -349,6 +349,7 @@ def outputs(
         endpoint=endpoint,
         aws=False,
         parallel=parallel,
+        read_only=True,
     )
 
 
@@ -644,9 +645,11 @@ def affected(
 @task(help={"env": ENV_HELP, "endpoint": ENDPOINT_HELP})
 def verify(c: Context, *, env: str, endpoint: str | None = None) -> None:
     """Check the deployed environment against the security baseline (read-only, boto3)."""
-    from orchestration.verify.cli import verify_action  # noqa: PLC0415
+    from orchestration.verify.cli import credentials_hint, verify_action  # noqa: PLC0415
 
-    _orchestrate(env, verify_action(endpoint), endpoint=endpoint)
+    _orchestrate(
+        env, verify_action(endpoint), endpoint=endpoint, credentials_hint=credentials_hint(env)
+    )
 
 
 @task(

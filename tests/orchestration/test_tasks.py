@@ -26,6 +26,7 @@ from orchestration.engine.interface import EngineUnavailable, OrchestrationError
 from orchestration.preflight import CredentialsError
 from orchestration.runner import Orchestrator
 from orchestration.state.passphrase import PASSPHRASE_VAR
+from orchestration.verify.cli import credentials_hint
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, load_settings
 from shared.topology import COMPUTE, SECURITY, STORAGE
@@ -691,3 +692,91 @@ def test_ctrl_c_while_invoke_parses_exits_130_with_the_line() -> None:
 
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip() == "Interrupted before any stack operation started."
+
+
+def test_outputs_with_no_stack_yet_write_nothing_and_say_so(
+    paths: commands.Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def never(orchestrator: Orchestrator) -> int:
+        raise AssertionError("there is nothing to read")
+
+    code = commands.run(
+        "development",
+        never,
+        paths=dataclasses.replace(paths, projects_dir=REPO_ROOT / "projects"),
+        environ={},
+        aws=False,
+        read_only=True,
+        checks=commands.Checks(locate_cli=_no_cli),
+    )
+
+    assert code == 0
+    error = capsys.readouterr().err
+    assert error == (
+        f"Nothing to show: no stack of development exists yet in {paths.state_dir} "
+        "(`invoke deploy --env development` creates them).\n"
+    )
+    # Neither the state folder nor the generated passphrase: a read-only task writes nothing.
+    assert not paths.state_dir.exists()
+
+
+def test_outputs_of_one_project_with_no_stack_yet_is_refused(paths: commands.Paths) -> None:
+    with pytest.raises(commands.NothingDeployed, match="Nothing to show"):
+        commands.run(
+            "development",
+            lambda orchestrator: 0,
+            project=SECURITY,
+            paths=dataclasses.replace(paths, projects_dir=REPO_ROOT / "projects"),
+            environ={},
+            aws=False,
+            read_only=True,
+            checks=commands.Checks(locate_cli=_no_cli),
+        )
+    assert not paths.state_dir.exists()
+
+
+def test_outputs_read_the_stacks_once_one_exists(paths: commands.Paths) -> None:
+    checkpoint = paths.state_dir / ".pulumi" / "stacks" / SECURITY / "development.json"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_text("{}", encoding="utf-8")
+    passphrase = paths.state_dir / "passphrase"
+    passphrase.write_text("secret\n", encoding="utf-8")
+    passphrase.chmod(0o600)
+
+    with pytest.raises(EngineUnavailable):
+        commands.open_orchestrator(
+            load_settings("development"),
+            paths=paths,
+            environ={},
+            aws=False,
+            read_only=True,
+            checks=commands.Checks(locate_cli=_unavailable),
+        )
+
+
+def test_the_verify_task_passes_its_credentials_hint(opener: Opener) -> None:
+    with pytest.raises(Exit, match="cannot verify 'development'"):
+        tasks.verify(MockContext(), env="development")
+
+    assert opener.calls[0]["credentials_hint"] == credentials_hint("development")
+
+
+def test_verify_without_credentials_says_what_verifies_a_live_environment(
+    paths: commands.Paths,
+) -> None:
+    hint = credentials_hint("development")
+
+    with pytest.raises(CredentialsError) as caught:
+        commands.open_orchestrator(
+            load_settings("development"),
+            paths=paths,
+            environ={},
+            credentials_hint=hint,
+            checks=commands.Checks(locate_cli=_no_cli, resolve_credentials=lambda _: False),
+        )
+
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("no AWS credentials found for development (us-west-2): set ")
+    assert "AWS_PROFILE" in message
+    assert "pass --endpoint URL to verify one deployed to a local AWS emulator" in message

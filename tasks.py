@@ -656,13 +656,14 @@ def verify(c: Context, *, env: str, endpoint: str | None = None) -> None:
     iterable=["env"],
     help={
         "env": ENV_HELP + "; repeat it to scan several in one Checkov run",
+        "verbose": "also list each suppressed finding with its reason (default: their count)",
     },
 )
-def scan(c: Context, *, env: list[str]) -> None:
+def scan(c: Context, *, env: list[str], verbose: bool = False) -> None:
     """Checkov on the offline plan (as Terraform plan JSON), with the reasoned suppressions."""
     from orchestration.scan.cli import ScanError, run_scan  # noqa: PLC0415
 
-    _run_command(lambda: run_scan(env), ScanError)
+    _run_command(lambda: run_scan(env, verbose=verbose), ScanError)
 
 
 def _check_project_folders() -> None:

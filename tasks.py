@@ -7,7 +7,10 @@ task body does more than call into `orchestration/`.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import os
+import re
 import shlex
 import signal
 import sys
@@ -18,7 +21,10 @@ from typing import TYPE_CHECKING, Any
 # invoke has loaded these already (it is loading this file): importing them costs nothing.
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import Task, task
+from invoke.parser.argument import Argument
+from invoke.parser.parser import ParseMachine
+from invoke.tasks import Task
+from invoke.tasks import task as invoke_task
 
 from orchestration.exit_codes import EXIT_CHANGES, EXIT_INTERRUPTED
 from shared.paths import REPO_ROOT
@@ -39,8 +45,103 @@ def _interrupted_early(signum: int, frame: object) -> None:
 
 signal.signal(signal.SIGINT, _interrupted_early)
 
+# The only short flags, one meaning in every task that has the long one. invoke would derive one
+# from each flag's first free letter (so `-o` meant --no-policy, --confirm or --output, and `-a`
+# five flags): that is switched off for every task.
+SHORT_FLAGS = {"env": "e", "project": "p", "yes": "y"}
+# What a missing required flag's message shows as an example value.
+FLAG_EXAMPLES = {"env": "development"}
+
+
+class RepoTask(Task[Any]):
+    """A task with only SHORT_FLAGS' short flags, whose keyword-only parameters are flags.
+
+    invoke makes every parameter without a default positional, so `invoke plan --evn dev` took
+    `--evn` for the environment and a missing --env read "did not receive required positional
+    arguments". Here only the parameters before `*` are positional; a required flag that is
+    missing is one line naming it (`--env development`).
+    """
+
+    def __init__(self, body: Callable[..., Any], **kwargs: Any) -> None:
+        if kwargs.get("positional") is None:
+            kwargs["positional"] = [
+                parameter.name
+                for parameter in list(inspect.signature(body).parameters.values())[1:]
+                if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+                and parameter.default is inspect.Parameter.empty
+            ]
+        super().__init__(body, **{**kwargs, "auto_shortflags": False})
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        arguments = super().get_arguments(ignore_unknown_help)
+        for argument in arguments:
+            short = SHORT_FLAGS.get(argument.name or "")
+            if short and short not in argument.names:
+                argument.names = (*argument.names, short)
+        return arguments
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for parameter in inspect.signature(self.body).parameters.values():
+            required = parameter.kind is inspect.Parameter.KEYWORD_ONLY and (
+                parameter.default is inspect.Parameter.empty
+            )
+            if required and kwargs.get(parameter.name) is None:
+                flag = "--" + parameter.name.rstrip("_").replace("_", "-")
+                example = FLAG_EXAMPLES.get(parameter.name, parameter.name.upper())
+                name = self.name.replace("_", "-")
+                raise Exit(f"invoke {name} needs the flag {flag}: e.g. {flag} {example}", 1)
+        return super().__call__(*args, **kwargs)
+
+
+UNKNOWN_WORD = re.compile(r"No idea what '(?P<word>.+)' is!")
+
+
+def _nearest(parser: ParseMachine, word: str) -> str:
+    """` Did you mean 'X'?` for an unknown task or flag close to a known one, else ``."""
+    if word.startswith("-"):
+        # The flags of the task being parsed (long names: --env, --no-refresh, ...).
+        context = parser.context
+        known = [*context.flags, *context.inverse_flags] if context else []
+        known = [name for name in known if name.startswith("--")]
+    else:
+        known = [name for name in parser.contexts if not name.startswith("-")]
+    # Compared without the dashes, which every flag shares.
+    by_word = {name.lstrip("-"): name for name in known}
+    nearest = difflib.get_close_matches(word.split("=", 1)[0].lstrip("-"), by_word, n=1)
+    return f" Did you mean {by_word[nearest[0]]!r}?" if nearest else ""
+
+
+def _suggest_on_parse_errors() -> None:
+    """Make invoke's "No idea what 'plna' is!" name the nearest task or flag.
+
+    invoke's command line parser (built by its Program, which `invoke` runs) reports an unknown
+    word through its state machine's `error` and has no hook for a tasks.py: this wraps that
+    method, once, to append the suggestion (a test checks it still does). invoke loads this file
+    before it parses the tasks' words.
+    """
+    original = getattr(ParseMachine, "error", None)
+    if original is None or getattr(original, "suggests", False):
+        return
+
+    def error(self: ParseMachine, msg: str) -> None:
+        match = UNKNOWN_WORD.fullmatch(msg)
+        original(self, msg + _nearest(self, match["word"]) if match else msg)
+
+    error.suggests = True  # type: ignore[attr-defined]
+    ParseMachine.error = error  # type: ignore[method-assign]
+
+
+_suggest_on_parse_errors()
+
+
+def task(*args: Any, **kwargs: Any) -> Callable[..., Any]:
+    """invoke's @task (bare or with options), making a RepoTask."""
+    return invoke_task(*args, klass=RepoTask, **kwargs)
+
+
 if TYPE_CHECKING:
     from orchestration.runner import Orchestrator, RunReport
+    from shared.output_target import OutputTarget
 
 # The pure modules whose every line and branch the tests must cover.
 FULLY_COVERED = (
@@ -87,6 +188,16 @@ def _orchestrate(
         )
     except KeyboardInterrupt:
         raise Exit(INTERRUPTED_EARLY, EXIT_INTERRUPTED) from None
+
+
+def _output_target(text: str | None, what: str) -> OutputTarget | None:
+    """`--json PATH|-` checked before any work (shared.output_target); a refusal is one line."""
+    from shared.output_target import OutputTargetError, parse_optional  # noqa: PLC0415
+
+    try:
+        return parse_optional(text, what)
+    except OutputTargetError as error:
+        raise Exit(str(error), code=1) from None
 
 
 def _run_command(run: Callable[[], int | None], *refusals: type[Exception]) -> None:
@@ -215,7 +326,7 @@ def destroy(
     help={
         "env": ENV_HELP,
         "project": PROJECT_HELP,
-        "json_": "print JSON keyed by project",
+        "json_": "write JSON keyed by project to this path, or - for stdout",
         "endpoint": ENDPOINT_HELP,
         "parallel": PARALLEL_HELP,
     }
@@ -225,18 +336,20 @@ def outputs(
     *,
     env: str,
     project: str | None = None,
-    json_: bool = False,
+    json_: str | None = None,
     endpoint: str | None = None,
     parallel: int = CPUS,
 ) -> None:
-    """Show the stacks' outputs."""
+    """Show the stacks' outputs (read-only: writes nothing but --json's file)."""
+    json_target = _output_target(json_, "outputs' JSON")
     _orchestrate(
         env,
-        lambda orchestrator: orchestrator.show_outputs(project, as_json=json_),
+        lambda orchestrator: orchestrator.show_outputs(project, json_target=json_target),
         project=project,
         endpoint=endpoint,
         aws=False,
         parallel=parallel,
+        read_only=True,
     )
 
 
@@ -271,7 +384,7 @@ def _stack_by_stack_task(
         "endpoint": ENDPOINT_HELP,
         "parallel": PARALLEL_HELP,
     }
-    return Task(body, name=name, help=read_help)
+    return RepoTask(body, name=name, help=read_help)
 
 
 refresh = _stack_by_stack_task(
@@ -439,8 +552,8 @@ def test(c: Context) -> None:
         "env": ENV_HELP,
         "project": "plan this project and the projects it reads from; default: every project",
         "json_": (
-            "also write the machine-readable plan (resources, outputs, violations) here; "
-            "-: to stdout (the report then goes to stderr); with --base, the JSON diff"
+            "also write the machine-readable plan (resources, outputs, violations) to this "
+            "path, or - for stdout (the report then goes to stderr); with --base, the JSON diff"
         ),
         "format_": (
             "text (default); markdown: per stack resources, references, findings, diagram; "
@@ -452,7 +565,7 @@ def test(c: Context) -> None:
             "what a deploy would create, update, replace or delete"
         ),
         "fail_on_changes": f"with --base: exit {EXIT_CHANGES} when anything changes",
-        "output": "write the report here instead of printing it (e.g. $GITHUB_STEP_SUMMARY)",
+        "output": "write the report to this path instead of printing it ($GITHUB_STEP_SUMMARY)",
         "annotate": "also print each finding as a GitHub Actions annotation (::error/::warning)",
         "timing": "instead of planning, time the plan against importing its pulumi_aws modules",
         "runs": "with --timing: fresh-interpreter runs of each measurement (default 5)",
@@ -539,7 +652,10 @@ def graph(
         "base": "the branch or commit the change is compared with (from where head left it)",
         "head": "the commit holding the change (default HEAD; uncommitted files do not count)",
         "all_": "instead of --base: every project in every environment (a first deploy)",
-        "json_": "print JSON: projects, environments (each in deploy order), reasons",
+        "json_": (
+            "also write JSON (projects, environments each in deploy order, reasons) to this "
+            "path, or - to print only the JSON"
+        ),
     }
 )
 def affected(
@@ -548,7 +664,7 @@ def affected(
     base: str | None = None,
     head: str = "HEAD",
     all_: bool = False,
-    json_: bool = False,
+    json_: str | None = None,
 ) -> None:
     """Which projects (per environment, in deploy order) a change touches, from the code."""
     from orchestration.affected import AffectedError  # noqa: PLC0415
@@ -556,7 +672,7 @@ def affected(
 
     _check_project_folders()
     _run_command(
-        lambda: run_affected(base, head, everything=all_, as_json=json_, repo_root=REPO_ROOT),
+        lambda: run_affected(base, head, everything=all_, json_path=json_, repo_root=REPO_ROOT),
         AffectedError,
     )
 
@@ -564,22 +680,25 @@ def affected(
 @task(help={"env": ENV_HELP, "endpoint": ENDPOINT_HELP})
 def verify(c: Context, *, env: str, endpoint: str | None = None) -> None:
     """Check the deployed environment against the security baseline (read-only, boto3)."""
-    from orchestration.verify.cli import verify_action  # noqa: PLC0415
+    from orchestration.verify.cli import credentials_hint, verify_action  # noqa: PLC0415
 
-    _orchestrate(env, verify_action(endpoint), endpoint=endpoint)
+    _orchestrate(
+        env, verify_action(endpoint), endpoint=endpoint, credentials_hint=credentials_hint(env)
+    )
 
 
 @task(
     iterable=["env"],
     help={
         "env": ENV_HELP + "; repeat it to scan several in one Checkov run",
+        "verbose": "also list each suppressed finding with its reason (default: their count)",
     },
 )
-def scan(c: Context, *, env: list[str]) -> None:
+def scan(c: Context, *, env: list[str], verbose: bool = False) -> None:
     """Checkov on the offline plan (as Terraform plan JSON), with the reasoned suppressions."""
     from orchestration.scan.cli import ScanError, run_scan  # noqa: PLC0415
 
-    _run_command(lambda: run_scan(env), ScanError)
+    _run_command(lambda: run_scan(env, verbose=verbose), ScanError)
 
 
 def _check_project_folders() -> None:

@@ -57,6 +57,10 @@ Action = Callable[[Orchestrator], RunReport | int]
 StateCheck = Callable[[StateLocation, str], None]
 
 
+class NothingDeployed(OrchestrationError):
+    """A read-only run found no stack to read on the local default backend (nothing written)."""
+
+
 def caller_account(region: str, endpoint: str | None) -> str:
     """`state_aws.caller_account`, imported only by the runs that need it (boto3 is heavy)."""
     from orchestration.state import aws as state_aws  # noqa: PLC0415
@@ -174,9 +178,15 @@ def open_orchestrator(
     checks: Checks = Checks(),
     max_workers: int = DEFAULT_MAX_WORKERS,
     parallel: int = DEFAULT_PARALLEL,
+    read_only: bool = False,
+    credentials_hint: str | None = None,
 ) -> Orchestrator:
     """An orchestrator over the Pulumi CLI engine, after checks 2-5 (see the module doc).
 
+    `read_only`: the operation only reads stacks (outputs), so it writes nothing: on the local
+    default backend with no stack yet it raises NothingDeployed before the CLI is located or
+    the state folder and passphrase are created. `credentials_hint`: what the message for
+    missing credentials offers instead (default: the offline plan and --endpoint).
     `policy`: True runs the repo's policy pack with up/preview, False and None do not.
     Engine output and summaries go to `out`; installer progress goes to `err`, so `out` can
     carry machine-readable output.
@@ -195,7 +205,10 @@ def open_orchestrator(
     state_plan = plan_state(settings, environ)
     if (aws or state_plan.uses_aws) and endpoint is None:
         check_aws_credentials(
-            settings.environment, settings.region, resolve=checks.resolve_credentials
+            settings.environment,
+            settings.region,
+            resolve=checks.resolve_credentials,
+            alternative=credentials_hint,
         )
     backend = resolve_backend(
         settings,
@@ -208,6 +221,12 @@ def open_orchestrator(
         print(notice, file=diagnostics, flush=True)
     if backend.location is not None and (backend.location.bucket or backend.location.key):
         checks.check_state(backend.location, settings.environment)
+    if read_only and backend.holds_no_stack():
+        raise NothingDeployed(
+            f"Nothing to show: no stack of {settings.environment} exists yet in "
+            f"{backend.local_state_dir} (`invoke deploy --env {settings.environment}` creates "
+            "them)."
+        )
     # Imported here: the engine is only needed once one really runs.
     from orchestration.engine.cli_engine import (  # noqa: PLC0415
         AutomationEngine,
@@ -264,6 +283,8 @@ def run(
     opener: Opener | None = None,
     parallel: int | None = None,
     check_project_knobs: bool = False,
+    read_only: bool = False,
+    credentials_hint: str | None = None,
 ) -> int:
     """Check, open the orchestrator, run `action`; the exit code.
 
@@ -273,6 +294,9 @@ def run(
     `policy`: True runs the policy pack (deploy, preview), False skips it with a loud warning,
     None means the operation has none. `aws`: whether the operation reaches AWS (credential
     check). `parallel`: how many stacks read-only work handles at once (None: one per CPU).
+    `read_only`: the operation writes nothing (outputs): with no stack to read it says so in
+    one line and returns 0 (refused, exit 1, when `project` names one). `credentials_hint`: see
+    open_orchestrator.
     Raises OrchestrationError (one message; nothing was run) for every refusal: unknown
     environment or project, backend/passphrase, credentials, CLI, preflight, guards.
     """
@@ -296,18 +320,26 @@ def run(
         )
     # Looked up at call time so a test can replace open_orchestrator on the module.
     open_with = opener or open_orchestrator
-    orchestrator = open_with(
-        settings,
-        paths=paths,
-        endpoint=endpoint,
-        policy=policy,
-        aws=aws,
-        environ=environ,
-        out=out,
-        err=diagnostics,
-        ask=ask,
-        checks=checks,
-        parallel=DEFAULT_PARALLEL if parallel is None else parallel,
-    )
+    try:
+        orchestrator = open_with(
+            settings,
+            paths=paths,
+            endpoint=endpoint,
+            policy=policy,
+            aws=aws,
+            environ=environ,
+            out=out,
+            err=diagnostics,
+            ask=ask,
+            checks=checks,
+            parallel=DEFAULT_PARALLEL if parallel is None else parallel,
+            read_only=read_only,
+            credentials_hint=credentials_hint,
+        )
+    except NothingDeployed as nothing:
+        if project is not None:
+            raise
+        print(nothing, file=diagnostics, flush=True)
+        return 0
     result = action(orchestrator)
     return result if isinstance(result, int) else result.exit_code

@@ -46,10 +46,15 @@ def botocore_resolves(region: str) -> bool:
 
 
 def check_aws_credentials(
-    environment: str, region: str, *, resolve: CredentialResolver = botocore_resolves
+    environment: str,
+    region: str,
+    *,
+    resolve: CredentialResolver = botocore_resolves,
+    alternative: str | None = None,
 ) -> None:
-    """Raise CredentialsError (what to set, and the offline alternative) unless they resolve."""
-    offline = (
+    """Raise CredentialsError (what to set, and `alternative`: by default the offline plan and
+    the emulator) unless they resolve."""
+    offline = alternative or (
         f"For an offline look at what would be deployed (no credentials, no Pulumi CLI, no "
         f"state): `invoke plan --env {environment}`; to target a local AWS emulator instead, "
         "pass --endpoint URL."

@@ -8,6 +8,7 @@ Pulumi program, a task or a test never has to second-guess them.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,6 +95,12 @@ def load_settings(
         return override
     known = known_environments(environments_dir)
     if environment not in known:
+        nearest = difflib.get_close_matches(environment, known, n=1)
+        if nearest:
+            raise SettingsError(
+                f"unknown environment {environment!r}: did you mean {nearest[0]!r}? "
+                f"(known environments: {', '.join(known)})"
+            )
         # Only a valid name gets the file to create: a path-like one must not suggest a path.
         create = (
             f"add shared/environments/{environment}.yaml to create it"

@@ -76,9 +76,9 @@ jobs:
           fi
           python3 -m pip install --quiet uv
           if [ -n "$base" ]; then
-            python3 -m uv run --locked invoke affected --base "$base" --head HEAD --json > affected.json
+            python3 -m uv run --locked invoke affected --base "$base" --head HEAD --json affected.json
           else
-            python3 -m uv run --locked invoke affected --all --json > affected.json
+            python3 -m uv run --locked invoke affected --all --json affected.json
           fi
           {{
             echo '### Affected projects'

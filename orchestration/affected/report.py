@@ -9,6 +9,7 @@ from typing import TextIO
 
 from orchestration.affected.git import AffectedError
 from orchestration.affected.rules import Affected, every_project, find_affected
+from shared.output_target import OutputTargetError, parse_optional
 
 
 def text(affected: Affected) -> str:
@@ -51,21 +52,29 @@ def run_affected(
     head: str = "HEAD",
     *,
     everything: bool = False,
-    as_json: bool = False,
+    json_path: str | None = None,
     repo_root: Path,
     out: TextIO | None = None,
 ) -> None:
     """Print what the change affects (or, with `everything`, every project).
 
-    AffectedError (one message) when it cannot be told.
+    `json_path`: also write the JSON document there, or print only it for `-` (stdout).
+    AffectedError (one message) when it cannot be told or the JSON cannot be written.
     """
     out = out or sys.stdout
     if everything == (base is not None):
         raise AffectedError("give either --base REF (what a change touches) or --all")
+    try:
+        json_target = parse_optional(json_path, "affected projects' JSON")
+    except OutputTargetError as error:
+        raise AffectedError(str(error)) from None
     affected = (
         every_project(repo_root, head) if base is None else find_affected(repo_root, base, head)
     )
-    if as_json:
-        print(json.dumps(affected.to_json(), indent=2), file=out)
-    else:
-        print(text(affected), file=out)
+    if json_target is not None:
+        json_target.write(json.dumps(affected.to_json(), indent=2), out)
+        if json_target.is_stdout:
+            return
+    print(text(affected), file=out)
+    if json_target is not None:
+        print(f"JSON written to {json_target.describe()}", file=out)

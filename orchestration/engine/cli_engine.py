@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orchestration.engine import cli_arguments
-from orchestration.engine.cli_errors import map_error
+from orchestration.engine.cli_errors import error_text, map_error
 from orchestration.engine.event_log import operation_result, read_events
 from orchestration.engine.interface import (
     EngineError,
@@ -51,7 +51,13 @@ from orchestration.engine.pulumi_install import (
     SKIP_UPDATE_CHECK_VAR,
     verified_version,
 )
-from orchestration.engine.pulumi_process import CliError, CliResult, LineSink, PulumiCli
+from orchestration.engine.pulumi_process import (
+    STACK_NOT_FOUND,
+    CliError,
+    CliResult,
+    LineSink,
+    PulumiCli,
+)
 from orchestration.engine.stack_export import parse_state
 from orchestration.engine.stack_files import write_stack_config
 from orchestration.state.backend import Backend
@@ -263,12 +269,15 @@ class AutomationEngine:
             config = self._config(project)
             arguments = self.arguments(operation, project, config_file=config, **flags)
             try:
-                return self._with_event_log(project, arguments, on_output)
+                # A stack about to be created: the CLI's "no stack named ... found" is no news.
+                return self._with_event_log(
+                    project, arguments, QuietSink(on_output, stack_may_be_missing=create)
+                )
             except CliError as error:
                 if not (create and error.stack_not_found):
                     raise
             self._create_stack(project, config)
-            return self._with_event_log(project, arguments, on_output)
+            return self._with_event_log(project, arguments, QuietSink(on_output))
 
         return self._guarded(project, action)
 
@@ -345,6 +354,30 @@ class AutomationEngine:
                     stack=self.stack_name(project),
                     manual=lambda arguments: self.manual_command(project, arguments),
                 ) from error
+
+
+class QuietSink:
+    """Passes one CLI call's lines on, each `error:` line once (the CLI repeats its errors in
+    the diagnostics at the end), and drops the CLI's complaint that a stack does not exist when
+    `stack_may_be_missing` (the engine creates it and runs the operation again)."""
+
+    def __init__(self, sink: LineSink, *, stack_may_be_missing: bool = False) -> None:
+        self._sink = sink
+        self._stack_may_be_missing = stack_may_be_missing
+        self._shown: set[str] = set()
+        # stdout and stderr are read by two threads.
+        self._lock = threading.Lock()
+
+    def __call__(self, line: str) -> None:
+        if self._stack_may_be_missing and STACK_NOT_FOUND.search(line):
+            return
+        error = error_text(line)
+        if error is not None:
+            with self._lock:
+                if error in self._shown:
+                    return
+                self._shown.add(error)
+        self._sink(line)
 
 
 def pulumi_command_at(bin_dir: Path) -> PulumiCli:

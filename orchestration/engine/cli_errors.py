@@ -31,6 +31,7 @@ _UNPROTECT = re.compile(r"""pulumi state unprotect ["'`]?(urn:pulumi:[^"'`\s]+)"
 # The DIY backends' lock message: "...: created by <user>@<host> (pid <n>) at <time>".
 _LOCK_HOLDER = re.compile(r"created by (\S+) \(pid (\d+)\) at (\S+)")
 _ERROR_LINE = re.compile(r"^\s*error:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
+_NESTED_PREFIX = re.compile(r"^(?:error:\s*)+", re.IGNORECASE)
 _HINTS = (
     (
         re.compile(r"incorrect passphrase|passphrase must be set", re.IGNORECASE),
@@ -95,9 +96,25 @@ def protected_urns(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def error_text(line: str) -> str | None:
+    """The message of an `error:` line of the CLI (without nested `error:` prefixes), or None."""
+    match = _ERROR_LINE.match(line)
+    if match is None:
+        return None
+    return _NESTED_PREFIX.sub("", match.group(1)).strip()
+
+
 def failure_summary(text: str) -> str:
-    """The engine's error lines (at most a few, once each) and a hint when one is known."""
-    errors = list(dict.fromkeys(match.strip() for match in _ERROR_LINE.findall(text)))
+    """The engine's error lines (at most a few, once each) and a hint when one is known.
+
+    Once each: the CLI repeats an error (in a resource's output, in the diagnostics at the end,
+    wrapped by the error that stopped the update); a message another one contains is dropped.
+    """
+    found = [error_text(line) for line in text.splitlines()]
+    unique = list(dict.fromkeys(error for error in found if error))
+    errors = [
+        error for error in unique if not any(error != other and error in other for other in unique)
+    ]
     if not errors:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         errors = lines[-3:] or ["the Pulumi CLI failed without a message"]

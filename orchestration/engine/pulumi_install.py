@@ -133,17 +133,17 @@ def ensure_pulumi_cli(tools_dir: Path, progress: Progress, version: str = PINNED
     target = bin_dir(tools_dir, version)
     pulumi = target / "pulumi"
     offline = offline_toolchain()
-    if verified_version(pulumi) == version:
-        progress(f"Pulumi CLI v{version} already installed: {pulumi}")
-    else:
+    installed = verified_version(pulumi) == version
+    if not installed:
         _install(target, version, progress, offline)
+    plugins = ""
     if offline is not None:
         # Plugins a release or the ambient CLI brought are kept; the missing ones are written.
         written = offline.write_plugins(target, Path(sys.executable))
-        progress(
-            f"Python plugins for the engine: {', '.join(path.name for path in written)} "
-            f"(interpreter {sys.executable})"
-        )
+        plugins = f", Python plugins {', '.join(path.name for path in written)}"
+    # One line per run for the CLI and its plugins (the install steps, if any, came before).
+    state = "already installed" if installed else "installed"
+    progress(f"Pulumi CLI v{version} {state}: {pulumi}{plugins}")
     return target
 
 

@@ -27,7 +27,7 @@ from typing import IO
 LineSink = Callable[[str], object]
 
 NON_INTERACTIVE = "--non-interactive"
-_STACK_NOT_FOUND = re.compile(r"no stack named.*found")
+STACK_NOT_FOUND = re.compile(r"no stack named.*found")
 _LOCKED = ("the stack is currently locked by", "[409] Conflict: Another update is currently")
 
 
@@ -50,7 +50,7 @@ class CliError(Exception):
     @property
     def stack_not_found(self) -> bool:
         """The stack the call named does not exist."""
-        return bool(_STACK_NOT_FOUND.search(self.result.stderr))
+        return bool(STACK_NOT_FOUND.search(self.result.stderr))
 
     @property
     def locked(self) -> bool:

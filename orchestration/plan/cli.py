@@ -25,6 +25,7 @@ from orchestration.plan.environment import (
 )
 from orchestration.plan.markdown import github_annotations, markdown
 from orchestration.plan.report import summary, to_json, write_json
+from shared.output_target import STDOUT, OutputTargetError, parse_optional
 from shared.paths import PROJECTS_DIR, REPO_ROOT
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
 from shared.topology import TOPOLOGY, ContractError
@@ -34,8 +35,6 @@ from shared.topology import TOPOLOGY, ContractError
 TERRAFORM_PLAN_JSON = "terraform-plan-json"
 REPORT_FORMATS = ("text", "markdown", TERRAFORM_PLAN_JSON)
 DIFF_FORMATS = ("text", "markdown")
-# `--json -`: the JSON on stdout (the report then goes to stderr, so stdout stays parseable).
-STDOUT = "-"
 
 
 def make_plan(
@@ -60,13 +59,13 @@ def make_plan(
 
 
 def _writable(path_text: str, what: str) -> Path | None:
-    """The file to write to; None for `-` (stdout)."""
-    if path_text == STDOUT:
-        return None
-    path = Path(path_text)
-    if not path.parent.is_dir():
-        raise PlanError(f"cannot write the {what} to {path}: {path.parent} does not exist")
-    return path
+    """The file to write to; None for `-` (stdout). `--json` and `--output` follow every
+    task's rule (shared.output_target), checked before any planning."""
+    try:
+        target = parse_optional(path_text, what)
+    except OutputTargetError as error:
+        raise PlanError(str(error)) from None
+    return None if target is None else target.path
 
 
 def run_plan(

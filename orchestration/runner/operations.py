@@ -51,6 +51,7 @@ from orchestration.runner.scheduler import (
     Step,
     StepFunction,
 )
+from shared.output_target import OutputTarget
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY, Topology
 
@@ -302,8 +303,11 @@ class Orchestrator:
         selection = self._topology.deploy_order(self._select(project))
         return self._read_all(selection, self.read_outputs)
 
-    def show_outputs(self, project: str | None = None, *, as_json: bool = False) -> int:
-        """Print the outputs (as JSON keyed by project, or as text); the exit code."""
+    def show_outputs(
+        self, project: str | None = None, *, json_target: OutputTarget | None = None
+    ) -> int:
+        """Print the outputs as text, or as JSON keyed by project to `json_target` (a file, or
+        stdout); the exit code."""
         values = self.outputs(project)
         if project is not None and values[project] is None:
             raise OrchestrationError(
@@ -311,9 +315,14 @@ class Orchestrator:
                 f"{self._hint.command('deploy', project)}"
             )
         say = self._printer.say
-        if as_json:
+        if json_target is not None:
             plain = {name: None if v is None else dict(v) for name, v in values.items()}
-            say(json.dumps(plain, indent=2, sort_keys=True, default=str))
+            document = json.dumps(plain, indent=2, sort_keys=True, default=str)
+            if json_target.is_stdout:
+                say(document)
+            else:
+                json_target.write(document)
+                say(f"Outputs (JSON) written to {json_target.describe()}")
             return EXIT_OK
         for name, outputs in values.items():
             say(self.stack_name(name))

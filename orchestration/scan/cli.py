@@ -95,8 +95,10 @@ def run_scan(
     suppressions_file: Path = SUPPRESSIONS_FILE,
     plan_of: Callable[[str], EnvironmentPlan] = make_plan,
     knob_is_set: Callable[[str, str], bool] = knob_in_stack_file,
+    verbose: bool = False,
 ) -> int:
-    """Scan each environment's offline plan; print the report; 0 when nothing is unexplained."""
+    """Scan each environment's offline plan; print the report (each suppressed finding and its
+    reason only with `verbose`); 0 when nothing is unexplained."""
     out = out or sys.stdout
     if not environments:
         raise ScanError("name the environment(s) to scan: --env development [--env production]")
@@ -132,7 +134,7 @@ def run_scan(
         f"Checkov {CHECKOV_VERSION} on the offline plan translated to Terraform plan JSON "
         f"({', '.join(documents)}; {seconds:.1f} s)"
     )
-    print(report(scans, header), file=out)
+    print(report(scans, header, verbose=verbose), file=out)
     used = [pair for scan in scans for pair in scan.suppressed]
     faults = stale(suppressions, used, documents, knob_is_set)
     failed = sum(len(scan.failed) for scan in scans)

@@ -1,5 +1,5 @@
-"""What `invoke scan` prints: failures with the Pulumi resource, what is accepted and why, a
-summary per environment (passed / failed / suppressed)."""
+"""What `invoke scan` prints: failures with the Pulumi resource, how many findings are accepted
+(and, with --verbose, which and why), a summary per environment (passed / failed / suppressed)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ def _echo(check: str) -> str:
     return f"  [our rule: {', '.join(rules)}]" if rules else ""
 
 
-def environment_report(scan: EnvironmentScan) -> list[str]:
-    """The lines for one environment: failures, then the suppressed findings by entry."""
+def environment_report(scan: EnvironmentScan, *, verbose: bool = False) -> list[str]:
+    """The lines for one environment: failures, then the suppressed findings by entry (with
+    `verbose`; otherwise their count)."""
     lines = [f"{scan.environment}: {scan.resources} resources"]
     if scan.failed:
         lines.append(f"  FAILED ({len(scan.failed)}), not explained in the suppressions file:")
@@ -44,6 +45,12 @@ def environment_report(scan: EnvironmentScan) -> list[str]:
     for finding, entry in scan.suppressed:
         by_entry.setdefault(entry.number, []).append(finding)
         entries[entry.number] = entry
+    if by_entry and not verbose:
+        lines.append(
+            f"  suppressed ({len(scan.suppressed)}, {len(by_entry)} entries of the suppressions "
+            "file): --verbose lists them with the reasons"
+        )
+        return lines
     if by_entry:
         lines.append(f"  suppressed ({len(scan.suppressed)}), with the reasons:")
     for number in sorted(by_entry):
@@ -74,11 +81,11 @@ def summary_table(scans: Sequence[EnvironmentScan]) -> list[str]:
     return lines
 
 
-def report(scans: Sequence[EnvironmentScan], header: str) -> str:
-    """The whole report."""
+def report(scans: Sequence[EnvironmentScan], header: str, *, verbose: bool = False) -> str:
+    """The whole report (the suppressions' reasons only with `verbose`)."""
     lines = [header, ""]
     for scan in scans:
-        lines.extend(environment_report(scan))
+        lines.extend(environment_report(scan, verbose=verbose))
         lines.append("")
     lines.append("Summary (Checkov checks on the translated plan):")
     lines.extend(summary_table(scans))

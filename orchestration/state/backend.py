@@ -39,6 +39,7 @@ from orchestration.state.declaration import (
 from orchestration.state.passphrase import (
     PASSPHRASE_FILE_VAR,
     ensure_generated_passphrase,
+    local_stacks,
     passphrase_vars,
     private_dir,
 )
@@ -106,6 +107,14 @@ class Backend:
         """The passphrase file this backend generates (None: the user gives one)."""
         given = self.secrets_env.get(PASSPHRASE_FILE_VAR)
         return Path(given) if given else None
+
+    def holds_no_stack(self) -> bool:
+        """Whether this is the local default backend and it holds no stack at all yet.
+
+        A read-only run then has nothing to read, and must not create the state folder or the
+        generated passphrase to find that out.
+        """
+        return self.local_state_dir is not None and not local_stacks(self.local_state_dir)
 
     def prepare(self) -> None:
         """Create what resolving only planned: the local state folder, the passphrase file.

@@ -56,7 +56,7 @@ def passphrase_vars(
     path = state_dir / PASSPHRASE_FILE_NAME
     if path.exists():
         _check_generated(path)
-    elif stacks := _local_stacks(state_dir):
+    elif stacks := local_stacks(state_dir):
         # A new passphrase could never decrypt these stacks' secrets: refuse to generate one.
         raise BackendError(
             f"{path} is missing, but stacks encrypted with the passphrase it held exist in "
@@ -68,7 +68,7 @@ def passphrase_vars(
     return {PASSPHRASE_FILE_VAR: str(path)}
 
 
-def _local_stacks(state_dir: Path) -> list[str]:
+def local_stacks(state_dir: Path) -> list[str]:
     """`project/stack` of every checkpoint in the local file backend (project-scoped layout)."""
     stacks = (state_dir / ".pulumi" / "stacks").glob("*/*")
     # `<stack>.json`, or `<stack>.json.gz` with PULUMI_SELF_MANAGED_STATE_GZIP; not .bak/.attrs.

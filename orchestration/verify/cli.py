@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from orchestration.runner import Orchestrator
 
 
+def credentials_hint(environment: str) -> str:
+    """What the missing-credentials message offers `invoke verify` instead of them."""
+    return (
+        f"Verify reads the live {environment} environment through AWS: with those credentials "
+        "(or `aws configure --profile NAME`, then AWS_PROFILE=NAME), or pass --endpoint URL to "
+        f"verify one deployed to a local AWS emulator (`invoke plan --env {environment}` checks "
+        "the programs offline, but not what is live)."
+    )
+
+
 def verify_action(endpoint: str | None, out: TextIO | None = None) -> Callable[[Orchestrator], int]:
     """What `invoke verify` asks the orchestrator to do; the exit code (1 when a check failed).
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from shared import aws_types as t
+from shared.output_target import OutputTarget
 from shared.topology import TOPOLOGY
 from tests.engine.engine_support import EngineEnv, TaskRun, engine_paths, run_task
 
@@ -114,7 +115,7 @@ def test_outputs_shows_every_stacks_real_outputs(
         deployed.env,
         deployed.paths,
         ENV,
-        lambda o: o.show_outputs(None, as_json=True),
+        lambda o: o.show_outputs(None, json_target=OutputTarget(None)),
         aws=False,  # like `invoke outputs`: reading state reaches no cloud
     )
     assert shown.code == 0, shown.text

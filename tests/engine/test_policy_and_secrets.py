@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.output_target import OutputTarget
 from tests.engine.engine_support import SECRET, SECRET_EXPORT, SECRET_READ, EngineEnv, Tasks
 
 pytestmark = pytest.mark.engine
@@ -56,7 +57,9 @@ def test_a_secret_output_is_read_across_stacks_with_the_shared_passphrase(
 
     deployed = on_copy.deploy("development")
     assert deployed.code == 0, deployed.text
-    shown = on_copy.run("development", lambda o: o.show_outputs(None, as_json=True), aws=False)
+    shown = on_copy.run(
+        "development", lambda o: o.show_outputs(None, json_target=OutputTarget(None)), aws=False
+    )
     outputs = json.loads(shown.out)
     # Masked where it is a secret, decrypted by the consumer with the one shared passphrase.
     assert outputs["security"]["probe_secret"] == "[secret]"

@@ -71,7 +71,7 @@ def test_local_stacks_move_to_the_declared_backend_with_history_and_secrets(
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     state_dir = machine.root / ".pulumi-state"
     assert (state_dir / "passphrase").is_file()
-    local = json.loads(machine.invoke("outputs", "--env", ENV, "--json").stdout)
+    local = json.loads(machine.invoke("outputs", "--env", ENV, "--json", "-").stdout)
     source = tree_digest(state_dir / ".pulumi")
 
     declare_shared_state(machine.root)  # the team's declaration arrives
@@ -95,7 +95,7 @@ def test_local_stacks_move_to_the_declared_backend_with_history_and_secrets(
     history = s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix=f".pulumi/history/security/{ENV}/")
     assert [item["Key"] for item in history["Contents"] if item["Key"].endswith(".history.json")]
     # Runs now read the declared backend: the same outputs, and a deploy that changes nothing.
-    shared = machine.invoke("outputs", "--env", ENV, "--json")
+    shared = machine.invoke("outputs", "--env", ENV, "--json", "-")
     assert json.loads(shared.stdout) == local
     assert "probe_secret" in local["security"]
     again = machine.invoke("deploy", "--env", ENV, "--project", "security", "--yes")

@@ -76,7 +76,7 @@ def deploy(machine: Machine, project: str) -> subprocess.CompletedProcess[str]:
 
 
 def outputs(machine: Machine) -> subprocess.CompletedProcess[str]:
-    return machine.invoke("outputs", "--env", ENV, "--json")
+    return machine.invoke("outputs", "--env", ENV, "--json", "-")
 
 
 def locked_out(

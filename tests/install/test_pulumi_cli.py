@@ -534,3 +534,18 @@ def test_program_exec_parses_the_hosts_arguments() -> None:
 
     assert (parsed.monitor, parsed.dry_run, parsed.PROGRAM) == ("m:1", "true", ".")
     assert parsed.ARGS == ["a", "--b"]
+
+
+def test_a_run_with_the_cli_installed_prints_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_path: Path
+) -> None:
+    tools = tmp_path / "tools"
+    fake_pulumi(pulumi_cli.bin_dir(tools))
+    monkeypatch.setattr(pulumi_cli, "_install", lambda *args: pytest.fail("no install"))
+    messages: list[str] = []
+
+    pulumi_cli.ensure_pulumi_cli(tools, messages.append)
+
+    (line,) = messages
+    assert line.startswith(f"Pulumi CLI v{PINNED_VERSION} already installed: ")
+    assert "Python plugins pulumi-" in line

@@ -1,9 +1,9 @@
 """ScriptedPulumiCommand: a test double of `orchestration.engine.pulumi_process.PulumiCli`.
 
 The engine runs every CLI call through `run(args, cwd, env, on_output, on_error)`. This double
-records those calls and answers from a script: lines for the output callbacks, events for the
-`--event-log` file, and for a failed call the same `CliError` the real runner raises, so the
-engine's arguments, result parsing and error mapping are exercised without a Pulumi CLI.
+records those calls and answers from a script: lines for the stdout and stderr callbacks, events
+for the `--event-log` file, and for a failed call the same `CliError` the real runner raises, so
+the engine's arguments, result parsing and error mapping are exercised without a Pulumi CLI.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class Answer:
     stderr: str = ""
     code: int = 0
     lines: Sequence[str] = ()
+    # Lines for the stderr callback (the real CLI streams both).
+    error_lines: Sequence[str] = ()
     events: Sequence[Mapping[str, Any]] = ()
     delay: float = 0.0
     # How many calls this answer serves before the next matching rule takes over (None: all).
@@ -88,6 +90,9 @@ class ScriptedPulumiCommand:
             for line in answer.lines:
                 if on_output:
                     on_output(line)
+            for line in answer.error_lines:
+                if on_error:
+                    on_error(line)
             result = CliResult(stdout=answer.stdout, stderr=answer.stderr, code=answer.code)
             if answer.code:
                 raise CliError(result)

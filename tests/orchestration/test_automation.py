@@ -167,6 +167,57 @@ def test_a_new_stack_is_initialised_beside_the_generated_stack_file(engine, cli,
     assert (config_dir / "Pulumi.yaml").read_text() == "name: security\nruntime: python\n"
 
 
+def test_a_first_deploy_does_not_show_the_missing_stack_complaint(engine, cli) -> None:
+    cli.on("up", events=events({"create": 1}), lines=["Updating (organization/security/dev)"])
+    cli.on("up", stderr=NO_STACK, code=255, times=1, error_lines=[NO_STACK])
+    cli.on("stack", "init")
+    shown: list[str] = []
+
+    engine.up("security", shown.append)
+
+    assert shown == ["Updating (organization/security/dev)"]
+
+
+def test_a_missing_stack_is_shown_where_it_is_not_created(engine, cli) -> None:
+    cli.on("refresh", stderr=NO_STACK, code=255, error_lines=[NO_STACK])
+    shown: list[str] = []
+
+    with pytest.raises(StackNotFound):
+        engine.refresh("security", shown.append)
+
+    assert shown == [NO_STACK]
+
+
+PLUGIN_ERROR = "error: could not download plugin aws 6.80.0: 403 Forbidden"
+
+
+def test_an_error_the_cli_repeats_is_streamed_and_summarised_once(engine, cli) -> None:
+    repeated = [
+        "    pulumi:providers:aws default_6_80_0  " + PLUGIN_ERROR,
+        "    " + PLUGIN_ERROR,
+        "Diagnostics:",
+        "  pulumi:providers:aws (default_6_80_0):",
+        "    " + PLUGIN_ERROR,
+        "    error: " + PLUGIN_ERROR,
+    ]
+    cli.on(
+        "up",
+        stdout="\n".join(repeated),
+        stderr=f"{PLUGIN_ERROR}\nerror: update failed: {PLUGIN_ERROR.removeprefix('error: ')}",
+        code=255,
+        lines=repeated,
+        error_lines=[PLUGIN_ERROR],
+    )
+    shown: list[str] = []
+
+    with pytest.raises(EngineFailure) as caught:
+        engine.up("security", shown.append)
+
+    assert sum("could not download plugin" in line for line in shown) == 2
+    assert [line for line in shown if line.lstrip().startswith("error:")] == ["    " + PLUGIN_ERROR]
+    assert str(caught.value) == "update failed: could not download plugin aws 6.80.0: 403 Forbidden"
+
+
 def test_a_stack_another_run_created_meanwhile_is_used(engine, cli) -> None:
     cli.on("preview", events=events({"same": 1}))
     cli.on("preview", stderr=NO_STACK, code=255, times=1)
@@ -721,6 +772,12 @@ def test_protected_urns_are_found_once_each_in_order() -> None:
         "urn:pulumi:development::storage::aws:s3/bucket:Bucket::logs",
     )
     assert protected_urns("error: nothing protected here") == ()
+
+
+def test_failure_summary_keeps_each_error_once_even_when_wrapped() -> None:
+    text = "error: a\n  error: error: a\nerror: update failed: a\nerror: b\n"
+
+    assert failure_summary(text) == "update failed: a; b"
 
 
 def test_failure_summary_without_error_lines_keeps_the_last_lines() -> None:

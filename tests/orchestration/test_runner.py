@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import io
+import json
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -31,6 +32,7 @@ from orchestration.runner import (
 )
 from orchestration.runner.report import Printer
 from orchestration.runner.scheduler import Scheduler, Step
+from shared.output_target import OutputTarget
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY, ContractError, ProjectSpec, Topology
 from tests.orchestration.engine_double import InMemoryEngine
@@ -714,7 +716,7 @@ def test_drift_of_a_stack_whose_upstream_vanished_is_not_checked(engine, make) -
 def test_outputs_as_json_keyed_by_project(engine, make, out) -> None:
     engine.deploy_now(ROOT)
 
-    code = make().show_outputs(as_json=True)
+    code = make().show_outputs(json_target=OutputTarget(None))
 
     assert code == EXIT_OK
     export = TOPOLOGY.project(ROOT).exports[0]
@@ -925,3 +927,14 @@ def test_outputs_of_a_stack_without_outputs(engine, make, out) -> None:
     make().show_outputs(ROOT)
 
     assert f"{stack(ROOT)}\n  (no outputs)" in out.getvalue()
+
+
+def test_outputs_json_to_a_file(engine, make, out, tmp_path) -> None:
+    engine.deploy_now(ROOT)
+    target = tmp_path / "outputs.json"
+
+    code = make().show_outputs(json_target=OutputTarget(target))
+
+    assert code == EXIT_OK
+    assert json.loads(target.read_text(encoding="utf-8"))[LEAF] is None
+    assert f"Outputs (JSON) written to {target}" in out.getvalue()

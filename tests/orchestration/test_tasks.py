@@ -26,6 +26,7 @@ from orchestration.engine.interface import EngineUnavailable, OrchestrationError
 from orchestration.preflight import CredentialsError
 from orchestration.runner import Orchestrator
 from orchestration.state.passphrase import PASSPHRASE_VAR
+from orchestration.verify.cli import credentials_hint
 from orchestration.verify.runner import needed_outputs
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, load_settings
@@ -119,6 +120,86 @@ def test_every_flag_is_documented_and_the_docstring_is_one_line(name: str) -> No
     assert sorted(arg.attr_name or arg.name for arg in arguments) == sorted(parameters)
     assert all(argument.help and argument.help.strip() for argument in arguments)
     assert len(task.__doc__.strip().splitlines()) == 1
+
+
+def test_a_short_flag_means_one_long_flag_in_every_task(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    collection = Collection.from_module(importlib.reload(tasks))
+    meaning: dict[str, set[str]] = {}
+    longs: set[str] = set()
+    for context in collection.to_contexts():
+        for argument in context.args.values():
+            long_name, *shorts = argument.names
+            longs.add(long_name)
+            for short in shorts:
+                meaning.setdefault(short, set()).add(long_name)
+
+    assert {short: sorted(names) for short, names in meaning.items()} == {
+        "e": ["env"],
+        "p": ["project"],
+        "y": ["yes"],
+    }
+    assert {"env", "project", "yes"} <= longs
+    # invoke --help shows them the same way in every task that has them.
+    for name in ("deploy", "destroy", "plan", "outputs", "state"):
+        invoke_cli("--help", name)
+        shown = capsys.readouterr().out
+        assert "-e STRING, --env=STRING" in shown, name
+        assert "-p STRING, --project=STRING" in shown, name
+        assert not re.search(r"^\s+-[a-z]\b(?! STRING, --(env|project))(?!, --yes)", shown, re.M)
+
+
+@pytest.mark.parametrize(
+    ("argv", "suggestion"),
+    [
+        (["plna"], "No idea what 'plna' is! Did you mean 'plan'?"),
+        (["plan", "--evn", "development"], "No idea what '--evn' is! Did you mean '--env'?"),
+        (["deploy", "--no-refrsh"], "Did you mean '--no-refresh'?"),
+        (["new-projct", "x"], "Did you mean 'new-project'?"),
+    ],
+)
+def test_a_misspelt_task_or_flag_suggests_the_nearest(
+    capsys: pytest.CaptureFixture[str], argv: list[str], suggestion: str
+) -> None:
+    code = invoke_cli(*argv)
+
+    error = capsys.readouterr().err
+    assert code == 1
+    assert suggestion in error
+    assert error.count("\n") == 1
+
+
+def test_an_unknown_word_far_from_any_suggests_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert invoke_cli("plan", "--wat") == 1
+    assert capsys.readouterr().err == "No idea what '--wat' is!\n"
+
+
+@pytest.mark.parametrize("name", ["plan", "deploy", "verify", "new-project"])
+def test_a_missing_required_flag_is_named_as_a_flag(
+    opener: Opener, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    argv = [name, "x"] if name == "new-project" else [name]
+    flag = "--team TEAM" if name == "new-project" else "--env development"
+
+    code = invoke_cli(*argv)
+
+    assert code == 1
+    assert (
+        capsys.readouterr().err
+        == f"invoke {name} needs the flag {flag.split(maxsplit=1)[0]}: e.g. {flag}\n"
+    )
+    assert opener.calls == []
+
+
+def test_a_misspelt_environment_suggests_the_nearest(
+    opener: Opener, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = invoke_cli("preview", "-e", "developmnt")
+
+    assert code == 1
+    assert "did you mean 'development'?" in capsys.readouterr().err
+    assert opener.calls == []
 
 
 def test_an_unknown_environment_is_one_line_listing_the_known_ones(
@@ -323,7 +404,7 @@ def test_destroy_passes_cascade(opener: Opener) -> None:
 def test_outputs_need_no_aws_credentials(opener: Opener) -> None:
     opener.engine.deploy_now(ROOT)
 
-    tasks.outputs(MockContext(), env="development", json_=True)
+    tasks.outputs(MockContext(), env="development", json_="-")
 
     assert opener.calls[0]["aws"] is False
     assert f'"{ROOT}": {{' in opener.out.getvalue()
@@ -630,3 +711,91 @@ def test_ctrl_c_while_invoke_parses_exits_130_with_the_line() -> None:
 
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip() == "Interrupted before any stack operation started."
+
+
+def test_outputs_with_no_stack_yet_write_nothing_and_say_so(
+    paths: commands.Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def never(orchestrator: Orchestrator) -> int:
+        raise AssertionError("there is nothing to read")
+
+    code = commands.run(
+        "development",
+        never,
+        paths=dataclasses.replace(paths, projects_dir=REPO_ROOT / "projects"),
+        environ={},
+        aws=False,
+        read_only=True,
+        checks=commands.Checks(locate_cli=_no_cli),
+    )
+
+    assert code == 0
+    error = capsys.readouterr().err
+    assert error == (
+        f"Nothing to show: no stack of development exists yet in {paths.state_dir} "
+        "(`invoke deploy --env development` creates them).\n"
+    )
+    # Neither the state folder nor the generated passphrase: a read-only task writes nothing.
+    assert not paths.state_dir.exists()
+
+
+def test_outputs_of_one_project_with_no_stack_yet_is_refused(paths: commands.Paths) -> None:
+    with pytest.raises(commands.NothingDeployed, match="Nothing to show"):
+        commands.run(
+            "development",
+            lambda orchestrator: 0,
+            project=ROOT,
+            paths=dataclasses.replace(paths, projects_dir=REPO_ROOT / "projects"),
+            environ={},
+            aws=False,
+            read_only=True,
+            checks=commands.Checks(locate_cli=_no_cli),
+        )
+    assert not paths.state_dir.exists()
+
+
+def test_outputs_read_the_stacks_once_one_exists(paths: commands.Paths) -> None:
+    checkpoint = paths.state_dir / ".pulumi" / "stacks" / ROOT / "development.json"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_text("{}", encoding="utf-8")
+    passphrase = paths.state_dir / "passphrase"
+    passphrase.write_text("secret\n", encoding="utf-8")
+    passphrase.chmod(0o600)
+
+    with pytest.raises(EngineUnavailable):
+        commands.open_orchestrator(
+            load_settings("development"),
+            paths=paths,
+            environ={},
+            aws=False,
+            read_only=True,
+            checks=commands.Checks(locate_cli=_unavailable),
+        )
+
+
+def test_the_verify_task_passes_its_credentials_hint(opener: Opener) -> None:
+    with pytest.raises(Exit, match="cannot verify 'development'"):
+        tasks.verify(MockContext(), env="development")
+
+    assert opener.calls[0]["credentials_hint"] == credentials_hint("development")
+
+
+def test_verify_without_credentials_says_what_verifies_a_live_environment(
+    paths: commands.Paths,
+) -> None:
+    hint = credentials_hint("development")
+
+    with pytest.raises(CredentialsError) as caught:
+        commands.open_orchestrator(
+            load_settings("development"),
+            paths=paths,
+            environ={},
+            credentials_hint=hint,
+            checks=commands.Checks(locate_cli=_no_cli, resolve_credentials=lambda _: False),
+        )
+
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("no AWS credentials found for development (us-west-2): set ")
+    assert "AWS_PROFILE" in message
+    assert "pass --endpoint URL to verify one deployed to a local AWS emulator" in message

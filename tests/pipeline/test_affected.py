@@ -344,7 +344,7 @@ def test_json_and_text_output(history: History) -> None:
     history.commit({name: history.edit(name, "365", "366")})
     out = io.StringIO()
 
-    run_affected(base, "HEAD", as_json=True, repo_root=history.path, out=out)
+    run_affected(base, "HEAD", json_path="-", repo_root=history.path, out=out)
     document = json.loads(out.getvalue())
     plain = io.StringIO()
     run_affected(base, repo_root=history.path, out=plain)
@@ -386,7 +386,7 @@ def test_the_task_turns_a_bad_revision_into_exit_1() -> None:
 
 
 def test_the_task_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
-    tasks.affected(Context(), base="HEAD", head="HEAD", json_=True)
+    tasks.affected(Context(), base="HEAD", head="HEAD", json_="-")
 
     document = json.loads(capsys.readouterr().out)
     assert document["changed"] == []
@@ -399,7 +399,7 @@ def test_all_lists_every_project_of_every_environment(history: History) -> None:
     )
     out = io.StringIO()
 
-    run_affected(None, everything=True, as_json=True, repo_root=history.path, out=out)
+    run_affected(None, everything=True, json_path="-", repo_root=history.path, out=out)
 
     document = json.loads(out.getvalue())
     assert document["all"] is True
@@ -414,3 +414,22 @@ def test_either_base_or_all(history: History, base: str | None, everything: bool
         AffectedError, match=r"give either --base REF \(what a change touches\) or --all"
     ):
         run_affected(base, everything=everything, repo_root=history.path, out=io.StringIO())
+
+
+def test_json_to_a_file_keeps_the_text(history: History, tmp_path: Path) -> None:
+    out = io.StringIO()
+    target = tmp_path / "affected.json"
+
+    run_affected(None, everything=True, json_path=str(target), repo_root=history.path, out=out)
+
+    assert json.loads(target.read_text(encoding="utf-8"))["all"] is True
+    assert "(--all), in deploy order:" in out.getvalue()
+    assert f"JSON written to {target}" in out.getvalue()
+
+
+def test_an_unwritable_json_target_is_refused_before_any_work(tmp_path: Path) -> None:
+    with pytest.raises(AffectedError, match="does not exist"):
+        # No repository there: the refusal comes before git is asked anything.
+        run_affected(
+            None, everything=True, json_path=str(tmp_path / "no" / "a.json"), repo_root=tmp_path
+        )

@@ -82,7 +82,7 @@ def test_the_plan_includes_the_new_project_after_its_producer(repo: Path) -> Non
 
 
 def test_affected_names_only_the_new_project(repo: Path) -> None:
-    found = invoke(repo, "affected", "--base", "HEAD~1", "--json")
+    found = invoke(repo, "affected", "--base", "HEAD~1", "--json", "-")
 
     assert found.returncode == 0, found.stderr
     affected = json.loads(found.stdout)

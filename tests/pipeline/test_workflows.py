@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 import yaml
 from invoke.collection import Collection
+from invoke.exceptions import ParseError
+from invoke.parser import Parser
 
 import tasks
 from shared.settings import ENVIRONMENTS_DIR, load_settings
@@ -97,6 +99,28 @@ def test_every_invoke_task_and_flag_the_workflows_use_exists(collection: Collect
 
     # The parser must have found the pipeline's every stage, or it checked nothing.
     assert used == {"test", "plan", "affected", "preview", "deploy", "verify"}
+
+
+def parse_call(collection: Collection, call: list[str]) -> None:
+    """Parse `invoke CALL` as invoke would: a flag that takes a value must be given one."""
+    Parser(contexts=collection.to_contexts()).parse_argv(call)
+
+
+def test_every_invoke_call_in_the_workflows_parses(collection: Collection) -> None:
+    for workflow, script in run_scripts():
+        for call in invoke_calls(script):
+            try:
+                parse_call(collection, call)
+            except ParseError as error:
+                raise AssertionError(f"{workflow}: invoke {shlex.join(call)}: {error}") from None
+
+
+def test_the_parse_check_notices_a_flag_without_its_value(collection: Collection) -> None:
+    # `--json` takes a path or - (shared.output_target): `--json > file` gives it none.
+    (call,) = invoke_calls("invoke affected --all --json > affected.json")
+
+    with pytest.raises(ParseError, match=r"json_.* needed value"):
+        parse_call(collection, call)
 
 
 def test_the_flag_check_notices_a_missing_flag(collection: Collection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -73,3 +74,28 @@ def test_plan_task_refuses_a_diff_it_cannot_make_before_planning(
 
     assert caught.value.code == 1
     assert message in str(caught.value.message)
+
+
+def test_plan_json_dash_prints_only_the_json_on_stdout(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from orchestration.plan.cli import run_plan  # noqa: PLC0415
+
+    code = run_plan("development", project="security", json_path="-")
+
+    captured = capsys.readouterr()
+    assert code == 0
+    assert json.loads(captured.out)["environment"] == "development"
+    assert "Security rules: no violations." in captured.err
+    assert not Path("-").exists()
+
+
+@pytest.mark.parametrize("flag", ["json_path", "output"])
+def test_plan_refuses_a_directory_target_before_planning(tmp_path: Path, flag: str) -> None:
+    from orchestration.plan.cli import PlanError, run_plan  # noqa: PLC0415
+
+    def never(*args: object) -> Any:
+        raise AssertionError("planned despite a bad target")
+
+    with pytest.raises(PlanError, match="it is a directory"):
+        run_plan("development", evaluate_program=never, **{flag: str(tmp_path)})  # type: ignore[arg-type]

@@ -93,7 +93,11 @@ REPLICATION = {
 
 
 def scan(
-    tools: Path, file: Path, *environments: str, knobs_set: frozenset[str] = frozenset()
+    tools: Path,
+    file: Path,
+    *environments: str,
+    knobs_set: frozenset[str] = frozenset(),
+    verbose: bool = True,
 ) -> tuple[int, str]:
     out = io.StringIO()
     code = run_scan(
@@ -103,6 +107,7 @@ def scan(
         suppressions_file=file,
         plan_of=plan_of,
         knob_is_set=lambda _environment, knob: knob in knobs_set,
+        verbose=verbose,
     )
     return code, out.getvalue()
 
@@ -130,6 +135,23 @@ def test_explained_failures_pass_with_a_summary_per_environment(
     assert "  production        0       0           1" in report
     # One Checkov run for both environments.
     assert len((tmp_path / "checkov.log").read_text().splitlines()) == 1
+
+
+def test_a_green_scan_prints_the_count_of_suppressions_and_the_reasons_only_verbose(
+    tools: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers(monkeypatch, development=[["CKV_AWS_144", "-data", False]])
+
+    code, report = scan(tools, suppressions(tmp_path, REPLICATION), "development", verbose=False)
+
+    assert code == 0
+    assert (
+        "  suppressed (1, 1 entries of the suppressions file): --verbose lists them with the "
+        "reasons" in report
+    )
+    assert "why:" not in report
+    assert "CKV_AWS_144" not in report
+    assert "  development       0       0           1" in report
 
 
 def test_an_unexplained_failure_fails_naming_the_pulumi_resource_and_our_rule(
@@ -233,4 +255,21 @@ def test_the_task_turns_user_errors_into_one_message(repo_tasks: ModuleType) -> 
 
     assert caught.value.code == 1
     assert "unknown environment 'staging'" in str(caught.value.message)
-    assert sorted(repo_tasks.scan.help) == ["env"]
+    assert sorted(repo_tasks.scan.help) == ["env", "verbose"]
+
+
+def test_the_task_passes_verbose_on(
+    repo_tasks: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[list[str], bool]] = []
+
+    def fake_scan(environments: list[str], *, verbose: bool = False) -> int:
+        seen.append((environments, verbose))
+        return 0
+
+    monkeypatch.setattr("orchestration.scan.cli.run_scan", fake_scan)
+
+    repo_tasks.scan(Context(), env=["development"], verbose=True)
+    repo_tasks.scan(Context(), env=["development"])
+
+    assert seen == [(["development"], True), (["development"], False)]

@@ -245,3 +245,13 @@ def test_an_override_replaces_only_its_own_environment(development: EnvironmentS
         assert load_settings("development") is injected
         assert load_settings("production").app == "webapp"
     assert load_settings("development").app == "webapp"
+
+
+def test_a_misspelt_environment_suggests_the_nearest() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings("developmnt")
+
+    assert str(caught.value) == (
+        "unknown environment 'developmnt': did you mean 'development'? "
+        "(known environments: development, production)"
+    )

@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from orchestration.plan.report import counted
 from orchestration.scan.rule_map import rules_for_check
 from orchestration.scan.suppressions import Finding, Suppression
 
@@ -34,7 +35,9 @@ def _echo(check: str) -> str:
 def environment_report(scan: EnvironmentScan, *, verbose: bool = False) -> list[str]:
     """The lines for one environment: failures, then the suppressed findings by entry (with
     `verbose`; otherwise their count)."""
-    lines = [f"{scan.environment}: {scan.resources} resources"]
+    # Counted as the plan, the markdown and the graph count them: the AWS resources a deploy
+    # creates (Pulumi's own providers, references and components are not scanned).
+    lines = [f"{scan.environment}: {counted(scan.resources, 'AWS resource')} checked"]
     if scan.failed:
         lines.append(f"  FAILED ({len(scan.failed)}), not explained in the suppressions file:")
         for finding in scan.failed:

@@ -133,6 +133,8 @@ def test_explained_failures_pass_with_a_summary_per_environment(
     assert "why: Cross-region replication is out of scope" in report
     assert "  development       1       0           1" in report
     assert "  production        0       0           1" in report
+    # Counted as the plan counts: the AWS resources (here the one bucket of the test's plan).
+    assert "production: 1 AWS resource checked" in report
     # One Checkov run for both environments.
     assert len((tmp_path / "checkov.log").read_text().splitlines()) == 1
 

@@ -86,7 +86,7 @@ def test_plan_json_dash_prints_only_the_json_on_stdout(
     captured = capsys.readouterr()
     assert code == 0
     assert json.loads(captured.out)["environment"] == "development"
-    assert "Security rules: no violations." in captured.err
+    assert "Security rules: no findings." in captured.err
     assert not Path("-").exists()
 
 

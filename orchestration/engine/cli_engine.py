@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orchestration.engine import cli_arguments
-from orchestration.engine.cli_errors import error_text, map_error
+from orchestration.engine.cli_errors import QuietSink, map_error
 from orchestration.engine.event_log import operation_result, read_events
 from orchestration.engine.interface import (
     EngineError,
@@ -52,7 +52,6 @@ from orchestration.engine.pulumi_install import (
     verified_version,
 )
 from orchestration.engine.pulumi_process import (
-    STACK_NOT_FOUND,
     CliError,
     CliResult,
     LineSink,
@@ -354,30 +353,6 @@ class AutomationEngine:
                     stack=self.stack_name(project),
                     manual=lambda arguments: self.manual_command(project, arguments),
                 ) from error
-
-
-class QuietSink:
-    """Passes one CLI call's lines on, each `error:` line once (the CLI repeats its errors in
-    the diagnostics at the end), and drops the CLI's complaint that a stack does not exist when
-    `stack_may_be_missing` (the engine creates it and runs the operation again)."""
-
-    def __init__(self, sink: LineSink, *, stack_may_be_missing: bool = False) -> None:
-        self._sink = sink
-        self._stack_may_be_missing = stack_may_be_missing
-        self._shown: set[str] = set()
-        # stdout and stderr are read by two threads.
-        self._lock = threading.Lock()
-
-    def __call__(self, line: str) -> None:
-        if self._stack_may_be_missing and STACK_NOT_FOUND.search(line):
-            return
-        error = error_text(line)
-        if error is not None:
-            with self._lock:
-                if error in self._shown:
-                    return
-                self._shown.add(error)
-        self._sink(line)
 
 
 def pulumi_command_at(bin_dir: Path) -> PulumiCli:

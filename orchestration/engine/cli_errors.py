@@ -1,4 +1,4 @@
-"""CLI failures turned into the engine interface's errors, with hints.
+"""CLI failures turned into the engine interface's errors, with hints; its error lines shown once.
 
 The messages name the stack, say what happened and what to do: the engine's own error lines
 (a few, once each), a hint for the failures newcomers meet first, the protected URNs of a
@@ -9,6 +9,7 @@ killed mid-operation.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 
 from orchestration.engine.interface import (
@@ -20,7 +21,7 @@ from orchestration.engine.interface import (
     StackLocked,
     StackNotFound,
 )
-from orchestration.engine.pulumi_process import CliError
+from orchestration.engine.pulumi_process import STACK_NOT_FOUND, CliError, LineSink
 from orchestration.state.backend import STATE_DIR_NAME
 from orchestration.state.passphrase import PASSPHRASE_FILE_NAME, PASSPHRASE_FILE_VAR, PASSPHRASE_VAR
 
@@ -121,3 +122,27 @@ def failure_summary(text: str) -> str:
     summary = "; ".join(errors[:_MAX_ERROR_LINES])
     hints = [hint for pattern, hint in _HINTS if pattern.search(text)]
     return f"{summary} (hint: {'; '.join(hints)})" if hints else summary
+
+
+class QuietSink:
+    """Passes one CLI call's lines on, each `error:` line once (the CLI repeats its errors in
+    the diagnostics at the end), and drops the CLI's complaint that a stack does not exist when
+    `stack_may_be_missing` (the engine creates it and runs the operation again)."""
+
+    def __init__(self, sink: LineSink, *, stack_may_be_missing: bool = False) -> None:
+        self._sink = sink
+        self._stack_may_be_missing = stack_may_be_missing
+        self._shown: set[str] = set()
+        # stdout and stderr are read by two threads.
+        self._lock = threading.Lock()
+
+    def __call__(self, line: str) -> None:
+        if self._stack_may_be_missing and STACK_NOT_FOUND.search(line):
+            return
+        error = error_text(line)
+        if error is not None:
+            with self._lock:
+                if error in self._shown:
+                    return
+                self._shown.add(error)
+        self._sink(line)

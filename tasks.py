@@ -521,6 +521,8 @@ def plan(
         "view": "print only this picture, bare Mermaid: overview or a project's name",
         "pictures": "render every picture to <dir>/<env>-<view>.png at GitHub's width "
         "(needs chromium and `npm ci --prefix docs/tooling`)",
+        "base": "mark what the change since this git revision creates, updates, replaces or "
+        "deletes (as `invoke plan --base` reports it)",
     }
 )
 def graph(
@@ -531,9 +533,10 @@ def graph(
     project: str | None = None,
     view: str | None = None,
     pictures: str | None = None,
+    base: str | None = None,
 ) -> None:
     """The environment's pictures from its offline plan: an overview, then one per stack (its
-    network, the traffic path, what it reads), with a legend. Not yet: --base (the change)."""
+    network, the traffic path, what it reads), with a legend; --base marks a change."""
     from orchestration.plan.cli import PlanError, run_graph  # noqa: PLC0415
 
     if pictures is not None:
@@ -545,7 +548,9 @@ def graph(
 
         _run_command(render, PictureError, PlanError)
         return
-    _run_command(lambda: run_graph(env, fmt=format_, project=project, view=view), PlanError)
+    _run_command(
+        lambda: run_graph(env, fmt=format_, project=project, view=view, base=base), PlanError
+    )
 
 
 @task(

@@ -15,7 +15,7 @@ from orchestration.plan import diff_report
 from orchestration.plan.base import CACHE_DIR, BasePlan
 from orchestration.plan.diagram import FORMATS as DIAGRAM_FORMATS
 from orchestration.plan.diagram import render
-from orchestration.plan.diff import diff_plans
+from orchestration.plan.diff import PlanDiff, diff_plans
 from orchestration.plan.diff import to_json as diff_to_json
 from orchestration.plan.environment import (
     EnvironmentPlan,
@@ -153,12 +153,7 @@ def run_diff(
         raise PlanError(f"unknown format {fmt!r} for a diff: use one of {', '.join(DIFF_FORMATS)}")
     json_file = _writable(json_path, "JSON diff") if json_path else None
     report_file = _writable(output, f"{fmt} diff") if output else None
-    old = BasePlan(REPO_ROOT, base, environment, project=project, cache_dir=cache_dir)
-    plan = make_plan(environment, project=project)
-    base_plan = old.result()
-    # Through JSON, as the base came: the same types on both sides.
-    head_plan = json.loads(json.dumps(to_json(plan)))
-    diff = diff_plans(base_plan, head_plan, old.commit)
+    plan, diff = _diff_against(environment, base, project, cache_dir)
     if fmt == "markdown":
         report = diff_report.markdown(diff, full_plan=markdown(plan), note=_findings_note(plan))
     else:
@@ -191,6 +186,18 @@ def run_diff(
     return 0
 
 
+def _diff_against(
+    environment: str, base: str, project: str | None, cache_dir: Path | None = CACHE_DIR
+) -> tuple[EnvironmentPlan, PlanDiff]:
+    """The working tree's plan, and its diff against the plan of the revision `base`."""
+    old = BasePlan(REPO_ROOT, base, environment, project=project, cache_dir=cache_dir)
+    plan = make_plan(environment, project=project)
+    base_plan = old.result()
+    # Through JSON, as the base came: the same types on both sides.
+    head_plan = json.loads(json.dumps(to_json(plan)))
+    return plan, diff_plans(base_plan, head_plan, old.commit)
+
+
 def _findings_note(plan: EnvironmentPlan) -> str:
     blocking, advisory = len(plan.blocking), len(plan.violations) - len(plan.blocking)
     if blocking:
@@ -221,16 +228,26 @@ def run_graph(
     fmt: str = "mermaid",
     project: str | None = None,
     view: str | None = None,
+    base: str | None = None,
     out: TextIO | None = None,
+    cache_dir: Path | None = CACHE_DIR,
 ) -> int:
     """Print the environment's pictures (Mermaid, as Markdown; or one `view`, bare) or its
-    diagram (DOT) from its offline plan."""
+    diagram (DOT) from its offline plan; with `base`, what the change since it does marked."""
     if fmt not in DIAGRAM_FORMATS:
         raise PlanError(f"unknown format {fmt!r}: use one of {', '.join(DIAGRAM_FORMATS)}")
     if view is not None and fmt != "mermaid":
         raise PlanError("--view picks one Mermaid picture: it needs --format mermaid")
+    if base is not None and fmt != "mermaid":
+        raise PlanError(
+            "--base marks the change on the Mermaid pictures: it needs --format mermaid"
+        )
     try:
-        text = render(make_plan(environment, project=project), fmt, view)
+        if base is None:
+            plan, diff = make_plan(environment, project=project), None
+        else:
+            plan, diff = _diff_against(environment, base, project, cache_dir)
+        text = render(plan, fmt, view, diff)
     except ValueError as error:
         raise PlanError(str(error)) from error
     print(text, file=out or sys.stdout)

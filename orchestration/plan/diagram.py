@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from orchestration.plan.diff import PlanDiff
 from orchestration.plan.environment import EnvironmentPlan
 from orchestration.plan.report import count_resources
 from program.policy import Resource
@@ -190,17 +191,19 @@ def dot(diagram: Diagram) -> str:
     return "\n".join(lines)
 
 
-def render(plan: EnvironmentPlan, fmt: str, view: str | None = None) -> str:
+def render(
+    plan: EnvironmentPlan, fmt: str, view: str | None = None, diff: PlanDiff | None = None
+) -> str:
     """The pictures in `fmt` (one of FORMATS): Mermaid, every view as Markdown (or only
-    `view`, bare); DOT, the one diagram of every stack."""
+    `view`, bare), with what `diff` changes marked; DOT, the one diagram of every stack."""
     if fmt == "dot":
         return dot(build(plan))
     # Imported here: the pictures import this module's types' users.
     from orchestration.plan import pictures  # noqa: PLC0415
 
     if view is None:
-        return pictures.document(plan)
-    views = {picture.name: picture for picture in pictures.pictures(plan)}
+        return pictures.document(plan, diff=diff)
+    views = {picture.name: picture for picture in pictures.pictures(plan, diff=diff)}
     if view not in views:
         raise ValueError(f"unknown view {view!r}: use one of {', '.join(views)}")
     return views[view].mermaid

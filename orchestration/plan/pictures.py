@@ -14,9 +14,11 @@ arrows mean "uses", dotted arrows bring another stack's outputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
+from orchestration.plan.diff import Change, PlanDiff
 from orchestration.plan.environment import EnvironmentPlan, StackPlan
+from orchestration.plan.picture_changes import changed_projects, marks, stack_changes, stack_marks
 from orchestration.plan.picture_network import draw_network, draw_traffic
 from orchestration.plan.picture_parts import (
     KINDS,
@@ -49,8 +51,11 @@ def _summary(stack: StackPlan) -> list[str]:
     return lines
 
 
-def overview(plan: EnvironmentPlan, topology: Topology = TOPOLOGY) -> Picture:
-    """One box per stack, the outputs they read from each other, where the internet comes in."""
+def overview(
+    plan: EnvironmentPlan, topology: Topology = TOPOLOGY, diff: PlanDiff | None = None
+) -> Picture:
+    """One box per stack, the outputs they read from each other, where the internet comes in;
+    with a `diff`, the stacks it changes outlined."""
     counted = count_resources(plan.stacks)
     lines = ["flowchart LR"]
     entry = None
@@ -71,7 +76,10 @@ def overview(plan: EnvironmentPlan, topology: Topology = TOPOLOGY) -> Picture:
                 names = "<br/>".join(outputs)
                 source, target = mermaid_id(producer), mermaid_id(stack.project)
                 lines.append(f'  {source} -.->|"{names}"| {target}')
+    projects = [stack.project for stack in plan.stacks]
+    node_of = {project: mermaid_id(project) for project in projects}
     lines.extend([*legend_lines(), *STYLES])
+    lines.extend(stack_marks(projects, changed_projects(diff), node_of))
     title = f"{plan.environment}: the stacks ({counted.describe()})"
     return Picture("overview", title, "\n".join(lines))
 
@@ -169,8 +177,11 @@ def _uses(stack: StackPlan, graph: Graph, topology: Topology) -> None:
             graph.lines.append(f"  {source}[{label('from ' + producer, *outputs)}]:::upstream")
 
 
-def detail(stack: StackPlan, topology: Topology = TOPOLOGY) -> Picture:
-    """One stack: its network, its traffic path, its key resources, what it reads."""
+def detail(
+    stack: StackPlan, topology: Topology = TOPOLOGY, changes: Sequence[Change] = ()
+) -> Picture:
+    """One stack: its network, its traffic path, its key resources, what it reads; with
+    `changes` (a diff's, for this stack), what they touch marked."""
     graph = Graph(lines=["flowchart TB"])
     draw_network(stack, graph)
     _others(stack, graph)
@@ -180,19 +191,30 @@ def detail(stack: StackPlan, topology: Topology = TOPOLOGY) -> Picture:
     traffic = [e for e in graph.edges if "==>" in e]
     rest = [e for e in graph.edges if "==>" not in e]
     count = count_resources([stack])
-    mermaid = "\n".join([*graph.lines, *traffic, *rest, *legend_lines(), *STYLES])
+    lines = [*graph.lines, *traffic, *rest, *legend_lines(), *STYLES]
+    mermaid = "\n".join([*lines, *marks(stack, graph.drawn, changes)])
     return Picture(stack.project, f"{stack.stack} ({count.describe()})", mermaid)
 
 
-def pictures(plan: EnvironmentPlan, topology: Topology = TOPOLOGY) -> list[Picture]:
-    """The overview, then one detail per stack in deploy order."""
-    return [overview(plan, topology), *(detail(stack, topology) for stack in plan.stacks)]
+def pictures(
+    plan: EnvironmentPlan, topology: Topology = TOPOLOGY, diff: PlanDiff | None = None
+) -> list[Picture]:
+    """The overview, then one detail per stack in deploy order (what `diff` changes marked)."""
+    return [
+        overview(plan, topology, diff),
+        *(detail(stack, topology, stack_changes(diff, stack.project)) for stack in plan.stacks),
+    ]
 
 
-def document(plan: EnvironmentPlan, topology: Topology = TOPOLOGY, level: int = 3) -> str:
+def document(
+    plan: EnvironmentPlan,
+    topology: Topology = TOPOLOGY,
+    level: int = 3,
+    diff: PlanDiff | None = None,
+) -> str:
     """Every picture as Markdown: a heading and a ```mermaid block each."""
     parts = []
-    for picture in pictures(plan, topology):
+    for picture in pictures(plan, topology, diff):
         parts.extend(
             [f"{'#' * level} {picture.title}", "", "```mermaid", picture.mermaid, "```", ""]
         )

@@ -272,3 +272,25 @@ def test_policy_documents_by_leaf_and_scripts_by_changed_line() -> None:
         ("policy.Statement.0.Resource", "arn:aws:s3:::a/*", "arn:aws:s3:::b/*"),
         ("userData@3", "B=2", "B=3"),
     ]
+
+
+def test_graph_base_outlines_the_instance_whose_type_changed(repo: Repo) -> None:
+    commit = repo.change(
+        COMPUTE_CONFIG, "compute:instanceType: t3.micro", "compute:instanceType: t3.large"
+    )
+    git(repo.history.path, "checkout", "--quiet", commit)
+    command = ["graph", "--env", ENV, "--view", "compute", "--base", repo.base]
+    graphed = subprocess.run(
+        [sys.executable, "-m", "invoke", *command],
+        cwd=repo.history.path,
+        env={**os.environ, "PYTHONPATH": str(repo.history.path)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+    assert graphed.returncode == 0, graphed.stderr
+    marked = [line for line in graphed.stdout.splitlines() if line.endswith(" changed")]
+    assert len(marked) == 1
+    assert marked[0].startswith("  class Instance_")

@@ -32,11 +32,13 @@ def test_teardown_order_is_the_reverse() -> None:
     assert TOPOLOGY.teardown_levels() == ((COMPUTE,), (STORAGE,), (SECURITY,))
 
 
-def test_every_project_has_an_owning_team_and_exports() -> None:
+def test_every_project_has_an_owning_team_and_snake_case_exports() -> None:
+    # A project invoke new-project just added exports nothing yet; what it exports is snake_case.
     for name in TOPOLOGY.names:
         spec = TOPOLOGY.project(name)
         assert spec.team
-        assert spec.exports
+        assert spec.description
+        assert all(key.isidentifier() and key == key.lower() for key in spec.exports)
 
 
 def test_every_required_output_is_exported_by_its_producer() -> None:

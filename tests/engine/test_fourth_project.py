@@ -7,6 +7,7 @@ the programs see the fourth project exactly as a team's branch would.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,13 @@ def test_a_scaffolded_fourth_project_previews_after_its_producer_deployed(
     repo.edit(
         f"projects/{NEW}/Pulumi.yaml",
         "virtualenv: ../../.venv",
+        f"virtualenv: {REPO_ROOT / '.venv'}",
+    )
+    # The orchestration finds the policy pack beside the copy's shared/, as in a checkout.
+    shutil.copytree(REPO_ROOT / "policy-pack", repo.root / "policy-pack")
+    repo.edit(
+        "policy-pack/PulumiPolicy.yaml",
+        "virtualenv: ../.venv",
         f"virtualenv: {REPO_ROOT / '.venv'}",
     )
     environment = {**engine_env.env, "PYTHONPATH": str(repo.root)}

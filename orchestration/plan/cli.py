@@ -24,7 +24,7 @@ from orchestration.plan.environment import (
     plan_environment,
 )
 from orchestration.plan.markdown import github_annotations, markdown
-from orchestration.plan.report import summary, to_json, write_json
+from orchestration.plan.report import counted, summary, to_json, write_json
 from shared.output_target import STDOUT, OutputTargetError, parse_optional
 from shared.paths import PROJECTS_DIR, REPO_ROOT
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
@@ -114,17 +114,7 @@ def run_plan(
             out = sys.stderr
         if json_path:
             print(f"\nJSON plan written to {json_path}", file=out)
-    if annotate:
-        for command in github_annotations(plan):
-            print(command, file=out)
-    if plan.blocking:
-        rules = sorted({violation.rule for violation in plan.blocking})
-        print(
-            f"\nPlan refused: {len(plan.blocking)} mandatory violation(s) of {', '.join(rules)}",
-            file=out,
-        )
-        return 1
-    return 0
+    return _annotate_and_judge(plan, annotate, out)
 
 
 def run_diff(
@@ -170,16 +160,9 @@ def run_diff(
         print(f"{fmt.capitalize()} diff written to {output}" if output else report, file=out)
         if json_file:
             print(f"\nJSON diff written to {json_path}", file=out)
-    if annotate:
-        for command in github_annotations(plan):
-            print(command, file=out)
-    if plan.blocking:
-        rules = sorted({violation.rule for violation in plan.blocking})
-        print(
-            f"\nPlan refused: {len(plan.blocking)} mandatory violation(s) of {', '.join(rules)}",
-            file=out,
-        )
-        return 1
+    refused = _annotate_and_judge(plan, annotate, out)
+    if refused:
+        return refused
     if fail_on_changes and diff.changed:
         print(f"\nThe plan changes ({diff_report.counts(diff)}): exit {EXIT_CHANGES}", file=out)
         return EXIT_CHANGES
@@ -196,6 +179,19 @@ def _diff_against(
     # Through JSON, as the base came: the same types on both sides.
     head_plan = json.loads(json.dumps(to_json(plan)))
     return plan, diff_plans(base_plan, head_plan, old.commit)
+
+
+def _annotate_and_judge(plan: EnvironmentPlan, annotate: bool, out: TextIO) -> int:
+    """The findings as GitHub annotations with `annotate`; 1 (and why) on a mandatory one."""
+    if annotate:
+        for command in github_annotations(plan):
+            print(command, file=out)
+    if not plan.blocking:
+        return 0
+    rules = sorted({violation.rule for violation in plan.blocking})
+    findings = counted(len(plan.blocking), "mandatory finding")
+    print(f"\nPlan refused: {findings} of {', '.join(rules)}", file=out)
+    return 1
 
 
 def _findings_note(plan: EnvironmentPlan) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from orchestration.plan.diff import PlanDiff
 from orchestration.plan.environment import EnvironmentPlan
+from orchestration.plan.picture_parts import reached
 from orchestration.plan.report import count_resources
 from program.policy import Resource
 from shared import aws_types as t
@@ -104,23 +105,10 @@ def _uses(resources: Sequence[Resource], ids: Mapping[str, str]) -> list[tuple[s
     (an instance uses its role through the instance profile), minus edges a longer path
     already shows."""
     depends = {
-        resource.urn: {urn for urns in resource.dependencies.values() for urn in urns}
+        resource.urn: sorted({urn for urns in resource.dependencies.values() for urn in urns})
         for resource in resources
     }
-    reach: dict[str, set[str]] = {}
-    for urn in ids:
-        found: set[str] = set()
-        pending, seen = list(depends.get(urn, ())), {urn}
-        while pending:
-            current = pending.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            if current in ids:
-                found.add(current)
-            else:
-                pending.extend(depends.get(current, ()))
-        reach[urn] = found
+    reach = {urn: set(reached(urn, depends, lambda u: u in ids)) for urn in ids}
     edges = []
     for urn, used in reach.items():
         for target in sorted(used):

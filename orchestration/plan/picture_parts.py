@@ -7,7 +7,7 @@ another stack's outputs; every picture carries the legend that says so.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from orchestration.plan.environment import StackPlan
@@ -119,3 +119,20 @@ def internet_port(stack: StackPlan) -> str | None:
         ):
             return port_label(resource.get("fromPort"))
     return None
+
+
+def reached(
+    start: str, depends: Mapping[str, Sequence[str]], stop: Callable[[str], bool]
+) -> Iterator[str]:
+    """The resources `start` depends on that `stop` accepts, looking through the others (an
+    instance uses its role through the instance profile); each once, in a fixed order."""
+    pending, seen = list(depends.get(start, ())), {start}
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if stop(current):
+            yield current
+        else:
+            pending.extend(depends.get(current, ()))

@@ -32,6 +32,7 @@ from orchestration.plan.picture_parts import (
     legend_lines,
     mermaid_id,
     plural,
+    reached,
 )
 from orchestration.plan.report import ResourceCount, count_resources
 from program.policy import Resource
@@ -154,22 +155,14 @@ def _uses(stack: StackPlan, graph: Graph, topology: Topology) -> None:
         r.urn: r.name.split("/")[1] for r in stack.resources if r.type == t.STACK_REFERENCE
     }
     for urn, node_id in list(graph.drawn.items()):
-        pending, seen = list(depends.get(urn, ())), {urn}
-        while pending:
-            current = pending.pop()
-            if current in seen:
-                continue
-            seen.add(current)
+        for current in reached(urn, depends, lambda u: u in references or u in graph.drawn):
             if current in references:
                 graph.edge(mermaid_id("from " + references[current]), "-.->", node_id)
-            elif current in graph.drawn and by_urn[urn].type == t.BUCKET_LOGGING:
+            elif by_urn[urn].type == t.BUCKET_LOGGING:
                 graph.edge(node_id, "-->", graph.drawn[current], "access logs")
-            elif current in graph.drawn:
+            elif graph.drawn[current] not in graph.containers:
                 # Being inside the VPC or a subnet tier is drawn as being in its box.
-                if graph.drawn[current] not in graph.containers:
-                    graph.edge(node_id, "-->", graph.drawn[current])
-            else:
-                pending.extend(depends.get(current, ()))
+                graph.edge(node_id, "-->", graph.drawn[current])
     read = topology.project(stack.project).requires
     for producer, outputs in sorted(read.items()):
         source = mermaid_id("from " + producer)

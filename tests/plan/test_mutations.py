@@ -48,7 +48,7 @@ def test_bucket_without_encryption_fails_the_plan(monkeypatch: pytest.MonkeyPatc
     assert ForgottenResource.calls == 1
     assert code == 1
     assert f"[s3-bucket-encryption-customer-key] webapp-development-data ({t.BUCKET})" in output
-    assert "Plan refused: 1 mandatory violation(s) of s3-bucket-encryption-customer-key" in output
+    assert "Plan refused: 1 mandatory finding of s3-bucket-encryption-customer-key" in output
 
 
 def test_json_plan_lists_the_violation(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -150,7 +150,7 @@ def test_instance_without_imdsv2_fails_the_plan(monkeypatch: pytest.MonkeyPatch)
 
     assert code == 1
     assert "[ec2-imdsv2-required] webapp-development-web-us-west-2a-1" in output
-    assert "Plan refused: 1 mandatory violation(s) of ec2-imdsv2-required" in output
+    assert "Plan refused: 1 mandatory finding of ec2-imdsv2-required" in output
 
 
 def test_launch_template_without_imdsv2_or_the_key_fails_the_plan(

@@ -141,7 +141,8 @@ def main(name: str, team: str, reads: Sequence[str], description: str | None, ro
     print(
         f"Next: the {project.team} team writes projects/{name}/__main__.py (and config.py); "
         f"declare what it exports in shared/topology.py; `invoke plan --env development "
-        f"--project {name}` shows it."
+        f"--project {name}` shows it; once it has resources, `invoke graph --env production "
+        "--pictures docs` re-renders README's pictures (it needs chromium)."
     )
     return 0
 

@@ -25,6 +25,7 @@ from orchestration.plan.cli import run_plan
 from orchestration.plan.diff import SECRET_MASK, diff_plans, to_json
 from orchestration.plan.diff_report import LOSS_NOTE, summary
 from shared import aws_types as t
+from shared.topology import TOPOLOGY
 from tests.pipeline.git_history import History, git, make_template
 
 ENV = "development"
@@ -126,7 +127,7 @@ def test_the_json_diff_has_the_documented_shape_on_stdout(repo: Repo, bigger_ins
     assert set(document) == {"environment", "base", "stacks"}
     assert document["environment"] == ENV
     assert document["base"] == repo.base
-    assert [stack["project"] for stack in document["stacks"]] == ["security", "storage", "compute"]
+    assert [stack["project"] for stack in document["stacks"]] == list(TOPOLOGY.deploy_order())
     for stack in document["stacks"]:
         assert set(stack) == {"project", "changes"}
         for change in stack["changes"]:
@@ -149,11 +150,9 @@ def test_no_change_leaves_every_stack_unchanged_and_exits_0(repo: Repo) -> None:
 
     assert run.code == 0, run.stderr
     assert run.stdout.count("\n") < 8
-    assert (
-        "Unchanged: organization/security/development (4 resources), "
-        "organization/storage/development ("
-    ) in run.stdout
-    assert "organization/compute/development (" in run.stdout
+    assert run.stdout.count("Unchanged: ") == 1
+    for project in TOPOLOGY.deploy_order():
+        assert f"organization/{project}/development (" in run.stdout
     assert "Changes: no changes." in run.stdout
 
 

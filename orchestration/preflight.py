@@ -81,6 +81,7 @@ class KnobError(OrchestrationError):
 def check_knobs(settings: EnvironmentSettings, projects: Iterable[str], projects_dir: Path) -> None:
     """KnobError with the first problem of `projects`' knobs for `settings.environment`."""
     # Imported here: reading knobs loads the Pulumi SDK, which the other checks do not need.
+    from shared.config_reading import project_keys  # noqa: PLC0415
     from shared.project_config import ProjectConfigError, read_project_config  # noqa: PLC0415
 
     for project in projects:
@@ -88,10 +89,10 @@ def check_knobs(settings: EnvironmentSettings, projects: Iterable[str], projects
             config = stack_config(
                 project, settings.environment, projects_dir=projects_dir, skip_secrets=True
             )
-            keys = [key.split(":", 1)[1] for key in config if key.startswith(f"{project}:")]
+            keys = project_keys(project, config)
             read_project_config(project, settings, _getter(project, config), keys)
         except (ProjectConfigError, StackConfigError) as error:
-            raise KnobError(f"{error}. Nothing was run.") from None
+            raise KnobError(f"{str(error).rstrip('.')}. Nothing was run.") from None
 
 
 def _getter(project: str, config: Mapping[str, str]) -> Callable[[str], str | None]:

@@ -1,15 +1,50 @@
 """Reading the repository's YAML files (settings, stack config): one reader, one set of messages.
 
 Every failure is one line naming the file and what is wrong with it, raised as the caller's own
-error type so each caller keeps its own way of reporting it.
+error type so each caller keeps its own way of reporting it. A key written twice in one mapping
+is refused (PyYAML would silently keep the last one: a `production: false` appended to an
+environment file once switched production's protection off).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode
+
+
+class DuplicateKeyError(ConstructorError):
+    """A mapping names the same key twice (a YAMLError, so callers' handlers catch it)."""
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key written twice in one mapping."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: dict[Hashable, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor`: keys written beside it override the merged ones
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, Hashable):
+                continue  # the base constructor refuses it with its own message
+            if key in seen:
+                raise DuplicateKeyError(
+                    problem=f"duplicate key {key!r} on lines {seen[key]} and {line}: "
+                    "PyYAML would keep the last silently; write each key once"
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> Any:
+    """`yaml.safe_load`, refusing duplicate keys (DuplicateKeyError, a yaml.YAMLError)."""
+    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def read_mapping(
@@ -32,7 +67,9 @@ def read_mapping(
     except OSError as fault:
         raise error(f"{path} cannot be read: {fault.strerror or fault}") from None
     try:
-        loaded = yaml.safe_load(text)
+        loaded = load_yaml(text)
+    except DuplicateKeyError as fault:
+        raise error(f"{path}: {fault.problem}") from None
     except yaml.YAMLError as fault:
         raise error(f"{path}: not valid YAML: {fault}") from None
     if loaded is None:

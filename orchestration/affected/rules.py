@@ -31,6 +31,7 @@ from shared import settings as settings_module
 from shared import topology as topology_module
 from shared.paths import PROJECTS_DIR, REPO_ROOT
 from shared.topology import Topology
+from shared.yaml_files import load_yaml
 
 
 def _relative(path: Path) -> str:
@@ -331,7 +332,7 @@ def _yaml(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
     try:
-        loaded = yaml.safe_load(text)
+        loaded = load_yaml(text)
     except yaml.YAMLError:
         return None
     return loaded if isinstance(loaded, dict) else ({} if loaded is None else None)

@@ -2,7 +2,7 @@
 
 An environment file (`shared/environments/<env>.yaml`) may declare
 
-    state_backend:      local | s3 | s3://<bucket>[/<prefix>][?<query>] | file://<path>
+    state_backend:      local | s3 | s3://<bucket>[/<prefix>][?<query>] | file://<absolute path>
     secrets_provider:   passphrase | awskms | awskms://<key>?region=<region>[&<query>]
     state_history_days: <days the state bucket keeps an old checkpoint version>
 
@@ -181,15 +181,22 @@ def parse_backend(
         s3_location(value, what=f"{where}: state_backend")
     elif value.startswith("file://"):
         kind, url = BackendKind.FILE_URL, value
-        if not value.removeprefix("file://").strip("/"):
+        directory = value.removeprefix("file://").split("?", 1)[0]
+        if not directory.strip("/"):
             raise StateDeclarationError(
                 f"{where}: state_backend {value!r} names no directory: write file://<path>"
+            )
+        if not (directory.startswith("/") or directory.partition("/")[0] == "~"):
+            raise StateDeclarationError(
+                f"{where}: state_backend {value!r} names the relative directory {directory!r}, "
+                "which each command would resolve from its own working directory: give an "
+                "absolute path, file:///<absolute path> or file://~/<path under your home>"
             )
     else:
         raise StateDeclarationError(
             f"{where}: state_backend {value!r} is not a backend this repo uses: write local, "
             "s3 (the bucket `invoke bootstrap` creates), s3://<bucket>[/<prefix>]?region=<region> "
-            "or file://<path>"
+            "or file:///<absolute path>"
         )
     if settings.production and kind in {BackendKind.LOCAL, BackendKind.FILE_URL}:
         raise StateDeclarationError(

@@ -302,7 +302,26 @@ CERTIFICATE_ELSEWHERE = (
             "  compute:instanceCont: 3\n",
             "stack 'production': compute:instanceCont is not a setting of the compute project; "
             "did you mean compute:instanceCount?",
-        )
+        ),
+        # Issue 21: keys of another namespace were ignored by plan and preview alike.
+        (
+            "preview",
+            "  comptue:webPort: 8080\n",
+            "stack 'production': comptue:webPort is not read by the compute project: its stack "
+            "files hold only compute:<setting> keys; did you mean compute:webPort?",
+        ),
+        (
+            "deploy",
+            "  storage:accessLogRetentionDays: 30\n",
+            "stack 'production': storage:accessLogRetentionDays is not read by the compute "
+            "project: its stack files hold only compute:<setting> keys.",
+        ),
+        (
+            "preview",
+            "  aws:region: eu-west-1\n",
+            "stack 'production': aws:region is refused: the region lives in "
+            "shared/config/common.yaml only",
+        ),
     ],
 )
 def test_a_bad_knob_of_any_selected_project_is_refused_before_any_stack_runs(

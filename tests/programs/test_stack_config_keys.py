@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from orchestration.plan.evaluate import ProgramError, evaluate_program
+from orchestration.preflight import check_knobs
 from projects.compute.config import ComputeConfig
 from projects.compute.config import read_config as compute_config
 from shared import topology
-from shared.config_reading import ProjectConfigError, check_known_keys
+from shared.config_reading import ENGINE_KEYS, ProjectConfigError, check_known_keys, project_keys
 from shared.paths import PROJECTS_DIR
-from shared.settings import load_settings
+from shared.settings import known_environments, load_settings
 
 
 def test_a_misspelled_key_in_a_stack_file_stops_the_program_naming_the_nearest(
@@ -54,3 +55,58 @@ def test_a_caller_supplying_keys_is_checked_too() -> None:
         compute_config(settings, values.get, keys=values)
     # Without keys the caller vouches for them: the known ones are read, nothing is refused.
     assert compute_config(settings, values.get).instance_count == 1
+
+
+def test_a_key_of_a_misspelt_namespace_stops_the_program_naming_the_nearest(
+    tmp_path: Path,
+) -> None:
+    # Issue 21: `securty:...` was ignored (only `security:` keys were checked) and the default
+    # deletion window silently kept.
+    projects = tmp_path / "projects"
+    shutil.copytree(PROJECTS_DIR / topology.SECURITY, projects / topology.SECURITY)
+    stack_file = projects / topology.SECURITY / "Pulumi.development.yaml"
+    stack_file.write_text(stack_file.read_text() + "  securty:keyDeletionWindowDays: 30\n")
+
+    with pytest.raises(ProgramError) as raised:
+        evaluate_program(topology.SECURITY, "development", projects_dir=projects)
+
+    message = str(raised.value)
+    assert "securty:keyDeletionWindowDays is not read by the security project" in message
+    assert "did you mean security:keyDeletionWindowDays?" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("aws:region", "aws:region is refused: the region lives in shared/config/common.yaml only"),
+        ("aws:profile", "aws:profile is refused: no resource uses the default aws provider"),
+        ("compute:webPort", "compute:webPort is not read by the storage project"),
+        (
+            "pulumi:disable-default-provider",
+            "pulumi:disable-default-provider is not read by the storage project: its stack files "
+            "hold only storage:<setting> keys; did you mean pulumi:disable-default-providers?",
+        ),
+    ],
+)
+def test_keys_of_other_namespaces_are_refused(key: str, problem: str) -> None:
+    settings = load_settings("development")
+    keys = project_keys(topology.STORAGE, [key, "storage:abortIncompleteUploadDays"])
+
+    with pytest.raises(ProjectConfigError) as raised:
+        check_known_keys(topology.STORAGE, keys, ["abortIncompleteUploadDays"], settings)
+
+    message = str(raised.value)
+    assert message.startswith(f"stack 'development': {problem}")
+    assert message.endswith("Fix it in projects/storage/Pulumi.development.yaml.")
+    assert "\n" not in message
+
+
+def test_pulumis_own_keys_and_the_projects_knobs_pass() -> None:
+    names = [*ENGINE_KEYS, "compute:webPort"]
+
+    assert project_keys(topology.COMPUTE, names) == ("webPort",)
+
+
+@pytest.mark.parametrize("environment", known_environments())
+def test_the_committed_stack_files_pass_the_knob_check(environment: str) -> None:
+    check_knobs(load_settings(environment), topology.TOPOLOGY.names, PROJECTS_DIR)

@@ -138,6 +138,18 @@ def test_unusable_files_are_refused(
         load("dev")
 
 
+def test_a_setting_written_twice_is_refused(settings_files: SettingsFiles) -> None:
+    # Issue 21: `production: false` appended to production's file switched its protection off.
+    load = settings_files(
+        COMMON,
+        {"prod": "production: true\nteam: t\ndebug: no\nlog_level: info\nproduction: false\n"},
+    )
+    with pytest.raises(
+        SettingsError, match=r"prod\.yaml: duplicate key 'production' on lines 1 and 5"
+    ):
+        load("prod")
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

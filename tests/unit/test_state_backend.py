@@ -140,6 +140,10 @@ def test_a_shared_directory_and_key_ids_and_arns_are_accepted(make_settings: Mak
         ({"state_backend": "s3://team state"}, "contains white space"),
         ({"state_backend": "s3://[::1"}, "is malformed: Invalid IPv6 URL"),
         ({"state_backend": "file://"}, "names no directory"),
+        # Issue 21: resolved from each command's own working directory, so never the same one.
+        ({"state_backend": "file://relstate"}, "names the relative directory 'relstate'"),
+        ({"state_backend": "file://./state?x=1"}, "give an absolute path, file:///"),
+        ({"state_backend": "file://~team/state"}, "file://~/<path under your home>"),
         ({"secrets_provider": "gcpkms://projects/p/keys/k"}, "the unknown scheme 'gcpkms'"),
         ({"secrets_provider": "hunter2"}, "has no scheme: write passphrase, awskms"),
         ({"secrets_provider": "awskms://alias/team"}, "names no region: add ?region="),
@@ -166,6 +170,14 @@ def test_a_bad_declaration_is_one_line_naming_the_file(
     assert text.startswith("shared/environments/development.yaml: ")
     assert message in text
     assert "\n" not in text
+
+
+@pytest.mark.parametrize("backend", ["file:///srv/pulumi", "file://~", "file://~/pulumi-state"])
+def test_a_file_backend_may_be_absolute_or_under_home(make_settings: Make, backend: str) -> None:
+    # Pulumi's DIY backend expands `file://~` to the home directory itself.
+    declaration = declared_state(make_settings(state_backend=backend))
+
+    assert (declaration.backend, declaration.backend_url) == (BackendKind.FILE_URL, backend)
 
 
 @pytest.mark.parametrize("backend", ["local", "file:///srv/pulumi", None])

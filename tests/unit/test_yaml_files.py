@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from shared.yaml_files import read_mapping
+from shared.yaml_files import load_yaml, read_mapping
 
 
 class ReaderError(Exception):
@@ -71,3 +72,40 @@ def test_an_unreadable_file_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     with pytest.raises(ReaderError, match=r"locked\.yaml cannot be read: Permission denied"):
         read_mapping(path, error=ReaderError)
+
+
+@pytest.mark.parametrize(
+    ("content", "key", "lines"),
+    [
+        # Issue 21: an appended `production: false` once switched production's protection off.
+        ("app: webapp\nproduction: true\ndebug: false\nproduction: false\n", "production", (2, 4)),
+        ("config:\n  compute:webPort: 8080\n  compute:webPort: 80\n", "compute:webPort", (2, 3)),
+        ("{a: 1, a: 2}\n", "a", (1, 1)),
+    ],
+)
+def test_a_key_written_twice_is_refused_with_both_lines(
+    tmp_path: Path, content: str, key: str, lines: tuple[int, int]
+) -> None:
+    path = tmp_path / "production.yaml"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(ReaderError) as raised:
+        read_mapping(path, error=ReaderError)
+
+    message = str(raised.value)
+    assert message.startswith(f"{path}: duplicate key {key!r} on lines {lines[0]} and {lines[1]}")
+    assert "\n" not in message
+    assert raised.value.__cause__ is None
+
+
+def test_merge_keys_may_still_be_overridden(tmp_path: Path) -> None:
+    path = tmp_path / "anchors.yaml"
+    path.write_text("base: &base {a: 1, b: 2}\nderived:\n  <<: *base\n  b: 3\n", encoding="utf-8")
+
+    assert read_mapping(path)["derived"] == {"a": 1, "b": 3}
+
+
+def test_the_loader_is_a_yaml_error_for_other_readers() -> None:
+    with pytest.raises(yaml.YAMLError, match="duplicate key 'a'"):
+        load_yaml("a: 1\na: 2\n")
+    assert load_yaml("- 1\n") == [1]

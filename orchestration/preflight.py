@@ -10,6 +10,10 @@ deploy of the whole environment compute starts only after security and storage w
 So the orchestrator reads the same committed stack files first and refuses a bad value with the
 program's own one-line message (a key the project does not read included), before any stack is
 touched.
+
+Environment: a few variables in the shell change what the engine guarantees or where AWS calls
+go without any flag saying so; a run refuses them first, in one line naming the variable
+(`check_engine_variables`).
 """
 
 from __future__ import annotations
@@ -97,3 +101,39 @@ def check_knobs(settings: EnvironmentSettings, projects: Iterable[str], projects
 def _getter(project: str, config: Mapping[str, str]) -> Callable[[str], str | None]:
     """Reads `<project>:<key>` as `pulumi.Config(project).get` does."""
     return lambda key: config.get(f"{project}:{key}")
+
+
+class EnvironmentVariableError(OrchestrationError):
+    """A variable in the shell would change the run's safety or target; nothing was run."""
+
+
+# Pulumi's variables that weaken what the state records, refused when Pulumi reads them as true
+# (`1` or `true`, any case), with what they would break. Decided one by one:
+# - PULUMI_SKIP_CHECKPOINTS: the engine writes no checkpoint during an update, so a killed
+#   create leaves resources that neither the state nor a pending operation records.
+# - PULUMI_DISABLE_CHECKPOINT_BACKUPS: the DIY backends (the local default and S3) stop keeping
+#   a backup of each checkpoint, the only earlier copies of a local stack's state.
+# Left alone, as harmless here: PULUMI_SKIP_CONFIRMATIONS (the tasks ask, or take --yes and
+# --confirm, themselves, and pass the CLI its own --yes), PULUMI_RETAIN_CHECKPOINTS (keeps
+# more history, not less), PULUMI_SKIP_UPDATE_CHECK (only the CLI's version notice).
+UNSAFE_ENGINE_VARIABLES = {
+    "PULUMI_SKIP_CHECKPOINTS": (
+        "the engine would write no checkpoint during an update, so a killed run would leave "
+        "resources that no state or pending operation records"
+    ),
+    "PULUMI_DISABLE_CHECKPOINT_BACKUPS": (
+        "the state backend would keep no backup of each checkpoint, the only earlier copies "
+        "of a local stack's state"
+    ),
+}
+
+
+def check_engine_variables(environ: Mapping[str, str]) -> None:
+    """EnvironmentVariableError naming the first of UNSAFE_ENGINE_VARIABLES set to true."""
+    for name, breaks in UNSAFE_ENGINE_VARIABLES.items():
+        value = environ.get(name, "")
+        # Pulumi's own reading of a boolean variable (cmdutil.IsTruthy).
+        if value == "1" or value.lower() == "true":
+            raise EnvironmentVariableError(
+                f"{name}={value} is set: {breaks}. Unset it; nothing was run."
+            )

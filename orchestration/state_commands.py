@@ -25,6 +25,7 @@ from orchestration.preflight import (
     CredentialResolver,
     botocore_resolves,
     check_aws_credentials,
+    check_engine_variables,
 )
 from orchestration.state.aws import aws_client, caller_account, check_state_ready
 from orchestration.state.backend import (
@@ -94,6 +95,7 @@ def state(
     _check_options(action, project=project, to=to, version=version)
     check_endpoint(endpoint)
     environ = os.environ if environ is None else environ
+    check_engine_variables(environ)
     printer = out if out is not None else sys.stdout
     if action == "migrate":
         settings = _with_target(settings, to)

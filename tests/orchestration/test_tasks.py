@@ -233,6 +233,76 @@ def test_the_state_tasks_check_the_environment_before_anything_else() -> None:
         tasks.state(MockContext(), "history", env="staging", project=ROOT)
 
 
+@pytest.mark.parametrize(
+    "variable_breaks",
+    [
+        ("PULUMI_SKIP_CHECKPOINTS", "a killed run would leave resources that no state"),
+        ("PULUMI_DISABLE_CHECKPOINT_BACKUPS", "keep no backup of each checkpoint"),
+    ],
+)
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("deploy", "--env", "development", "--yes"),
+        ("preview", "--env", "development"),
+        ("destroy", "--env", "development", "--yes"),
+        ("refresh", "--env", "development"),
+        ("drift", "--env", "development"),
+        ("outputs", "--env", "development"),
+        ("verify", "--env", "development"),
+        ("state", "migrate", "--env", "development", "--to", "declared"),
+    ],
+)
+def test_a_variable_that_weakens_the_state_stops_every_stack_task(
+    opener: Opener,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable_breaks: tuple[str, str],
+    argv: tuple[str, ...],
+) -> None:
+    variable, breaks = variable_breaks
+    monkeypatch.setenv(variable, "true")
+
+    code = invoke_cli(*argv)
+
+    error = capsys.readouterr().err
+    assert code == 1
+    assert error.count("\n") == 1
+    assert error.startswith(f"{variable}=true is set: ")
+    assert breaks in error
+    assert "Unset it; nothing was run." in error
+    assert opener.calls == []
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"), [("1", True), ("TRUE", True), ("false", False), ("0", False), ("", False)]
+)
+def test_skip_checkpoints_is_refused_when_pulumi_reads_it_as_true(
+    opener: Opener, value: str, refused: bool
+) -> None:
+    def run() -> int:
+        return commands.run(
+            "development",
+            lambda orchestrator: 0,
+            environ={"PULUMI_SKIP_CHECKPOINTS": value},
+        )
+
+    if refused:
+        with pytest.raises(OrchestrationError, match="PULUMI_SKIP_CHECKPOINTS"):
+            run()
+        assert opener.calls == []
+    else:
+        assert run() == 0
+        assert len(opener.calls) == 1
+
+
+def test_skip_confirmations_is_left_alone(opener: Opener) -> None:
+    # The tasks confirm themselves (--yes, --confirm) and pass the CLI its own --yes.
+    environ = {"PULUMI_SKIP_CONFIRMATIONS": "true", "PULUMI_RETAIN_CHECKPOINTS": "true"}
+    assert commands.run("development", lambda orchestrator: 0, environ=environ) == 0
+    assert len(opener.calls) == 1
+
+
 def test_an_unknown_project_is_refused_before_anything_else(opener: Opener) -> None:
     known = re.escape(", ".join(ALL))
     with pytest.raises(Exit, match=f"unknown project 'network'; known projects: {known}"):

@@ -13,11 +13,12 @@ touched.
 
 Environment: a few variables in the shell change what the engine guarantees or where AWS calls
 go without any flag saying so; a run refuses them first, in one line naming the variable
-(`check_engine_variables`).
+(`check_engine_variables`, `check_endpoint_variables`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -136,4 +137,23 @@ def check_engine_variables(environ: Mapping[str, str]) -> None:
         if value == "1" or value.lower() == "true":
             raise EnvironmentVariableError(
                 f"{name}={value} is set: {breaks}. Unset it; nothing was run."
+            )
+
+
+# botocore (and the AWS provider's SDK) aim every client, or one service's, at these unless
+# AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is set; `--endpoint` is the one way to name an emulator.
+ENDPOINT_VARIABLE = re.compile(r"AWS_ENDPOINT_URL(_[A-Z0-9_]+)?")
+
+
+def check_endpoint_variables(environ: Mapping[str, str], endpoint: str | None) -> None:
+    """EnvironmentVariableError when AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> is set and
+    no `--endpoint` was given: it would silently aim the run and the state at another endpoint."""
+    if endpoint is not None:
+        return
+    for name in sorted(environ):
+        if ENDPOINT_VARIABLE.fullmatch(name) and environ[name]:
+            raise EnvironmentVariableError(
+                f"{name}={environ[name]} is set: it would aim the AWS calls and the state at "
+                f"that endpoint instead of AWS. Unset it, or pass --endpoint URL explicitly "
+                f"to target an emulator; nothing was run."
             )

@@ -75,6 +75,7 @@ def _orchestrate(
     # Imported here so `invoke --list` stays fast.
     from orchestration import commands  # noqa: PLC0415
     from orchestration.engine.interface import OrchestrationError  # noqa: PLC0415
+    from shared.output_target import OutputTargetError  # noqa: PLC0415
 
     try:
         _run_command(
@@ -86,6 +87,8 @@ def _orchestrate(
                 **options,
             ),
             OrchestrationError,
+            # --json's file refusing the write only when it comes (a /proc file).
+            OutputTargetError,
         )
     except KeyboardInterrupt:
         raise Exit(INTERRUPTED_EARLY, EXIT_INTERRUPTED) from None
@@ -492,6 +495,8 @@ def plan(
 
     def run() -> int:
         if timing:
+            if runs < 1:
+                raise PlanError(f"--runs {runs}: give at least 1 (runs of each measurement)")
             return run_timing(env, runs=runs)
         if base:
             return run_diff(
@@ -575,11 +580,13 @@ def affected(
     """Which projects (per environment, in deploy order) a change touches, from the code."""
     from orchestration.affected import AffectedError  # noqa: PLC0415
     from orchestration.affected.report import run_affected  # noqa: PLC0415
+    from shared.output_target import OutputTargetError  # noqa: PLC0415
 
     _check_project_folders()
     _run_command(
         lambda: run_affected(base, head, everything=all_, json_path=json_, repo_root=REPO_ROOT),
         AffectedError,
+        OutputTargetError,
     )
 
 

@@ -5,6 +5,8 @@ environment variables and CLI). The checks run cheapest and most local first, an
 written before all of them pass:
 
 1. the environment exists (SettingsError's message, listing the known ones) and so does the project;
+   no variable in the shell weakens the engine's state keeping or, without `--endpoint`, aims
+   AWS calls elsewhere (`AWS_ENDPOINT_URL...`, `orchestration.preflight`);
 2. the environment's state declaration and any override are valid
    (`orchestration.state.declaration`);
 3. AWS credentials resolve, for operations that reach AWS and for state kept in S3/KMS (skipped
@@ -29,6 +31,8 @@ from orchestration.preflight import (
     CredentialResolver,
     botocore_resolves,
     check_aws_credentials,
+    check_endpoint_variables,
+    check_engine_variables,
 )
 from orchestration.runner import (
     DEFAULT_MAX_WORKERS,
@@ -306,6 +310,10 @@ def run(
         )
     paths = paths or Paths.for_repo()
     settings = load_environment(environment, project, paths.projects_dir)
+    shell = os.environ if environ is None else environ
+    check_engine_variables(shell)
+    check_endpoint(endpoint)
+    check_endpoint_variables(shell, endpoint)
     if check_project_knobs:
         # Imported here: reading knobs loads the Pulumi SDK, which other runs do not need.
         from orchestration.preflight import check_knobs  # noqa: PLC0415

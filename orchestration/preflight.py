@@ -10,10 +10,15 @@ deploy of the whole environment compute starts only after security and storage w
 So the orchestrator reads the same committed stack files first and refuses a bad value with the
 program's own one-line message (a key the project does not read included), before any stack is
 touched.
+
+Environment: a few variables in the shell change what the engine guarantees or where AWS calls
+go without any flag saying so; a run refuses them first, in one line naming the variable
+(`check_engine_variables`, `check_endpoint_variables`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -98,3 +103,58 @@ def check_knobs(settings: EnvironmentSettings, projects: Iterable[str], projects
 def _getter(project: str, config: Mapping[str, str]) -> Callable[[str], str | None]:
     """Reads `<project>:<key>` as `pulumi.Config(project).get` does."""
     return lambda key: config.get(f"{project}:{key}")
+
+
+class EnvironmentVariableError(OrchestrationError):
+    """A variable in the shell would change the run's safety or target; nothing was run."""
+
+
+# Pulumi's variables that weaken what the state records, refused when Pulumi reads them as true
+# (`1` or `true`, any case), with what they would break. Decided one by one:
+# - PULUMI_SKIP_CHECKPOINTS: the engine writes no checkpoint during an update, so a killed
+#   create leaves resources that neither the state nor a pending operation records.
+# - PULUMI_DISABLE_CHECKPOINT_BACKUPS: the DIY backends (the local default and S3) stop keeping
+#   a backup of each checkpoint, the only earlier copies of a local stack's state.
+# Left alone, as harmless here: PULUMI_SKIP_CONFIRMATIONS (the tasks ask, or take --yes and
+# --confirm, themselves, and pass the CLI its own --yes), PULUMI_RETAIN_CHECKPOINTS (keeps
+# more history, not less), PULUMI_SKIP_UPDATE_CHECK (only the CLI's version notice).
+UNSAFE_ENGINE_VARIABLES = {
+    "PULUMI_SKIP_CHECKPOINTS": (
+        "the engine would write no checkpoint during an update, so a killed run would leave "
+        "resources that no state or pending operation records"
+    ),
+    "PULUMI_DISABLE_CHECKPOINT_BACKUPS": (
+        "the state backend would keep no backup of each checkpoint, the only earlier copies "
+        "of a local stack's state"
+    ),
+}
+
+
+def check_engine_variables(environ: Mapping[str, str]) -> None:
+    """EnvironmentVariableError naming the first of UNSAFE_ENGINE_VARIABLES set to true."""
+    for name, breaks in UNSAFE_ENGINE_VARIABLES.items():
+        value = environ.get(name, "")
+        # Pulumi's own reading of a boolean variable (cmdutil.IsTruthy).
+        if value == "1" or value.lower() == "true":
+            raise EnvironmentVariableError(
+                f"{name}={value} is set: {breaks}. Unset it; nothing was run."
+            )
+
+
+# botocore (and the AWS provider's SDK) aim every client, or one service's, at these unless
+# AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is set; `--endpoint` is the one way to name an emulator.
+ENDPOINT_VARIABLE = re.compile(r"AWS_ENDPOINT_URL(_[A-Z0-9_]+)?")
+
+
+def check_endpoint_variables(environ: Mapping[str, str], endpoint: str | None) -> None:
+    """EnvironmentVariableError when AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> is set and
+    no `--endpoint` was given: it would silently aim the run and the state at another endpoint."""
+    if endpoint is not None:
+        return
+    for name in sorted(environ):
+        if ENDPOINT_VARIABLE.fullmatch(name) and environ[name]:
+            raise EnvironmentVariableError(
+                f"{name}={environ[name]} is set: it would aim the AWS calls and the state at "
+                f"that endpoint instead of AWS. Unset it, or pass --endpoint URL explicitly "
+                f"to target an emulator; nothing was run."
+            )

@@ -25,6 +25,8 @@ from orchestration.preflight import (
     CredentialResolver,
     botocore_resolves,
     check_aws_credentials,
+    check_endpoint_variables,
+    check_engine_variables,
 )
 from orchestration.state.aws import aws_client, caller_account, check_state_ready
 from orchestration.state.backend import (
@@ -52,12 +54,14 @@ def bootstrap(
     endpoint: str | None = None,
     check: bool = False,
     out: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
     resolve_credentials: CredentialResolver = botocore_resolves,
     lookup_account: AccountLookup = caller_account,
 ) -> int:
     """`invoke bootstrap`: create (or with `check`, only report) the declared bucket and key."""
     settings = load_environment(environment)
     check_endpoint(endpoint)
+    check_endpoint_variables(os.environ if environ is None else environ, endpoint)
     if endpoint is None:
         check_aws_credentials(environment, settings.region, resolve=resolve_credentials)
     return run_bootstrap(
@@ -94,6 +98,8 @@ def state(
     _check_options(action, project=project, to=to, version=version)
     check_endpoint(endpoint)
     environ = os.environ if environ is None else environ
+    check_engine_variables(environ)
+    check_endpoint_variables(environ, endpoint)
     printer = out if out is not None else sys.stdout
     if action == "migrate":
         settings = _with_target(settings, to)

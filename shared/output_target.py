@@ -3,7 +3,9 @@
 A path, or `-` for standard output (as `pulumi ... --json` users and CDK users expect). The
 target is checked before any work starts, so a bad one costs one line and writes nothing:
 a directory, a path whose folder does not exist, or a file (or folder) that cannot be written
-is refused with `OutputTargetError`, whose text names what and where, and says why.
+(a read-only file too, even for root) is refused with `OutputTargetError`, whose text names what
+and where, and says why. A write the system refuses only when it happens (a /proc or /sys file,
+a full disk) is the same one-line error, from `write_file`.
 
 Standard library only: every task's entry point (the offline plan, `affected`, `outputs`) and
 the repository's tooling may import it.
@@ -12,8 +14,9 @@ the repository's tooling may import it.
 from __future__ import annotations
 
 import os
+import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -29,6 +32,8 @@ class OutputTarget:
     """A checked target: `path` None means standard output."""
 
     path: Path | None
+    # What the report is, for a refusal: `cannot write the <what> to <path>: <why>`.
+    what: str = field(default="JSON", compare=False)
 
     @classmethod
     def parse(cls, text: str, what: str = "JSON") -> OutputTarget:
@@ -37,12 +42,12 @@ class OutputTarget:
         `what` names the report in the refusal: `cannot write the <what> to <text>: <why>`.
         """
         if text == STDOUT:
-            return cls(None)
+            return cls(None, what)
         path = Path(text)
         refusal = _refusal(path) if text else "give a file path, or - for standard output"
         if refusal:
             raise OutputTargetError(f"cannot write the {what} to {text!s}: {refusal}")
-        return cls(path)
+        return cls(path, what)
 
     @property
     def is_stdout(self) -> bool:
@@ -60,12 +65,26 @@ class OutputTarget:
             stream.write(ended)
             stream.flush()
         else:
-            self.path.write_text(ended, "utf-8")
+            write_file(self.path, ended, self.what)
+
+
+def write_file(path: Path, text: str, what: str = "JSON") -> None:
+    """Write `text` to `path`; OutputTargetError (one line) when the system refuses the write
+    only now, as a /proc or /sys file or a full disk do."""
+    try:
+        path.write_text(text, "utf-8")
+    except OSError as error:
+        raise OutputTargetError(
+            f"cannot write the {what} to {path}: {error.strerror or error}"
+        ) from None
 
 
 def parse_optional(text: str | None, what: str = "JSON") -> OutputTarget | None:
     """`OutputTarget.parse`, or None when the flag was not given."""
     return None if text is None else OutputTarget.parse(text, what)
+
+
+_ANY_WRITE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 
 def _refusal(path: Path) -> str | None:
@@ -75,11 +94,13 @@ def _refusal(path: Path) -> str | None:
     if not parent.is_dir():
         return f"{parent} does not exist"
     if path.exists():
-        if not os.access(path, os.W_OK):
+        # Root may write any file: a file nobody may write (such as /proc/version) is refused
+        # by its mode bits.
+        if not os.access(path, os.W_OK) or not path.stat().st_mode & _ANY_WRITE:
             return "the file is not writable"
     elif not os.access(parent, os.W_OK | os.X_OK):
         return f"{parent} is not writable"
     return None
 
 
-__all__ = ["STDOUT", "OutputTarget", "OutputTargetError", "parse_optional"]
+__all__ = ["STDOUT", "OutputTarget", "OutputTargetError", "parse_optional", "write_file"]

@@ -5,6 +5,8 @@
 - Keyword-only parameters are flags, never positional; a missing required flag is one line
   naming it (`--env development`).
 - An unknown task or flag gets the nearest known one suggested.
+- A flag value invoke cannot convert (`--parallel abc`) is one line naming the flag, not a
+  traceback.
 
 `tasks.py` declares its tasks with `task` from here.
 """
@@ -17,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from invoke.exceptions import Exit
+from invoke.exceptions import Exit, ParseError
 from invoke.parser.argument import Argument
 from invoke.parser.parser import ParseMachine
 from invoke.tasks import Task
@@ -29,6 +31,20 @@ from invoke.tasks import task as invoke_task
 SHORT_FLAGS = {"env": "e", "project": "p", "yes": "y"}
 # What a missing required flag's message shows as an example value.
 FLAG_EXAMPLES = {"env": "development"}
+
+
+class CheckedArgument(Argument):
+    """A flag whose value invoke converts (by its default's type, such as int): a value that
+    does not convert is a ParseError, which invoke prints as one line (exit 1)."""
+
+    def set_value(self, value: Any, cast: bool = True) -> None:
+        try:
+            super().set_value(value, cast)
+        except ValueError:
+            flag = "--" + (self.name or "").rstrip("_").replace("_", "-")
+            kind = "a whole number" if self.kind is int else f"a {self.kind.__name__}"
+            example = " (e.g. 4)" if self.kind is int else ""
+            raise ParseError(f"{flag} {value!r} is not {kind}{example}") from None
 
 
 class RepoTask(Task[Any]):
@@ -53,6 +69,8 @@ class RepoTask(Task[Any]):
     def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
         arguments = super().get_arguments(ignore_unknown_help)
         for argument in arguments:
+            if argument.kind not in {str, bool, list}:
+                argument.__class__ = CheckedArgument
             short = SHORT_FLAGS.get(argument.name or "")
             if short and short not in argument.names:
                 argument.names = (*argument.names, short)

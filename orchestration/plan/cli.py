@@ -24,8 +24,8 @@ from orchestration.plan.environment import (
     plan_environment,
 )
 from orchestration.plan.markdown import github_annotations, markdown
-from orchestration.plan.report import counted, summary, to_json, write_json
-from shared.output_target import STDOUT, OutputTargetError, parse_optional
+from orchestration.plan.report import counted, summary, to_json
+from shared.output_target import STDOUT, OutputTargetError, parse_optional, write_file
 from shared.paths import PROJECTS_DIR, REPO_ROOT
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
 from shared.topology import TOPOLOGY, ContractError
@@ -68,6 +68,14 @@ def _writable(path_text: str, what: str) -> Path | None:
     return None if target is None else target.path
 
 
+def _write(path: Path, text: str, what: str) -> None:
+    """`write_file`, a write the system refuses late (a /proc file) being a PlanError."""
+    try:
+        write_file(path, text, what)
+    except OutputTargetError as error:
+        raise PlanError(str(error)) from None
+
+
 def run_plan(
     environment: str,
     *,
@@ -99,13 +107,13 @@ def run_plan(
     )
     report = _report(plan, fmt)
     if json_file:
-        write_json(plan, json_file)
+        _write(json_file, json.dumps(to_json(plan), indent=2) + "\n", "JSON plan")
     elif json_path == STDOUT:
         print(json.dumps(to_json(plan), indent=2), file=out)
         out = sys.stderr
         json_path = None
     if report_file:
-        report_file.write_text(report if report.endswith("\n") else report + "\n", "utf-8")
+        _write(report_file, report if report.endswith("\n") else report + "\n", f"{fmt} plan")
     if not quiet:
         what = "Terraform plan JSON" if fmt == TERRAFORM_PLAN_JSON else f"{fmt.capitalize()} plan"
         print(f"{what} written to {output}" if output else report, file=out)
@@ -150,12 +158,12 @@ def run_diff(
         report = diff_report.summary(diff)
     document = json.dumps(diff_to_json(diff), indent=2) + "\n"
     if json_file:
-        json_file.write_text(document, encoding="utf-8")
+        _write(json_file, document, "JSON diff")
     elif json_path == STDOUT:
         out.write(document)
         out = sys.stderr
     if report_file:
-        report_file.write_text(report if report.endswith("\n") else report + "\n", "utf-8")
+        _write(report_file, report if report.endswith("\n") else report + "\n", f"{fmt} diff")
     if not quiet:
         print(f"{fmt.capitalize()} diff written to {output}" if output else report, file=out)
         if json_file:

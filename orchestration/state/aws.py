@@ -32,6 +32,9 @@ def aws_client(service: str, region: str | None, endpoint: str | None) -> Any:
     config = Config(
         retries={"max_attempts": 2, "mode": "standard"},
         connect_timeout=5,
+        # Only `endpoint` (--endpoint) aims a client elsewhere, never AWS_ENDPOINT_URL[_<SERVICE>]
+        # or a profile's endpoint_url (the preflight refuses those variables first).
+        ignore_configured_endpoint_urls=True,
         # Emulators serve S3 on one host name, so bucket names go in the path.
         s3={"addressing_style": "path"} if endpoint else {},
     )

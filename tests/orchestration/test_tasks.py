@@ -233,6 +233,140 @@ def test_the_state_tasks_check_the_environment_before_anything_else() -> None:
         tasks.state(MockContext(), "history", env="staging", project=ROOT)
 
 
+@pytest.mark.parametrize(
+    "variable_breaks",
+    [
+        ("PULUMI_SKIP_CHECKPOINTS", "a killed run would leave resources that no state"),
+        ("PULUMI_DISABLE_CHECKPOINT_BACKUPS", "keep no backup of each checkpoint"),
+    ],
+)
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("deploy", "--env", "development", "--yes"),
+        ("preview", "--env", "development"),
+        ("destroy", "--env", "development", "--yes"),
+        ("refresh", "--env", "development"),
+        ("drift", "--env", "development"),
+        ("outputs", "--env", "development"),
+        ("verify", "--env", "development"),
+        ("state", "migrate", "--env", "development", "--to", "declared"),
+    ],
+)
+def test_a_variable_that_weakens_the_state_stops_every_stack_task(
+    opener: Opener,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable_breaks: tuple[str, str],
+    argv: tuple[str, ...],
+) -> None:
+    variable, breaks = variable_breaks
+    monkeypatch.setenv(variable, "true")
+
+    code = invoke_cli(*argv)
+
+    error = capsys.readouterr().err
+    assert code == 1
+    assert error.count("\n") == 1
+    assert error.startswith(f"{variable}=true is set: ")
+    assert breaks in error
+    assert "Unset it; nothing was run." in error
+    assert opener.calls == []
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"), [("1", True), ("TRUE", True), ("false", False), ("0", False), ("", False)]
+)
+def test_skip_checkpoints_is_refused_when_pulumi_reads_it_as_true(
+    opener: Opener, value: str, refused: bool
+) -> None:
+    def run() -> int:
+        return commands.run(
+            "development",
+            lambda orchestrator: 0,
+            environ={"PULUMI_SKIP_CHECKPOINTS": value},
+        )
+
+    if refused:
+        with pytest.raises(OrchestrationError, match="PULUMI_SKIP_CHECKPOINTS"):
+            run()
+        assert opener.calls == []
+    else:
+        assert run() == 0
+        assert len(opener.calls) == 1
+
+
+def test_skip_confirmations_is_left_alone(opener: Opener) -> None:
+    # The tasks confirm themselves (--yes, --confirm) and pass the CLI its own --yes.
+    environ = {"PULUMI_SKIP_CONFIRMATIONS": "true", "PULUMI_RETAIN_CHECKPOINTS": "true"}
+    assert commands.run("development", lambda orchestrator: 0, environ=environ) == 0
+    assert len(opener.calls) == 1
+
+
+# A closed local port: should a refusal be missing, nothing leaves the machine.
+NOWHERE = "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_KMS"],
+)
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("bootstrap", "--env", "production"),
+        ("state", "history", "--env", "production", "--project", ROOT),
+        ("state", "migrate", "--env", "development", "--to", "declared"),
+        ("deploy", "--env", "development", "--yes"),
+        ("outputs", "--env", "development"),
+        ("verify", "--env", "development"),
+    ],
+)
+def test_an_aws_endpoint_variable_without_endpoint_is_refused(
+    opener: Opener,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    argv: tuple[str, ...],
+) -> None:
+    monkeypatch.setenv(variable, NOWHERE)
+
+    code = invoke_cli(*argv)
+
+    error = capsys.readouterr().err
+    assert code == 1
+    assert error.count("\n") == 1
+    assert error.startswith(f"{variable}={NOWHERE} is set: ")
+    assert "Unset it, or pass --endpoint URL explicitly" in error
+    assert "Traceback" not in error
+    assert opener.calls == []
+
+
+def test_an_aws_endpoint_variable_with_endpoint_is_the_users_choice(
+    opener: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", NOWHERE)
+
+    tasks.deploy(MockContext(), env="development", yes=True, endpoint=NOWHERE)
+
+    assert opener.calls[0]["endpoint"] == NOWHERE
+
+
+def test_the_orchestrators_aws_clients_ignore_endpoint_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from orchestration.state.aws import aws_client  # noqa: PLC0415
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", NOWHERE)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", NOWHERE)
+
+    assert aws_client("s3", "us-west-2", None).meta.endpoint_url.startswith("https://s3.")
+    assert aws_client("sts", "us-west-2", None).meta.endpoint_url.startswith("https://sts.")
+    assert aws_client("s3", "us-west-2", "http://localhost:4566").meta.endpoint_url == (
+        "http://localhost:4566"
+    )
+
+
 def test_an_unknown_project_is_refused_before_anything_else(opener: Opener) -> None:
     known = re.escape(", ".join(ALL))
     with pytest.raises(Exit, match=f"unknown project 'network'; known projects: {known}"):

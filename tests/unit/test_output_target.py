@@ -71,3 +71,31 @@ def test_a_read_only_file_or_folder_is_refused(
         OutputTarget.parse(str(existing))
     with pytest.raises(OutputTargetError, match=re.escape(f"{tmp_path} is not writable")):
         OutputTarget.parse(str(tmp_path / "new.json"))
+
+
+def test_a_file_nobody_may_write_is_refused_even_for_root(tmp_path: Path) -> None:
+    # /proc/version is such a file: root passes os.access, and the write fails only at the end.
+    existing = tmp_path / "read-only.json"
+    existing.write_text("", encoding="utf-8")
+    existing.chmod(0o444)
+
+    with pytest.raises(OutputTargetError, match=r"read-only\.json: the file is not writable"):
+        OutputTarget.parse(str(existing))
+
+
+def test_a_write_the_system_refuses_late_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = OutputTarget.parse(str(tmp_path / "out.json"), "outputs' JSON")
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> int:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(Path, "write_text", refuse)
+
+    with pytest.raises(OutputTargetError) as refused:
+        target.write("{}")
+
+    assert str(refused.value) == (
+        f"cannot write the outputs' JSON to {tmp_path / 'out.json'}: Input/output error"
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from orchestration.plan.environment import EnvironmentPlan, StackPlan
@@ -173,11 +172,6 @@ def to_json(plan: EnvironmentPlan) -> dict[str, Any]:
         ],
         "violations": [violation.to_json() for violation in plan.violations],
     }
-
-
-def write_json(plan: EnvironmentPlan, path: Path) -> None:
-    """Write the JSON plan to `path` (parent directories must exist)."""
-    path.write_text(json.dumps(to_json(plan), indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
 def short(value: Any) -> str:

@@ -17,21 +17,15 @@ from pathlib import Path
 import pytest
 
 from program.webapp import app
+from tooling.diagram_pictures import CHROMIUM_FLAGS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / ".artifacts" / "webapp"
 CHROMIUM = next(
     (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None
 )
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
+# The flags the pictures' renderer starts Chromium with (headless, nothing reaching out).
+FLAGS = CHROMIUM_FLAGS
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium): CI installs it"

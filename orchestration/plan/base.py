@@ -84,19 +84,18 @@ def code_of(tree: Path) -> Iterator[None]:
     """Import the repository's modules from `tree` inside the block; the caller's afterwards.
 
     Modules of the same top-level names as the tree's are set aside (and put back after), so
-    `import shared` inside the block reads `tree/shared`; the working directory is `tree`.
+    `import shared` inside the block reads `tree/shared` (whose paths derive from its own
+    file, so the working directory does not matter and is left alone).
     """
     roots = _top_level_names(tree)
     saved = {name: module for name, module in sys.modules.items() if _owned(name, roots)}
-    saved_path, saved_cwd = list(sys.path), Path.cwd()
+    saved_path = list(sys.path)
     for name in saved:
         del sys.modules[name]
     sys.path.insert(0, str(tree))
-    os.chdir(tree)
     try:
         yield
     finally:
-        os.chdir(saved_cwd)
         sys.path[:] = saved_path
         for name in [name for name in sys.modules if _owned(name, roots)]:
             del sys.modules[name]

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
-from tests.moto_server import moto_server, reset
+from tests.moto_server import reset
 
 REGION = "us-west-2"
-
-
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
 
 
 @pytest.fixture

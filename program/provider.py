@@ -12,12 +12,7 @@ import os
 import pulumi
 import pulumi_aws as aws
 
-from shared.emulator import (
-    EMULATED_SERVICES,
-    EMULATOR_ACCESS_KEY_ID,
-    EMULATOR_ENDPOINT_ENV,
-    EMULATOR_SECRET_ACCESS_KEY,
-)
+from shared.emulator import EMULATED_SERVICES, EMULATOR_ENDPOINT_ENV, emulator_credentials
 from shared.naming import logical_name, tags
 from shared.settings import EnvironmentSettings
 
@@ -46,9 +41,11 @@ def provider_opts(provider: aws.Provider) -> pulumi.ResourceOptions:
 
 
 def _aim_at_emulator(args: aws.ProviderArgs, endpoint: str) -> None:
-    # An emulator accepts any credentials and has no real account or metadata service.
-    args.access_key = EMULATOR_ACCESS_KEY_ID
-    args.secret_key = EMULATOR_SECRET_ACCESS_KEY
+    # An emulator has no metadata service; the keys pick its account (shared.emulator).
+    credentials = emulator_credentials()
+    args.access_key = credentials.access_key
+    args.secret_key = credentials.secret_key
+    args.token = credentials.token
     args.skip_credentials_validation = True
     args.skip_metadata_api_check = True
     args.skip_requesting_account_id = True

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from orchestration.engine.interface import OrchestrationError
 from orchestration.state.declaration import KmsLocation, S3Location, StateLocation
-from shared.emulator import EMULATOR_ACCESS_KEY_ID, EMULATOR_SECRET_ACCESS_KEY
+from shared.emulator import emulator_credentials
 
 _MISSING_BUCKET = {"404", "NoSuchBucket", "NotFound"}
 _DENIED = {"403", "AccessDenied", "AccessDeniedException", "Forbidden"}
@@ -28,7 +28,7 @@ class StateNotReady(OrchestrationError):
 
 
 def aws_client(service: str, region: str | None, endpoint: str | None) -> Any:
-    """A boto3 client in `region`; at an emulator `endpoint`, with its dummy credentials."""
+    """A boto3 client in `region`; at an emulator `endpoint`, with `emulator_credentials`."""
     config = Config(
         retries={"max_attempts": 2, "mode": "standard"},
         connect_timeout=5,
@@ -39,9 +39,11 @@ def aws_client(service: str, region: str | None, endpoint: str | None) -> Any:
         s3={"addressing_style": "path"} if endpoint else {},
     )
     if endpoint:
+        credentials = emulator_credentials()
         session = boto3.Session(
-            aws_access_key_id=EMULATOR_ACCESS_KEY_ID,
-            aws_secret_access_key=EMULATOR_SECRET_ACCESS_KEY,
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            aws_session_token=credentials.token,
             region_name=region,
         )
     else:

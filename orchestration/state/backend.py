@@ -43,7 +43,7 @@ from orchestration.state.passphrase import (
     passphrase_vars,
     private_dir,
 )
-from shared.emulator import EMULATOR_ACCESS_KEY_ID, EMULATOR_SECRET_ACCESS_KEY
+from shared.emulator import emulator_credentials
 from shared.references import organization_for
 from shared.settings import EnvironmentSettings
 
@@ -139,10 +139,12 @@ class Backend:
 
     def env_vars(self) -> dict[str, str]:
         """What the Pulumi CLI's environment needs on top of the user's."""
+        credentials = emulator_credentials()
         emulator = (
             {
-                "AWS_ACCESS_KEY_ID": EMULATOR_ACCESS_KEY_ID,
-                "AWS_SECRET_ACCESS_KEY": EMULATOR_SECRET_ACCESS_KEY,
+                "AWS_ACCESS_KEY_ID": credentials.access_key,
+                "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
+                **({"AWS_SESSION_TOKEN": credentials.token} if credentials.token else {}),
                 CHECKSUM_VALIDATION_VAR: "when_required",
             }
             if self.emulated

@@ -40,7 +40,7 @@ from orchestration.verify.live_network import (
 )
 from program.policy import Resource, Rule, StackView, rule_by_id
 from program.webapp.app import HEALTH_PATH
-from shared.emulator import EMULATOR_ACCESS_KEY_ID, EMULATOR_SECRET_ACCESS_KEY
+from shared.emulator import emulator_credentials
 from shared.settings import EnvironmentSettings
 from shared.topology import (
     APP_URL,
@@ -173,12 +173,14 @@ def read_deployed(settings: EnvironmentSettings, stacks: DeployedStacks) -> Depl
 
 
 def make_session(settings: EnvironmentSettings, endpoint: str | None) -> boto3.Session:
-    """A boto3 session in the settings' region (the emulator's dummy credentials for one)."""
+    """A boto3 session in the settings' region (`emulator_credentials` at an emulator, so
+    verify sees the account deploy used)."""
     if endpoint:
-        # An emulator accepts any credentials; use the documented dummy ones.
+        credentials = emulator_credentials()
         return boto3.Session(
-            aws_access_key_id=EMULATOR_ACCESS_KEY_ID,
-            aws_secret_access_key=EMULATOR_SECRET_ACCESS_KEY,
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            aws_session_token=credentials.token,
             region_name=settings.region,
         )
     return boto3.Session(region_name=settings.region)

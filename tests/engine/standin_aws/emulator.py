@@ -15,9 +15,9 @@ from typing import Any
 import boto3
 from botocore import xform_name
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
-from tests.engine.standin_aws.errors import AwsError
+from tests.engine.standin_aws.errors import AwsError, ProviderError
 
 # The service names the AWS SDK for Go puts into the provider's error messages.
 SERVICE_TITLES = {
@@ -73,6 +73,9 @@ class Account:
             return method(**arguments)
         except ClientError as error:
             raise refusal(action, service, operation, error) from None
+        except ParamValidationError as error:
+            # The AWS SDK's own validation, before any request: the provider reports it as is.
+            raise ProviderError(f"{action}: {error}") from None
 
     @cached_property
     def id(self) -> str:

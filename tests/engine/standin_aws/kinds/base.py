@@ -59,6 +59,12 @@ class Op:
         """The provider's default tags under the resource's own (`tagsAll`)."""
         return {**self.default_tags, **(self.get("tags") or {})}
 
+    def live_tags(self, live: Mapping[str, str]) -> Props:
+        """`tags` and `tagsAll` as the provider reads them back: the resource's own tags are
+        the live ones except default tags left at their default value."""
+        own = {k: v for k, v in live.items() if self.default_tags.get(k) != v}
+        return {"tags": own, "tagsAll": dict(live)}
+
     def tag_list(self, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
         return [{key: k, value: str(v)} for k, v in self.tags_all.items()]
 

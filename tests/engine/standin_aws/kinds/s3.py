@@ -43,8 +43,16 @@ def _bucket_outputs(op: Op, name: str) -> Props:
 
 def _read_bucket(op: Op, name: str) -> Props | None:
     def read() -> Props:
-        op.call(f"reading S3 Bucket ({name})", "s3", "HeadBucket", Bucket=name)
-        return _bucket_outputs(op, name)
+        action = f"reading S3 Bucket ({name})"
+        op.call(action, "s3", "HeadBucket", Bucket=name)
+        try:
+            tag_set = op.call(action, "s3", "GetBucketTagging", Bucket=name)["TagSet"]
+        except AwsError as error:
+            if error.code != "NoSuchTagSet":
+                raise
+            tag_set = []
+        live = {tag["Key"]: tag["Value"] for tag in tag_set}
+        return {**_bucket_outputs(op, name), **op.live_tags(live)}
 
     return gone_if_missing(read)
 

@@ -40,7 +40,7 @@ def new_account(endpoint: str) -> AccountKeys:
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106 - the emulator's documented dummy keys
+        aws_secret_access_key="test",
     )
     credentials = sts.assume_role(
         RoleArn=f"arn:aws:iam::{account_id}:role/test-operator", RoleSessionName="tests"
@@ -82,6 +82,36 @@ class Operator:
             for page in pages.paginate(TagFilters=[{"Key": key, "Values": [value]}])
             for mapping in page["ResourceTagMappingList"]
         ]
+
+    def inventory(self) -> list[str]:
+        """ARNs of every live resource in the account, sorted: what the tagging API finds
+        (less KMS keys pending deletion and terminated instances, which AWS lists there for a
+        while), plus the IAM roles and instance profiles it does not cover."""
+        pages = self.client("resourcegroupstaggingapi").get_paginator("get_resources")
+        arns = [
+            m["ResourceARN"] for page in pages.paginate() for m in page["ResourceTagMappingList"]
+        ]
+        live = [arn for arn in arns if self._live(arn)]
+        iam = self.client("iam")
+        live += [role["Arn"] for role in iam.list_roles()["Roles"]]
+        live += [profile["Arn"] for profile in iam.list_instance_profiles()["InstanceProfiles"]]
+        return sorted(live)
+
+    def _live(self, arn: str) -> bool:
+        if ":key/" in arn:
+            key = self.client("kms").describe_key(KeyId=arn)["KeyMetadata"]
+            return bool(key["KeyState"] != "PendingDeletion")
+        if ":instance/" in arn:
+            found = self.client("ec2").describe_instances(InstanceIds=[arn.rsplit("/", 1)[1]])
+            states = [i["State"]["Name"] for r in found["Reservations"] for i in r["Instances"]]
+            return "terminated" not in states
+        return True
+
+    def live_keys(self) -> list[str]:
+        """Ids of the account's KMS keys not pending deletion."""
+        kms = self.client("kms")
+        ids = [key["KeyId"] for key in kms.list_keys()["Keys"]]
+        return [i for i in ids if kms.describe_key(KeyId=i)["KeyMetadata"]["KeyState"] == "Enabled"]
 
     def census(self, environment: str) -> list[str]:
         """ARNs of what is tagged for `environment` (every resource carries the tag)."""

@@ -36,15 +36,9 @@ def test_a_key_is_made_in_the_account_and_gone_once_scheduled_for_deletion(aws: 
 def test_a_bucket_and_its_public_access_block_are_read_from_the_account(aws: Standin) -> None:
     name, outputs = aws.made(t.BUCKET, "data", {"bucket": f"data-{aws.operator.keys.account_id}"})
     assert outputs["arn"] == f"arn:aws:s3:::{name}"
-    block = {
-        key: True
-        for key in (
-            "blockPublicAcls",
-            "blockPublicPolicy",
-            "ignorePublicAcls",
-            "restrictPublicBuckets",
-        )
-    }
+    block = dict.fromkeys(
+        ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+    )
     block_id, _ = aws.made(t.BUCKET_PUBLIC_ACCESS_BLOCK, "block", {"bucket": name, **block})
     assert aws.read(t.BUCKET_PUBLIC_ACCESS_BLOCK, "block", block_id).id == name
     # An operator removes the block behind Pulumi's back: the next read says it is gone.
@@ -61,7 +55,7 @@ def test_a_taken_bucket_name_is_refused_by_the_emulator(aws: Standin, moto_url: 
 
 
 def test_encryption_is_put_with_the_key(aws: Standin) -> None:
-    key_id, key = aws.made(t.KMS_KEY, "key", {"description": "data"})
+    _key_id, key = aws.made(t.KMS_KEY, "key", {"description": "data"})
     name, _ = aws.made(t.BUCKET, "data", {"bucket": f"enc-{aws.operator.keys.account_id}"})
     rule = {
         "applyServerSideEncryptionByDefault": {

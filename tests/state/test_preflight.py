@@ -88,7 +88,8 @@ def test_an_unreachable_backend_is_one_message_too(
         )
 
     message = str(refused.value)
-    assert "cannot find out which AWS account holds the state" in message
+    assert "cannot find out which AWS account the credentials belong to" in message
+    assert "the environment's account_id is compared with it" in message
     assert "`invoke bootstrap` creates" in message
 
 

@@ -1,7 +1,8 @@
 """The AWS side of the state backend, through boto3: whose account, and is it bootstrapped?
 
-The `s3` short form names a bucket that holds the account id, so resolving it asks STS who the
-credentials belong to (like `cdk bootstrap`). Before a run, `check_state_ready` makes sure the
+Whose account: STS says who the credentials belong to, compared with the environment's declared
+`account_id` (`orchestration.state.account`) and, where none is declared, naming the `s3` short
+form's bucket (like `cdk bootstrap`). Before a run, `check_state_ready` makes sure the
 declared bucket and key exist and answer, so a missing bootstrap is one message naming
 `invoke bootstrap` instead of a Pulumi CLI error in the middle of a run. With `--endpoint`
 everything goes to the emulator with its documented dummy credentials.
@@ -62,10 +63,11 @@ def caller_account(region: str, endpoint: str | None) -> str:
         return str(aws_client("sts", region, endpoint).get_caller_identity()["Account"])
     except (BotoCoreError, ClientError) as error:
         raise StateNotReady(
-            f"cannot find out which AWS account holds the state (STS GetCallerIdentity: "
-            f"{error}): check the AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/"
-            "AWS_SECRET_ACCESS_KEY) and that AWS (or the --endpoint) is reachable; the state "
-            "bucket `invoke bootstrap` creates is named after the account"
+            f"cannot find out which AWS account the credentials belong to (STS "
+            f"GetCallerIdentity: {error}): check the AWS credentials (AWS_PROFILE or "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and that AWS (or the --endpoint) is "
+            "reachable; the environment's account_id is compared with it, and the state bucket "
+            "`invoke bootstrap` creates is named after the account"
         ) from error
 
 

@@ -54,6 +54,38 @@ def test_provider_takes_region_and_tags_from_settings(
         assert tags["ManagedBy"] == "pulumi"
         assert tags["Environment"] == "development"
         assert "endpoints" not in inputs
+        # Development declares no account: the provider works in the caller's.
+        assert "allowedAccountIds" not in inputs
+
+    return provider.id.apply(check)
+
+
+@pulumi.runtime.test
+def test_the_provider_refuses_any_account_but_the_declared_one(
+    mocks: ProviderRecordingMocks, production: EnvironmentSettings
+) -> pulumi.Output[Any]:
+    # So plain `pulumi up` in a project folder, with another account's credentials, refuses too.
+    provider = aws_provider(production, "security")
+
+    def check(_: Any) -> None:
+        inputs = mocks.inputs["pulumi:providers:aws"]
+        assert json.loads(inputs["allowedAccountIds"]) == ["123456789012"]
+
+    return provider.id.apply(check)
+
+
+@pulumi.runtime.test
+def test_at_an_emulator_the_declared_account_is_checked_against_its_sts(
+    mocks: ProviderRecordingMocks, production: EnvironmentSettings
+) -> pulumi.Output[Any]:
+    # The provider compares allowedAccountIds with the account it asks STS for; skipping that
+    # request would leave it no account to allow.
+    provider = aws_provider(production, "security", endpoint="http://127.0.0.1:4566")
+
+    def check(_: Any) -> None:
+        inputs = mocks.inputs["pulumi:providers:aws"]
+        assert json.loads(inputs["allowedAccountIds"]) == ["123456789012"]
+        assert inputs["skipRequestingAccountId"] == "false"
 
     return provider.id.apply(check)
 
@@ -96,6 +128,7 @@ def test_emulator_endpoint_covers_the_services_we_use(
         inputs = mocks.inputs["pulumi:providers:aws"]
         assert inputs["region"] == "us-west-2"
         assert inputs["skipCredentialsValidation"] == "true"
+        assert inputs["skipRequestingAccountId"] == "true"
         (endpoints,) = json.loads(inputs["endpoints"])
         assert set(endpoints.values()) == {"http://127.0.0.1:4566"}
         assert needed <= set(endpoints), needed - set(endpoints)

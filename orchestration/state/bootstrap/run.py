@@ -5,7 +5,9 @@ SSE-KMS with the state key and bucket key, Block Public Access, BucketOwnerEnfor
 policy, a lifecycle rule expiring old checkpoint versions) and the KMS key that encrypts the
 bucket and the stacks' secrets (customer managed, rotation on, reached through its alias).
 
-Everything is read and judged before anything is written, so a refusal changes nothing:
+Credentials of another account than the environment's declared `account_id` are refused
+first (`orchestration.state.account`). Everything is read and judged before anything is
+written, so a refusal changes nothing:
 - missing: created;
 - existing and tagged as bootstrap's own: what differs from the requirements is put back;
 - existing and not bootstrap's own: adopted only if it already meets every requirement,
@@ -20,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from orchestration.engine.interface import OrchestrationError
+from orchestration.state.account import check_account
 from orchestration.state.aws import aws_client, caller_account
 from orchestration.state.bootstrap.apply import apply_bucket, apply_key
 from orchestration.state.bootstrap.judge import BootstrapFailed, Part, judge_bucket, judge_key
@@ -63,7 +66,9 @@ def run_bootstrap(
             file=out,
         )
         return 0
-    account = lookup_account(settings.region, endpoint)
+    # Before anything is read or created: credentials of another account than the declared one
+    # are refused, and the bucket and key are named for (and judged against) the declared one.
+    account = check_account(settings, endpoint=endpoint, lookup=lookup_account)
     location = resolve_state(declaration, settings, account_id=account, endpoint=endpoint)
     key_location = location.key or KmsLocation(
         key=state_key_alias(settings), region=settings.region, endpoint=endpoint

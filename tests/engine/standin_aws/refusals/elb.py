@@ -1,8 +1,9 @@
 """TEST-ONLY stand-in: what Elastic Load Balancing v2 refuses and the emulator accepts.
 
-The emulator already refuses a certificate that
-does not exist in the region (CertificateNotFound), a listener forwarding to a missing target
-group (TargetGroupNotFound) and deleting a target group a listener uses (ResourceInUse).
+The emulator already refuses a certificate that does not exist in the region
+(CertificateNotFound), a listener forwarding to a missing target group (TargetGroupNotFound),
+deleting a target group a listener uses (ResourceInUse) and a target group name taken with
+other settings (DuplicateTargetGroupName; kinds/elb.py words it as AWS does).
 """
 
 from __future__ import annotations

@@ -273,7 +273,7 @@ def _listener_arguments(op: Op) -> dict[str, Any]:
 
 def _listener_outputs(listener: dict[str, Any]) -> Props:
     outputs: Props = {"arn": listener["ListenerArn"]}
-    if listener.get("Protocol") in refuse.TLS_PROTOCOLS:
+    if listener.get("Protocol") in refuse.TLS_PROTOCOLS and listener.get("SslPolicy"):
         outputs["sslPolicy"] = listener["SslPolicy"]
     return outputs
 

@@ -13,6 +13,7 @@ finds tagged for an environment, and `tagged(key, value)` the same for any tag.
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,13 +92,14 @@ class Operator:
         arns = [
             m["ResourceARN"] for page in pages.paginate() for m in page["ResourceTagMappingList"]
         ]
-        live = [arn for arn in arns if self._live(arn)]
+        live = [arn for arn in arns if self.live(arn)]
         iam = self.client("iam")
         live += [role["Arn"] for role in iam.list_roles()["Roles"]]
         live += [profile["Arn"] for profile in iam.list_instance_profiles()["InstanceProfiles"]]
         return sorted(live)
 
-    def _live(self, arn: str) -> bool:
+    def live(self, arn: str) -> bool:
+        """False for a key pending deletion or a terminated instance (AWS still lists them)."""
         if ":key/" in arn:
             key = self.client("kms").describe_key(KeyId=arn)["KeyMetadata"]
             return bool(key["KeyState"] != "PendingDeletion")
@@ -112,6 +114,21 @@ class Operator:
         kms = self.client("kms")
         ids = [key["KeyId"] for key in kms.list_keys()["Keys"]]
         return [i for i in ids if kms.describe_key(KeyId=i)["KeyMetadata"]["KeyState"] == "Enabled"]
+
+    def key_arn(self, key_id: str) -> str:
+        return str(self.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]["Arn"])
+
+    def inline_policy_statements(self) -> list[dict[str, Any]]:
+        """Every statement of every IAM role's inline policies in the account."""
+        iam = self.client("iam")
+        statements = []
+        for role in iam.list_roles()["Roles"]:
+            name = role["RoleName"]
+            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+                document = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+                parsed = json.loads(document) if isinstance(document, str) else document
+                statements.extend(parsed["Statement"])
+        return statements
 
     def census(self, environment: str) -> list[str]:
         """ARNs of what is tagged for `environment` (every resource carries the tag)."""

@@ -178,21 +178,9 @@ def test_three_teams_deploy_their_projects_from_their_own_clones(teams: Teams) -
 def test_compute_reads_the_other_teams_outputs_from_s3(teams: Teams) -> None:
     key_arn = teams.key_arn()
     bucket_arn = f"arn:aws:s3:::webapp-{ENV}-data-{teams.account}-us-west-2"
-    iam = teams.operator.client("iam")
-    resources = {
-        str(statement["Resource"])
-        for role in iam.list_roles()["Roles"]
-        for name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
-        for statement in _document(iam.get_role_policy(RoleName=role["RoleName"], PolicyName=name))
-    }
+    resources = {str(s["Resource"]) for s in teams.operator.inline_policy_statements()}
     assert f"{bucket_arn}/*" in resources
     assert key_arn in resources
-
-
-def _document(role_policy: dict[str, Any]) -> list[dict[str, Any]]:
-    document = role_policy["PolicyDocument"]
-    parsed = json.loads(document) if isinstance(document, str) else document
-    return list(parsed["Statement"])
 
 
 def test_a_secret_crosses_stacks_with_kms_and_no_passphrase(teams: Teams) -> None:

@@ -54,9 +54,24 @@ class Standin:
         response = self.create(type_, name, props)
         return response.id, wire.to_props(response.properties)
 
-    def read(self, type_: str, name: str, id_: str) -> Any:
+    def read(
+        self,
+        type_: str,
+        name: str,
+        id_: str,
+        state: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None,
+    ) -> Any:
+        """Read, with what Pulumi's state holds: its outputs (`state`) and inputs."""
         return self.stub.Read(
-            provider_pb2.ReadRequest(id=id_, urn=urn(type_, name), name=name, type=type_)
+            provider_pb2.ReadRequest(
+                id=id_,
+                urn=urn(type_, name),
+                name=name,
+                type=type_,
+                properties=wire.to_struct(state or {}),
+                inputs=wire.to_struct(inputs or {}),
+            )
         )
 
     def update(

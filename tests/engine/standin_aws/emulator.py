@@ -99,13 +99,8 @@ def refusal(action: str, service: str, operation: str, error: ClientError) -> Aw
 def is_missing(error: AwsError) -> bool:
     """Whether a describe/get refusal means the resource no longer exists."""
     return (
-        "NotFound" in error.code
+        error.status == 404
+        or "NotFound" in error.code
         or error.code.startswith("NoSuch")
-        or error.code
-        in {
-            "ResourceNotFoundException",
-            "NotFoundException",
-            "InvalidGroup.NotFound",
-            "ValidationError",
-        }
+        or error.code in {"ResourceNotFoundException", "NotFoundException"}
     )

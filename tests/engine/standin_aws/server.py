@@ -33,7 +33,15 @@ from tests.engine.standin_aws.functions import FunctionError, invoke
 from tests.engine.standin_aws.kinds import KINDS
 from tests.engine.standin_aws.kinds.base import Kind, Op
 from tests.engine.standin_aws.naming import autoname, replace_keys, with_tags_all
-from tests.engine.standin_aws.wire import Props, plain, same, to_props, to_struct
+from tests.engine.standin_aws.wire import (
+    Props,
+    is_secret,
+    plain,
+    same,
+    secret,
+    to_props,
+    to_struct,
+)
 
 Diff = provider_pb2.PropertyDiff
 Response = TypeVar("Response")
@@ -254,6 +262,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
                     kind, op, {**inputs, **failed.outputs, "id": failed.id}
                 )
                 _abort_init_failed(context, failed, inputs)
+            computed = _secret_like(inputs, computed)
             outputs = with_tags_all(kind, op, {**inputs, **computed, "id": resource_id})
             return provider_pb2.CreateResponse(id=resource_id, properties=to_struct(outputs))
 
@@ -268,7 +277,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             if live is None:
                 # An empty id tells the engine the resource is gone.
                 return provider_pb2.ReadResponse(id="")
-            outputs = {**state, **live, "id": request.id}
+            outputs = {**state, **_secret_like(state, live), "id": request.id}
             # What changed behind Pulumi's back shows in the inputs too, so a preview sees drift.
             seen = {name: live.get(name, value) for name, value in inputs.items()}
             return provider_pb2.ReadResponse(
@@ -292,6 +301,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
                 computed = kind.update(op, request.id)
             if kind.retag is not None and op.changed("tags"):
                 kind.retag(op, request.id)
+            computed = _secret_like(news, computed)
             outputs = with_tags_all(kind, op, {**olds, **news, **computed, "id": request.id})
             return provider_pb2.UpdateResponse(properties=to_struct(outputs))
 
@@ -311,6 +321,12 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             return empty_pb2.Empty()
 
         return self._guard(context, delete)
+
+
+def _secret_like(reference: Props, values: Props) -> Props:
+    """`values`, each secret where `reference` holds it secret: what AWS answers for a secret
+    input stays secret in the outputs and in what a refresh reads."""
+    return {k: secret(v) if is_secret(reference.get(k)) else v for k, v in values.items()}
 
 
 def _type_of(request: Any) -> str:

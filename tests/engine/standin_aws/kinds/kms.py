@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared import aws_types as t
 from tests.engine.standin_aws.kinds.base import Kind, Made, Op, gone_if_missing
+from tests.engine.standin_aws.refusals import kms as refusals
 from tests.engine.standin_aws.wire import Props
 
 # AWS's longest waiting period, and the provider's default for deletionWindowInDays.
@@ -67,6 +68,7 @@ def _read_key(op: Op, key_id: str) -> Props | None:
 
 def _update_key(op: Op, key_id: str) -> Props:
     action = f"updating KMS Key ({key_id})"
+    refusals.key_usable_for_changes(op, key_id, "UpdateKeyDescription")
     if op.changed("description"):
         op.call(
             action,

@@ -106,6 +106,14 @@ class Machine:
     def command(self, arguments: Sequence[str]) -> list[str]:
         return [sys.executable, "-m", "invoke", *arguments, "--endpoint", self.endpoint]
 
+    def edit(self, relative: str, old: str, new: str) -> None:
+        """Replace the one occurrence of `old` in this clone's file `relative`."""
+        path = self.root / relative
+        text = path.read_text()
+        if text.count(old) != 1:
+            raise AssertionError(f"{relative}: expected {old!r} once; update the test's edit")
+        path.write_text(text.replace(old, new))
+
     def append(self, relative: str, text: str) -> None:
         """A local change of this team's working copy (not pushed anywhere)."""
         path = self.root / relative

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from shared import aws_types as t
 from shared.limits import TLS_POLICY
 from tests.engine.emulated_account import Operator, new_account
 from tests.engine.standin_aws.refusals.delivery import log_deliveries
@@ -233,9 +234,24 @@ def test_a_cascade_destroy_of_production_completes_after_unprotecting(
 ) -> None:
     """Last in this module: it takes production down."""
     destroy = ("destroy", "--env", ENV, "--project", "security", "--cascade")
+    before = production.operator.inventory()
+    unconfirmed = production.invoke(*destroy, "--yes")
+    assert unconfirmed.returncode == 1
+    assert "--confirm production" in unconfirmed.stderr
+    assert "nothing was destroyed" in unconfirmed.stderr
+    assert production.operator.inventory() == before
+
     blocked = production.invoke(*destroy, "--confirm", ENV)
     assert blocked.returncode == 1
-    assert "protected resources cannot be deleted" in blocked.stderr
+    assert "protected resources cannot be deleted (nothing was destroyed)" in blocked.stderr
+    for stack, resource in (
+        ("security", f"{t.KMS_KEY}::webapp-production-key"),
+        ("storage", f"{t.BUCKET}::webapp-production-data"),
+        ("storage", f"{t.BUCKET}::webapp-production-logs"),
+    ):
+        assert f"organization/{stack}/production" in blocked.stderr
+        assert resource in blocked.stderr
+    assert production.operator.inventory() == before
     commands = [line.strip() for line in blocked.stderr.splitlines() if "state unprotect" in line]
     assert commands, blocked.stderr
     for command in commands:  # as a user would paste them

@@ -276,11 +276,6 @@ class TaskRun:
         return "\n".join(part for part in (self.out, self.err, self.refusal or "") if part)
 
 
-def standin_credentials(region: str) -> bool:
-    """Test double for the AWS credential check: only the stand-in answers, never AWS."""
-    return True
-
-
 def engine_paths(engine_env: EngineEnv, state_dir: Path, projects_dir: Path | None = None) -> Any:
     """`commands.Paths` for a test: the repo's projects (or a copy), state under `state_dir`."""
     from orchestration import commands  # noqa: PLC0415
@@ -305,7 +300,7 @@ def run_task(
     policy: bool | None = None,
     aws: bool = True,
 ) -> TaskRun:
-    """`commands.run` as tasks.py calls it, with the test's CLI, paths and credential double.
+    """`commands.run` as tasks.py calls it with `--endpoint`, with the test's CLI and paths.
 
     The caller has applied `engine_env` to os.environ (environ=None, like the tasks), so the
     backend URL and passphrase come from there.
@@ -326,11 +321,8 @@ def run_task(
             out=out,
             err=err,
             ask=None,
-            checks=commands.Checks(
-                locate_cli=lambda tools, progress: engine_env.bin_dir,
-                # The stand-in needs no credentials; nothing here may reach AWS.
-                resolve_credentials=standin_credentials,
-            ),
+            # Every run goes to the emulator (`endpoint`): no AWS credential check, no AWS.
+            checks=commands.Checks(locate_cli=lambda tools, progress: engine_env.bin_dir),
         )
     except OrchestrationError as error:
         return TaskRun(None, out.getvalue(), err.getvalue(), str(error))

@@ -571,3 +571,16 @@ def test_policy_document_override_replaces_statement_by_sid(standin: Standin) ->
     )
     statements = json.loads(result["json"])["Statement"]
     assert [(s["Sid"], s["Effect"]) for s in statements] == [("A", "Deny"), ("B", "Allow")]
+
+
+def test_an_update_preview_leaves_recomputed_outputs_unknown(standin: Standin) -> None:
+    olds = {"name": "lt", "imageId": "ami-1", "latestVersion": 1, "tagsAll": {}}
+    preview = standin.update(
+        t.LAUNCH_TEMPLATE, "lt", "lt-1", olds, {"name": "lt", "imageId": "ami-2"}, preview=True
+    )
+    outputs = wire.to_props(preview.properties)
+    assert outputs["latestVersion"] == wire.UNKNOWN
+    unchanged = standin.update(
+        t.LAUNCH_TEMPLATE, "lt", "lt-1", olds, {"name": "lt", "imageId": "ami-1"}, preview=True
+    )
+    assert wire.to_props(unchanged.properties)["latestVersion"] == 1

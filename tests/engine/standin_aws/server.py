@@ -34,6 +34,7 @@ from tests.engine.standin_aws.kinds import KINDS
 from tests.engine.standin_aws.kinds.base import Kind, Op
 from tests.engine.standin_aws.naming import autoname, replace_keys, with_tags_all
 from tests.engine.standin_aws.wire import (
+    UNKNOWN,
     Props,
     is_secret,
     plain,
@@ -290,8 +291,11 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         news, olds = to_props(request.news), to_props(request.olds)
         kind, op = self._op(context, request, news, to_props(request.old_inputs) or olds)
         if request.preview:
+            outputs = {**olds, **news}
+            if any(not same(olds.get(key), value) for key, value in news.items()):
+                outputs.update(dict.fromkeys(kind.recomputed, UNKNOWN))
             return provider_pb2.UpdateResponse(
-                properties=to_struct(with_tags_all(kind, op, {**olds, **news}))
+                properties=to_struct(with_tags_all(kind, op, outputs))
             )
         self._apply_faults(op.type_, context)
 

@@ -91,6 +91,9 @@ class Kind:
     retag: Callable[[Op, str], None] | None = None
     # The type takes the provider's default tags (its outputs carry `tagsAll`).
     tagged: bool = True
+    # Computed outputs an in-place update recomputes: unknown in an update's preview, as the
+    # real provider marks them (a launch template's latestVersion).
+    recomputed: frozenset[str] = frozenset()
 
 
 def gone_if_missing(read: Callable[[], Props]) -> Props | None:

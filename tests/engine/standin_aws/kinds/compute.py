@@ -241,6 +241,11 @@ KINDS = {
         _create_instance, _read_instance, _delete_instance, _update_instance, retag_ec2
     ),
     t.LAUNCH_TEMPLATE: Kind(
-        _create_template, _read_template, _delete_template, _update_template, retag_ec2
+        _create_template,
+        _read_template,
+        _delete_template,
+        _update_template,
+        retag_ec2,
+        recomputed=frozenset({"latestVersion"}),
     ),
 }

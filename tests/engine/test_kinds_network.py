@@ -607,11 +607,9 @@ def test_what_an_instance_reaches_is_decided_when_it_launches(aws: Standin) -> N
 def test_a_public_instance_reaches_the_services_through_the_internet_gateway(aws: Standin) -> None:
     net = network(aws, "public", "10.40.0.0/16")
     assert net.gateway is not None
-    table, _ = aws.made(
-        ROUTE_TABLE,
-        "public",
-        {"vpcId": net.vpc, "routes": [{"cidrBlock": "0.0.0.0/0", "gatewayId": net.gateway}]},
-    )
+    table, _ = aws.made(ROUTE_TABLE, "public", {"vpcId": net.vpc})
+    out = {"routeTableId": table, "destinationCidrBlock": "0.0.0.0/0", "gatewayId": net.gateway}
+    aws.made(t.ROUTE, "public-out", out)
     aws.made(ASSOCIATION, "public-a", {"subnetId": net.subnets[0], "routeTableId": table})
     web = group(aws, "web", net.vpc)
     rule(aws, EGRESS, "web-out", web, cidrIpv4="0.0.0.0/0")

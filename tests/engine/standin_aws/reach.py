@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.aws_facts import SSM_ENDPOINT_SERVICES
+from tests.engine.standin_aws.ec2 import by, default_group, describe
 from tests.engine.standin_aws.emulator import Account
 
 HTTPS = 443
@@ -40,22 +41,14 @@ class Reach:
     unreachable: dict[str, str] = field(default_factory=dict)
 
 
-def _ec2(aws: Account, operation: str, key: str, **arguments: Any) -> list[Any]:
-    return list(aws.call(f"reading {operation}", "ec2", operation, **arguments)[key])
-
-
-def _by(**filters: str) -> list[dict[str, Any]]:
-    return [{"Name": name.replace("_", "-"), "Values": [value]} for name, value in filters.items()]
-
-
 def internet(aws: Account, vpc_id: str) -> bool:
     """Whether an internet gateway is attached to the VPC now."""
     return bool(
-        _ec2(
+        describe(
             aws,
             "DescribeInternetGateways",
             "InternetGateways",
-            Filters=_by(**{"attachment.vpc_id": vpc_id}),
+            Filters=by(attachment__vpc_id=vpc_id),
         )
     )
 
@@ -84,8 +77,8 @@ def _allows(aws: Account, groups: tuple[str, ...], *, egress: bool, peer: _Peer)
     rules = [
         rule
         for group in groups
-        for rule in _ec2(
-            aws, "DescribeSecurityGroupRules", "SecurityGroupRules", Filters=_by(group_id=group)
+        for rule in describe(
+            aws, "DescribeSecurityGroupRules", "SecurityGroupRules", Filters=by(group_id=group)
         )
         if rule["IsEgress"] == egress
         and (
@@ -140,22 +133,17 @@ def _through_interface(launch: _Launch, endpoint: dict[str, Any]) -> tuple[str |
     cidrs = (
         tuple(
             s["CidrBlock"]
-            for s in _ec2(launch.aws, "DescribeSubnets", "Subnets", SubnetIds=subnets)
+            for s in describe(launch.aws, "DescribeSubnets", "Subnets", SubnetIds=subnets)
         )
         if subnets
         else ()
     )
     if not cidrs:
         return None, f"{name} has no subnets, so no network interface to connect to"
-    groups = tuple(group["GroupId"] for group in endpoint.get("Groups") or [])
-    if not groups:
-        default = _ec2(
-            launch.aws,
-            "DescribeSecurityGroups",
-            "SecurityGroups",
-            Filters=_by(vpc_id=launch.vpc, group_name="default"),
-        )
-        groups = (default[0]["GroupId"],)
+    # An endpoint without groups has its VPC's default group (moto lists none).
+    groups = tuple(g["GroupId"] for g in endpoint.get("Groups") or []) or (
+        default_group(launch.aws, launch.vpc),
+    )
     if not launch.sends(_Peer(addresses=cidrs, groups=groups)):
         return None, (
             f"the instance's security groups {list(launch.groups)} do not let TCP {HTTPS} out "
@@ -175,8 +163,8 @@ def _through_interface(launch: _Launch, endpoint: dict[str, Any]) -> tuple[str |
 def _path(launch: _Launch, name: str) -> tuple[str | None, str]:
     """(how the instance reaches the service, or None; why not)."""
     service = f"com.amazonaws.{launch.aws.region}.{name}"
-    lists = _ec2(
-        launch.aws, "DescribePrefixLists", "PrefixLists", Filters=_by(prefix_list_name=service)
+    lists = describe(
+        launch.aws, "DescribePrefixLists", "PrefixLists", Filters=by(prefix_list_name=service)
     )
     prefix_list = lists[0]["PrefixListId"] if lists else None
     public = _Peer(addresses=(ANYWHERE,), prefix_list=prefix_list)
@@ -185,11 +173,11 @@ def _path(launch: _Launch, name: str) -> tuple[str | None, str]:
         + (f"{prefix_list} (the {service} prefix list) or " if prefix_list else "")
         + ANYWHERE
     )
-    endpoints = _ec2(
+    endpoints = describe(
         launch.aws,
         "DescribeVpcEndpoints",
         "VpcEndpoints",
-        Filters=_by(vpc_id=launch.vpc, service_name=service),
+        Filters=by(vpc_id=launch.vpc, service_name=service),
     )
     interface = [
         e for e in endpoints if e["VpcEndpointType"] == "Interface" and e.get("PrivateDnsEnabled")
@@ -201,7 +189,10 @@ def _path(launch: _Launch, name: str) -> tuple[str | None, str]:
         return (f"gateway endpoint {gateway}", "") if launch.sends(public) else (None, blocked)
     target = launch.route(ANYWHERE) or ""
     attached = target.startswith("igw-") and internet(launch.aws, launch.vpc)
-    if not target and _ec2(launch.aws, "DescribeVpcs", "Vpcs", VpcIds=[launch.vpc])[0]["IsDefault"]:
+    if (
+        not target
+        and describe(launch.aws, "DescribeVpcs", "Vpcs", VpcIds=[launch.vpc])[0]["IsDefault"]
+    ):
         # AWS's default VPC routes 0.0.0.0/0 to its own gateway; moto's has neither.
         target, attached = "the default VPC's gateway", True
     table = launch.table["RouteTableId"]
@@ -224,20 +215,20 @@ def _path(launch: _Launch, name: str) -> tuple[str | None, str]:
 
 def reach(aws: Account, instance_id: str) -> Reach:
     """What the instance can reach now (see the module docstring)."""
-    [reservation] = _ec2(aws, "DescribeInstances", "Reservations", InstanceIds=[instance_id])
+    [reservation] = describe(aws, "DescribeInstances", "Reservations", InstanceIds=[instance_id])
     instance = reservation["Instances"][0]
-    tables = _ec2(
+    tables = describe(
         aws,
         "DescribeRouteTables",
         "RouteTables",
-        Filters=_by(**{"association.subnet_id": instance["SubnetId"]}),
+        Filters=by(association__subnet_id=instance["SubnetId"]),
     )
     if not tables:
-        tables = _ec2(
+        tables = describe(
             aws,
             "DescribeRouteTables",
             "RouteTables",
-            Filters=_by(vpc_id=instance["VpcId"], **{"association.main": "true"}),
+            Filters=by(vpc_id=instance["VpcId"], association__main="true"),
         )
     launch = _Launch(aws, instance, tables[0])
     found = Reach()

@@ -14,31 +14,21 @@ from functools import partial
 from typing import Any
 
 from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
+from tests.engine.standin_aws.ec2 import by, describe
 from tests.engine.standin_aws.errors import AwsError, ec2
 from tests.engine.standin_aws.kinds.base import Op
 from tests.engine.standin_aws.reach import instance_groups
 
 # Builds the refusal of the call being checked from an error code and a message.
 Refusal = Callable[[str, str], AwsError]
-_LIVE = {
-    "Name": "instance-state-name",
-    "Values": ["pending", "running", "stopping", "stopped"],
-}
-
-
-def _describe(op: Op, operation: str, key: str, **arguments: Any) -> list[Any]:
-    return list(op.call(f"checking {operation}", "ec2", operation, **arguments)[key])
-
-
-def _by(key: str, value: str) -> list[dict[str, Any]]:
-    return [{"Name": key, "Values": [value]}]
+_LIVE = {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}
 
 
 # -- what a deletion leaves behind ------------------------------------------------------------
 
 
 def _instances(op: Op, *filters: dict[str, Any]) -> list[dict[str, Any]]:
-    reservations = _describe(op, "DescribeInstances", "Reservations", Filters=[*filters, _LIVE])
+    reservations = describe(op, "DescribeInstances", "Reservations", Filters=[*filters, _LIVE])
     return [instance for reservation in reservations for instance in reservation["Instances"]]
 
 
@@ -48,8 +38,8 @@ def _load_balancers(op: Op) -> list[dict[str, Any]]:
 
 
 def _endpoints(op: Op, vpc_id: str | None = None) -> list[dict[str, Any]]:
-    filters = _by("vpc-id", vpc_id) if vpc_id else []
-    endpoints = _describe(op, "DescribeVpcEndpoints", "VpcEndpoints", Filters=filters)
+    filters = by(vpc_id=vpc_id) if vpc_id else []
+    endpoints = describe(op, "DescribeVpcEndpoints", "VpcEndpoints", Filters=filters)
     return [endpoint for endpoint in endpoints if endpoint.get("State") != "deleted"]
 
 
@@ -63,7 +53,7 @@ def group_unused(op: Op, group_id: str, action: str) -> None:
     an instance or network interface, or is referenced by another security group in the same
     VPC, the operation fails with DependencyViolation" (EC2 API Reference, DeleteSecurityGroup;
     a load balancer's and an interface endpoint's network interfaces hold their groups)."""
-    rules = _describe(op, "DescribeSecurityGroupRules", "SecurityGroupRules")
+    rules = describe(op, "DescribeSecurityGroupRules", "SecurityGroupRules")
     users = [
         *(i["InstanceId"] for i in _instances(op) if group_id in instance_groups(i)),
         *(
@@ -91,7 +81,7 @@ def subnet_unused(op: Op, subnet_id: str, action: str) -> None:
     delete the subnet" (EC2 API Reference, DeleteSubnet); the network interfaces of load
     balancers and interface endpoints in it are its dependencies too (DependencyViolation)."""
     users = [
-        *(i["InstanceId"] for i in _instances(op, *_by("subnet-id", subnet_id))),
+        *(i["InstanceId"] for i in _instances(op, *by(subnet_id=subnet_id))),
         *(
             lb["LoadBalancerArn"]
             for lb in _load_balancers(op)
@@ -110,7 +100,7 @@ def subnet_unused(op: Op, subnet_id: str, action: str) -> None:
 def require_vpc(op: Op, vpc_id: str, action: str, operation: str) -> None:
     """CreateSecurityGroup in a VPC that does not exist: InvalidVpcID.NotFound (EC2 API
     Reference, Error codes); moto creates the group anyway."""
-    if not _describe(op, "DescribeVpcs", "Vpcs", Filters=_by("vpc-id", vpc_id)):
+    if not describe(op, "DescribeVpcs", "Vpcs", Filters=by(vpc_id=vpc_id)):
         raise ec2(
             action, operation, "InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist"
         )
@@ -130,14 +120,14 @@ def _route_tables(op: Op, vpc: str, endpoint_id: str | None, fail: Refusal) -> N
     tables = _ids(op, "routeTableIds")
     if not tables:
         return
-    prefix_lists = _describe(
+    prefix_lists = describe(
         op,
         "DescribePrefixLists",
         "PrefixLists",
-        Filters=_by("prefix-list-name", str(op.get("serviceName"))),
+        Filters=by(prefix_list_name=str(op.get("serviceName"))),
     )
     prefix_list = prefix_lists[0]["PrefixListId"] if prefix_lists else None
-    for table in _describe(op, "DescribeRouteTables", "RouteTables", RouteTableIds=tables):
+    for table in describe(op, "DescribeRouteTables", "RouteTables", RouteTableIds=tables):
         table_id = table["RouteTableId"]
         if table["VpcId"] != vpc:
             raise fail("InvalidParameter", f"The route table {table_id} does not belong to {vpc}")
@@ -161,7 +151,7 @@ def _placement(op: Op, vpc: str, fail: Refusal) -> None:
     Interface endpoints: "You can select one subnet per Availability Zone")."""
     zones: dict[str, str] = {}
     subnets = _ids(op, "subnetIds")
-    for subnet in _describe(op, "DescribeSubnets", "Subnets", SubnetIds=subnets) if subnets else []:
+    for subnet in describe(op, "DescribeSubnets", "Subnets", SubnetIds=subnets) if subnets else []:
         subnet_id, zone = subnet["SubnetId"], subnet["AvailabilityZone"]
         if subnet["VpcId"] != vpc:
             raise fail("InvalidParameter", f"The subnet {subnet_id} does not belong to {vpc}")
@@ -175,8 +165,8 @@ def _placement(op: Op, vpc: str, fail: Refusal) -> None:
         zones[zone] = subnet_id
     known = {
         group["GroupId"]
-        for group in _describe(
-            op, "DescribeSecurityGroups", "SecurityGroups", Filters=_by("vpc-id", vpc)
+        for group in describe(
+            op, "DescribeSecurityGroups", "SecurityGroups", Filters=by(vpc_id=vpc)
         )
     }
     for group in _ids(op, "securityGroupIds"):

@@ -604,6 +604,35 @@ def test_what_an_instance_reaches_is_decided_when_it_launches(aws: Standin) -> N
     assert reach(account(aws), early).reaches == {"s3": True, "ssm": True}
 
 
+def test_auto_scaling_instances_note_what_they_reach_at_launch(aws: Standin) -> None:
+    tier = private_tier(aws)
+    data = {"ImageId": AMI, "InstanceType": "t3.small", "SecurityGroupIds": [tier.web]}
+    template = ec2(aws).create_launch_template(LaunchTemplateName="web", LaunchTemplateData=data)
+    template_id = template["LaunchTemplate"]["LaunchTemplateId"]
+    autoscaling = aws.operator.client("autoscaling")
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="web",
+        MinSize=2,
+        MaxSize=4,
+        DesiredCapacity=2,
+        VPCZoneIdentifier=",".join(tier.net.subnets),
+        LaunchTemplate={"LaunchTemplateId": template_id, "Version": "1"},
+    )
+    [group_] = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["web"])[
+        "AutoScalingGroups"
+    ]
+    members = [member["InstanceId"] for member in group_["Instances"]]
+    assert len(members) == 2
+    for member in members:
+        assert reach(account(aws), member).reaches == {"s3": True, "ssm": True}
+        [instance] = ec2(aws).describe_instances(InstanceIds=[member])["Reservations"][0][
+            "Instances"
+        ]
+        [subnet] = ec2(aws).describe_subnets(SubnetIds=[instance["SubnetId"]])["Subnets"]
+        address = ipaddress.ip_address(instance["PrivateIpAddress"])
+        assert address in ipaddress.ip_network(subnet["CidrBlock"])
+
+
 def test_a_public_instance_reaches_the_services_through_the_internet_gateway(aws: Standin) -> None:
     net = network(aws, "public", "10.40.0.0/16")
     assert net.gateway is not None

@@ -87,7 +87,7 @@ def _allows(aws: Account, groups: tuple[str, ...], *, egress: bool, peer: _Peer)
         )
     ]
     if any(
-        rule.get("PrefixListId") == peer.prefix_list is not None
+        (peer.prefix_list is not None and rule.get("PrefixListId") == peer.prefix_list)
         or (rule.get("ReferencedGroupInfo") or {}).get("GroupId") in peer.groups
         for rule in rules
     ):

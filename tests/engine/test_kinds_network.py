@@ -202,6 +202,30 @@ def test_a_used_security_group_or_subnet_cannot_be_deleted(aws: Standin) -> None
     assert aws.read(SUBNET, "net-a", net.subnets[0]).id == ""
 
 
+def test_load_balancers_and_endpoints_hold_their_groups_and_subnets(aws: Standin) -> None:
+    net = network(aws, vpc_inputs=DNS)
+    balanced, balanced_outputs = aws.made(
+        SG, "lb", {"name": "lb", "description": "d", "vpcId": net.vpc}
+    )
+    elbv2 = aws.operator.client("elbv2")
+    balancer = elbv2.create_load_balancer(
+        Name="web", Subnets=net.subnets, SecurityGroups=[balanced]
+    )
+    assert "DependencyViolation" in refused(
+        lambda: aws.delete(SG, "lb", balanced, balanced_outputs)
+    )
+    assert "DependencyViolation" in refused(lambda: aws.delete(SUBNET, "net-b", net.subnets[1], {}))
+    elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancers"][0]["LoadBalancerArn"])
+    aws.delete(SG, "lb", balanced, balanced_outputs)
+    held = group(aws, "endpoints", net.vpc)
+    endpoint, _ = interface(aws, "ssm", net, securityGroupIds=[held])
+    assert "DependencyViolation" in refused(lambda: aws.delete(SG, "endpoints", held, {}))
+    assert "DependencyViolation" in refused(lambda: aws.delete(SUBNET, "net-a", net.subnets[0], {}))
+    aws.delete(ENDPOINT, "endpoint", endpoint)
+    aws.delete(SG, "endpoints", held, {})
+    aws.delete(SUBNET, "net-a", net.subnets[0], {})
+
+
 def test_network_references_must_exist_and_agree(aws: Standin) -> None:
     one = network(aws, "one", "10.1.0.0/16")
     assert "InvalidVpcID.NotFound: The vpc ID 'vpc-0000' does not exist" in refused(

@@ -141,6 +141,16 @@ def test_a_vpc_and_its_subnets_are_made_in_the_account_with_their_outputs(aws: S
     ]
 
 
+def test_tags_changed_behind_pulumis_back_show_in_a_read(aws: Standin) -> None:
+    net = network(aws, gateway=False, vpc_inputs={"tags": {"Team": "web"}})
+    group_id = group(aws, "web", net.vpc)
+    for resource in (net.vpc, net.subnets[0], group_id):
+        ec2(aws).create_tags(Resources=[resource], Tags=[{"Key": "Owner", "Value": "someone"}])
+    assert aws.read(t.VPC, "net", net.vpc).properties["tags"] == {"Team": "web", "Owner": "someone"}
+    assert aws.read(SUBNET, "net-a", net.subnets[0]).properties["tags"] == {"Owner": "someone"}
+    assert aws.read(SG, "web", group_id).properties["tags"] == {"Owner": "someone"}
+
+
 def test_instances_note_whether_they_launched_with_internet(aws: Standin) -> None:
     offline = network(aws, "offline", "10.3.0.0/16", gateway=False)
     online = network(aws, "online", "10.4.0.0/16")
@@ -692,11 +702,7 @@ def test_a_route_resource_to_the_gateway_and_the_default_vpc_lead_out_too(aws: S
     route = {"routeTableId": table, "destinationCidrBlock": "0.0.0.0/0", "gatewayId": net.gateway}
     route_id, _ = aws.made(t.ROUTE, "default", route)
     # A route is read back from its table, which the state names.
-    state = wire.to_struct({**route, "id": route_id})
-    read = provider_pb2.ReadRequest(
-        id=route_id, urn=urn(t.ROUTE, "default"), type=t.ROUTE, properties=state
-    )
-    assert aws.stub.Read(read).id == route_id
+    assert aws.read(t.ROUTE, "default", route_id, state=route).id == route_id
     aws.made(ASSOCIATION, "public-b", {"subnetId": net.subnets[1], "routeTableId": table})
     web = group(aws, "web", net.vpc)
     rule(aws, EGRESS, "web-out", web, cidrIpv4="0.0.0.0/0")

@@ -44,6 +44,12 @@ def tagging(op: Op, resource_type: str) -> list[dict[str, Any]]:
     return [{"ResourceType": resource_type, "Tags": tags}] if tags else []
 
 
+def live_tags(op: Op, resource_id: str) -> dict[str, Any]:
+    """`tags` and `tagsAll` as a read finds them (drift included)."""
+    found = describe(op, "DescribeTags", "Tags", Filters=by(resource_id=resource_id))
+    return op.live_tags({tag["Key"]: tag["Value"] for tag in found})
+
+
 def retag(op: Op, resource_id: str) -> None:
     """Make the resource's tags exactly `tags_all`."""
     action = f"updating tags of EC2 resource ({resource_id})"

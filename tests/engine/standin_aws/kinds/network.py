@@ -28,7 +28,9 @@ def _kind(
     """A tagged EC2 kind read back through `outputs` (gone when EC2 says NotFound)."""
 
     def read(op: Op, resource_id: str) -> Props | None:
-        return gone_if_missing(lambda: outputs(op, resource_id))
+        return gone_if_missing(
+            lambda: {**outputs(op, resource_id), **ec2.live_tags(op, resource_id)}
+        )
 
     return Kind(create, read, delete, update, ec2.retag)
 
@@ -467,7 +469,7 @@ def _create_flow_log(op: Op) -> Made:
 
 def _read_flow_log(op: Op, flow_id: str) -> Props | None:
     found = describe(op, "DescribeFlowLogs", "FlowLogs", FlowLogIds=[flow_id])
-    return {"trafficType": found[0]["TrafficType"]} if found else None
+    return {"trafficType": found[0]["TrafficType"], **ec2.live_tags(op, flow_id)} if found else None
 
 
 def _delete_flow_log(op: Op, flow_id: str) -> None:

@@ -131,7 +131,7 @@ def _forget_default_group(op: Op, group_id: str) -> None:
 
 
 def _read_group(op: Op, group_id: str) -> Props | None:
-    return gone_if_missing(lambda: _group_outputs(op, group_id))
+    return gone_if_missing(lambda: {**_group_outputs(op, group_id), **ec2.live_tags(op, group_id)})
 
 
 # -- split rules -------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def _split_rule(direction: str) -> Kind:
         )
 
     def read(op: Op, rule_id: str) -> Props | None:
-        return gone_if_missing(lambda: outputs(op, rule_id))
+        return gone_if_missing(lambda: {**outputs(op, rule_id), **ec2.live_tags(op, rule_id)})
 
     return Kind(create, read, delete, update, ec2.retag)
 

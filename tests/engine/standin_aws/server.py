@@ -1,8 +1,8 @@
 """TEST-ONLY stand-in AWS provider: the gRPC ResourceProvider service the engine talks to.
 
 Never used by a real deploy. One process serves one provider instance (the engine starts one
-per `pulumi:providers:aws` resource); its configuration lives in the servicer, its "cloud" in
-the shared JSON file of `cloud.py`, what AWS does and refuses in `lifecycle.py`. Errors go back
+per `pulumi:providers:aws` resource); its configuration lives in the servicer, what each type
+calls in `kinds/`, the account in the emulator the provider is configured with. Errors go back
 as gRPC statuses with readable messages, because the engine hides a resource plugin's stderr;
 a create that failed after AWS made the resource carries ErrorResourceInitFailed, as the real
 provider's do, so the engine keeps the resource in the state.

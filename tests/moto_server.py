@@ -1,19 +1,23 @@
-"""moto's standalone server on a free loopback port: a real S3/KMS/STS HTTP API for tests.
+"""moto's standalone server on a free loopback port: the one emulated AWS of the tests.
 
-Used by the state tests (bootstrap, history) and the engine tier, where the real Pulumi CLI
-keeps its state in the server's S3 and encrypts secrets with its KMS. Started and stopped by the
-fixtures, on 127.0.0.1 only; moto picks the port (port 0), so parallel runs never collide.
-moto keeps its accounts in process-wide memory, shared by every server of the process: each
-server starts empty (`reset`), and a test that needs an empty account calls `reset` itself.
+Used by the state tests (bootstrap, history), the verify tests and the engine tier, where the
+real Pulumi CLI keeps its state in the server's S3, encrypts secrets with its KMS, and the
+stand-in provider deploys into it. Started once per session (the `moto_url` fixture) in a
+process of its own, on 127.0.0.1 only; moto picks the port (port 0), so parallel runs never
+collide. Tests keep apart by account (tests/engine/emulated_account.py); a test that needs the
+whole server empty calls `reset`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from moto.core.config import default_user_config
@@ -60,20 +64,49 @@ def _load_managed_policies() -> None:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """Yield the endpoint URL (http://127.0.0.1:<port>) of a fresh server; stop it after."""
+    """Yield the endpoint URL (http://127.0.0.1:<port>) of a fresh server; stop it after.
+
+    The server runs in a process of its own (`python -m tests.moto_server`), like an emulator a
+    user starts: the test process's warning filters (warnings are errors here) never reach
+    moto's request handlers, and its accounts are not shared with in-process moto mocks.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.moto_server"],
+        cwd=Path(__file__).resolve().parents[1],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        if not url.startswith("http://"):
+            raise RuntimeError(f"moto's server did not start (exit {process.poll()})")
+        yield url
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()  # the server stops when its input closes
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def serve() -> None:
+    """Run the server until standard input closes; print its URL first."""
     # One log line per request would bury a failing test's output.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _keep_version_user_data_encoded()
     _load_managed_policies()
     server = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
     server.start()
-    try:
-        host, port = server.get_host_and_port()
-        url = f"http://{host}:{port}"
-        reset(url)
-        yield url
-    finally:
-        server.stop()
+    host, port = server.get_host_and_port()
+    print(f"http://{host}:{port}", flush=True)
+    sys.stdin.read()  # returns at EOF: the test process closed the pipe or died
+    server.stop()
 
 
 def reset(url: str) -> None:
@@ -82,3 +115,7 @@ def reset(url: str) -> None:
     # The URL is the loopback server this module started (http only).
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         response.read()
+
+
+if __name__ == "__main__":
+    serve()

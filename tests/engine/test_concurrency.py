@@ -90,7 +90,9 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
     assert blocked.code == 1
     assert "is locked: another update is running, or one was interrupted" in blocked.out
     assert "cancel --yes" in blocked.out
-    assert "`invoke refresh --env development --project security`" in blocked.out
+    # The hint keeps the run's --endpoint, so it works as printed.
+    hint = f"`invoke refresh --env development --project security --endpoint {engine_env.endpoint}`"
+    assert hint in blocked.out
 
     def recover(orchestrator: object) -> object:
         # The printed recovery, through the orchestrator: release the lock, then refresh.

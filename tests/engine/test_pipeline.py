@@ -42,8 +42,10 @@ class Deployed:
             return run_task(self.env, self.paths, ENV, action, project=project)
 
     def verify(self) -> TaskRun:
-        """`invoke verify --env development --endpoint <moto>`."""
-        return self.run(verify_action(self.env.endpoint, out=io.StringIO()))
+        """`invoke verify --env development --endpoint <moto>`, its report in `out`."""
+        report = io.StringIO()
+        run = self.run(verify_action(self.env.endpoint, out=report))
+        return TaskRun(run.code, report.getvalue() + run.out, run.err, run.refusal)
 
     @property
     def data_bucket(self) -> str:

@@ -584,3 +584,27 @@ def test_an_update_preview_leaves_recomputed_outputs_unknown(standin: Standin) -
         t.LAUNCH_TEMPLATE, "lt", "lt-1", olds, {"name": "lt", "imageId": "ami-1"}, preview=True
     )
     assert wire.to_props(unchanged.properties)["latestVersion"] == 1
+
+
+def test_a_policy_read_back_reformatted_is_no_drift(standin: Standin) -> None:
+    role = unique("reader")
+    trust = {"Version": "2012-10-17", "Statement": []}
+    standin.operator.client("iam").create_role(
+        RoleName=role, AssumeRolePolicyDocument=json.dumps(trust)
+    )
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]}, indent=4)
+    inputs = {"role": role, "name": "read", "policy": policy}
+    created = standin.create(t.IAM_ROLE_POLICY, "read", inputs)
+    state = wire.to_props(created.properties)
+    # IAM hands the document back decoded and reformatted: the same policy, so no drift.
+    read = standin.read(t.IAM_ROLE_POLICY, "read", created.id, state, inputs)
+    assert wire.to_props(read.inputs)["policy"] == policy
+    changed = {"Version": "2012-10-17", "Statement": [{**statement, "Action": "s3:*"}]}
+    standin.operator.client("iam").put_role_policy(
+        RoleName=role, PolicyName="read", PolicyDocument=json.dumps(changed)
+    )
+    drifted = wire.to_props(
+        standin.read(t.IAM_ROLE_POLICY, "read", created.id, state, inputs).inputs
+    )
+    assert drifted["policy"] != policy

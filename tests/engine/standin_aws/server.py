@@ -278,6 +278,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             if live is None:
                 # An empty id tells the engine the resource is gone.
                 return provider_pb2.ReadResponse(id="")
+            live = {k: _as_written(state.get(k), v) for k, v in live.items()}
             outputs = {**state, **_secret_like(state, live), "id": request.id}
             # What changed behind Pulumi's back shows in the inputs too, so a preview sees drift.
             seen = {name: live.get(name, value) for name, value in inputs.items()}
@@ -325,6 +326,20 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             return empty_pb2.Empty()
 
         return self._guard(context, delete)
+
+
+def _as_written(known: Any, live: Any) -> Any:
+    """`known` (the state's value) when `live` is the same JSON document written differently:
+    AWS hands policies back reformatted (IAM even decoded), and the provider compares them as
+    documents, so formatting alone is no drift."""
+    try:
+        parsed_known = json.loads(plain(known)) if isinstance(plain(known), str) else None
+        parsed_live = json.loads(live) if isinstance(live, str) else live
+    except ValueError:
+        return live
+    if isinstance(parsed_known, dict) and parsed_known == parsed_live:
+        return known
+    return live
 
 
 def _secret_like(reference: Props, values: Props) -> Props:

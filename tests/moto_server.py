@@ -24,6 +24,7 @@ from moto.core.config import default_user_config
 from moto.ec2.models.launch_templates import LaunchTemplateVersion
 from moto.ec2.utils import parse_user_data
 from moto.iam import models as iam_models
+from moto.s3.models import FakeBucket
 from moto.server import ThreadedMotoServer
 
 LOOPBACK = "127.0.0.1"
@@ -50,6 +51,30 @@ def _keep_version_user_data_encoded() -> None:
 
     init.wrapped = True  # type: ignore[attr-defined]
     LaunchTemplateVersion.__init__ = init  # type: ignore[method-assign]
+
+
+def _tolerate_string_principals_in_log_targets() -> None:
+    """moto 5.2.5 reads every statement's Principal as a mapping when it checks a logging
+    target's bucket policy, and answers HTTP 500 on the common `"Principal": "*"` (our TLS-only
+    Deny); AWS accepts it. Such a statement never grants the logging service: check without it."""
+    original = FakeBucket._log_permissions_enabled_policy
+    if getattr(original, "wrapped", False):
+        return
+
+    def check(target_bucket: FakeBucket, target_prefix: str | None) -> bool:
+        policy = target_bucket.policy
+        if not policy:
+            return bool(original(target_bucket, target_prefix))
+        document = json.loads(policy.decode())
+        statements = [s for s in document["Statement"] if isinstance(s.get("Principal"), dict)]
+        target_bucket.policy = json.dumps({**document, "Statement": statements}).encode()
+        try:
+            return bool(original(target_bucket, target_prefix))
+        finally:
+            target_bucket.policy = policy
+
+    check.wrapped = True  # type: ignore[attr-defined]
+    FakeBucket._log_permissions_enabled_policy = staticmethod(check)  # type: ignore[assignment]
 
 
 def _load_managed_policies() -> None:
@@ -100,6 +125,7 @@ def serve() -> None:
     # One log line per request would bury a failing test's output.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _keep_version_user_data_encoded()
+    _tolerate_string_principals_in_log_targets()
     _load_managed_policies()
     server = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
     server.start()

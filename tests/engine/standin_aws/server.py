@@ -282,6 +282,11 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             outputs = {**state, **_secret_like(state, live), "id": request.id}
             # What changed behind Pulumi's back shows in the inputs too, so a preview sees drift.
             seen = {name: live.get(name, value) for name, value in inputs.items()}
+            if not inputs:
+                # Adopted (a pending create, an import): the provider reads the identifying
+                # inputs back from AWS, so the program's next diff is an update, not a new one.
+                keys = replace_keys(op.type_, live)
+                seen = {name: value for name, value in live.items() if name in keys}
             return provider_pb2.ReadResponse(
                 id=request.id, properties=to_struct(outputs), inputs=to_struct(seen)
             )

@@ -93,7 +93,11 @@ def _read_instance(op: Op, instance: str) -> Props | None:
         "publicDns": live.get("PublicDnsName", ""),
         "primaryNetworkInterfaceId": interfaces[0].get("NetworkInterfaceId", ""),
         "instanceState": live["State"]["Name"],
-        "vpcSecurityGroupIds": [group["GroupId"] for group in live.get("SecurityGroups", [])],
+        # moto keeps the groups of an instance launched through its interface on the interface.
+        "vpcSecurityGroupIds": [
+            group["GroupId"]
+            for group in live.get("SecurityGroups") or interfaces[0].get("Groups") or []
+        ],
     }
 
 

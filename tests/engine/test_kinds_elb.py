@@ -415,3 +415,17 @@ def test_load_balancer_access_logs_need_the_elb_account_and_sse_s3(aws: Standin)
     statuses = {item["source"]: item for item in log_deliveries(aws.operator)}
     assert statuses["web2"]["delivering"] is False
     assert "load balancer access logs" in statuses["web2"]["reason"]
+
+
+def test_numbers_arrive_as_the_integers_aws_takes(aws: Standin) -> None:
+    """Pulumi sends every number as a double: a health check's seconds and counts must still
+    reach ELB as integers (the SDK refuses 15.0), as the provider's typed schema sends them."""
+    vpc = aws.operator.client("ec2").create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    check = {"interval": 15.0, "timeout": 5.0, "healthyThreshold": 2.0, "unhealthyThreshold": 3.0}
+    inputs = {"port": 80.0, "protocol": "HTTP", "vpcId": vpc, "healthCheck": check}
+    _, outputs = aws.made(t.TARGET_GROUP, "web", {"name": "numbers-tg", **inputs})
+    [group] = aws.operator.client("elbv2").describe_target_groups(Names=["numbers-tg"])[
+        "TargetGroups"
+    ]
+    assert (group["Port"], group["HealthCheckIntervalSeconds"]) == (80, 15)
+    assert outputs["arn"] == group["TargetGroupArn"]

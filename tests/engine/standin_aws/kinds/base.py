@@ -43,12 +43,12 @@ class Op:
         return dns_suffix(self.partition)
 
     def get(self, key: str, default: Any = None) -> Any:
-        """An input, secrets unwrapped."""
-        value = plain(self.inputs.get(key))
+        """An input, secrets unwrapped, whole numbers as ints."""
+        value = _whole(plain(self.inputs.get(key)))
         return default if value is None else value
 
     def old(self, key: str, default: Any = None) -> Any:
-        value = plain(self.olds.get(key))
+        value = _whole(plain(self.olds.get(key)))
         return default if value is None else value
 
     def changed(self, *keys: str) -> bool:
@@ -74,6 +74,18 @@ class Op:
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
         where = self.region if region else ""
         return f"arn:{self.partition}:{service}:{where}:{self.aws.id}:{resource}"
+
+
+def _whole(value: Any) -> Any:
+    """A protobuf Struct carries every number as a double; AWS's integer parameters (ports,
+    counts, seconds) need ints, as the provider's typed schema gives them."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole(item) for item in value]
+    return value
 
 
 Made = tuple[str, Props]  # (id, computed outputs)

@@ -557,3 +557,19 @@ def test_autoscaling_group_names_are_unique(aws: Standin) -> None:
         lambda: aws.create(ASG, "web-2", group)
     )
     assert members(aws, "web") == before
+
+
+def test_group_instances_carry_the_groups_their_template_names(aws: Standin) -> None:
+    """AWS launches a group's instances with the security groups of the template's network
+    interface (moto 5.2 launches them with none; the stand-in gives them, as AWS does)."""
+    net = network(aws)
+    group_id = aws.operator.client("ec2").create_security_group(
+        GroupName="web", Description="web", VpcId=net.vpc
+    )["GroupId"]
+    interface = {"deviceIndex": 0, "securityGroups": [group_id], "associatePublicIpAddress": False}
+    template, _ = aws.made(LT, "web", {**template_inputs(aws), "networkInterfaces": [interface]})
+    group, _ = aws.made(ASG, "web", group_inputs(net, template))
+    running = members(aws, group)
+    assert running
+    for instance in described(aws, running):
+        assert [g["GroupId"] for g in instance["SecurityGroups"]] == [group_id]

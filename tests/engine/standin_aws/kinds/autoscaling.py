@@ -101,6 +101,8 @@ def _create(op: Op) -> Made:
         TargetGroupARNs=op.get("targetGroupArns") or [],
         Tags=_tags(op, name),
     )
+    if not problem:
+        _dress(op, name)
     outputs = _read(op, name) or {}
     if problem and int(op.get("desiredCapacity", op.get("minSize", 0))) and _waits(op):
         raise CreatedButFailed(refuse.capacity_failure(name, problem), name, outputs)
@@ -137,6 +139,29 @@ def _members(op: Op, name: str) -> dict[str, str]:
         for reservation in found["Reservations"]
         for item in reservation["Instances"]
     }
+
+
+def _dress(op: Op, name: str) -> None:
+    """Give the group's instances the template's security groups: moto 5.2 launches them with
+    none when the template names its groups on a network interface, as ours does (local)."""
+    data = _template_data(op)
+    interfaces = data.get("NetworkInterfaces") or [{}]
+    groups = interfaces[0].get("Groups") or data.get("SecurityGroupIds") or []
+    ids = list(_members(op, name))
+    if not groups or not ids:
+        return
+    found = op.call("reading EC2 Instances", "ec2", "DescribeInstances", InstanceIds=ids)
+    for reservation in found["Reservations"]:
+        for instance in reservation["Instances"]:
+            if {g["GroupId"] for g in instance.get("SecurityGroups", [])} != set(groups):
+                action = f"launching instances of Auto Scaling Group ({name})"
+                op.call(
+                    action,
+                    "ec2",
+                    "ModifyInstanceAttribute",
+                    InstanceId=instance["InstanceId"],
+                    Groups=groups,
+                )
 
 
 def _replace(op: Op, name: str, instances: list[str]) -> None:
@@ -210,6 +235,7 @@ def _update(op: Op, name: str) -> Props:
             # Instance refresh, which moto lacks (local): every instance is replaced from the
             # new version. Onto a key the group cannot use, the refresh fails and keeps them.
             _replace(op, name, list(_members(op, name)))
+        _dress(op, name)
     return _read(op, name) or {}
 
 

@@ -166,7 +166,9 @@ def _dress(op: Op, name: str) -> None:
 
 def _replace(op: Op, name: str, instances: list[str]) -> None:
     """Terminate without lowering the desired capacity: moto launches each replacement from
-    the group's current launch template version, into its current subnets."""
+    the group's current launch template version, into its current subnets. AWS also takes a
+    terminated instance out of the group's target groups; moto 5.2 leaves it there (local)."""
+    target_groups = (_group(op, name) or {}).get("TargetGroupARNs", [])
     for instance in instances:
         _call(
             op,
@@ -176,6 +178,11 @@ def _replace(op: Op, name: str, instances: list[str]) -> None:
             InstanceId=instance,
             ShouldDecrementDesiredCapacity=False,
         )
+        for arn in target_groups:
+            action = f"replacing instances of Auto Scaling Group ({name})"
+            op.call(
+                action, "elbv2", "DeregisterTargets", TargetGroupArn=arn, Targets=[{"Id": instance}]
+            )
 
 
 def _refresh_requested(op: Op) -> bool:

@@ -235,7 +235,8 @@ def test_a_cascade_destroy_of_production_completes_after_unprotecting(
     """Last in this module: it takes production down."""
     destroy = ("destroy", "--env", ENV, "--project", "security", "--cascade")
     before = production.operator.inventory()
-    unconfirmed = production.invoke(*destroy, "--yes")
+    # compute holds nothing protected, so only the confirmation stands in the way.
+    unconfirmed = production.invoke("destroy", "--env", ENV, "--project", "compute", "--yes")
     assert unconfirmed.returncode == 1
     assert "--confirm production" in unconfirmed.stderr
     assert "nothing was destroyed" in unconfirmed.stderr

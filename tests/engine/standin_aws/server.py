@@ -285,7 +285,8 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             if not inputs:
                 # Adopted (a pending create, an import): the provider reads the identifying
                 # inputs back from AWS, so the program's next diff is an update, not a new one.
-                keys = replace_keys(op.type_, live)
+                # (Not the region: the provider's own unless the program sets it.)
+                keys = replace_keys(op.type_, live) - {"region"}
                 seen = {name: value for name, value in live.items() if name in keys}
             return provider_pb2.ReadResponse(
                 id=request.id, properties=to_struct(outputs), inputs=to_struct(seen)

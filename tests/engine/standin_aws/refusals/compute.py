@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.engine.standin_aws.errors import AwsError, autoscaling
 from tests.engine.standin_aws.kinds.base import Op
-from tests.engine.standin_aws.refusals.kms_use import refused_actions
+from tests.engine.standin_aws.refusals.kms import refused_actions
 
 # What the Auto Scaling service-linked role needs of a customer key to launch encrypted volumes.
 SLR_KEY_ACTIONS = (

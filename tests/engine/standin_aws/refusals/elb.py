@@ -117,7 +117,7 @@ def access_log_bucket(op: Op, arn: str, bucket: str) -> None:
         policy = None  # no bucket, or no policy: nobody may write
     account = ELB_LOG_ACCOUNTS.get(op.region)
     writer = f"arn:{op.partition}:iam::{account}:root" if account else None
-    if not allows(policy, "s3:PutObject", service=LOG_DELIVERY_SERVICE, account=writer):
+    if not allows(policy, "s3:PutObject", {"Service": LOG_DELIVERY_SERVICE, "AWS": writer}, {}):
         raise _invalid(
             f"modifying ELBv2 Load Balancer ({arn}) attributes",
             "ModifyLoadBalancerAttributes",

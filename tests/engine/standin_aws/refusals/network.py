@@ -64,12 +64,12 @@ def group_unused(op: Op, group_id: str, action: str) -> None:
     users += [
         lb["LoadBalancerArn"]
         for lb in _load_balancers(op)
-        if group_id in lb.get("SecurityGroups", [])
+        if group_id in (lb.get("SecurityGroups") or [])
     ]
     users += [
         e["VpcEndpointId"]
         for e in _endpoints(op)
-        if group_id in [g["GroupId"] for g in e.get("Groups", [])]
+        if group_id in [g["GroupId"] for g in e.get("Groups") or []]
     ]
     users += [
         r["GroupId"] for r in rules if r["GroupId"] != group_id and _referenced(r) == group_id
@@ -82,9 +82,13 @@ def subnet_unused(op: Op, subnet_id: str, action: str) -> None:
     delete the subnet" (EC2 API Reference, DeleteSubnet); the network interfaces of load
     balancers and interface endpoints in it are its dependencies too (DependencyViolation)."""
     users = [i["InstanceId"] for i in _instances(op, *by(subnet_id=subnet_id))]
-    zones = [(lb, z.get("SubnetId")) for lb in _load_balancers(op) for z in lb["AvailabilityZones"]]
+    zones = [
+        (lb, z.get("SubnetId"))
+        for lb in _load_balancers(op)
+        for z in lb.get("AvailabilityZones") or []
+    ]
     users += [lb["LoadBalancerArn"] for lb, subnet in zones if subnet == subnet_id]
-    users += [e["VpcEndpointId"] for e in _endpoints(op) if subnet_id in e.get("SubnetIds", [])]
+    users += [e["VpcEndpointId"] for e in _endpoints(op) if subnet_id in (e.get("SubnetIds") or [])]
     message = f"The subnet '{subnet_id}' has dependencies and cannot be deleted."
     _dependency(action, "DeleteSubnet", message, users)
 

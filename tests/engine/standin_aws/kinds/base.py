@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.aws_facts import dns_suffix, partition_of
-from tests.engine.standin_aws.emulator import Account, AwsError, is_missing
+from tests.engine.standin_aws.emulator import Account, is_missing
+from tests.engine.standin_aws.errors import AwsError
 from tests.engine.standin_aws.wire import Props, plain
 
 

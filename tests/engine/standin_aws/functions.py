@@ -19,8 +19,6 @@ from tests.engine.standin_aws.configuration import ProviderConfig
 from tests.engine.standin_aws.errors import AwsError
 from tests.engine.standin_aws.wire import Props, plain, secret
 
-# -- functions (invokes) ---------------------------------------------------------------------
-
 
 class FunctionError(ValueError):
     """An invoke the stand-in cannot answer (unknown token, missing parameter...)."""
@@ -66,25 +64,10 @@ def _availability_zones(args: Props, config: ProviderConfig) -> Props:
     }
 
 
-_REGION_NAMES = {
-    "us-east-1": "US East (N. Virginia)",
-    "us-east-2": "US East (Ohio)",
-    "us-west-1": "US West (N. California)",
-    "us-west-2": "US West (Oregon)",
-    "eu-west-1": "Europe (Ireland)",
-    "eu-central-1": "Europe (Frankfurt)",
-}
-
-
 def _get_region(args: Props, config: ProviderConfig) -> Props:
     region = _region(args, config)
-    return {
-        "id": region,
-        "name": region,
-        "region": region,
-        "description": _REGION_NAMES.get(region, region),
-        "endpoint": f"ec2.{region}.{dns_suffix(partition_of(region))}",
-    }
+    endpoint = f"ec2.{region}.{dns_suffix(partition_of(region))}"
+    return {"id": region, "name": region, "region": region, "endpoint": endpoint}
 
 
 def _partition(args: Props, config: ProviderConfig) -> Props:
@@ -100,10 +83,10 @@ def _partition(args: Props, config: ProviderConfig) -> Props:
 
 def _ssm_parameter(args: Props, config: ProviderConfig) -> Props:
     name = str(args.get("name", ""))
-    found = _call(
-        config, f"SSM Parameter ({name})", "ssm", "GetParameter", Name=name, WithDecryption=True
-    )
-    parameter = found["Parameter"]
+    what = f"SSM Parameter ({name})"
+    parameter = _call(config, what, "ssm", "GetParameter", Name=name, WithDecryption=True)[
+        "Parameter"
+    ]
     return {
         "arn": parameter["ARN"],
         "id": name,
@@ -122,35 +105,32 @@ def _one_or_list(values: list[Any]) -> Any:
     return values[0] if len(values) == 1 else values
 
 
+# A statement block of getPolicyDocument -> its key in the JSON document.
+_LISTS = {"actions": "Action", "notActions": "NotAction", "resources": "Resource"}
+_LISTS |= {"notResources": "NotResource"}
+_PRINCIPALS = {"principals": "Principal", "notPrincipals": "NotPrincipal"}
+
+
 def _policy_statement(statement: Props) -> Props:
-    rendered: Props = {
-        "Sid": statement.get("sid", ""),
-        "Effect": statement.get("effect") or "Allow",
+    rendered = {"Sid": statement.get("sid", ""), "Effect": statement.get("effect") or "Allow"}
+    rendered |= {
+        label: _one_or_list(list(statement[key]))
+        for key, label in _LISTS.items()
+        if statement.get(key)
     }
-    for key, label in (("actions", "Action"), ("notActions", "NotAction")):
-        if statement.get(key):
-            rendered[label] = _one_or_list(list(statement[key]))
-    for key, label in (("resources", "Resource"), ("notResources", "NotResource")):
-        if statement.get(key):
-            rendered[label] = _one_or_list(list(statement[key]))
-    for key, label in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
-        principals = statement.get(key) or []
-        if principals:
-            block: dict[str, list[Any]] = {}
-            for principal in principals:
-                block.setdefault(principal["type"], []).extend(principal["identifiers"])
-            if list(block) == ["*"] and block["*"] == ["*"]:
-                rendered[label] = "*"
-            else:
-                rendered[label] = {kind: _one_or_list(ids) for kind, ids in block.items()}
-    conditions = statement.get("conditions") or []
-    if conditions:
-        block_conditions: dict[str, dict[str, Any]] = {}
-        for condition in conditions:
-            tests = block_conditions.setdefault(condition["test"], {})
-            tests[condition["variable"]] = _one_or_list(list(condition["values"]))
-        rendered["Condition"] = block_conditions
-    return rendered
+    for key, label in _PRINCIPALS.items():
+        block: dict[str, list[Any]] = {}
+        for principal in statement.get(key) or []:
+            block.setdefault(principal["type"], []).extend(principal["identifiers"])
+        if block == {"*": ["*"]}:
+            rendered[label] = "*"
+        elif block:
+            rendered[label] = {kind: _one_or_list(ids) for kind, ids in block.items()}
+    conditions: dict[str, dict[str, Any]] = {}
+    for condition in statement.get("conditions") or []:
+        values = _one_or_list(list(condition["values"]))
+        conditions.setdefault(condition["test"], {})[condition["variable"]] = values
+    return rendered | ({"Condition": conditions} if conditions else {})
 
 
 def _merge_statements(base: list[Props], extra: list[Props]) -> list[Props]:
@@ -175,31 +155,21 @@ def _policy_document(args: Props, config: ProviderConfig) -> Props:
     for override in args.get("overridePolicyDocuments") or []:
         statements = _merge_statements(statements, json.loads(override).get("Statement", []))
     document: Props = {"Version": args.get("version") or "2012-10-17"}
-    if args.get("policyId"):
-        document["Id"] = args["policyId"]
-    document["Statement"] = statements
-    text = json.dumps(document, indent=2)
+    document |= {"Id": args["policyId"]} if args.get("policyId") else {}
+    text = json.dumps(document | {"Statement": statements}, indent=2)
+    digest = str(int(hashlib.sha256(text.encode()).hexdigest()[:8], 16))
     return {
         **args,
-        "id": str(int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)),
+        "id": digest,
         "json": text,
-        "minifiedJson": json.dumps(document, separators=(",", ":")),
+        "minifiedJson": json.dumps(json.loads(text), separators=(",", ":")),
     }
 
 
 def _ami(args: Props, config: ProviderConfig) -> Props:
-    filters = [
-        {"Name": block["name"], "Values": list(block["values"])}
-        for block in args.get("filters") or []
-    ]
-    found = _call(
-        config,
-        "EC2 AMIs",
-        "ec2",
-        "DescribeImages",
-        Owners=list(args.get("owners") or []),
-        Filters=filters,
-    )
+    filters = [{"Name": f["name"], "Values": list(f["values"])} for f in args.get("filters") or []]
+    owners = list(args.get("owners") or [])
+    found = _call(config, "EC2 AMIs", "ec2", "DescribeImages", Owners=owners, Filters=filters)
     images = sorted(found["Images"], key=lambda image: image.get("CreationDate", ""))
     if not images:
         raise FunctionError(

@@ -43,14 +43,8 @@ class Reach:
 
 def internet(aws: Account, vpc_id: str) -> bool:
     """Whether an internet gateway is attached to the VPC now."""
-    return bool(
-        describe(
-            aws,
-            "DescribeInternetGateways",
-            "InternetGateways",
-            Filters=by(attachment__vpc_id=vpc_id),
-        )
-    )
+    filters = by(attachment__vpc_id=vpc_id)
+    return bool(describe(aws, "DescribeInternetGateways", "InternetGateways", Filters=filters))
 
 
 def instance_groups(instance: dict[str, Any]) -> tuple[str, ...]:
@@ -72,19 +66,19 @@ class _Peer:
     groups: tuple[str, ...] = ()
 
 
+def _https(rule: dict[str, Any]) -> bool:
+    tcp = rule["IpProtocol"] in ("tcp", "6") and rule["FromPort"] <= HTTPS <= rule["ToPort"]
+    return bool(rule["IpProtocol"] == "-1" or tcp)
+
+
 def _allows(aws: Account, groups: tuple[str, ...], *, egress: bool, peer: _Peer) -> bool:
     """Whether rules of `groups` let TCP 443 through to (egress) or from the peer."""
+    found = "SecurityGroupRules"
     rules = [
         rule
         for group in groups
-        for rule in describe(
-            aws, "DescribeSecurityGroupRules", "SecurityGroupRules", Filters=by(group_id=group)
-        )
-        if rule["IsEgress"] == egress
-        and (
-            rule["IpProtocol"] == "-1"
-            or (rule["IpProtocol"] in ("tcp", "6") and rule["FromPort"] <= HTTPS <= rule["ToPort"])
-        )
+        for rule in describe(aws, f"Describe{found}", found, Filters=by(group_id=group))
+        if rule["IsEgress"] == egress and _https(rule)
     ]
     if any(
         (peer.prefix_list is not None and rule.get("PrefixListId") == peer.prefix_list)
@@ -130,29 +124,21 @@ class _Launch:
 def _through_interface(launch: _Launch, endpoint: dict[str, Any]) -> tuple[str | None, str]:
     name = f"interface endpoint {endpoint['VpcEndpointId']}"
     subnets = endpoint.get("SubnetIds") or []
-    cidrs = (
-        tuple(
-            s["CidrBlock"]
-            for s in describe(launch.aws, "DescribeSubnets", "Subnets", SubnetIds=subnets)
-        )
-        if subnets
-        else ()
-    )
+    found = describe(launch.aws, "DescribeSubnets", "Subnets", SubnetIds=subnets) if subnets else []
+    cidrs = tuple(subnet["CidrBlock"] for subnet in found)
     if not cidrs:
         return None, f"{name} has no subnets, so no network interface to connect to"
     # An endpoint without groups has its VPC's default group (moto lists none).
-    groups = tuple(g["GroupId"] for g in endpoint.get("Groups") or []) or (
-        default_group(launch.aws, launch.vpc),
-    )
+    groups = tuple(g["GroupId"] for g in endpoint.get("Groups") or [])
+    groups = groups or (default_group(launch.aws, launch.vpc),)
     if not launch.sends(_Peer(addresses=cidrs, groups=groups)):
         return None, (
             f"the instance's security groups {list(launch.groups)} do not let TCP {HTTPS} out "
             f"to {name} (its subnets {list(cidrs)} or its security groups {list(groups)})"
         )
     address = launch.instance["PrivateIpAddress"]
-    if not _allows(
-        launch.aws, groups, egress=False, peer=_Peer((f"{address}/32",), None, launch.groups)
-    ):
+    instance = _Peer((f"{address}/32",), None, launch.groups)
+    if not _allows(launch.aws, groups, egress=False, peer=instance):
         return None, (
             f"the security groups {list(groups)} of {name} do not let TCP {HTTPS} in from the "
             f"instance ({address} or its groups {list(launch.groups)})"
@@ -163,9 +149,8 @@ def _through_interface(launch: _Launch, endpoint: dict[str, Any]) -> tuple[str |
 def _path(launch: _Launch, name: str) -> tuple[str | None, str]:
     """(how the instance reaches the service, or None; why not)."""
     service = f"com.amazonaws.{launch.aws.region}.{name}"
-    lists = describe(
-        launch.aws, "DescribePrefixLists", "PrefixLists", Filters=by(prefix_list_name=service)
-    )
+    filters = by(prefix_list_name=service)
+    lists = describe(launch.aws, "DescribePrefixLists", "PrefixLists", Filters=filters)
     prefix_list = lists[0]["PrefixListId"] if lists else None
     public = _Peer(addresses=(ANYWHERE,), prefix_list=prefix_list)
     blocked = (
@@ -173,12 +158,8 @@ def _path(launch: _Launch, name: str) -> tuple[str | None, str]:
         + (f"{prefix_list} (the {service} prefix list) or " if prefix_list else "")
         + ANYWHERE
     )
-    endpoints = describe(
-        launch.aws,
-        "DescribeVpcEndpoints",
-        "VpcEndpoints",
-        Filters=by(vpc_id=launch.vpc, service_name=service),
-    )
+    filters = by(vpc_id=launch.vpc, service_name=service)
+    endpoints = describe(launch.aws, "DescribeVpcEndpoints", "VpcEndpoints", Filters=filters)
     interface = [
         e for e in endpoints if e["VpcEndpointType"] == "Interface" and e.get("PrivateDnsEnabled")
     ]
@@ -189,10 +170,8 @@ def _path(launch: _Launch, name: str) -> tuple[str | None, str]:
         return (f"gateway endpoint {gateway}", "") if launch.sends(public) else (None, blocked)
     target = launch.route(ANYWHERE) or ""
     attached = target.startswith("igw-") and internet(launch.aws, launch.vpc)
-    if (
-        not target
-        and describe(launch.aws, "DescribeVpcs", "Vpcs", VpcIds=[launch.vpc])[0]["IsDefault"]
-    ):
+    vpc = describe(launch.aws, "DescribeVpcs", "Vpcs", VpcIds=[launch.vpc])[0]
+    if not target and vpc["IsDefault"]:
         # AWS's default VPC routes 0.0.0.0/0 to its own gateway; moto's has neither.
         target, attached = "the default VPC's gateway", True
     table = launch.table["RouteTableId"]
@@ -223,13 +202,8 @@ def reach(aws: Account, instance_id: str) -> Reach:
         "RouteTables",
         Filters=by(association__subnet_id=instance["SubnetId"]),
     )
-    if not tables:
-        tables = describe(
-            aws,
-            "DescribeRouteTables",
-            "RouteTables",
-            Filters=by(vpc_id=instance["VpcId"], association__main="true"),
-        )
+    main = by(vpc_id=instance["VpcId"], association__main="true")
+    tables = tables or describe(aws, "DescribeRouteTables", "RouteTables", Filters=main)
     launch = _Launch(aws, instance, tables[0])
     found = Reach()
     for need, names in SERVICES.items():

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from importlib import import_module
-
+from tests.engine.standin_aws.kinds import (
+    autoscaling,
+    compute,
+    elb,
+    iam,
+    kms,
+    logs,
+    network,
+    s3,
+    security_groups,
+)
 from tests.engine.standin_aws.kinds.base import Kind
 
 # One module per AWS service; each holds a KINDS table of its types.
-_MODULES = (
-    "kms",
-    "s3",
-    "iam",
-    "logs",
-    "network",
-    "security_groups",
-    "compute",
-    "autoscaling",
-    "elb",
-)
-
-
-def _collect() -> Mapping[str, Kind]:
-    kinds: dict[str, Kind] = {}
-    for name in _MODULES:
-        try:
-            module = import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"{__name__}.{name}":
-                raise
-            continue
-        kinds.update(module.KINDS)
-    return kinds
-
-
-KINDS = _collect()
+_MODULES = (kms, s3, iam, logs, network, security_groups, compute, autoscaling, elb)
+KINDS: dict[str, Kind] = {
+    token: kind for module in _MODULES for token, kind in module.KINDS.items()
+}

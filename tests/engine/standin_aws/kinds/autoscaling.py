@@ -23,26 +23,17 @@ def _call(op: Op, doing: str, operation: str, name: str, **arguments: Any) -> An
 
 def _spec(op: Op) -> dict[str, Any]:
     given = op.get("launchTemplate") or {}
-    spec = (
-        {"LaunchTemplateId": given["id"]}
-        if given.get("id")
-        else {"LaunchTemplateName": given.get("name")}
-    )
+    spec = {"LaunchTemplateId": given["id"]} if given.get("id") else {}
+    spec = spec or {"LaunchTemplateName": given.get("name")}
     return {**spec, "Version": str(given["version"])} if given.get("version") else spec
 
 
 def _template_data(op: Op) -> dict[str, Any]:
     """What the group's instances launch with ({} if the template is missing: moto refuses)."""
     spec = _spec(op)
-    found = gone_if_missing(
-        lambda: op.call(
-            "reading EC2 Launch Template",
-            "ec2",
-            "DescribeLaunchTemplateVersions",
-            **{key: value for key, value in spec.items() if key != "Version"},
-            Versions=[spec.get("Version", "$Default")],
-        )
-    )
+    versions = [spec.pop("Version", "$Default")]
+    action, operation = "reading EC2 Launch Template", "DescribeLaunchTemplateVersions"
+    found = gone_if_missing(lambda: op.call(action, "ec2", operation, **spec, Versions=versions))
     version = first((found or {}).get("LaunchTemplateVersions") or [])
     return dict(version["LaunchTemplateData"]) if version else {}
 
@@ -59,22 +50,19 @@ def _arguments(op: Op, name: str) -> dict[str, Any]:
     }
     if op.get("vpcZoneIdentifiers"):
         arguments["VPCZoneIdentifier"] = ",".join(op.get("vpcZoneIdentifiers"))
-    if op.get("availabilityZones"):
-        arguments["AvailabilityZones"] = op.get("availabilityZones")
-    return arguments
+    return arguments | op.given({"availabilityZones": "AvailabilityZones"})
 
 
 def _tags(op: Op, name: str) -> list[dict[str, Any]]:
+    group = {"ResourceId": name, "ResourceType": "auto-scaling-group"}
     return [
-        {
-            "Key": tag["key"],
-            "Value": str(tag["value"]),
-            "PropagateAtLaunch": str(tag.get("propagateAtLaunch", False)).lower() == "true",
-            "ResourceId": name,
-            "ResourceType": "auto-scaling-group",
-        }
+        {"Key": tag["key"], "Value": str(tag["value"]), "PropagateAtLaunch": _true(tag), **group}
         for tag in op.get("tags") or []
     ]
+
+
+def _true(tag: dict[str, Any]) -> bool:
+    return str(tag.get("propagateAtLaunch", False)).lower() == "true"
 
 
 def _waits(op: Op) -> bool:
@@ -92,15 +80,8 @@ def _create(op: Op) -> Made:
     if problem:
         # AWS makes the group, and every launch of it fails: it stays without instances.
         arguments.update(MinSize=0, DesiredCapacity=0)
-    _call(
-        op,
-        "creating",
-        "CreateAutoScalingGroup",
-        name,
-        **arguments,
-        TargetGroupARNs=op.get("targetGroupArns") or [],
-        Tags=_tags(op, name),
-    )
+    arguments |= {"TargetGroupARNs": op.get("targetGroupArns") or [], "Tags": _tags(op, name)}
+    _call(op, "creating", "CreateAutoScalingGroup", name, **arguments)
     if not problem:
         _dress(op, name)
     outputs = _read(op, name) or {}
@@ -110,10 +91,8 @@ def _create(op: Op) -> Made:
 
 
 def _group(op: Op, name: str) -> Any:
-    found = _call(op, "reading", "DescribeAutoScalingGroups", name, AutoScalingGroupNames=[name])[
-        "AutoScalingGroups"
-    ]
-    return first(found)
+    found = _call(op, "reading", "DescribeAutoScalingGroups", name, AutoScalingGroupNames=[name])
+    return first(found["AutoScalingGroups"])
 
 
 def _read(op: Op, name: str) -> Props | None:
@@ -154,13 +133,9 @@ def _dress(op: Op, name: str) -> None:
     for reservation in found["Reservations"]:
         for instance in reservation["Instances"]:
             if {g["GroupId"] for g in instance.get("SecurityGroups", [])} != set(groups):
-                action = f"launching instances of Auto Scaling Group ({name})"
+                given = {"InstanceId": instance["InstanceId"], "Groups": groups}
                 op.call(
-                    action,
-                    "ec2",
-                    "ModifyInstanceAttribute",
-                    InstanceId=instance["InstanceId"],
-                    Groups=groups,
+                    f"launching instances of ({name})", "ec2", "ModifyInstanceAttribute", **given
                 )
 
 
@@ -169,20 +144,13 @@ def _replace(op: Op, name: str, instances: list[str]) -> None:
     the group's current launch template version, into its current subnets. AWS also takes a
     terminated instance out of the group's target groups; moto 5.2 leaves it there (local)."""
     target_groups = (_group(op, name) or {}).get("TargetGroupARNs", [])
+    operation = "TerminateInstanceInAutoScalingGroup"
     for instance in instances:
-        _call(
-            op,
-            "replacing instances of",
-            "TerminateInstanceInAutoScalingGroup",
-            name,
-            InstanceId=instance,
-            ShouldDecrementDesiredCapacity=False,
-        )
+        keep = {"InstanceId": instance, "ShouldDecrementDesiredCapacity": False}
+        _call(op, "replacing instances of", operation, name, **keep)
         for arn in target_groups:
-            action = f"replacing instances of Auto Scaling Group ({name})"
-            op.call(
-                action, "elbv2", "DeregisterTargets", TargetGroupArn=arn, Targets=[{"Id": instance}]
-            )
+            targets = {"TargetGroupArn": arn, "Targets": [{"Id": instance}]}
+            op.call(f"replacing instances of ({name})", "elbv2", "DeregisterTargets", **targets)
 
 
 def _refresh_requested(op: Op) -> bool:
@@ -211,24 +179,14 @@ def _update(op: Op, name: str) -> Props:
     _call(op, "updating", "UpdateAutoScalingGroup", name, **arguments)
     if op.changed("targetGroupArns"):
         old, new = set(op.old("targetGroupArns") or []), set(op.get("targetGroupArns") or [])
-        if old - new:
-            _call(
-                op,
-                "detaching target groups of",
-                "DetachLoadBalancerTargetGroups",
-                name,
-                AutoScalingGroupName=name,
-                TargetGroupARNs=sorted(old - new),
-            )
-        if new - old:
-            _call(
-                op,
-                "attaching target groups to",
-                "AttachLoadBalancerTargetGroups",
-                name,
-                AutoScalingGroupName=name,
-                TargetGroupARNs=sorted(new - old),
-            )
+        for doing, verb, arns in (
+            ("detaching", "Detach", old - new),
+            ("attaching", "Attach", new - old),
+        ):
+            if arns:
+                change = {"AutoScalingGroupName": name, "TargetGroupARNs": sorted(arns)}
+                operation = f"{verb}LoadBalancerTargetGroups"
+                _call(op, f"{doing} target groups of", operation, name, **change)
     if op.changed("tags"):
         _call(op, "tagging", "CreateOrUpdateTags", name, Tags=_tags(op, name))
     if problem is None:
@@ -248,9 +206,8 @@ def _update(op: Op, name: str) -> Props:
 
 def _delete(op: Op, name: str) -> None:
     # The provider drains the group first: its instances are terminated with it.
-    _call(
-        op, "deleting", "DeleteAutoScalingGroup", name, AutoScalingGroupName=name, ForceDelete=True
-    )
+    drained = {"AutoScalingGroupName": name, "ForceDelete": True}
+    _call(op, "deleting", "DeleteAutoScalingGroup", name, **drained)
 
 
 KINDS = {t.AUTOSCALING_GROUP: Kind(_create, _read, _delete, _update, tagged=False)}

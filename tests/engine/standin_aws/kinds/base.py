@@ -1,10 +1,9 @@
-"""TEST-ONLY stand-in AWS provider: what one resource type does, and the operation it works on.
+"""TEST-ONLY stand-in AWS provider: what one resource type does (`Kind`), on one operation (`Op`).
 
-A `Kind` maps a pulumi-aws type to the AWS calls the real provider makes: `create` returns the
-id and the computed outputs (the inputs are echoed by the server), `read` the live values of
-the resource (None once it is gone), `update` applies changed inputs and returns the computed
-outputs again, `delete` removes it. The calls go to the emulated account (`Op.aws`), so ids,
-ARNs, name uniqueness and deletions are the emulator's, not ours.
+`create` returns the id and the computed outputs (the server echoes the inputs), `read` the live
+values (None once gone), `update` applies changed inputs and returns the computed outputs,
+`delete` removes it. Calls go to the emulated account (`Op.aws`): ids, ARNs, name uniqueness
+and deletions are the emulator's.
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.aws_facts import dns_suffix, partition_of
-from tests.engine.standin_aws.emulator import Account, AwsError, is_missing
+from tests.engine.standin_aws.emulator import Account, is_missing
+from tests.engine.standin_aws.errors import AwsError
 from tests.engine.standin_aws.wire import Props, plain
 
 
@@ -54,6 +54,10 @@ class Op:
     def changed(self, *keys: str) -> bool:
         return any(self.get(key) != self.old(key) for key in keys)
 
+    def given(self, names: Mapping[str, str]) -> dict[str, Any]:
+        """{API name: input} for each input of `names` ({input: API name}) that is set."""
+        return {api: self.get(key) for key, api in names.items() if self.get(key)}
+
     @property
     def tags_all(self) -> dict[str, str]:
         """The provider's default tags under the resource's own (`tagsAll`)."""
@@ -89,6 +93,7 @@ def _whole(value: Any) -> Any:
 
 
 Made = tuple[str, Props]  # (id, computed outputs)
+Read = Callable[[Op, str], Props]
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,11 @@ def gone_if_missing(read: Callable[[], Props]) -> Props | None:
         if is_missing(error):
             return None
         raise
+
+
+def reader(*parts: Read) -> Callable[[Op, str], Props | None]:
+    """A read merging what `parts` return; None when AWS says the resource does not exist."""
+    return lambda op, i: gone_if_missing(lambda: {k: v for p in parts for k, v in p(op, i).items()})
 
 
 def first(items: list[Any]) -> Any:

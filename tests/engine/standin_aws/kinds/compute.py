@@ -12,10 +12,9 @@ import base64
 from typing import Any
 
 from shared import aws_types as t
+from tests.engine.standin_aws import ec2
 from tests.engine.standin_aws.kinds.base import Kind, Made, Op, first, gone_if_missing
 from tests.engine.standin_aws.wire import Props
-
-# -- instances --------------------------------------------------------------------------------
 
 
 def _root_device(op: Op) -> list[dict[str, Any]]:
@@ -23,13 +22,13 @@ def _root_device(op: Op) -> list[dict[str, Any]]:
     if not root:
         return []
     # The provider puts the root volume on the image's root device.
-    image = op.call("creating EC2 Instance", "ec2", "DescribeImages", ImageIds=[op.get("ami")])
+    image = ec2.call(op, "creating EC2 Instance", "DescribeImages", ImageIds=[op.get("ami")])
     return [{"DeviceName": image["Images"][0]["RootDeviceName"], "Ebs": _pascal(root)}]
 
 
 def _modify(op: Op, instance: str, **attribute: Any) -> None:
     action = f"modifying EC2 Instance ({instance})"
-    op.call(action, "ec2", "ModifyInstanceAttribute", InstanceId=instance, **attribute)
+    ec2.call(op, action, "ModifyInstanceAttribute", InstanceId=instance, **attribute)
 
 
 def _create_instance(op: Op) -> Made:
@@ -40,45 +39,35 @@ def _create_instance(op: Op) -> Made:
         "MaxCount": 1,
         "Monitoring": {"Enabled": bool(op.get("monitoring", False))},
         "BlockDeviceMappings": _root_device(op),
+        "TagSpecifications": ec2.tagging(op, "instance"),
+        **op.given({"userData": "UserData", "privateIp": "PrivateIpAddress"}),
     }
-    groups, subnet = op.get("vpcSecurityGroupIds") or [], op.get("subnetId")
+    placed = {"Groups": op.get("vpcSecurityGroupIds") or [], **op.given({"subnetId": "SubnetId"})}
     if op.get("associatePublicIpAddress") is not None:
         # The provider asks for a public address through the primary interface.
-        interface = {
-            "DeviceIndex": 0,
-            "AssociatePublicIpAddress": bool(op.get("associatePublicIpAddress")),
-            "Groups": groups,
-        }
-        arguments["NetworkInterfaces"] = [{**interface, **({"SubnetId": subnet} if subnet else {})}]
+        public = bool(op.get("associatePublicIpAddress"))
+        arguments["NetworkInterfaces"] = [
+            {"DeviceIndex": 0, "AssociatePublicIpAddress": public, **placed}
+        ]
     else:
-        arguments.update({"SecurityGroupIds": groups, **({"SubnetId": subnet} if subnet else {})})
+        arguments.update(SecurityGroupIds=placed.pop("Groups"), **placed)
     if op.get("iamInstanceProfile"):
         arguments["IamInstanceProfile"] = {"Name": op.get("iamInstanceProfile")}
     if op.get("metadataOptions"):
         arguments["MetadataOptions"] = _pascal(op.get("metadataOptions"))
-    if op.get("userData"):
-        arguments["UserData"] = op.get("userData")
-    elif op.get("userDataBase64"):
+    if not op.get("userData") and op.get("userDataBase64"):
         arguments["UserData"] = base64.b64decode(op.get("userDataBase64")).decode()
-    if op.get("privateIp"):
-        arguments["PrivateIpAddress"] = op.get("privateIp")
-    if op.tags_all:
-        arguments["TagSpecifications"] = [{"ResourceType": "instance", "Tags": op.tag_list()}]
-    launched = op.call("creating EC2 Instance", "ec2", "RunInstances", **arguments)
+    launched = ec2.call(op, "creating EC2 Instance", "RunInstances", **arguments)
     instance = launched["Instances"][0]["InstanceId"]
     if op.get("disableApiTermination"):
-        _protect(op, instance, True)
+        _modify(op, instance, DisableApiTermination={"Value": True})
     return instance, _read_instance(op, instance) or {}
 
 
-def _protect(op: Op, instance: str, protected: bool) -> None:
-    _modify(op, instance, DisableApiTermination={"Value": protected})
-
-
 def _read_instance(op: Op, instance: str) -> Props | None:
-    found = op.aws.client("ec2").describe_instances(
-        Filters=[{"Name": "instance-id", "Values": [instance]}]
-    )["Reservations"]
+    found = ec2.describe(
+        op, "DescribeInstances", "Reservations", Filters=ec2.by(instance_id=instance)
+    )
     live = first([item for reservation in found for item in reservation["Instances"]])
     if live is None or live["State"]["Name"] in ("terminated", "shutting-down"):
         return None
@@ -103,7 +92,9 @@ def _read_instance(op: Op, instance: str) -> Props | None:
 
 def _update_instance(op: Op, instance: str) -> Props:
     if op.changed("disableApiTermination"):
-        _protect(op, instance, bool(op.get("disableApiTermination")))
+        _modify(
+            op, instance, DisableApiTermination={"Value": bool(op.get("disableApiTermination"))}
+        )
     if op.changed("vpcSecurityGroupIds"):
         _modify(op, instance, Groups=op.get("vpcSecurityGroupIds") or [])
     return _read_instance(op, instance) or {}
@@ -112,34 +103,16 @@ def _update_instance(op: Op, instance: str) -> Props:
 def _delete_instance(op: Op, instance: str) -> None:
     if op.old("forceDestroy") and op.old("disableApiTermination"):
         # forceDestroy in the state the provider holds: it lifts the protection first.
-        _protect(op, instance, False)
+        _modify(op, instance, DisableApiTermination={"Value": False})
     action = f"terminating EC2 Instance ({instance})"
-    op.call(action, "ec2", "TerminateInstances", InstanceIds=[instance])
+    ec2.call(op, action, "TerminateInstances", InstanceIds=[instance])
 
 
-def retag_ec2(op: Op, resource: str) -> None:
-    """Put `tags_all` on an EC2 resource, removing the keys it no longer has."""
-    gone = sorted(set(op.old("tagsAll") or op.old("tags") or {}) - set(op.tags_all))
-    if gone:
-        op.call(
-            f"untagging ({resource})",
-            "ec2",
-            "DeleteTags",
-            Resources=[resource],
-            Tags=[{"Key": key} for key in gone],
-        )
-    if op.tags_all:
-        op.call(
-            f"tagging ({resource})", "ec2", "CreateTags", Resources=[resource], Tags=op.tag_list()
-        )
-
-
-# -- launch templates -------------------------------------------------------------------------
+# -- launch templates ---------------------------------------------------------------------------
 
 UNVERSIONED = frozenset(
     {"tags", "tagsAll", "updateDefaultVersion", "defaultVersion", "name", "namePrefix", "id"}
-    | {"arn", "latestVersion"}
-    | {"region", "description"}
+    | {"arn", "latestVersion", "region", "description"}
 )
 # Launch template inputs whose EC2 name is not their PascalCase.
 _RENAMED = {"vpcSecurityGroupIds": "SecurityGroupIds", "securityGroups": "Groups"}
@@ -151,10 +124,9 @@ def _pascal(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
         if key == "tags":
             return [{"Key": k, "Value": str(v)} for k, v in value.items()]
+        items = value.items()
         return {
-            _RENAMED.get(k, k[:1].upper() + k[1:]): _pascal(v, k)
-            for k, v in value.items()
-            if v is not None
+            _RENAMED.get(k, k[:1].upper() + k[1:]): _pascal(v, k) for k, v in items if v is not None
         }
     if isinstance(value, list):
         return [_pascal(item, key) for item in value]
@@ -169,24 +141,22 @@ def _versioned(keys: Any) -> list[str]:
     return [key for key in keys if key not in UNVERSIONED and not key.startswith("__")]
 
 
-def _launch_data(op: Op) -> dict[str, Any]:
-    return dict(_pascal({key: op.get(key) for key in _versioned(op.inputs)}))
-
-
-def _template_call(op: Op, doing: str, operation: str, name: str, **arguments: Any) -> Any:
-    return op.call(f"{doing} EC2 Launch Template ({name})", "ec2", operation, **arguments)
+def _template(op: Op, doing: str, operation: str, template: str, **arguments: Any) -> Any:
+    action = f"{doing} EC2 Launch Template ({template})"
+    return ec2.call(op, action, operation, **arguments)
 
 
 def _create_template(op: Op) -> Made:
     name = str(op.get("name"))
-    tags = [{"ResourceType": "launch-template", "Tags": op.tag_list()}] if op.tags_all else []
-    made = _template_call(
+    data = _pascal({key: op.get(key) for key in _versioned(op.inputs)})
+    tags = ec2.tagging(op, "launch-template")
+    made = _template(
         op,
         "creating",
         "CreateLaunchTemplate",
         name,
         LaunchTemplateName=name,
-        LaunchTemplateData=_launch_data(op),
+        LaunchTemplateData=data,
         TagSpecifications=tags,
     )
     template = made["LaunchTemplate"]["LaunchTemplateId"]
@@ -195,9 +165,10 @@ def _create_template(op: Op) -> Made:
 
 def _read_template(op: Op, template: str) -> Props | None:
     def read() -> Props:
-        live = _template_call(
+        found = _template(
             op, "reading", "DescribeLaunchTemplates", template, LaunchTemplateIds=[template]
-        )["LaunchTemplates"][0]
+        )
+        live = found["LaunchTemplates"][0]
         return {
             "arn": op.arn("ec2", f"launch-template/{template}"),
             "name": live["LaunchTemplateName"],
@@ -210,14 +181,9 @@ def _read_template(op: Op, template: str) -> Props | None:
 
 def _update_template(op: Op, template: str) -> Props:
     if op.changed(*_versioned(set(op.inputs) | set(op.olds))):
-        _template_call(
-            op,
-            "creating version of",
-            "CreateLaunchTemplateVersion",
-            template,
-            LaunchTemplateId=template,
-            LaunchTemplateData=_launch_data(op),
-        )
+        data = _pascal({key: op.get(key) for key in _versioned(op.inputs)})
+        version = {"LaunchTemplateId": template, "LaunchTemplateData": data}
+        _template(op, "creating version of", "CreateLaunchTemplateVersion", template, **version)
     live = _read_template(op, template) or {}
     default = live.get("defaultVersion")
     if op.get("updateDefaultVersion"):
@@ -225,31 +191,25 @@ def _update_template(op: Op, template: str) -> Props:
     elif op.get("defaultVersion"):
         default = int(op.get("defaultVersion"))
     if default != live.get("defaultVersion"):
-        _template_call(
-            op,
-            "updating",
-            "ModifyLaunchTemplate",
-            template,
-            LaunchTemplateId=template,
-            DefaultVersion=str(default),
-        )
+        change = {"LaunchTemplateId": template, "DefaultVersion": str(default)}
+        _template(op, "updating", "ModifyLaunchTemplate", template, **change)
     return _read_template(op, template) or {}
 
 
 def _delete_template(op: Op, template: str) -> None:
-    _template_call(op, "deleting", "DeleteLaunchTemplate", template, LaunchTemplateId=template)
+    _template(op, "deleting", "DeleteLaunchTemplate", template, LaunchTemplateId=template)
 
 
 KINDS = {
     t.INSTANCE: Kind(
-        _create_instance, _read_instance, _delete_instance, _update_instance, retag_ec2
+        _create_instance, _read_instance, _delete_instance, _update_instance, ec2.retag
     ),
     t.LAUNCH_TEMPLATE: Kind(
         _create_template,
         _read_template,
         _delete_template,
         _update_template,
-        retag_ec2,
+        ec2.retag,
         recomputed=frozenset({"latestVersion"}),
     ),
 }

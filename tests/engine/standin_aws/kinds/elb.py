@@ -18,9 +18,8 @@ def _elb(op: Op, action: str, operation: str, **arguments: Any) -> Any:
 
 def _retag(op: Op, arn: str) -> None:
     action = f"tagging ELBv2 resource ({arn})"
-    described = _elb(op, action, "DescribeTags", ResourceArns=[arn])
-    stale = [tag["Key"] for tag in described["TagDescriptions"][0]["Tags"]]
-    stale = [key for key in stale if key not in op.tags_all]
+    described = _elb(op, action, "DescribeTags", ResourceArns=[arn])["TagDescriptions"][0]
+    stale = [tag["Key"] for tag in described["Tags"] if tag["Key"] not in op.tags_all]
     if stale:
         _elb(op, action, "RemoveTags", ResourceArns=[arn], TagKeys=stale)
     if op.tags_all:
@@ -37,7 +36,17 @@ def _suffix(arn: str, marker: str) -> str:
     return arn.split(":", 5)[5].removeprefix(marker)
 
 
-# -- load balancers ---------------------------------------------------------------------------
+def _read(operation: str, key: str, arns: str, outputs: Any) -> Any:
+    def read(op: Op, arn: str) -> Props | None:
+        action = f"reading ELBv2 ({arn})"
+        return gone_if_missing(
+            lambda: outputs(first(_elb(op, action, operation, **{arns: [arn]})[key]))
+        )
+
+    return read
+
+
+# -- load balancers -----------------------------------------------------------------------------
 
 
 def _subnets(op: Op) -> list[str]:
@@ -45,8 +54,10 @@ def _subnets(op: Op) -> list[str]:
     return [str(item) for item in op.get("subnets") or []] + mapped
 
 
-def _attributes(op: Op) -> list[dict[str, str]]:
+def _set_attributes(op: Op, arn: str) -> None:
     logs = op.get("accessLogs") or {}
+    if logs.get("enabled"):
+        refuse.access_log_bucket(op, arn, str(logs.get("bucket")))
     values = {
         "deletion_protection.enabled": op.get("enableDeletionProtection", False),
         "routing.http.drop_invalid_header_fields.enabled": op.get("dropInvalidHeaderFields", False),
@@ -54,20 +65,9 @@ def _attributes(op: Op) -> list[dict[str, str]]:
         "access_logs.s3.bucket": logs.get("bucket", ""),
         "access_logs.s3.prefix": logs.get("prefix", ""),
     }
-    return [{"Key": key, "Value": str(value).lower()} for key, value in values.items()]
-
-
-def _set_attributes(op: Op, arn: str) -> None:
-    logs = op.get("accessLogs") or {}
-    if logs.get("enabled"):
-        refuse.access_log_bucket(op, arn, str(logs.get("bucket")))
-    _elb(
-        op,
-        f"modifying ELBv2 Load Balancer ({arn}) attributes",
-        "ModifyLoadBalancerAttributes",
-        LoadBalancerArn=arn,
-        Attributes=_attributes(op),
-    )
+    attributes = [{"Key": key, "Value": str(value).lower()} for key, value in values.items()]
+    action = f"modifying ELBv2 Load Balancer ({arn}) attributes"
+    _elb(op, action, "ModifyLoadBalancerAttributes", LoadBalancerArn=arn, Attributes=attributes)
 
 
 def _balancer_outputs(balancer: dict[str, Any]) -> Props:
@@ -89,17 +89,17 @@ def _create_balancer(op: Op) -> Made:
     vpc = refuse.placement(op, action, "CreateLoadBalancer", _subnets(op))
     if vpc and not op.get("internal"):
         refuse.gateway_attached(op, action, vpc)
-    arguments: dict[str, Any] = {
+    arguments = {
         "Name": name,
         "Subnets": _subnets(op),
         "Scheme": "internal" if op.get("internal") else "internet-facing",
         "Type": kind,
         **_tags(op),
+        **op.given({"securityGroups": "SecurityGroups"}),
     }
-    if op.get("securityGroups"):
-        arguments["SecurityGroups"] = op.get("securityGroups")
-    balancer = _elb(op, action, "CreateLoadBalancer", **arguments)["LoadBalancers"][0]
-    outputs = _balancer_outputs(balancer)
+    outputs = _balancer_outputs(
+        _elb(op, action, "CreateLoadBalancer", **arguments)["LoadBalancers"][0]
+    )
     try:
         _set_attributes(op, outputs["arn"])
     except AwsError as error:
@@ -108,34 +108,24 @@ def _create_balancer(op: Op) -> Made:
     return outputs["arn"], outputs
 
 
-def _describe_balancer(op: Op, arn: str) -> dict[str, Any]:
-    found = _elb(
-        op, f"reading ELBv2 Load Balancer ({arn})", "DescribeLoadBalancers", LoadBalancerArns=[arn]
-    )
-    return dict(first(found["LoadBalancers"]))
-
-
-def _read_balancer(op: Op, arn: str) -> Props | None:
-    return gone_if_missing(lambda: _balancer_outputs(_describe_balancer(op, arn)))
+_read_balancer = _read(
+    "DescribeLoadBalancers", "LoadBalancers", "LoadBalancerArns", _balancer_outputs
+)
 
 
 def _update_balancer(op: Op, arn: str) -> Props:
     if op.changed("subnets", "subnetMappings"):
         action = f"setting ELBv2 Load Balancer ({arn}) subnets"
-        vpc = _describe_balancer(op, arn).get("VpcId")
+        vpc = (_read_balancer(op, arn) or {}).get("vpcId")
         refuse.placement(op, action, "SetSubnets", _subnets(op), vpc)
         _elb(op, action, "SetSubnets", LoadBalancerArn=arn, Subnets=_subnets(op))
     if op.changed("securityGroups"):
-        _elb(
-            op,
-            f"setting ELBv2 Load Balancer ({arn}) security groups",
-            "SetSecurityGroups",
-            LoadBalancerArn=arn,
-            SecurityGroups=op.get("securityGroups") or [],
-        )
+        action = f"setting ELBv2 Load Balancer ({arn}) security groups"
+        groups = op.get("securityGroups") or []
+        _elb(op, action, "SetSecurityGroups", LoadBalancerArn=arn, SecurityGroups=groups)
     if op.changed("accessLogs", "enableDeletionProtection", "dropInvalidHeaderFields"):
         _set_attributes(op, arn)
-    return _balancer_outputs(_describe_balancer(op, arn))
+    return _read_balancer(op, arn) or {}
 
 
 def _delete_balancer(op: Op, arn: str) -> None:
@@ -143,7 +133,7 @@ def _delete_balancer(op: Op, arn: str) -> None:
     _elb(op, f"deleting ELBv2 Load Balancer ({arn})", "DeleteLoadBalancer", LoadBalancerArn=arn)
 
 
-# -- target groups ----------------------------------------------------------------------------
+# -- target groups ------------------------------------------------------------------------------
 
 _HEALTH_CHECK = {
     "enabled": "HealthCheckEnabled",
@@ -180,23 +170,18 @@ def _create_group(op: Op) -> Made:
         "TargetType": op.get("targetType", "instance"),
     }
     try:
-        created = _elb(
-            op, action, "CreateTargetGroup", Name=name, **_tags(op), **wanted, **_health_check(op)
-        )
-        group = created["TargetGroups"][0]
+        arguments = {"Name": name, **_tags(op), **wanted, **_health_check(op)}
+        group = _elb(op, action, "CreateTargetGroup", **arguments)["TargetGroups"][0]
     except AwsError as error:
         if error.code != "DuplicateTargetGroupName":
             raise
         # AWS answers a create of the same name and settings with the existing group.
-        found = _elb(op, action, "DescribeTargetGroups", Names=[name])["TargetGroups"]
-        group = found[0]
+        group = _elb(op, action, "DescribeTargetGroups", Names=[name])["TargetGroups"][0]
         if any(group.get(key) != value for key, value in wanted.items()):
-            raise elbv2(
-                action,
-                "CreateTargetGroup",
-                "DuplicateTargetGroupName",
-                f"A target group with the same name '{name}' exists, but with different settings",
-            ) from None
+            message = (
+                f"A target group with the same name '{name}' exists, but with different settings"
+            )
+            raise elbv2(action, "CreateTargetGroup", "DuplicateTargetGroupName", message) from None
     _set_group_attributes(op, group["TargetGroupArn"])
     return group["TargetGroupArn"], _group_outputs(group)
 
@@ -204,34 +189,18 @@ def _create_group(op: Op) -> Made:
 def _set_group_attributes(op: Op, arn: str) -> None:
     delay = op.get("deregistrationDelay")
     if delay is not None:
-        _elb(
-            op,
-            f"modifying ELBv2 Target Group ({arn}) attributes",
-            "ModifyTargetGroupAttributes",
-            TargetGroupArn=arn,
-            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": str(delay)}],
-        )
+        action = f"modifying ELBv2 Target Group ({arn}) attributes"
+        attributes = [{"Key": "deregistration_delay.timeout_seconds", "Value": str(delay)}]
+        _elb(op, action, "ModifyTargetGroupAttributes", TargetGroupArn=arn, Attributes=attributes)
 
 
-def _read_group(op: Op, arn: str) -> Props | None:
-    def read() -> Props:
-        found = _elb(
-            op, f"reading ELBv2 Target Group ({arn})", "DescribeTargetGroups", TargetGroupArns=[arn]
-        )
-        return _group_outputs(found["TargetGroups"][0])
-
-    return gone_if_missing(read)
+_read_group = _read("DescribeTargetGroups", "TargetGroups", "TargetGroupArns", _group_outputs)
 
 
 def _update_group(op: Op, arn: str) -> Props:
     if op.changed("healthCheck"):
-        _elb(
-            op,
-            f"modifying ELBv2 Target Group ({arn})",
-            "ModifyTargetGroup",
-            TargetGroupArn=arn,
-            **_health_check(op),
-        )
+        action = f"modifying ELBv2 Target Group ({arn})"
+        _elb(op, action, "ModifyTargetGroup", TargetGroupArn=arn, **_health_check(op))
     if op.changed("deregistrationDelay"):
         _set_group_attributes(op, arn)
     return _read_group(op, arn) or {}
@@ -241,11 +210,11 @@ def _delete_group(op: Op, arn: str) -> None:
     _elb(op, f"deleting ELBv2 Target Group ({arn})", "DeleteTargetGroup", TargetGroupArn=arn)
 
 
-# -- listeners --------------------------------------------------------------------------------
+# -- listeners ----------------------------------------------------------------------------------
 
 
-def _actions(op: Op) -> list[dict[str, Any]]:
-    converted = []
+def _listener_arguments(op: Op) -> dict[str, Any]:
+    actions = []
     for order, action in enumerate(op.get("defaultActions") or [], start=1):
         item: dict[str, Any] = {"Type": action["type"], "Order": order}
         if action.get("targetGroupArn"):
@@ -254,21 +223,15 @@ def _actions(op: Op) -> list[dict[str, Any]]:
             # protocol, port, host, path, query, statusCode: the API's names, capitalized.
             redirect = action["redirect"].items()
             item["RedirectConfig"] = {key[0].upper() + key[1:]: value for key, value in redirect}
-        converted.append(item)
-    return converted
-
-
-def _listener_arguments(op: Op) -> dict[str, Any]:
-    arguments: dict[str, Any] = {
+        actions.append(item)
+    arguments = {
         "Port": int(op.get("port", 80)),
         "Protocol": op.get("protocol", "HTTP"),
-        "DefaultActions": _actions(op),
+        "DefaultActions": actions,
     }
     if op.get("certificateArn"):
         arguments["Certificates"] = [{"CertificateArn": op.get("certificateArn")}]
-    if op.get("sslPolicy"):
-        arguments["SslPolicy"] = op.get("sslPolicy")
-    return arguments
+    return arguments | op.given({"sslPolicy": "SslPolicy"})
 
 
 def _listener_outputs(listener: dict[str, Any]) -> Props:
@@ -282,24 +245,9 @@ def _create_listener(op: Op) -> Made:
     balancer = str(op.get("loadBalancerArn"))
     action = f"creating ELBv2 Listener ({balancer})"
     refuse.listener(op, action, "CreateListener")
-    created = _elb(
-        op,
-        action,
-        "CreateListener",
-        LoadBalancerArn=balancer,
-        **_tags(op),
-        **_listener_arguments(op),
-    )
-    listener = created["Listeners"][0]
+    arguments = {"LoadBalancerArn": balancer, **_tags(op), **_listener_arguments(op)}
+    listener = _elb(op, action, "CreateListener", **arguments)["Listeners"][0]
     return listener["ListenerArn"], _listener_outputs(listener)
-
-
-def _read_listener(op: Op, arn: str) -> Props | None:
-    def read() -> Props:
-        found = _elb(op, f"reading ELBv2 Listener ({arn})", "DescribeListeners", ListenerArns=[arn])
-        return _listener_outputs(found["Listeners"][0])
-
-    return gone_if_missing(read)
 
 
 def _update_listener(op: Op, arn: str) -> Props:
@@ -313,6 +261,7 @@ def _delete_listener(op: Op, arn: str) -> None:
     _elb(op, f"deleting ELBv2 Listener ({arn})", "DeleteListener", ListenerArn=arn)
 
 
+_read_listener = _read("DescribeListeners", "Listeners", "ListenerArns", _listener_outputs)
 _BALANCER = Kind(_create_balancer, _read_balancer, _delete_balancer, _update_balancer, _retag)
 _GROUP = Kind(_create_group, _read_group, _delete_group, _update_group, _retag)
 _LISTENER = Kind(_create_listener, _read_listener, _delete_listener, _update_listener, _retag)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from functools import partial
 from typing import Any
 
 from shared import aws_types as t
@@ -11,31 +12,25 @@ from tests.engine.standin_aws.kinds.base import Kind, Made, Op, gone_if_missing
 from tests.engine.standin_aws.wire import Props
 
 
-def _role_call(op: Op, doing: str, operation: str, name: str, **arguments: Any) -> Any:
+def _role(op: Op, doing: str, operation: str, name: str, **arguments: Any) -> Any:
     return op.call(f"{doing} IAM Role ({name})", "iam", operation, RoleName=name, **arguments)
+
+
+def _tags(op: Op) -> dict[str, Any]:
+    return {"Tags": op.tag_list()} if op.tags_all else {}
 
 
 def _create_role(op: Op) -> Made:
     name = str(op.get("name"))
-    tags = {"Tags": op.tag_list()} if op.tags_all else {}
-    document, path = op.get("assumeRolePolicy"), op.get("path", "/")
-    description = op.get("description", "")
-    _role_call(
-        op,
-        "creating",
-        "CreateRole",
-        name,
-        AssumeRolePolicyDocument=document,
-        Path=path,
-        Description=description,
-        **tags,
-    )
+    document = op.get("assumeRolePolicy")
+    details = {"Path": op.get("path", "/"), "Description": op.get("description", ""), **_tags(op)}
+    _role(op, "creating", "CreateRole", name, AssumeRolePolicyDocument=document, **details)
     return name, _read_role(op, name) or {}
 
 
 def _read_role(op: Op, name: str) -> Props | None:
     def read() -> Props:
-        role = _role_call(op, "reading", "GetRole", name)["Role"]
+        role = _role(op, "reading", "GetRole", name)["Role"]
         return {
             "arn": role["Arn"],
             "uniqueId": role["RoleId"],
@@ -50,62 +45,47 @@ def _read_role(op: Op, name: str) -> Props | None:
 def _update_role(op: Op, name: str) -> Props:
     if op.changed("assumeRolePolicy"):
         document = op.get("assumeRolePolicy")
-        _role_call(op, "updating", "UpdateAssumeRolePolicy", name, PolicyDocument=document)
+        _role(op, "updating", "UpdateAssumeRolePolicy", name, PolicyDocument=document)
     if op.changed("description"):
-        description = op.get("description", "")
-        _role_call(op, "updating", "UpdateRole", name, Description=description)
+        _role(op, "updating", "UpdateRole", name, Description=op.get("description", ""))
     return _read_role(op, name) or {}
 
 
 def _retag_role(op: Op, name: str) -> None:
     gone = set(op.old("tags") or {}) - set(op.tags_all)
     if gone:
-        _role_call(op, "untagging", "UntagRole", name, TagKeys=sorted(gone))
+        _role(op, "untagging", "UntagRole", name, TagKeys=sorted(gone))
     if op.tags_all:
-        _role_call(op, "tagging", "TagRole", name, Tags=op.tag_list())
+        _role(op, "tagging", "TagRole", name, Tags=op.tag_list())
 
 
-def _delete_role(op: Op, name: str) -> None:
-    _role_call(op, "deleting", "DeleteRole", name)
-
-
-# -- inline policies: id "<role>:<name>", as the provider's -----------------------------------
+# -- inline policies: id "<role>:<name>", as the provider's ------------------------------------
 
 
 def _put_role_policy(op: Op) -> Made:
     role, name = str(op.get("role")), str(op.get("name"))
-    _role_call(
-        op, "putting", "PutRolePolicy", role, PolicyName=name, PolicyDocument=op.get("policy")
-    )
+    document = op.get("policy")
+    _role(op, "putting", "PutRolePolicy", role, PolicyName=name, PolicyDocument=document)
     return f"{role}:{name}", {}
 
 
 def _read_role_policy(op: Op, policy_id: str) -> Props | None:
     role, name = policy_id.split(":", 1)
-
-    def read() -> Props:
-        found = _role_call(op, "reading", "GetRolePolicy", role, PolicyName=name)
-        return {"policy": found["PolicyDocument"]}
-
-    return gone_if_missing(read)
-
-
-def _update_role_policy(op: Op, policy_id: str) -> Props:
-    _put_role_policy(op)
-    return {}
+    read = partial(_role, op, "reading", "GetRolePolicy", role, PolicyName=name)
+    return gone_if_missing(lambda: {"policy": read()["PolicyDocument"]})
 
 
 def _delete_role_policy(op: Op, policy_id: str) -> None:
     role, name = policy_id.split(":", 1)
-    _role_call(op, "deleting", "DeleteRolePolicy", role, PolicyName=name)
+    _role(op, "deleting", "DeleteRolePolicy", role, PolicyName=name)
 
 
-# -- attached managed policies: the provider's id is the role and a unique suffix ------------
+# -- attached managed policies: the provider's id is the role and a unique suffix --------------
 
 
 def _attach(op: Op) -> Made:
     role, policy = str(op.get("role")), str(op.get("policyArn"))
-    _role_call(op, "attaching policy to", "AttachRolePolicy", role, PolicyArn=policy)
+    _role(op, "attaching policy to", "AttachRolePolicy", role, PolicyArn=policy)
     return f"{role}-{time.strftime('%Y%m%d%H%M%S')}{uuid.uuid4().int % 10**12:012d}", {}
 
 
@@ -113,7 +93,7 @@ def _read_attachment(op: Op, attachment_id: str) -> Props | None:
     role, policy = str(op.get("role")), str(op.get("policyArn"))
 
     def read() -> Props:
-        listed = _role_call(op, "reading policies of", "ListAttachedRolePolicies", role)
+        listed = _role(op, "reading policies of", "ListAttachedRolePolicies", role)
         attached = {item["PolicyArn"] for item in listed["AttachedPolicies"]}
         return {"role": role, "policyArn": policy} if policy in attached else {}
 
@@ -122,26 +102,20 @@ def _read_attachment(op: Op, attachment_id: str) -> Props | None:
 
 def _detach(op: Op, attachment_id: str) -> None:
     role, policy = str(op.get("role")), str(op.get("policyArn"))
-    _role_call(op, "detaching policy from", "DetachRolePolicy", role, PolicyArn=policy)
+    _role(op, "detaching policy from", "DetachRolePolicy", role, PolicyArn=policy)
 
 
-# -- instance profiles ------------------------------------------------------------------------
+# -- instance profiles --------------------------------------------------------------------------
 
 
-def _profile_call(op: Op, doing: str, operation: str, name: str, **arguments: Any) -> Any:
-    return op.call(
-        f"{doing} IAM Instance Profile ({name})",
-        "iam",
-        operation,
-        InstanceProfileName=name,
-        **arguments,
-    )
+def _profile(op: Op, doing: str, operation: str, name: str, **arguments: Any) -> Any:
+    action = f"{doing} IAM Instance Profile ({name})"
+    return op.call(action, "iam", operation, InstanceProfileName=name, **arguments)
 
 
 def _create_profile(op: Op) -> Made:
     name = str(op.get("name"))
-    tags = {"Tags": op.tag_list()} if op.tags_all else {}
-    _profile_call(op, "creating", "CreateInstanceProfile", name, Path=op.get("path", "/"), **tags)
+    _profile(op, "creating", "CreateInstanceProfile", name, Path=op.get("path", "/"), **_tags(op))
     _swap_role(op, name, None, op.get("role"))
     return name, _read_profile(op, name) or {}
 
@@ -149,14 +123,14 @@ def _create_profile(op: Op) -> Made:
 def _swap_role(op: Op, name: str, old: str | None, new: str | None) -> None:
     """An instance profile holds at most one role."""
     if old:
-        _profile_call(op, "removing role from", "RemoveRoleFromInstanceProfile", name, RoleName=old)
+        _profile(op, "removing role from", "RemoveRoleFromInstanceProfile", name, RoleName=old)
     if new:
-        _profile_call(op, "adding role to", "AddRoleToInstanceProfile", name, RoleName=new)
+        _profile(op, "adding role to", "AddRoleToInstanceProfile", name, RoleName=new)
 
 
 def _read_profile(op: Op, name: str) -> Props | None:
     def read() -> Props:
-        profile = _profile_call(op, "reading", "GetInstanceProfile", name)["InstanceProfile"]
+        profile = _profile(op, "reading", "GetInstanceProfile", name)["InstanceProfile"]
         roles = profile.get("Roles") or []
         return {
             "arn": profile["Arn"],
@@ -176,18 +150,28 @@ def _update_profile(op: Op, name: str) -> Props:
 
 def _retag_profile(op: Op, name: str) -> None:
     if op.tags_all:
-        _profile_call(op, "tagging", "TagInstanceProfile", name, Tags=op.tag_list())
+        _profile(op, "tagging", "TagInstanceProfile", name, Tags=op.tag_list())
 
 
 def _delete_profile(op: Op, name: str) -> None:
     _swap_role(op, name, (_read_profile(op, name) or {}).get("role"), None)
-    _profile_call(op, "deleting", "DeleteInstanceProfile", name)
+    _profile(op, "deleting", "DeleteInstanceProfile", name)
 
 
 KINDS = {
-    t.IAM_ROLE: Kind(_create_role, _read_role, _delete_role, _update_role, _retag_role),
+    t.IAM_ROLE: Kind(
+        _create_role,
+        _read_role,
+        lambda op, name: _role(op, "deleting", "DeleteRole", name),
+        _update_role,
+        _retag_role,
+    ),
     t.IAM_ROLE_POLICY: Kind(
-        _put_role_policy, _read_role_policy, _delete_role_policy, _update_role_policy, tagged=False
+        _put_role_policy,
+        _read_role_policy,
+        _delete_role_policy,
+        lambda op, policy_id: _put_role_policy(op)[1],
+        tagged=False,
     ),
     t.IAM_ROLE_POLICY_ATTACHMENT: Kind(_attach, _read_attachment, _detach, tagged=False),
     t.IAM_INSTANCE_PROFILE: Kind(

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared import aws_types as t
 from tests.engine.standin_aws.kinds.base import Kind, Made, Op, gone_if_missing
-from tests.engine.standin_aws.refusals import kms as refusals
+from tests.engine.standin_aws.refusals.kms import key_usable_for_changes
 from tests.engine.standin_aws.wire import Props
 
 # AWS's longest waiting period, and the provider's default for deletionWindowInDays.
 DEFAULT_DELETION_WINDOW_DAYS = 30
 
 
+def _kms(op: Op, doing: str, operation: str, what: str, **arguments: Any) -> Any:
+    return op.call(f"{doing} KMS {what}", "kms", operation, **arguments)
+
+
 def _create_key(op: Op) -> Made:
-    action = "creating KMS Key"
     arguments = {
         "Description": op.get("description", ""),
         "KeyUsage": op.get("keyUsage", "ENCRYPT_DECRYPT"),
@@ -20,30 +25,29 @@ def _create_key(op: Op) -> Made:
         "MultiRegion": bool(op.get("multiRegion", False)),
         "BypassPolicyLockoutSafetyCheck": bool(op.get("bypassPolicyLockoutSafetyCheck", False)),
         "Tags": op.tag_list("TagKey", "TagValue"),
+        **op.given({"policy": "Policy"}),
     }
-    if op.get("policy"):
-        arguments["Policy"] = op.get("policy")
-    key = op.call(action, "kms", "CreateKey", **arguments)["KeyMetadata"]
+    key_id = _kms(op, "creating", "CreateKey", "Key", **arguments)["KeyMetadata"]["KeyId"]
     if op.get("enableKeyRotation"):
-        _rotate(op, key["KeyId"], True)
-    return key["KeyId"], _key_outputs(op, key["KeyId"])
+        _rotate(op, key_id)
+    return key_id, _key_outputs(op, key_id)
 
 
-def _rotate(op: Op, key_id: str, enabled: bool) -> None:
-    action = f"updating KMS Key ({key_id}) rotation"
-    if enabled:
-        period = op.get("rotationPeriodInDays")
-        extra = {"RotationPeriodInDays": int(period)} if period else {}
-        op.call(action, "kms", "EnableKeyRotation", KeyId=key_id, **extra)
-    else:
-        op.call(action, "kms", "DisableKeyRotation", KeyId=key_id)
+def _rotate(op: Op, key_id: str) -> None:
+    what = f"Key ({key_id}) rotation"
+    if not op.get("enableKeyRotation"):
+        _kms(op, "updating", "DisableKeyRotation", what, KeyId=key_id)
+        return
+    period = op.get("rotationPeriodInDays")
+    extra = {"RotationPeriodInDays": int(period)} if period else {}
+    _kms(op, "updating", "EnableKeyRotation", what, KeyId=key_id, **extra)
 
 
 def _key_outputs(op: Op, key_id: str) -> Props:
-    action = f"reading KMS Key ({key_id})"
-    key = op.call(action, "kms", "DescribeKey", KeyId=key_id)["KeyMetadata"]
-    policy = op.call(action, "kms", "GetKeyPolicy", KeyId=key_id, PolicyName="default")
-    rotation = op.call(action, "kms", "GetKeyRotationStatus", KeyId=key_id)
+    what = f"Key ({key_id})"
+    key = _kms(op, "reading", "DescribeKey", what, KeyId=key_id)["KeyMetadata"]
+    policy = _kms(op, "reading", "GetKeyPolicy", what, KeyId=key_id, PolicyName="default")
+    rotation = _kms(op, "reading", "GetKeyRotationStatus", what, KeyId=key_id)
     return {
         "arn": key["Arn"],
         "keyId": key_id,
@@ -56,69 +60,42 @@ def _key_outputs(op: Op, key_id: str) -> Props:
 
 def _read_key(op: Op, key_id: str) -> Props | None:
     def read() -> Props:
-        state = op.call(f"reading KMS Key ({key_id})", "kms", "DescribeKey", KeyId=key_id)
-        if state["KeyMetadata"]["KeyState"] == "PendingDeletion":
-            # The provider drops a key pending deletion from the state: to it, the key is gone.
-            return {}
-        return _key_outputs(op, key_id)
+        state = _kms(op, "reading", "DescribeKey", f"Key ({key_id})", KeyId=key_id)
+        # The provider drops a key pending deletion from the state: to it, the key is gone.
+        pending = state["KeyMetadata"]["KeyState"] == "PendingDeletion"
+        return {} if pending else _key_outputs(op, key_id)
 
-    outputs = gone_if_missing(read)
-    return outputs or None
+    return gone_if_missing(read) or None
 
 
 def _update_key(op: Op, key_id: str) -> Props:
-    action = f"updating KMS Key ({key_id})"
-    refusals.key_usable_for_changes(op, key_id, "UpdateKeyDescription")
+    what = f"Key ({key_id})"
+    key_usable_for_changes(op, key_id, "UpdateKeyDescription")
     if op.changed("description"):
-        op.call(
-            action,
-            "kms",
-            "UpdateKeyDescription",
-            KeyId=key_id,
-            Description=op.get("description", ""),
-        )
+        description = op.get("description", "")
+        _kms(op, "updating", "UpdateKeyDescription", what, KeyId=key_id, Description=description)
     if op.changed("policy") and op.get("policy"):
-        op.call(
-            action,
-            "kms",
-            "PutKeyPolicy",
-            KeyId=key_id,
-            PolicyName="default",
-            Policy=op.get("policy"),
-        )
+        policy = {"PolicyName": "default", "Policy": op.get("policy")}
+        _kms(op, "updating", "PutKeyPolicy", what, KeyId=key_id, **policy)
     if op.changed("enableKeyRotation", "rotationPeriodInDays"):
-        _rotate(op, key_id, bool(op.get("enableKeyRotation")))
+        _rotate(op, key_id)
     return _key_outputs(op, key_id)
 
 
 def _delete_key(op: Op, key_id: str) -> None:
     window = int(op.old("deletionWindowInDays") or DEFAULT_DELETION_WINDOW_DAYS)
-    op.call(
-        f"deleting KMS Key ({key_id})",
-        "kms",
-        "ScheduleKeyDeletion",
-        KeyId=key_id,
-        PendingWindowInDays=window,
-    )
+    what = f"Key ({key_id})"
+    _kms(op, "deleting", "ScheduleKeyDeletion", what, KeyId=key_id, PendingWindowInDays=window)
 
 
 def _retag_key(op: Op, key_id: str) -> None:
-    op.call(
-        f"tagging KMS Key ({key_id})",
-        "kms",
-        "TagResource",
-        KeyId=key_id,
-        Tags=op.tag_list("TagKey", "TagValue"),
-    )
-
-
-def _alias(op: Op, name: str) -> dict[str, str] | None:
-    aliases = op.call(f"reading KMS Alias ({name})", "kms", "ListAliases")["Aliases"]
-    return next((alias for alias in aliases if alias["AliasName"] == name), None)
+    tags = op.tag_list("TagKey", "TagValue")
+    _kms(op, "tagging", "TagResource", f"Key ({key_id})", KeyId=key_id, Tags=tags)
 
 
 def _alias_outputs(op: Op, name: str) -> Props | None:
-    alias = _alias(op, name)
+    aliases = _kms(op, "reading", "ListAliases", f"Alias ({name})")["Aliases"]
+    alias = next((alias for alias in aliases if alias["AliasName"] == name), None)
     if alias is None:
         return None
     target = alias.get("TargetKeyId", "")
@@ -130,35 +107,25 @@ def _alias_outputs(op: Op, name: str) -> Props | None:
     }
 
 
-def _create_alias(op: Op) -> Made:
+def _put_alias(op: Op, doing: str, operation: str) -> Made:
     name = str(op.get("name"))
-    op.call(
-        f"creating KMS Alias ({name})",
-        "kms",
-        "CreateAlias",
-        AliasName=name,
-        TargetKeyId=op.get("targetKeyId"),
-    )
+    target = op.get("targetKeyId")
+    _kms(op, doing, operation, f"Alias ({name})", AliasName=name, TargetKeyId=target)
     return name, _alias_outputs(op, name) or {}
 
 
-def _update_alias(op: Op, name: str) -> Props:
-    op.call(
-        f"updating KMS Alias ({name})",
-        "kms",
-        "UpdateAlias",
-        AliasName=name,
-        TargetKeyId=op.get("targetKeyId"),
-    )
-    return _alias_outputs(op, name) or {}
-
-
 def _delete_alias(op: Op, name: str) -> None:
-    if _alias(op, name) is not None:
-        op.call(f"deleting KMS Alias ({name})", "kms", "DeleteAlias", AliasName=name)
+    if _alias_outputs(op, name) is not None:
+        _kms(op, "deleting", "DeleteAlias", f"Alias ({name})", AliasName=name)
 
 
 KINDS = {
     t.KMS_KEY: Kind(_create_key, _read_key, _delete_key, _update_key, _retag_key),
-    t.KMS_ALIAS: Kind(_create_alias, _alias_outputs, _delete_alias, _update_alias, tagged=False),
+    t.KMS_ALIAS: Kind(
+        lambda op: _put_alias(op, "creating", "CreateAlias"),
+        _alias_outputs,
+        _delete_alias,
+        lambda op, name: _put_alias(op, "updating", "UpdateAlias")[1],
+        tagged=False,
+    ),
 }

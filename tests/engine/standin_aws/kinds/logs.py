@@ -11,32 +11,31 @@ from tests.engine.standin_aws.wire import Props
 
 
 def _call(op: Op, doing: str, operation: str, name: str, **arguments: Any) -> Any:
-    return op.call(f"{doing} CloudWatch Logs Log Group ({name})", "logs", operation, **arguments)
+    action = f"{doing} CloudWatch Logs Log Group ({name})"
+    return op.call(action, "logs", operation, **arguments)
 
 
 def _create(op: Op) -> Made:
     name = str(op.get("name"))
-    arguments: dict[str, Any] = {"logGroupName": name, "tags": op.tags_all}
+    arguments = {"logGroupName": name, "tags": op.tags_all}
+    arguments |= op.given({"kmsKeyId": "kmsKeyId", "logGroupClass": "logGroupClass"})
     if op.get("kmsKeyId"):
         log_group_key_unusable(op, name, str(op.get("kmsKeyId")), "creating", "CreateLogGroup")
-        arguments["kmsKeyId"] = op.get("kmsKeyId")
-    if op.get("logGroupClass"):
-        arguments["logGroupClass"] = op.get("logGroupClass")
     _call(op, "creating", "CreateLogGroup", name, **arguments)
     _retain(op, name)
     return name, _read(op, name) or {}
 
 
 def _retain(op: Op, name: str) -> None:
-    days = op.get("retentionInDays")
-    if days:
+    if op.get("retentionInDays"):
+        days = int(op.get("retentionInDays"))
         _call(
             op,
             "putting retention of",
             "PutRetentionPolicy",
             name,
             logGroupName=name,
-            retentionInDays=int(days),
+            retentionInDays=days,
         )
     else:
         _call(op, "deleting retention of", "DeleteRetentionPolicy", name, logGroupName=name)
@@ -57,20 +56,14 @@ def _read(op: Op, name: str) -> Props | None:
 
 
 def _update(op: Op, name: str) -> Props:
-    if op.changed("kmsKeyId"):
-        if op.get("kmsKeyId"):
-            key = str(op.get("kmsKeyId"))
-            log_group_key_unusable(op, name, key, "associating KMS key of", "AssociateKmsKey")
-            _call(
-                op,
-                "associating KMS key of",
-                "AssociateKmsKey",
-                name,
-                logGroupName=name,
-                kmsKeyId=key,
-            )
-        else:
-            _call(op, "disassociating KMS key of", "DisassociateKmsKey", name, logGroupName=name)
+    key = op.get("kmsKeyId")
+    if op.changed("kmsKeyId") and key:
+        log_group_key_unusable(op, name, str(key), "associating KMS key of", "AssociateKmsKey")
+        _call(
+            op, "associating KMS key of", "AssociateKmsKey", name, logGroupName=name, kmsKeyId=key
+        )
+    elif op.changed("kmsKeyId"):
+        _call(op, "disassociating KMS key of", "DisassociateKmsKey", name, logGroupName=name)
     if op.changed("retentionInDays"):
         _retain(op, name)
     return _read(op, name) or {}

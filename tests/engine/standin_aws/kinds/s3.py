@@ -1,8 +1,5 @@
-"""TEST-ONLY stand-in: S3 buckets and the per-bucket configuration resources of pulumi-aws v7.
-
-Each side resource (public access block, encryption, versioning...) is one S3 configuration
-of its bucket, with the bucket name as its id, as in the real provider.
-"""
+"""TEST-ONLY stand-in: S3 buckets and the per-bucket configuration resources of pulumi-aws v7
+(each one S3 configuration of its bucket, with the bucket name as its id, as the provider's)."""
 
 from __future__ import annotations
 
@@ -15,17 +12,19 @@ from tests.engine.standin_aws.errors import AwsError
 from tests.engine.standin_aws.kinds.base import Kind, Made, Op, gone_if_missing
 from tests.engine.standin_aws.wire import Props
 
-# -- buckets ---------------------------------------------------------------------------------
+
+def _call(op: Op, doing: str, operation: str, bucket: str, **arguments: Any) -> Any:
+    return op.call(f"{doing} S3 Bucket ({bucket})", "s3", operation, Bucket=bucket, **arguments)
 
 
 def _create_bucket(op: Op) -> Made:
     name = str(op.get("bucket"))
-    arguments: dict[str, Any] = {"Bucket": name}
+    arguments: dict[str, Any] = {}
     if op.region != "us-east-1":
         arguments["CreateBucketConfiguration"] = {"LocationConstraint": op.region}
     if op.get("objectLockEnabled"):
         arguments["ObjectLockEnabledForBucket"] = True
-    op.call(f"creating S3 Bucket ({name})", "s3", "CreateBucket", **arguments)
+    _call(op, "creating", "CreateBucket", name, **arguments)
     _retag_bucket(op, name)
     return name, _bucket_outputs(op, name)
 
@@ -43,10 +42,9 @@ def _bucket_outputs(op: Op, name: str) -> Props:
 
 def _read_bucket(op: Op, name: str) -> Props | None:
     def read() -> Props:
-        action = f"reading S3 Bucket ({name})"
-        op.call(action, "s3", "HeadBucket", Bucket=name)
+        _call(op, "reading", "HeadBucket", name)
         try:
-            tag_set = op.call(action, "s3", "GetBucketTagging", Bucket=name)["TagSet"]
+            tag_set = _call(op, "reading", "GetBucketTagging", name)["TagSet"]
         except AwsError as error:
             if error.code != "NoSuchTagSet":
                 raise
@@ -59,287 +57,169 @@ def _read_bucket(op: Op, name: str) -> Props | None:
 
 def _retag_bucket(op: Op, name: str) -> None:
     if op.tags_all:
-        op.call(
-            f"tagging S3 Bucket ({name})",
-            "s3",
-            "PutBucketTagging",
-            Bucket=name,
-            Tagging={"TagSet": op.tag_list()},
-        )
+        _call(op, "tagging", "PutBucketTagging", name, Tagging={"TagSet": op.tag_list()})
 
 
 def _delete_bucket(op: Op, name: str) -> None:
-    action = f"deleting S3 Bucket ({name})"
     if op.old("forceDestroy"):
         # forceDestroy: the provider empties the bucket, every version included, first.
-        listed = op.call(action, "s3", "ListObjectVersions", Bucket=name)
+        listed = _call(op, "deleting", "ListObjectVersions", name)
         for entry in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
-            op.call(
-                action,
-                "s3",
-                "DeleteObject",
-                Bucket=name,
-                Key=entry["Key"],
-                VersionId=entry["VersionId"],
-            )
-    op.call(action, "s3", "DeleteBucket", Bucket=name)
+            version = {"Key": entry["Key"], "VersionId": entry["VersionId"]}
+            _call(op, "deleting", "DeleteObject", name, **version)
+    _call(op, "deleting", "DeleteBucket", name)
 
 
-# -- side resources --------------------------------------------------------------------------
+# -- side resources: put on create and update, get on read, remove on delete --------------------
+
+Put = Callable[[Op], dict[str, Any]]  # the Put<operation> arguments from the inputs
+Get = Callable[[Op, Any], Props]  # the outputs from the Get<operation> answer
 
 
-def _side(
-    put: Callable[[Op, str], None],
-    get: Callable[[Op, str], Props],
-    remove: Callable[[Op, str], None],
-) -> Kind:
-    """A configuration of one bucket: put on create and update, get on read, remove on delete."""
+def _side(operation: str, put: Put, get: Get, remove: str | None = None, **removal: Any) -> Kind:
+    """The configuration `Put<operation>` sets; `remove` (default Delete<operation>) removes."""
 
     def create(op: Op) -> Made:
         bucket = str(op.get("bucket"))
-        put(op, bucket)
+        _call(op, "putting", f"Put{operation}", bucket, **put(op))
         return bucket, {}
 
     def read(op: Op, bucket: str) -> Props | None:
-        return gone_if_missing(lambda: get(op, bucket))
+        return gone_if_missing(lambda: get(op, _call(op, "reading", f"Get{operation}", bucket)))
 
     def update(op: Op, bucket: str) -> Props:
-        put(op, bucket)
-        return {}
+        return create(op)[1]
 
     def delete(op: Op, bucket: str) -> None:
-        remove(op, bucket)
+        _call(op, "deleting", remove or f"Delete{operation}", bucket, **removal)
 
     return Kind(create, read, delete, update, tagged=False)
 
 
-def _call(op: Op, doing: str, operation: str, bucket: str, **arguments: Any) -> Any:
-    return op.call(f"{doing} S3 Bucket ({bucket})", "s3", operation, Bucket=bucket, **arguments)
+_BLOCK_KEYS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
-_BLOCK_KEYS = {
-    "blockPublicAcls": "BlockPublicAcls",
-    "blockPublicPolicy": "BlockPublicPolicy",
-    "ignorePublicAcls": "IgnorePublicAcls",
-    "restrictPublicBuckets": "RestrictPublicBuckets",
-}
+def _block(op: Op) -> dict[str, Any]:
+    block = {key[0].upper() + key[1:]: bool(op.get(key, False)) for key in _BLOCK_KEYS}
+    return {"PublicAccessBlockConfiguration": block}
 
 
-def _put_block(op: Op, bucket: str) -> None:
-    block = {aws: bool(op.get(key, False)) for key, aws in _BLOCK_KEYS.items()}
-    _call(
-        op,
-        "putting Public Access Block of",
-        "PutPublicAccessBlock",
-        bucket,
-        PublicAccessBlockConfiguration=block,
-    )
+def _block_outputs(op: Op, found: Any) -> Props:
+    config = found["PublicAccessBlockConfiguration"]
+    return {key: config.get(key[0].upper() + key[1:], False) for key in _BLOCK_KEYS}
 
 
-def _get_block(op: Op, bucket: str) -> Props:
-    block = _call(op, "reading Public Access Block of", "GetPublicAccessBlock", bucket)
-    config = block["PublicAccessBlockConfiguration"]
-    return {key: config.get(aws, False) for key, aws in _BLOCK_KEYS.items()}
-
-
-def _put_ownership(op: Op, bucket: str) -> None:
+def _ownership(op: Op) -> dict[str, Any]:
     owner = (op.get("rule") or {}).get("objectOwnership", "BucketOwnerEnforced")
-    _call(
-        op,
-        "putting Ownership Controls of",
-        "PutBucketOwnershipControls",
-        bucket,
-        OwnershipControls={"Rules": [{"ObjectOwnership": owner}]},
-    )
+    return {"OwnershipControls": {"Rules": [{"ObjectOwnership": owner}]}}
 
 
-def _get_ownership(op: Op, bucket: str) -> Props:
-    controls = _call(op, "reading Ownership Controls of", "GetBucketOwnershipControls", bucket)
-    return {
-        "rule": {"objectOwnership": controls["OwnershipControls"]["Rules"][0]["ObjectOwnership"]}
-    }
+def _ownership_outputs(op: Op, found: Any) -> Props:
+    return {"rule": {"objectOwnership": found["OwnershipControls"]["Rules"][0]["ObjectOwnership"]}}
 
 
-def _put_versioning(op: Op, bucket: str) -> None:
+def _versioning(op: Op) -> dict[str, Any]:
     status = (op.get("versioningConfiguration") or {}).get("status", "Enabled")
-    _call(
-        op,
-        "putting Versioning of",
-        "PutBucketVersioning",
-        bucket,
-        VersioningConfiguration={"Status": status},
-    )
+    return {"VersioningConfiguration": {"Status": status}}
 
 
-def _get_versioning(op: Op, bucket: str) -> Props:
-    versioning = _call(op, "reading Versioning of", "GetBucketVersioning", bucket)
-    return {
-        "versioningConfiguration": {
-            **(op.get("versioningConfiguration") or {}),
-            "status": versioning.get("Status", "Disabled"),
-        }
-    }
+def _versioning_outputs(op: Op, found: Any) -> Props:
+    given = op.get("versioningConfiguration") or {}
+    return {"versioningConfiguration": {**given, "status": found.get("Status", "Disabled")}}
 
 
-def _suspend_versioning(op: Op, bucket: str) -> None:
-    # A versioned bucket can never be unversioned again: deleting the resource suspends it.
-    _call(
-        op,
-        "suspending Versioning of",
-        "PutBucketVersioning",
-        bucket,
-        VersioningConfiguration={"Status": "Suspended"},
-    )
-
-
-def _encryption_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    converted = []
-    for rule in rules:
+def _encryption(op: Op) -> dict[str, Any]:
+    rules = []
+    for rule in op.get("rules") or []:
         default = rule.get("applyServerSideEncryptionByDefault") or {}
         by_default = {"SSEAlgorithm": default.get("sseAlgorithm")}
         if default.get("kmsMasterKeyId"):
             by_default["KMSMasterKeyID"] = default["kmsMasterKeyId"]
-        converted.append(
-            {
-                "ApplyServerSideEncryptionByDefault": by_default,
-                "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled", False)),
-            }
+        bucket_key = bool(rule.get("bucketKeyEnabled", False))
+        rules.append(
+            {"ApplyServerSideEncryptionByDefault": by_default, "BucketKeyEnabled": bucket_key}
         )
-    return converted
+    return {"ServerSideEncryptionConfiguration": {"Rules": rules}}
 
 
-def _put_encryption(op: Op, bucket: str) -> None:
-    _call(
-        op,
-        "putting Encryption of",
-        "PutBucketEncryption",
-        bucket,
-        ServerSideEncryptionConfiguration={"Rules": _encryption_rules(op.get("rules") or [])},
-    )
-
-
-def _get_encryption(op: Op, bucket: str) -> Props:
-    config = _call(op, "reading Encryption of", "GetBucketEncryption", bucket)[
-        "ServerSideEncryptionConfiguration"
-    ]
+def _encryption_outputs(op: Op, found: Any) -> Props:
     rules = []
-    for rule in config["Rules"]:
+    for rule in found["ServerSideEncryptionConfiguration"]["Rules"]:
         default = rule.get("ApplyServerSideEncryptionByDefault", {})
         by_default = {"sseAlgorithm": default.get("SSEAlgorithm")}
         if default.get("KMSMasterKeyID"):
             by_default["kmsMasterKeyId"] = default["KMSMasterKeyID"]
+        bucket_key = rule.get("BucketKeyEnabled", False)
         rules.append(
-            {
-                "applyServerSideEncryptionByDefault": by_default,
-                "bucketKeyEnabled": rule.get("BucketKeyEnabled", False),
-            }
+            {"applyServerSideEncryptionByDefault": by_default, "bucketKeyEnabled": bucket_key}
         )
     return {"rules": rules}
 
 
-def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    converted: dict[str, Any] = {"ID": rule.get("id", ""), "Status": rule.get("status", "Enabled")}
-    converted["Filter"] = {"Prefix": (rule.get("filter") or {}).get("prefix", "")}
-    if rule.get("expiration"):
-        converted["Expiration"] = {"Days": int(rule["expiration"]["days"])}
-    if rule.get("noncurrentVersionExpiration"):
-        converted["NoncurrentVersionExpiration"] = {
-            "NoncurrentDays": int(rule["noncurrentVersionExpiration"]["noncurrentDays"])
+def _lifecycle(op: Op) -> dict[str, Any]:
+    rules = []
+    for rule in op.get("rules") or []:
+        converted: dict[str, Any] = {
+            "ID": rule.get("id", ""),
+            "Status": rule.get("status", "Enabled"),
         }
-    if rule.get("abortIncompleteMultipartUpload"):
-        days = rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"]
-        converted["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(days)}
-    return converted
+        converted["Filter"] = {"Prefix": (rule.get("filter") or {}).get("prefix", "")}
+        if rule.get("expiration"):
+            converted["Expiration"] = {"Days": int(rule["expiration"]["days"])}
+        if rule.get("noncurrentVersionExpiration"):
+            days = int(rule["noncurrentVersionExpiration"]["noncurrentDays"])
+            converted["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
+        if rule.get("abortIncompleteMultipartUpload"):
+            days = int(rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"])
+            converted["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+        rules.append(converted)
+    return {"LifecycleConfiguration": {"Rules": rules}}
 
 
-def _put_lifecycle(op: Op, bucket: str) -> None:
-    rules = [_lifecycle_rule(rule) for rule in op.get("rules") or []]
-    _call(
-        op,
-        "putting Lifecycle of",
-        "PutBucketLifecycleConfiguration",
-        bucket,
-        LifecycleConfiguration={"Rules": rules},
-    )
-
-
-def _get_lifecycle(op: Op, bucket: str) -> Props:
-    rules = _call(op, "reading Lifecycle of", "GetBucketLifecycleConfiguration", bucket)["Rules"]
-    by_id = {rule.get("ID") for rule in rules}
+def _lifecycle_outputs(op: Op, found: Any) -> Props:
+    by_id = {rule.get("ID") for rule in found["Rules"]}
     return {"rules": [rule for rule in op.get("rules") or [] if rule.get("id") in by_id]}
 
 
-def _put_logging(op: Op, bucket: str) -> None:
+def _logging(op: Op) -> dict[str, Any]:
     enabled = {"TargetBucket": op.get("targetBucket"), "TargetPrefix": op.get("targetPrefix", "")}
-    _call(
-        op,
-        "putting Logging of",
-        "PutBucketLogging",
-        bucket,
-        BucketLoggingStatus={"LoggingEnabled": enabled},
-    )
+    return {"BucketLoggingStatus": {"LoggingEnabled": enabled}}
 
 
-def _get_logging(op: Op, bucket: str) -> Props:
-    enabled = _call(op, "reading Logging of", "GetBucketLogging", bucket).get("LoggingEnabled")
+def _logging_outputs(op: Op, found: Any) -> Props:
+    enabled = found.get("LoggingEnabled")
     if not enabled:
-        raise _gone(op, bucket, "logging")
+        bucket = op.get("bucket")
+        action = f"reading S3 Bucket ({bucket}) logging"
+        raise AwsError(action, "S3", "Get", "NoSuchConfiguration", "no logging")
     return {
         "targetBucket": enabled["TargetBucket"],
         "targetPrefix": enabled.get("TargetPrefix", ""),
     }
 
 
-def _put_policy(op: Op, bucket: str) -> None:
-    _call(op, "putting Policy of", "PutBucketPolicy", bucket, Policy=op.get("policy"))
-
-
-def _get_policy(op: Op, bucket: str) -> Props:
-    return {"policy": _call(op, "reading Policy of", "GetBucketPolicy", bucket)["Policy"]}
-
-
-def _gone(op: Op, bucket: str, what: str) -> Exception:
-    return AwsError(
-        f"reading S3 Bucket ({bucket}) {what}", "S3", "Get", "NoSuchConfiguration", f"no {what}"
-    )
-
-
-def _remover(operation: str, doing: str, **arguments: Any) -> Callable[[Op, str], None]:
-    def remove(op: Op, bucket: str) -> None:
-        _call(op, doing, operation, bucket, **arguments)
-
-    return remove
-
-
 KINDS = {
     t.BUCKET: Kind(_create_bucket, _read_bucket, _delete_bucket, retag=_retag_bucket),
-    t.BUCKET_PUBLIC_ACCESS_BLOCK: _side(
-        _put_block,
-        _get_block,
-        _remover("DeletePublicAccessBlock", "deleting Public Access Block of"),
+    t.BUCKET_PUBLIC_ACCESS_BLOCK: _side("PublicAccessBlock", _block, _block_outputs),
+    t.BUCKET_OWNERSHIP: _side("BucketOwnershipControls", _ownership, _ownership_outputs),
+    # A versioned bucket can never be unversioned again: deleting the resource suspends it.
+    t.BUCKET_VERSIONING: _side(
+        "BucketVersioning",
+        _versioning,
+        _versioning_outputs,
+        "PutBucketVersioning",
+        VersioningConfiguration={"Status": "Suspended"},
     ),
-    t.BUCKET_OWNERSHIP: _side(
-        _put_ownership,
-        _get_ownership,
-        _remover("DeleteBucketOwnershipControls", "deleting Ownership Controls of"),
-    ),
-    t.BUCKET_VERSIONING: _side(_put_versioning, _get_versioning, _suspend_versioning),
-    t.BUCKET_ENCRYPTION: _side(
-        _put_encryption,
-        _get_encryption,
-        _remover("DeleteBucketEncryption", "deleting Encryption of"),
-    ),
+    t.BUCKET_ENCRYPTION: _side("BucketEncryption", _encryption, _encryption_outputs),
     t.BUCKET_LIFECYCLE: _side(
-        _put_lifecycle,
-        _get_lifecycle,
-        _remover("DeleteBucketLifecycle", "deleting Lifecycle of"),
+        "BucketLifecycleConfiguration", _lifecycle, _lifecycle_outputs, "DeleteBucketLifecycle"
     ),
     t.BUCKET_LOGGING: _side(
-        _put_logging,
-        _get_logging,
-        _remover("PutBucketLogging", "deleting Logging of", BucketLoggingStatus={}),
+        "BucketLogging", _logging, _logging_outputs, "PutBucketLogging", BucketLoggingStatus={}
     ),
     t.BUCKET_POLICY: _side(
-        _put_policy, _get_policy, _remover("DeleteBucketPolicy", "deleting Policy of")
+        "BucketPolicy",
+        lambda op: {"Policy": op.get("policy")},
+        lambda op, found: {"policy": found["Policy"]},
     ),
 }

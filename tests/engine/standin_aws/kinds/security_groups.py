@@ -13,7 +13,7 @@ from typing import Any
 from shared import aws_types as t
 from tests.engine.standin_aws import ec2
 from tests.engine.standin_aws.ec2 import by, call, one, tagging
-from tests.engine.standin_aws.kinds.base import Kind, Made, Op, gone_if_missing
+from tests.engine.standin_aws.kinds.base import Kind, Made, Op, reader
 from tests.engine.standin_aws.refusals import network as refuse
 from tests.engine.standin_aws.wire import Props
 
@@ -42,23 +42,11 @@ def _put_inline(op: Op, group_id: str, directions: list[str]) -> None:
     for direction in directions:
         suffix, field = _DIRECTIONS[direction]
         action = f"updating Security Group ({group_id}) {direction} rules"
-        if group[field]:
-            call(
-                op,
-                action,
-                f"RevokeSecurityGroup{suffix}",
-                GroupId=group_id,
-                IpPermissions=group[field],
-            )
         wanted = [_permission(block, group_id) for block in op.get(direction) or []]
-        if wanted:
-            call(
-                op,
-                action,
-                f"AuthorizeSecurityGroup{suffix}",
-                GroupId=group_id,
-                IpPermissions=wanted,
-            )
+        for verb, permissions in (("Revoke", group[field]), ("Authorize", wanted)):
+            if permissions:
+                operation = f"{verb}SecurityGroup{suffix}"
+                call(op, action, operation, GroupId=group_id, IpPermissions=permissions)
 
 
 def _group(op: Op, group_id: str) -> Any:
@@ -79,25 +67,18 @@ def _vpc(op: Op) -> str:
     """The group's VPC: its input, else the default VPC (as AWS picks it)."""
     if op.get("vpcId"):
         return str(op.get("vpcId"))
-    return str(
-        one(op, "DescribeVpcs", "Vpcs", "default VPC", Filters=by(is_default="true"))["VpcId"]
-    )
+    default = one(op, "DescribeVpcs", "Vpcs", "default VPC", Filters=by(is_default="true"))
+    return str(default["VpcId"])
 
 
 def _create_group(op: Op) -> Made:
     action = f"creating Security Group ({op.get('name')})"
     vpc = _vpc(op)
     refuse.require_vpc(op, vpc, action, "CreateSecurityGroup")
-    description = op.get("description", "Managed by Pulumi")
-    made = call(
-        op,
-        action,
-        "CreateSecurityGroup",
-        GroupName=op.get("name"),
-        Description=description,
-        VpcId=vpc,
-        TagSpecifications=tagging(op, "security-group"),
-    )
+    arguments = {"GroupName": op.get("name"), "VpcId": vpc}
+    arguments |= {"Description": op.get("description", "Managed by Pulumi")}
+    arguments |= {"TagSpecifications": tagging(op, "security-group")}
+    made = call(op, action, "CreateSecurityGroup", **arguments)
     _put_inline(op, made["GroupId"], list(_DIRECTIONS))
     return made["GroupId"], _group_outputs(op, made["GroupId"])
 
@@ -130,10 +111,6 @@ def _forget_default_group(op: Op, group_id: str) -> None:
     """AWS never deletes a VPC's default group: the provider only drops it from the state."""
 
 
-def _read_group(op: Op, group_id: str) -> Props | None:
-    return gone_if_missing(lambda: {**_group_outputs(op, group_id), **ec2.live_tags(op, group_id)})
-
-
 # -- split rules -------------------------------------------------------------------------------
 
 # A split rule's peer input -> (IpPermission list, its key; ModifySecurityGroupRules' field).
@@ -147,13 +124,8 @@ _PEERS = {
 
 def _ports(op: Op) -> dict[str, Any]:
     protocol = str(op.get("ipProtocol"))
-    if protocol in _ALL:
-        return {"IpProtocol": protocol}
-    return {
-        "IpProtocol": protocol,
-        "FromPort": int(op.get("fromPort")),
-        "ToPort": int(op.get("toPort")),
-    }
+    ports = {"FromPort": int(op.get("fromPort")), "ToPort": int(op.get("toPort"))}
+    return {"IpProtocol": protocol, **({} if protocol in _ALL else ports)}
 
 
 def _split_rule(direction: str) -> Kind:
@@ -167,25 +139,17 @@ def _split_rule(direction: str) -> Kind:
             if op.get(key):
                 permission[field] = [{inner: op.get(key), **described}]
         group = op.get("securityGroupId")
+        arguments = {"GroupId": group, "IpPermissions": [permission]}
+        arguments["TagSpecifications"] = tagging(op, "security-group-rule")
         made = call(
-            op,
-            f"creating {what} ({group})",
-            f"AuthorizeSecurityGroup{suffix}",
-            GroupId=group,
-            IpPermissions=[permission],
-            TagSpecifications=tagging(op, "security-group-rule"),
+            op, f"creating {what} ({group})", f"AuthorizeSecurityGroup{suffix}", **arguments
         )
         rule_id = made["SecurityGroupRules"][0]["SecurityGroupRuleId"]
         return rule_id, outputs(op, rule_id)
 
     def outputs(op: Op, rule_id: str) -> Props:
-        one(
-            op,
-            "DescribeSecurityGroupRules",
-            "SecurityGroupRules",
-            rule_id,
-            SecurityGroupRuleIds=[rule_id],
-        )
+        found = "SecurityGroupRules"
+        one(op, f"Describe{found}", found, rule_id, SecurityGroupRuleIds=[rule_id])
         return {"securityGroupRuleId": rule_id, "arn": ec2.arn(op, "security-group-rule", rule_id)}
 
     def update(op: Op, rule_id: str) -> Props:
@@ -195,31 +159,18 @@ def _split_rule(direction: str) -> Kind:
             "SecurityGroupRuleId": rule_id,
             "SecurityGroupRule": {k: v for k, v in rule.items() if v is not None},
         }
-        call(
-            op,
-            f"updating {what} ({rule_id})",
-            "ModifySecurityGroupRules",
-            GroupId=op.get("securityGroupId"),
-            SecurityGroupRules=[change],
-        )
+        arguments = {"GroupId": op.get("securityGroupId"), "SecurityGroupRules": [change]}
+        call(op, f"updating {what} ({rule_id})", "ModifySecurityGroupRules", **arguments)
         return outputs(op, rule_id)
 
     def delete(op: Op, rule_id: str) -> None:
-        group = op.get("securityGroupId")
-        call(
-            op,
-            f"deleting {what} ({rule_id})",
-            f"RevokeSecurityGroup{suffix}",
-            GroupId=group,
-            SecurityGroupRuleIds=[rule_id],
-        )
+        arguments = {"GroupId": op.get("securityGroupId"), "SecurityGroupRuleIds": [rule_id]}
+        call(op, f"deleting {what} ({rule_id})", f"RevokeSecurityGroup{suffix}", **arguments)
 
-    def read(op: Op, rule_id: str) -> Props | None:
-        return gone_if_missing(lambda: {**outputs(op, rule_id), **ec2.live_tags(op, rule_id)})
-
-    return Kind(create, read, delete, update, ec2.retag)
+    return Kind(create, reader(outputs, ec2.live_tags), delete, update, ec2.retag)
 
 
+_read_group = reader(_group_outputs, ec2.live_tags)
 KINDS = {
     t.SECURITY_GROUP: Kind(_create_group, _read_group, _delete_group, _update_group, ec2.retag),
     t.DEFAULT_SECURITY_GROUP: Kind(

@@ -11,23 +11,8 @@ from typing import Any
 
 from tests.engine.standin_aws.errors import AwsError, autoscaling
 from tests.engine.standin_aws.kinds.base import Op
-from tests.engine.standin_aws.refusals.kms_use import refused_actions
+from tests.engine.standin_aws.refusals.kms import refused_actions
 
-# What the Auto Scaling service-linked role needs of a customer key to launch encrypted volumes.
-SLR_KEY_ACTIONS = (
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:DescribeKey",
-    "kms:CreateGrant",
-)
-LAUNCH_FAILED = (
-    "Instance became unhealthy while waiting for instance to be in InService state. "
-    "Termination Reason: Client.InternalError: Client error on launch"
-)
 # What CloudWatch Logs needs of the key of an encrypted log group.
 LOGS_KEY_ACTIONS = (
     "kms:Encrypt",
@@ -36,24 +21,30 @@ LOGS_KEY_ACTIONS = (
     "kms:GenerateDataKey",
     "kms:DescribeKey",
 )
+# What the Auto Scaling service-linked role needs of a customer key to launch encrypted volumes.
+SLR_KEY_ACTIONS = (
+    *LOGS_KEY_ACTIONS,
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:CreateGrant",
+)
+LAUNCH_FAILED = (
+    "Instance became unhealthy while waiting for instance to be in InService state. "
+    "Termination Reason: Client.InternalError: Client error on launch"
+)
 
 
 def group_name_taken(op: Op, name: str) -> None:
     """Auto Scaling group names are unique per account and region (moto overwrites the group).
     https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html"""
+    action = f"creating Auto Scaling Group ({name})"
     found = op.call(
-        f"creating Auto Scaling Group ({name})",
-        "autoscaling",
-        "DescribeAutoScalingGroups",
-        AutoScalingGroupNames=[name],
-    )["AutoScalingGroups"]
-    if found:
+        action, "autoscaling", "DescribeAutoScalingGroups", AutoScalingGroupNames=[name]
+    )
+    if found["AutoScalingGroups"]:
+        message = f"AutoScalingGroup by this name already exists - A group with the name {name}"
         raise autoscaling(
-            f"creating Auto Scaling Group ({name})",
-            "CreateAutoScalingGroup",
-            "AlreadyExists",
-            f"AutoScalingGroup by this name already exists - A group with the name {name} "
-            "already exists",
+            action, "CreateAutoScalingGroup", "AlreadyExists", f"{message} already exists"
         )
 
 
@@ -64,12 +55,10 @@ def capacity_out_of_bounds(op: Op, name: str, creating: bool) -> None:
     desired = int(op.get("desiredCapacity", low))
     if not low <= desired <= high:
         doing, operation = ("creating", "Create") if creating else ("updating", "Update")
+        message = f"Desired capacity:{desired} must be between the specified min size:{low} and"
+        action = f"{doing} Auto Scaling Group ({name})"
         raise autoscaling(
-            f"{doing} Auto Scaling Group ({name})",
-            f"{operation}AutoScalingGroup",
-            "ValidationError",
-            f"Desired capacity:{desired} must be between the specified min size:{low} and "
-            f"max size:{high}",
+            action, f"{operation}AutoScalingGroup", "ValidationError", f"{message} max size:{high}"
         )
 
 
@@ -83,12 +72,9 @@ def target_groups_missing(op: Op, name: str) -> None:
         if arns:
             elbv2.describe_target_groups(TargetGroupArns=arns)
     except elbv2.exceptions.TargetGroupNotFoundException:
-        raise autoscaling(
-            f"creating Auto Scaling Group ({name})",
-            "CreateAutoScalingGroup",
-            "ValidationError",
-            "Provided Target Groups may not be valid. Please ensure they exist and try again.",
-        ) from None
+        message = "Provided Target Groups may not be valid. Please ensure they exist and try again."
+        action = f"creating Auto Scaling Group ({name})"
+        raise autoscaling(action, "CreateAutoScalingGroup", "ValidationError", message) from None
 
 
 def launch_problem(op: Op, template: dict[str, Any]) -> str | None:
@@ -140,10 +126,8 @@ def log_group_key_unusable(op: Op, name: str, key: str, doing: str, operation: s
     }
     service = {"Service": f"logs.{op.region}.amazonaws.com"}
     if refused_actions(op, key, service, LOGS_KEY_ACTIONS, context):
-        raise AwsError(
-            f"{doing} CloudWatch Logs Log Group ({name})",
-            "CloudWatch Logs",
-            operation,
-            "AccessDeniedException",
-            f"The specified KMS key does not exist or is not allowed to be used with Arn '{arn}'",
+        message = (
+            f"The specified KMS key does not exist or is not allowed to be used with Arn '{arn}'"
         )
+        action = f"{doing} CloudWatch Logs Log Group ({name})"
+        raise AwsError(action, "CloudWatch Logs", operation, "AccessDeniedException", message)

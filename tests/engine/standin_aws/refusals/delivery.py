@@ -1,13 +1,12 @@
 """TEST-ONLY stand-in: whether access logs would actually arrive, a fact the emulator lacks.
 
-AWS accepts logging configurations it then cannot honour, and the emulator keeps no delivery
-at all, so tests ask `log_deliveries(account)`, computed from the buckets as they now are:
-- S3 server access logs and ELB access logs are delivered only into a bucket whose default
-  encryption is SSE-S3; with SSE-KMS the configuration is accepted and no log ever arrives
-  (S3 User Guide, "Enabling Amazon S3 server access logging"; ALB User Guide, "Access logs");
+AWS accepts logging configurations it then cannot honour, and the emulator delivers nothing,
+so tests ask `log_deliveries(account)`, computed from the buckets as they now are:
+- S3 server access logs and ELB access logs arrive only in a bucket whose default encryption
+  is SSE-S3; with SSE-KMS the configuration is accepted and no log ever arrives (S3 User Guide,
+  "Enabling Amazon S3 server access logging"; ALB User Guide, "Access logs");
 - server access logs need the target's policy to let logging.s3.amazonaws.com PutObject for
-  that source bucket and account (aws:SourceArn, aws:SourceAccount): the emulator checks the
-  principal only, not the conditions.
+  that source bucket and account (aws:SourceArn, aws:SourceAccount).
 """
 
 from __future__ import annotations
@@ -34,33 +33,33 @@ def log_deliveries(account: Clients) -> list[dict[str, Any]]:
     s3, elb = account.client("s3"), account.client("elbv2")
     owner = account.client("sts").get_caller_identity()["Account"]
     found = []
-    for bucket in s3.list_buckets()["Buckets"]:
-        enabled = s3.get_bucket_logging(Bucket=bucket["Name"]).get("LoggingEnabled")
+    for bucket in (b["Name"] for b in s3.list_buckets()["Buckets"]):
+        enabled = s3.get_bucket_logging(Bucket=bucket).get("LoggingEnabled")
         if enabled:
-            context = {
-                "aws:SourceArn": f"arn:aws:s3:::{bucket['Name']}",
-                "aws:SourceAccount": owner,
-            }
             target = enabled["TargetBucket"]
+            context = {"aws:SourceArn": f"arn:aws:s3:::{bucket}", "aws:SourceAccount": owner}
             reason = ""
             if not allows(
-                _policy(s3, target), "s3:PutObject", service=S3_LOG_SERVICE, context=context
+                _policy(s3, target), "s3:PutObject", {"Service": S3_LOG_SERVICE}, context
             ):
                 reason = f"the policy of {target} does not let {S3_LOG_SERVICE} PutObject"
-            found.append(_delivery(s3, bucket["Name"], target, "server access logs", reason))
+            found.append(_delivery(s3, bucket, target, "server access logs", reason))
     for balancer in elb.describe_load_balancers()["LoadBalancers"]:
         arn = balancer["LoadBalancerArn"]
         attributes = elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
         values = {item["Key"]: item["Value"] for item in attributes}
         if values.get("access_logs.s3.enabled") == "true":
-            target = values["access_logs.s3.bucket"]
-            name = balancer["LoadBalancerName"]
+            target, name = values["access_logs.s3.bucket"], balancer["LoadBalancerName"]
             found.append(_delivery(s3, name, target, "load balancer access logs", ""))
     return found
 
 
 def _delivery(s3: Any, source: str, target: str, what: str, reason: str) -> dict[str, Any]:
-    algorithm = _default_encryption(s3, target)
+    try:
+        config = s3.get_bucket_encryption(Bucket=target)["ServerSideEncryptionConfiguration"]
+        algorithm = config["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+    except ClientError:
+        algorithm = SSE_S3  # AWS encrypts every bucket with SSE-S3 unless told otherwise (2023)
     if not reason and algorithm != SSE_S3:
         reason = (
             f"target bucket {target} has default encryption {algorithm}; {what} are delivered "
@@ -74,12 +73,3 @@ def _policy(s3: Any, bucket: str) -> str | None:
         return str(s3.get_bucket_policy(Bucket=bucket)["Policy"])
     except ClientError:
         return None
-
-
-def _default_encryption(s3: Any, bucket: str) -> str:
-    try:
-        config = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
-    except ClientError:
-        return SSE_S3  # AWS encrypts every bucket with SSE-S3 unless told otherwise (2023)
-    by_default = config["Rules"][0]["ApplyServerSideEncryptionByDefault"]
-    return str(by_default["SSEAlgorithm"])

@@ -8,7 +8,7 @@ other settings (DuplicateTargetGroupName; kinds/elb.py words it as AWS does).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from shared.aws_facts import ELB_LOG_ACCOUNTS
@@ -35,12 +35,9 @@ def name_free(op: Op, name: str, kind: str) -> None:
         return
     if existing["Type"] == kind:
         raise ProviderError(f"ELBv2 Load Balancer ({name}) already exists")
-    raise elbv2(
-        f"creating ELBv2 {kind} Load Balancer ({name})",
-        "CreateLoadBalancer",
-        "DuplicateLoadBalancerName",
-        f"A load balancer with the same name '{name}' exists, but with different settings",
-    )
+    message = f"A load balancer with the same name '{name}' exists, but with different settings"
+    action = f"creating ELBv2 {kind} Load Balancer ({name})"
+    raise elbv2(action, "CreateLoadBalancer", "DuplicateLoadBalancerName", message)
 
 
 def placement(
@@ -52,29 +49,23 @@ def placement(
     filters = [{"Name": "subnet-id", "Values": subnet_ids}]
     subnets = op.call(action, "ec2", "DescribeSubnets", Filters=filters)["Subnets"]
     known = {subnet["SubnetId"] for subnet in subnets}
-    for subnet_id in subnet_ids:
-        if subnet_id not in known:
-            raise elbv2(
-                action, operation, "SubnetNotFound", f"The subnet ID '{subnet_id}' is not valid"
-            )
+    missing = [subnet_id for subnet_id in subnet_ids if subnet_id not in known]
+    if missing:
+        message = f"The subnet ID '{missing[0]}' is not valid"
+        raise elbv2(action, operation, "SubnetNotFound", message)
     vpcs = sorted({subnet["VpcId"] for subnet in subnets})
     zones = [subnet["AvailabilityZone"] for subnet in subnets]
-    if len(vpcs) > 1:
-        raise _invalid(
-            action, operation, f"The subnets must all be in one VPC, not in {', '.join(vpcs)}"
-        )
-    if vpc is not None and vpcs != [vpc]:
-        raise _invalid(action, operation, f"The subnets must be in the load balancer's VPC '{vpc}'")
-    if len(set(zones)) != len(zones):
-        raise _invalid(
-            action, operation, "A load balancer cannot be attached to two subnets of one zone"
-        )
-    if op.get("loadBalancerType", "application") == "application" and len(zones) < 2:
-        raise _invalid(
-            action,
-            operation,
-            "At least two subnets in two different Availability Zones must be specified",
-        )
+    application = op.get("loadBalancerType", "application") == "application"
+    refused = {
+        f"The subnets must all be in one VPC, not in {', '.join(vpcs)}": len(vpcs) > 1,
+        f"The subnets must be in the load balancer's VPC '{vpc}'": vpc not in (None, *vpcs[:1]),
+        "A load balancer cannot be attached to two subnets of one zone": len(set(zones))
+        < len(zones),
+        "At least two subnets in two different Availability Zones must be specified": application
+        and len(zones) < 2,
+    }
+    for message in (message for message, wrong in refused.items() if wrong):
+        raise _invalid(action, operation, message)
     return vpcs[0] if vpcs else None
 
 
@@ -84,10 +75,9 @@ def gateway_attached(op: Op, action: str, vpc: str) -> None:
     against the gateway's attachment matters."""
     filters = [{"Name": "attachment.vpc-id", "Values": [vpc]}]
     gateways = op.call(action, "ec2", "DescribeInternetGateways", Filters=filters)
+    attachments = [a for g in gateways["InternetGateways"] for a in g.get("Attachments", [])]
     if not any(
-        attachment.get("VpcId") == vpc and attachment.get("State") in ("available", "attached")
-        for gateway in gateways["InternetGateways"]
-        for attachment in gateway.get("Attachments", [])
+        a.get("VpcId") == vpc and a.get("State") in ("available", "attached") for a in attachments
     ):
         raise elbv2(
             action, "CreateLoadBalancer", "InvalidSubnet", f"VPC {vpc} has no internet gateway"
@@ -98,12 +88,9 @@ def deletion_unprotected(op: Op, arn: str) -> None:
     """AWS (ALB User Guide, "Deletion protection"): a protected balancer cannot be deleted."""
     attributes = op.aws.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=arn)
     if {"Key": "deletion_protection.enabled", "Value": "true"} in attributes["Attributes"]:
-        raise elbv2(
-            f"deleting ELBv2 Load Balancer ({arn})",
-            "DeleteLoadBalancer",
-            "OperationNotPermitted",
-            f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled",
-        )
+        message = f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled"
+        action = f"deleting ELBv2 Load Balancer ({arn})"
+        raise elbv2(action, "DeleteLoadBalancer", "OperationNotPermitted", message)
 
 
 def access_log_bucket(op: Op, arn: str, bucket: str) -> None:
@@ -117,12 +104,10 @@ def access_log_bucket(op: Op, arn: str, bucket: str) -> None:
         policy = None  # no bucket, or no policy: nobody may write
     account = ELB_LOG_ACCOUNTS.get(op.region)
     writer = f"arn:{op.partition}:iam::{account}:root" if account else None
-    if not allows(policy, "s3:PutObject", service=LOG_DELIVERY_SERVICE, account=writer):
-        raise _invalid(
-            f"modifying ELBv2 Load Balancer ({arn}) attributes",
-            "ModifyLoadBalancerAttributes",
-            f"Access Denied for bucket: {bucket}. Please check S3bucket permission",
-        )
+    if not allows(policy, "s3:PutObject", {"Service": LOG_DELIVERY_SERVICE, "AWS": writer}, {}):
+        message = f"Access Denied for bucket: {bucket}. Please check S3bucket permission"
+        action = f"modifying ELBv2 Load Balancer ({arn}) attributes"
+        raise _invalid(action, "ModifyLoadBalancerAttributes", message)
 
 
 def listener(op: Op, action: str, operation: str, *, port_changed: bool = True) -> None:
@@ -131,55 +116,30 @@ def listener(op: Op, action: str, operation: str, *, port_changed: bool = True) 
     301 or 302 (ValidationError), forwarded groups are in the balancer's VPC."""
     balancer = str(op.get("loadBalancerArn"))
     elb = op.aws.client("elbv2")
+    fail = partial(elbv2, action, operation)
     if op.get("protocol") in TLS_PROTOCOLS:
         if not op.get("certificateArn"):
-            raise elbv2(
-                action,
-                operation,
-                "ValidationError",
-                "A certificate must be specified for HTTPS listeners",
-            )
+            raise fail("ValidationError", "A certificate must be specified for HTTPS listeners")
         policy = op.get("sslPolicy")
         if policy and not elb.describe_ssl_policies(Names=[policy])["SslPolicies"]:
-            raise elbv2(action, operation, "SSLPolicyNotFound", f"SSL policy '{policy}' not found")
+            raise fail("SSLPolicyNotFound", f"SSL policy '{policy}' not found")
     if port_changed:
         listeners = elb.describe_listeners(LoadBalancerArn=balancer)["Listeners"]
         if any(item["Port"] == int(op.get("port", 0)) for item in listeners):
-            raise elbv2(
-                action,
-                operation,
-                "DuplicateListener",
-                f"A listener already exists on this port for this load balancer '{balancer}'",
-            )
+            message = f"A listener already exists on this port for this load balancer '{balancer}'"
+            raise fail("DuplicateListener", message)
     actions: list[dict[str, Any]] = op.get("defaultActions") or []
     for item in actions:
         code = (item.get("redirect") or {}).get("statusCode")
         if item.get("type") == "redirect" and code not in REDIRECT_CODES:
-            raise elbv2(
-                action,
-                operation,
-                "ValidationError",
-                f"Redirect status code must be one of {', '.join(REDIRECT_CODES)}",
-            )
-    _groups_in_vpc(op, action, operation, balancer, _forwarded(actions))
-
-
-def _forwarded(actions: Iterable[dict[str, Any]]) -> set[str]:
-    return {str(item["targetGroupArn"]) for item in actions if item.get("targetGroupArn")}
-
-
-def _groups_in_vpc(op: Op, action: str, operation: str, balancer: str, groups: set[str]) -> None:
-    if not groups:
-        return
-    elb = op.aws.client("elbv2")
-    lbs = elb.describe_load_balancers()["LoadBalancers"]
+            message = f"Redirect status code must be one of {', '.join(REDIRECT_CODES)}"
+            raise fail("ValidationError", message)
+    groups = {str(item["targetGroupArn"]) for item in actions if item.get("targetGroupArn")}
+    lbs = elb.describe_load_balancers()["LoadBalancers"] if groups else []
     vpc = next((lb["VpcId"] for lb in lbs if lb["LoadBalancerArn"] == balancer), None)
     # Missing groups (and a missing balancer) are the emulator's to refuse.
-    for group in elb.describe_target_groups()["TargetGroups"]:
-        if vpc and group["TargetGroupArn"] in groups and group["VpcId"] != vpc:
-            raise _invalid(
-                action,
-                operation,
-                f"Target group '{group['TargetGroupArn']}' is in a different VPC than load "
-                f"balancer '{balancer}'",
-            )
+    for group in elb.describe_target_groups()["TargetGroups"] if vpc else []:
+        if group["TargetGroupArn"] in groups and group["VpcId"] != vpc:
+            arn = group["TargetGroupArn"]
+            message = f"Target group '{arn}' is in a different VPC than load balancer '{balancer}'"
+            raise _invalid(action, operation, message)

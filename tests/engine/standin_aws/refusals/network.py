@@ -9,15 +9,17 @@ flow log without destination or role) is left to moto.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
-from tests.engine.standin_aws.ec2 import by, describe
+from tests.engine.standin_aws.ec2 import by, call, describe
 from tests.engine.standin_aws.errors import AwsError, ec2
 from tests.engine.standin_aws.kinds.base import Op
 from tests.engine.standin_aws.reach import instance_groups
+from tests.engine.standin_aws.refusals.policies import allows
 
 # Builds the refusal of the call being checked from an error code and a message.
 Refusal = Callable[[str, str], AwsError]
@@ -43,9 +45,13 @@ def _endpoints(op: Op, vpc_id: str | None = None) -> list[dict[str, Any]]:
     return [endpoint for endpoint in endpoints if endpoint.get("State") != "deleted"]
 
 
-def _dependency(action: str, operation: str, message: str, users: Iterable[str]) -> None:
-    if any(True for _ in users):
+def _dependency(action: str, operation: str, message: str, users: list[str]) -> None:
+    if users:
         raise ec2(action, operation, "DependencyViolation", message)
+
+
+def _referenced(rule: dict[str, Any]) -> Any:
+    return (rule.get("ReferencedGroupInfo") or {}).get("GroupId")
 
 
 def group_unused(op: Op, group_id: str, action: str) -> None:
@@ -54,24 +60,19 @@ def group_unused(op: Op, group_id: str, action: str) -> None:
     VPC, the operation fails with DependencyViolation" (EC2 API Reference, DeleteSecurityGroup;
     a load balancer's and an interface endpoint's network interfaces hold their groups)."""
     rules = describe(op, "DescribeSecurityGroupRules", "SecurityGroupRules")
-    users = [
-        *(i["InstanceId"] for i in _instances(op) if group_id in instance_groups(i)),
-        *(
-            lb["LoadBalancerArn"]
-            for lb in _load_balancers(op)
-            if group_id in (lb.get("SecurityGroups") or [])
-        ),
-        *(
-            e["VpcEndpointId"]
-            for e in _endpoints(op)
-            if group_id in [g["GroupId"] for g in e.get("Groups") or []]
-        ),
-        *(
-            r["GroupId"]
-            for r in rules
-            if r["GroupId"] != group_id
-            and (r.get("ReferencedGroupInfo") or {}).get("GroupId") == group_id
-        ),
+    users = [i["InstanceId"] for i in _instances(op) if group_id in instance_groups(i)]
+    users += [
+        lb["LoadBalancerArn"]
+        for lb in _load_balancers(op)
+        if group_id in (lb.get("SecurityGroups") or [])
+    ]
+    users += [
+        e["VpcEndpointId"]
+        for e in _endpoints(op)
+        if group_id in [g["GroupId"] for g in e.get("Groups") or []]
+    ]
+    users += [
+        r["GroupId"] for r in rules if r["GroupId"] != group_id and _referenced(r) == group_id
     ]
     _dependency(action, "DeleteSecurityGroup", f"resource {group_id} has a dependent object", users)
 
@@ -80,33 +81,32 @@ def subnet_unused(op: Op, subnet_id: str, action: str) -> None:
     """DeleteSubnet: "You must terminate all running instances in the subnet before you can
     delete the subnet" (EC2 API Reference, DeleteSubnet); the network interfaces of load
     balancers and interface endpoints in it are its dependencies too (DependencyViolation)."""
-    users = [
-        *(i["InstanceId"] for i in _instances(op, *by(subnet_id=subnet_id))),
-        *(
-            lb["LoadBalancerArn"]
-            for lb in _load_balancers(op)
-            if subnet_id in [z.get("SubnetId") for z in lb.get("AvailabilityZones") or []]
-        ),
-        *(e["VpcEndpointId"] for e in _endpoints(op) if subnet_id in (e.get("SubnetIds") or [])),
+    users = [i["InstanceId"] for i in _instances(op, *by(subnet_id=subnet_id))]
+    zones = [
+        (lb, z.get("SubnetId"))
+        for lb in _load_balancers(op)
+        for z in lb.get("AvailabilityZones") or []
     ]
-    _dependency(
-        action,
-        "DeleteSubnet",
-        f"The subnet '{subnet_id}' has dependencies and cannot be deleted.",
-        users,
-    )
+    users += [lb["LoadBalancerArn"] for lb, subnet in zones if subnet == subnet_id]
+    users += [e["VpcEndpointId"] for e in _endpoints(op) if subnet_id in (e.get("SubnetIds") or [])]
+    message = f"The subnet '{subnet_id}' has dependencies and cannot be deleted."
+    _dependency(action, "DeleteSubnet", message, users)
 
 
 def require_vpc(op: Op, vpc_id: str, action: str, operation: str) -> None:
     """CreateSecurityGroup in a VPC that does not exist: InvalidVpcID.NotFound (EC2 API
     Reference, Error codes); moto creates the group anyway."""
     if not describe(op, "DescribeVpcs", "Vpcs", Filters=by(vpc_id=vpc_id)):
-        raise ec2(
-            action, operation, "InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist"
-        )
+        message = f"The vpc ID '{vpc_id}' does not exist"
+        raise ec2(action, operation, "InvalidVpcID.NotFound", message)
 
 
 # -- VPC endpoints ----------------------------------------------------------------------------
+
+
+def _prefix_list(op: Op, service: str) -> str | None:
+    found = describe(op, "DescribePrefixLists", "PrefixLists", Filters=by(prefix_list_name=service))
+    return found[0]["PrefixListId"] if found else None
 
 
 def _ids(op: Op, key: str) -> list[str]:
@@ -120,29 +120,18 @@ def _route_tables(op: Op, vpc: str, endpoint_id: str | None, fail: Refusal) -> N
     tables = _ids(op, "routeTableIds")
     if not tables:
         return
-    prefix_lists = describe(
-        op,
-        "DescribePrefixLists",
-        "PrefixLists",
-        Filters=by(prefix_list_name=str(op.get("serviceName"))),
-    )
-    prefix_list = prefix_lists[0]["PrefixListId"] if prefix_lists else None
+    prefix_list = _prefix_list(op, str(op.get("serviceName")))
     for table in describe(op, "DescribeRouteTables", "RouteTables", RouteTableIds=tables):
         table_id = table["RouteTableId"]
         if table["VpcId"] != vpc:
             raise fail("InvalidParameter", f"The route table {table_id} does not belong to {vpc}")
         for route in table["Routes"]:
-            target = route.get("GatewayId", "")
-            if (
-                prefix_list
-                and route.get("DestinationPrefixListId") == prefix_list
-                and target != endpoint_id
-            ):
-                raise fail(
-                    "InvalidParameter",
-                    f"route table {table_id} already has a route with "
-                    f"destination-prefix-list-id {prefix_list}",
+            ours = route.get("GatewayId", "") == endpoint_id
+            if prefix_list and route.get("DestinationPrefixListId") == prefix_list and not ours:
+                message = (
+                    f"route table {table_id} already has a route with destination-prefix-list-id"
                 )
+                raise fail("InvalidParameter", f"{message} {prefix_list}")
 
 
 def _placement(op: Op, vpc: str, fail: Refusal) -> None:
@@ -163,36 +152,21 @@ def _placement(op: Op, vpc: str, fail: Refusal) -> None:
                 "the VPC endpoint service.",
             )
         zones[zone] = subnet_id
-    known = {
-        group["GroupId"]
-        for group in describe(
-            op, "DescribeSecurityGroups", "SecurityGroups", Filters=by(vpc_id=vpc)
-        )
-    }
+    groups = describe(op, "DescribeSecurityGroups", "SecurityGroups", Filters=by(vpc_id=vpc))
+    known = {group["GroupId"] for group in groups}
     for group in _ids(op, "securityGroupIds"):
         if group not in known:
-            raise fail(
-                "InvalidGroup.NotFound",
-                f"The security group '{group}' does not exist in VPC '{vpc}'",
-            )
+            message = f"The security group '{group}' does not exist in VPC '{vpc}'"
+            raise fail("InvalidGroup.NotFound", message)
 
 
 def _private_dns(op: Op, vpc: str, endpoint_id: str | None, fail: Refusal) -> None:
     """Private DNS needs both DNS attributes of the VPC, and one endpoint per VPC holds a
     service's private DNS name (AWS PrivateLink guide, "DNS attributes for your VPC" and
     "Private DNS"): a create-before-delete replacement of such an endpoint is refused."""
-    for attribute, key in (
-        ("enableDnsSupport", "EnableDnsSupport"),
-        ("enableDnsHostnames", "EnableDnsHostnames"),
-    ):
-        answer = op.call(
-            "checking DescribeVpcAttribute",
-            "ec2",
-            "DescribeVpcAttribute",
-            VpcId=vpc,
-            Attribute=attribute,
-        )
-        if not answer[key]["Value"]:
+    for attribute in ("enableDnsSupport", "enableDnsHostnames"):
+        answer = call(op, "checking", "DescribeVpcAttribute", VpcId=vpc, Attribute=attribute)
+        if not answer[attribute[0].upper() + attribute[1:]]["Value"]:
             raise fail(
                 "InvalidParameter",
                 "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC "
@@ -222,11 +196,8 @@ def vpc_endpoint(op: Op, action: str, operation: str, endpoint_id: str | None) -
         raise fail("InvalidServiceName", f"The Vpc Endpoint Service '{service}' does not exist")
     if op.get("vpcEndpointType", "Gateway") == "Gateway":
         if _ids(op, "subnetIds"):
-            raise fail(
-                "InvalidParameter",
-                "Subnet IDs are only supported for Interface and GatewayLoadBalancer type "
-                "VPC Endpoints.",
-            )
+            kinds = "Interface and GatewayLoadBalancer type VPC Endpoints"
+            raise fail("InvalidParameter", f"Subnet IDs are only supported for {kinds}.")
         _route_tables(op, vpc, endpoint_id, fail)
         return
     _placement(op, vpc, fail)
@@ -235,24 +206,6 @@ def vpc_endpoint(op: Op, action: str, operation: str, endpoint_id: str | None) -
 
 
 # -- flow logs --------------------------------------------------------------------------------
-
-
-def _trusts_flow_logs(document: dict[str, Any], account: str) -> bool:
-    for statement in document.get("Statement") or []:
-        actions = statement.get("Action")
-        services = (statement.get("Principal") or {}).get("Service")
-        source = ((statement.get("Condition") or {}).get("StringEquals") or {}).get(
-            "aws:SourceAccount", account
-        )
-        if (
-            statement.get("Effect") == "Allow"
-            and "sts:AssumeRole" in ([actions] if isinstance(actions, str) else actions or [])
-            and VPC_FLOW_LOGS_SERVICE
-            in ([services] if isinstance(services, str) else services or [])
-            and source == account
-        ):
-            return True
-    return False
 
 
 def flow_log(op: Op, action: str) -> None:
@@ -267,12 +220,13 @@ def flow_log(op: Op, action: str) -> None:
         raise fail("InvalidParameter", "DeliverLogsPermissionArn is not applicable for s3 delivery")
     if kind != "cloud-watch-logs" or not role or not op.get("logDestination"):
         return  # moto refuses a CloudWatch Logs flow log without role or destination itself
-    name = str(role).rsplit("/", 1)[-1]
     try:
-        document = op.call(action, "iam", "GetRole", RoleName=name)["Role"][
-            "AssumeRolePolicyDocument"
-        ]
+        role_name = str(role).rsplit("/", 1)[-1]
+        document = op.call(action, "iam", "GetRole", RoleName=role_name)["Role"]
+        trust = json.dumps(document["AssumeRolePolicyDocument"])
     except AwsError:
-        document = {}
-    if not _trusts_flow_logs(document, op.aws.id):
+        trust = None
+    # The flow log's ARN is not known yet: any id of this account and region stands for it.
+    source = {"aws:SourceAccount": op.aws.id, "aws:SourceArn": op.arn("ec2", "vpc-flow-log/fl-new")}
+    if not allows(trust, "sts:AssumeRole", {"Service": VPC_FLOW_LOGS_SERVICE}, source):
         raise fail("InvalidParameter", f"Unable to assume given IAM role: '{role}'")

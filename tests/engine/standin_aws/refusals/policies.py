@@ -1,11 +1,11 @@
-"""TEST-ONLY stand-in: whether a resource policy (bucket, key or trust policy) lets a service
-or an account do one action, as IAM evaluates it (AWS: "Policy evaluation logic").
+"""TEST-ONLY stand-in: whether a resource policy (bucket, key or trust policy) lets a principal
+do one action, as IAM evaluates it; the emulator stores policies without judging them.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 
-The emulator stores policies without judging them. Statements match on Effect, Action (with
-`*` wildcards, case-insensitive), Principal and Condition; `Resource` is not matched (the
-caller asks about its own resource). An explicit Deny wins. A condition key missing from the
-request context, or an operator not known here, makes its statement not apply, as AWS treats a
-missing key for the positive operators.
+A statement applies when its Action (`*` wildcards, case-insensitive), Principal (one of
+`principal`'s {"AWS": arn, "Service": name}; `*` matches any) and Condition match; `Resource`
+is not matched (the caller asks about its own resource). An explicit Deny wins. A condition
+key missing from the context, or an operator not known here, makes its statement not apply.
 """
 
 from __future__ import annotations
@@ -19,62 +19,55 @@ from typing import Any
 def allows(
     document: str | None,
     action: str,
-    *,
-    service: str | None = None,
-    account: str | None = None,
-    context: Mapping[str, str] | None = None,
+    principal: Mapping[str, str | None],
+    context: Mapping[str, str],
 ) -> bool:
-    """Whether `document` lets `service` (a service principal) or `account` (an IAM ARN) do
-    `action` in `context`."""
     found = json.loads(document or "{}").get("Statement") or []
-    applicable = [
-        statement
+    effects = {
+        statement.get("Effect")
         for statement in ([found] if isinstance(found, Mapping) else found)
-        if _any_match(statement.get("Action"), action.lower(), str.lower)
-        and _principal(statement.get("Principal"), service, account)
-        and _conditions(statement.get("Condition") or {}, context or {})
-    ]
-    if any(statement.get("Effect") == "Deny" for statement in applicable):
-        return False
-    return any(statement.get("Effect") == "Allow" for statement in applicable)
+        if _match(statement.get("Action"), action.lower(), str.lower)
+        and _principal(statement.get("Principal"), principal)
+        and _conditions(statement.get("Condition") or {}, context)
+    }
+    return "Allow" in effects and "Deny" not in effects
 
 
 def _listed(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [str(item) for item in (value if isinstance(value, list) else [value])]
-
-
-def _any_match(patterns: Any, value: str, fold: Any = str) -> bool:
-    return any(fnmatch.fnmatchcase(value, fold(pattern)) for pattern in _listed(patterns))
-
-
-def _principal(block: Any, service: str | None, account: str | None) -> bool:
-    if block == "*":
-        return True
-    if not isinstance(block, Mapping):
-        return False
-    arns = _listed(block.get("AWS"))
-    return bool(
-        (service and service in _listed(block.get("Service")))
-        or (account and ("*" in arns or account in arns))
+    return (
+        [] if value is None else [str(v) for v in (value if isinstance(value, list) else [value])]
     )
 
 
-_OPERATORS = {
-    "StringEquals": lambda actual, expected: actual in expected,
-    "ArnEquals": lambda actual, expected: actual in expected,
-    "StringLike": lambda actual, expected: _any_match(expected, actual),
-    "ArnLike": lambda actual, expected: _any_match(expected, actual),
-}
+def _match(patterns: Any, value: str, fold: Any = str) -> bool:
+    return any(fnmatch.fnmatchcase(value, fold(pattern)) for pattern in _listed(patterns))
+
+
+def _principal(block: Any, principal: Mapping[str, str | None]) -> bool:
+    if block == "*":
+        return True
+    listed = (
+        {kind: _listed(ids) for kind, ids in block.items()} if isinstance(block, Mapping) else {}
+    )
+    return any(
+        value and (value in listed.get(kind, []) or (kind == "AWS" and "*" in listed.get(kind, [])))
+        for kind, value in principal.items()
+    )
+
+
+def _holds(operator: str, actual: str, expected: list[str]) -> bool:
+    base = operator.removeprefix("ForAnyValue:").removesuffix("IfExists")
+    if base in ("StringEquals", "ArnEquals"):
+        return actual in expected
+    if base in ("StringEqualsIgnoreCase", "Bool"):
+        return actual.lower() in (value.lower() for value in expected)
+    return base in ("StringLike", "ArnLike") and _match(expected, actual)
 
 
 def _conditions(block: Mapping[str, Any], context: Mapping[str, str]) -> bool:
     keys = {key.lower(): value for key, value in context.items()}
-    for operator, tests in block.items():
-        holds = _OPERATORS.get(operator.removesuffix("IfExists"))
-        for key, expected in tests.items():
-            actual = keys.get(key.lower())
-            if holds is None or actual is None or not holds(actual, _listed(expected)):
-                return False
-    return True
+    return all(
+        keys.get(key.lower()) is not None and _holds(operator, keys[key.lower()], _listed(expected))
+        for operator, tests in block.items()
+        for key, expected in tests.items()
+    )

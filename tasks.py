@@ -333,6 +333,7 @@ def bootstrap(c: Context, *, env: str, endpoint: str | None = None, check: bool 
         "to": "migrate: `declared` (the environment file's state_backend) or a backend (s3, ...)",
         "version": "restore: the checkpoint version id `invoke state history` lists",
         "endpoint": ENDPOINT_HELP,
+        "abandon": "migrate: remove from the target what an interrupted migration created",
     },
 )
 def state(
@@ -344,13 +345,20 @@ def state(
     to: str | None = None,
     version: str | None = None,
     endpoint: str | None = None,
+    abandon: bool = False,
 ) -> None:
     """Move stacks to the declared backend, or list and restore checkpoint versions."""
     from orchestration import state_commands  # noqa: PLC0415
 
     _state_command(
         lambda: state_commands.state(
-            action, env, project=project, to=to, version=version, endpoint=endpoint
+            action,
+            env,
+            project=project,
+            to=to,
+            version=version,
+            endpoint=endpoint,
+            abandon=abandon,
         )
     )
 

@@ -12,8 +12,9 @@ written before all of them pass:
 3. AWS credentials resolve, for operations that reach AWS and for state kept in S3/KMS (skipped
    with an emulator endpoint);
 4. the backend and secrets provider resolve (the passphrase where one is used; the account id
-   for the derived state bucket) and the declared state bucket and key answer
-   (`orchestration.state.aws`: otherwise one message naming `invoke bootstrap`);
+   for the derived state bucket) and the declared state bucket and key answer, and no
+   interrupted `invoke state migrate` left the backend half-filled (`orchestration.state.aws`:
+   otherwise one message naming `invoke bootstrap`; `orchestration.state.migration_journal`);
 5. the Pulumi CLI matching the SDK is there (installed by `orchestration.engine.pulumi_install`).
 """
 
@@ -41,8 +42,15 @@ from orchestration.runner import (
     Orchestrator,
     RunReport,
 )
-from orchestration.state.backend import STATE_DIR_NAME, AccountLookup, plan_state, resolve_backend
+from orchestration.state.backend import (
+    STATE_DIR_NAME,
+    AccountLookup,
+    Backend,
+    plan_state,
+    resolve_backend,
+)
 from orchestration.state.declaration import StateLocation
+from orchestration.state.migration_journal import refuse_unfinished_migration
 from shared.paths import PROJECTS_DIR, REPO_ROOT
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
 from shared.topology import TOPOLOGY, ContractError
@@ -59,6 +67,8 @@ CliLocator = Callable[[Path, Callable[[str], None]], Path]
 Action = Callable[[Orchestrator], RunReport | int]
 # (declared state location, environment) -> None; raises when the bucket or key is not ready.
 StateCheck = Callable[[StateLocation, str], None]
+# (backend, --endpoint) -> None; raises when a migration into the backend is unfinished.
+MigrationCheck = Callable[[Backend, str | None], None]
 
 
 class NothingDeployed(OrchestrationError):
@@ -159,13 +169,15 @@ class Checks:
 
     locate_cli: the Pulumi CLI's bin dir (installing it if need be); resolve_credentials: whether
     AWS credentials resolve for a region; lookup_account: the account id behind them;
-    check_state: that the declared state bucket and key answer.
+    check_state: that the declared state bucket and key answer; check_migration: that no
+    interrupted `invoke state migrate` left the backend half-filled.
     """
 
     locate_cli: CliLocator = ensure_cli
     resolve_credentials: CredentialResolver = botocore_resolves
     lookup_account: AccountLookup = caller_account
     check_state: StateCheck = check_state_ready
+    check_migration: MigrationCheck = refuse_unfinished_migration
 
 
 def open_orchestrator(
@@ -225,6 +237,8 @@ def open_orchestrator(
         print(notice, file=diagnostics, flush=True)
     if backend.location is not None and (backend.location.bucket or backend.location.key):
         checks.check_state(backend.location, settings.environment)
+    # A half-migrated backend lacks some stacks: a deploy would create their resources again.
+    checks.check_migration(backend, endpoint)
     if read_only and backend.holds_no_stack():
         raise NothingDeployed(
             f"Nothing to show: no stack of {settings.environment} exists yet in "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TextIO
 
 from orchestration.commands import (
@@ -42,7 +42,6 @@ from orchestration.state.declaration import ENVIRONMENT_FILE
 from orchestration.state.history import restore, show_history
 from orchestration.state.migrate import Migration
 from shared.settings import EnvironmentSettings
-from shared.topology import TOPOLOGY
 
 STATE_ACTIONS = ("migrate", "history", "restore")
 DECLARED = "declared"
@@ -81,6 +80,7 @@ def state(
     to: str | None = None,
     version: str | None = None,
     endpoint: str | None = None,
+    abandon: bool = False,
     paths: Paths | None = None,
     environ: Mapping[str, str] | None = None,
     out: TextIO | None = None,
@@ -95,7 +95,7 @@ def state(
         )
     paths = paths or Paths.for_repo()
     settings = load_environment(environment, project, paths.projects_dir)
-    _check_options(action, project=project, to=to, version=version)
+    _check_options(action, project=project, to=to, version=version, abandon=abandon)
     check_endpoint(endpoint)
     environ = os.environ if environ is None else environ
     check_engine_variables(environ)
@@ -121,12 +121,13 @@ def state(
     if target.location is not None and (target.location.bucket or target.location.key):
         check_state_ready(target.location, environment)
     if action == "migrate":
+        assert to is not None  # _with_target requires it
         return _migrate(
             settings,
             target,
             paths=paths,
             environ=environ,
-            project=project,
+            request=MigrateRequest(to.strip(), project, endpoint, abandon),
             out=printer,
             locate_cli=locate_cli,
         )
@@ -145,25 +146,37 @@ def state(
     return restore(s3, bucket, project, environment, version, out=printer)
 
 
+@dataclasses.dataclass(frozen=True)
+class MigrateRequest:
+    """`state migrate`'s options as given (the commands it prints repeat them)."""
+
+    to: str
+    project: str | None
+    endpoint: str | None
+    abandon: bool
+
+
 def _migrate(
     settings: EnvironmentSettings,
     target: Backend,
     *,
     paths: Paths,
     environ: Mapping[str, str],
-    project: str | None,
+    request: MigrateRequest,
     out: TextIO,
     locate_cli: CliLocator,
 ) -> int:
     source = local_backend(settings, environ=environ, state_dir=paths.state_dir)
-    if target.secrets_provider == "passphrase" and source.generated_passphrase is not None:
+    # Abandoning only removes from the target: it needs neither the source nor its passphrase.
+    copying = not request.abandon
+    if copying and target.secrets_provider == "passphrase" and source.generated_passphrase:
         raise OrchestrationError(
             f"{settings.environment} declares the passphrase secrets provider on a shared "
             "backend, but the local stacks use this machine's generated passphrase: declare "
             "secrets_provider: awskms (recommended), or set PULUMI_CONFIG_PASSPHRASE to the "
             "team's passphrase and migrate by hand with `pulumi stack migrate`"
         )
-    if not (paths.state_dir / ".pulumi").is_dir():
+    if copying and not (paths.state_dir / ".pulumi").is_dir():
         print(f"Nothing to migrate: {paths.state_dir} holds no stacks.", file=out)
         return 0
     # Imported here: the Automation API is only needed once the CLI really runs.
@@ -177,9 +190,12 @@ def _migrate(
         command=pulumi_command_at(bin_dir),
         pulumi_home=paths.pulumi_home,
         out=out,
+        to=request.to,
+        endpoint=request.endpoint,
     )
-    projects: Sequence[str] = (project,) if project else TOPOLOGY.names
-    return migration.run(projects)
+    if request.abandon:
+        return migration.abandon()
+    return migration.run(request.project)
 
 
 def _with_target(settings: EnvironmentSettings, to: str | None) -> EnvironmentSettings:
@@ -194,15 +210,15 @@ def _with_target(settings: EnvironmentSettings, to: str | None) -> EnvironmentSe
 
 
 def _check_options(
-    action: str, *, project: str | None, to: str | None, version: str | None
+    action: str, *, project: str | None, to: str | None, version: str | None, abandon: bool
 ) -> None:
     needs = {"migrate": (), "history": ("--project",), "restore": ("--project", "--version")}
-    given = {"--project": project, "--to": to, "--version": version}
+    given = {"--project": project, "--to": to, "--version": version, "--abandon": abandon}
     missing = [flag for flag in needs[action] if not given[flag]]
     if missing:
         raise OrchestrationError(f"state {action} needs {' and '.join(missing)}")
     allowed = {
-        "migrate": {"--project", "--to"},
+        "migrate": {"--project", "--to", "--abandon"},
         "history": {"--project"},
         "restore": {"--project", "--version"},
     }

@@ -122,12 +122,13 @@ def test_the_task_reads_the_declared_bucket(endpoint: str, aws: Any) -> None:
         ("history", {}, "state history needs --project"),
         ("restore", {"project": "security"}, "state restore needs --version"),
         ("migrate", {"version": "v1"}, "state migrate does not take --version"),
+        ("history", {"project": "security", "abandon": True}, "history does not take --abandon"),
         ("migrate", {}, "state migrate needs --to: `declared`"),
         ("history", {"project": "security", "endpoint": "localhost"}, "is not a URL"),
     ],
 )
 def test_state_options_are_checked_first(
-    action: str, options: dict[str, str], message: str
+    action: str, options: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(OrchestrationError, match=message):
         state_commands.state(action, "development", **options)

@@ -134,6 +134,10 @@ def _run_command(run: Callable[[], int | None], *refusals: type[Exception]) -> N
             "create a stack whose state is missing although its consumers reference it "
             "(its old resources stay in the cloud, unmanaged; restoring the state is better)"
         ),
+        "allow_http": (
+            "deploy production although it would serve plain HTTP (no compute:certificateArn; "
+            "refused otherwise); a warning line says so"
+        ),
     }
 )
 def deploy(
@@ -147,6 +151,7 @@ def deploy(
     refresh: bool = True,
     allow_delete: bool = False,
     recreate_missing_state: bool = False,
+    allow_http: bool = False,
 ) -> None:
     """Converge the stacks to their programs in dependency order (refresh, preview, up)."""
     _orchestrate(
@@ -162,6 +167,7 @@ def deploy(
         endpoint=endpoint,
         policy=not no_policy,
         check_project_knobs=True,
+        allow_http=allow_http,
     )
 
 

@@ -16,6 +16,9 @@ written before all of them pass:
    interrupted `invoke state migrate` left the backend half-filled (`orchestration.state.aws`:
    otherwise one message naming `invoke bootstrap`; `orchestration.state.migration_journal`);
 5. the Pulumi CLI matching the SDK is there (installed by `orchestration.engine.pulumi_install`).
+
+Before 2, a run that executes programs checks the selected projects' knobs, and a deploy
+refuses a production that would serve plain HTTP (`orchestration.preflight`).
 """
 
 from __future__ import annotations
@@ -301,13 +304,16 @@ def run(
     opener: Opener | None = None,
     parallel: int | None = None,
     check_project_knobs: bool = False,
+    allow_http: bool | None = None,
     read_only: bool = False,
     credentials_hint: str | None = None,
 ) -> int:
     """Check, open the orchestrator, run `action`; the exit code.
 
     `check_project_knobs`: the operation runs programs (deploy, preview), so the knobs of the
-    projects it selects are validated first (`orchestration.preflight`).
+    projects it selects are validated first (`orchestration.preflight`). `allow_http`: the
+    operation deploys (None: it does not), so a production that would serve plain HTTP is
+    refused (False) or deployed with a warning line (True) (`preflight.check_https`).
 
     `policy`: True runs the policy pack (deploy, preview), False skips it with a loud warning,
     None means the operation has none. `aws`: whether the operation reaches AWS (credential
@@ -328,12 +334,15 @@ def run(
     check_engine_variables(shell)
     check_endpoint(endpoint)
     check_endpoint_variables(shell, endpoint)
-    if check_project_knobs:
-        # Imported here: reading knobs loads the Pulumi SDK, which other runs do not need.
-        from orchestration.preflight import check_knobs  # noqa: PLC0415
-
-        check_knobs(settings, [project] if project else TOPOLOGY.names, paths.projects_dir)
     diagnostics = err if err is not None else sys.stderr
+    if check_project_knobs or allow_http is not None:
+        # Imported here: reading knobs loads the Pulumi SDK, which other runs do not need.
+        from orchestration.preflight import check_https, check_knobs  # noqa: PLC0415
+
+        selected = [project] if project else TOPOLOGY.names
+        configs = check_knobs(settings, selected, paths.projects_dir)
+        if allow_http is not None:
+            check_https(settings, configs, allow_http=allow_http, warn=diagnostics)
     if policy is False:
         print(
             "WARNING: --no-policy: the security baseline policy pack is NOT enforced in this run.",

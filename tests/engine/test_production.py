@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from shared import aws_types as t
+from shared.limits import TLS_POLICY
 from tests.engine.engine_support import (
     EngineEnv,
     RepoCopy,
@@ -219,7 +220,7 @@ def test_a_configured_certificate_serves_https_and_http_only_redirects(
     assert set(listeners) == {"HTTP", "HTTPS"}
     https = listeners["HTTPS"]
     assert (https.output("port"), https.output("certificateArn")) == (443, certificate)
-    assert https.output("sslPolicy") == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https.output("sslPolicy") == TLS_POLICY
     [redirect] = listeners["HTTP"].output("defaultActions")
     assert redirect["type"] == "redirect"
     assert redirect["redirect"]["protocol"] == "HTTPS"

@@ -28,7 +28,7 @@ from orchestration.preflight import (
     check_endpoint_variables,
     check_engine_variables,
 )
-from orchestration.state.aws import aws_client, caller_account, check_state_ready
+from orchestration.state.aws import aws_client, caller_account
 from orchestration.state.backend import (
     BACKEND_URL_VAR,
     SECRETS_PROVIDER_VAR,
@@ -41,6 +41,7 @@ from orchestration.state.bootstrap.run import run_bootstrap
 from orchestration.state.declaration import ENVIRONMENT_FILE
 from orchestration.state.history import restore, show_history
 from orchestration.state.migrate import Migration
+from orchestration.state.ready import check_state_ready
 from shared.settings import EnvironmentSettings
 
 STATE_ACTIONS = ("migrate", "history", "restore")
@@ -119,7 +120,7 @@ def state(
         lookup_account=lookup_account,
     )
     if target.location is not None and (target.location.bucket or target.location.key):
-        check_state_ready(target.location, environment)
+        check_state_ready(target.location, settings)
     if action == "migrate":
         assert to is not None  # _with_target requires it
         return _migrate(

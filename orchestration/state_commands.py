@@ -144,7 +144,7 @@ def state(
     if action == "history":
         return show_history(s3, bucket, project, environment, out=printer)
     assert version is not None
-    return restore(s3, bucket, project, environment, version, out=printer)
+    return restore(s3, bucket, project, environment, version, out=printer, endpoint=endpoint)
 
 
 @dataclasses.dataclass(frozen=True)

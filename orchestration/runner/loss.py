@@ -10,6 +10,10 @@
   through a StackReference) has lost its state: its resources are most likely still in the
   cloud. Deploying it afresh would duplicate them and orphan the originals, so the runs refuse
   or report it, with the ways to restore it.
+- `foreign_message`: a stack whose state holds another stack's resources (that stack's
+  checkpoint copied or restored over it) is never updated or destroyed, whatever the flags:
+  either would delete the other stack's resources. The refusal says whose checkpoint it is and
+  how to put the stack's own back.
 - `settle_pending_creates`: the creates an interrupted update left pending are imported when
   the provider finds the resource (its id follows from its inputs) and dropped otherwise.
 """
@@ -31,6 +35,7 @@ from orchestration.engine.interface import (
     ResourceStep,
 )
 from orchestration.runner.report import TaskHint
+from orchestration.state.checkpoint import foreign_owner
 from shared.aws_types import holds_data, import_id
 from shared.topology import Topology
 
@@ -42,6 +47,10 @@ _LISTED = 12
 
 class UpdateRefused(OrchestrationError):
     """A stack's update would lose resources or break its consumers; nothing was changed."""
+
+
+class ForeignState(OrchestrationError):
+    """A stack's state holds another stack's resources; nothing was changed."""
 
 
 class StateLost(OrchestrationError):
@@ -73,6 +82,9 @@ class LossGuards:
 
     def check_update(self, project: str, planned: OperationResult, *, allow_delete: bool) -> None:
         """UpdateRefused when the planned update loses resources or outputs consumers read."""
+        foreign = self.foreign_message(project, (step.urn for step in planned.steps))
+        if foreign is not None:
+            raise UpdateRefused(f"refused, nothing was changed in this stack: {foreign}")
         problems = []
         removed = _removals(planned.steps)
         if not allow_delete:
@@ -173,6 +185,32 @@ class LossGuards:
             f"first one unmanaged. Restore its state: {restore}; or adopt each resource into "
             f"a new stack with `pulumi import` (the outputs above name them). Then check with "
             f"{self._hint.command('drift')}."
+        )
+
+    # ---- another stack's checkpoint ---------------------------------------------------------
+
+    def foreign_message(self, project: str, urns: Iterable[str]) -> str | None:
+        """What is wrong when `urns` (from the stack's state or preview) name another stack."""
+        env = self._hint.environment
+        owner = foreign_owner(urns, project, env)
+        if owner is None:
+            return None
+        restore = self._engine.restore_hint(project)
+        if restore:
+            how = f"put the backend's newest backup back (check that it is {project}'s): {restore}"
+        else:
+            history = self._hint.command("state history", project)
+            version = self._hint.command("state restore", project, "--version ID")
+            how = (
+                f"on a state bucket, find its own version with {history} (another stack's is "
+                f"listed as NOT THIS STACK'S) and put it back with {version}; elsewhere "
+                f"restore `.pulumi/stacks/{project}/{env}.json` from the backend's backups"
+            )
+        return (
+            f"the state of {self._engine.stack_name(project)} holds the resources of {owner}: "
+            f"{owner}'s checkpoint was copied or restored over it. Updating or destroying it "
+            f"would delete {owner}'s resources, so no flag allows it. Put {project}'s own "
+            f"checkpoint back: {how}"
         )
 
     # ---- pending creates --------------------------------------------------------------------

@@ -32,7 +32,7 @@ from orchestration.engine.interface import (
 )
 from orchestration.exit_codes import EXIT_OK
 from orchestration.runner.guards import Ask, Guards, TeardownBlocked
-from orchestration.runner.loss import LossGuards, LostState, lost_refusal
+from orchestration.runner.loss import ForeignState, LossGuards, LostState, lost_refusal
 from orchestration.runner.report import (
     Operation,
     Printer,
@@ -239,8 +239,15 @@ class Orchestrator:
             )
         counts = {name: inventory.get(name, 0) for name in selection}
         order = [name for name in self._topology.teardown_order(selection) if counts[name]]
-        states = self._read_all(order, lambda name: self._engine.state(name).protected)
-        protected = {name: urns for name, urns in states.items() if urns}
+        states = self._read_all(order, self._engine.state)
+        foreign = [
+            message
+            for name, state in states.items()
+            if (message := self._loss.foreign_message(name, (r.urn for r in state.resources)))
+        ]
+        if foreign:
+            raise ForeignState(f"{' '.join(foreign)}; nothing was destroyed")
+        protected = {name: state.protected for name, state in states.items() if state.protected}
         if protected:
             raise TeardownBlocked(self._guards.protected_message(protected, destroyed=False))
         if order:

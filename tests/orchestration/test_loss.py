@@ -17,6 +17,7 @@ from orchestration.runner import (
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_OK,
+    ForeignState,
     Orchestrator,
     PreflightError,
     StateLost,
@@ -478,3 +479,50 @@ def test_follow_up_commands_keep_the_endpoint(
     assert f"`invoke deploy --env development --project {ROOT} --endpoint {ENDPOINT}`" in message
     # The offline plan takes no endpoint.
     assert "`invoke plan --env development`." in message
+
+
+# ---- a checkpoint that belongs to another stack ---------------------------------------------
+
+
+def _foreign_urn(project: str, name: str) -> str:
+    return f"urn:pulumi:development::{project}::{BUCKET}::{name}"
+
+
+@pytest.mark.parametrize("allow_delete", [False, True])
+def test_a_deploy_over_another_stacks_checkpoint_is_refused_without_allow_delete_advice(
+    engine: InMemoryEngine, orchestrator: Orchestrator, allow_delete: bool
+) -> None:
+    # MIDDLE's checkpoint was copied over ROOT's: the preview deletes MIDDLE's bucket.
+    engine.plans[ROOT] = OperationResult(
+        changes={"delete": 1, "create": 1},
+        outputs=InMemoryEngine().exports[ROOT],
+        steps=(
+            ResourceStep("delete", _foreign_urn(MIDDLE, "data"), BUCKET),
+            ResourceStep("create", f"urn:pulumi:development::{ROOT}::{KMS_KEY}::key", KMS_KEY),
+        ),
+    )
+
+    report = orchestrator.deploy(ROOT, yes=True, allow_delete=allow_delete)
+
+    detail = report.outcome(ROOT).detail
+    assert report.exit_code == EXIT_FAILED
+    assert f"the state of {stack(ROOT)} holds the resources of {MIDDLE}/development" in detail
+    assert "--allow-delete" not in detail
+    assert f"`invoke state history --env development --project {ROOT}`" in detail
+    assert engine.ops("up") == []
+
+
+def test_a_destroy_of_another_stacks_checkpoint_is_refused(
+    engine: InMemoryEngine, orchestrator: Orchestrator
+) -> None:
+    engine.stacks[LEAF].resources = {_foreign_urn(MIDDLE, "data"): False}
+    engine.restore_hints[LEAF] = "cp backup.json development.json"
+
+    with pytest.raises(ForeignState) as refused:
+        orchestrator.destroy(LEAF, yes=True)
+
+    message = str(refused.value)
+    assert f"the state of {stack(LEAF)} holds the resources of {MIDDLE}/development" in message
+    assert "cp backup.json development.json" in message
+    assert "nothing was destroyed" in message
+    assert engine.ops("destroy") == []

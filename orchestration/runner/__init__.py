@@ -26,7 +26,7 @@ from orchestration.runner.guards import (
     TeardownBlocked,
     UpstreamGap,
 )
-from orchestration.runner.loss import ForeignState, StateLost, UpdateRefused
+from orchestration.runner.loss import DamagedState, ForeignState, StateLost, UpdateRefused
 from orchestration.runner.operations import Orchestrator
 from orchestration.runner.report import (
     Operation,
@@ -48,6 +48,7 @@ __all__ = [
     "EXIT_OK",
     "Ask",
     "ConfirmationRequired",
+    "DamagedState",
     "DestroyRefused",
     "ForeignState",
     "Operation",

@@ -14,13 +14,15 @@
   checkpoint copied or restored over it) is never updated or destroyed, whatever the flags:
   either would delete the other stack's resources. The refusal says whose checkpoint it is and
   how to put the stack's own back.
+- `inventory`: a stack whose checkpoint cannot be read stops the runs that need it (it is
+  selected, or it may be evidence for one that is) and only those; the others go on.
 - `settle_pending_creates`: the creates an interrupted update left pending are imported when
   the provider finds the resource (its id follows from its inputs) and dropped otherwise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +30,7 @@ from orchestration.engine.interface import (
     DELETE_OPS,
     REPLACE_OPS,
     STACK_TYPE,
+    DamagedCheckpoints,
     Engine,
     OperationResult,
     OrchestrationError,
@@ -47,6 +50,10 @@ _LISTED = 12
 
 class UpdateRefused(OrchestrationError):
     """A stack's update would lose resources or break its consumers; nothing was changed."""
+
+
+class DamagedState(OrchestrationError):
+    """A checkpoint the run needs cannot be read; nothing was run."""
 
 
 class ForeignState(OrchestrationError):
@@ -186,6 +193,38 @@ class LossGuards:
             f"a new stack with `pulumi import` (the outputs above name them). Then check with "
             f"{self._hint.command('drift')}."
         )
+
+    # ---- damaged checkpoints ----------------------------------------------------------------
+
+    def inventory(
+        self, selection: Sequence[str], say: Callable[[str], None], *, destroying: bool = False
+    ) -> Mapping[str, int]:
+        """Every stack's resource count; `say` notes the damaged checkpoints the run leaves alone.
+
+        DamagedState when a damaged one is selected, or is a consumer of a selected stack that
+        it may still depend on: every consumer when destroying, else of a selected stack
+        without resources (its state may be lost, and the consumer's state is the evidence).
+        """
+        try:
+            return self._engine.inventory(self._topology.names)
+        except DamagedCheckpoints as error:
+            found = error.inventory
+            needed = [
+                name
+                for name in error.damaged
+                if name in selection
+                or any(
+                    name in self._topology.all_consumers(chosen)
+                    and (destroying or not found.get(chosen))
+                    for chosen in selection
+                )
+            ]
+            if needed:
+                listed = " ".join(error.damaged[name] for name in needed)
+                raise DamagedState(f"{listed} Nothing was run.") from error
+            for message in error.damaged.values():
+                say(f"NOTE: {message}")
+            return found
 
     # ---- another stack's checkpoint ---------------------------------------------------------
 

@@ -221,7 +221,7 @@ class Orchestrator:
         confirm: str | None = None,
     ) -> RunReport:
         """Tear down in reverse dependency order, behind the destroy guard and the confirmation."""
-        inventory = self._engine.inventory(self._topology.names)
+        inventory = self._loss.inventory(self._select(project), self._printer.say, destroying=True)
         selection = self._guards.destroy_selection(project, cascade, inventory)
         lost = self._loss.lost_states(selection, inventory)
         if lost:
@@ -358,7 +358,7 @@ class Orchestrator:
 
     def _survey(self, selection: Sequence[str]) -> tuple[Mapping[str, int], dict[str, LostState]]:
         """Every stack's resource count (one listing), and the selected stacks' lost states."""
-        inventory = self._engine.inventory(self._topology.names)
+        inventory = self._loss.inventory(selection, self._printer.say)
         return inventory, self._loss.lost_states(selection, inventory)
 
     def _reported(self, report: RunReport) -> RunReport:

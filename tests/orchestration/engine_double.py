@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestration.engine.interface import (
+    DamagedCheckpoints,
     OperationResult,
     OutputSink,
     PendingCreate,
@@ -66,6 +67,8 @@ class InMemoryEngine:
         # URN -> id: the pending creates the "cloud" did make (import_resource finds them).
         self.cloud_ids: dict[str, str] = {}
         self.restore_hints: dict[str, str] = {}
+        # project -> why its checkpoint cannot be read (the listing then raises, as the CLI's).
+        self.damaged: dict[str, str] = {}
         self.hooks: dict[tuple[str, str], Hook] = {}
         self.calls: list[tuple[str, str]] = []
         # (operation, project) -> whether it was asked to refresh first.
@@ -120,7 +123,11 @@ class InMemoryEngine:
 
     def inventory(self, projects: Iterable[str]) -> dict[str, int]:
         self._record("inventory", "*")
-        return {name: len(self.stacks[name].resources) for name in projects if name in self.stacks}
+        found = {name: len(self.stacks[name].resources) for name in projects if name in self.stacks}
+        if self.damaged:
+            intact = {name: count for name, count in found.items() if name not in self.damaged}
+            raise DamagedCheckpoints(self.damaged, intact)
+        return found
 
     def outputs(self, project: str) -> Mapping[str, Any]:
         def action() -> OperationResult:

@@ -17,6 +17,7 @@ from orchestration.runner import (
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_OK,
+    DamagedState,
     ForeignState,
     Orchestrator,
     PreflightError,
@@ -526,3 +527,35 @@ def test_a_destroy_of_another_stacks_checkpoint_is_refused(
     assert "cp backup.json development.json" in message
     assert "nothing was destroyed" in message
     assert engine.ops("destroy") == []
+
+
+# ---- a damaged checkpoint -------------------------------------------------------------------
+
+
+def _damage(engine: InMemoryEngine, project: str) -> str:
+    message = f"the checkpoint of {stack(project)} (x.json) is damaged (not JSON): put it back"
+    engine.damaged[project] = message
+    return message
+
+
+def test_a_damaged_checkpoint_stops_only_the_runs_that_need_it(
+    engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
+) -> None:
+    message = _damage(engine, LEAF)
+
+    for run in (
+        lambda: orchestrator.deploy(yes=True),
+        orchestrator.drift,
+        lambda: orchestrator.deploy(LEAF, yes=True),
+        # Its resources may still read what a destroy of its producer would remove.
+        lambda: orchestrator.destroy(ROOT, cascade=True, yes=True),
+    ):
+        with pytest.raises(DamagedState) as refused:
+            run()
+        assert str(refused.value) == f"{message} Nothing was run."
+    assert engine.mutating_calls == []
+
+    report = orchestrator.deploy(ROOT, yes=True)
+
+    assert report.exit_code == EXIT_OK
+    assert f"NOTE: {message}" in out.getvalue()

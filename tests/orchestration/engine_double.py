@@ -25,6 +25,10 @@ from orchestration.engine.interface import (
     StateResource,
 )
 from shared.topology import TOPOLOGY, Topology
+from tests.contract_values import contract_value
+
+# The shipped contract's keys (a test topology's own keys get a made-up value).
+CONTRACT = {key for name in TOPOLOGY.names for key in TOPOLOGY.project(name).exports}
 
 Hook = Callable[[str, str], None]  # (operation, project)
 
@@ -55,9 +59,12 @@ class InMemoryEngine:
         self.resources_per_stack = resources_per_stack
         # project -> its stack in this environment.
         self.stacks: dict[str, StackDouble] = {}
-        # What `up` exports per project (default: every declared export, with a fake value).
+        # What `up` exports per project (default: every declared export, with a value of its shape).
         self.exports: dict[str, dict[str, Any]] = {
-            name: {key: f"{name}-{key}" for key in topology.project(name).exports}
+            name: {
+                key: contract_value(key, environment) if key in CONTRACT else f"{name}-{key}"
+                for key in topology.project(name).exports
+            }
             for name in topology.names
         }
         self.failures: dict[tuple[str, str], Exception] = {}

@@ -174,7 +174,7 @@ class Orchestrator:
             return Step(Status.SUCCEEDED, result.changes)
 
         levels = self._topology.deploy_levels(selection)
-        return self._reported(self._scheduler.run(Operation.DEPLOY, levels, step))
+        return self._reported(self._scheduler.run(Operation.DEPLOY, levels, step), project)
 
     def preview(self, project: str | None = None) -> RunReport:
         """A real `pulumi preview` per stack, in dependency order."""
@@ -192,7 +192,7 @@ class Orchestrator:
                 )
             return Step(Status.SUCCEEDED, self._engine.preview(name, sink).changes)
 
-        return self._run_read_only(Operation.PREVIEW, selection, step, lost)
+        return self._run_read_only(Operation.PREVIEW, project, step, lost)
 
     def refresh(self, project: str | None = None) -> RunReport:
         """Adopt the cloud's current state into each existing stack's state.
@@ -210,7 +210,7 @@ class Orchestrator:
             result = self._engine.refresh(name, sink, clear_pending_creates=pending)
             return Step(Status.SUCCEEDED, result.changes)
 
-        return self._run_read_only(Operation.REFRESH, selection, step, lost)
+        return self._run_read_only(Operation.REFRESH, project, step, lost)
 
     def destroy(
         self,
@@ -276,7 +276,8 @@ class Orchestrator:
             return Step(Status.SUCCEEDED, result.changes)
 
         levels = self._topology.teardown_levels(selection)
-        return self._reported(self._scheduler.run(Operation.DESTROY, levels, step))
+        report = self._scheduler.run(Operation.DESTROY, levels, step)
+        return self._reported(report, project, *(("--cascade",) if cascade else ()))
 
     def drift(self, project: str | None = None) -> RunReport:
         """Preview with refresh for every stack; clean only when nothing would change."""
@@ -303,7 +304,7 @@ class Orchestrator:
                 )
             return Step(Status.CLEAN, result.changes)
 
-        return self._run_read_only(Operation.DRIFT, selection, step, lost)
+        return self._run_read_only(Operation.DRIFT, project, step, lost)
 
     def outputs(self, project: str | None = None) -> dict[str, Mapping[str, Any] | None]:
         """project -> its stack's outputs (None when the stack does not exist), deploy order."""
@@ -361,21 +362,24 @@ class Orchestrator:
         inventory = self._loss.inventory(selection, self._printer.say)
         return inventory, self._loss.lost_states(selection, inventory)
 
-    def _reported(self, report: RunReport) -> RunReport:
-        """`report` after printing its summary, and how to recover where a stack needs it."""
+    def _reported(self, report: RunReport, project: str | None, *flags: str) -> RunReport:
+        """`report` after printing its summary, and how to recover where a stack needs it
+        (ending with the run's own command: `project` and `flags` as it was given)."""
         self._printer.say(summary_text(report))
         if report.interrupted or any(outcome.recover for outcome in report.outcomes):
-            self._printer.say(recovery_text(report, self._engine.manual_command, self._hint))
+            again = self._hint.command(report.operation.value, project, *flags)
+            self._printer.say(recovery_text(report, self._engine.manual_command, self._hint, again))
         return report
 
     def _run_read_only(
         self,
         operation: Operation,
-        selection: Sequence[str],
+        project: str | None,
         step: StepFunction,
         lost: Mapping[str, LostState],
     ) -> RunReport:
         """`step` on each selected stack, but LOST for those whose state is lost."""
+        selection = self._select(project)
 
         def step_unless_lost(name: str, sink: OutputSink) -> Step:
             if name in lost:
@@ -387,7 +391,7 @@ class Orchestrator:
         report = self._scheduler.run(
             operation, levels, step_unless_lost, max_workers=self._parallel
         )
-        return self._reported(report)
+        return self._reported(report, project)
 
     def _read_all(self, names: Sequence[str], read: Callable[[str], T]) -> dict[str, T]:
         """`read` of each name, `parallel` at a time, keyed in the order of `names`."""

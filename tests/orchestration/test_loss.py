@@ -305,7 +305,7 @@ def test_a_producer_whose_state_is_lost_is_not_recreated(
     assert f"the state of {stack(ROOT)} is missing" in message
     assert f"{', '.join(TOPOLOGY.consumers(ROOT))} still read it" in message
     read = TOPOLOGY.project(MIDDLE).requires[ROOT][0]
-    assert f"{read}={ROOT}-{read}" in message
+    assert f"{read}={engine.exports[ROOT][read]}" in message
     assert f"cp backup.json stacks/{ROOT}/development.json" in message
     assert "`pulumi import`" in message
     assert "`invoke deploy --env development --recreate-missing-state`" in message
@@ -433,6 +433,31 @@ def test_a_killed_engine_fails_the_stack_and_prints_the_recovery(
     assert f"{stack(MIDDLE)} stopped during `up`" in text
     assert f"pulumi --cwd projects/{MIDDLE} cancel --yes --stack {MIDDLE}.development" in text
     assert f"`invoke refresh --env development --project {MIDDLE}`" in text
+
+
+def test_the_recovery_repeats_the_run_with_its_project(
+    engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
+) -> None:
+    engine.plans[MIDDLE] = plan(MIDDLE, ("update", BUCKET, "data"))
+    engine.failures[("up", MIDDLE)] = EngineKilled("the Pulumi CLI was killed (SIGKILL)")
+
+    orchestrator.deploy(MIDDLE, yes=True)
+
+    assert f"Then run `invoke deploy --env development --project {MIDDLE}` again." in (
+        out.getvalue()
+    )
+
+
+def test_the_recovery_of_a_cascade_repeats_the_cascade(
+    engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
+) -> None:
+    engine.failures[("destroy", LEAF)] = EngineKilled("the Pulumi CLI was killed (SIGKILL)")
+
+    orchestrator.destroy(ROOT, cascade=True, yes=True)
+
+    assert f"Then run `invoke destroy --env development --project {ROOT} --cascade` again." in (
+        out.getvalue()
+    )
 
 
 @pytest.mark.parametrize(

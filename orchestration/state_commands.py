@@ -167,6 +167,15 @@ def _migrate(
     out: TextIO,
     locate_cli: CliLocator,
 ) -> int:
+    env = settings.environment
+    if target.local_default:
+        # Checked first: the passphrase question below only arises for a shared target.
+        raise OrchestrationError(
+            f"{env} declares no shared state backend: its state already is the local one "
+            f"({paths.state_dir}), so there is nothing to migrate to. Declare state_backend: s3 "
+            f"and secrets_provider: awskms in {ENVIRONMENT_FILE.format(environment=env)}, or "
+            "name the target with --to s3 (or --to s3://<bucket>?region=<region>)"
+        )
     source = local_backend(settings, environ=environ, state_dir=paths.state_dir)
     # Abandoning only removes from the target: it needs neither the source nor its passphrase.
     copying = not request.abandon

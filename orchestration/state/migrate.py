@@ -275,22 +275,10 @@ class Migration:
     def _verify(self, project: str, work: Path) -> None:
         before = self._read(self._source, project, work)
         after = self._read(self._target, project, work)
-        problems = [
-            f"{what} differ ({before[what]!r} in the source, {after[what]!r} in the target)"
-            for what in ("outputs", "resources")
-            if before[what] != after[what]
-        ]
-        if after["updates"] < before["updates"]:
-            problems.append(
-                f"the target shows {after['updates']} of the {before['updates']} past updates"
-            )
+        problems = verification_problems(before, after)
         if problems:
             raise MigrationRefused(f"{self._stack(project)} did not verify: {'; '.join(problems)}")
-        print(
-            f"  verified {self._stack(project)}: {len(before['outputs'])} outputs, "
-            f"{before['resources']} resources, {after['updates']} past updates",
-            file=self._out,
-        )
+        print(verification_summary(self._stack(project), before, after), file=self._out)
 
     def _remove(self, journal: Journal, work: Path) -> tuple[list[str], list[str]]:
         """Remove each stack (and copied history) the journal says this migration started.
@@ -397,6 +385,37 @@ class Migration:
         if self._home is not None:
             env["PULUMI_HOME"] = str(self._home)
         return self._command.run(arguments, str(directory), env)
+
+
+def verification_summary(stack: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    """The line for a verified stack: counts of what it holds."""
+    return (
+        f"  verified {stack}: {len(before['outputs'])} outputs, "
+        f"{len(before['resources'])} resources, {after['updates']} past updates"
+    )
+
+
+def verification_problems(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """What differs between a stack read in the source and in the target (counts, not URNs:
+    a stack's resource list runs to dozens of lines)."""
+    problems = []
+    if before["outputs"] != after["outputs"]:
+        keys = sorted(
+            key
+            for key in {*before["outputs"], *after["outputs"]}
+            if before["outputs"].get(key) != after["outputs"].get(key)
+        )
+        problems.append(f"outputs differ: {', '.join(keys)}")
+    if before["resources"] != after["resources"]:
+        problems.append(
+            f"resources differ: {len(before['resources'])} in the source, "
+            f"{len(after['resources'])} in the target"
+        )
+    if after["updates"] < before["updates"]:
+        problems.append(
+            f"the target shows {after['updates']} of the {before['updates']} past updates"
+        )
+    return problems
 
 
 def _first_lines(text: str, limit: int = 6) -> str:

@@ -35,6 +35,7 @@ from orchestration.engine.interface import (
     OperationResult,
     OrchestrationError,
     OutputSink,
+    PendingCreate,
     ResourceStep,
 )
 from orchestration.runner.report import TaskHint
@@ -252,16 +253,24 @@ class LossGuards:
             f"checkpoint back: {how}"
         )
 
+    def check_owner(self, project: str, urns: Iterable[str], *, then: str = "") -> None:
+        """ForeignState when `urns` (the stack's state or a preview of it) name another stack;
+        `then` ends its message."""
+        foreign = self.foreign_message(project, urns)
+        if foreign is not None:
+            raise ForeignState(foreign + then)
+
     # ---- pending creates --------------------------------------------------------------------
 
-    def settle_pending_creates(self, project: str, sink: OutputSink) -> bool:
+    def settle_pending_creates(
+        self, project: str, sink: OutputSink, pending: Sequence[PendingCreate]
+    ) -> bool:
         """Import or drop what an interrupted update left pending; whether any was pending.
 
         Each pending create whose id follows from its inputs is imported (the provider reads
         whether it exists); the rest can only be dropped, which is said, with how to adopt one
         that AWS did create.
         """
-        pending = self._engine.state(project).pending_creates
         for resource in pending:
             resource_id = import_id(resource.type, resource.inputs)
             if resource_id is None:

@@ -32,7 +32,7 @@ from orchestration.engine.interface import (
 )
 from orchestration.exit_codes import EXIT_OK
 from orchestration.runner.guards import Ask, Guards, TeardownBlocked
-from orchestration.runner.loss import ForeignState, LossGuards, LostState, lost_refusal
+from orchestration.runner.loss import LossGuards, LostState, lost_refusal
 from orchestration.runner.report import (
     Operation,
     Printer,
@@ -206,7 +206,9 @@ class Orchestrator:
         def step(name: str, sink: OutputSink) -> Step:
             if name not in inventory:
                 raise Skip("the stack does not exist; nothing to refresh")
-            pending = self._loss.settle_pending_creates(name, sink)
+            state = self._engine.state(name)
+            self._loss.check_owner(name, (resource.urn for resource in state.resources))
+            pending = self._loss.settle_pending_creates(name, sink, state.pending_creates)
             result = self._engine.refresh(name, sink, clear_pending_creates=pending)
             return Step(Status.SUCCEEDED, result.changes)
 
@@ -240,13 +242,9 @@ class Orchestrator:
         counts = {name: inventory.get(name, 0) for name in selection}
         order = [name for name in self._topology.teardown_order(selection) if counts[name]]
         states = self._read_all(order, self._engine.state)
-        foreign = [
-            message
-            for name, state in states.items()
-            if (message := self._loss.foreign_message(name, (r.urn for r in state.resources)))
-        ]
-        if foreign:
-            raise ForeignState(f"{' '.join(foreign)}; nothing was destroyed")
+        for name, state in states.items():
+            urns = (resource.urn for resource in state.resources)
+            self._loss.check_owner(name, urns, then="; nothing was destroyed")
         protected = {name: state.protected for name, state in states.items() if state.protected}
         if protected:
             raise TeardownBlocked(self._guards.protected_message(protected, destroyed=False))
@@ -294,6 +292,7 @@ class Orchestrator:
             if gaps:
                 raise Skip(f"not checked: upstream {'; '.join(g.describe() for g in gaps)}")
             result = self._engine.drift_preview(name, sink)
+            self._loss.check_owner(name, (step.urn for step in result.steps))
             if result.changed:
                 return Step(
                     Status.DRIFTED,

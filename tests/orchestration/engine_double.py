@@ -241,7 +241,8 @@ class InMemoryEngine:
         def action() -> OperationResult:
             stack = self._existing(project)
             changes = self.drift.get(project, {"same": len(stack.resources)})
-            return OperationResult(changes=changes)
+            steps = tuple(ResourceStep("same", urn, "res") for urn in stack.resources)
+            return OperationResult(changes=changes, steps=steps)
 
         return self._operate("drift", project, action)
 

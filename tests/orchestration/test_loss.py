@@ -554,6 +554,19 @@ def test_a_destroy_of_another_stacks_checkpoint_is_refused(
     assert engine.ops("destroy") == []
 
 
+@pytest.mark.parametrize("operation", ["refresh", "drift"])
+def test_a_refresh_or_drift_of_another_stacks_checkpoint_fails_naming_it(
+    engine: InMemoryEngine, orchestrator: Orchestrator, operation: str
+) -> None:
+    engine.stacks[LEAF].resources = {_foreign_urn(MIDDLE, "data"): False}
+
+    report = getattr(orchestrator, operation)(LEAF)
+
+    assert report.outcome(LEAF).status is Status.FAILED
+    assert f"holds the resources of {MIDDLE}/development" in report.outcome(LEAF).detail
+    assert engine.ops("refresh") == []
+
+
 # ---- a damaged checkpoint -------------------------------------------------------------------
 
 

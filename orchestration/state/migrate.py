@@ -33,6 +33,7 @@ from orchestration.engine.interface import OrchestrationError
 from orchestration.engine.pulumi_process import CliError, PulumiCli
 from orchestration.state.aws import aws_client
 from orchestration.state.backend import Backend
+from orchestration.state.migration_check import verification_problems, verification_summary
 from orchestration.state.migration_history import copy_history, history_records, remove_history
 from orchestration.state.migration_journal import Journal, JournalStore, journal_store
 from shared.references import qualified_stack_name
@@ -385,37 +386,6 @@ class Migration:
         if self._home is not None:
             env["PULUMI_HOME"] = str(self._home)
         return self._command.run(arguments, str(directory), env)
-
-
-def verification_summary(stack: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
-    """The line for a verified stack: counts of what it holds."""
-    return (
-        f"  verified {stack}: {len(before['outputs'])} outputs, "
-        f"{len(before['resources'])} resources, {after['updates']} past updates"
-    )
-
-
-def verification_problems(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """What differs between a stack read in the source and in the target (counts, not URNs:
-    a stack's resource list runs to dozens of lines)."""
-    problems = []
-    if before["outputs"] != after["outputs"]:
-        keys = sorted(
-            key
-            for key in {*before["outputs"], *after["outputs"]}
-            if before["outputs"].get(key) != after["outputs"].get(key)
-        )
-        problems.append(f"outputs differ: {', '.join(keys)}")
-    if before["resources"] != after["resources"]:
-        problems.append(
-            f"resources differ: {len(before['resources'])} in the source, "
-            f"{len(after['resources'])} in the target"
-        )
-    if after["updates"] < before["updates"]:
-        problems.append(
-            f"the target shows {after['updates']} of the {before['updates']} past updates"
-        )
-    return problems
 
 
 def _first_lines(text: str, limit: int = 6) -> str:

@@ -9,7 +9,7 @@ import pytest
 from orchestration import state_commands
 from orchestration.commands import Paths
 from orchestration.engine.interface import OrchestrationError
-from orchestration.state.migrate import verification_problems, verification_summary
+from orchestration.state.migration_check import verification_problems, verification_summary
 from shared.paths import PROJECTS_DIR
 
 

@@ -12,9 +12,10 @@ written before all of them pass:
 3. AWS credentials resolve, for operations that reach AWS and for state kept in S3/KMS (skipped
    with an emulator endpoint);
 4. the backend and secrets provider resolve (the passphrase where one is used; the account id
-   for the derived state bucket) and the declared state bucket and key answer, and no
-   interrupted `invoke state migrate` left the backend half-filled (`orchestration.state.aws`:
-   otherwise one message naming `invoke bootstrap`; `orchestration.state.migration_journal`);
+   for the derived state bucket) and the declared state bucket and key answer and meet
+   bootstrap's requirements, and no interrupted `invoke state migrate` left the backend
+   half-filled (`orchestration.state.ready`: otherwise one message naming `invoke bootstrap`,
+   or what to fix; `orchestration.state.migration_journal`);
 5. the Pulumi CLI matching the SDK is there (installed by `orchestration.engine.pulumi_install`).
 
 Before 2, a run that executes programs checks the selected projects' knobs, and a deploy
@@ -68,8 +69,8 @@ BACKEND_CONFIG_DIR_NAME = "backends"
 CliLocator = Callable[[Path, Callable[[str], None]], Path]
 # What a task does with the orchestrator: a run report, or an exit code (outputs).
 Action = Callable[[Orchestrator], RunReport | int]
-# (declared state location, environment) -> None; raises when the bucket or key is not ready.
-StateCheck = Callable[[StateLocation, str], None]
+# (declared state location, settings) -> None; raises when the bucket or key is not ready.
+StateCheck = Callable[[StateLocation, EnvironmentSettings], None]
 # (backend, --endpoint) -> None; raises when a migration into the backend is unfinished.
 MigrationCheck = Callable[[Backend, str | None], None]
 
@@ -85,11 +86,11 @@ def caller_account(region: str, endpoint: str | None) -> str:
     return state_aws.caller_account(region, endpoint)
 
 
-def check_state_ready(location: StateLocation, environment: str) -> None:
-    """`state_aws.check_state_ready`, imported only by the runs that need it (boto3 is heavy)."""
-    from orchestration.state import aws as state_aws  # noqa: PLC0415
+def check_state_ready(location: StateLocation, settings: EnvironmentSettings) -> None:
+    """`ready.check_state_ready`, imported only by the runs that need it (boto3 is heavy)."""
+    from orchestration.state import ready  # noqa: PLC0415
 
-    state_aws.check_state_ready(location, environment)
+    ready.check_state_ready(location, settings)
 
 
 @dataclass(frozen=True)
@@ -172,8 +173,8 @@ class Checks:
 
     locate_cli: the Pulumi CLI's bin dir (installing it if need be); resolve_credentials: whether
     AWS credentials resolve for a region; lookup_account: the account id behind them;
-    check_state: that the declared state bucket and key answer; check_migration: that no
-    interrupted `invoke state migrate` left the backend half-filled.
+    check_state: that the declared state bucket and key answer and are sound; check_migration:
+    that no interrupted `invoke state migrate` left the backend half-filled.
     """
 
     locate_cli: CliLocator = ensure_cli
@@ -239,7 +240,7 @@ def open_orchestrator(
     for notice in backend.notices:
         print(notice, file=diagnostics, flush=True)
     if backend.location is not None and (backend.location.bucket or backend.location.key):
-        checks.check_state(backend.location, settings.environment)
+        checks.check_state(backend.location, settings)
     # A half-migrated backend lacks some stacks: a deploy would create their resources again.
     checks.check_migration(backend, endpoint)
     if read_only and backend.holds_no_stack():

@@ -109,8 +109,14 @@ def check_knobs(
                 project, settings, _getter(project, config), keys
             )
         except (ProjectConfigError, StackConfigError) as error:
-            raise KnobError(f"{str(error).rstrip('.')}. Nothing was run.") from None
+            raise KnobError(f"{_sentence(str(error))} Nothing was run.") from None
     return configs
+
+
+def _sentence(text: str) -> str:
+    """`text` as one sentence: one line, ending in exactly one mark (`.` unless it has one)."""
+    flat = " ".join(text.split()).rstrip(".")
+    return flat if flat.endswith(("?", "!")) else f"{flat}."
 
 
 def _getter(project: str, config: Mapping[str, str]) -> Callable[[str], str | None]:

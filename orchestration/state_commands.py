@@ -28,7 +28,7 @@ from orchestration.preflight import (
     check_endpoint_variables,
     check_engine_variables,
 )
-from orchestration.state.aws import aws_client, caller_account, check_state_ready
+from orchestration.state.aws import aws_client, caller_account
 from orchestration.state.backend import (
     BACKEND_URL_VAR,
     SECRETS_PROVIDER_VAR,
@@ -41,6 +41,7 @@ from orchestration.state.bootstrap.run import run_bootstrap
 from orchestration.state.declaration import ENVIRONMENT_FILE
 from orchestration.state.history import restore, show_history
 from orchestration.state.migrate import Migration
+from orchestration.state.ready import check_state_ready
 from shared.settings import EnvironmentSettings
 
 STATE_ACTIONS = ("migrate", "history", "restore")
@@ -119,7 +120,7 @@ def state(
         lookup_account=lookup_account,
     )
     if target.location is not None and (target.location.bucket or target.location.key):
-        check_state_ready(target.location, environment)
+        check_state_ready(target.location, settings)
     if action == "migrate":
         assert to is not None  # _with_target requires it
         return _migrate(
@@ -143,7 +144,7 @@ def state(
     if action == "history":
         return show_history(s3, bucket, project, environment, out=printer)
     assert version is not None
-    return restore(s3, bucket, project, environment, version, out=printer)
+    return restore(s3, bucket, project, environment, version, out=printer, endpoint=endpoint)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,6 +167,15 @@ def _migrate(
     out: TextIO,
     locate_cli: CliLocator,
 ) -> int:
+    env = settings.environment
+    if target.local_default:
+        # Checked first: the passphrase question below only arises for a shared target.
+        raise OrchestrationError(
+            f"{env} declares no shared state backend: its state already is the local one "
+            f"({paths.state_dir}), so there is nothing to migrate to. Declare state_backend: s3 "
+            f"and secrets_provider: awskms in {ENVIRONMENT_FILE.format(environment=env)}, or "
+            "name the target with --to s3 (or --to s3://<bucket>?region=<region>)"
+        )
     source = local_backend(settings, environ=environ, state_dir=paths.state_dir)
     # Abandoning only removes from the target: it needs neither the source nor its passphrase.
     copying = not request.abandon

@@ -33,6 +33,7 @@ from orchestration.engine.interface import OrchestrationError
 from orchestration.engine.pulumi_process import CliError, PulumiCli
 from orchestration.state.aws import aws_client
 from orchestration.state.backend import Backend
+from orchestration.state.migration_check import verification_problems, verification_summary
 from orchestration.state.migration_history import copy_history, history_records, remove_history
 from orchestration.state.migration_journal import Journal, JournalStore, journal_store
 from shared.references import qualified_stack_name
@@ -275,22 +276,10 @@ class Migration:
     def _verify(self, project: str, work: Path) -> None:
         before = self._read(self._source, project, work)
         after = self._read(self._target, project, work)
-        problems = [
-            f"{what} differ ({before[what]!r} in the source, {after[what]!r} in the target)"
-            for what in ("outputs", "resources")
-            if before[what] != after[what]
-        ]
-        if after["updates"] < before["updates"]:
-            problems.append(
-                f"the target shows {after['updates']} of the {before['updates']} past updates"
-            )
+        problems = verification_problems(before, after)
         if problems:
             raise MigrationRefused(f"{self._stack(project)} did not verify: {'; '.join(problems)}")
-        print(
-            f"  verified {self._stack(project)}: {len(before['outputs'])} outputs, "
-            f"{before['resources']} resources, {after['updates']} past updates",
-            file=self._out,
-        )
+        print(verification_summary(self._stack(project), before, after), file=self._out)
 
     def _remove(self, journal: Journal, work: Path) -> tuple[list[str], list[str]]:
         """Remove each stack (and copied history) the journal says this migration started.

@@ -132,3 +132,53 @@ def test_an_override_is_announced_before_the_run(
     lines = err.getvalue().splitlines()
     assert lines[0].startswith("NOTE: PULUMI_BACKEND_URL overrides the state backend declared")
     assert lines[1].startswith("NOTE: WEBAPP_SECRETS_PROVIDER overrides the secrets provider")
+
+
+STATE_BUCKET = "webapp-production-state-123456789012-us-west-2"
+
+
+def test_a_plain_bucket_of_the_state_buckets_name_is_refused_before_any_run(
+    endpoint: str, aws: Any, production: EnvironmentSettings, paths: commands.Paths
+) -> None:
+    # Someone made the bucket by hand (no versioning, no encryption); the key is bootstrap's.
+    aws("s3").create_bucket(
+        Bucket=STATE_BUCKET, CreateBucketConfiguration={"LocationConstraint": "us-west-2"}
+    )
+    key = aws("kms").create_key()["KeyMetadata"]["KeyId"]
+    aws("kms").enable_key_rotation(KeyId=key)
+    aws("kms").create_alias(AliasName="alias/webapp-production-state", TargetKeyId=key)
+
+    with pytest.raises(StateNotReady) as refused:
+        commands.open_orchestrator(
+            production, paths=paths, endpoint=endpoint, environ={}, checks=NO_CLI
+        )
+
+    message = str(refused.value)
+    assert f"the state bucket {STATE_BUCKET} exists without the settings" in message
+    assert "s3-bucket-versioning" in message
+    assert "s3-bucket-encryption-customer-key" in message
+    assert "invoke bootstrap --env production" in message
+    assert "nothing was run" in message
+    assert "\n" not in message
+
+
+def test_a_disabled_state_key_is_to_be_enabled_not_created(
+    endpoint: str, aws: Any, production: EnvironmentSettings, paths: commands.Paths
+) -> None:
+    state_commands.bootstrap("production", endpoint=endpoint, out=io.StringIO())
+    key = aws("kms").describe_key(KeyId="alias/webapp-production-state")["KeyMetadata"]
+    aws("kms").disable_key(KeyId=key["KeyId"])
+
+    with pytest.raises(StateNotReady) as refused:
+        commands.open_orchestrator(
+            production, paths=paths, endpoint=endpoint, environ={}, checks=NO_CLI
+        )
+
+    message = str(refused.value)
+    assert "is Disabled" in message
+    assert (
+        f"aws kms enable-key --key-id {key['Arn']} --region us-west-2 --endpoint-url {endpoint}"
+        in message
+    )
+    assert "Create it with" not in message
+    assert "nothing was run" in message

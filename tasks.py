@@ -369,6 +369,42 @@ def state(
     )
 
 
+ACCOUNT_HELP = (
+    "the 12-digit AWS account id the ARNs name (default: `*` in resources, `<account>` in "
+    "principals; bootstrap uses the caller's)"
+)
+ADMIN_TRUST_HELP = "also let the account's administrators assume the roles (from a shell)"
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "project": "only the team owning this project; default: every team",
+        "json_": "write the roles as JSON keyed by team to this path, or - for only the JSON",
+        "account": ACCOUNT_HELP,
+        "admin_trust": ADMIN_TRUST_HELP,
+    }
+)
+def roles(
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    json_: str | None = None,
+    account: str | None = None,
+    admin_trust: bool = False,
+) -> None:
+    """Each team's deploy role: name, trust and least-privilege policy, from the offline plan."""
+    from orchestration.roles.cli import RolesRefused, run_roles  # noqa: PLC0415
+
+    _run_command(
+        lambda: run_roles(
+            env, project=project, json_path=json_, account=account, admins=admin_trust
+        ),
+        RolesRefused,
+    )
+
+
 @task(help={"check": "only compare: exit 1 when a generated file is out of date"})
 def generate(c: Context, *, check: bool = False) -> None:
     """Write CODEOWNERS and the deploy workflow from shared/topology.py and the environments."""

@@ -17,7 +17,7 @@ from orchestration.plan.environment import EnvironmentPlan
 from orchestration.roles.policy import team_policy
 from shared.aws_facts import partition_of
 from shared.github import OIDC_AUDIENCE, OIDC_PROVIDER_HOST, oidc_subject
-from shared.naming import iam_role_name
+from shared.naming import deploy_role_name
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY
 
@@ -42,11 +42,6 @@ class TeamRole:
             "trust_policy": self.trust_policy,
             "policy": self.policy,
         }
-
-
-def role_name(settings: EnvironmentSettings, team: str) -> str:
-    """`<app>-<env>-deploy-<team>`: the team's deploy role in the environment."""
-    return iam_role_name(settings, f"deploy-{team}")
 
 
 def trust_policy(
@@ -101,7 +96,7 @@ def team_roles(
         TeamRole(
             team=team,
             projects=tuple(teams[team]),
-            role_name=role_name(settings, team),
+            role_name=deploy_role_name(settings, team),
             trust_policy=trust_policy(settings, account=account, admins=admins),
             policy=team_policy(settings, plan.stacks, team, account=account or "*"),
         )

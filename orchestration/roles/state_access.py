@@ -4,7 +4,8 @@ Pulumi's DIY backend keeps, under `<bucket>/<prefix>/.pulumi/`: `meta.yaml` (the
 `stacks/<project>/<stack>.json` (the checkpoints), `history/<project>/...`,
 `backups/<project>/...` and `locks/<organization>/<project>/<stack>/...`. A team reads every
 checkpoint (its StackReferences read its producers' outputs, the destroy guard its consumers'),
-and writes, versions and locks only its own project's. The secrets key (and the bucket's
+and writes, versions and locks only its own project's; it reads the journal an unfinished
+`invoke state migrate` leaves in `.pulumi-migration/`. The secrets key (and the bucket's
 SSE-KMS, which S3 uses with the caller's permissions) is reached by its alias.
 """
 
@@ -49,7 +50,9 @@ def state_grants(
         bucket_arn = f"arn:{partition}:s3:::{bucket}"
         root = f"{bucket_arn}/{prefix}/.pulumi" if prefix else f"{bucket_arn}/.pulumi"
         grants += [Grant(action, bucket_arn) for action in READ_BUCKET]
-        readable = (f"{root}/meta.yaml", f"{root}/stacks/*", f"{root}/locks/*")
+        # The journal of an unfinished `state migrate` beside `.pulumi/`: every run looks.
+        journal = f"{root.removesuffix('/.pulumi')}/.pulumi-migration/*"
+        readable = (f"{root}/meta.yaml", f"{root}/stacks/*", f"{root}/locks/*", journal)
         own = (
             f"{root}/stacks/{project}/*",
             f"{root}/history/{project}/*",

@@ -6,7 +6,8 @@ Pulumi's DIY backend keeps, under `<bucket>/<prefix>/.pulumi/`: `meta.yaml` (the
 checkpoint (its StackReferences read its producers' outputs, the destroy guard its consumers'),
 and writes, versions and locks only its own project's; it reads the journal an unfinished
 `invoke state migrate` leaves in `.pulumi-migration/`. The secrets key (and the bucket's
-SSE-KMS, which S3 uses with the caller's permissions) is reached by its alias.
+SSE-KMS, which S3 uses with the caller's permissions) is the one bootstrap tagged as the
+environment's state component; a key the environment names by ARN or id, by that.
 """
 
 from __future__ import annotations

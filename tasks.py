@@ -59,6 +59,11 @@ ENV_HELP = "environment: a file in shared/environments/ (development, production
 PROJECT_HELP = "only this project (security, storage or compute); default: every project"
 ENDPOINT_HELP = "AWS emulator URL (e.g. http://localhost:4566): test credentials, no AWS check"
 NO_POLICY_HELP = "skip the security baseline policy pack (a warning says so)"
+ACCOUNT_HELP = (
+    "the 12-digit AWS account id the ARNs name (default: `*` in resources, `<account>` in "
+    "principals; bootstrap uses the caller's)"
+)
+ADMIN_TRUST_HELP = "also let the account's administrators assume the roles (from a shell)"
 YES_HELP = "do not prompt; required without a terminal (production destroy needs --confirm)"
 # Read-only work (preview, drift, refresh, outputs) handles this many stacks at once by default.
 CPUS = os.cpu_count() or 1
@@ -321,13 +326,23 @@ def _state_command(run: Callable[[], int]) -> None:
         "env": ENV_HELP,
         "endpoint": ENDPOINT_HELP,
         "check": "only report what exists and what would change; changes nothing (1: not ready)",
+        "admin_trust": ADMIN_TRUST_HELP,
     }
 )
-def bootstrap(c: Context, *, env: str, endpoint: str | None = None, check: bool = False) -> None:
-    """Create the state bucket and secrets key the environment declares (idempotent)."""
+def bootstrap(
+    c: Context,
+    *,
+    env: str,
+    endpoint: str | None = None,
+    check: bool = False,
+    admin_trust: bool = False,
+) -> None:
+    """Create the declared state bucket and key, and the IAM roles deploys need (idempotent)."""
     from orchestration import state_commands  # noqa: PLC0415
 
-    _state_command(lambda: state_commands.bootstrap(env, endpoint=endpoint, check=check))
+    _state_command(
+        lambda: state_commands.bootstrap(env, endpoint=endpoint, check=check, admins=admin_trust)
+    )
 
 
 @task(
@@ -366,6 +381,35 @@ def state(
             endpoint=endpoint,
             abandon=abandon,
         )
+    )
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "project": "only the team owning this project; default: every team",
+        "json_": "write the roles as JSON keyed by team to this path, or - for only the JSON",
+        "account": ACCOUNT_HELP,
+        "admin_trust": ADMIN_TRUST_HELP,
+    }
+)
+def roles(
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    json_: str | None = None,
+    account: str | None = None,
+    admin_trust: bool = False,
+) -> None:
+    """Each team's deploy role: name, trust and least-privilege policy, from the offline plan."""
+    from orchestration.roles.cli import RolesRefused, run_roles  # noqa: PLC0415
+
+    _run_command(
+        lambda: run_roles(
+            env, project=project, json_path=json_, account=account, admins=admin_trust
+        ),
+        RolesRefused,
     )
 
 

@@ -57,8 +57,11 @@ def bootstrap(
     environ: Mapping[str, str] | None = None,
     resolve_credentials: CredentialResolver = botocore_resolves,
     lookup_account: AccountLookup = caller_account,
+    admins: bool = False,
 ) -> int:
-    """`invoke bootstrap`: create (or with `check`, only report) the declared bucket and key."""
+    """`invoke bootstrap`: create (or with `check`, only report) the declared bucket and key,
+    the service-linked roles and the teams' deploy roles (`admins`: trusted by the account's
+    administrators too)."""
     settings = load_environment(environment)
     check_endpoint(endpoint)
     check_endpoint_variables(os.environ if environ is None else environ, endpoint)
@@ -70,6 +73,7 @@ def bootstrap(
         check=check,
         out=out if out is not None else sys.stdout,
         lookup_account=lookup_account,
+        admins=admins,
     )
 
 

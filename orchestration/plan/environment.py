@@ -36,6 +36,8 @@ class PlannedProgram:
     outputs: Mapping[str, Any]
     # URN -> the state the mock answered (inputs plus placeholder ids, ARNs, names).
     resource_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The provider functions the program called (token, arguments).
+    calls: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
 
 # (project, settings, upstream outputs by producer project) -> what the program did.
@@ -57,6 +59,8 @@ class StackPlan:
     violations: tuple[Violation, ...] = ()
     # URN -> the resource's planned state (placeholder ids and ARNs): what refers to what.
     resource_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The provider functions its program called (token, arguments).
+    calls: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ def plan_environment(
                     key: value for outputs in upstream.values() for key, value in outputs.items()
                 },
                 resource_outputs=dict(result.resource_outputs),
+                calls=result.calls,
             )
         )
     judged = tuple(

@@ -59,6 +59,11 @@ ENV_HELP = "environment: a file in shared/environments/ (development, production
 PROJECT_HELP = "only this project (security, storage or compute); default: every project"
 ENDPOINT_HELP = "AWS emulator URL (e.g. http://localhost:4566): test credentials, no AWS check"
 NO_POLICY_HELP = "skip the security baseline policy pack (a warning says so)"
+ACCOUNT_HELP = (
+    "the 12-digit AWS account id the ARNs name (default: `*` in resources, `<account>` in "
+    "principals; bootstrap uses the caller's)"
+)
+ADMIN_TRUST_HELP = "also let the account's administrators assume the roles (from a shell)"
 YES_HELP = "do not prompt; required without a terminal (production destroy needs --confirm)"
 # Read-only work (preview, drift, refresh, outputs) handles this many stacks at once by default.
 CPUS = os.cpu_count() or 1
@@ -134,6 +139,10 @@ def _run_command(run: Callable[[], int | None], *refusals: type[Exception]) -> N
             "create a stack whose state is missing although its consumers reference it "
             "(its old resources stay in the cloud, unmanaged; restoring the state is better)"
         ),
+        "allow_http": (
+            "deploy production although it would serve plain HTTP (no compute:certificateArn; "
+            "refused otherwise); a warning line says so"
+        ),
     }
 )
 def deploy(
@@ -147,6 +156,7 @@ def deploy(
     refresh: bool = True,
     allow_delete: bool = False,
     recreate_missing_state: bool = False,
+    allow_http: bool = False,
 ) -> None:
     """Converge the stacks to their programs in dependency order (refresh, preview, up)."""
     _orchestrate(
@@ -162,6 +172,7 @@ def deploy(
         endpoint=endpoint,
         policy=not no_policy,
         check_project_knobs=True,
+        allow_http=allow_http,
     )
 
 
@@ -315,13 +326,23 @@ def _state_command(run: Callable[[], int]) -> None:
         "env": ENV_HELP,
         "endpoint": ENDPOINT_HELP,
         "check": "only report what exists and what would change; changes nothing (1: not ready)",
+        "admin_trust": ADMIN_TRUST_HELP,
     }
 )
-def bootstrap(c: Context, *, env: str, endpoint: str | None = None, check: bool = False) -> None:
-    """Create the state bucket and secrets key the environment declares (idempotent)."""
+def bootstrap(
+    c: Context,
+    *,
+    env: str,
+    endpoint: str | None = None,
+    check: bool = False,
+    admin_trust: bool = False,
+) -> None:
+    """Create the declared state bucket and key, and the IAM roles deploys need (idempotent)."""
     from orchestration import state_commands  # noqa: PLC0415
 
-    _state_command(lambda: state_commands.bootstrap(env, endpoint=endpoint, check=check))
+    _state_command(
+        lambda: state_commands.bootstrap(env, endpoint=endpoint, check=check, admins=admin_trust)
+    )
 
 
 @task(
@@ -333,6 +354,7 @@ def bootstrap(c: Context, *, env: str, endpoint: str | None = None, check: bool 
         "to": "migrate: `declared` (the environment file's state_backend) or a backend (s3, ...)",
         "version": "restore: the checkpoint version id `invoke state history` lists",
         "endpoint": ENDPOINT_HELP,
+        "abandon": "migrate: remove from the target what an interrupted migration created",
     },
 )
 def state(
@@ -344,14 +366,50 @@ def state(
     to: str | None = None,
     version: str | None = None,
     endpoint: str | None = None,
+    abandon: bool = False,
 ) -> None:
     """Move stacks to the declared backend, or list and restore checkpoint versions."""
     from orchestration import state_commands  # noqa: PLC0415
 
     _state_command(
         lambda: state_commands.state(
-            action, env, project=project, to=to, version=version, endpoint=endpoint
+            action,
+            env,
+            project=project,
+            to=to,
+            version=version,
+            endpoint=endpoint,
+            abandon=abandon,
         )
+    )
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "project": "only the team owning this project; default: every team",
+        "json_": "write the roles as JSON keyed by team to this path, or - for only the JSON",
+        "account": ACCOUNT_HELP,
+        "admin_trust": ADMIN_TRUST_HELP,
+    }
+)
+def roles(
+    c: Context,
+    *,
+    env: str,
+    project: str | None = None,
+    json_: str | None = None,
+    account: str | None = None,
+    admin_trust: bool = False,
+) -> None:
+    """Each team's deploy role: name, trust and least-privilege policy, from the offline plan."""
+    from orchestration.roles.cli import RolesRefused, run_roles  # noqa: PLC0415
+
+    _run_command(
+        lambda: run_roles(
+            env, project=project, json_path=json_, account=account, admins=admin_trust
+        ),
+        RolesRefused,
     )
 
 

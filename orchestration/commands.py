@@ -14,8 +14,13 @@ written before all of them pass:
    to that account (STS, the emulator's with `--endpoint`: `orchestration.state.account`);
 4. the backend and secrets provider resolve (the passphrase where one is used; the declared or
    the caller's account id for the derived state bucket) and the declared state bucket and key
-   answer (`orchestration.state.aws`: otherwise one message naming `invoke bootstrap`);
+   answer and meet bootstrap's requirements, and no interrupted `invoke state migrate` left the
+   backend half-filled (`orchestration.state.ready`: otherwise one message naming `invoke
+   bootstrap`, or what to fix; `orchestration.state.migration_journal`);
 5. the Pulumi CLI matching the SDK is there (installed by `orchestration.engine.pulumi_install`).
+
+Before 2, a run that executes programs checks the selected projects' knobs, and a deploy
+refuses a production that would serve plain HTTP (`orchestration.preflight`).
 """
 
 from __future__ import annotations
@@ -43,8 +48,15 @@ from orchestration.runner import (
     RunReport,
 )
 from orchestration.state.account import check_account
-from orchestration.state.backend import STATE_DIR_NAME, AccountLookup, plan_state, resolve_backend
+from orchestration.state.backend import (
+    STATE_DIR_NAME,
+    AccountLookup,
+    Backend,
+    plan_state,
+    resolve_backend,
+)
 from orchestration.state.declaration import StateLocation
+from orchestration.state.migration_journal import refuse_unfinished_migration
 from shared.paths import PROJECTS_DIR, REPO_ROOT
 from shared.settings import EnvironmentSettings, SettingsError, load_settings
 from shared.topology import TOPOLOGY, ContractError
@@ -59,8 +71,10 @@ BACKEND_CONFIG_DIR_NAME = "backends"
 CliLocator = Callable[[Path, Callable[[str], None]], Path]
 # What a task does with the orchestrator: a run report, or an exit code (outputs).
 Action = Callable[[Orchestrator], RunReport | int]
-# (declared state location, environment) -> None; raises when the bucket or key is not ready.
-StateCheck = Callable[[StateLocation, str], None]
+# (declared state location, settings) -> None; raises when the bucket or key is not ready.
+StateCheck = Callable[[StateLocation, EnvironmentSettings], None]
+# (backend, --endpoint) -> None; raises when a migration into the backend is unfinished.
+MigrationCheck = Callable[[Backend, str | None], None]
 
 
 class NothingDeployed(OrchestrationError):
@@ -74,11 +88,11 @@ def caller_account(region: str, endpoint: str | None) -> str:
     return state_aws.caller_account(region, endpoint)
 
 
-def check_state_ready(location: StateLocation, environment: str) -> None:
-    """`state_aws.check_state_ready`, imported only by the runs that need it (boto3 is heavy)."""
-    from orchestration.state import aws as state_aws  # noqa: PLC0415
+def check_state_ready(location: StateLocation, settings: EnvironmentSettings) -> None:
+    """`ready.check_state_ready`, imported only by the runs that need it (boto3 is heavy)."""
+    from orchestration.state import ready  # noqa: PLC0415
 
-    state_aws.check_state_ready(location, environment)
+    ready.check_state_ready(location, settings)
 
 
 @dataclass(frozen=True)
@@ -161,13 +175,15 @@ class Checks:
 
     locate_cli: the Pulumi CLI's bin dir (installing it if need be); resolve_credentials: whether
     AWS credentials resolve for a region; lookup_account: the account id behind them;
-    check_state: that the declared state bucket and key answer.
+    check_state: that the declared state bucket and key answer and are sound; check_migration:
+    that no interrupted `invoke state migrate` left the backend half-filled.
     """
 
     locate_cli: CliLocator = ensure_cli
     resolve_credentials: CredentialResolver = botocore_resolves
     lookup_account: AccountLookup = caller_account
     check_state: StateCheck = check_state_ready
+    check_migration: MigrationCheck = refuse_unfinished_migration
 
 
 def open_orchestrator(
@@ -228,7 +244,9 @@ def open_orchestrator(
     for notice in backend.notices:
         print(notice, file=diagnostics, flush=True)
     if backend.location is not None and (backend.location.bucket or backend.location.key):
-        checks.check_state(backend.location, settings.environment)
+        checks.check_state(backend.location, settings)
+    # A half-migrated backend lacks some stacks: a deploy would create their resources again.
+    checks.check_migration(backend, endpoint)
     if read_only and backend.holds_no_stack():
         raise NothingDeployed(
             f"Nothing to show: no stack of {settings.environment} exists yet in "
@@ -291,13 +309,16 @@ def run(
     opener: Opener | None = None,
     parallel: int | None = None,
     check_project_knobs: bool = False,
+    allow_http: bool | None = None,
     read_only: bool = False,
     credentials_hint: str | None = None,
 ) -> int:
     """Check, open the orchestrator, run `action`; the exit code.
 
     `check_project_knobs`: the operation runs programs (deploy, preview), so the knobs of the
-    projects it selects are validated first (`orchestration.preflight`).
+    projects it selects are validated first (`orchestration.preflight`). `allow_http`: the
+    operation deploys (None: it does not), so a production that would serve plain HTTP is
+    refused (False) or deployed with a warning line (True) (`preflight.check_https`).
 
     `policy`: True runs the policy pack (deploy, preview), False skips it with a loud warning,
     None means the operation has none. `aws`: whether the operation reaches AWS (credential
@@ -318,12 +339,15 @@ def run(
     check_engine_variables(shell)
     check_endpoint(endpoint)
     check_endpoint_variables(shell, endpoint)
-    if check_project_knobs:
-        # Imported here: reading knobs loads the Pulumi SDK, which other runs do not need.
-        from orchestration.preflight import check_knobs  # noqa: PLC0415
-
-        check_knobs(settings, [project] if project else TOPOLOGY.names, paths.projects_dir)
     diagnostics = err if err is not None else sys.stderr
+    if check_project_knobs or allow_http is not None:
+        # Imported here: reading knobs loads the Pulumi SDK, which other runs do not need.
+        from orchestration.preflight import check_https, check_knobs  # noqa: PLC0415
+
+        selected = [project] if project else TOPOLOGY.names
+        configs = check_knobs(settings, selected, paths.projects_dir)
+        if allow_http is not None:
+            check_https(settings, configs, allow_http=allow_http, warn=diagnostics)
     if policy is False:
         print(
             "WARNING: --no-policy: the security baseline policy pack is NOT enforced in this run.",

@@ -11,6 +11,11 @@ So the orchestrator reads the same committed stack files first and refuses a bad
 program's own one-line message (a key the project does not read included), before any stack is
 touched.
 
+HTTPS: a production deploy whose load balancer would serve plain HTTP (no certificate knob
+set) is refused, naming the knob and how to request a certificate, unless `--allow-http` says
+so on purpose; then one warning line says it (`check_https`). A preview and the offline plan
+only report it (the advisory rule `elb-https-only`).
+
 Environment: a few variables in the shell change what the engine guarantees or where AWS calls
 go without any flag saying so; a run refuses them first, in one line naming the variable
 (`check_engine_variables`, `check_endpoint_variables`).
@@ -21,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Protocol, TextIO, runtime_checkable
 
 from orchestration.engine.interface import OrchestrationError
 from orchestration.plan.program_config import StackConfigError, stack_config
@@ -83,26 +89,89 @@ class KnobError(OrchestrationError):
     """A project's stack file holds a missing or invalid knob; nothing was run."""
 
 
-def check_knobs(settings: EnvironmentSettings, projects: Iterable[str], projects_dir: Path) -> None:
-    """KnobError with the first problem of `projects`' knobs for `settings.environment`."""
+def check_knobs(
+    settings: EnvironmentSettings, projects: Iterable[str], projects_dir: Path
+) -> dict[str, object]:
+    """Each of `projects`' knobs for `settings.environment` (its config object, None for a
+    project without knobs); KnobError with the first problem."""
     # Imported here: reading knobs loads the Pulumi SDK, which the other checks do not need.
     from shared.config_reading import project_keys  # noqa: PLC0415
     from shared.project_config import ProjectConfigError, read_project_config  # noqa: PLC0415
 
+    configs: dict[str, object] = {}
     for project in projects:
         try:
             config = stack_config(
                 project, settings.environment, projects_dir=projects_dir, skip_secrets=True
             )
             keys = project_keys(project, config)
-            read_project_config(project, settings, _getter(project, config), keys)
+            configs[project] = read_project_config(
+                project, settings, _getter(project, config), keys
+            )
         except (ProjectConfigError, StackConfigError) as error:
-            raise KnobError(f"{str(error).rstrip('.')}. Nothing was run.") from None
+            raise KnobError(f"{_sentence(str(error))} Nothing was run.") from None
+    return configs
+
+
+def _sentence(text: str) -> str:
+    """`text` as one sentence: one line, ending in exactly one mark (`.` unless it has one)."""
+    flat = " ".join(text.split()).rstrip(".")
+    return flat if flat.endswith(("?", "!")) else f"{flat}."
 
 
 def _getter(project: str, config: Mapping[str, str]) -> Callable[[str], str | None]:
     """Reads `<project>:<key>` as `pulumi.Config(project).get` does."""
     return lambda key: config.get(f"{project}:{key}")
+
+
+class PlainHttpError(OrchestrationError):
+    """A production deploy would serve plain HTTP and --allow-http was not given; nothing ran."""
+
+
+@runtime_checkable
+class ServesWeb(Protocol):
+    """A project's knobs that put a load balancer on the internet (compute's)."""
+
+    def plain_http_knob(self, settings: EnvironmentSettings) -> str | None:
+        """The knob that would give it HTTPS when it serves plain HTTP in `settings`."""
+        ...  # pragma: no cover
+
+
+def check_https(
+    settings: EnvironmentSettings,
+    configs: Mapping[str, object],
+    *,
+    allow_http: bool,
+    warn: TextIO,
+) -> None:
+    """PlainHttpError when a deploy of `configs`' projects would serve plain HTTP in production
+    (README's first table promises HTTPS there); with `allow_http`, one warning line on `warn`.
+    """
+    knobs = [
+        f"{project}:{knob}"
+        for project, config in configs.items()
+        if isinstance(config, ServesWeb) and (knob := config.plain_http_knob(settings))
+    ]
+    if not knobs:
+        return
+    files = ", ".join(
+        f"projects/{knob.split(':')[0]}/Pulumi.{settings.environment}.yaml" for knob in knobs
+    )
+    if allow_http:
+        print(
+            f"WARNING: --allow-http: {settings.environment} serves plain HTTP, unencrypted, "
+            f"until {' and '.join(knobs)} names an ACM certificate ({files}).",
+            file=warn,
+            flush=True,
+        )
+        return
+    raise PlainHttpError(
+        f"{settings.environment} would serve plain HTTP: {' and '.join(knobs)} is not set in "
+        f"{files}. Request an ACM certificate of {settings.region} (`aws acm "
+        f"request-certificate --domain-name <your domain> --validation-method DNS --region "
+        f"{settings.region}`, then add the DNS record it asks for) and set its ARN there, or "
+        "pass --allow-http to deploy plain HTTP on purpose. Nothing was run."
+    )
 
 
 class EnvironmentVariableError(OrchestrationError):

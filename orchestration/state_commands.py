@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TextIO
 
 from orchestration.commands import (
@@ -29,7 +29,7 @@ from orchestration.preflight import (
     check_engine_variables,
 )
 from orchestration.state.account import check_account
-from orchestration.state.aws import aws_client, caller_account, check_state_ready
+from orchestration.state.aws import aws_client, caller_account
 from orchestration.state.backend import (
     BACKEND_URL_VAR,
     SECRETS_PROVIDER_VAR,
@@ -42,8 +42,8 @@ from orchestration.state.bootstrap.run import run_bootstrap
 from orchestration.state.declaration import ENVIRONMENT_FILE
 from orchestration.state.history import restore, show_history
 from orchestration.state.migrate import Migration
+from orchestration.state.ready import check_state_ready
 from shared.settings import EnvironmentSettings
-from shared.topology import TOPOLOGY
 
 STATE_ACTIONS = ("migrate", "history", "restore")
 DECLARED = "declared"
@@ -58,8 +58,11 @@ def bootstrap(
     environ: Mapping[str, str] | None = None,
     resolve_credentials: CredentialResolver = botocore_resolves,
     lookup_account: AccountLookup = caller_account,
+    admins: bool = False,
 ) -> int:
-    """`invoke bootstrap`: create (or with `check`, only report) the declared bucket and key."""
+    """`invoke bootstrap`: create (or with `check`, only report) the declared bucket and key,
+    the service-linked roles and the teams' deploy roles (`admins`: trusted by the account's
+    administrators too)."""
     settings = load_environment(environment)
     check_endpoint(endpoint)
     check_endpoint_variables(os.environ if environ is None else environ, endpoint)
@@ -71,6 +74,7 @@ def bootstrap(
         check=check,
         out=out if out is not None else sys.stdout,
         lookup_account=lookup_account,
+        admins=admins,
     )
 
 
@@ -82,6 +86,7 @@ def state(
     to: str | None = None,
     version: str | None = None,
     endpoint: str | None = None,
+    abandon: bool = False,
     paths: Paths | None = None,
     environ: Mapping[str, str] | None = None,
     out: TextIO | None = None,
@@ -96,7 +101,7 @@ def state(
         )
     paths = paths or Paths.for_repo()
     settings = load_environment(environment, project, paths.projects_dir)
-    _check_options(action, project=project, to=to, version=version)
+    _check_options(action, project=project, to=to, version=version, abandon=abandon)
     check_endpoint(endpoint)
     environ = os.environ if environ is None else environ
     check_engine_variables(environ)
@@ -122,14 +127,15 @@ def state(
         lookup_account=lookup_account,
     )
     if target.location is not None and (target.location.bucket or target.location.key):
-        check_state_ready(target.location, environment)
+        check_state_ready(target.location, settings)
     if action == "migrate":
+        assert to is not None  # _with_target requires it
         return _migrate(
             settings,
             target,
             paths=paths,
             environ=environ,
-            project=project,
+            request=MigrateRequest(to.strip(), project, endpoint, abandon),
             out=printer,
             locate_cli=locate_cli,
         )
@@ -145,7 +151,17 @@ def state(
     if action == "history":
         return show_history(s3, bucket, project, environment, out=printer)
     assert version is not None
-    return restore(s3, bucket, project, environment, version, out=printer)
+    return restore(s3, bucket, project, environment, version, out=printer, endpoint=endpoint)
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrateRequest:
+    """`state migrate`'s options as given (the commands it prints repeat them)."""
+
+    to: str
+    project: str | None
+    endpoint: str | None
+    abandon: bool
 
 
 def _migrate(
@@ -154,19 +170,30 @@ def _migrate(
     *,
     paths: Paths,
     environ: Mapping[str, str],
-    project: str | None,
+    request: MigrateRequest,
     out: TextIO,
     locate_cli: CliLocator,
 ) -> int:
+    env = settings.environment
+    if target.local_default:
+        # Checked first: the passphrase question below only arises for a shared target.
+        raise OrchestrationError(
+            f"{env} declares no shared state backend: its state already is the local one "
+            f"({paths.state_dir}), so there is nothing to migrate to. Declare state_backend: s3 "
+            f"and secrets_provider: awskms in {ENVIRONMENT_FILE.format(environment=env)}, or "
+            "name the target with --to s3 (or --to s3://<bucket>?region=<region>)"
+        )
     source = local_backend(settings, environ=environ, state_dir=paths.state_dir)
-    if target.secrets_provider == "passphrase" and source.generated_passphrase is not None:
+    # Abandoning only removes from the target: it needs neither the source nor its passphrase.
+    copying = not request.abandon
+    if copying and target.secrets_provider == "passphrase" and source.generated_passphrase:
         raise OrchestrationError(
             f"{settings.environment} declares the passphrase secrets provider on a shared "
             "backend, but the local stacks use this machine's generated passphrase: declare "
             "secrets_provider: awskms (recommended), or set PULUMI_CONFIG_PASSPHRASE to the "
             "team's passphrase and migrate by hand with `pulumi stack migrate`"
         )
-    if not (paths.state_dir / ".pulumi").is_dir():
+    if copying and not (paths.state_dir / ".pulumi").is_dir():
         print(f"Nothing to migrate: {paths.state_dir} holds no stacks.", file=out)
         return 0
     # Imported here: the Automation API is only needed once the CLI really runs.
@@ -180,9 +207,12 @@ def _migrate(
         command=pulumi_command_at(bin_dir),
         pulumi_home=paths.pulumi_home,
         out=out,
+        to=request.to,
+        endpoint=request.endpoint,
     )
-    projects: Sequence[str] = (project,) if project else TOPOLOGY.names
-    return migration.run(projects)
+    if request.abandon:
+        return migration.abandon()
+    return migration.run(request.project)
 
 
 def _with_target(settings: EnvironmentSettings, to: str | None) -> EnvironmentSettings:
@@ -197,15 +227,15 @@ def _with_target(settings: EnvironmentSettings, to: str | None) -> EnvironmentSe
 
 
 def _check_options(
-    action: str, *, project: str | None, to: str | None, version: str | None
+    action: str, *, project: str | None, to: str | None, version: str | None, abandon: bool
 ) -> None:
     needs = {"migrate": (), "history": ("--project",), "restore": ("--project", "--version")}
-    given = {"--project": project, "--to": to, "--version": version}
+    given = {"--project": project, "--to": to, "--version": version, "--abandon": abandon}
     missing = [flag for flag in needs[action] if not given[flag]]
     if missing:
         raise OrchestrationError(f"state {action} needs {' and '.join(missing)}")
     allowed = {
-        "migrate": {"--project", "--to"},
+        "migrate": {"--project", "--to", "--abandon"},
         "history": {"--project"},
         "restore": {"--project", "--version"},
     }

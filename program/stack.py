@@ -22,8 +22,10 @@ import pulumi_aws as aws
 from program.provider import aws_provider, emulator_endpoint, provider_opts
 from shared import naming
 from shared.aws_facts import AL2023_AMI_PARAMETER, AMAZON_IMAGE_OWNER
+from shared.export_values import export_problem
 from shared.references import UpstreamStacks
 from shared.settings import EnvironmentSettings, load_settings
+from shared.topology import TOPOLOGY, ContractError
 
 ConfigT = TypeVar("ConfigT")
 # Standard zones only: Local and Wavelength Zones need an opt-in and lack most services.
@@ -51,8 +53,32 @@ class StackContext(Generic[ConfigT]):
         return provider_opts(self.provider)
 
     def require(self, producer: str, output: str) -> pulumi.Output[Any]:
-        """An output of the same environment's `producer` stack, as the topology declares."""
-        return self._upstream.require(producer, output)
+        """An output of the same environment's `producer` stack, as the topology declares.
+
+        Its value is held to the contract (`shared.export_values`: not empty, an ARN of the
+        environment's partition, region and the account deployed into) before anything is
+        built on it: a producer's state can hold a bad value however it got there.
+        """
+        spec = TOPOLOGY.project(producer)
+        region = self.settings.region
+
+        def checked(found: Any, account: str) -> Any:
+            problem = export_problem(
+                output,
+                found,
+                may_be_empty=output in spec.may_be_empty,
+                region=region,
+                account=account,
+            )
+            if problem:
+                raise ContractError(
+                    f"{producer}'s {output}={found!r} {problem}: {self.project} does not build "
+                    f"on it. Fix {producer}'s export and deploy {producer} again"
+                )
+            return found
+
+        value = self._upstream.require(producer, output)
+        return pulumi.Output.all(value, self.account_id).apply(lambda args: checked(*args))
 
     @cached_property
     def account_id(self) -> pulumi.Output[str]:

@@ -60,8 +60,14 @@ MAX_INSTANCES = 20
 PRODUCTION_LOG_RETENTION_MIN_DAYS = 365
 # Lifecycle periods (noncurrent versions, uploads, access logs) are kept to at most ten years.
 LIFECYCLE_DAYS_MAX = 3650
-# The TLS policy HTTPS listeners use: TLS 1.3 and 1.2 with forward secrecy only.
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+# The TLS policy HTTPS listeners use: TLS 1.3 and 1.2, every cipher with forward secrecy (TLS_*
+# and ECDHE-*) and authenticated encryption (TLS 1.3's suites and AES-GCM), plus hybrid
+# post-quantum key exchange for clients that offer it. AWS's cipher table ("Security policies
+# for your Application Load Balancer", docs.aws.amazon.com/elasticloadbalancing/latest/
+# application/describe-ssl-policies.html) shows ELBSecurityPolicy-TLS13-1-2-2021-06, used
+# before, is forward secret too but keeps four CBC suites (ECDHE-*-AES*-SHA256/SHA384); the
+# "Res" policies drop them, and this one is AWS's recommended and console default policy.
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 # ELB security policies that allow nothing older than TLS 1.2 (the rules accept these).
 CURRENT_TLS_POLICY_PREFIXES = (
     "ELBSecurityPolicy-TLS13-",

@@ -182,6 +182,11 @@ def iam_role_name(settings: EnvironmentSettings, component: str) -> str:
     return _fit(logical_name(settings, component), IAM_ROLE_NAME_MAX)
 
 
+def deploy_role_name(settings: EnvironmentSettings, team: str) -> str:
+    """`<app>-<env>-deploy-<team>`: the role a team's deploys of the environment assume."""
+    return iam_role_name(settings, f"deploy-{team}")
+
+
 def instance_profile_name(settings: EnvironmentSettings, component: str) -> str:
     """An instance profile name of at most 128 characters of `[\\w+=,.@-]`."""
     return _fit(logical_name(settings, component), INSTANCE_PROFILE_NAME_MAX)

@@ -71,9 +71,17 @@ def read_mapping(
     except DuplicateKeyError as fault:
         raise error(f"{path}: {fault.problem}") from None
     except yaml.YAMLError as fault:
-        raise error(f"{path}: not valid YAML: {fault}") from None
+        raise error(f"{path}: not valid YAML: {_one_line(fault)}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
         raise error(f"{path}: must hold a mapping of names to values")
     return loaded
+
+
+def _one_line(fault: yaml.YAMLError) -> str:
+    """PyYAML's message (several lines, with a caret under the spot) as one line."""
+    if isinstance(fault, yaml.MarkedYAMLError) and fault.problem_mark is not None:
+        mark = fault.problem_mark
+        return f"{fault.problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(fault).split())

@@ -4,7 +4,7 @@ Each project's directory (its program and its `Pulumi.<env>.yaml` stack settings
 team `shared/topology.py` names for it; the parts every team depends on (`shared/`, `tasks.py`,
 the security rules in `program/policy/` and `policy-pack/`, this file) belong to the platform
 team, which also owns everything not listed. GitHub team handles are `@<organization>/<team>`:
-the organization is written here and nowhere else. Regenerated with the other generated files
+the organization is `shared/github.py`'s. Regenerated with the other generated files
 by `invoke generate` (`tooling.generated`).
 """
 
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from shared.github import GITHUB_ORGANIZATION
 from shared.paths import REPO_ROOT
 from shared.settings import known_environments
 from shared.topology import TOPOLOGY, Topology
 
-GITHUB_ORGANIZATION = "webapp-org"
+__all__ = ["GITHUB_ORGANIZATION", "handle", "render"]
 PLATFORM_TEAM = "platform"
 CODEOWNERS_FILE = REPO_ROOT / ".github" / "CODEOWNERS"
 PLATFORM_PATHS = (

@@ -5,13 +5,15 @@ jobs of its producers (shared/topology.py) in the same environment and every job
 environments before it, so production starts only after development deployed and verified.
 Environments run in their names' order, production ones last. A reviewer sees the same
 per-environment approvals as in a hand-written file; a new project or environment is one
-`invoke generate` away instead of a job per environment written by hand.
+`invoke generate` away instead of a job per environment written by hand. Each job assumes its
+project's team's deploy role (`shared.naming.deploy_role_name`) in the environment's account.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from shared.naming import deploy_role_name
 from shared.paths import REPO_ROOT
 from shared.settings import known_environments, load_settings
 from shared.topology import TOPOLOGY, Topology
@@ -110,6 +112,7 @@ _JOB = """\
     with:
       environment: {env}
       project: {project}
+      role: {role} # team {team}'s (invoke roles)
       verify: ${{{{ needs.affected.outputs.{env}-last == '{project}' }}}}
     secrets:
       PULUMI_CONFIG_PASSPHRASE: ${{{{ secrets.PULUMI_CONFIG_PASSPHRASE }}}}
@@ -139,6 +142,14 @@ def render(topology: Topology = TOPOLOGY, environments: Sequence[str] | None = N
             producers = [f"{env}-{p}" for p in topology.all_producers(project)]
             needs = ["affected", *earlier, *producers]
             guard = _AFTER_OTHERS if len(needs) > 1 else ""
-            text += _JOB.format(env=env, project=project, needs=", ".join(needs), guard=guard)
+            team = topology.project(project).team
+            text += _JOB.format(
+                env=env,
+                project=project,
+                needs=", ".join(needs),
+                guard=guard,
+                team=team,
+                role=deploy_role_name(load_settings(env), team),
+            )
         earlier.extend(f"{env}-{project}" for project in topology.deploy_order())
     return text

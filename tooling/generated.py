@@ -11,13 +11,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shared.paths import REPO_ROOT
-from tooling import codeowners, deploy_workflow, readme_projects
+from tooling import codeowners, deploy_workflow, readme_projects, service_authorization
 
 # repository path -> the text it must hold, given the text it holds (None: no such file)
 GENERATED: tuple[tuple[str, Callable[[str | None], str]], ...] = (
     (".github/CODEOWNERS", lambda current: codeowners.render()),
     (".github/workflows/deploy.yml", lambda current: deploy_workflow.render()),
     ("README.md", lambda current: readme_projects.render(current or "")),
+    (
+        "orchestration/roles/service_authorization.json",
+        lambda current: service_authorization.render(),
+    ),
 )
 
 

@@ -18,6 +18,10 @@ class AffectedError(Exception):
     """The question cannot be answered: bad revisions, no repository, no git."""
 
 
+class GitMissing(AffectedError):
+    """git itself cannot be run (so nothing can be said about the repository)."""
+
+
 class Repository:
     """A git repository, read only."""
 
@@ -34,7 +38,7 @@ class Repository:
                 check=False,
             )
         except FileNotFoundError:
-            raise AffectedError("git is not installed (or not on PATH): install git") from None
+            raise GitMissing("git is not installed (or not on PATH): install git") from None
         except subprocess.TimeoutExpired:
             raise AffectedError(f"git {args[0]} took over {_GIT_TIMEOUT:.0f} s") from None
         if result.returncode != 0:
@@ -48,6 +52,8 @@ class Repository:
             raise AffectedError(f"{flag} {revision!r} is not a git revision")
         try:
             self._git("rev-parse", "--git-dir")
+        except GitMissing:
+            raise
         except AffectedError:
             raise AffectedError(f"{self.root} is not inside a git repository") from None
         try:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orchestration.engine import cli_arguments
+from orchestration.engine.checkpoint_files import backups, damage_error
 from orchestration.engine.cli_errors import QuietSink, map_error
 from orchestration.engine.event_log import operation_result, read_events
 from orchestration.engine.interface import (
@@ -157,7 +158,18 @@ class AutomationEngine:
         try:
             result = self._call(None, arguments, cwd=self._projects_dir)
         except CliError as error:
-            raise map_error(error, stack=f"the {self.environment} stacks", manual=str) from error
+            again = f" --endpoint {self._endpoint}" if self._endpoint else ""
+            damage = damage_error(
+                f"{error.result.stdout}\n{error.result.stderr}",
+                url=self._backend.url,
+                stack=qualified_stack_name(
+                    self._backend.organization, "{project}", self.environment
+                ),
+                projects=wanted.values(),
+                again=again,
+            )
+            listing = f"the {self.environment} stacks"
+            raise damage or map_error(error, stack=listing, manual=str) from error
         found: dict[str, int] = {}
         for entry in _json(result.stdout) or []:
             project = wanted.get(str(entry.get("name")))
@@ -184,22 +196,21 @@ class AutomationEngine:
         """For a local file backend: `cp` of the newest checkpoint backup into its place."""
         if not self._backend.url.startswith("file://"):
             return None
-        root = Path(self._backend.url.removeprefix("file://")) / ".pulumi"
+        root = self._local_root()
         env = self.environment
-        # The backend names each backup `<stack>.<unix nanoseconds>.json`.
-        stamped = {
-            int(stamp): path
-            for path in (root / "backups" / project / env).glob(f"{env}.*.json")
-            if (stamp := path.name.removeprefix(f"{env}.").removesuffix(".json")).isdigit()
-        }
-        if not stamped:
+        found = backups(root, project, env)
+        if not found:
             return None
-        newest = stamped[max(stamped)]
+        newest = found[0]
         target = root / "stacks" / project / f"{env}.json"
         return (
             f"mkdir -p {shlex.quote(str(target.parent))} && "
             f"cp {shlex.quote(str(newest))} {shlex.quote(str(target))}"
         )
+
+    def _local_root(self) -> Path:
+        """The `.pulumi` folder of a file backend."""
+        return Path(self._backend.url.removeprefix("file://")) / ".pulumi"
 
     # ---- operations -------------------------------------------------------------------------
 

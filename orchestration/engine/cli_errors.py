@@ -46,6 +46,12 @@ _HINTS = (
         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or use `invoke plan` for an offline look)",
     ),
     (
+        re.compile(r"failed to load checkpoint|unexpected end of JSON input"),
+        "the stack's checkpoint is damaged: a deploy or drift of the environment names the "
+        "file and its intact backup (on a state bucket, `invoke state history` lists the "
+        "stored versions)",
+    ),
+    (
         re.compile(r"no resource plugin 'pulumi-resource-aws'|could not find plugin", re.I),
         "a provider plugin is missing: install it with `pulumi plugin install resource aws "
         "<version>` (the version pinned in pyproject.toml)",

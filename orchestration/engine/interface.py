@@ -63,6 +63,17 @@ class ProtectedResources(EngineError):
         self.urns = urns
 
 
+class DamagedCheckpoints(EngineError):
+    """Some stacks' checkpoints cannot be read; the listing of the others still stands."""
+
+    def __init__(self, damaged: Mapping[str, str], inventory: Mapping[str, int]) -> None:
+        super().__init__(" ".join(damaged.values()))
+        # project -> what is wrong with its checkpoint and how to put an intact one back.
+        self.damaged = dict(damaged)
+        # project -> resources, for the stacks whose checkpoint is intact.
+        self.inventory = dict(inventory)
+
+
 class EngineFailure(EngineError):
     """The operation ran and failed (program error, provider error, policy violation ...)."""
 
@@ -197,7 +208,8 @@ class Engine(Protocol):
     def inventory(self, projects: Iterable[str]) -> Mapping[str, int]:
         """project -> resources in its stack's state, for those of `projects` whose stack exists.
 
-        One listing of the backend for the whole environment.
+        One listing of the backend for the whole environment. DamagedCheckpoints when some
+        checkpoints cannot be read (with the listing of the intact ones).
         """
         ...
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from program.policy import RULES, Enforcement, Resource, Rule, StackView, Violation, evaluate
+from shared.export_values import export_problem
 from shared.references import DIY_ORGANIZATION, qualified_stack_name
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY, ProjectSpec, Topology
@@ -35,6 +36,8 @@ class PlannedProgram:
     outputs: Mapping[str, Any]
     # URN -> the state the mock answered (inputs plus placeholder ids, ARNs, names).
     resource_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The provider functions the program called (token, arguments).
+    calls: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
 
 # (project, settings, upstream outputs by producer project) -> what the program did.
@@ -56,6 +59,8 @@ class StackPlan:
     violations: tuple[Violation, ...] = ()
     # URN -> the resource's planned state (placeholder ids and ARNs): what refers to what.
     resource_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The provider functions its program called (token, arguments).
+    calls: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ def plan_environment(
         spec = topology.project(project)
         upstream = {producer: planned[producer] for producer in spec.depends_on}
         result = evaluate_program(project, settings, upstream)
-        _check_own_exports(spec, result.outputs)
+        _check_own_exports(spec, result.outputs, settings.region)
         planned[project] = dict(result.outputs)
         stacks.append(
             StackPlan(
@@ -113,6 +118,7 @@ def plan_environment(
                     key: value for outputs in upstream.values() for key, value in outputs.items()
                 },
                 resource_outputs=dict(result.resource_outputs),
+                calls=result.calls,
             )
         )
     judged = tuple(
@@ -126,7 +132,7 @@ def plan_environment(
     return EnvironmentPlan(settings.environment, judged, violations)
 
 
-def _check_own_exports(spec: ProjectSpec, outputs: Mapping[str, Any]) -> None:
+def _check_own_exports(spec: ProjectSpec, outputs: Mapping[str, Any], region: str) -> None:
     missing = [key for key in spec.exports if key not in outputs]
     if missing:
         raise PlanError(
@@ -144,4 +150,14 @@ def _check_own_exports(spec: ProjectSpec, outputs: Mapping[str, Any]) -> None:
             f"{spec.name} exports {', '.join(f'{key}={outputs[key]!r}' for key in empty)}: "
             "its consumers would read nothing. Export the value, or, where empty is a real "
             f"answer, list it in may_be_empty of {spec.name!r} in shared/topology.py"
+        )
+    malformed = [
+        f"{key}={outputs[key]!r}: {problem}"
+        for key in spec.exports
+        if (problem := export_problem(key, outputs[key], may_be_empty=True, region=region))
+    ]
+    if malformed:
+        raise PlanError(
+            f"{spec.name} exports {'; '.join(malformed)}. Its consumers would build on it: "
+            "export the resource's own attribute (see shared/export_values.py)"
         )

@@ -109,6 +109,8 @@ class ProgramResult:
     resources: tuple[RegisteredResource, ...]
     # The stack's exported outputs, resolved to plain values.
     outputs: Mapping[str, Any]
+    # The provider functions called (token, arguments), in call order.
+    calls: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
     def of_type(self, type_: str) -> list[RegisteredResource]:
         """The resources of one type token."""
@@ -283,6 +285,7 @@ def _evaluate_on_loop(
         config=dict(config),
         resources=_tree_order(monitor.recorded),
         outputs=exported,
+        calls=tuple(mocks.calls),
     )
 
 

@@ -43,6 +43,9 @@ class PlanMocks(pulumi.runtime.Mocks):
         # Provider URN -> the region it was configured with (recorded by the monitor); ARNs
         # and invoke answers are per provider, as they are for the real engine.
         self.provider_regions: dict[str, str] = {}
+        # Every provider function the program called, with its arguments, in call order: the
+        # calls a deploy makes too (`orchestration.roles` grants their actions).
+        self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def new_resource(
         self, args: pulumi_mocks.MockResourceArgs
@@ -73,6 +76,7 @@ class PlanMocks(pulumi.runtime.Mocks):
             args.provider,
             f"The call {args.token!r} must use an explicit provider (InvokeOptions(provider=...))",
         )
+        self.calls.append((args.token, dict(args.args)))
         result = placeholder_result(
             args.token,
             dict(args.args),

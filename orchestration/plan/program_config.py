@@ -49,9 +49,13 @@ def stack_config(
         elif not isinstance(declaration, Mapping) or ":" in key:
             values[full_key] = declaration
     stack_file = project_dir / f"Pulumi.{environment}.yaml"
-    for key, value in (
-        read_mapping(stack_file, error=StackConfigError).get("config") or {}
-    ).items():
+    settings = read_mapping(stack_file, error=StackConfigError).get("config") or {}
+    if not isinstance(settings, Mapping):
+        raise StackConfigError(
+            f"{stack_file}: config is {settings!r}, not a mapping of settings: write "
+            f"`config:` and under it one `{project}:<setting>: <value>` line per setting"
+        )
+    for key, value in settings.items():
         if isinstance(value, Mapping) and "secure" in value:
             if skip_secrets:
                 continue

@@ -64,4 +64,5 @@ def evaluate_project(
         resources=[to_rule_input(resource) for resource in result.resources],
         outputs=thaw(result.outputs),
         resource_outputs={resource.urn: thaw(resource.outputs) for resource in result.resources},
+        calls=tuple((token, thaw(arguments)) for token, arguments in result.calls),
     )

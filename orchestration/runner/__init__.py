@@ -7,7 +7,8 @@ pyproject.toml):
   outputs) of one environment: selection, order, and what each does to a stack;
 - `guards`: preflight of the upstream outputs, confirmation, the destroy and protection guards;
 - `loss`: nothing lost, nothing orphaned: the update guard (deletions, replacements, outputs
-  consumers read), lost state, and settling the creates an interrupted update left pending;
+  consumers read, another stack's checkpoint), lost state, and settling the creates an
+  interrupted update left pending;
 - `scheduler`: the levels on a bounded thread pool, fail fast, Ctrl-C handling;
 - `report`: the per-stack outcomes, the exit code and the printed summary.
 
@@ -25,7 +26,7 @@ from orchestration.runner.guards import (
     TeardownBlocked,
     UpstreamGap,
 )
-from orchestration.runner.loss import StateLost, UpdateRefused
+from orchestration.runner.loss import DamagedState, ForeignState, StateLost, UpdateRefused
 from orchestration.runner.operations import Orchestrator
 from orchestration.runner.report import (
     Operation,
@@ -47,7 +48,9 @@ __all__ = [
     "EXIT_OK",
     "Ask",
     "ConfirmationRequired",
+    "DamagedState",
     "DestroyRefused",
+    "ForeignState",
     "Operation",
     "Orchestrator",
     "PreflightError",

@@ -22,6 +22,7 @@ from orchestration.engine.interface import (
     StackNotFound,
 )
 from orchestration.runner.report import VERBS, Operation, TaskHint
+from shared.export_values import export_problem
 from shared.settings import EnvironmentSettings
 from shared.topology import Topology
 
@@ -163,12 +164,30 @@ class Guards:
 
     def check_exports(self, project: str, result: OperationResult) -> None:
         """A deployed producer must export what the topology declares, for its consumers."""
-        declared = self._topology.project(project).exports
-        missing = [key for key in declared if result.outputs.get(key) is None]
+        spec = self._topology.project(project)
+        missing = [key for key in spec.exports if result.outputs.get(key) is None]
         if missing:
             raise OrchestrationError(
                 f"deployed, but does not export {', '.join(missing)}, which shared/topology.py "
                 "declares: its consumers cannot read them"
+            )
+        wrong = [
+            f"{key}={result.outputs[key]!r} {problem}"
+            for key in spec.exports
+            if (
+                problem := export_problem(
+                    key,
+                    result.outputs[key],
+                    may_be_empty=key in spec.may_be_empty,
+                    region=self._settings.region,
+                )
+            )
+        ]
+        if wrong:
+            raise OrchestrationError(
+                f"deployed, but exports {'; '.join(wrong)}: its consumers must not build on "
+                "it. Fix the program's export (shared/export_values.py says what is valid); "
+                "its consumers were not deployed"
             )
 
     # ---- confirmation -----------------------------------------------------------------------

@@ -10,13 +10,19 @@
   through a StackReference) has lost its state: its resources are most likely still in the
   cloud. Deploying it afresh would duplicate them and orphan the originals, so the runs refuse
   or report it, with the ways to restore it.
+- `foreign_message`: a stack whose state holds another stack's resources (that stack's
+  checkpoint copied or restored over it) is never updated or destroyed, whatever the flags:
+  either would delete the other stack's resources. The refusal says whose checkpoint it is and
+  how to put the stack's own back.
+- `inventory`: a stack whose checkpoint cannot be read stops the runs that need it (it is
+  selected, or it may be evidence for one that is) and only those; the others go on.
 - `settle_pending_creates`: the creates an interrupted update left pending are imported when
   the provider finds the resource (its id follows from its inputs) and dropped otherwise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +30,16 @@ from orchestration.engine.interface import (
     DELETE_OPS,
     REPLACE_OPS,
     STACK_TYPE,
+    DamagedCheckpoints,
     Engine,
     OperationResult,
     OrchestrationError,
     OutputSink,
+    PendingCreate,
     ResourceStep,
 )
 from orchestration.runner.report import TaskHint
+from orchestration.state.checkpoint import foreign_owner
 from shared.aws_types import holds_data, import_id
 from shared.topology import Topology
 
@@ -42,6 +51,14 @@ _LISTED = 12
 
 class UpdateRefused(OrchestrationError):
     """A stack's update would lose resources or break its consumers; nothing was changed."""
+
+
+class DamagedState(OrchestrationError):
+    """A checkpoint the run needs cannot be read; nothing was run."""
+
+
+class ForeignState(OrchestrationError):
+    """A stack's state holds another stack's resources; nothing was changed."""
 
 
 class StateLost(OrchestrationError):
@@ -73,6 +90,9 @@ class LossGuards:
 
     def check_update(self, project: str, planned: OperationResult, *, allow_delete: bool) -> None:
         """UpdateRefused when the planned update loses resources or outputs consumers read."""
+        foreign = self.foreign_message(project, (step.urn for step in planned.steps))
+        if foreign is not None:
+            raise UpdateRefused(f"refused, nothing was changed in this stack: {foreign}")
         problems = []
         removed = _removals(planned.steps)
         if not allow_delete:
@@ -175,16 +195,82 @@ class LossGuards:
             f"{self._hint.command('drift')}."
         )
 
+    # ---- damaged checkpoints ----------------------------------------------------------------
+
+    def inventory(
+        self, selection: Sequence[str], say: Callable[[str], None], *, destroying: bool = False
+    ) -> Mapping[str, int]:
+        """Every stack's resource count; `say` notes the damaged checkpoints the run leaves alone.
+
+        DamagedState when a damaged one is selected, or is a consumer of a selected stack that
+        it may still depend on: every consumer when destroying, else of a selected stack
+        without resources (its state may be lost, and the consumer's state is the evidence).
+        """
+        try:
+            return self._engine.inventory(self._topology.names)
+        except DamagedCheckpoints as error:
+            found = error.inventory
+            needed = [
+                name
+                for name in error.damaged
+                if name in selection
+                or any(
+                    name in self._topology.all_consumers(chosen)
+                    and (destroying or not found.get(chosen))
+                    for chosen in selection
+                )
+            ]
+            if needed:
+                listed = " ".join(error.damaged[name] for name in needed)
+                raise DamagedState(f"{listed} Nothing was run.") from error
+            for message in error.damaged.values():
+                say(f"NOTE: {message}")
+            return found
+
+    # ---- another stack's checkpoint ---------------------------------------------------------
+
+    def foreign_message(self, project: str, urns: Iterable[str]) -> str | None:
+        """What is wrong when `urns` (from the stack's state or preview) name another stack."""
+        env = self._hint.environment
+        owner = foreign_owner(urns, project, env)
+        if owner is None:
+            return None
+        restore = self._engine.restore_hint(project)
+        if restore:
+            how = f"put the backend's newest backup back (check that it is {project}'s): {restore}"
+        else:
+            history = self._hint.command("state history", project)
+            version = self._hint.command("state restore", project, "--version ID")
+            how = (
+                f"on a state bucket, find its own version with {history} (another stack's is "
+                f"listed as NOT THIS STACK'S) and put it back with {version}; elsewhere "
+                f"restore `.pulumi/stacks/{project}/{env}.json` from the backend's backups"
+            )
+        return (
+            f"the state of {self._engine.stack_name(project)} holds the resources of {owner}: "
+            f"{owner}'s checkpoint was copied or restored over it. Updating or destroying it "
+            f"would delete {owner}'s resources, so no flag allows it. Put {project}'s own "
+            f"checkpoint back: {how}"
+        )
+
+    def check_owner(self, project: str, urns: Iterable[str], *, then: str = "") -> None:
+        """ForeignState when `urns` (the stack's state or a preview of it) name another stack;
+        `then` ends its message."""
+        foreign = self.foreign_message(project, urns)
+        if foreign is not None:
+            raise ForeignState(foreign + then)
+
     # ---- pending creates --------------------------------------------------------------------
 
-    def settle_pending_creates(self, project: str, sink: OutputSink) -> bool:
+    def settle_pending_creates(
+        self, project: str, sink: OutputSink, pending: Sequence[PendingCreate]
+    ) -> bool:
         """Import or drop what an interrupted update left pending; whether any was pending.
 
         Each pending create whose id follows from its inputs is imported (the provider reads
         whether it exists); the rest can only be dropped, which is said, with how to adopt one
         that AWS did create.
         """
-        pending = self._engine.state(project).pending_creates
         for resource in pending:
             resource_id = import_id(resource.type, resource.inputs)
             if resource_id is None:

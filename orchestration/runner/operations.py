@@ -174,7 +174,7 @@ class Orchestrator:
             return Step(Status.SUCCEEDED, result.changes)
 
         levels = self._topology.deploy_levels(selection)
-        return self._reported(self._scheduler.run(Operation.DEPLOY, levels, step))
+        return self._reported(self._scheduler.run(Operation.DEPLOY, levels, step), project)
 
     def preview(self, project: str | None = None) -> RunReport:
         """A real `pulumi preview` per stack, in dependency order."""
@@ -192,7 +192,7 @@ class Orchestrator:
                 )
             return Step(Status.SUCCEEDED, self._engine.preview(name, sink).changes)
 
-        return self._run_read_only(Operation.PREVIEW, selection, step, lost)
+        return self._run_read_only(Operation.PREVIEW, project, step, lost)
 
     def refresh(self, project: str | None = None) -> RunReport:
         """Adopt the cloud's current state into each existing stack's state.
@@ -206,11 +206,13 @@ class Orchestrator:
         def step(name: str, sink: OutputSink) -> Step:
             if name not in inventory:
                 raise Skip("the stack does not exist; nothing to refresh")
-            pending = self._loss.settle_pending_creates(name, sink)
+            state = self._engine.state(name)
+            self._loss.check_owner(name, (resource.urn for resource in state.resources))
+            pending = self._loss.settle_pending_creates(name, sink, state.pending_creates)
             result = self._engine.refresh(name, sink, clear_pending_creates=pending)
             return Step(Status.SUCCEEDED, result.changes)
 
-        return self._run_read_only(Operation.REFRESH, selection, step, lost)
+        return self._run_read_only(Operation.REFRESH, project, step, lost)
 
     def destroy(
         self,
@@ -221,7 +223,7 @@ class Orchestrator:
         confirm: str | None = None,
     ) -> RunReport:
         """Tear down in reverse dependency order, behind the destroy guard and the confirmation."""
-        inventory = self._engine.inventory(self._topology.names)
+        inventory = self._loss.inventory(self._select(project), self._printer.say, destroying=True)
         selection = self._guards.destroy_selection(project, cascade, inventory)
         lost = self._loss.lost_states(selection, inventory)
         if lost:
@@ -239,8 +241,11 @@ class Orchestrator:
             )
         counts = {name: inventory.get(name, 0) for name in selection}
         order = [name for name in self._topology.teardown_order(selection) if counts[name]]
-        states = self._read_all(order, lambda name: self._engine.state(name).protected)
-        protected = {name: urns for name, urns in states.items() if urns}
+        states = self._read_all(order, self._engine.state)
+        for name, state in states.items():
+            urns = (resource.urn for resource in state.resources)
+            self._loss.check_owner(name, urns, then="; nothing was destroyed")
+        protected = {name: state.protected for name, state in states.items() if state.protected}
         if protected:
             raise TeardownBlocked(self._guards.protected_message(protected, destroyed=False))
         if order:
@@ -269,7 +274,8 @@ class Orchestrator:
             return Step(Status.SUCCEEDED, result.changes)
 
         levels = self._topology.teardown_levels(selection)
-        return self._reported(self._scheduler.run(Operation.DESTROY, levels, step))
+        report = self._scheduler.run(Operation.DESTROY, levels, step)
+        return self._reported(report, project, *(("--cascade",) if cascade else ()))
 
     def drift(self, project: str | None = None) -> RunReport:
         """Preview with refresh for every stack; clean only when nothing would change."""
@@ -286,6 +292,7 @@ class Orchestrator:
             if gaps:
                 raise Skip(f"not checked: upstream {'; '.join(g.describe() for g in gaps)}")
             result = self._engine.drift_preview(name, sink)
+            self._loss.check_owner(name, (step.urn for step in result.steps))
             if result.changed:
                 return Step(
                     Status.DRIFTED,
@@ -296,7 +303,7 @@ class Orchestrator:
                 )
             return Step(Status.CLEAN, result.changes)
 
-        return self._run_read_only(Operation.DRIFT, selection, step, lost)
+        return self._run_read_only(Operation.DRIFT, project, step, lost)
 
     def outputs(self, project: str | None = None) -> dict[str, Mapping[str, Any] | None]:
         """project -> its stack's outputs (None when the stack does not exist), deploy order."""
@@ -351,24 +358,27 @@ class Orchestrator:
 
     def _survey(self, selection: Sequence[str]) -> tuple[Mapping[str, int], dict[str, LostState]]:
         """Every stack's resource count (one listing), and the selected stacks' lost states."""
-        inventory = self._engine.inventory(self._topology.names)
+        inventory = self._loss.inventory(selection, self._printer.say)
         return inventory, self._loss.lost_states(selection, inventory)
 
-    def _reported(self, report: RunReport) -> RunReport:
-        """`report` after printing its summary, and how to recover where a stack needs it."""
+    def _reported(self, report: RunReport, project: str | None, *flags: str) -> RunReport:
+        """`report` after printing its summary, and how to recover where a stack needs it
+        (ending with the run's own command: `project` and `flags` as it was given)."""
         self._printer.say(summary_text(report))
         if report.interrupted or any(outcome.recover for outcome in report.outcomes):
-            self._printer.say(recovery_text(report, self._engine.manual_command, self._hint))
+            again = self._hint.command(report.operation.value, project, *flags)
+            self._printer.say(recovery_text(report, self._engine.manual_command, self._hint, again))
         return report
 
     def _run_read_only(
         self,
         operation: Operation,
-        selection: Sequence[str],
+        project: str | None,
         step: StepFunction,
         lost: Mapping[str, LostState],
     ) -> RunReport:
         """`step` on each selected stack, but LOST for those whose state is lost."""
+        selection = self._select(project)
 
         def step_unless_lost(name: str, sink: OutputSink) -> Step:
             if name in lost:
@@ -380,7 +390,7 @@ class Orchestrator:
         report = self._scheduler.run(
             operation, levels, step_unless_lost, max_workers=self._parallel
         )
-        return self._reported(report)
+        return self._reported(report, project)
 
     def _read_all(self, names: Sequence[str], read: Callable[[str], T]) -> dict[str, T]:
         """`read` of each name, `parallel` at a time, keyed in the order of `names`."""

@@ -199,8 +199,9 @@ def summary_text(report: RunReport) -> str:
     return "\n".join(lines)
 
 
-def recovery_text(report: RunReport, manual: ManualCommand, hint: TaskHint) -> str:
-    """How to recover each stack an operation left half-done (locked, pending operations)."""
+def recovery_text(report: RunReport, manual: ManualCommand, hint: TaskHint, again: str) -> str:
+    """How to recover each stack an operation left half-done (locked, pending operations);
+    `again` is the run's own command, to repeat once they are recovered."""
     half_done = [outcome for outcome in report.outcomes if outcome.recover]
     if not half_done:
         return "Interrupted before any stack was left half-done; nothing to recover."
@@ -220,7 +221,7 @@ def recovery_text(report: RunReport, manual: ManualCommand, hint: TaskHint) -> s
             "the cloud and settles the creates left pending (adopts what was created, drops "
             "what was not)"
         )
-    lines.append(f"Then run {hint.command(report.operation.value)} again.")
+    lines.append(f"Then run {again} again.")
     return "\n".join(lines)
 
 

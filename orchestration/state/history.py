@@ -3,14 +3,14 @@
 The state bucket keeps every version of every object (versioning is a bootstrap requirement),
 so each update's checkpoint (`.pulumi/stacks/<project>/<env>.json`) stays recoverable for the
 environment's `state_history_days` after it was replaced. `history` lists those versions, newest
-first, each checked (does it parse as a checkpoint, how many resources); `restore` copies one of
-them back as the current version. Nothing is deleted: the version it replaces (a damaged one, say)
-stays in the history too. Restoring refuses a stack that is locked by a running update.
+first, each checked (does it parse as a checkpoint, is it this stack's, how many resources);
+`restore` copies one of them back as the current version. Nothing is deleted: the version it
+replaces (a damaged one, say) stays in the history too. Restoring refuses a stack that is
+locked by a running update.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestration.engine.interface import OrchestrationError
+from orchestration.state.checkpoint import check_checkpoint
 from orchestration.state.declaration import S3Location
 from shared.references import DIY_ORGANIZATION, qualified_stack_name
 
@@ -41,6 +42,8 @@ class CheckpointVersion:
     # How many resources it holds; None when it is not a readable checkpoint.
     resources: int | None
     problem: str = ""
+    # `<project>/<stack>` when the version is another stack's checkpoint.
+    owner: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -65,7 +68,10 @@ def checkpoint_versions(
             for version in page.get("Versions", [])
             if version["Key"] == key
         ]
-        versions = [_read(s3, bucket.bucket, key, version) for version in found]
+        versions = [
+            _read(s3, bucket.bucket, key, version, project=project, environment=environment)
+            for version in found
+        ]
     except (ClientError, BotoCoreError) as error:
         raise StateHistoryError(
             f"cannot read the versions of s3://{bucket.bucket}/{key}: {error}"
@@ -84,7 +90,12 @@ def show_history(
         return 1
     print(f"Checkpoint versions of {stack} (s3://{bucket.bucket}), newest first:", file=out)
     for version in versions:
-        state = f"{version.resources} resources" if version.valid else f"DAMAGED: {version.problem}"
+        if version.valid:
+            state = f"{version.resources} resources"
+        elif version.owner is not None:
+            state = f"NOT THIS STACK'S: {version.problem}"
+        else:
+            state = f"DAMAGED: {version.problem}"
         current = "  (current)" if version.latest else ""
         print(
             f"  {version.version_id}  {version.saved.isoformat(timespec='seconds')}  "
@@ -107,8 +118,12 @@ def restore(
     version_id: str,
     *,
     out: TextIO,
+    endpoint: str | None = None,
 ) -> int:
-    """Make `version_id` the current checkpoint again (a new version); refusals change nothing."""
+    """Make `version_id` the current checkpoint again (a new version); refusals change nothing.
+
+    `endpoint`: the emulator the state is at, carried into the command printed next.
+    """
     stack = qualified_stack_name(DIY_ORGANIZATION, project, environment)
     versions = {v.version_id: v for v in checkpoint_versions(s3, bucket, project, environment)}
     chosen = versions.get(version_id)
@@ -144,38 +159,43 @@ def restore(
         )
     except (ClientError, BotoCoreError) as error:
         raise StateHistoryError(f"cannot restore s3://{bucket.bucket}/{key}: {error}") from error
+    again = f" --endpoint {endpoint}" if endpoint else ""
+    if not chosen.resources:
+        print(
+            f"WARNING: version {version_id} of {stack} holds no resources: the stack now "
+            "manages nothing of what is in the cloud. If that is not what you meant, "
+            f"`invoke state history --env {environment} --project {project}{again}` lists "
+            "the versions that hold resources.",
+            file=out,
+        )
     print(
         f"Restored {stack} to version {version_id} (saved "
         f"{chosen.saved.isoformat(timespec='seconds')}, {chosen.resources} resources) as the new "
         f"current version {copied.get('VersionId', '')}; the replaced versions stay in the "
-        f"history. Next: `invoke refresh --env {environment} --project {project}` reconciles "
-        "the restored state with the cloud.",
+        f"history. Next: `invoke refresh --env {environment} --project {project}{again}` "
+        "reconciles the restored state with the cloud.",
         file=out,
     )
     return 0
 
 
-def _read(s3: Any, bucket: str, key: str, version: Mapping[str, Any]) -> CheckpointVersion:
+def _read(
+    s3: Any,
+    bucket: str,
+    key: str,
+    version: Mapping[str, Any],
+    *,
+    project: str,
+    environment: str,
+) -> CheckpointVersion:
     body = s3.get_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])["Body"].read()
-    resources, problem = _check_checkpoint(body)
+    check = check_checkpoint(body, project, environment)
     return CheckpointVersion(
         version_id=str(version["VersionId"]),
         saved=version["LastModified"],
         size=int(version.get("Size", len(body))),
         latest=bool(version.get("IsLatest")),
-        resources=resources,
-        problem=problem,
+        resources=check.resources,
+        problem=check.problem,
+        owner=check.owner,
     )
-
-
-def _check_checkpoint(body: bytes) -> tuple[int | None, str]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as error:
-        return None, f"not JSON ({error})"
-    checkpoint = document.get("checkpoint") if isinstance(document, dict) else None
-    if not isinstance(checkpoint, dict) or "stack" not in checkpoint:
-        return None, "no checkpoint in it"
-    latest = checkpoint.get("latest") or {}
-    resources = latest.get("resources") if isinstance(latest, dict) else None
-    return len(resources or []), ""

@@ -50,8 +50,19 @@ USE_ACTIONS = (
 )
 # The services allowed to use the key on behalf of this account's principals.
 VIA_SERVICES = ("s3", "ec2")
-# What CloudWatch Logs needs to keep a log group encrypted with the key (AWS: "Encrypt log data
-# in CloudWatch Logs using AWS KMS").
+# What CloudWatch Logs does with the key on behalf of the account's principals: it "now supports
+# kms:ViaService which allows logs to make AWS KMS calls on your behalf", so whoever creates or
+# reads an encrypted log group needs these through logs.<region> (AWS: "Encrypt log data in
+# CloudWatch Logs using AWS Key Management Service", docs.aws.amazon.com/AmazonCloudWatch/latest/
+# logs/encrypt-log-data-kms.html). kms:DescribeKey carries no encryption context, so it cannot
+# sit under this statement's condition; the administration statement already allows it.
+LOGS_CALLER_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+)
+# What CloudWatch Logs needs to keep a log group encrypted with the key (same AWS page).
 LOGS_USE_ACTIONS = (
     "kms:Encrypt*",
     "kms:Decrypt*",
@@ -106,15 +117,16 @@ def key_policy(
     autoscaling: bool = False,
     log_group_prefix: str | None = None,
 ) -> dict[str, Any]:
-    """The key policy: the account administers; S3 and EC2/EBS in this account and region use.
+    """The key policy: the account administers; S3, EC2/EBS and CloudWatch Logs of the region use.
 
     No statement has a `Principal: "*"`. Administration is a list of named actions. Use is
     granted to the account's principals (subject to their own IAM policies) only through the
-    two services, and grants only for AWS resources (EBS volumes), so a leaked role credential
+    services, and grants only for AWS resources (EBS volumes), so a leaked role credential
     can neither decrypt data directly with the key nor grant itself the right to. With
     `autoscaling`, the Auto Scaling service-linked role (which only AWS can assume) may use the
     key and create grants for the volumes it attaches. With `log_group_prefix`, CloudWatch
-    Logs of this region may use it for the log groups named under the prefix, and no others.
+    Logs of this region may use it for the log groups named under the prefix, and no others,
+    both as itself and on behalf of the account's principals.
     """
     account_root = f"arn:{partition}:iam::{account_id}:root"
     statements: list[dict[str, Any]] = [
@@ -160,6 +172,7 @@ def key_policy(
     if autoscaling:
         statements.extend(autoscaling_statements(account_id, partition))
     if log_group_prefix is not None:
+        statements.append(logs_caller_statement(account_id, partition, region, log_group_prefix))
         statements.append(logs_statement(account_id, partition, region, log_group_prefix))
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -190,6 +203,39 @@ def autoscaling_statements(account_id: str, partition: str) -> list[dict[str, An
     ]
 
 
+def _log_groups(account_id: str, partition: str, region: str, log_group_prefix: str) -> str:
+    """The ARN pattern of the environment's log groups, as KMS sees it in the encryption context."""
+    return f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group_prefix}*"
+
+
+def logs_caller_statement(
+    account_id: str, partition: str, region: str, log_group_prefix: str
+) -> dict[str, Any]:
+    """The account's principals may use the key through CloudWatch Logs, for the environment's
+    log groups only.
+
+    CloudWatch Logs calls KMS on behalf of the principal that creates an encrypted log group
+    or reads its events (kms:ViaService names logs.<region>); without this a deployer's
+    CreateLogGroup is refused with kms:Encrypt denied. The encryption context names the log
+    group, so the statement cannot be used for another group of the account.
+    """
+    groups = _log_groups(account_id, partition, region, log_group_prefix)
+    return {
+        "Sid": "UseThroughServiceLOGS",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+        "Action": list(LOGS_CALLER_ACTIONS),
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": f"logs.{region}.amazonaws.com",
+                "kms:CallerAccount": account_id,
+            },
+            "ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups},
+        },
+    }
+
+
 def logs_statement(
     account_id: str, partition: str, region: str, log_group_prefix: str
 ) -> dict[str, Any]:
@@ -198,7 +244,7 @@ def logs_statement(
     CloudWatch Logs names the log group in the encryption context of every request, so the
     condition lets the service use the key for those groups only, never for another account's.
     """
-    groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group_prefix}*"
+    groups = _log_groups(account_id, partition, region, log_group_prefix)
     return {
         "Sid": "CloudWatchLogsEncryptsEnvironmentLogGroups",
         "Effect": "Allow",

@@ -6,7 +6,8 @@ library only, no syntax newer than 3.9.
 
 Environment:
   ENVIRONMENT  the environment name (reported, never interpreted)
-  DEBUG        true/false: adds diagnostic detail to every response
+  DEBUG        true/false: adds harmless diagnostic detail to every response (never the
+               request's headers or cookies, nor the host's name, process or Python)
   LOG_LEVEL    DEBUG, INFO, WARNING, ERROR or CRITICAL
   PORT         the port to listen on (default 80)
   HOST         the address to bind (default all interfaces)
@@ -18,12 +19,9 @@ import html
 import json
 import logging
 import os
-import platform
 import signal
-import socket
 import sys
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,21 +83,23 @@ def health(config: AppConfig) -> dict[str, Any]:
     }
 
 
-def diagnostics(config: AppConfig, started: float, headers: Mapping[str, str]) -> dict[str, Any]:
-    """Extra detail for DEBUG: enough to tell instances apart; never the environment's values."""
+def diagnostics(config: AppConfig, method: str, path: str) -> dict[str, Any]:
+    """Extra detail for DEBUG, which development serves to the internet: only what the app
+    itself decided and the request's method and path (no query).
+
+    Never the request's headers: echoing them hands a visitor's cookies and tokens to any page
+    that can make the browser fetch this one, and shows what a proxy adds. Never the host's
+    name, process id or Python version either: they only help an attacker.
+    """
     return {
-        "hostname": socket.gethostname(),
-        "pid": os.getpid(),
-        "python": platform.python_version(),
-        "uptime_seconds": round(time.monotonic() - started, 3),
-        "port": config.port,
-        "request_headers": dict(headers),
+        "request_method": method,
+        "request_path": path,
+        "version": config.version,
+        "log_level": config.log_level,
     }
 
 
-def make_handler(
-    config: AppConfig, logger: logging.Logger, started: float
-) -> type[BaseHTTPRequestHandler]:
+def make_handler(config: AppConfig, logger: logging.Logger) -> type[BaseHTTPRequestHandler]:
     """A request handler class bound to this configuration."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -110,28 +110,29 @@ def make_handler(
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if config.debug:
-                logger.debug("request %s %s headers=%s", self.command, path, dict(self.headers))
+                # Not the headers: the journal is no place for visitors' cookies and tokens.
+                logger.debug("request %s %s", self.command, path)
             if path == HEALTH_PATH:
                 document = health(config)
                 if config.debug:
-                    document["diagnostics"] = diagnostics(config, started, dict(self.headers))
+                    document["diagnostics"] = diagnostics(config, self.command, path)
                 self._send(200, "application/json", json.dumps(document, sort_keys=True))
             elif path == "/":
-                self._send(200, "text/html; charset=utf-8", self._page())
+                self._send(200, "text/html; charset=utf-8", self._page(path))
             else:
                 self._send(404, "application/json", json.dumps({"error": "not found"}))
 
         def do_HEAD(self) -> None:
             self.do_GET()
 
-        def _page(self) -> str:
+        def _page(self, path: str) -> str:
             rows = "".join(
                 f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(str(value))}</td></tr>"
                 for key, value in health(config).items()
             )
             detail = ""
             if config.debug:
-                pretty = json.dumps(diagnostics(config, started, dict(self.headers)), indent=2)
+                pretty = json.dumps(diagnostics(config, self.command, path), indent=2)
                 detail = f"<h2>Diagnostics (DEBUG)</h2><pre>{html.escape(pretty)}</pre>"
             title = f"webapp - {html.escape(config.environment)}"
             return (
@@ -158,9 +159,7 @@ def make_handler(
 
 def create_server(config: AppConfig, logger: logging.Logger) -> ThreadingHTTPServer:
     """A server bound to config.host:config.port (port 0 picks a free one)."""
-    server = ThreadingHTTPServer(
-        (config.host, config.port), make_handler(config, logger, time.monotonic())
-    )
+    server = ThreadingHTTPServer((config.host, config.port), make_handler(config, logger))
     server.daemon_threads = True
     return server
 

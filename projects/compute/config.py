@@ -158,6 +158,16 @@ class ComputeConfig:
                     "needs compute:certificateArn: the name is served over HTTPS only",
                 )
 
+    def plain_http_knob(self, settings: EnvironmentSettings) -> str | None:
+        """The knob that would give `settings`' load balancer HTTPS, when it serves plain HTTP.
+
+        Only production has a load balancer; without `certificateArn` it serves HTTP on 80
+        (orchestration.preflight refuses to deploy that unless asked to).
+        """
+        if settings.production and self.certificate_arn is None:
+            return "certificateArn"
+        return None
+
     def check_environment(self, settings: EnvironmentSettings) -> ComputeConfig:
         """Refuse what the environment does not allow; return self for chaining."""
         if self.certificate_arn is not None:

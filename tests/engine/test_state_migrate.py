@@ -101,4 +101,5 @@ def test_local_stacks_move_to_the_declared_backend_with_history_and_secrets(
 
     refused = machine.invoke("state", "migrate", "--env", ENV, "--to", "declared")
     assert refused.returncode == 1
-    assert f"already has {STACK}: nothing was migrated" in refused.stderr
+    assert f"already has {STACK}, and no migration of this repository" in refused.stderr
+    assert "nothing was migrated" in refused.stderr

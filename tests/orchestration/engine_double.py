@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestration.engine.interface import (
+    DamagedCheckpoints,
     OperationResult,
     OutputSink,
     PendingCreate,
@@ -24,6 +25,10 @@ from orchestration.engine.interface import (
     StateResource,
 )
 from shared.topology import TOPOLOGY, Topology
+from tests.contract_values import contract_value
+
+# The shipped contract's keys (a test topology's own keys get a made-up value).
+CONTRACT = {key for name in TOPOLOGY.names for key in TOPOLOGY.project(name).exports}
 
 Hook = Callable[[str, str], None]  # (operation, project)
 
@@ -54,9 +59,12 @@ class InMemoryEngine:
         self.resources_per_stack = resources_per_stack
         # project -> its stack in this environment.
         self.stacks: dict[str, StackDouble] = {}
-        # What `up` exports per project (default: every declared export, with a fake value).
+        # What `up` exports per project (default: every declared export, with a value of its shape).
         self.exports: dict[str, dict[str, Any]] = {
-            name: {key: f"{name}-{key}" for key in topology.project(name).exports}
+            name: {
+                key: contract_value(key, environment) if key in CONTRACT else f"{name}-{key}"
+                for key in topology.project(name).exports
+            }
             for name in topology.names
         }
         self.failures: dict[tuple[str, str], Exception] = {}
@@ -66,6 +74,8 @@ class InMemoryEngine:
         # URN -> id: the pending creates the "cloud" did make (import_resource finds them).
         self.cloud_ids: dict[str, str] = {}
         self.restore_hints: dict[str, str] = {}
+        # project -> why its checkpoint cannot be read (the listing then raises, as the CLI's).
+        self.damaged: dict[str, str] = {}
         self.hooks: dict[tuple[str, str], Hook] = {}
         self.calls: list[tuple[str, str]] = []
         # (operation, project) -> whether it was asked to refresh first.
@@ -120,7 +130,11 @@ class InMemoryEngine:
 
     def inventory(self, projects: Iterable[str]) -> dict[str, int]:
         self._record("inventory", "*")
-        return {name: len(self.stacks[name].resources) for name in projects if name in self.stacks}
+        found = {name: len(self.stacks[name].resources) for name in projects if name in self.stacks}
+        if self.damaged:
+            intact = {name: count for name, count in found.items() if name not in self.damaged}
+            raise DamagedCheckpoints(self.damaged, intact)
+        return found
 
     def outputs(self, project: str) -> Mapping[str, Any]:
         def action() -> OperationResult:
@@ -227,7 +241,8 @@ class InMemoryEngine:
         def action() -> OperationResult:
             stack = self._existing(project)
             changes = self.drift.get(project, {"same": len(stack.resources)})
-            return OperationResult(changes=changes)
+            steps = tuple(ResourceStep("same", urn, "res") for urn in stack.resources)
+            return OperationResult(changes=changes, steps=steps)
 
         return self._operate("drift", project, action)
 

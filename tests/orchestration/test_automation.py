@@ -12,6 +12,7 @@ import yaml
 from orchestration.engine.cli_engine import AutomationEngine, pulumi_command_at
 from orchestration.engine.cli_errors import failure_summary, map_error, protected_urns
 from orchestration.engine.interface import (
+    DamagedCheckpoints,
     EngineFailure,
     EngineKilled,
     EngineUnavailable,
@@ -649,6 +650,60 @@ def test_the_inventory_is_one_listing_of_the_backend(engine, cli, repo) -> None:
     assert call.cwd == str(repo / "projects")
 
 
+def _checkpoint(project: str, resources: int) -> str:
+    urns = [f"urn:pulumi:{DEV}::{project}::res::r{i}" for i in range(resources)]
+    latest = {"resources": [{"urn": urn} for urn in urns]}
+    stack = f"organization/{project}/{DEV}"
+    return json.dumps({"version": 3, "checkpoint": {"stack": stack, "latest": latest}})
+
+
+def test_a_damaged_checkpoint_is_named_with_its_intact_backup_and_spares_the_others(
+    engine, cli, backend
+) -> None:
+    stacks = Path(backend.url.removeprefix("file://")) / ".pulumi" / "stacks"
+    intact = {name: index + 2 for index, name in enumerate(TOPOLOGY.names) if name != LEAF}
+    for name, count in intact.items():
+        (stacks / name).mkdir(parents=True)
+        (stacks / name / f"{DEV}.json").write_text(_checkpoint(name, count))
+    damaged = stacks / LEAF / f"{DEV}.json"
+    damaged.parent.mkdir(parents=True)
+    # A full disk cut the file short; the backend's previous copy is intact.
+    damaged.write_text(_checkpoint(LEAF, 5)[:100])
+    damaged.with_name(f"{DEV}.json.bak").write_text(_checkpoint(LEAF, 5))
+    cli.on("stack", "ls", code=1, stderr="error: place 1: unexpected end of JSON input\n")
+
+    with pytest.raises(DamagedCheckpoints) as raised:
+        engine.inventory(TOPOLOGY.names)
+
+    assert raised.value.inventory == intact
+    message = raised.value.damaged[LEAF]
+    assert list(raised.value.damaged) == [LEAF]
+    assert message.startswith(
+        f"the checkpoint of organization/{LEAF}/{DEV} ({damaged}) is damaged (not JSON"
+    )
+    assert f"`cp {damaged}.bak {damaged}`" in message
+    assert "(5 resources)" in message
+    assert f"`invoke refresh --env {DEV} --project {LEAF}`" in message
+    assert "place 1" not in message
+
+
+def test_a_damaged_checkpoint_on_a_shared_backend_points_at_the_history(repo, cli) -> None:
+    shared = resolve_backend(
+        EnvironmentSettings(DEV, "webapp", "us-west-2", "o", "t", False, True, "DEBUG"),
+        environ={BACKEND_URL_VAR: "s3://team-state", "PULUMI_CONFIG_PASSPHRASE": "p"},
+        state_dir=repo / ".pulumi-state",
+    )
+    cli.on("stack", "ls", code=1, stderr="error: place 1: unexpected end of JSON input\n")
+
+    with pytest.raises(EngineFailure) as raised:
+        make_engine(repo, shared, cli).inventory(TOPOLOGY.names)
+
+    message = str(raised.value)
+    assert "a checkpoint in s3://team-state is damaged" in message
+    assert f"`invoke state history --env {DEV} --project P`" in message
+    assert "`invoke state restore" in message
+
+
 def test_cancel_releases_the_lock(engine, cli) -> None:
     cli.on("cancel")
 
@@ -819,3 +874,9 @@ def test_pulumi_command_at_refuses_a_missing_or_broken_cli(tmp_path: Path) -> No
     (bin_dir / "pulumi").write_text("#!/bin/sh\nexit 3\n")
     with pytest.raises(EngineUnavailable, match="does not run"):
         pulumi_command_at(bin_dir)
+
+
+def test_a_stack_read_fails_on_a_damaged_checkpoint_with_a_hint() -> None:
+    summary = failure_summary("error: failed to load checkpoint: place 1: unexpected end of JSON")
+
+    assert "hint: the stack's checkpoint is damaged" in summary

@@ -17,6 +17,8 @@ from orchestration.runner import (
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_OK,
+    DamagedState,
+    ForeignState,
     Orchestrator,
     PreflightError,
     StateLost,
@@ -303,7 +305,7 @@ def test_a_producer_whose_state_is_lost_is_not_recreated(
     assert f"the state of {stack(ROOT)} is missing" in message
     assert f"{', '.join(TOPOLOGY.consumers(ROOT))} still read it" in message
     read = TOPOLOGY.project(MIDDLE).requires[ROOT][0]
-    assert f"{read}={ROOT}-{read}" in message
+    assert f"{read}={engine.exports[ROOT][read]}" in message
     assert f"cp backup.json stacks/{ROOT}/development.json" in message
     assert "`pulumi import`" in message
     assert "`invoke deploy --env development --recreate-missing-state`" in message
@@ -433,6 +435,31 @@ def test_a_killed_engine_fails_the_stack_and_prints_the_recovery(
     assert f"`invoke refresh --env development --project {MIDDLE}`" in text
 
 
+def test_the_recovery_repeats_the_run_with_its_project(
+    engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
+) -> None:
+    engine.plans[MIDDLE] = plan(MIDDLE, ("update", BUCKET, "data"))
+    engine.failures[("up", MIDDLE)] = EngineKilled("the Pulumi CLI was killed (SIGKILL)")
+
+    orchestrator.deploy(MIDDLE, yes=True)
+
+    assert f"Then run `invoke deploy --env development --project {MIDDLE}` again." in (
+        out.getvalue()
+    )
+
+
+def test_the_recovery_of_a_cascade_repeats_the_cascade(
+    engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
+) -> None:
+    engine.failures[("destroy", LEAF)] = EngineKilled("the Pulumi CLI was killed (SIGKILL)")
+
+    orchestrator.destroy(ROOT, cascade=True, yes=True)
+
+    assert f"Then run `invoke destroy --env development --project {ROOT} --cascade` again." in (
+        out.getvalue()
+    )
+
+
 @pytest.mark.parametrize(
     ("type_", "inputs", "expected"),
     [
@@ -478,3 +505,95 @@ def test_follow_up_commands_keep_the_endpoint(
     assert f"`invoke deploy --env development --project {ROOT} --endpoint {ENDPOINT}`" in message
     # The offline plan takes no endpoint.
     assert "`invoke plan --env development`." in message
+
+
+# ---- a checkpoint that belongs to another stack ---------------------------------------------
+
+
+def _foreign_urn(project: str, name: str) -> str:
+    return f"urn:pulumi:development::{project}::{BUCKET}::{name}"
+
+
+@pytest.mark.parametrize("allow_delete", [False, True])
+def test_a_deploy_over_another_stacks_checkpoint_is_refused_without_allow_delete_advice(
+    engine: InMemoryEngine, orchestrator: Orchestrator, allow_delete: bool
+) -> None:
+    # MIDDLE's checkpoint was copied over ROOT's: the preview deletes MIDDLE's bucket.
+    engine.plans[ROOT] = OperationResult(
+        changes={"delete": 1, "create": 1},
+        outputs=InMemoryEngine().exports[ROOT],
+        steps=(
+            ResourceStep("delete", _foreign_urn(MIDDLE, "data"), BUCKET),
+            ResourceStep("create", f"urn:pulumi:development::{ROOT}::{KMS_KEY}::key", KMS_KEY),
+        ),
+    )
+
+    report = orchestrator.deploy(ROOT, yes=True, allow_delete=allow_delete)
+
+    detail = report.outcome(ROOT).detail
+    assert report.exit_code == EXIT_FAILED
+    assert f"the state of {stack(ROOT)} holds the resources of {MIDDLE}/development" in detail
+    assert "--allow-delete" not in detail
+    assert f"`invoke state history --env development --project {ROOT}`" in detail
+    assert engine.ops("up") == []
+
+
+def test_a_destroy_of_another_stacks_checkpoint_is_refused(
+    engine: InMemoryEngine, orchestrator: Orchestrator
+) -> None:
+    engine.stacks[LEAF].resources = {_foreign_urn(MIDDLE, "data"): False}
+    engine.restore_hints[LEAF] = "cp backup.json development.json"
+
+    with pytest.raises(ForeignState) as refused:
+        orchestrator.destroy(LEAF, yes=True)
+
+    message = str(refused.value)
+    assert f"the state of {stack(LEAF)} holds the resources of {MIDDLE}/development" in message
+    assert "cp backup.json development.json" in message
+    assert "nothing was destroyed" in message
+    assert engine.ops("destroy") == []
+
+
+@pytest.mark.parametrize("operation", ["refresh", "drift"])
+def test_a_refresh_or_drift_of_another_stacks_checkpoint_fails_naming_it(
+    engine: InMemoryEngine, orchestrator: Orchestrator, operation: str
+) -> None:
+    engine.stacks[LEAF].resources = {_foreign_urn(MIDDLE, "data"): False}
+
+    report = getattr(orchestrator, operation)(LEAF)
+
+    assert report.outcome(LEAF).status is Status.FAILED
+    assert f"holds the resources of {MIDDLE}/development" in report.outcome(LEAF).detail
+    assert engine.ops("refresh") == []
+
+
+# ---- a damaged checkpoint -------------------------------------------------------------------
+
+
+def _damage(engine: InMemoryEngine, project: str) -> str:
+    message = f"the checkpoint of {stack(project)} (x.json) is damaged (not JSON): put it back"
+    engine.damaged[project] = message
+    return message
+
+
+def test_a_damaged_checkpoint_stops_only_the_runs_that_need_it(
+    engine: InMemoryEngine, orchestrator: Orchestrator, out: io.StringIO
+) -> None:
+    message = _damage(engine, LEAF)
+
+    for run in (
+        lambda: orchestrator.deploy(yes=True),
+        orchestrator.drift,
+        lambda: orchestrator.deploy(LEAF, yes=True),
+        # Its resources may still read what a destroy of its producer would remove.
+        lambda: orchestrator.destroy(ROOT, cascade=True, yes=True),
+    ):
+        with pytest.raises(DamagedState) as refused:
+            run()
+        assert str(refused.value) == f"{message} Nothing was run."
+    assert engine.mutating_calls == []
+
+    report = orchestrator.deploy(ROOT, yes=True)
+
+    assert report.exit_code == EXIT_OK
+    assert f"NOTE: {message}" in out.getvalue()

@@ -32,6 +32,7 @@ from orchestration.runner import (
 )
 from orchestration.runner.report import Printer
 from orchestration.runner.scheduler import Scheduler, Step
+from shared.export_values import KMS_KEY_ARN_EXPORTS
 from shared.output_target import OutputTarget
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY, ContractError, ProjectSpec, Topology
@@ -43,6 +44,7 @@ from tests.topology_roles import (
     MIDDLE,
     ROOT,
     TEARDOWN_LEVELS,
+    after,
     deploy_order,
     levels,
     others,
@@ -720,7 +722,7 @@ def test_outputs_as_json_keyed_by_project(engine, make, out) -> None:
 
     assert code == EXIT_OK
     export = TOPOLOGY.project(ROOT).exports[0]
-    assert f'"{export}": "{ROOT}-{export}"' in out.getvalue()
+    assert f'"{export}": "{engine.exports[ROOT][export]}"' in out.getvalue()
     assert f'"{LEAF}": null' in out.getvalue()
 
 
@@ -733,7 +735,7 @@ def test_outputs_as_text(engine, make, out) -> None:
     text = out.getvalue()
     assert f"{stack(ROOT)}\n  (not deployed)" in text
     # Names padded to the longest (log_bucket_name).
-    assert f"  bucket_name      {MIDDLE}-bucket_name" in text
+    assert f"  bucket_name      {engine.exports[MIDDLE]['bucket_name']}" in text
     assert "  sizes            [1, 2]" in text
 
 
@@ -938,3 +940,38 @@ def test_outputs_json_to_a_file(engine, make, out, tmp_path) -> None:
     assert code == EXIT_OK
     assert json.loads(target.read_text(encoding="utf-8"))[LEAF] is None
     assert f"Outputs (JSON) written to {target}" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("project", "key"),
+    [
+        (name, key)
+        for name in TOPOLOGY.names
+        for key in TOPOLOGY.project(name).exports
+        if key not in TOPOLOGY.project(name).may_be_empty
+    ],
+)
+def test_a_producer_that_deploys_an_empty_export_fails_and_stops_the_run(
+    engine, make, project: str, key: str
+) -> None:
+    engine.exports[project][key] = ""
+
+    report = make().deploy(yes=True)
+
+    assert report.outcome(project).status is Status.FAILED
+    assert f"{key}='' is empty" in report.outcome(project).detail
+    assert all(report.outcome(name).status is Status.SKIPPED for name in after(project))
+
+
+def test_a_producer_that_deploys_a_key_arn_of_another_region_fails(engine, make) -> None:
+    project, key = next(
+        (name, key)
+        for name in TOPOLOGY.names
+        for key in TOPOLOGY.project(name).exports
+        if key in KMS_KEY_ARN_EXPORTS
+    )
+    engine.exports[project][key] = "arn:aws:kms:eu-west-1:111122223333:key/k-1"
+
+    report = make().deploy(yes=True)
+
+    assert "is in region eu-west-1, not us-west-2" in report.outcome(project).detail

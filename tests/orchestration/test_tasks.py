@@ -769,7 +769,8 @@ def test_run_returns_an_actions_exit_code(opener: Opener) -> None:
     code = commands.run("development", lambda o: o.show_outputs(ROOT), aws=False)
 
     assert code == 0
-    assert f"{ROOT}-{TOPOLOGY.project(ROOT).exports[0]}" in opener.out.getvalue()
+    export = TOPOLOGY.project(ROOT).exports[0]
+    assert opener.engine.exports[ROOT][export] in opener.out.getvalue()
 
 
 def test_terminal_ask_is_none_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

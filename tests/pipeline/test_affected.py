@@ -377,6 +377,18 @@ def test_outside_a_repository_is_one_clear_message(tmp_path: Path) -> None:
         find_affected(tmp_path, "HEAD")
 
 
+def test_git_missing_from_path_is_named_as_such(
+    history: History, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A PATH without git (the repository itself is fine).
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    with pytest.raises(AffectedError) as raised:
+        find_affected(history.path, "HEAD")
+
+    assert str(raised.value) == "git is not installed (or not on PATH): install git"
+
+
 def test_the_task_turns_a_bad_revision_into_exit_1() -> None:
     with pytest.raises(Exit) as caught:
         tasks.affected(Context(), base="no-such-branch-anywhere")

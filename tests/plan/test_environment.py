@@ -20,8 +20,10 @@ from orchestration.plan.environment import (
 from orchestration.plan.report import UNKNOWN_PLACEHOLDER, jsonable, summary, to_json
 from program.policy import UNKNOWN, Resource
 from shared import aws_types as t
+from shared.export_values import KMS_KEY_ARN_EXPORTS
 from shared.settings import EnvironmentSettings
 from shared.topology import TOPOLOGY, ProjectSpec, Topology
+from tests.contract_values import contract_exports
 from tests.topology_roles import ALL, LEAF, MIDDLE, ROOT
 
 
@@ -160,9 +162,7 @@ def _fake(outputs: dict[str, dict[str, Any]]) -> Any:
 
 
 def test_producers_outputs_are_fed_to_consumers(development: EnvironmentSettings) -> None:
-    outputs = {
-        name: {key: f"{name}-{key}" for key in TOPOLOGY.project(name).exports} for name in ALL
-    }
+    outputs = {name: contract_exports(name) for name in ALL}
     evaluate = _fake(outputs)
     plan_environment(development, evaluate)
 
@@ -268,3 +268,34 @@ def test_user_data_carries_the_environments_debug_and_log_level(
             user_data = base64.b64decode(user_data).decode()
         assert f"DEBUG={str(settings.debug).lower()}\n" in user_data
         assert f"LOG_LEVEL={settings.log_level}\n" in user_data
+
+
+def _arn_key(topology: Topology = TOPOLOGY) -> tuple[str, str]:
+    """(producer, key) of the first export the contract holds to a KMS key ARN."""
+    return next(
+        (name, key)
+        for name in topology.names
+        for key in topology.project(name).exports
+        if key in KMS_KEY_ARN_EXPORTS
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("not-an-arn", "is not a KMS key ARN"),
+        ("arn:aws:kms:eu-west-1:111122223333:key/k-1", "is in region eu-west-1, not us-west-2"),
+        ("arn:aws-cn:kms:us-west-2:111122223333:key/k-1", "is in partition aws-cn, not aws"),
+        ("arn:aws:kms:us-west-2:111122223333:alias/k", "is not a KMS key ARN"),
+    ],
+)
+def test_a_producer_exporting_a_malformed_key_arn_stops_the_plan(
+    development: EnvironmentSettings, value: str, problem: str
+) -> None:
+    producer, key = _arn_key()
+    outputs = contract_exports(producer) | {key: value}
+
+    with pytest.raises(PlanError) as caught:
+        plan_environment(development, _fake({producer: outputs}))
+
+    assert f"{producer} exports {key}={value!r}: {problem}" in str(caught.value)

@@ -12,38 +12,18 @@ from functools import cache
 from typing import Any
 
 from orchestration.plan.evaluate import ProgramResult, RegisteredResource, evaluate_program
-from orchestration.plan.placeholders import PLACEHOLDER_ACCOUNT_ID
 from shared import aws_types as t
 from shared import naming, topology
-from shared.settings import EnvironmentSettings, load_settings
+from shared.settings import EnvironmentSettings
+from tests.contract_values import ACCOUNT as PLACEHOLDER_ACCOUNT
+from tests.contract_values import contract_value
 
 ENVIRONMENTS = ("development", "production")
 PROJECTS = topology.TOPOLOGY.names
 AWS_PROVIDER = "pulumi:providers:aws"
 SECURITY_GROUP = t.SECURITY_GROUP
-ACCOUNT = PLACEHOLDER_ACCOUNT_ID
 REGION = "us-west-2"
-# Upstream key ids differ per environment, so a test catches a cross-environment mix-up.
-KEY_IDS = {
-    "development": "0000beef-0000-4000-8000-000000000001",
-    "production": "0000beef-0000-4000-8000-000000000002",
-}
-
-
-def contract_value(key: str, environment: str) -> str:
-    """A realistic upstream value for one export key of the contract."""
-    settings = load_settings(environment)
-    values = {
-        topology.KMS_KEY_ARN: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{KEY_IDS[environment]}",
-        topology.KMS_KEY_ID: KEY_IDS[environment],
-        topology.KMS_ALIAS_NAME: naming.kms_alias(settings, "data"),
-        topology.BUCKET_NAME: naming.bucket_name(settings, "data", ACCOUNT),
-        topology.BUCKET_ARN: f"arn:aws:s3:::{naming.bucket_name(settings, 'data', ACCOUNT)}",
-        topology.LOG_BUCKET_NAME: naming.bucket_name(settings, "logs", ACCOUNT)
-        if settings.production
-        else "",
-    }
-    return values[key]
+ACCOUNT = PLACEHOLDER_ACCOUNT
 
 
 def contract_upstream(project: str, environment: str) -> dict[str, dict[str, str]]:

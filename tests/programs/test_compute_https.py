@@ -56,7 +56,7 @@ def test_a_certificate_gives_https_with_a_current_policy_and_http_only_redirects
     listeners = {listener.inputs["protocol"]: listener for listener in result.of_type(LISTENER)}
     https, http = listeners["HTTPS"], listeners["HTTP"]
     assert (https.inputs["port"], https.inputs["certificateArn"]) == (443, CERTIFICATE)
-    assert https.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
     assert https.inputs["defaultActions"] == [
         {"type": "forward", "targetGroupArn": only(result, TARGET_GROUP).id}
     ]

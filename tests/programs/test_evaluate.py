@@ -15,6 +15,7 @@ from orchestration.plan.evaluate import ProgramError, evaluate_program
 from orchestration.plan.placeholders import PLACEHOLDER_ACCOUNT_ID
 from orchestration.plan.program_config import StackConfigError, stack_config
 from shared import topology
+from shared.export_values import KMS_KEY_ARN_EXPORTS
 from shared.paths import PROJECTS_DIR
 from shared.settings import EnvironmentSettings
 from tests.programs.programs_support import contract_upstream
@@ -120,6 +121,35 @@ def test_an_output_missing_upstream_fails_like_require_output() -> None:
     upstream[ROOT] = {}
     with pytest.raises(ProgramError, match=topology.TOPOLOGY.project(MIDDLE).requires[ROOT][0]):
         evaluate_program(MIDDLE, "development", upstream=upstream)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", "is empty"),
+        # The account the mocked provider deploys into is PLACEHOLDER_ACCOUNT_ID.
+        ("arn:aws:kms:us-west-2:999988887777:key/k-1", "belongs to account 999988887777"),
+    ],
+)
+def test_a_consumer_refuses_an_upstream_key_arn_the_contract_refuses(
+    value: str, problem: str
+) -> None:
+    consumer, producer, key = next(
+        (name, producer, key)
+        for name in topology.TOPOLOGY.names
+        for producer, keys in topology.TOPOLOGY.project(name).requires.items()
+        for key in keys
+        if key in KMS_KEY_ARN_EXPORTS
+    )
+    upstream = contract_upstream(consumer, "development")
+    upstream[producer][key] = value
+
+    with pytest.raises(ProgramError) as raised:
+        evaluate_program(consumer, "development", upstream=upstream)
+
+    message = str(raised.value)
+    assert f"{producer}'s {key}={value!r} {problem}" in message
+    assert f"deploy {producer} again" in message
 
 
 def test_a_bad_knob_fails_the_evaluation_with_the_config_message(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The security project: a rotating customer key whose policy grants use only through S3/EC2."""
+"""The security project: a rotating customer key whose policy grants use only through services."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_key_policy_lets_the_account_administer_but_not_use_the_key_directly(
     assert "kms:CreateGrant" not in actions
 
 
-def test_key_use_is_only_through_s3_and_ec2_in_this_account_and_region(
+def test_key_use_is_only_through_its_services_in_this_account_and_region(
     environment: str, evaluate: Evaluate
 ) -> None:
     policy = document(only(evaluate(topology.SECURITY, environment), KEY))
@@ -73,7 +73,8 @@ def test_key_use_is_only_through_s3_and_ec2_in_this_account_and_region(
         conditions = statement["Condition"]["StringEquals"]
         assert conditions["kms:CallerAccount"] == ACCOUNT
         via[conditions["kms:ViaService"]] = set(as_list(statement["Action"]))
-    assert set(via) == {f"s3.{REGION}.amazonaws.com", f"ec2.{REGION}.amazonaws.com"}
+    services = ("s3", "ec2", "logs")
+    assert set(via) == {f"{service}.{REGION}.amazonaws.com" for service in services}
     grants = [s for s in statements(policy) if s["Action"] == "kms:CreateGrant"]
     assert grants
     assert all(g["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"} for g in grants)
@@ -93,6 +94,28 @@ def test_cloudwatch_logs_may_use_the_key_only_for_the_environments_log_groups(
     assert naming.log_group_name(env_settings, "vpc-flow-logs").startswith(prefix)
     assert f"/{env_settings.environment}/" in prefix
     assert "kms:CreateGrant" not in as_list(logs["Action"])
+
+
+def test_account_principals_use_the_key_through_cloudwatch_logs_for_the_environments_groups(
+    environment: str, env_settings: EnvironmentSettings, evaluate: Evaluate
+) -> None:
+    # CloudWatch Logs calls KMS on behalf of whoever creates or reads an encrypted log group
+    # (kms:ViaService): without a statement for it the deployer's CreateLogGroup is refused
+    # (kms:Encrypt denied). The encryption context keeps it to the environment's groups.
+    policy = document(only(evaluate(topology.SECURITY, environment), KEY))
+    (logs,) = [
+        s
+        for s in statements(policy)
+        if s["Principal"] == {"AWS": ROOT}
+        and s.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService") == LOGS_SERVICE
+    ]
+    assert logs["Condition"]["StringEquals"]["kms:CallerAccount"] == ACCOUNT
+    prefix = naming.log_group_prefix(env_settings)
+    groups = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert groups == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{prefix}*"
+    actions = set(as_list(logs["Action"]))
+    assert {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"} <= actions
+    assert "kms:CreateGrant" not in actions
 
 
 def test_production_lets_the_auto_scaling_service_role_launch_encrypted_volumes(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.plan.evaluate import ProgramError, evaluate_program
-from orchestration.preflight import check_knobs
+from orchestration.preflight import KnobError, check_knobs
 from projects.compute.config import ComputeConfig
 from projects.compute.config import read_config as compute_config
 from shared import topology
@@ -110,3 +110,61 @@ def test_pulumis_own_keys_and_the_projects_knobs_pass() -> None:
 @pytest.mark.parametrize("environment", known_environments())
 def test_the_committed_stack_files_pass_the_knob_check(environment: str) -> None:
     check_knobs(load_settings(environment), topology.TOPOLOGY.names, PROJECTS_DIR)
+
+
+def _knob_refusal(tmp_path: Path, project: str, content: str) -> str:
+    """check_knobs' message for `project`'s development stack file holding `content`."""
+    projects = tmp_path / "projects"
+    shutil.copytree(PROJECTS_DIR / project, projects / project)
+    (projects / project / "Pulumi.development.yaml").write_text(content)
+    with pytest.raises(KnobError) as raised:
+        check_knobs(load_settings("development"), [project], projects)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "ends"),
+    [
+        # A refusal that ends in a question or a file name gets one mark, never two.
+        ("config:\n  {project}:nope: 1\n", "Pulumi.development.yaml. Nothing was run."),
+        ("config:\n  {project}:x: 1\n  {project}:x: 2\n", "write each key once. Nothing was run."),
+    ],
+)
+def test_a_knob_refusal_ends_in_one_sentence_mark(tmp_path: Path, content: str, ends: str) -> None:
+    project = topology.TOPOLOGY.names[0]
+
+    message = _knob_refusal(tmp_path, project, content.format(project=project))
+
+    assert message.endswith(ends)
+    assert ".." not in message
+    assert "?." not in message
+    assert "\n" not in message
+
+
+def test_a_misspelled_knob_keeps_its_question_mark(tmp_path: Path) -> None:
+    project = topology.SECURITY
+    content = (PROJECTS_DIR / project / "Pulumi.development.yaml").read_text()
+
+    message = _knob_refusal(
+        tmp_path, project, content.replace("keyDeletionWindowDays", "keyDeletionWindowDay")
+    )
+
+    assert "did you mean security:keyDeletionWindowDays? Known settings" in message
+    assert message.endswith(".yaml. Nothing was run.")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("config: 5\n", "config is 5, not a mapping of settings"),
+        ("config: [1\n", "not valid YAML"),
+    ],
+)
+def test_a_malformed_stack_file_is_one_line_not_a_traceback(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    message = _knob_refusal(tmp_path, topology.TOPOLOGY.names[0], content)
+
+    assert problem in message
+    assert "\n" not in message
+    assert message.endswith("Nothing was run.")

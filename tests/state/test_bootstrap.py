@@ -321,14 +321,17 @@ def test_an_adopted_bucket_keeps_its_settings_and_gets_the_configured_retention(
     )
 
 
-def test_an_environment_without_a_declaration_has_nothing_to_bootstrap(
+def test_an_environment_without_a_declaration_gets_its_roles_but_no_state(
     endpoint: str, aws: Any
 ) -> None:
     report = bootstrap(endpoint, environment="development")
 
-    assert report.startswith("0\nNothing to bootstrap for development")
+    assert report.startswith("0\nBootstrap of development")
     assert "state_backend: local, secrets_provider: passphrase" in report
+    assert "No shared state: development keeps its state in .pulumi-state/" in report
+    assert "secrets key" not in report
     assert aws("s3").list_buckets()["Buckets"] == []
+    assert aws("kms").list_keys()["Keys"] == []
 
 
 def test_the_invoke_task_bootstraps_and_checks(

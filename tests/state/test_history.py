@@ -17,9 +17,12 @@ BUCKET = "team-state"
 KEY = "webapp/.pulumi/stacks/security/production.json"
 
 
-def checkpoint(resources: int) -> bytes:
-    latest = {"resources": [{"urn": f"urn:pulumi:r{i}"} for i in range(resources)]}
-    return json.dumps({"version": 3, "checkpoint": {"stack": "s", "latest": latest}}).encode()
+def checkpoint(resources: int, project: str = "security", stack: str = "production") -> bytes:
+    """A checkpoint as the DIY backends write it: the stack's name and its resources' URNs."""
+    urns = [f"urn:pulumi:{stack}::{project}::aws:s3/bucket:Bucket::r{i}" for i in range(resources)]
+    latest = {"resources": [{"urn": urn} for urn in urns]}
+    name = f"organization/{project}/{stack}"
+    return json.dumps({"version": 3, "checkpoint": {"stack": name, "latest": latest}}).encode()
 
 
 @pytest.fixture
@@ -122,12 +125,13 @@ def test_the_task_reads_the_declared_bucket(endpoint: str, aws: Any) -> None:
         ("history", {}, "state history needs --project"),
         ("restore", {"project": "security"}, "state restore needs --version"),
         ("migrate", {"version": "v1"}, "state migrate does not take --version"),
+        ("history", {"project": "security", "abandon": True}, "history does not take --abandon"),
         ("migrate", {}, "state migrate needs --to: `declared`"),
         ("history", {"project": "security", "endpoint": "localhost"}, "is not a URL"),
     ],
 )
 def test_state_options_are_checked_first(
-    action: str, options: dict[str, str], message: str
+    action: str, options: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(OrchestrationError, match=message):
         state_commands.state(action, "development", **options)
@@ -136,3 +140,51 @@ def test_state_options_are_checked_first(
 def test_history_needs_a_state_bucket(endpoint: str) -> None:
     with pytest.raises(OrchestrationError, match="development keeps no state in S3"):
         state_commands.state("history", "development", project="security", endpoint=endpoint)
+
+
+def test_a_checkpoint_of_another_stack_is_named_and_never_restored(
+    aws: Any, bucket: S3Location
+) -> None:
+    own = put(aws, checkpoint(2))
+    # Storage's checkpoint copied over security's: it parses, but it is not security's state.
+    copied = put(aws, checkpoint(4, project="storage"))
+    out = io.StringIO()
+
+    assert show_history(aws("s3"), bucket, "security", "production", out=out) == 0
+
+    listed = versions(out.getvalue())
+    assert listed[0][0] == copied
+    assert "NOT THIS STACK'S: the checkpoint of storage/production" in " ".join(listed[0])
+    assert "4 resources" not in " ".join(listed[0])
+    assert "3 resources" not in out.getvalue()
+    assert "2 resources" in " ".join(listed[1])
+    put(aws, checkpoint(1))
+    with pytest.raises(StateHistoryError, match="the checkpoint of storage/production"):
+        restore(aws("s3"), bucket, "security", "production", copied, out=io.StringIO())
+    assert restore(aws("s3"), bucket, "security", "production", own, out=io.StringIO()) == 0
+
+
+def test_restoring_an_empty_version_warns_that_the_stack_would_hold_nothing(
+    aws: Any, bucket: S3Location
+) -> None:
+    empty = put(aws, checkpoint(0))
+    put(aws, checkpoint(3))
+    out = io.StringIO()
+
+    assert restore(aws("s3"), bucket, "security", "production", empty, out=out) == 0
+
+    assert out.getvalue().startswith("WARNING: version ")
+    assert "holds no resources" in out.getvalue()
+
+
+def test_the_next_step_after_a_restore_keeps_the_endpoint(aws: Any, bucket: S3Location) -> None:
+    good = put(aws, checkpoint(3))
+    put(aws, b"garbage")
+    out = io.StringIO()
+
+    restore(aws("s3"), bucket, "security", "production", good, out=out, endpoint="http://emu:4566")
+
+    assert (
+        "`invoke refresh --env production --project security --endpoint http://emu:4566`"
+        in out.getvalue()
+    )

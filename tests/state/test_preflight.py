@@ -27,6 +27,7 @@ def no_cli(tools: Path, progress: Any) -> Path:
 
 
 NO_CLI = commands.Checks(locate_cli=no_cli)
+STATE_BUCKET = "webapp-production-state-123456789012-us-west-2"
 
 
 def no_state_check(location: StateLocation, environment: str) -> None:
@@ -94,9 +95,15 @@ def test_an_unreachable_backend_is_one_message_too(
 
 
 def test_a_bootstrapped_environment_opens_with_its_state_at_the_emulator(
-    endpoint: str, production: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
+    endpoint: str,
+    aws: Any,
+    production: EnvironmentSettings,
+    paths: commands.Paths,
+    tmp_path: Path,
 ) -> None:
     state_commands.bootstrap("production", endpoint=endpoint, out=io.StringIO())
+    # moto ignores the TLS condition, so the policy would deny the migration journal's read.
+    aws("s3").delete_bucket_policy(Bucket=STATE_BUCKET)
     bin_dir = fake_cli(tmp_path)
     err = io.StringIO()
 
@@ -263,3 +270,53 @@ def test_an_environment_without_an_account_is_not_compared(
     )
 
     assert orchestrator.settings.environment == "development"
+
+
+STATE_BUCKET = "webapp-production-state-123456789012-us-west-2"
+
+
+def test_a_plain_bucket_of_the_state_buckets_name_is_refused_before_any_run(
+    endpoint: str, aws: Any, production: EnvironmentSettings, paths: commands.Paths
+) -> None:
+    # Someone made the bucket by hand (no versioning, no encryption); the key is bootstrap's.
+    aws("s3").create_bucket(
+        Bucket=STATE_BUCKET, CreateBucketConfiguration={"LocationConstraint": "us-west-2"}
+    )
+    key = aws("kms").create_key()["KeyMetadata"]["KeyId"]
+    aws("kms").enable_key_rotation(KeyId=key)
+    aws("kms").create_alias(AliasName="alias/webapp-production-state", TargetKeyId=key)
+
+    with pytest.raises(StateNotReady) as refused:
+        commands.open_orchestrator(
+            production, paths=paths, endpoint=endpoint, environ={}, checks=NO_CLI
+        )
+
+    message = str(refused.value)
+    assert f"the state bucket {STATE_BUCKET} exists without the settings" in message
+    assert "s3-bucket-versioning" in message
+    assert "s3-bucket-encryption-customer-key" in message
+    assert "invoke bootstrap --env production" in message
+    assert "nothing was run" in message
+    assert "\n" not in message
+
+
+def test_a_disabled_state_key_is_to_be_enabled_not_created(
+    endpoint: str, aws: Any, production: EnvironmentSettings, paths: commands.Paths
+) -> None:
+    state_commands.bootstrap("production", endpoint=endpoint, out=io.StringIO())
+    key = aws("kms").describe_key(KeyId="alias/webapp-production-state")["KeyMetadata"]
+    aws("kms").disable_key(KeyId=key["KeyId"])
+
+    with pytest.raises(StateNotReady) as refused:
+        commands.open_orchestrator(
+            production, paths=paths, endpoint=endpoint, environ={}, checks=NO_CLI
+        )
+
+    message = str(refused.value)
+    assert "is Disabled" in message
+    assert (
+        f"aws kms enable-key --key-id {key['Arn']} --region us-west-2 --endpoint-url {endpoint}"
+        in message
+    )
+    assert "Create it with" not in message
+    assert "nothing was run" in message

@@ -126,6 +126,7 @@ def test_a_new_project_gets_a_deploy_job_per_environment_after_its_producers() -
     assert jobs["production-queue"]["with"] == {
         "environment": "production",
         "project": "queue",
+        "role": "webapp-production-deploy-messaging",
         "verify": "${{ needs.affected.outputs.production-last == 'queue' }}",
     }
     assert "!failure()" not in jobs["development-security"]["if"]

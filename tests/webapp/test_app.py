@@ -23,7 +23,13 @@ from program.webapp import app
 from program.webapp.user_data import APP_FILE
 from shared.settings import LOG_LEVELS
 
-Get = Callable[[str], tuple[int, dict[str, str], str]]
+Get = Callable[..., tuple[int, dict[str, str], str]]
+# What a browser or client may send that is nobody else's business: a debug page must not echo it.
+SECRET_HEADERS = {
+    "Cookie": "session=cookie-secret-1",
+    "Authorization": "Bearer token-secret-2",
+    "X-Forwarded-For": "198.51.100.7",
+}
 
 
 @contextmanager
@@ -36,9 +42,11 @@ def serving(env: dict[str, str]) -> Iterator[Get]:
     thread.start()
     port = server.server_address[1]
 
-    def get(path: str) -> tuple[int, dict[str, str], str]:
+    def get(path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            # A Request object hides its scheme from the linter: it is http on loopback.
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
                 return response.status, dict(response.headers), response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read().decode()
@@ -51,8 +59,8 @@ def serving(env: dict[str, str]) -> Iterator[Get]:
         thread.join(timeout=5)
 
 
-def health(get: Get) -> dict[str, Any]:
-    status, headers, body = get(app.HEALTH_PATH)
+def health(get: Get, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    status, headers, body = get(app.HEALTH_PATH, headers)
     assert status == 200
     assert headers["Content-Type"] == "application/json"
     document = json.loads(body)
@@ -87,13 +95,36 @@ def test_debug_adds_diagnostics_to_responses_and_logs_requests_in_detail(
         status, _, page = get("/")
     assert document["debug"] is True
     assert document["log_level"] == "DEBUG"
-    diagnostics = document["diagnostics"]
-    assert diagnostics["pid"] == os.getpid()
-    assert diagnostics["request_headers"]["Host"].startswith("127.0.0.1:")
+    assert document["diagnostics"] == {
+        "request_method": "GET",
+        "request_path": app.HEALTH_PATH,
+        "version": app.VERSION,
+        "log_level": "DEBUG",
+    }
     assert status == 200
     assert "Diagnostics (DEBUG)" in page
     debug_lines = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert any(line.startswith("request GET /health") for line in debug_lines)
+
+
+def test_debug_never_echoes_request_headers_or_cookies_nor_the_hosts_details(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Development serves DEBUG to the internet: a page that echoed the request would hand any
+    # visitor's cookies and tokens (or a proxy's view of them) to whoever can inject a link.
+    caplog.set_level(logging.DEBUG, logger=app.LOGGER_NAME)
+    with serving({"ENVIRONMENT": "development", "DEBUG": "true", "LOG_LEVEL": "DEBUG"}) as get:
+        _, _, body = get(app.HEALTH_PATH, SECRET_HEADERS)
+        _, _, page = get("/?token=query-secret-3", SECRET_HEADERS)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for shown in (body, page, logged):
+        for value in SECRET_HEADERS.values():
+            assert value not in shown
+    for shown in (body, page):
+        assert "query-secret-3" not in shown  # the path is shown without its query
+        for fact in ("hostname", "pid", "python", "headers", str(os.getpid())):
+            assert fact not in shown.lower()
+        assert "request_path" in shown
 
 
 def test_warning_level_keeps_request_logs_out(caplog: pytest.LogCaptureFixture) -> None:

@@ -284,6 +284,9 @@ def _run_streamed(
         else:
             progress(f"go: {line}")
     code = process.wait()
+    # The pump read stdout to its end; closing it is ours (else a ResourceWarning at exit).
+    assert process.stdout is not None
+    process.stdout.close()
     progress(f"go {command[1]}: finished, {count} {noun} in {time.monotonic() - started:.0f}s")
     if code != 0:
         raise GoBuildError(f"`{' '.join(command)}` failed ({code}):\n" + "\n".join(recent))

@@ -95,9 +95,9 @@ def judge_key(kms: Any, location: KmsLocation, settings: EnvironmentSettings, ac
         return part
     part.ours = _kms_tags(kms, part.arn).get(MANAGED_BY_TAG) == BOOTSTRAP_MARK
     resource = key_resource(kms, part.arn)
-    part.differences = _rule_problems(settings, [resource], KEY_RULES, {})
+    part.differences = rule_problems(settings, [resource], KEY_RULES, {})
     if part.differences and not part.ours:
-        part.refusal = _differs(part)
+        part.refusal = differs(part)
     return part
 
 
@@ -138,20 +138,18 @@ def judge_bucket(
     except (ClientError, BotoCoreError, LiveReadError) as error:
         raise failed(part.what, error) from error
     expected_key = key.arn or f"the state key {key.what.split()[-1]} (not created yet)"
-    part.differences = _rule_problems(
-        settings, resources, BUCKET_RULES, {KMS_KEY_ARN: expected_key}
-    )
+    part.differences = rule_problems(settings, resources, BUCKET_RULES, {KMS_KEY_ARN: expected_key})
     ours_rule = next((rule for rule in lifecycle if rule.get("ID") == LIFECYCLE_RULE_ID), None)
     kept = (ours_rule or {}).get("NoncurrentVersionExpiration", {}).get("NoncurrentDays")
     if kept != history_days:
         was = f"was {kept} days" if kept else "was not set"
         part.updates.append(f"old checkpoint versions expire after {history_days} days ({was})")
     if part.differences and not part.ours:
-        part.refusal = _differs(part)
+        part.refusal = differs(part)
     return part
 
 
-def _rule_problems(
+def rule_problems(
     settings: EnvironmentSettings,
     resources: Sequence[Any],
     rule_ids: Sequence[str],
@@ -172,7 +170,7 @@ def _rule_problems(
     return problems
 
 
-def _differs(part: Part) -> str:
+def differs(part: Part) -> str:
     listed = "; ".join(f"{rule}: {why}" for rule, why in part.differences.items())
     return (
         f"{part.what} exists without the settings bootstrap requires ({listed}); fix it or "

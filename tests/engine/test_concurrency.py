@@ -30,7 +30,7 @@ def lock_files(engine_env: EngineEnv) -> list[Path]:
 def test_a_second_deploy_of_a_locked_stack_fails_clearly_and_the_first_completes(
     tasks: Tasks, engine_env: EngineEnv
 ) -> None:
-    engine_env.faults.set_delay(KEY, 8)
+    engine_env.faults.hold(KEY)
     results: list[TaskRun] = []
     first = threading.Thread(target=lambda: results.append(tasks.deploy("development", "security")))
     first.start()
@@ -40,6 +40,7 @@ def test_a_second_deploy_of_a_locked_stack_fails_clearly_and_the_first_completes
     assert lock_files(engine_env), "the first deploy never took the stack's lock"
 
     second = tasks.deploy("development", "security")
+    engine_env.faults.clear()  # the key's create goes on: the first deploy completes
     first.join(WAIT_SECONDS)
     assert not first.is_alive()
 
@@ -48,7 +49,6 @@ def test_a_second_deploy_of_a_locked_stack_fails_clearly_and_the_first_completes
     assert "cancel --yes" in second.out
     [done] = results
     assert done.code == 0, done.text
-    engine_env.faults.clear()
     again = tasks.deploy("development", "security")
     assert again.code == 0, again.text
     assert "same 5" in again.out
@@ -59,7 +59,7 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
     tasks: Tasks, engine_env: EngineEnv
 ) -> None:
     state_dir = tasks.paths.state_dir
-    engine_env.faults.set_delay(KEY, 30)
+    engine_env.faults.hold(KEY)
     process = subprocess.Popen(
         [sys.executable, str(TASK_PROCESS), str(state_dir), "development", "deploy", "security"],
         env=dict(engine_env.env),
@@ -73,7 +73,7 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
         for line in process.stdout:
             if "aws:kms:Key" in line and "creating" in line:
                 break
-        time.sleep(1)  # the key's Create is in flight (the stand-in holds it for 30s)
+        time.sleep(1)  # the key's Create is in flight (the stand-in holds it)
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(WAIT_SECONDS)
     finally:

@@ -87,6 +87,13 @@ class Production:
         return [g for g in groups if g["Description"].startswith(WEB_GROUP_DESCRIPTION)]
 
 
+def empty_bucket(s3: Any, bucket: str) -> None:
+    """Delete every version and delete marker of `bucket`, as an operator would first."""
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])
+
+
 def _emulated_image(operator: Operator) -> str:
     """The newest AL2023 x86_64 image the emulator's catalogue has (production pins one)."""
     images = operator.client("ec2").describe_images(
@@ -266,6 +273,11 @@ def test_a_cascade_destroy_of_production_completes_after_unprotecting(
             timeout=300,
         )
         assert unprotected.returncode == 0, f"{command}:\n{unprotected.stdout}{unprotected.stderr}"
+    # Production's buckets are not force-destroyed, and the logs bucket holds the access logs
+    # delivered meanwhile (S3 refuses to delete a bucket with objects): emptied on purpose.
+    account = production.operator.keys.account_id
+    for name in ("data", "logs"):
+        empty_bucket(production.client("s3"), f"webapp-{ENV}-{name}-{account}-us-west-2")
     destroyed = production.invoke(*destroy, "--confirm", ENV)
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
     assert production.operator.inventory() == production.bootstrapped

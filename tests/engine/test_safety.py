@@ -163,7 +163,7 @@ def test_a_cli_killed_mid_create_is_recovered_and_the_created_bucket_adopted(
     tasks: Tasks, engine_env: EngineEnv
 ) -> None:
     assert tasks.deploy(ENV, "security").code == 0
-    engine_env.faults.set_delay(BUCKET, 60)
+    engine_env.faults.hold(BUCKET)
     state_dir = tasks.paths.state_dir
     process = subprocess.Popen(
         [sys.executable, str(TASK_PROCESS), str(state_dir), ENV, "deploy", "storage"],

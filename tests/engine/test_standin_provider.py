@@ -237,7 +237,7 @@ def test_resources_need_a_configured_provider(in_process: Standin) -> None:
 def test_cancel_stops_an_injected_delay(
     standin: Standin, plugin_process: tuple[str, Faults]
 ) -> None:
-    plugin_process[1].set_delay(KEY, 60)
+    plugin_process[1].hold(KEY)
     before = standin.operator.live_keys()
     errors: list[grpc.RpcError] = []
 

@@ -1,14 +1,15 @@
 """Three teams, three clones: shared state on S3 and secrets in KMS, with the real CLI and tasks.
 
-moto's standalone server (started here, on a free loopback port) is S3 and KMS; the AWS
-resources go to the TEST-ONLY stand-in, whose cloud file plays the one AWS account. Each team
+One account of the session's moto server is the teams' AWS: S3 and KMS for state and secrets,
+and what the TEST-ONLY stand-in deploys. Each team
 works in its own `git clone` with its own PULUMI_HOME and runs `python -m invoke ...` there
 (teams_support.py); nothing local is shared, no passphrase exists anywhere. The module deploys
 once (the fixture) and the tests read what happened, the destructive one last:
 
 1. `invoke bootstrap` from the security team's clone;
-2. security deploys `--project security` (its key creation held for a few seconds by the
-   stand-in) while a fourth machine tries to deploy the same stack: the lock on S3 refuses it;
+2. security deploys `--project security` (its key creation held by the stand-in until the
+   other try is over) while a fourth machine tries to deploy the same stack: the lock on S3
+   refuses it;
 3. the data team deploys storage, the web team compute, each reading upstream state from S3;
 4. a fourth clone shows every output, then redeploys security (a second checkpoint version).
 """
@@ -45,7 +46,6 @@ LOCK_PREFIX = f".pulumi/locks/organization/security/{ENV}/"
 WAIT_SECONDS = 120
 # Long enough for the second machine's deploy to reach the lock: it starts, checks the state
 # bucket and previews the stack (a deploy previews a stack that has resources) before its `up`.
-KEY_DELAY_SECONDS = 20
 
 
 def checkpoint(project: str) -> str:
@@ -140,12 +140,14 @@ def teams(pulumi_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory, moto_u
     assert runs["bootstrap"].returncode == 0, runs["bootstrap"].stderr
     drop_tls_policy_for_moto(operator.client("s3"), state_bucket)
     bootstrapped = operator.inventory()
-    faults.set_delay(KEY, KEY_DELAY_SECONDS)
+    faults.hold(KEY)
     holder = security.start("deploy", "--env", ENV, "--project", "security", "--yes")
-    runs["locked-out"] = locked_out(holder, viewer, operator.client("s3"), state_bucket)
+    try:
+        runs["locked-out"] = locked_out(holder, viewer, operator.client("s3"), state_bucket)
+    finally:
+        faults.clear()  # the key's create goes on: the holder's deploy completes
     out, err = holder.communicate(timeout=WAIT_SECONDS)
     runs["security"] = subprocess.CompletedProcess(holder.args, holder.returncode, out, err)
-    faults.clear()
     runs["storage"] = deploy(data, "storage")
     runs["compute"] = deploy(web, "compute")
     runs["outputs"] = outputs(viewer)

@@ -1,7 +1,8 @@
 """TEST-ONLY stand-in: faults a test injects into the provider (a slow or failing type).
 
-What AWS cannot be asked to do on demand (take 30 seconds, fail once) lives in a small JSON file
-the tests write (`FAULTS_FILE_ENV` names it) and the provider reads before each change.
+What AWS cannot be asked to do on demand (take a while, fail once) lives in a small JSON file the
+tests write (`FAULTS_FILE_ENV` names it) and the provider reads before each change. A hold lasts
+until the test releases it (`clear`), so a test waits for an event, never a fixed time.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def fault(kind: str, type_: str, environ: dict[str, str] | None = None) -> Any:
-    """The injected `kind` ("delay" seconds or "fail" message) for `type_`, or None."""
+    """The injected `kind` ("hold": true, or "fail": a message) for `type_`, or None."""
     path = (environ or os.environ).get(FAULTS_FILE_ENV)
     if not path:
         return None
@@ -41,8 +42,9 @@ class Faults:
         data.setdefault(kind, {})[type_] = value
         self.path.write_text(json.dumps(data), encoding="utf-8")
 
-    def set_delay(self, type_: str, seconds: float) -> None:
-        self._set("delay", type_, seconds)
+    def hold(self, type_: str) -> None:
+        """Hold every change of `type_` until `clear` (or the engine cancels it)."""
+        self._set("hold", type_, True)
 
     def set_failure(self, type_: str, message: str) -> None:
         self._set("fail", type_, message)

@@ -110,9 +110,10 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def _apply_faults(
         self, type_: str, context: grpc.ServicerContext, *, failures: bool = True
     ) -> None:
-        delay = fault("delay", type_)
-        if delay and self._cancelled.wait(float(delay)):
-            _abort(context, grpc.StatusCode.CANCELLED, f"{type_} operation cancelled by the engine")
+        # A held change waits for the test to release it, or for the engine's Cancel.
+        while fault("hold", type_):
+            if self._cancelled.wait(0.1):
+                _abort(context, grpc.StatusCode.CANCELLED, f"{type_} operation cancelled")
         message = fault("fail", type_)
         if failures and message:
             _abort(context, grpc.StatusCode.UNKNOWN, f"injected failure for {type_}: {message}")

@@ -89,6 +89,8 @@ class Production:
 
 def empty_bucket(s3: Any, bucket: str) -> None:
     """Delete every version and delete marker of `bucket`, as an operator would first."""
+    # moto applies the TLS-only Deny without its condition (teams_support.drop_tls_policy_for_moto).
+    drop_tls_policy_for_moto(s3, bucket)
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
         for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
             s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])

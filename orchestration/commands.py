@@ -10,12 +10,13 @@ written before all of them pass:
 2. the environment's state declaration and any override are valid
    (`orchestration.state.declaration`);
 3. AWS credentials resolve, for operations that reach AWS and for state kept in S3/KMS (skipped
-   with an emulator endpoint);
-4. the backend and secrets provider resolve (the passphrase where one is used; the account id
-   for the derived state bucket) and the declared state bucket and key answer and meet
-   bootstrap's requirements, and no interrupted `invoke state migrate` left the backend
-   half-filled (`orchestration.state.ready`: otherwise one message naming `invoke bootstrap`,
-   or what to fix; `orchestration.state.migration_journal`);
+   with an emulator endpoint), and where the environment declares its `account_id` they belong
+   to that account (STS, the emulator's with `--endpoint`: `orchestration.state.account`);
+4. the backend and secrets provider resolve (the passphrase where one is used; the declared or
+   the caller's account id for the derived state bucket) and the declared state bucket and key
+   answer and meet bootstrap's requirements, and no interrupted `invoke state migrate` left the
+   backend half-filled (`orchestration.state.ready`: otherwise one message naming `invoke
+   bootstrap`, or what to fix; `orchestration.state.migration_journal`);
 5. the Pulumi CLI matching the SDK is there (installed by `orchestration.engine.pulumi_install`).
 
 Before 2, a run that executes programs checks the selected projects' knobs, and a deploy
@@ -46,6 +47,7 @@ from orchestration.runner import (
     Orchestrator,
     RunReport,
 )
+from orchestration.state.account import check_account
 from orchestration.state.backend import (
     STATE_DIR_NAME,
     AccountLookup,
@@ -230,6 +232,8 @@ def open_orchestrator(
             resolve=checks.resolve_credentials,
             alternative=credentials_hint,
         )
+    if settings.account_id is not None and (aws or state_plan.uses_aws):
+        check_account(settings, endpoint=endpoint, lookup=checks.lookup_account)
     backend = resolve_backend(
         settings,
         environ=environ,

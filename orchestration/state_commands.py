@@ -1,8 +1,8 @@
 """What `invoke bootstrap` and `invoke state ...` run, without invoke (tests call these directly).
 
-Each one checks in the same order as the stack tasks (environment, declaration, credentials,
-backend) and raises OrchestrationError with one message for every refusal, before anything is
-written.
+Each one checks in the same order as the stack tasks (environment, declaration, credentials
+and the declared account, backend) and raises OrchestrationError with one message for every
+refusal, before anything is written.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from orchestration.preflight import (
     check_endpoint_variables,
     check_engine_variables,
 )
+from orchestration.state.account import check_account
 from orchestration.state.aws import aws_client, caller_account
 from orchestration.state.backend import (
     BACKEND_URL_VAR,
@@ -116,6 +117,8 @@ def state(
     }
     if endpoint is None:
         check_aws_credentials(environment, settings.region, resolve=resolve_credentials)
+    if settings.account_id is not None:
+        check_account(settings, endpoint=endpoint, lookup=lookup_account)
     target = resolve_backend(
         settings,
         environ=declared_environ,

@@ -32,8 +32,9 @@ REQUIRED_KEYS = ("app", "region", "owner", "team", "production", "debug", "log_l
 # Where the environment's Pulumi state and secrets live (validated by
 # orchestration.state.declaration);
 # absent means the local default: `.pulumi-state/` and a generated passphrase.
-OPTIONAL_KEYS = ("state_backend", "secrets_provider", "state_history_days")
+OPTIONAL_KEYS = ("state_backend", "secrets_provider", "state_history_days", "account_id")
 STATE_HISTORY_DAYS_MAX = 3650
+_ACCOUNT_ID_PATTERN = re.compile(r"[0-9]{12}")
 
 
 class SettingsError(ValueError):
@@ -56,6 +57,10 @@ class EnvironmentSettings:
     state_backend: str | None = None
     secrets_provider: str | None = None
     state_history_days: int | None = None
+    # The AWS account the environment deploys to (12 digits); every task compares the caller's
+    # with it, and the provider refuses any other (allowedAccountIds). None: not declared, so
+    # not checked (development may run in whatever account the caller holds).
+    account_id: str | None = None
 
 
 # The one seam for settings that are not in the repo's files: the offline plan and the program
@@ -141,6 +146,18 @@ def parse_settings(environment: str, values: dict[str, Any]) -> EnvironmentSetti
             f"{where} is a production environment and must not run with debug: true; "
             "set debug: false"
         )
+    account_id = (
+        parse_account_id(values["account_id"], f"{where}: account_id")
+        if "account_id" in values
+        else None
+    )
+    if production and account_id is None:
+        # AWS's advice is one account per environment: production must say which it is, so
+        # credentials of another account cannot deploy production's stacks there.
+        raise SettingsError(
+            f"{where} is a production environment and must name its AWS account: add "
+            'account_id: "<12 digits>" (the account its stacks deploy to)'
+        )
     return EnvironmentSettings(
         environment=environment,
         app=_non_empty_text(values["app"], f"{where}: app"),
@@ -157,6 +174,7 @@ def parse_settings(environment: str, values: dict[str, Any]) -> EnvironmentSetti
         state_history_days=_optional_days(
             values.get("state_history_days"), f"{where}: state_history_days"
         ),
+        account_id=account_id,
     )
 
 
@@ -188,6 +206,21 @@ def parse_region(value: object, what: str) -> str:
     if not REGION_PATTERN.match(region):
         raise SettingsError(f"{what}: {value!r} is not an AWS region code such as 'us-west-2'")
     return region
+
+
+def parse_account_id(value: object, what: str) -> str:
+    """Accept an AWS account id: exactly 12 digits, kept as text (leading zeros count)."""
+    # An unquoted 123456789012 reads as an int (its digits are intact); a bool or an unquoted
+    # 0-prefixed number (YAML octal: 010000000000 is 1073741824) fails the 12-digit test.
+    text = (
+        str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    )
+    if not _ACCOUNT_ID_PATTERN.fullmatch(text):
+        raise SettingsError(
+            f"{what}: {value!r} is not an AWS account id: write its 12 digits in quotes, such "
+            'as account_id: "123456789012"'
+        )
+    return text
 
 
 def _optional_text(value: object, what: str) -> str | None:

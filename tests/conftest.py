@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,6 +17,14 @@ from orchestration.scan.checkov_install import ensure_checkov
 from shared.paths import REPO_ROOT
 from shared.settings import EnvironmentSettings, load_settings
 from tests import bucket_policies
+from tests.moto_server import moto_server
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto's server, started once per session on a free loopback port (tests/moto_server.py)."""
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture

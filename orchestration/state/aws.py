@@ -1,9 +1,10 @@
 """The AWS side of the state backend, through boto3: whose account, and is it bootstrapped?
 
-The `s3` short form names a bucket that holds the account id, so resolving it asks STS who the
-credentials belong to (like `cdk bootstrap`); `orchestration.state.ready` checks the declared
-bucket and key before a run. With `--endpoint` everything goes to the emulator with its
-documented dummy credentials.
+Whose account: STS says who the credentials belong to, compared with the environment's declared
+`account_id` (`orchestration.state.account`) and, where none is declared, naming the `s3` short
+form's bucket (like `cdk bootstrap`); `orchestration.state.ready` checks the declared bucket and
+key before a run. With `--endpoint` everything goes to the emulator with
+`shared.emulator.emulator_credentials`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestration.engine.interface import OrchestrationError
-from shared.emulator import EMULATOR_ACCESS_KEY_ID, EMULATOR_SECRET_ACCESS_KEY
+from shared.emulator import emulator_credentials
 
 
 class StateNotReady(OrchestrationError):
@@ -23,7 +24,7 @@ class StateNotReady(OrchestrationError):
 
 
 def aws_client(service: str, region: str | None, endpoint: str | None) -> Any:
-    """A boto3 client in `region`; at an emulator `endpoint`, with its dummy credentials."""
+    """A boto3 client in `region`; at an emulator `endpoint`, with `emulator_credentials`."""
     config = Config(
         retries={"max_attempts": 2, "mode": "standard"},
         connect_timeout=5,
@@ -34,9 +35,11 @@ def aws_client(service: str, region: str | None, endpoint: str | None) -> Any:
         s3={"addressing_style": "path"} if endpoint else {},
     )
     if endpoint:
+        credentials = emulator_credentials()
         session = boto3.Session(
-            aws_access_key_id=EMULATOR_ACCESS_KEY_ID,
-            aws_secret_access_key=EMULATOR_SECRET_ACCESS_KEY,
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            aws_session_token=credentials.token,
             region_name=region,
         )
     else:
@@ -55,8 +58,9 @@ def caller_account(region: str, endpoint: str | None) -> str:
         return str(aws_client("sts", region, endpoint).get_caller_identity()["Account"])
     except (BotoCoreError, ClientError) as error:
         raise StateNotReady(
-            f"cannot find out which AWS account holds the state (STS GetCallerIdentity: "
-            f"{error}): check the AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/"
-            "AWS_SECRET_ACCESS_KEY) and that AWS (or the --endpoint) is reachable; the state "
-            "bucket `invoke bootstrap` creates is named after the account"
+            f"cannot find out which AWS account the credentials belong to (STS "
+            f"GetCallerIdentity: {error}): check the AWS credentials (AWS_PROFILE or "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and that AWS (or the --endpoint) is "
+            "reachable; the environment's account_id is compared with it, and the state bucket "
+            "`invoke bootstrap` creates is named after the account"
         ) from error

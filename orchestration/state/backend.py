@@ -9,8 +9,9 @@ says so. Every micro-stack of an environment uses the one secrets provider, so e
 decrypt what its producers export. For the local default backend and a non-production
 environment the passphrase is generated once into `.pulumi-state/passphrase` (mode 600) so the
 first run needs no setup; a passphrase anywhere else must be given. Resolving only checks (and,
-for the `s3` short form, asks AWS for the account id); `Backend.prepare()` writes, once every
-other check before a run has passed.
+for the `s3` short form of an environment that declares no account_id, asks AWS for the
+caller's account id); `Backend.prepare()` writes, once every other check before a run has
+passed.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from orchestration.state.passphrase import (
     passphrase_vars,
     private_dir,
 )
-from shared.emulator import EMULATOR_ACCESS_KEY_ID, EMULATOR_SECRET_ACCESS_KEY
+from shared.emulator import emulator_credentials
 from shared.references import organization_for
 from shared.settings import EnvironmentSettings
 
@@ -139,10 +140,12 @@ class Backend:
 
     def env_vars(self) -> dict[str, str]:
         """What the Pulumi CLI's environment needs on top of the user's."""
+        credentials = emulator_credentials()
         emulator = (
             {
-                "AWS_ACCESS_KEY_ID": EMULATOR_ACCESS_KEY_ID,
-                "AWS_SECRET_ACCESS_KEY": EMULATOR_SECRET_ACCESS_KEY,
+                "AWS_ACCESS_KEY_ID": credentials.access_key,
+                "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
+                **({"AWS_SESSION_TOKEN": credentials.token} if credentials.token else {}),
                 CHECKSUM_VALIDATION_VAR: "when_required",
             }
             if self.emulated
@@ -222,18 +225,23 @@ def resolve_backend(
 ) -> Backend:
     """The backend and secrets provider for `settings.environment`; BackendError saying what to set.
 
-    Only checks and reads (and asks AWS for the account id when the `s3` short form needs it):
+    Only checks and reads (and asks AWS for the account id when the `s3` short form needs it
+    and the environment declares none):
     `Backend.prepare()` creates the state folder and the generated passphrase once the run is
     cleared to start.
     """
     plan = plan_state(settings, environ)
     account_id = None
     if plan.needs_account:
-        if lookup_account is None:
-            raise BackendError(
-                f"{settings.environment}: the derived state bucket needs the AWS account id"
-            )
-        account_id = lookup_account(settings.region, endpoint)
+        # The declared account names the bucket (the caller was checked to be in it first:
+        # orchestration.state.account); an environment declaring none uses the caller's.
+        account_id = settings.account_id
+        if account_id is None:
+            if lookup_account is None:
+                raise BackendError(
+                    f"{settings.environment}: the derived state bucket needs the AWS account id"
+                )
+            account_id = lookup_account(settings.region, endpoint)
     declaration = plan.declaration
     if plan.url_override is not None:
         # The declared backend is not used, so it is neither resolved nor checked.

@@ -10,9 +10,10 @@ Nothing declared means `local` + `passphrase`: the repo's `.pulumi-state/` file 
 generated passphrase, so a fresh clone deploys development with nothing set up. The short
 forms `s3` and `awskms` mean the bucket and key alias `shared.naming` derives from the app,
 environment, account and region (`state_bucket_name`, `state_key_alias`), like `cdk
-bootstrap`'s per-account-and-region names; the account is only known at run time, so
-`resolve_state` takes it from the caller. Everything here is pure: checking a declaration is
-reading strings, and every fault is one line saying what is wrong and what to write instead.
+bootstrap`'s per-account-and-region names; `resolve_state` takes the account from its caller
+(the environment's declared `account_id`, else the account of the credentials in use).
+Everything here is pure: checking a declaration is reading strings, and every fault is one line
+saying what is wrong and what to write instead.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Fixtures for tests that run the real Pulumi engine against the TEST-ONLY AWS stand-in.
 
 Everything happens in directories these fixtures create: a PULUMI_HOME holding the stand-in
-plugin (never the user's ~/.pulumi), a file backend, and the stand-in's cloud file. Nothing
-talks to AWS.
+plugin (never the user's ~/.pulumi) and a file backend; the AWS account is a fresh account of
+the session's moto server (`moto_url`, tests/conftest.py), which every run reaches through
+`--endpoint`. Nothing talks to AWS.
 
 API for engine tests (types in engine_support.py):
 - `pulumi_bin_dir` (session): the CLI bin dir from `orchestration.engine.pulumi_install`
@@ -10,15 +11,16 @@ API for engine tests (types in engine_support.py):
   use, like `invoke setup` (ENGINE_TESTS_TOOLS_DIR points it at another tools dir).
 - `standin_home` (session): a PULUMI_HOME with the stand-in installed as
   `plugins/resource-aws-v7.51.1/pulumi-resource-aws`.
-- `engine_env` (per test): an `EngineEnv` with a fresh backend and cloud.
+- `engine_env` (per test): an `EngineEnv` with a fresh backend and account.
 - `shared_engine_env` (session): one `EngineEnv` for tests that deploy once and look many times.
 - `tasks` (per test): `Tasks`, the orchestration entry points (what the invoke tasks call) on
   `engine_env`, already applied to os.environ, with state under the test's tmp_path;
 - `project_copy` (per test): a copy of projects/ a test may change (`tasks.on_projects(...)`).
 `EngineEnv.env` is the complete environment for a subprocess; `EngineEnv.apply(monkeypatch)` puts
 the same variables into `os.environ` for an in-process call (invoke tasks, orchestration API);
-`EngineEnv.cloud` reads and changes the stand-in's cloud (drift, faults); `run_pulumi` runs
-the CLI directly for checks and baselines.
+`EngineEnv.operator` reads and changes the account with boto3 as an operator would (drift, the
+census by tags), `EngineEnv.faults` slows or fails a type; `run_pulumi` runs the CLI directly
+for checks and baselines.
 """
 
 from __future__ import annotations
@@ -70,9 +72,9 @@ def standin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def engine_env(
-    standin_home: Path, pulumi_bin_dir: Path, tools_dir: Path, tmp_path: Path
+    standin_home: Path, pulumi_bin_dir: Path, tools_dir: Path, tmp_path: Path, moto_url: str
 ) -> EngineEnv:
-    return make_engine_env(standin_home, pulumi_bin_dir, tools_dir, tmp_path)
+    return make_engine_env(standin_home, pulumi_bin_dir, tools_dir, tmp_path, moto_url)
 
 
 @pytest.fixture
@@ -93,9 +95,10 @@ def shared_engine_env(
     pulumi_bin_dir: Path,
     tools_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
+    moto_url: str,
 ) -> EngineEnv:
     workdir = tmp_path_factory.mktemp("shared-engine")
-    return make_engine_env(standin_home, pulumi_bin_dir, tools_dir, workdir)
+    return make_engine_env(standin_home, pulumi_bin_dir, tools_dir, workdir, moto_url)
 
 
 def _committed_stack_files() -> dict[str, str]:

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.engine.standin_aws import CLOUD_FILE_ENV
-from tests.engine.standin_aws.cloud import CLOUD_FILE_NAME, Cloud
+from tests.engine.emulated_account import AccountKeys, Operator, new_account
+from tests.engine.standin_aws.faults import FAULTS_FILE_ENV, Faults
 from tests.engine.standin_aws.install import EXECUTABLE
 
 # TEST-ONLY program changes: a secret output of the security stack, and the storage stack
@@ -58,21 +58,24 @@ SCRUBBED_VARIABLES = frozenset(
         "AWS_PROFILE",
         "WEBAPP_AWS_ENDPOINT",
         "WEBAPP_SECRETS_PROVIDER",
-        CLOUD_FILE_ENV,
+        FAULTS_FILE_ENV,
     }
 )
 
 
 @dataclass(frozen=True)
 class EngineEnv:
-    """One isolated world for the engine: home, backend, passphrase, CLI and stand-in cloud."""
+    """One isolated world for the engine: home, backend, passphrase, CLI, and one emulated
+    AWS account of the session's moto server (`endpoint`), which the shell's AWS keys pick."""
 
     home: Path
     backend_dir: Path
     bin_dir: Path
     # The tools dir the CLI was installed into (for `commands.Paths(tools_dir=...)`).
     tools_dir: Path
-    cloud_file: Path
+    endpoint: str
+    keys: AccountKeys
+    faults_file: Path
     env: Mapping[str, str]
 
     @property
@@ -84,8 +87,13 @@ class EngineEnv:
         return self.env["PULUMI_CONFIG_PASSPHRASE"]
 
     @property
-    def cloud(self) -> Cloud:
-        return Cloud(self.cloud_file)
+    def operator(self) -> Operator:
+        """The tests' boto3 view of the account (changes behind Pulumi's back, the census)."""
+        return Operator(self.endpoint, self.keys)
+
+    @property
+    def faults(self) -> Faults:
+        return Faults(self.faults_file)
 
     @property
     def pulumi(self) -> Path:
@@ -125,7 +133,9 @@ def engine_environment(
     home: Path,
     backend_dir: Path,
     bin_dir: Path,
-    cloud_file: Path,
+    endpoint: str,
+    keys: AccountKeys,
+    faults_file: Path,
     passphrase: str = TEST_PASSPHRASE,
 ) -> dict[str, str]:
     """The complete environment for the engine under test, built from `base` (os.environ)."""
@@ -141,7 +151,13 @@ def engine_environment(
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="true",
         PATH=os.pathsep.join([str(bin_dir), base.get("PATH", "")]),
-        **{CLOUD_FILE_ENV: str(cloud_file)},
+        # With --endpoint every part of a run uses these keys: they pick the emulated account.
+        AWS_ACCESS_KEY_ID=keys.access_key,
+        AWS_SECRET_ACCESS_KEY=keys.secret_key,
+        AWS_SESSION_TOKEN=keys.token,
+        # What `--endpoint` sets for the programs, for the CLI runs tests make directly.
+        WEBAPP_AWS_ENDPOINT=endpoint,
+        **{FAULTS_FILE_ENV: str(faults_file)},
     )
     shadow = shutil.which(EXECUTABLE, path=env["PATH"])
     if shadow is not None:
@@ -152,20 +168,32 @@ def engine_environment(
     return env
 
 
-def make_engine_env(home: Path, bin_dir: Path, tools_dir: Path, workdir: Path) -> EngineEnv:
-    """A fresh backend and cloud under `workdir`, sharing `home` (with the stand-in) and the CLI."""
+def make_engine_env(
+    home: Path, bin_dir: Path, tools_dir: Path, workdir: Path, endpoint: str
+) -> EngineEnv:
+    """A fresh backend under `workdir` and a fresh account of the emulator at `endpoint`,
+    sharing `home` (with the stand-in) and the CLI."""
     backend_dir = workdir / "backend"
     backend_dir.mkdir()
-    cloud_file = workdir / CLOUD_FILE_NAME
+    keys = new_account(endpoint)
+    faults_file = workdir / "standin-faults.json"
     env = engine_environment(
-        os.environ, home=home, backend_dir=backend_dir, bin_dir=bin_dir, cloud_file=cloud_file
+        os.environ,
+        home=home,
+        backend_dir=backend_dir,
+        bin_dir=bin_dir,
+        endpoint=endpoint,
+        keys=keys,
+        faults_file=faults_file,
     )
     return EngineEnv(
         home=home,
         backend_dir=backend_dir,
         bin_dir=bin_dir,
         tools_dir=tools_dir,
-        cloud_file=cloud_file,
+        endpoint=endpoint,
+        keys=keys,
+        faults_file=faults_file,
         env=env,
     )
 
@@ -248,11 +276,6 @@ class TaskRun:
         return "\n".join(part for part in (self.out, self.err, self.refusal or "") if part)
 
 
-def standin_credentials(region: str) -> bool:
-    """Test double for the AWS credential check: only the stand-in answers, never AWS."""
-    return True
-
-
 def engine_paths(engine_env: EngineEnv, state_dir: Path, projects_dir: Path | None = None) -> Any:
     """`commands.Paths` for a test: the repo's projects (or a copy), state under `state_dir`."""
     from orchestration import commands  # noqa: PLC0415
@@ -277,7 +300,7 @@ def run_task(
     policy: bool | None = None,
     aws: bool = True,
 ) -> TaskRun:
-    """`commands.run` as tasks.py calls it, with the test's CLI, paths and credential double.
+    """`commands.run` as tasks.py calls it with `--endpoint`, with the test's CLI and paths.
 
     The caller has applied `engine_env` to os.environ (environ=None, like the tasks), so the
     backend URL and passphrase come from there.
@@ -293,15 +316,13 @@ def run_task(
             project=project,
             policy=policy,
             aws=aws,
+            endpoint=engine_env.endpoint,
             paths=paths,
             out=out,
             err=err,
             ask=None,
-            checks=commands.Checks(
-                locate_cli=lambda tools, progress: engine_env.bin_dir,
-                # The stand-in needs no credentials; nothing here may reach AWS.
-                resolve_credentials=standin_credentials,
-            ),
+            # Every run goes to the emulator (`endpoint`): no AWS credential check, no AWS.
+            checks=commands.Checks(locate_cli=lambda tools, progress: engine_env.bin_dir),
         )
     except OrchestrationError as error:
         return TaskRun(None, out.getvalue(), err.getvalue(), str(error))

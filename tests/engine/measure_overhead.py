@@ -46,6 +46,7 @@ from orchestration.engine.pulumi_install import ensure_pulumi_cli, verified_vers
 from shared.topology import TOPOLOGY
 from tests.engine.engine_support import EngineEnv, make_engine_env
 from tests.engine.standin_aws.install import install
+from tests.moto_server import moto_server
 
 HERE = Path(__file__).resolve().parent
 
@@ -256,7 +257,13 @@ def main() -> None:
     home = work / "home"
     home.mkdir()
     install(home)
-    env = make_engine_env(home, bin_dir, REPO_ROOT / TOOLS_DIR_NAME, work)
+    with moto_server() as endpoint:
+        run(options, bin_dir, work, home, endpoint)
+
+
+def run(options: argparse.Namespace, bin_dir: Path, work: Path, home: Path, endpoint: str) -> None:
+    """Measure in a fresh account of the emulator at `endpoint` (the stand-in works there)."""
+    env = make_engine_env(home, bin_dir, REPO_ROOT / TOOLS_DIR_NAME, work, endpoint)
     state_dir = work / "state"
     environ = dict(env.env)
     say(f"world: {work}")

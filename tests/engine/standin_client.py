@@ -1,8 +1,9 @@
 """A gRPC client of the TEST-ONLY AWS stand-in for its fast tests: the calls the engine makes.
 
-`Standin` wraps a ResourceProvider stub and the stand-in's cloud; `serve_in_process` runs a
-stand-in in this process (no plugin start-up), which is what most fast tests need; `refused`
-returns the refusal a call meets and `network` builds a VPC with two subnets (and a gateway).
+`Standin` wraps a ResourceProvider stub and an `Operator` of the emulated account it works in;
+`serve_in_process` runs a stand-in in this process (no plugin start-up), configured for a fresh
+account of the session's moto server, which is what most fast tests need; `refused` returns
+the refusal a call meets and `network` builds a VPC with two subnets (and a gateway).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Callable, Iterator
 from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -20,12 +20,11 @@ from google.rpc import status_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from shared import aws_types as t
+from tests.engine.emulated_account import REGION, Operator, new_account
 from tests.engine.standin_aws import wire
-from tests.engine.standin_aws.cloud import Cloud
 from tests.engine.standin_aws.server import StandinAwsProvider
 
 STACK = "urn:pulumi:development::security::"
-REGION = "us-west-2"
 
 
 def urn(type_: str, name: str) -> str:
@@ -34,10 +33,10 @@ def urn(type_: str, name: str) -> str:
 
 @dataclass
 class Standin:
-    """A running stand-in, its gRPC stub and its cloud."""
+    """A running stand-in, its gRPC stub and an operator of its account."""
 
     stub: Any
-    cloud: Cloud
+    operator: Operator
 
     def create(self, type_: str, name: str, props: dict[str, Any], *, preview: bool = False) -> Any:
         return self.stub.Create(
@@ -55,9 +54,24 @@ class Standin:
         response = self.create(type_, name, props)
         return response.id, wire.to_props(response.properties)
 
-    def read(self, type_: str, name: str, id_: str) -> Any:
+    def read(
+        self,
+        type_: str,
+        name: str,
+        id_: str,
+        state: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None,
+    ) -> Any:
+        """Read, with what Pulumi's state holds: its outputs (`state`) and inputs."""
         return self.stub.Read(
-            provider_pb2.ReadRequest(id=id_, urn=urn(type_, name), name=name, type=type_)
+            provider_pb2.ReadRequest(
+                id=id_,
+                urn=urn(type_, name),
+                name=name,
+                type=type_,
+                properties=wire.to_struct(state or {}),
+                inputs=wire.to_struct(inputs or {}),
+            )
         )
 
     def update(
@@ -130,31 +144,24 @@ def init_failure(error: grpc.RpcError) -> provider_pb2.ErrorResourceInitFailed |
 
 
 @contextmanager
-def serve_in_process(cloud_file: Path, region: str | None = None) -> Iterator[Standin]:
-    """A stand-in served in this process on 127.0.0.1; configured for `region` if given."""
-    cloud = Cloud(cloud_file)
+def serve_in_process(endpoint: str, *, configure: bool = True) -> Iterator[Standin]:
+    """A stand-in served in this process on 127.0.0.1, in a fresh account of `endpoint`'s
+    emulator; configured for REGION and that account unless `configure` is False."""
+    operator = Operator(endpoint, new_account(endpoint))
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(StandinAwsProvider(cloud), server)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(StandinAwsProvider(), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     stub = provider_pb2_grpc.ResourceProviderStub(channel)
-    if region is not None:
-        stub.Configure(provider_pb2.ConfigureRequest(args=wire.to_struct({"region": region})))
+    if configure:
+        config = operator.provider_config()
+        stub.Configure(provider_pb2.ConfigureRequest(args=wire.to_struct(config)))
     try:
-        yield Standin(stub=stub, cloud=cloud)
+        yield Standin(stub=stub, operator=operator)
     finally:
         channel.close()
         server.stop(grace=None)
-
-
-@contextmanager
-def serve_ready(tmp_path: Path) -> Iterator[Standin]:
-    """A stand-in configured for REGION whose gateways attach at once (the race tests slow
-    them down): what a fast test's `aws` fixture yields."""
-    with serve_in_process(tmp_path / "cloud.json", REGION) as standin:
-        standin.cloud.set_gateway_attach_seconds(0)
-        yield standin
 
 
 def refused(call: Callable[[], Any]) -> str:

@@ -7,7 +7,8 @@ OPERATION: deploy, preview, refresh, drift, destroy (with --yes) or outputs. Eng
 it where a real process matters (signals), and measure_overhead.py to time a task. It calls
 `commands.run` like tasks.py, except that the state goes to STATE_DIR (not the repo's
 .pulumi-state), the programs may come from a copy of projects/ (`--projects`), and the CLI and
-PULUMI_HOME come from the environment the test built (EngineEnv.env).
+PULUMI_HOME come from the environment the test built (EngineEnv.env), and so does the
+emulator endpoint every run is aimed at.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from orchestration import commands
 from orchestration.engine.interface import OrchestrationError
+from shared.emulator import EMULATOR_ENDPOINT_ENV
 
 ACTIONS = {
     "deploy": lambda project: lambda o: o.deploy(project, yes=True),
@@ -60,12 +62,10 @@ def main(arguments: list[str]) -> int:
             # As tasks.py: deploy and preview run the policy pack; the others have none.
             policy=True if options.operation in {"deploy", "preview"} else None,
             aws=options.operation != "outputs",
+            # The emulator the test's account lives in, as `--endpoint URL` gives it to a task.
+            endpoint=os.environ[EMULATOR_ENDPOINT_ENV],
             paths=paths,
-            checks=commands.Checks(
-                locate_cli=lambda tools, progress: Path(pulumi).parent,
-                # Test double: the stand-in needs no AWS credentials and nothing may reach AWS.
-                resolve_credentials=lambda region: True,
-            ),
+            checks=commands.Checks(locate_cli=lambda tools, progress: Path(pulumi).parent),
             parallel=options.parallel,
         )
     except OrchestrationError as error:

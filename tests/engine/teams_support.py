@@ -5,8 +5,8 @@ repository whose development environment declares `state_backend: s3` and
 `secrets_provider: awskms` (the team's committed declaration); each `Machine` is a `git clone`
 of it with its own PULUMI_HOME (holding the TEST-ONLY AWS stand-in) and its own `.pulumi-state/`
 and `.tools/`, and runs the real tasks as a user would: `python -m invoke ...` in the clone,
-with the clone's own code on PYTHONPATH. What the machines share is what teams share: moto's
-server as S3 and KMS (`--endpoint`), and the stand-in's cloud file as the AWS account. The
+with the clone's own code on PYTHONPATH. What the machines share is what teams share: one
+account of moto's server (`--endpoint`): S3 and KMS for state, and what the stand-in deploys. The
 Python virtualenv is linked in (a tool, not state).
 """
 
@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from orchestration.commands import REPO_ROOT
+from tests.engine.emulated_account import AccountKeys
 from tests.engine.engine_support import engine_environment
 from tests.engine.standin_aws.install import install
 
@@ -107,6 +106,14 @@ class Machine:
     def command(self, arguments: Sequence[str]) -> list[str]:
         return [sys.executable, "-m", "invoke", *arguments, "--endpoint", self.endpoint]
 
+    def edit(self, relative: str, old: str, new: str) -> None:
+        """Replace the one occurrence of `old` in this clone's file `relative`."""
+        path = self.root / relative
+        text = path.read_text()
+        if text.count(old) != 1:
+            raise AssertionError(f"{relative}: expected {old!r} once; update the test's edit")
+        path.write_text(text.replace(old, new))
+
     def append(self, relative: str, text: str) -> None:
         """A local change of this team's working copy (not pushed anywhere)."""
         path = self.root / relative
@@ -119,10 +126,12 @@ def clone(
     *,
     name: str,
     bin_dir: Path,
-    cloud_file: Path,
     endpoint: str,
+    keys: AccountKeys,
+    faults_file: Path,
 ) -> Machine:
-    """A fresh machine: `git clone` of `origin`, a PULUMI_HOME with the stand-in, no state."""
+    """A fresh machine: `git clone` of `origin`, a PULUMI_HOME with the stand-in, no state,
+    and the shell keys of the emulated account every machine shares (`keys`)."""
     subprocess.run(["git", "clone", "-q", str(origin), str(destination)], check=True)
     (destination / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
     home = destination.parent / f"{name}-pulumi-home"
@@ -132,16 +141,13 @@ def clone(
         home=home,
         backend_dir=destination,  # replaced below: the clone uses its declaration
         bin_dir=bin_dir,
-        cloud_file=cloud_file,
+        endpoint=endpoint,
+        keys=keys,
+        faults_file=faults_file,
     )
     env = {key: value for key, value in base.items() if key not in _LOCAL_STATE_VARIABLES}
-    env.update(
-        # The clone's own code, for the tasks and for the programs the engine runs.
-        PYTHONPATH=str(destination),
-        # The emulator's documented dummy credentials (the tasks also use them with --endpoint).
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-    )
+    # The clone's own code, for the tasks and for the programs the engine runs.
+    env.update(PYTHONPATH=str(destination))
     return Machine(name=name, root=destination, home=home, env=env, endpoint=endpoint)
 
 
@@ -154,14 +160,3 @@ def drop_tls_policy_for_moto(s3: Any, bucket: str) -> None:
     needs the bucket usable over the emulator's plain HTTP.
     """
     s3.delete_bucket_policy(Bucket=bucket)
-
-
-def moto_s3(endpoint: str) -> Any:
-    """A boto3 S3 client of the moto server, to look at the state bucket as the tests do."""
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-west-2",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )

@@ -30,7 +30,7 @@ def lock_files(engine_env: EngineEnv) -> list[Path]:
 def test_a_second_deploy_of_a_locked_stack_fails_clearly_and_the_first_completes(
     tasks: Tasks, engine_env: EngineEnv
 ) -> None:
-    engine_env.cloud.set_delay(KEY, 8)
+    engine_env.faults.hold(KEY)
     results: list[TaskRun] = []
     first = threading.Thread(target=lambda: results.append(tasks.deploy("development", "security")))
     first.start()
@@ -40,6 +40,7 @@ def test_a_second_deploy_of_a_locked_stack_fails_clearly_and_the_first_completes
     assert lock_files(engine_env), "the first deploy never took the stack's lock"
 
     second = tasks.deploy("development", "security")
+    engine_env.faults.clear()  # the key's create goes on: the first deploy completes
     first.join(WAIT_SECONDS)
     assert not first.is_alive()
 
@@ -48,7 +49,6 @@ def test_a_second_deploy_of_a_locked_stack_fails_clearly_and_the_first_completes
     assert "cancel --yes" in second.out
     [done] = results
     assert done.code == 0, done.text
-    engine_env.cloud.clear_faults()
     again = tasks.deploy("development", "security")
     assert again.code == 0, again.text
     assert "same 5" in again.out
@@ -59,7 +59,7 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
     tasks: Tasks, engine_env: EngineEnv
 ) -> None:
     state_dir = tasks.paths.state_dir
-    engine_env.cloud.set_delay(KEY, 30)
+    engine_env.faults.hold(KEY)
     process = subprocess.Popen(
         [sys.executable, str(TASK_PROCESS), str(state_dir), "development", "deploy", "security"],
         env=dict(engine_env.env),
@@ -73,7 +73,7 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
         for line in process.stdout:
             if "aws:kms:Key" in line and "creating" in line:
                 break
-        time.sleep(1)  # the key's Create is in flight (the stand-in holds it for 30s)
+        time.sleep(1)  # the key's Create is in flight (the stand-in holds it)
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(WAIT_SECONDS)
     finally:
@@ -84,13 +84,15 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
             process.stdout.close()
     assert process.returncode == -signal.SIGTERM
     assert lock_files(engine_env), "a killed update leaves its lock behind"
-    engine_env.cloud.clear_faults()
+    engine_env.faults.clear()
 
     blocked = tasks.deploy("development", "security")
     assert blocked.code == 1
     assert "is locked: another update is running, or one was interrupted" in blocked.out
     assert "cancel --yes" in blocked.out
-    assert "`invoke refresh --env development --project security`" in blocked.out
+    # The hint keeps the run's --endpoint, so it works as printed.
+    hint = f"`invoke refresh --env development --project security --endpoint {engine_env.endpoint}`"
+    assert hint in blocked.out
 
     def recover(orchestrator: object) -> object:
         # The printed recovery, through the orchestrator: release the lock, then refresh.
@@ -105,7 +107,11 @@ def test_an_interrupted_deploy_explains_the_lock_and_recovers(
     assert not latest.get("pending_operations")
     redeployed = tasks.deploy("development", "security")
     assert redeployed.code == 0, redeployed.text
-    assert {resource.name for resource in engine_env.cloud.resources()} == {
-        "webapp-development-key",
-        "webapp-development-key-alias",
-    }
+    # One key and its alias: the interrupted create left no second key behind.
+    assert len(engine_env.operator.live_keys()) == 1
+    aliases = engine_env.operator.client("kms").list_aliases()["Aliases"]
+    ours = [
+        alias["AliasName"] for alias in aliases if not alias["AliasName"].startswith("alias/aws/")
+    ]
+    [alias] = ours
+    assert alias.startswith("alias/webapp-development-"), alias

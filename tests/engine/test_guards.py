@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from shared import aws_types as t
 from shared.topology import TOPOLOGY
 from tests.engine.engine_support import EngineEnv, TaskRun, Tasks
 
@@ -28,11 +27,11 @@ def refusal(run: TaskRun) -> str:
     return run.refusal
 
 
-def deployed_everything(tasks: Tasks, environment: str) -> dict:
-    """Deploy every project of `environment`; the stand-in cloud's snapshot afterwards."""
+def deployed_everything(tasks: Tasks, environment: str) -> list[str]:
+    """Deploy every project of `environment`; the account's inventory afterwards."""
     deployed = tasks.deploy(environment)
     assert deployed.code == 0, deployed.text
-    return tasks.engine_env.cloud.snapshot()
+    return tasks.engine_env.operator.inventory()
 
 
 def test_compute_without_storage_fails_preflight_and_creates_no_stack(
@@ -64,7 +63,7 @@ def test_destroy_guard_refuses_then_cascade_tears_down_consumers_first(
     assert "storage (organization/storage/development" in message
     assert "compute (organization/compute/development" in message
     assert "--cascade" in message
-    assert engine_env.cloud.snapshot()["resources"] == before["resources"]
+    assert engine_env.operator.inventory() == before
 
     cascade = tasks.run(
         "development",
@@ -73,28 +72,5 @@ def test_destroy_guard_refuses_then_cascade_tears_down_consumers_first(
     )
     assert cascade.code == 0, cascade.text
     assert stack_order(cascade.out, "development") == list(TOPOLOGY.teardown_order())
-    assert engine_env.cloud.resources() == []
-
-
-def test_production_destroy_needs_confirmation_and_stops_at_protected_resources(
-    tasks: Tasks, engine_env: EngineEnv
-) -> None:
-    # production's passphrase: the shared test passphrase engine_env carries.
-    before = deployed_everything(tasks, "production")
-
-    # compute holds nothing protected, so only the confirmation stands in the way.
-    unconfirmed = refusal(
-        tasks.run("production", lambda o: o.destroy("compute", yes=True), project="compute")
-    )
-    assert "--confirm production" in unconfirmed
-    assert "nothing was destroyed" in unconfirmed
-
-    message = refusal(tasks.run("production", lambda o: o.destroy(None, confirm="production")))
-    assert "protected resources cannot be deleted (nothing was destroyed)" in message
-    assert "organization/security/production" in message
-    assert "organization/storage/production" in message
-    assert f"{t.KMS_KEY}::webapp-production-key" in message
-    assert f"{t.BUCKET}::webapp-production-data" in message
-    assert f"{t.BUCKET}::webapp-production-logs" in message
-    assert "state unprotect --all --yes" in message
-    assert engine_env.cloud.snapshot()["resources"] == before["resources"]
+    # Nothing of the environment is left but what AWS keeps a while (keys pending deletion).
+    assert engine_env.operator.inventory() == []

@@ -73,9 +73,10 @@ def deployed(
     pulumi_bin_dir: Path,
     tools_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
+    moto_url: str,
 ) -> Deployed:
     work = tmp_path_factory.mktemp("parallel")
-    env = make_engine_env(standin_home, pulumi_bin_dir, tools_dir, work)
+    env = make_engine_env(standin_home, pulumi_bin_dir, tools_dir, work, moto_url)
     state_dir = work / "state"
     with pytest.MonkeyPatch.context() as monkeypatch:
         env.apply(monkeypatch)

@@ -45,7 +45,10 @@ def test_a_mandatory_policy_violation_blocks_the_deploy(
     assert "kms-key-rotation" in blocked.out
     assert "mandatory" in blocked.out.lower()
     assert "probe-unrotated" in blocked.out
-    assert not [r for r in engine_env.cloud.resources() if r.name == "probe-unrotated"]
+    # The violating key was never made: every key in the account rotates.
+    kms = engine_env.operator.client("kms")
+    for key in engine_env.operator.live_keys():
+        assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is True
 
 
 def test_a_secret_output_is_read_across_stacks_with_the_shared_passphrase(

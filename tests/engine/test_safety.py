@@ -25,16 +25,11 @@ import pytest
 
 from shared import aws_types as t
 from tests.engine.engine_support import EngineEnv, TaskRun, Tasks
-from tests.engine.standin_aws.account import ProviderConfig
-from tests.engine.standin_aws.cloud import record_key
-from tests.engine.standin_aws.rendering import render_outputs, seed_for
 
 pytestmark = pytest.mark.engine
 
 ENV = "development"
-KEY = t.KMS_KEY
 BUCKET = t.BUCKET
-BUCKET_NAME = "webapp-development-data-123456789012-us-west-2"
 TASK_PROCESS = Path(__file__).with_name("task_process.py")
 WAIT_SECONDS = 120
 
@@ -59,7 +54,7 @@ def test_a_program_that_exits_early_cannot_delete_its_stack(
 ) -> None:
     on_copy = tasks.on_projects(project_copy)
     assert on_copy.deploy(ENV).code == 0
-    before = engine_env.cloud.snapshot()["resources"]
+    before = engine_env.operator.inventory()
     program = project_copy / "storage" / "__main__.py"
     program.write_text("import sys\n\nsys.exit(0)\n" + program.read_text())
 
@@ -73,25 +68,29 @@ def test_a_program_that_exits_early_cannot_delete_its_stack(
         )
         assert "--allow-delete" in text
         assert "nothing was changed in this stack" in text
-        assert engine_env.cloud.snapshot()["resources"] == before
+        assert engine_env.operator.inventory() == before
 
 
 def test_deploy_repairs_a_changed_key_and_a_deleted_bucket(
     tasks: Tasks, engine_env: EngineEnv
 ) -> None:
     assert tasks.deploy(ENV).code == 0
-    cloud = engine_env.cloud
-    key = cloud.find(KEY, "webapp-development-key")
-    cloud.change_outputs(KEY, key.id, enableKeyRotation=False)
-    cloud.remove(BUCKET, BUCKET_NAME)
+    kms, s3 = engine_env.operator.client("kms"), engine_env.operator.client("s3")
+    [key] = engine_env.operator.live_keys()
+    kms.disable_key_rotation(KeyId=key)
+    bucket = bucket_name(engine_env)
+    versions = s3.list_object_versions(Bucket=bucket)
+    for entry in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+        s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])
+    s3.delete_bucket(Bucket=bucket)
 
     drifted = tasks.run(ENV, lambda o: o.drift())
     assert drifted.code == 2, drifted.text
 
     repaired = tasks.deploy(ENV)
     assert repaired.code == 0, repaired.text
-    assert cloud.find(KEY, "webapp-development-key").output("enableKeyRotation") is True
-    assert cloud.get(BUCKET, BUCKET_NAME) is not None
+    assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is True
+    s3.head_bucket(Bucket=bucket)
     clean = tasks.run(ENV, lambda o: o.drift())
     assert clean.code == 0, clean.text
 
@@ -100,7 +99,7 @@ def test_a_lost_state_is_named_and_restored_not_recreated(
     tasks: Tasks, engine_env: EngineEnv, tmp_path: Path
 ) -> None:
     assert tasks.deploy(ENV).code == 0
-    before = engine_env.cloud.snapshot()["resources"]
+    before = engine_env.operator.inventory()
     shutil.move(state_file(engine_env, "security").parent, tmp_path / "moved-away")
 
     drift = tasks.run(ENV, lambda o: o.drift())
@@ -116,8 +115,8 @@ def test_a_lost_state_is_named_and_restored_not_recreated(
     assert "--recreate-missing-state" in deploy
     destroy = refusal_or_failure(tasks.run(ENV, lambda o: o.destroy(None, yes=True)))
     assert "restore its state first" in destroy
-    assert engine_env.cloud.snapshot()["resources"] == before
-    assert len(engine_env.cloud.resources(KEY)) == 1
+    assert engine_env.operator.inventory() == before
+    assert len(engine_env.operator.live_keys()) == 1
 
     # The printed way back: the backend's newest backup of the checkpoint, put in place.
     restore = re.search(r"put the backend's newest backup of it back: (.+?); or adopt", deploy)
@@ -127,7 +126,7 @@ def test_a_lost_state_is_named_and_restored_not_recreated(
     assert again.code == 0, again.text
     rows = summary_rows(again.out).values()
     assert all("same" in row and "create" not in row for row in rows), again.out
-    assert engine_env.cloud.snapshot()["resources"] == before
+    assert engine_env.operator.inventory() == before
 
 
 def _children(pid: int) -> list[int]:
@@ -155,30 +154,16 @@ def _kill_the_cli(task_pid: int) -> None:
     raise AssertionError("no running `pulumi up` under the task process")
 
 
-def _bucket_made_by_the_cloud(engine_env: EngineEnv, urn: str) -> None:
-    """What AWS did before the CLI died: the bucket exists, under the name the program asked."""
-    inputs = {"bucket": BUCKET_NAME, "forceDestroy": True}
-    seed = seed_for(urn, 1)
-    resource_id, outputs = render_outputs(
-        BUCKET, urn, inputs, ProviderConfig(region="us-west-2"), seed
-    )
-    with engine_env.cloud.transaction() as data:
-        data["resources"][record_key(BUCKET, resource_id)] = {
-            "type": BUCKET,
-            "id": resource_id,
-            "urn": urn,
-            "seed": seed,
-            "inputs": inputs,
-            "outputs": outputs,
-        }
-        data["generations"][urn] = 1
+def bucket_name(engine_env: EngineEnv) -> str:
+    """The data bucket's name in the test's account (shared.naming derives it)."""
+    return f"webapp-development-data-{engine_env.keys.account_id}-us-west-2"
 
 
 def test_a_cli_killed_mid_create_is_recovered_and_the_created_bucket_adopted(
     tasks: Tasks, engine_env: EngineEnv
 ) -> None:
     assert tasks.deploy(ENV, "security").code == 0
-    engine_env.cloud.set_delay(BUCKET, 60)
+    engine_env.faults.hold(BUCKET)
     state_dir = tasks.paths.state_dir
     process = subprocess.Popen(
         [sys.executable, str(TASK_PROCESS), str(state_dir), ENV, "deploy", "storage"],
@@ -211,11 +196,14 @@ def test_a_cli_killed_mid_create_is_recovered_and_the_created_bucket_adopted(
     assert f"invoke refresh --env {ENV} --project storage" in output
     assert "cancel --yes" in output
 
-    engine_env.cloud.clear_faults()
+    engine_env.faults.clear()
     checkpoint = json.loads(state_file(engine_env, "storage").read_text())["checkpoint"]
     [pending] = checkpoint["latest"]["pending_operations"]
     assert pending["type"] == "creating"
-    _bucket_made_by_the_cloud(engine_env, pending["resource"]["urn"])
+    # What AWS did before the CLI died: the bucket exists, under the name the program asked.
+    s3 = engine_env.operator.client("s3")
+    location = {"LocationConstraint": "us-west-2"}
+    s3.create_bucket(Bucket=bucket_name(engine_env), CreateBucketConfiguration=location)
 
     def recover(orchestrator: object) -> object:
         # The printed recovery: release the lock, then `invoke refresh`.
@@ -231,4 +219,5 @@ def test_a_cli_killed_mid_create_is_recovered_and_the_created_bucket_adopted(
     redeployed = tasks.deploy(ENV, "storage")
     assert redeployed.code == 0, redeployed.text
     assert "pending operations" not in redeployed.out
-    assert [bucket.id for bucket in engine_env.cloud.resources(BUCKET)] == [BUCKET_NAME]
+    names = [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]
+    assert names.count(bucket_name(engine_env)) == 1

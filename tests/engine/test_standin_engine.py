@@ -11,13 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from shared import aws_types as t
 from tests.engine.engine_support import EngineEnv
-from tests.engine.standin_aws import ACCOUNT_ID
 
 pytestmark = pytest.mark.engine
 
-BUCKET = t.BUCKET
 SECRET = "standin-engine-secret"
 
 PULUMI_YAML = """\
@@ -29,18 +26,32 @@ config:
 """
 
 PROGRAM = f"""\
+import os
+
 import pulumi
 import pulumi_aws as aws
 
+# Aimed at the test's emulated account, as `invoke --endpoint` aims our projects' providers.
+endpoint = os.environ["WEBAPP_AWS_ENDPOINT"]
 provider = aws.Provider(
     "aws",
     region="us-west-2",
+    access_key=os.environ["AWS_ACCESS_KEY_ID"],
+    secret_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+    token=os.environ["AWS_SESSION_TOKEN"],
+    skip_credentials_validation=True,
+    endpoints=[aws.ProviderEndpointArgs(kms=endpoint, s3=endpoint, sts=endpoint)],
     default_tags=aws.ProviderDefaultTagsArgs(tags={{"app": "proof"}}),
 )
 opts = pulumi.ResourceOptions(provider=provider)
 identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=provider))
 key = aws.kms.Key("data-key", enable_key_rotation=True, opts=opts)
-bucket = aws.s3.Bucket("data", bucket="standin-proof-data", tags={{"Name": "data"}}, opts=opts)
+bucket = aws.s3.Bucket(
+    "data",
+    bucket=identity.account_id.apply(lambda account: f"standin-proof-{{account}}"),
+    tags={{"Name": "data"}},
+    opts=opts,
+)
 aws.s3.BucketVersioning(
     "data",
     bucket=bucket.id,
@@ -66,6 +77,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_deploy_drift_and_destroy_with_the_standin(engine_env: EngineEnv, project: Path) -> None:
+    account = engine_env.keys.account_id
+    name = f"standin-proof-{account}"
     engine_env.run_pulumi(["stack", "init", "dev"], project)
     engine_env.run_pulumi(["up", "--yes", "--skip-preview"], project)
 
@@ -73,9 +86,9 @@ def test_deploy_drift_and_destroy_with_the_standin(engine_env: EngineEnv, projec
     assert (engine_env.home / "plugins" / "resource-aws-v7.51.1.lastused").exists()
     shown = engine_env.run_pulumi(["stack", "output", "--json", "--show-secrets"], project)
     outputs = json.loads(shown.stdout)
-    assert outputs["account"] == ACCOUNT_ID
-    assert outputs["key_arn"] == f"arn:aws:kms:us-west-2:{ACCOUNT_ID}:key/{outputs['key_id']}"
-    assert outputs["bucket_arn"] == "arn:aws:s3:::standin-proof-data"
+    assert outputs["account"] == account
+    assert outputs["key_arn"] == f"arn:aws:kms:us-west-2:{account}:key/{outputs['key_id']}"
+    assert outputs["bucket_arn"] == f"arn:aws:s3:::{name}"
     assert outputs["tags_all"] == {"Name": "data", "app": "proof"}
     assert outputs["secret"] == SECRET
     state_text = "".join(p.read_text() for p in engine_env.backend_dir.rglob("*.json"))
@@ -83,8 +96,9 @@ def test_deploy_drift_and_destroy_with_the_standin(engine_env: EngineEnv, projec
 
     engine_env.run_pulumi(["preview", "--expect-no-changes"], project)
 
-    bucket = engine_env.cloud.find(BUCKET, "data")
-    engine_env.cloud.change_outputs(BUCKET, bucket.id, tags={"Name": "data", "owner": "console"})
+    s3 = engine_env.operator.client("s3")
+    console_tags = [{"Key": k, "Value": v} for k, v in {"Name": "data", "owner": "console"}.items()]
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": console_tags})
     drifted = engine_env.run_pulumi(
         ["preview", "--refresh", "--diff", "--expect-no-changes"], project, check=False
     )
@@ -92,9 +106,12 @@ def test_deploy_drift_and_destroy_with_the_standin(engine_env: EngineEnv, projec
     assert "owner" in drifted.stdout
 
     engine_env.run_pulumi(["up", "--yes", "--refresh", "--skip-preview"], project)
-    restored = engine_env.cloud.get(BUCKET, bucket.id)
-    assert restored is not None
-    assert restored.output("tags") == {"Name": "data"}
+    restored = s3.get_bucket_tagging(Bucket=name)["TagSet"]
+    assert {tag["Key"]: tag["Value"] for tag in restored} == {"Name": "data", "app": "proof"}
 
     engine_env.run_pulumi(["destroy", "--yes", "--skip-preview"], project)
-    assert engine_env.cloud.resources() == []
+    # Nothing tagged for the program is left: the key waits out its deletion window.
+    left = engine_env.operator.tagged("app", "proof")
+    assert [arn for arn in left if ":key/" not in arn] == []
+    key = engine_env.operator.client("kms").describe_key(KeyId=outputs["key_id"])
+    assert key["KeyMetadata"]["KeyState"] == "PendingDeletion"

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.engine.emulated_account import Operator, new_account
 from tests.engine.engine_support import SECRET, SECRET_EXPORT
-from tests.engine.standin_aws.cloud import CLOUD_FILE_NAME
 from tests.engine.teams_support import (
     ENVIRONMENT,
     Machine,
@@ -24,14 +23,11 @@ from tests.engine.teams_support import (
     declare_shared_state,
     drop_tls_policy_for_moto,
     make_origin,
-    moto_s3,
 )
-from tests.moto_server import MOTO_ACCOUNT, moto_server
 
 pytestmark = pytest.mark.engine
 
 ENV = ENVIRONMENT
-STATE_BUCKET = f"webapp-{ENV}-state-{MOTO_ACCOUNT}-us-west-2"
 STACK = f"organization/security/{ENV}"
 
 
@@ -45,28 +41,29 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def team(
-    pulumi_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Machine, Any]]:
+    pulumi_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory, moto_url: str
+) -> tuple[Machine, Any, str]:
     root = tmp_path_factory.mktemp("migrate")
-    with moto_server() as endpoint:
-        origin = make_origin(root / "origin", declare=False)
-        machine = clone(
-            origin,
-            root / "security-team",
-            name="security-team",
-            bin_dir=pulumi_bin_dir,
-            cloud_file=root / CLOUD_FILE_NAME,
-            endpoint=endpoint,
-        )
-        machine.append("projects/security/__main__.py", SECRET_EXPORT)
-        s3 = moto_s3(endpoint)
-        yield machine, s3
+    keys = new_account(moto_url)
+    origin = make_origin(root / "origin", declare=False)
+    machine = clone(
+        origin,
+        root / "security-team",
+        name="security-team",
+        bin_dir=pulumi_bin_dir,
+        endpoint=moto_url,
+        keys=keys,
+        faults_file=root / "standin-faults.json",
+    )
+    machine.append("projects/security/__main__.py", SECRET_EXPORT)
+    state_bucket = f"webapp-{ENV}-state-{keys.account_id}-us-west-2"
+    return machine, Operator(moto_url, keys).client("s3"), state_bucket
 
 
 def test_local_stacks_move_to_the_declared_backend_with_history_and_secrets(
-    team: tuple[Machine, Any],
+    team: tuple[Machine, Any, str],
 ) -> None:
-    machine, s3 = team
+    machine, s3, state_bucket = team
     deployed = machine.invoke("deploy", "--env", ENV, "--project", "security", "--yes")
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     state_dir = machine.root / ".pulumi-state"
@@ -77,22 +74,22 @@ def test_local_stacks_move_to_the_declared_backend_with_history_and_secrets(
     declare_shared_state(machine.root)  # the team's declaration arrives
     bootstrapped = machine.invoke("bootstrap", "--env", ENV)
     assert bootstrapped.returncode == 0, bootstrapped.stderr
-    drop_tls_policy_for_moto(s3, STATE_BUCKET)
+    drop_tls_policy_for_moto(s3, state_bucket)
     migrated = machine.invoke("state", "migrate", "--env", ENV, "--to", "declared")
 
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     assert f"verified {STACK}: 4 outputs" in migrated.stdout
     assert "1 past updates" in migrated.stdout
-    assert f"Migrated {STACK} to s3://{STATE_BUCKET}" in migrated.stdout
+    assert f"Migrated {STACK} to s3://{state_bucket}" in migrated.stdout
     # The source is untouched, byte for byte.
     assert tree_digest(state_dir / ".pulumi") == source
     # The state now lives in the bucket, its secret encrypted with KMS, its history along.
-    body = s3.get_object(Bucket=STATE_BUCKET, Key=f".pulumi/stacks/security/{ENV}.json")
+    body = s3.get_object(Bucket=state_bucket, Key=f".pulumi/stacks/security/{ENV}.json")
     checkpoint = body["Body"].read()
     assert SECRET.encode() not in checkpoint
     providers = json.loads(checkpoint)["checkpoint"]["latest"]["secrets_providers"]
     assert providers["type"] == "cloud"
-    history = s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix=f".pulumi/history/security/{ENV}/")
+    history = s3.list_objects_v2(Bucket=state_bucket, Prefix=f".pulumi/history/security/{ENV}/")
     assert [item["Key"] for item in history["Contents"] if item["Key"].endswith(".history.json")]
     # Runs now read the declared backend: the same outputs, and a deploy that changes nothing.
     shared = machine.invoke("outputs", "--env", ENV, "--json", "-")

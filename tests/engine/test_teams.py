@@ -1,14 +1,15 @@
 """Three teams, three clones: shared state on S3 and secrets in KMS, with the real CLI and tasks.
 
-moto's standalone server (started here, on a free loopback port) is S3 and KMS; the AWS
-resources go to the TEST-ONLY stand-in, whose cloud file plays the one AWS account. Each team
+One account of the session's moto server is the teams' AWS: S3 and KMS for state and secrets,
+and what the TEST-ONLY stand-in deploys. Each team
 works in its own `git clone` with its own PULUMI_HOME and runs `python -m invoke ...` there
 (teams_support.py); nothing local is shared, no passphrase exists anywhere. The module deploys
 once (the fixture) and the tests read what happened, the destructive one last:
 
 1. `invoke bootstrap` from the security team's clone;
-2. security deploys `--project security` (its key creation held for a few seconds by the
-   stand-in) while a fourth machine tries to deploy the same stack: the lock on S3 refuses it;
+2. security deploys `--project security` (its key creation held by the stand-in until the
+   other try is over) while a fourth machine tries to deploy the same stack: the lock on S3
+   refuses it;
 3. the data team deploys storage, the web team compute, each reading upstream state from S3;
 4. a fourth clone shows every output, then redeploys security (a second checkpoint version).
 """
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,30 +26,26 @@ from typing import Any
 import pytest
 
 from shared import aws_types as t
+from tests.engine.emulated_account import Operator, new_account
 from tests.engine.engine_support import SECRET, SECRET_EXPORT, SECRET_READ
-from tests.engine.standin_aws.cloud import CLOUD_FILE_NAME, Cloud
+from tests.engine.standin_aws.faults import Faults
 from tests.engine.teams_support import (
     ENVIRONMENT,
     Machine,
     clone,
     drop_tls_policy_for_moto,
     make_origin,
-    moto_s3,
 )
-from tests.moto_server import MOTO_ACCOUNT, moto_server
 
 pytestmark = pytest.mark.engine
 
 ENV = ENVIRONMENT
 KEY = t.KMS_KEY
 BUCKET = t.BUCKET
-ROLE_POLICY = t.IAM_ROLE_POLICY
-STATE_BUCKET = f"webapp-{ENV}-state-{MOTO_ACCOUNT}-us-west-2"
 LOCK_PREFIX = f".pulumi/locks/organization/security/{ENV}/"
 WAIT_SECONDS = 120
 # Long enough for the second machine's deploy to reach the lock: it starts, checks the state
 # bucket and previews the stack (a deploy previews a stack that has resources) before its `up`.
-KEY_DELAY_SECONDS = 20
 
 
 def checkpoint(project: str) -> str:
@@ -62,13 +58,37 @@ class Teams:
     data: Machine
     web: Machine
     viewer: Machine
-    cloud: Cloud
-    s3: Any
+    operator: Operator
+    # What the account held once bootstrapped: all a cascade destroy may leave.
+    bootstrapped: list[str]
     runs: dict[str, subprocess.CompletedProcess[str]]
     seconds: float
 
     def machines(self) -> tuple[Machine, ...]:
         return (self.security, self.data, self.web, self.viewer)
+
+    @property
+    def s3(self) -> Any:
+        return self.operator.client("s3")
+
+    @property
+    def account(self) -> str:
+        return self.operator.keys.account_id
+
+    @property
+    def state_bucket(self) -> str:
+        return f"webapp-{ENV}-state-{self.account}-us-west-2"
+
+    def key_arn(self) -> str:
+        """The security project's key, found by its alias as an operator would."""
+        kms = self.operator.client("kms")
+        aliases = [
+            a
+            for a in kms.list_aliases()["Aliases"]
+            if a["AliasName"].startswith(f"alias/webapp-{ENV}-")
+        ]
+        [alias] = [a for a in aliases if not a["AliasName"].endswith("-state")]
+        return str(kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]["Arn"])
 
 
 def deploy(machine: Machine, project: str) -> subprocess.CompletedProcess[str]:
@@ -80,12 +100,12 @@ def outputs(machine: Machine) -> subprocess.CompletedProcess[str]:
 
 
 def locked_out(
-    holder: subprocess.Popen[str], other: Machine, s3: Any
+    holder: subprocess.Popen[str], other: Machine, s3: Any, state_bucket: str
 ) -> subprocess.CompletedProcess[str]:
     """Once `holder` holds the stack's lock on S3, `other` tries to deploy the same stack."""
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and holder.poll() is None:
-        if s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix=LOCK_PREFIX).get("KeyCount"):
+        if s3.list_objects_v2(Bucket=state_bucket, Prefix=LOCK_PREFIX).get("KeyCount"):
             return deploy(other, "security")
         time.sleep(0.2)
     out, err = holder.communicate(timeout=WAIT_SECONDS)
@@ -93,43 +113,47 @@ def locked_out(
 
 
 @pytest.fixture(scope="module")
-def teams(pulumi_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Teams]:
+def teams(pulumi_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Teams:
     root = tmp_path_factory.mktemp("teams")
     started = time.monotonic()
-    with moto_server() as endpoint:
-        origin = make_origin(root / "origin")
-        cloud_file = root / CLOUD_FILE_NAME
-        security, data, web, viewer = (
-            clone(
-                origin,
-                root / name,
-                name=name,
-                bin_dir=pulumi_bin_dir,
-                cloud_file=cloud_file,
-                endpoint=endpoint,
-            )
-            for name in ("security-team", "data-team", "web-team", "fourth-machine")
+    keys = new_account(moto_url)
+    faults = Faults(root / "standin-faults.json")
+    origin = make_origin(root / "origin")
+    security, data, web, viewer = (
+        clone(
+            origin,
+            root / name,
+            name=name,
+            bin_dir=pulumi_bin_dir,
+            endpoint=moto_url,
+            keys=keys,
+            faults_file=faults.path,
         )
-        # The teams' own program changes: a secret output, and a consumer that reads it.
-        security.append("projects/security/__main__.py", SECRET_EXPORT)
-        data.append("projects/storage/__main__.py", SECRET_READ)
-        s3 = moto_s3(endpoint)
-        cloud = Cloud(cloud_file)
-        runs = {"bootstrap": security.invoke("bootstrap", "--env", ENV)}
-        assert runs["bootstrap"].returncode == 0, runs["bootstrap"].stderr
-        drop_tls_policy_for_moto(s3, STATE_BUCKET)
-        cloud.set_delay(KEY, KEY_DELAY_SECONDS)
-        holder = security.start("deploy", "--env", ENV, "--project", "security", "--yes")
-        runs["locked-out"] = locked_out(holder, viewer, s3)
-        out, err = holder.communicate(timeout=WAIT_SECONDS)
-        runs["security"] = subprocess.CompletedProcess(holder.args, holder.returncode, out, err)
-        cloud.clear_faults()
-        runs["storage"] = deploy(data, "storage")
-        runs["compute"] = deploy(web, "compute")
-        runs["outputs"] = outputs(viewer)
-        seconds = time.monotonic() - started
-        runs["redeploy"] = deploy(viewer, "security")
-        yield Teams(security, data, web, viewer, cloud, s3, runs, seconds)
+        for name in ("security-team", "data-team", "web-team", "fourth-machine")
+    )
+    # The teams' own program changes: a secret output, and a consumer that reads it.
+    security.append("projects/security/__main__.py", SECRET_EXPORT)
+    data.append("projects/storage/__main__.py", SECRET_READ)
+    operator = Operator(moto_url, keys)
+    state_bucket = f"webapp-{ENV}-state-{keys.account_id}-us-west-2"
+    runs = {"bootstrap": security.invoke("bootstrap", "--env", ENV)}
+    assert runs["bootstrap"].returncode == 0, runs["bootstrap"].stderr
+    drop_tls_policy_for_moto(operator.client("s3"), state_bucket)
+    bootstrapped = operator.inventory()
+    faults.hold(KEY)
+    holder = security.start("deploy", "--env", ENV, "--project", "security", "--yes")
+    try:
+        runs["locked-out"] = locked_out(holder, viewer, operator.client("s3"), state_bucket)
+    finally:
+        faults.clear()  # the key's create goes on: the holder's deploy completes
+    out, err = holder.communicate(timeout=WAIT_SECONDS)
+    runs["security"] = subprocess.CompletedProcess(holder.args, holder.returncode, out, err)
+    runs["storage"] = deploy(data, "storage")
+    runs["compute"] = deploy(web, "compute")
+    runs["outputs"] = outputs(viewer)
+    seconds = time.monotonic() - started
+    runs["redeploy"] = deploy(viewer, "security")
+    return Teams(security, data, web, viewer, operator, bootstrapped, runs, seconds)
 
 
 def test_three_teams_deploy_their_projects_from_their_own_clones(teams: Teams) -> None:
@@ -140,7 +164,7 @@ def test_three_teams_deploy_their_projects_from_their_own_clones(teams: Teams) -
         assert "succeeded" in run.stdout
     stored = {
         item["Key"]
-        for item in teams.s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix=".pulumi/stacks/")[
+        for item in teams.s3.list_objects_v2(Bucket=teams.state_bucket, Prefix=".pulumi/stacks/")[
             "Contents"
         ]
     }
@@ -154,10 +178,9 @@ def test_three_teams_deploy_their_projects_from_their_own_clones(teams: Teams) -
 
 
 def test_compute_reads_the_other_teams_outputs_from_s3(teams: Teams) -> None:
-    key_arn = teams.cloud.find(KEY, f"webapp-{ENV}-key").output("arn")
-    bucket_arn = teams.cloud.find(BUCKET, f"webapp-{ENV}-data").output("arn")
-    policy = json.loads(teams.cloud.find(ROLE_POLICY, f"webapp-{ENV}-web-app").output("policy"))
-    resources = {statement["Resource"] for statement in policy["Statement"]}
+    key_arn = teams.key_arn()
+    bucket_arn = f"arn:aws:s3:::webapp-{ENV}-data-{teams.account}-us-west-2"
+    resources = {str(s["Resource"]) for s in teams.operator.inline_policy_statements()}
     assert f"{bucket_arn}/*" in resources
     assert key_arn in resources
 
@@ -166,7 +189,7 @@ def test_a_secret_crosses_stacks_with_kms_and_no_passphrase(teams: Teams) -> Non
     shown = json.loads(teams.runs["outputs"].stdout)
     assert shown["security"]["probe_secret"] == "[secret]"
     assert shown["storage"]["probe_secret_seen"] == SECRET
-    body = teams.s3.get_object(Bucket=STATE_BUCKET, Key=checkpoint("security"))["Body"].read()
+    body = teams.s3.get_object(Bucket=teams.state_bucket, Key=checkpoint("security"))["Body"].read()
     assert SECRET.encode() not in body
     state = json.loads(body)["checkpoint"]["latest"]["secrets_providers"]
     assert state["type"] == "cloud"
@@ -177,10 +200,8 @@ def test_outputs_from_a_fourth_clone_show_all_three_stacks(teams: Teams) -> None
     run = teams.runs["outputs"]
     assert run.returncode == 0, run.stderr
     shown = json.loads(run.stdout)
-    assert shown["security"]["kms_key_arn"] == teams.cloud.find(KEY, f"webapp-{ENV}-key").output(
-        "arn"
-    )
-    assert shown["storage"]["bucket_name"] == f"webapp-{ENV}-data-{MOTO_ACCOUNT}-us-west-2"
+    assert shown["security"]["kms_key_arn"] == teams.key_arn()
+    assert shown["storage"]["bucket_name"] == f"webapp-{ENV}-data-{teams.account}-us-west-2"
     assert shown["compute"]["url"].startswith("http://")
 
 
@@ -200,16 +221,24 @@ def test_a_second_machine_deploying_a_locked_stack_is_refused_naming_the_holder(
     again = teams.runs["redeploy"]
     assert again.returncode == 0, again.stdout + again.stderr
     assert "same" in again.stdout
-    assert not teams.s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix=LOCK_PREFIX).get("KeyCount")
+    assert not teams.s3.list_objects_v2(Bucket=teams.state_bucket, Prefix=LOCK_PREFIX).get(
+        "KeyCount"
+    )
 
 
 def test_a_damaged_checkpoint_is_restored_from_the_bucket_history(teams: Teams) -> None:
-    versions = teams.s3.list_object_versions(Bucket=STATE_BUCKET, Prefix=checkpoint("storage"))
+    versions = teams.s3.list_object_versions(
+        Bucket=teams.state_bucket, Prefix=checkpoint("storage")
+    )
     assert len(versions["Versions"]) >= 1
-    history = teams.s3.list_object_versions(Bucket=STATE_BUCKET, Prefix=checkpoint("security"))
+    history = teams.s3.list_object_versions(
+        Bucket=teams.state_bucket, Prefix=checkpoint("security")
+    )
     assert len(history["Versions"]) >= 2, "two deploys leave two versions of the checkpoint"
     before = json.loads(outputs(teams.viewer).stdout)
-    teams.s3.put_object(Bucket=STATE_BUCKET, Key=checkpoint("security"), Body=b'{"version": 3,')
+    teams.s3.put_object(
+        Bucket=teams.state_bucket, Key=checkpoint("security"), Body=b'{"version": 3,'
+    )
 
     damaged = outputs(teams.viewer)
     assert damaged.returncode != 0
@@ -231,13 +260,13 @@ def test_a_damaged_checkpoint_is_restored_from_the_bucket_history(teams: Teams) 
 
 
 def test_guards_hold_across_machines_and_cascade_tears_down_in_reverse(teams: Teams) -> None:
-    before = teams.cloud.snapshot()["resources"]
+    before = teams.operator.inventory()
     refused = teams.security.invoke("destroy", "--env", ENV, "--project", "security", "--yes")
     assert refused.returncode == 1
     assert f"refusing to destroy security in {ENV}" in refused.stderr
     assert f"compute (organization/compute/{ENV}, team web" in refused.stderr
     assert f"storage (organization/storage/{ENV}, team data" in refused.stderr
-    assert teams.cloud.snapshot()["resources"] == before
+    assert teams.operator.inventory() == before
 
     cascade = teams.security.invoke(
         "destroy", "--env", ENV, "--project", "security", "--cascade", "--yes"
@@ -251,4 +280,4 @@ def test_guards_hold_across_machines_and_cascade_tears_down_in_reverse(teams: Te
         if line.startswith(f"[{name}/{ENV}]")
     ]
     assert list(dict.fromkeys(order)) == ["compute", "storage", "security"]
-    assert teams.cloud.resources() == []
+    assert teams.operator.inventory() == teams.bootstrapped

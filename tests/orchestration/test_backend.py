@@ -18,6 +18,7 @@ from orchestration.preflight import (
     botocore_resolves,
     check_aws_credentials,
 )
+from orchestration.state.account import AccountMismatch, check_account
 from orchestration.state.backend import (
     BACKEND_URL_VAR,
     FALLBACK_SECRETS_VAR,
@@ -330,8 +331,12 @@ def test_production_resolves_its_declared_bucket_and_key_with_the_account(
         asked.append((region, endpoint))
         return "123456789012"
 
+    # Without a declared account the bucket is named for the caller's.
     backend = resolve_backend(
-        production, environ={}, state_dir=tmp_path / "state", lookup_account=account
+        dataclasses.replace(production, account_id=None),
+        environ={},
+        state_dir=tmp_path / "state",
+        lookup_account=account,
     )
 
     bucket = "webapp-production-state-123456789012-us-west-2"
@@ -354,6 +359,49 @@ def test_production_resolves_its_declared_bucket_and_key_with_the_account(
     assert backend.notices == ()
     backend.prepare()
     assert not (tmp_path / "state").exists()
+
+
+def test_the_declared_account_names_the_state_bucket(
+    production: EnvironmentSettings, tmp_path: Path
+) -> None:
+    declared = dataclasses.replace(production, account_id="210987654321")
+
+    def no_lookup(region: str, endpoint: str | None) -> str:
+        raise AssertionError("the declared account names the bucket; the caller is checked first")
+
+    backend = resolve_backend(
+        declared, environ={}, state_dir=tmp_path / "state", lookup_account=no_lookup
+    )
+    without_lookup = resolve_backend(declared, environ={}, state_dir=tmp_path / "state")
+
+    bucket = "webapp-production-state-210987654321-us-west-2"
+    assert backend.url == without_lookup.url == f"s3://{bucket}?region=us-west-2"
+
+
+def test_a_caller_of_another_account_is_one_line_naming_both_and_what_to_do(
+    production: EnvironmentSettings,
+) -> None:
+    with pytest.raises(AccountMismatch) as refused:
+        check_account(production, endpoint=None, lookup=lambda region, endpoint: "210987654321")
+
+    assert str(refused.value) == (
+        "production is declared in AWS account 123456789012 (shared/environments/production.yaml"
+        ": account_id), but the AWS credentials in use belong to account 210987654321: use "
+        "credentials of account 123456789012 (AWS_PROFILE, after `aws sso login` for SSO "
+        "profiles, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), or correct "
+        "shared/environments/production.yaml: account_id; nothing was run"
+    )
+
+
+def test_the_caller_account_is_returned_when_it_matches_or_nothing_is_declared(
+    production: EnvironmentSettings, development: EnvironmentSettings
+) -> None:
+    assert check_account(production, endpoint=None, lookup=lambda r, e: "123456789012") == (
+        "123456789012"
+    )
+    assert check_account(development, endpoint=None, lookup=lambda r, e: "210987654321") == (
+        "210987654321"
+    )
 
 
 def test_an_emulator_run_keeps_the_state_there_with_dummy_credentials(
@@ -499,8 +547,9 @@ def test_whether_the_state_needs_aws_credentials(
 def test_the_derived_bucket_cannot_be_resolved_without_an_account_lookup(
     production: EnvironmentSettings, tmp_path: Path
 ) -> None:
+    undeclared = dataclasses.replace(production, account_id=None)
     with pytest.raises(BackendError, match="needs the AWS account id"):
-        resolve_backend(production, environ={}, state_dir=tmp_path)
+        resolve_backend(undeclared, environ={}, state_dir=tmp_path)
 
 
 def test_the_local_backend_of_a_declared_environment_is_still_readable(

@@ -633,7 +633,12 @@ def _unavailable(tools: Path, progress: Any) -> Path:
                     "PULUMI_BACKEND_URL": "s3://team-state?region=us-west-2",
                     "WEBAPP_SECRETS_PROVIDER": "passphrase",
                 },
-                "checks": commands.Checks(locate_cli=_no_cli, resolve_credentials=lambda _: True),
+                # The caller is in production's declared account.
+                "checks": commands.Checks(
+                    locate_cli=_no_cli,
+                    resolve_credentials=lambda _: True,
+                    lookup_account=lambda region, endpoint: "123456789012",
+                ),
             },
             OrchestrationError,
             "set PULUMI_CONFIG_PASSPHRASE",

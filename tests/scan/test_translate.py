@@ -16,7 +16,7 @@ from orchestration.scan.translate import terraform_plan
 from program.policy import UNKNOWN, Resource
 from shared import aws_types as t
 from shared.settings import EnvironmentSettings
-from shared.topology import TOPOLOGY
+from tests.contract_values import contract_exports
 from tests.topology_roles import ALL, LEAF, MIDDLE
 
 
@@ -329,7 +329,7 @@ def test_terraform_plan_json_on_stdout_is_only_json(
 def test_a_type_the_table_lacks_is_one_plan_error(development: EnvironmentSettings) -> None:
     def evaluate(project: str, *_: object) -> PlannedProgram:
         # Exports what the topology declares: the plan itself is fine, the translation is not.
-        outputs = dict.fromkeys(TOPOLOGY.project(project).exports, "x")
+        outputs = contract_exports(project)
         return PlannedProgram([Resource("aws:foo/bar:Bar", "x")], outputs)
 
     with pytest.raises(PlanError, match=r"does not know the Pulumi type 'aws:foo/bar:Bar'"):

@@ -14,11 +14,13 @@ from invoke import Collection, Program
 import tasks
 from orchestration import state_commands
 from orchestration.engine.interface import OrchestrationError
+from orchestration.state.account import AccountMismatch
 from orchestration.state.bootstrap.judge import BOOTSTRAP_MARK
 from orchestration.state.bootstrap.run import BootstrapRefused, run_bootstrap
 from shared.naming import state_bucket_name, state_key_alias
 from shared.settings import EnvironmentSettings
 from tests.moto_server import MOTO_ACCOUNT
+from tests.state.conftest import OTHER_ACCOUNT
 
 REGION = "us-west-2"
 
@@ -160,6 +162,83 @@ def test_a_bucket_of_another_account_is_refused_and_nothing_is_created(
     assert "nothing was changed" in message
     assert "\n" not in message
     assert aws("kms").list_keys()["Keys"] == []
+
+
+def test_a_caller_in_another_account_is_refused_before_anything_is_created(
+    endpoint: str,
+    aws: Any,
+    production: EnvironmentSettings,
+    caller_in: Any,
+    credentials_in: Any,
+) -> None:
+    assert production.account_id == MOTO_ACCOUNT
+
+    with pytest.raises(AccountMismatch) as refused:
+        state_commands.bootstrap(
+            "production",
+            endpoint=endpoint,
+            out=io.StringIO(),
+            lookup_account=caller_in(OTHER_ACCOUNT),
+        )
+
+    message = str(refused.value)
+    assert message.startswith(
+        f"production is declared in AWS account {MOTO_ACCOUNT} "
+        "(shared/environments/production.yaml: account_id), but the emulator at "
+        f"{endpoint} answers as account {OTHER_ACCOUNT}: "
+    )
+    assert message.endswith("nothing was run")
+    assert "\n" not in message
+    for account in (MOTO_ACCOUNT, OTHER_ACCOUNT):
+        credentials = credentials_in(account)
+        assert aws("s3", **credentials).list_buckets()["Buckets"] == []
+        assert aws("kms", **credentials).list_keys()["Keys"] == []
+
+
+def test_a_caller_in_the_declared_account_bootstraps_it(
+    endpoint: str, aws: Any, production: EnvironmentSettings, caller_in: Any
+) -> None:
+    bucket, _ = names(production)
+
+    report = io.StringIO()
+    code = state_commands.bootstrap(
+        "production", endpoint=endpoint, out=report, lookup_account=caller_in(MOTO_ACCOUNT)
+    )
+
+    assert code == 0
+    assert f"(account {MOTO_ACCOUNT}, {REGION};" in report.getvalue()
+    assert [b["Name"] for b in aws("s3").list_buckets()["Buckets"]] == [bucket]
+
+
+def test_each_environment_bootstraps_in_its_own_account(
+    endpoint: str,
+    aws: Any,
+    production: EnvironmentSettings,
+    caller_in: Any,
+    credentials_in: Any,
+) -> None:
+    # Development declares no account: its state goes to the account of the caller's credentials.
+    development = dataclasses.replace(
+        production, environment="development", production=False, account_id=None
+    )
+    other = credentials_in(OTHER_ACCOUNT)
+
+    def other_client(service: str, region: str | None, endpoint: str | None) -> Any:
+        return aws(service, **other)
+
+    run_bootstrap(
+        development,
+        endpoint=endpoint,
+        out=io.StringIO(),
+        client=other_client,
+        lookup_account=caller_in(OTHER_ACCOUNT),
+    )
+    bootstrap(endpoint)
+
+    own = [b["Name"] for b in aws("s3").list_buckets()["Buckets"]]
+    theirs = [b["Name"] for b in aws("s3", **other).list_buckets()["Buckets"]]
+    assert own == [state_bucket_name(production, MOTO_ACCOUNT)]
+    assert theirs == [state_bucket_name(development, OTHER_ACCOUNT)]
 
 
 def test_an_existing_weaker_bucket_is_refused_saying_what_differs(

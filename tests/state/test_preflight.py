@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import socket
 from pathlib import Path
@@ -11,8 +12,14 @@ import pytest
 
 from orchestration import commands, state_commands
 from orchestration.engine.cli_engine import AutomationEngine
+from orchestration.runner import Orchestrator
+from orchestration.state.account import AccountMismatch
 from orchestration.state.aws import StateNotReady
+from orchestration.state.declaration import StateLocation
 from shared.settings import EnvironmentSettings
+from shared.topology import TOPOLOGY
+from tests.moto_server import MOTO_ACCOUNT
+from tests.state.conftest import OTHER_ACCOUNT
 
 
 def no_cli(tools: Path, progress: Any) -> Path:
@@ -21,6 +28,14 @@ def no_cli(tools: Path, progress: Any) -> Path:
 
 NO_CLI = commands.Checks(locate_cli=no_cli)
 STATE_BUCKET = "webapp-production-state-123456789012-us-west-2"
+
+
+def no_state_check(location: StateLocation, environment: str) -> None:
+    raise AssertionError("the state must not be looked at before the account is checked")
+
+
+def no_action(orchestrator: Orchestrator) -> int:
+    raise AssertionError("nothing may run for a caller in another account")
 
 
 def fake_cli(tmp_path: Path) -> Path:
@@ -34,6 +49,13 @@ def fake_cli(tmp_path: Path) -> Path:
 @pytest.fixture
 def paths(tmp_path: Path) -> commands.Paths:
     return commands.Paths.for_repo(tmp_path / "repo", pulumi_home=tmp_path / "home")
+
+
+@pytest.fixture
+def repo_paths(paths: commands.Paths) -> commands.Paths:
+    """The repo's projects and policy pack, with state and tools kept under tmp_path."""
+    repo = commands.Paths.for_repo()
+    return dataclasses.replace(paths, projects_dir=repo.projects_dir, policy_pack=repo.policy_pack)
 
 
 def test_a_run_before_bootstrap_stops_in_preflight_naming_bootstrap(
@@ -67,7 +89,8 @@ def test_an_unreachable_backend_is_one_message_too(
         )
 
     message = str(refused.value)
-    assert "cannot find out which AWS account holds the state" in message
+    assert "cannot find out which AWS account the credentials belong to" in message
+    assert "the environment's account_id is compared with it" in message
     assert "`invoke bootstrap` creates" in message
 
 
@@ -134,7 +157,121 @@ def test_an_override_is_announced_before_the_run(
     assert lines[1].startswith("NOTE: WEBAPP_SECRETS_PROVIDER overrides the secrets provider")
 
 
-STATE_BUCKET = "webapp-production-state-123456789012-us-west-2"
+# What the stack tasks pass to `commands.run` (tasks.py): deploy and preview run programs,
+# destroy/refresh/drift/verify reach AWS, outputs only reads the state.
+TASK_RUNS = {
+    "deploy": {"policy": True, "check_project_knobs": True},
+    "destroy": {},
+    "outputs": {"aws": False, "read_only": True},
+}
+
+
+@pytest.mark.parametrize("task", sorted(TASK_RUNS))
+def test_a_caller_in_another_account_is_refused_before_any_state_is_touched(
+    *,
+    endpoint: str,
+    aws: Any,
+    repo_paths: commands.Paths,
+    caller_in: Any,
+    credentials_in: Any,
+    task: str,
+) -> None:
+    checks = commands.Checks(
+        locate_cli=no_cli, lookup_account=caller_in(OTHER_ACCOUNT), check_state=no_state_check
+    )
+
+    with pytest.raises(AccountMismatch) as refused:
+        commands.run(
+            "production",
+            no_action,
+            endpoint=endpoint,
+            paths=repo_paths,
+            environ={},
+            checks=checks,
+            **TASK_RUNS[task],  # type: ignore[arg-type]
+        )
+
+    message = str(refused.value)
+    assert f"production is declared in AWS account {MOTO_ACCOUNT} " in message
+    assert f"answers as account {OTHER_ACCOUNT}" in message
+    assert "\n" not in message
+    assert not repo_paths.state_dir.exists()
+    for account in (MOTO_ACCOUNT, OTHER_ACCOUNT):
+        assert aws("s3", **credentials_in(account)).list_buckets()["Buckets"] == []
+
+
+STATE_OPTIONS: dict[str, dict[str, str]] = {
+    "history": {},
+    "restore": {"version": "v1"},
+    "migrate": {"to": "declared"},
+}
+
+
+@pytest.mark.parametrize("action", sorted(STATE_OPTIONS))
+def test_the_state_tasks_refuse_a_caller_in_another_account(
+    endpoint: str, repo_paths: commands.Paths, caller_in: Any, action: str
+) -> None:
+    with pytest.raises(AccountMismatch, match=f"answers as account {OTHER_ACCOUNT}"):
+        state_commands.state(
+            action,
+            "production",
+            project=TOPOLOGY.names[0],
+            **STATE_OPTIONS[action],  # type: ignore[arg-type]
+            endpoint=endpoint,
+            paths=repo_paths,
+            environ={},
+            lookup_account=caller_in(OTHER_ACCOUNT),
+            locate_cli=no_cli,
+        )
+    assert not repo_paths.state_dir.exists()
+
+
+def test_a_caller_in_the_declared_account_opens_its_state(
+    endpoint: str, aws: Any, paths: commands.Paths, caller_in: Any, tmp_path: Path
+) -> None:
+    state_commands.bootstrap("production", endpoint=endpoint, out=io.StringIO())
+    # moto ignores the TLS condition, so the policy would deny the migration journal's read.
+    aws("s3").delete_bucket_policy(Bucket=STATE_BUCKET)
+    bin_dir = fake_cli(tmp_path)
+
+    orchestrator = commands.open_orchestrator(
+        commands.load_environment("production"),
+        paths=paths,
+        endpoint=endpoint,
+        environ={},
+        checks=commands.Checks(
+            locate_cli=lambda tools, progress: bin_dir, lookup_account=caller_in(MOTO_ACCOUNT)
+        ),
+    )
+
+    engine = orchestrator.engine
+    assert isinstance(engine, AutomationEngine)
+    assert (
+        f"s3://webapp-production-state-{MOTO_ACCOUNT}-us-west-2?"
+        in (engine.env_vars()["PULUMI_BACKEND_URL"])
+    )
+
+
+def test_an_environment_without_an_account_is_not_compared(
+    endpoint: str, development: EnvironmentSettings, paths: commands.Paths, tmp_path: Path
+) -> None:
+    assert development.account_id is None
+    bin_dir = fake_cli(tmp_path)
+
+    def no_lookup(region: str, endpoint: str | None) -> str:
+        raise AssertionError("no account is declared, so none is looked up")
+
+    orchestrator = commands.open_orchestrator(
+        development,
+        paths=paths,
+        endpoint=endpoint,
+        environ={},
+        checks=commands.Checks(
+            locate_cli=lambda tools, progress: bin_dir, lookup_account=no_lookup
+        ),
+    )
+
+    assert orchestrator.settings.environment == "development"
 
 
 def test_a_plain_bucket_of_the_state_buckets_name_is_refused_before_any_run(

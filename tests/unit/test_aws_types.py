@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from orchestration.plan import placeholders
 from shared import aws_types as t
-from tests.engine.standin_aws import catalog, rendering
+from tests.engine.standin_aws import naming
+from tests.engine.standin_aws.kinds import KINDS
 
 
 def test_each_row_is_filed_under_its_own_token() -> None:
@@ -29,7 +30,7 @@ def test_an_alb_alias_has_the_facts_of_its_lb_type() -> None:
     assert alias.terraform == "aws_alb_target_group"
     assert (alias.autoname, alias.replace_keys) == (original.autoname, original.replace_keys)
     assert t.with_aliases(t.TARGET_GROUP) == (t.TARGET_GROUP, t.ALB_TARGET_GROUP)
-    assert catalog.KINDS[t.ALB_TARGET_GROUP] is catalog.KINDS[t.TARGET_GROUP]
+    assert KINDS[t.ALB_TARGET_GROUP] is KINDS[t.TARGET_GROUP]
 
 
 def test_a_name_the_provider_generates_forces_a_replacement_as_does_the_region() -> None:
@@ -40,17 +41,17 @@ def test_a_name_the_provider_generates_forces_a_replacement_as_does_the_region()
 def test_the_offline_plan_and_the_stand_in_only_fill_types_the_table_knows() -> None:
     # Else a type would get outputs but neither its generated name nor its replace keys.
     assert set(placeholders.KINDS) - set(t.TYPES) == set()
-    assert set(catalog.KINDS) - set(t.TYPES) == set()
+    assert set(KINDS) - set(t.TYPES) == set()
 
 
 def test_the_stand_in_replaces_as_the_table_says() -> None:
-    assert rendering.replace_keys(t.SUBNET, {}) == t.TYPES[t.SUBNET].replace_keys
-    assert rendering.replace_keys("aws:foo/bar:Bar", {}) == {"region"}
-    flagged = rendering.replace_keys(t.INSTANCE, {"userDataReplaceOnChange": True})
-    assert {"userData", "userDataBase64"} <= flagged - rendering.replace_keys(t.INSTANCE, {})
+    assert naming.replace_keys(t.SUBNET, {}) == t.TYPES[t.SUBNET].replace_keys
+    assert naming.replace_keys("aws:foo/bar:Bar", {}) == {"region"}
+    flagged = naming.replace_keys(t.INSTANCE, {"userDataReplaceOnChange": True})
+    assert {"userData", "userDataBase64"} <= flagged - naming.replace_keys(t.INSTANCE, {})
 
 
 def test_the_stand_in_tags_exactly_the_types_pulumi_aws_tags() -> None:
-    for token, kind in catalog.KINDS.items():
-        takes_tags, default_tags = t.tag_support(token)
-        assert (kind.tags, kind.tag_blocks) == (default_tags, takes_tags and not default_tags)
+    for token, kind in KINDS.items():
+        _, default_tags = t.tag_support(token)
+        assert kind.tagged == default_tags, token

@@ -68,6 +68,8 @@ def test_shipped_environments_load_with_the_expected_values() -> None:
     )
     assert development.region == production.region == "us-west-2"
     assert development.app == production.app
+    # AWS's documentation example account (moto's default): README says to put yours there.
+    assert (development.account_id, production.account_id) == (None, "123456789012")
 
 
 def test_region_string_appears_in_exactly_one_config_file() -> None:
@@ -174,6 +176,19 @@ def test_a_setting_written_twice_is_refused(settings_files: SettingsFiles) -> No
             {"production": True, "debug": "true"},
             "production environment and must not run with debug",
         ),
+        ({"account_id": "12345678901"}, "account_id: '12345678901' is not an AWS account id"),
+        ({"account_id": "1234567890123"}, "is not an AWS account id"),
+        ({"account_id": "1234-5678-9012"}, "is not an AWS account id"),
+        ({"account_id": ""}, "account_id: '' is not an AWS account id"),
+        ({"account_id": True}, "account_id: True is not an AWS account id"),
+        # YAML reads an unquoted 010000000000 as an octal number: quoting keeps the digits.
+        ({"account_id": 1073741824}, "account_id: 1073741824 is not an AWS account id"),
+        ({"account_id": None}, "account_id: None is not an AWS account id"),
+        (
+            {"production": True, "debug": False},
+            r"environment 'development' is a production environment and must name its AWS "
+            r"account: add account_id: \"<12 digits>\"",
+        ),
     ],
 )
 def test_invalid_values_are_refused_with_the_reason(change: dict[str, Any], message: str) -> None:
@@ -199,6 +214,40 @@ def test_the_state_declaration_is_optional_and_kept_as_written() -> None:
     )
     assert (declared.state_backend, declared.secrets_provider) == ("s3", "awskms")
     assert declared.state_history_days == 30
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("123456789012", "123456789012"), (" 012345678901 ", "012345678901")]
+)
+def test_the_account_is_twelve_digits_kept_as_text(raw: object, expected: str) -> None:
+    settings = parse_settings("development", {**VALID, "account_id": raw})
+    assert settings.account_id == expected
+
+
+def test_an_unquoted_account_id_reads_as_its_digits(settings_files: SettingsFiles) -> None:
+    load = settings_files(
+        COMMON,
+        {
+            "prod": "production: true\nteam: t\ndebug: no\nlog_level: info\n"
+            "account_id: 123456789012\n"
+        },
+    )
+    assert load("prod").account_id == "123456789012"
+
+
+def test_the_account_is_optional_outside_production() -> None:
+    assert parse_settings("development", VALID).account_id is None
+
+
+def test_a_bad_account_id_is_one_line_saying_how_to_write_it() -> None:
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(
+            "production", {**VALID, "production": True, "debug": False, "account_id": 1073741824}
+        )
+    assert str(caught.value) == (
+        "environment 'production': account_id: 1073741824 is not an AWS account id: write its "
+        '12 digits in quotes, such as account_id: "123456789012"'
+    )
 
 
 @pytest.mark.parametrize("key", sorted(VALID))

@@ -163,6 +163,10 @@ def test_endpoint_is_passed_to_every_client_made_once(
     assert code == 0, out.getvalue()
     assert {endpoint for _, endpoint in seen} == {"http://127.0.0.1:4566"}
     assert sorted(service for service, _ in seen) == services
+    # An emulator boots no instance: the app's health is skipped, said so, never fetched.
+    assert f"SKIP  {HEALTH_CHECK}" in out.getvalue()
+    assert "runs no instance to answer" in out.getvalue()
+    assert out.getvalue().rstrip().endswith(", 0 failed, 1 skipped")
 
 
 def test_health_reports_wrong_log_level_and_errors(

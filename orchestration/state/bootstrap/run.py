@@ -7,7 +7,9 @@ bucket and the stacks' secrets (customer managed, rotation on, reached through i
 the environment declares them; and in every environment the IAM its deploys need (`iam.py`):
 GitHub's OIDC provider, the service-linked roles, one deploy role per team.
 
-Everything is read and judged before anything is written, so a refusal changes nothing:
+Credentials of another account than the environment's declared `account_id` are refused
+first (`orchestration.state.account`). Everything is read and judged before anything is
+written, so a refusal changes nothing:
 - missing: created;
 - existing and tagged as bootstrap's own: what differs from the requirements is put back;
 - existing and not bootstrap's own: adopted only if it already meets every requirement,
@@ -32,6 +34,7 @@ from orchestration.roles.authorization import AuthorizationError
 from orchestration.roles.documents import TeamRole, team_roles
 from orchestration.roles.grants import RolesError
 from orchestration.roles.split import PolicyTooLarge
+from orchestration.state.account import check_account
 from orchestration.state.aws import aws_client, caller_account
 from orchestration.state.bootstrap.apply import apply_bucket, apply_key
 from orchestration.state.bootstrap.iam import apply_iam, judge_iam
@@ -72,7 +75,9 @@ def run_bootstrap(
     except StateDeclarationError as error:
         raise OrchestrationError(str(error)) from error
     env = settings.environment
-    account = lookup_account(settings.region, endpoint)
+    # Before anything is read or created: credentials of another account than the declared one
+    # are refused, and the bucket and key are named for (and judged against) the declared one.
+    account = check_account(settings, endpoint=endpoint, lookup=lookup_account)
     partition = partition_of(settings.region)
     parts: list[Part] = []
     state = (

@@ -3,38 +3,25 @@
 The real AWS provider plugin cannot be obtained on this machine, so the engine tests install this
 package, behind a `pulumi-resource-aws` wrapper script, into a temporary `PULUMI_HOME` that the
 tests create (never the user's `~/.pulumi`). It answers the engine's ResourceProvider gRPC
-protocol for any `aws:` resource type by echoing inputs as outputs and filling the computed
-outputs our programs read (ids, ARNs, DNS names, default tags...) with plausible, deterministic
-values, and it refuses what AWS refuses, with AWS's error codes in the real provider's wording.
-Nothing here talks to AWS: the "cloud" is a JSON file (see `cloud.py`) that tests can change
-behind Pulumi's back to simulate drift.
+protocol for the `aws:` types our programs deploy by making the AWS calls the real provider
+makes, through boto3, against the AWS emulator the provider is configured with (moto's server
+in the tests, as `invoke --endpoint URL` configures the real provider). Ids, ARNs, tags, name
+uniqueness, describe results and deletions are the emulator's; what AWS refuses and the
+emulator accepts is a thin layer of named refusals, each citing the AWS documentation it
+comes from.
 
 Modules:
-- `wire`: the JSON form of protobuf Structs (secrets, unknowns) and conversions.
-- `account`: the provider configuration and what AWS made in the account itself (the default
-  VPC, subnets, route table and security groups).
-- `catalog`: per type token, the id and computed outputs the real provider fills in;
-  `rendering` renders them and answers which changes replace a resource, reading the input
-  the provider names and the replace-on-change keys from the type table, `shared.aws_types`.
-- `functions`: the functions (invokes) the programs call.
-- `cloud`: the file-backed, lock-protected cloud state; also the helper API for tests.
-- `lifecycle`: what Create/Update/Delete do to the cloud; it runs, per type:
-  `uniqueness` (names AWS keeps unique), `ec2_rules`, `endpoint_rules`, `elb_rules`,
-  `logging_rules` (refusals), `launch_templates` and `autoscaling` (versions, launches,
-  instance refresh), `reachability` (what an instance could reach at launch), `delivery`
-  (whether access and flow logs arrive); over `lookups` (questions about the cloud), `routing`
-  (route tables), `security_groups` (what rules let through), `policies` (resource, trust and
-  identity policy evaluation), `change` (one operation) and `errors` (the provider's error
-  shape).
-- `server`: the gRPC ResourceProvider service; `python -m tests.engine.standin_aws` runs it as
-  a plugin.
-- `install`: puts the plugin into a PULUMI_HOME the way the engine discovers plugins.
+- `server`: the gRPC ResourceProvider service; `python -m tests.engine.standin_aws` runs it.
+- `configuration`: what Configure accepts (region, default tags, endpoints, credentials,
+  allowedAccountIds); `emulator`: the account's boto3 clients and the provider's error wording.
+- `kinds/`: per AWS service, what Create, Read, Update and Delete call (`kinds.base.Kind`).
+- `refusals/`: what AWS refuses and the emulator accepts; `reach`: what an instance can reach
+  (a fact the emulator lacks), asked of the emulator when it is needed.
+- `naming`: autonaming and replacement keys, from the type table `shared.aws_types`.
+- `functions`: the invokes; `faults`: delays and failures a test injects; `wire`: protobuf
+  Structs; `errors`: the provider's error shapes; `install`: the plugin's PULUMI_HOME layout.
 """
 
 PLUGIN_NAME = "aws"
 # The pulumi-aws SDK pinned in pyproject.toml asks the engine for exactly this plugin version.
 PLUGIN_VERSION = "7.51.1"
-# Environment variable naming the cloud file; default `$PULUMI_HOME/standin-aws-cloud.json`.
-CLOUD_FILE_ENV = "STANDIN_AWS_CLOUD_FILE"
-# The fixed account every caller identity and ARN uses.
-ACCOUNT_ID = "123456789012"

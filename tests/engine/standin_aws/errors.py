@@ -10,9 +10,12 @@ before calling AWS (e.g. its own "already exists" check for load balancers).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
-from tests.engine.standin_aws.account import digest
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("#".join(parts).encode()).hexdigest()
 
 
 class AwsError(Exception):
@@ -37,13 +40,13 @@ class AwsError(Exception):
         self.status = status
 
     def __str__(self) -> str:
-        request = str(uuid.UUID(digest(self.action, self.code, self.message)[:32]))
+        request = str(uuid.UUID(_digest(self.action, self.code, self.message)[:32]))
         head = (
             f"{self.action}: operation error {self.service}: {self.operation}, https response "
             f"error StatusCode: {self.status}, RequestID: {request}, "
         )
         if self.service == "S3":
-            host = digest(request, "host")[:56]
+            host = _digest(request, "host")[:56]
             return f"{head}HostID: {host}, {self.code}: {self.message}"
         return f"{head}api error {self.code}: {self.message}"
 
@@ -62,3 +65,13 @@ def elbv2(action: str, operation: str, code: str, message: str) -> AwsError:
 
 def autoscaling(action: str, operation: str, code: str, message: str) -> AwsError:
     return AwsError(action, "Auto Scaling", operation, code, message)
+
+
+class CreatedButFailed(Exception):
+    """AWS made the resource, then the operation failed (e.g. an Auto Scaling group that could
+    not launch): the engine keeps the resource, with these outputs, as failed to initialize."""
+
+    def __init__(self, message: str, resource_id: str, outputs: dict[str, object]) -> None:
+        super().__init__(message)
+        self.id = resource_id
+        self.outputs = outputs

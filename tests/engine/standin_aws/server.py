@@ -1,8 +1,8 @@
 """TEST-ONLY stand-in AWS provider: the gRPC ResourceProvider service the engine talks to.
 
 Never used by a real deploy. One process serves one provider instance (the engine starts one
-per `pulumi:providers:aws` resource); its configuration lives in the servicer, its "cloud" in
-the shared JSON file of `cloud.py`, what AWS does and refuses in `lifecycle.py`. Errors go back
+per `pulumi:providers:aws` resource); its configuration lives in the servicer, what each type
+calls in `kinds/`, the account in the emulator the provider is configured with. Errors go back
 as gRPC statuses with readable messages, because the engine hides a resource plugin's stderr;
 a create that failed after AWS made the resource carries ErrorResourceInitFailed, as the real
 provider's do, so the engine keeps the resource in the state.
@@ -24,17 +24,22 @@ from google.protobuf import any_pb2, empty_pb2
 from google.rpc import status_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from tests.engine.standin_aws import PLUGIN_NAME, PLUGIN_VERSION, lifecycle
-from tests.engine.standin_aws.account import ProviderConfig
-from tests.engine.standin_aws.cloud import Cloud, CloudError, default_cloud_file, fault, record_key
-from tests.engine.standin_aws.errors import AwsError, ProviderError
+from tests.engine.standin_aws import PLUGIN_NAME, PLUGIN_VERSION
+from tests.engine.standin_aws.configuration import ProviderConfig, configure
+from tests.engine.standin_aws.emulator import is_missing
+from tests.engine.standin_aws.errors import AwsError, CreatedButFailed, ProviderError
+from tests.engine.standin_aws.faults import fault
 from tests.engine.standin_aws.functions import FunctionError, invoke
-from tests.engine.standin_aws.rendering import preview_outputs, replace_keys
+from tests.engine.standin_aws.kinds import KINDS
+from tests.engine.standin_aws.kinds.base import Kind, Op
+from tests.engine.standin_aws.naming import autoname, replace_keys, with_tags_all
 from tests.engine.standin_aws.wire import (
+    UNKNOWN,
     Props,
-    decode_json_config,
+    is_secret,
     plain,
     same,
+    secret,
     to_props,
     to_struct,
 )
@@ -57,30 +62,29 @@ def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -
 
 
 def _abort_init_failed(
-    context: grpc.ServicerContext, message: str, outcome: lifecycle.Outcome, inputs: Props
+    context: grpc.ServicerContext, failed: CreatedButFailed, inputs: Props
 ) -> NoReturn:
     """The create failed but the resource exists: the engine records it as failed to
     initialize (and updates it next time) instead of forgetting it."""
     detail = any_pb2.Any()
     detail.Pack(
         provider_pb2.ErrorResourceInitFailed(
-            id=outcome.id,
-            properties=to_struct(outcome.outputs),
+            id=failed.id,
+            properties=to_struct(failed.outputs),
             inputs=to_struct(inputs),
-            reasons=[message],
+            reasons=[str(failed)],
         )
     )
     code = grpc.StatusCode.UNKNOWN
-    status = status_pb2.Status(code=code.value[0], message=PREFIX + message, details=[detail])
+    status = status_pb2.Status(code=code.value[0], message=PREFIX + str(failed), details=[detail])
     context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
-    _abort(context, code, message)
+    _abort(context, code, str(failed))
 
 
 class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
-    """Answers the ResourceProvider protocol for any `aws:` type from the catalog."""
+    """Answers the ResourceProvider protocol for the `aws:` types in `KINDS`."""
 
-    def __init__(self, cloud: Cloud | None = None) -> None:
-        self._cloud = cloud
+    def __init__(self) -> None:
         self._config: ProviderConfig | None = None
         # Set by Cancel (the engine was interrupted): injected delays stop at once, as a real
         # provider stops waiting on AWS.
@@ -88,52 +92,46 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     # -- plumbing --------------------------------------------------------------------------
 
-    @property
-    def cloud(self) -> Cloud:
-        if self._cloud is None:
-            self._cloud = Cloud(default_cloud_file())
-        return self._cloud
-
     def _require_config(self, context: grpc.ServicerContext) -> ProviderConfig:
         if self._config is None:
             _abort(context, grpc.StatusCode.FAILED_PRECONDITION, "provider used before Configure")
         return self._config
 
     def _guard(self, context: grpc.ServicerContext, action: Callable[[], Response]) -> Response:
-        """Turn the stand-in's own errors into clear gRPC errors instead of tracebacks."""
+        """Turn refusals and the stand-in's own errors into clear gRPC errors, not tracebacks."""
         try:
             return action()
-        except CloudError as error:
-            _abort(context, grpc.StatusCode.FAILED_PRECONDITION, str(error))
         except FunctionError as error:
             _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(error))
-        except KeyError as error:
-            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"cannot compute outputs: {error}")
         except (AwsError, ProviderError) as error:
             # What AWS (or the provider before calling it) refuses: an ordinary provider error.
             _abort(context, grpc.StatusCode.UNKNOWN, str(error))
 
-    def _settle(
-        self, context: grpc.ServicerContext, type_: str, outcome: lifecycle.Outcome
-    ) -> None:
-        """Wait, as the provider does, for what AWS finishes asynchronously."""
-        if outcome.settle_seconds is None:
-            return
-        if self._cancelled.wait(outcome.settle_seconds):
-            _abort(context, grpc.StatusCode.CANCELLED, f"{type_} operation cancelled by the engine")
-        with self.cloud.transaction() as data:
-            lifecycle.settle(data, type_, outcome.id)
-
     def _apply_faults(
         self, type_: str, context: grpc.ServicerContext, *, failures: bool = True
     ) -> None:
-        data = self._guard(context, self.cloud.snapshot)
-        delay = fault(data, "delay", type_)
-        if delay and self._cancelled.wait(float(delay)):
-            _abort(context, grpc.StatusCode.CANCELLED, f"{type_} operation cancelled by the engine")
-        message = fault(data, "fail", type_)
+        # A held change waits for the test to release it, or for the engine's Cancel.
+        while fault("hold", type_):
+            if self._cancelled.wait(0.1):
+                _abort(context, grpc.StatusCode.CANCELLED, f"{type_} operation cancelled")
+        message = fault("fail", type_)
         if failures and message:
             _abort(context, grpc.StatusCode.UNKNOWN, f"injected failure for {type_}: {message}")
+
+    def _op(
+        self, context: grpc.ServicerContext, request: Any, inputs: Props, olds: Props
+    ) -> tuple[Kind, Op]:
+        config = self._require_config(context)
+        type_ = _type_of(request)
+        kind = KINDS.get(type_)
+        if kind is None:
+            _abort(
+                context,
+                grpc.StatusCode.UNIMPLEMENTED,
+                f"{type_} is not served by the stand-in: add it to tests/engine/standin_aws/kinds",
+            )
+        name = str(request.urn).rsplit("::", 1)[-1]
+        return kind, Op(config.account, type_, name, inputs, config.default_tags, olds)
 
     # -- plugin and configuration ------------------------------------------------------------
 
@@ -175,8 +173,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def CheckConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
         news = to_props(request.news)
         failures = []
-        region = plain(news.get("region")) or _ambient_region()
-        if not region:
+        if not (plain(news.get("region")) or _ambient_region()):
             failures.append(
                 provider_pb2.CheckFailure(
                     property="region",
@@ -201,12 +198,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
                 for key, value in request.variables.items()
                 if key.startswith(prefix)
             }
-        region = plain(args.get("region")) or _ambient_region()
-        if not region:
-            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "missing region in provider config")
-        default_tags = decode_json_config(args.get("defaultTags")) or {}
-        tags = default_tags.get("tags") if isinstance(default_tags, dict) else None
-        self._config = ProviderConfig(region=str(region), default_tags=dict(tags or {}))
+        self._config = self._guard(context, lambda: configure(args, _ambient_region()))
         return provider_pb2.ConfigureResponse(
             acceptSecrets=True, supportsPreview=True, acceptResources=False, acceptOutputs=False
         )
@@ -217,7 +209,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         config = self._require_config(context)
 
         def run() -> Any:
-            result = invoke(request.tok, to_props(request.args), config, self.cloud.snapshot())
+            result = invoke(request.tok, to_props(request.args), config)
             return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
 
         return self._guard(context, run)
@@ -235,7 +227,14 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     # -- resources -------------------------------------------------------------------------
 
     def Check(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return provider_pb2.CheckResponse(inputs=request.news)
+        news = autoname(
+            _type_of(request),
+            request.urn,
+            to_props(request.news),
+            to_props(request.olds),
+            bytes(request.randomSeed),
+        )
+        return provider_pb2.CheckResponse(inputs=to_struct(news))
 
     def Diff(self, request: Any, context: grpc.ServicerContext) -> Any:
         news = to_props(request.news)
@@ -248,75 +247,112 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         return _diff(olds, news, replacing, frozenset(), request.ignoreChanges)
 
     def Create(self, request: Any, context: grpc.ServicerContext) -> Any:
-        config = self._require_config(context)
-        type_, inputs = _type_of(request), to_props(request.properties)
+        inputs = to_props(request.properties)
+        kind, op = self._op(context, request, inputs, {})
         if request.preview:
-            outputs = preview_outputs(type_, inputs, config, None)
-            return provider_pb2.CreateResponse(id="", properties=to_struct(outputs))
-        self._apply_faults(type_, context)
+            # Before calling AWS the provider knows its inputs; every computed output is unknown.
+            return provider_pb2.CreateResponse(
+                id="", properties=to_struct(with_tags_all(kind, op, inputs))
+            )
+        self._apply_faults(op.type_, context)
 
         def create() -> Any:
-            with self.cloud.transaction() as data:
-                outcome = lifecycle.create(data, config, type_, request.urn, inputs)
-            self._settle(context, type_, outcome)
-            if outcome.failure:
-                _abort_init_failed(context, outcome.failure, outcome, inputs)
-            return provider_pb2.CreateResponse(id=outcome.id, properties=to_struct(outcome.outputs))
+            try:
+                resource_id, computed = kind.create(op)
+            except CreatedButFailed as failed:
+                failed.outputs = with_tags_all(
+                    kind, op, {**inputs, **failed.outputs, "id": failed.id}
+                )
+                _abort_init_failed(context, failed, inputs)
+            computed = _secret_like(inputs, computed)
+            outputs = with_tags_all(kind, op, {**inputs, **computed, "id": resource_id})
+            return provider_pb2.CreateResponse(id=resource_id, properties=to_struct(outputs))
 
         return self._guard(context, create)
 
     def Read(self, request: Any, context: grpc.ServicerContext) -> Any:
-        key = record_key(_type_of(request), request.id)
+        state, inputs = to_props(request.properties), to_props(request.inputs)
+        kind, op = self._op(context, request, inputs or state, state)
 
         def read() -> Any:
-            record = self.cloud.snapshot()["resources"].get(key)
-            if record is None:
+            live = kind.read(op, request.id)
+            if live is None:
                 # An empty id tells the engine the resource is gone.
                 return provider_pb2.ReadResponse(id="")
-            outputs = record["outputs"]
-            # What a console edit changed shows in the inputs too, so a preview sees drift.
-            inputs = {name: outputs.get(name, value) for name, value in record["inputs"].items()}
+            live = {k: _as_written(state.get(k), v) for k, v in live.items()}
+            outputs = {**state, **_secret_like(state, live), "id": request.id}
+            # What changed behind Pulumi's back shows in the inputs too, so a preview sees drift.
+            seen = {name: live.get(name, value) for name, value in inputs.items()}
+            if not inputs:
+                # Adopted (a pending create, an import): the provider reads the identifying
+                # inputs back from AWS, so the program's next diff is an update, not a new one.
+                # (Not the region: the provider's own unless the program sets it.)
+                keys = replace_keys(op.type_, live) - {"region"}
+                seen = {name: value for name, value in live.items() if name in keys}
             return provider_pb2.ReadResponse(
-                id=request.id, properties=to_struct(outputs), inputs=to_struct(inputs)
+                id=request.id, properties=to_struct(outputs), inputs=to_struct(seen)
             )
 
         return self._guard(context, read)
 
     def Update(self, request: Any, context: grpc.ServicerContext) -> Any:
-        config = self._require_config(context)
-        type_, news, olds = _type_of(request), to_props(request.news), to_props(request.olds)
+        news, olds = to_props(request.news), to_props(request.olds)
+        kind, op = self._op(context, request, news, to_props(request.old_inputs) or olds)
         if request.preview:
-            outputs = preview_outputs(type_, news, config, olds)
-            return provider_pb2.UpdateResponse(properties=to_struct(outputs))
-        self._apply_faults(type_, context)
+            outputs = {**olds, **news}
+            if any(not same(olds.get(key), value) for key, value in news.items()):
+                outputs.update(dict.fromkeys(kind.recomputed, UNKNOWN))
+            return provider_pb2.UpdateResponse(
+                properties=to_struct(with_tags_all(kind, op, outputs))
+            )
+        self._apply_faults(op.type_, context)
 
         def update() -> Any:
-            with self.cloud.transaction() as data:
-                record = data["resources"].get(record_key(type_, request.id))
-                if record is None:
-                    _abort(
-                        context,
-                        grpc.StatusCode.NOT_FOUND,
-                        f"{type_} {request.id!r} no longer exists in the cloud; "
-                        "run `pulumi refresh` first",
-                    )
-                outcome = lifecycle.update(data, config, record, news, olds)
-            self._settle(context, type_, outcome)
-            return provider_pb2.UpdateResponse(properties=to_struct(outcome.outputs))
+            computed: Props = {}
+            if kind.update is not None:
+                computed = kind.update(op, request.id)
+            if kind.retag is not None and op.changed("tags"):
+                kind.retag(op, request.id)
+            computed = _secret_like(news, computed)
+            outputs = with_tags_all(kind, op, {**olds, **news, **computed, "id": request.id})
+            return provider_pb2.UpdateResponse(properties=to_struct(outputs))
 
         return self._guard(context, update)
 
     def Delete(self, request: Any, context: grpc.ServicerContext) -> Any:
-        type_ = _type_of(request)
-        config = self._config or ProviderConfig(region=_ambient_region() or "us-east-1")
-        self._apply_faults(type_, context, failures=False)
+        state = to_props(request.properties)
+        kind, op = self._op(context, request, to_props(request.old_inputs) or state, state)
+        self._apply_faults(op.type_, context, failures=False)
 
         def delete() -> Any:
-            with self.cloud.transaction() as data:
-                lifecycle.delete(data, config, type_, request.id, to_props(request.properties))
+            try:
+                kind.delete(op, request.id)
+            except AwsError as error:
+                if not is_missing(error):
+                    raise
             return empty_pb2.Empty()
 
         return self._guard(context, delete)
+
+
+def _as_written(known: Any, live: Any) -> Any:
+    """`known` (the state's value) when `live` is the same JSON document written differently:
+    AWS hands policies back reformatted (IAM even decoded), and the provider compares them as
+    documents, so formatting alone is no drift."""
+    try:
+        parsed_known = json.loads(plain(known)) if isinstance(plain(known), str) else None
+        parsed_live = json.loads(live) if isinstance(live, str) else live
+    except ValueError:
+        return live
+    if isinstance(parsed_known, dict) and parsed_known == parsed_live:
+        return known
+    return live
+
+
+def _secret_like(reference: Props, values: Props) -> Props:
+    """`values`, each secret where `reference` holds it secret: what AWS answers for a secret
+    input stays secret in the outputs and in what a refresh reads."""
+    return {k: secret(v) if is_secret(reference.get(k)) else v for k, v in values.items()}
 
 
 def _type_of(request: Any) -> str:

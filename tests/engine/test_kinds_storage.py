@@ -71,3 +71,23 @@ def test_encryption_is_put_with_the_key(aws: Standin) -> None:
     ]
     assert by_default["KMSMasterKeyID"] == key["arn"]
     assert json.loads(key["policy"])["Statement"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Bad_Name",
+        "upper-Case-data",
+        "two..dots",
+        "192.168.5.4",
+        "xn--data",
+        "data-s3alias",
+        "-lead",
+    ],
+)
+def test_a_bucket_name_aws_refuses_is_refused(aws: Standin, name: str) -> None:
+    """moto creates these; AWS answers InvalidBucketName (the lesson of the uppercase name)."""
+    with pytest.raises(Exception, match="InvalidBucketName"):
+        aws.made(t.BUCKET, "bad", {"bucket": name})
+    listed = aws.operator.client("s3").list_buckets()["Buckets"]
+    assert name not in [bucket["Name"] for bucket in listed]

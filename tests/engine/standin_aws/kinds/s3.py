@@ -10,6 +10,7 @@ from shared import aws_types as t
 from shared.aws_facts import S3_HOSTED_ZONE_IDS
 from tests.engine.standin_aws.errors import AwsError
 from tests.engine.standin_aws.kinds.base import Kind, Made, Op, gone_if_missing
+from tests.engine.standin_aws.refusals import s3 as refuse
 from tests.engine.standin_aws.wire import Props
 
 
@@ -19,6 +20,7 @@ def _call(op: Op, doing: str, operation: str, bucket: str, **arguments: Any) -> 
 
 def _create_bucket(op: Op) -> Made:
     name = str(op.get("bucket"))
+    refuse.bucket_name_valid(name)
     arguments: dict[str, Any] = {}
     if op.region != "us-east-1":
         arguments["CreateBucketConfiguration"] = {"LocationConstraint": op.region}

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import boto3
+
+from tests.engine.standin_aws.emulator import Account, Credentials
 
 REGION = "us-west-2"
 # The first account number handed out; each test's account is the next one.
@@ -61,19 +64,15 @@ class Operator:
     endpoint: str
     keys: AccountKeys
     region: str = REGION
-    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def _account(self) -> Account:
+        credentials = Credentials(self.keys.access_key, self.keys.secret_key, self.keys.token)
+        return Account(self.endpoint, self.region, credentials)
 
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = boto3.client(
-                service,  # type: ignore[call-overload]
-                endpoint_url=self.endpoint,
-                region_name=self.region,
-                aws_access_key_id=self.keys.access_key,
-                aws_secret_access_key=self.keys.secret_key,
-                aws_session_token=self.keys.token,
-            )
-        return self._clients[service]
+        """A boto3 client of the account (made once per service, like the stand-in's)."""
+        return self._account.client(service)
 
     def tagged(self, key: str, value: str) -> list[str]:
         """ARNs of every resource the Resource Groups Tagging API finds with tag key=value."""

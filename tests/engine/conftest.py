@@ -15,6 +15,7 @@ API for engine tests (types in engine_support.py):
 - `shared_engine_env` (session): one `EngineEnv` for tests that deploy once and look many times.
 - `tasks` (per test): `Tasks`, the orchestration entry points (what the invoke tasks call) on
   `engine_env`, already applied to os.environ, with state under the test's tmp_path;
+- `aws` (per test): a `standin_client.Standin` served in this process, in a fresh account;
 - `project_copy` (per test): a copy of projects/ a test may change (`tasks.on_projects(...)`).
 `EngineEnv.env` is the complete environment for a subprocess; `EngineEnv.apply(monkeypatch)` puts
 the same variables into `os.environ` for an in-process call (invoke tasks, orchestration API);
@@ -43,6 +44,7 @@ from tests.engine.engine_support import (
     make_engine_env,
 )
 from tests.engine.standin_aws.install import install
+from tests.engine.standin_client import Standin, serve_in_process
 
 TOOLS_DIR_ENV = "ENGINE_TESTS_TOOLS_DIR"
 
@@ -106,6 +108,13 @@ def _committed_stack_files() -> dict[str, str]:
         str(path.relative_to(REPO_ROOT)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted((REPO_ROOT / "projects").glob("*/Pulumi*.yaml"))
     }
+
+
+@pytest.fixture
+def aws(moto_url: str) -> Iterator[Standin]:
+    """A stand-in served in this process, in a fresh account (the stand-in's fast tests)."""
+    with serve_in_process(moto_url) as standin:
+        yield standin
 
 
 @pytest.fixture(scope="session", autouse=True)

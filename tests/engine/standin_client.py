@@ -205,3 +205,22 @@ def network(
     ]
     igw = aws.made(t.INTERNET_GATEWAY, f"{name}-igw", {"vpcId": vpc})[0] if gateway else None
     return Net(vpc, subnets, igw)
+
+
+def operator_network(aws: Standin, cidr: str = "10.20.0.0/16", *, gateway: bool = True) -> Net:
+    """The same network as `network`, made by the operator with boto3 (for tests of other
+    kinds, so they do not depend on the network kinds)."""
+    ec2 = aws.operator.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    second = cidr.split(".")[1]
+    subnets = [
+        ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.{second}.{index}.0/24", AvailabilityZone=f"{REGION}{zone}"
+        )["Subnet"]["SubnetId"]
+        for index, zone in enumerate("ab")
+    ]
+    igw = None
+    if gateway:
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    return Net(vpc, subnets, igw)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -18,7 +16,7 @@ from pulumi.runtime.proto import provider_pb2
 from shared import aws_types as t
 from tests.engine.emulated_account import REGION
 from tests.engine.standin_aws import wire
-from tests.engine.standin_client import Standin, init_failure, refused, serve_in_process, urn
+from tests.engine.standin_client import Net, Standin, init_failure, operator_network, refused, urn
 
 INSTANCE = t.INSTANCE
 LT = t.LAUNCH_TEMPLATE
@@ -27,32 +25,6 @@ KEY = t.KMS_KEY
 LOG_GROUP = t.LOG_GROUP
 # The public parameter our programs read the AMI from.
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-
-
-@pytest.fixture
-def aws(moto_url: str) -> Iterator[Standin]:
-    with serve_in_process(moto_url) as standin:
-        yield standin
-
-
-@dataclass
-class Net:
-    vpc: str
-    subnets: list[str]
-
-
-def network(aws: Standin) -> Net:
-    """A VPC with a subnet in zones a and b, made by the operator (the network kinds are
-    another module's)."""
-    ec2 = aws.operator.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(
-            VpcId=vpc, CidrBlock=f"10.20.{index}.0/24", AvailabilityZone=f"{REGION}{zone}"
-        )["Subnet"]["SubnetId"]
-        for index, zone in enumerate("ab")
-    ]
-    return Net(vpc, subnets)
 
 
 def ami(aws: Standin) -> str:
@@ -161,7 +133,7 @@ def user_data(aws: Standin, instance: str) -> str:
 def test_an_instance_launches_from_the_parameter_ami_with_the_outputs_programs_read(
     aws: Standin,
 ) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     inputs = {
         "ami": ami(aws),
         "instanceType": "t3.small",
@@ -348,7 +320,7 @@ def test_a_launch_template_versions_what_instances_launch_with(aws: Standin) -> 
 
 
 def test_a_group_launches_its_capacity_across_zones_into_its_target_groups(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     target = aws.operator.client("elbv2").create_target_group(
         Name="web", Port=80, Protocol="HTTP", VpcId=net.vpc
     )["TargetGroups"][0]["TargetGroupArn"]
@@ -374,7 +346,7 @@ def test_a_group_launches_its_capacity_across_zones_into_its_target_groups(aws: 
 def test_an_instance_refresh_replaces_every_instance_when_the_template_changes(
     aws: Standin,
 ) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     template, template_outputs = aws.made(LT, "web", template_inputs(aws))
     inputs = group_inputs(net, template)
     group, outputs = aws.made(ASG, "web", inputs)
@@ -393,7 +365,7 @@ def test_an_instance_refresh_replaces_every_instance_when_the_template_changes(
 def test_a_new_version_behind_latest_or_without_a_refresh_block_rolls_nothing(
     aws: Standin,
 ) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     template, template_outputs = aws.made(LT, "web", template_inputs(aws))
     latest = {
         **group_inputs(net, template),
@@ -417,7 +389,7 @@ def test_a_new_version_behind_latest_or_without_a_refresh_block_rolls_nothing(
 
 
 def test_a_group_scales_and_replaces_instances_of_subnets_it_left(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     template, _ = aws.made(LT, "web", template_inputs(aws))
     inputs = group_inputs(net, template)
     group, _ = aws.made(ASG, "web", inputs)
@@ -432,7 +404,7 @@ def test_a_group_scales_and_replaces_instances_of_subnets_it_left(aws: Standin) 
 
 
 def test_a_group_cannot_launch_with_a_key_its_service_role_may_not_use(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     key, _ = aws.made(KEY, "data", {"policy": policy(aws)})
     template, _ = aws.made(LT, "web", template_inputs(aws, key))
     with pytest.raises(grpc.RpcError) as raised:
@@ -471,7 +443,7 @@ def test_a_group_cannot_launch_with_a_key_its_service_role_may_not_use(aws: Stan
 def test_the_key_policy_decides_whether_a_group_launches(
     aws: Standin, statements: tuple[str, ...], launches: bool
 ) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     named = {
         "use": slr_use(aws),
         "grant": slr_grant(aws),
@@ -495,7 +467,7 @@ def test_the_key_policy_decides_whether_a_group_launches(
 
 
 def test_a_grant_to_the_service_role_lets_a_group_launch(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     _, key = aws.made(KEY, "data", {"policy": policy(aws)})
     operations = ["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey"]
     operations += ["GenerateDataKeyWithoutPlaintext", "DescribeKey", "CreateGrant"]
@@ -510,7 +482,7 @@ def test_a_grant_to_the_service_role_lets_a_group_launch(aws: Standin) -> None:
 def test_an_instance_refresh_onto_an_unusable_key_fails_and_keeps_the_old_instances(
     aws: Standin,
 ) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     usable, _ = aws.made(KEY, "ok", {"policy": policy(aws, slr_use(aws), slr_grant(aws))})
     unusable, _ = aws.made(KEY, "bad", {"policy": policy(aws)})
     template, template_outputs = aws.made(LT, "web", template_inputs(aws, usable))
@@ -528,7 +500,7 @@ def test_an_instance_refresh_onto_an_unusable_key_fails_and_keeps_the_old_instan
 # under this suite's "error" filter the warning would turn its refusal into an HTTP 500.
 @pytest.mark.filterwarnings("ignore:.*does not match an error shape:UserWarning")
 def test_a_group_refuses_what_autoscaling_validates(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     template, _ = aws.made(LT, "web", template_inputs(aws))
     inputs = group_inputs(net, template)
     assert "Desired capacity:5 must be between the specified min size:2 and max size:4" in refused(
@@ -548,7 +520,7 @@ def test_a_group_refuses_what_autoscaling_validates(aws: Standin) -> None:
 
 
 def test_autoscaling_group_names_are_unique(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     template, _ = aws.made(LT, "web", template_inputs(aws))
     group = group_inputs(net, template, desired=1)
     aws.made(ASG, "web", group)
@@ -562,7 +534,7 @@ def test_autoscaling_group_names_are_unique(aws: Standin) -> None:
 def test_group_instances_carry_the_groups_their_template_names(aws: Standin) -> None:
     """AWS launches a group's instances with the security groups of the template's network
     interface (moto 5.2 launches them with none; the stand-in gives them, as AWS does)."""
-    net = network(aws)
+    net = operator_network(aws, gateway=False)
     group_id = aws.operator.client("ec2").create_security_group(
         GroupName="web", Description="web", VpcId=net.vpc
     )["GroupId"]

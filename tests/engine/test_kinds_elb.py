@@ -8,8 +8,6 @@ with boto3 through the account's operator, as an operator would with the AWS CLI
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -20,45 +18,20 @@ from shared.aws_facts import ELB_LOG_ACCOUNTS
 from tests.engine.emulated_account import REGION, Operator
 from tests.engine.standin_aws.refusals.delivery import log_deliveries
 from tests.engine.standin_aws.wire import to_props
-from tests.engine.standin_client import Standin, init_failure, refused, serve_in_process
+from tests.engine.standin_client import (
+    Net,
+    Standin,
+    init_failure,
+    operator_network,
+    refused,
+    serve_in_process,
+)
 
 LB = t.LOAD_BALANCER
 TG = t.TARGET_GROUP
 LISTENER = t.LISTENER
 BUCKET = t.BUCKET
 LOGGING = t.BUCKET_LOGGING
-
-
-@pytest.fixture
-def aws(moto_url: str) -> Iterator[Standin]:
-    with serve_in_process(moto_url) as standin:
-        yield standin
-
-
-@dataclass
-class Net:
-    vpc: str
-    subnets: list[str]
-    gateway: str | None
-
-
-def network(aws: Standin, cidr: str = "10.20.0.0/16", *, gateway: bool = True) -> Net:
-    """A VPC of `cidr` with a /24 in each of zones a and b and, unless told not to, an
-    attached internet gateway (made by the operator until the network kinds land)."""
-    ec2 = aws.operator.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    second = cidr.split(".")[1]
-    subnets = [
-        ec2.create_subnet(
-            VpcId=vpc, CidrBlock=f"10.{second}.{index}.0/24", AvailabilityZone=f"{REGION}{zone}"
-        )["Subnet"]["SubnetId"]
-        for index, zone in enumerate("ab")
-    ]
-    igw = None
-    if gateway:
-        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    return Net(vpc, subnets, igw)
 
 
 def bucket_name(aws: Standin, stem: str) -> str:
@@ -70,7 +43,7 @@ def bucket_name(aws: Standin, stem: str) -> str:
 
 
 def test_refusals_read_like_the_real_providers(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws)
     settings = {"name": "web-80", "port": 80, "protocol": "HTTP", "vpcId": net.vpc}
     group, _ = aws.made(TG, "web", settings)
     lb, _ = aws.made(LB, "lb", {"name": "web", "subnets": net.subnets})
@@ -115,7 +88,7 @@ def test_bucket_names_are_unique_across_all_accounts(aws: Standin, moto_url: str
 
 
 def test_target_group_names_are_unique_per_region_unless_identical(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws)
     settings = {"name": "web-80", "port": 80, "protocol": "HTTP", "vpcId": net.vpc}
     first, _ = aws.made(TG, "web", settings)
     # ELBv2's create is idempotent: the same name and settings return the same group (here
@@ -132,7 +105,7 @@ def test_target_group_names_are_unique_per_region_unless_identical(aws: Standin)
 
 
 def test_load_balancer_names_are_unique_per_region(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws)
     balancer = {"name": "web", "subnets": net.subnets, "loadBalancerType": "application"}
     aws.made(LB, "web", balancer)
     # The provider looks the name up itself before it asks AWS.
@@ -150,7 +123,7 @@ def test_load_balancer_names_are_unique_per_region(aws: Standin) -> None:
 
 
 def test_an_internet_facing_load_balancer_needs_the_gateway_attached_now(aws: Standin) -> None:
-    net = network(aws, gateway=False)
+    net = operator_network(aws, gateway=False)
     ec2 = aws.operator.client("ec2")
     # The gateway exists, but is not attached yet when the balancer is created.
     gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -173,7 +146,7 @@ def test_an_internet_facing_load_balancer_needs_the_gateway_attached_now(aws: St
 
 
 def test_load_balancer_subnets_must_be_one_vpc_and_two_zones(aws: Standin) -> None:
-    one, two = network(aws, "10.1.0.0/16"), network(aws, "10.2.0.0/16")
+    one, two = operator_network(aws, "10.1.0.0/16"), operator_network(aws, "10.2.0.0/16")
     mixed = {"name": "mixed", "subnets": [one.subnets[0], two.subnets[1]]}
     assert "InvalidConfigurationRequest" in refused(lambda: aws.create(LB, "mixed", mixed))
     single = {"name": "single", "subnets": [one.subnets[0]]}
@@ -199,7 +172,7 @@ def test_load_balancer_subnets_must_be_one_vpc_and_two_zones(aws: Standin) -> No
 
 
 def test_deletion_protection_keeps_a_load_balancer(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws)
     props = {"name": "web", "subnets": net.subnets, "enableDeletionProtection": True}
     balancer, outputs = aws.made(LB, "web", props)
     assert "OperationNotPermitted" in refused(lambda: aws.delete(LB, "web", balancer, outputs))
@@ -216,7 +189,7 @@ def test_deletion_protection_keeps_a_load_balancer(aws: Standin) -> None:
 @pytest.fixture
 def balancer(aws: Standin) -> tuple[Net, str, str]:
     """A network, a load balancer in it and a target group: (net, balancer ARN, group ARN)."""
-    net = network(aws)
+    net = operator_network(aws)
     lb, _ = aws.made(LB, "web", {"name": "web", "subnets": net.subnets})
     group, _ = aws.made(
         TG, "web", {"name": "web", "port": 80, "protocol": "HTTP", "vpcId": net.vpc}
@@ -288,7 +261,7 @@ def test_listeners_forward_only_to_existing_groups_of_their_vpc(
     aws: Standin, balancer: tuple[Net, str, str]
 ) -> None:
     _, lb, group = balancer
-    other = network(aws, "10.9.0.0/16")
+    other = operator_network(aws, "10.9.0.0/16")
     stranger, _ = aws.made(
         TG, "other", {"name": "other", "port": 80, "protocol": "HTTP", "vpcId": other.vpc}
     )
@@ -395,7 +368,7 @@ def test_the_log_service_is_allowed_only_for_the_named_source_buckets(aws: Stand
 
 
 def test_load_balancer_access_logs_need_the_elb_account_and_sse_s3(aws: Standin) -> None:
-    net = network(aws)
+    net = operator_network(aws)
     bucket = bucket_name(aws, "lb-logs")
     aws.made(BUCKET, "lb-logs", {"bucket": bucket})
     logs = {"enabled": True, "bucket": bucket, "prefix": "alb"}

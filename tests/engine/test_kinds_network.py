@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ from tests.engine.emulated_account import REGION
 from tests.engine.standin_aws import wire
 from tests.engine.standin_aws.emulator import Account, Credentials
 from tests.engine.standin_aws.reach import Reach, internet, reach
-from tests.engine.standin_client import Net, Standin, network, refused, serve_in_process, urn
+from tests.engine.standin_client import Net, Standin, network, refused, urn
 
 VPC_CIDR = "10.30.0.0/16"
 DNS = {"enableDnsSupport": True, "enableDnsHostnames": True}
@@ -33,12 +32,6 @@ ROUTE_TABLE = t.ROUTE_TABLE
 ASSOCIATION = t.ROUTE_TABLE_ASSOCIATION
 EGRESS = t.SECURITY_GROUP_EGRESS_RULE
 INGRESS = t.SECURITY_GROUP_INGRESS_RULE
-
-
-@pytest.fixture
-def aws(moto_url: str) -> Iterator[Standin]:
-    with serve_in_process(moto_url) as standin:
-        yield standin
 
 
 def ec2(aws: Standin) -> Any:

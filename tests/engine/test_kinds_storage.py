@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from shared import aws_types as t
 from tests.engine.standin_client import Standin, serve_in_process
-
-
-@pytest.fixture
-def aws(moto_url: str) -> Iterator[Standin]:
-    with serve_in_process(moto_url) as standin:
-        yield standin
 
 
 def test_a_key_is_made_in_the_account_and_gone_once_scheduled_for_deletion(aws: Standin) -> None:

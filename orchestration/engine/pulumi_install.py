@@ -31,6 +31,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Final
 
+from orchestration.tools_lock import installing
+
 PINNED_VERSION: Final[str] = metadata.version("pulumi")
 
 Progress = Callable[[str], None]
@@ -133,14 +135,15 @@ def ensure_pulumi_cli(tools_dir: Path, progress: Progress, version: str = PINNED
     target = bin_dir(tools_dir, version)
     pulumi = target / "pulumi"
     offline = offline_toolchain()
-    installed = verified_version(pulumi) == version
-    if not installed:
-        _install(target, version, progress, offline)
-    plugins = ""
-    if offline is not None:
-        # Plugins a release or the ambient CLI brought are kept; the missing ones are written.
-        written = offline.write_plugins(target, Path(sys.executable))
-        plugins = f", Python plugins {', '.join(path.name for path in written)}"
+    with installing(tools_dir):
+        installed = verified_version(pulumi) == version
+        if not installed:
+            _install(target, version, progress, offline)
+        plugins = ""
+        if offline is not None:
+            # Plugins a release or the ambient CLI brought are kept; the missing ones are written.
+            written = offline.write_plugins(target, Path(sys.executable))
+            plugins = f", Python plugins {', '.join(path.name for path in written)}"
     # One line per run for the CLI and its plugins (the install steps, if any, came before).
     state = "already installed" if installed else "installed"
     progress(f"Pulumi CLI v{version} {state}: {pulumi}{plugins}")

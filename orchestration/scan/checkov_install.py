@@ -22,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from orchestration.tools_lock import installing
+
 CHECKOV_VERSION: Final = "3.3.30"
 REQUIREMENTS: Final = Path(__file__).with_name("checkov-requirements.txt")
 _STAMP: Final = ".requirements-sha256"
@@ -66,6 +68,13 @@ def ensure_checkov(
     uv: str | None = None,
 ) -> Path:
     """The `checkov` command of the pinned install, installing it first if needed."""
+    with installing(tools_dir):
+        return _ensure(tools_dir, progress, version, requirements, uv)
+
+
+def _ensure(
+    tools_dir: Path, progress: Progress, version: str, requirements: Path, uv: str | None
+) -> Path:
     home = checkov_home(tools_dir, version)
     binary = checkov_path(tools_dir, version)
     digest = requirements_digest(requirements)

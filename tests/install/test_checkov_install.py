@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,27 @@ def test_the_shipped_requirements_pin_this_checkov_and_every_package_by_hash() -
     requirements = re.split(r"\n(?=[A-Za-z])", body.strip())
     assert len(requirements) == len(pins)
     assert all("--hash=sha256:" in block for block in requirements)
+
+
+def test_two_installs_at_once_make_one_environment(tmp_path: Path, requirements: Path) -> None:
+    # Parallel test workers (and two tasks started together) meet here on a fresh clone.
+    uv, log = fake_uv(tmp_path)
+    slow_uv = tmp_path / "slow-uv"
+    slow_uv.write_text(f'#!/bin/sh\nsleep 0.3\nexec "{uv}" "$@"\n')
+    slow_uv.chmod(0o755)
+    tools = tmp_path / "tools"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        installs = [
+            pool.submit(
+                installer.ensure_checkov,
+                tools,
+                lambda line: None,
+                requirements=requirements,
+                uv=str(slow_uv),
+            )
+            for _ in range(2)
+        ]
+        binaries = {install.result() for install in installs}
+
+    assert binaries == {installer.checkov_path(tools)}
+    assert [call.split()[0] for call in log.read_text().splitlines()] == ["venv", "pip"]

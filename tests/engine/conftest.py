@@ -10,7 +10,9 @@ API for engine tests (types in engine_support.py):
   (`pulumi` + the Python plugin shims), installed or built into the repo's `.tools/` on first
   use, like `invoke setup` (ENGINE_TESTS_TOOLS_DIR points it at another tools dir).
 - `standin_home` (session): a PULUMI_HOME with the stand-in installed as
-  `plugins/resource-aws-v7.51.1/pulumi-resource-aws`.
+  `plugins/resource-aws-v7.51.1/pulumi-resource-aws`, served by the session's provider daemon
+  (`standin_aws/daemon.py`: each provider the engine starts gets a server of its own there,
+  without a fresh interpreter importing grpc, pulumi and boto3 each time).
 - `engine_env` (per test): an `EngineEnv` with a fresh backend and account.
 - `shared_engine_env` (session): one `EngineEnv` for tests that deploy once and look many times.
 - `tasks` (per test): `Tasks`, the orchestration entry points (what the invoke tasks call) on
@@ -42,6 +44,7 @@ from tests.engine.engine_support import (
     copy_projects,
     engine_paths,
     make_engine_env,
+    standin_daemon,
 )
 from tests.engine.standin_aws.install import install
 from tests.engine.standin_client import Standin, serve_in_process
@@ -66,10 +69,11 @@ def pulumi_bin_dir(tools_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def standin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def standin_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("pulumi-home")
-    install(home)
-    return home
+    with standin_daemon() as daemon:
+        install(home, daemon=daemon)
+        yield home
 
 
 @pytest.fixture

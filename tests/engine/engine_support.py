@@ -10,7 +10,10 @@ import io
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -196,6 +199,43 @@ def make_engine_env(
         faults_file=faults_file,
         env=env,
     )
+
+
+@contextmanager
+def standin_daemon() -> Iterator[Path]:
+    """The stand-in's provider daemon (standin_aws/daemon.py) for a session: its socket path.
+
+    It stops when its standard input closes, as moto's server does (tests/moto_server.py).
+    """
+    from orchestration.commands import REPO_ROOT  # noqa: PLC0415
+
+    # A short path: a Unix socket's path may not exceed about 100 bytes.
+    socket_path = Path(tempfile.mkdtemp(prefix="standin-")) / "providers.sock"
+    environment = {k: v for k, v in os.environ.items() if k not in SCRUBBED_VARIABLES}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.engine.standin_aws.daemon", str(socket_path)],
+        cwd=REPO_ROOT,
+        env=environment,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the stand-in daemon did not start (exit {process.poll()})")
+        yield socket_path
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        shutil.rmtree(socket_path.parent, ignore_errors=True)
 
 
 # ---- a copy of the repository's programs -------------------------------------------------------

@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent import futures
 from typing import Any, NoReturn, TypeVar
 
@@ -84,7 +84,9 @@ def _abort_init_failed(
 class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     """Answers the ResourceProvider protocol for the `aws:` types in `KINDS`."""
 
-    def __init__(self) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        # The environment the engine started the plugin with (the daemon serves many).
+        self._environ = dict(os.environ if environ is None else environ)
         self._config: ProviderConfig | None = None
         # Set by Cancel (the engine was interrupted): injected delays stop at once, as a real
         # provider stops waiting on AWS.
@@ -111,10 +113,10 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         self, type_: str, context: grpc.ServicerContext, *, failures: bool = True
     ) -> None:
         # A held change waits for the test to release it, or for the engine's Cancel.
-        while fault("hold", type_):
+        while fault("hold", type_, self._environ):
             if self._cancelled.wait(0.1):
                 _abort(context, grpc.StatusCode.CANCELLED, f"{type_} operation cancelled")
-        message = fault("fail", type_)
+        message = fault("fail", type_, self._environ)
         if failures and message:
             _abort(context, grpc.StatusCode.UNKNOWN, f"injected failure for {type_}: {message}")
 
@@ -134,6 +136,9 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         return kind, Op(config.account, type_, name, inputs, config.default_tags, olds)
 
     # -- plugin and configuration ------------------------------------------------------------
+
+    def _ambient_region(self) -> str | None:
+        return self._environ.get("AWS_REGION") or self._environ.get("AWS_DEFAULT_REGION")
 
     def Handshake(self, request: Any, context: grpc.ServicerContext) -> Any:
         # The engine address is not needed: the stand-in never calls back into the engine.
@@ -173,7 +178,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def CheckConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
         news = to_props(request.news)
         failures = []
-        if not (plain(news.get("region")) or _ambient_region()):
+        if not (plain(news.get("region")) or self._ambient_region()):
             failures.append(
                 provider_pb2.CheckFailure(
                     property="region",
@@ -198,7 +203,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
                 for key, value in request.variables.items()
                 if key.startswith(prefix)
             }
-        self._config = self._guard(context, lambda: configure(args, _ambient_region()))
+        self._config = self._guard(context, lambda: configure(args, self._ambient_region()))
         return provider_pb2.ConfigureResponse(
             acceptSecrets=True, supportsPreview=True, acceptResources=False, acceptOutputs=False
         )
@@ -360,10 +365,6 @@ def _type_of(request: Any) -> str:
     return str(request.type or request.urn.split("::")[2].split("$")[-1])
 
 
-def _ambient_region() -> str | None:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-
-
 def _top_level(path: str) -> str:
     return path.split(".", 1)[0].split("[", 1)[0]
 
@@ -414,15 +415,23 @@ def _exit_with_parent(parent: int) -> None:
         time.sleep(0.5)
 
 
-def serve() -> None:
-    """Start the service and print its port, the way the engine expects a plugin to."""
+def start_server(
+    environ: Mapping[str, str] | None = None, executor: futures.Executor | None = None
+) -> tuple[grpc.Server, int]:
+    """A started provider service on a free loopback port: (server, port)."""
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=16),
+        executor or futures.ThreadPoolExecutor(max_workers=16),
         options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
     )
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(StandinAwsProvider(), server)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(StandinAwsProvider(environ), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
+    return server, port
+
+
+def serve() -> None:
+    """Start the service and print its port, the way the engine expects a plugin to."""
+    server, port = start_server()
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()

@@ -492,7 +492,9 @@ def test(c: Context) -> None:
         f"{python} -m invoke lint-workflows",
         # The engine tests need the real CLI: build it first, visibly, not inside a fixture.
         f"{python} -m invoke setup",
-        f"{python} -m pytest --cov --cov-branch",
+        # One worker per CPU (pytest-xdist); a module's tests stay on one worker, so a module
+        # that deploys an environment once for its tests still deploys it once.
+        f"{python} -m pytest --cov --cov-branch --numprocesses auto --dist loadscope",
         f"{python} -m coverage report --include={','.join(FULLY_COVERED)} --fail-under=100",
         # Checkov's second opinion on both environments' plans (one Checkov run).
         f"{python} -m invoke scan --env development --env production",

@@ -7,6 +7,9 @@ that lost or orphaned resources before, through the orchestration entry points.
   restore works;
 - after the CLI is killed mid-create, the recovery hint is printed and `invoke refresh` adopts
   the resource the cloud did create.
+
+The first three share one deployed development (a module fixture; each test puts back what it
+changed, which the fixture checks); the last needs a stack that was never deployed.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shared import aws_types as t
-from tests.engine.engine_support import EngineEnv, TaskRun, Tasks
+from tests.engine.engine_support import EngineEnv, TaskRun, Tasks, engine_paths, make_engine_env
 
 pytestmark = pytest.mark.engine
 
@@ -49,11 +53,39 @@ def state_file(engine_env: EngineEnv, project: str) -> Path:
     return engine_env.backend_dir / ".pulumi" / "stacks" / project / f"{ENV}.json"
 
 
+@pytest.fixture(scope="module")
+def development(
+    standin_home: Path,
+    pulumi_bin_dir: Path,
+    tools_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    moto_url: str,
+) -> Tasks:
+    """Development deployed once, for the tests below that put back what they change."""
+    world = tmp_path_factory.mktemp("safety")
+    engine_env = make_engine_env(standin_home, pulumi_bin_dir, tools_dir, world, moto_url)
+    tasks = Tasks(engine_env, engine_paths(engine_env, world / "state"))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        engine_env.apply(monkeypatch)
+        deployed = tasks.deploy(ENV)
+    assert deployed.code == 0, deployed.text
+    return tasks
+
+
+@pytest.fixture
+def deployed(development: Tasks, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tasks]:
+    """The deployed development, applied to os.environ; each test leaves it as it found it."""
+    development.engine_env.apply(monkeypatch)
+    before = development.engine_env.operator.inventory()
+    yield development
+    assert development.engine_env.operator.inventory() == before, "a test left a change behind"
+
+
 def test_a_program_that_exits_early_cannot_delete_its_stack(
-    tasks: Tasks, engine_env: EngineEnv, project_copy: Path
+    deployed: Tasks, project_copy: Path
 ) -> None:
-    on_copy = tasks.on_projects(project_copy)
-    assert on_copy.deploy(ENV).code == 0
+    engine_env = deployed.engine_env
+    on_copy = deployed.on_projects(project_copy)
     before = engine_env.operator.inventory()
     program = project_copy / "storage" / "__main__.py"
     program.write_text("import sys\n\nsys.exit(0)\n" + program.read_text())
@@ -71,10 +103,8 @@ def test_a_program_that_exits_early_cannot_delete_its_stack(
         assert engine_env.operator.inventory() == before
 
 
-def test_deploy_repairs_a_changed_key_and_a_deleted_bucket(
-    tasks: Tasks, engine_env: EngineEnv
-) -> None:
-    assert tasks.deploy(ENV).code == 0
+def test_deploy_repairs_a_changed_key_and_a_deleted_bucket(deployed: Tasks) -> None:
+    tasks, engine_env = deployed, deployed.engine_env
     kms, s3 = engine_env.operator.client("kms"), engine_env.operator.client("s3")
     [key] = engine_env.operator.live_keys()
     kms.disable_key_rotation(KeyId=key)
@@ -95,10 +125,8 @@ def test_deploy_repairs_a_changed_key_and_a_deleted_bucket(
     assert clean.code == 0, clean.text
 
 
-def test_a_lost_state_is_named_and_restored_not_recreated(
-    tasks: Tasks, engine_env: EngineEnv, tmp_path: Path
-) -> None:
-    assert tasks.deploy(ENV).code == 0
+def test_a_lost_state_is_named_and_restored_not_recreated(deployed: Tasks, tmp_path: Path) -> None:
+    tasks, engine_env = deployed, deployed.engine_env
     before = engine_env.operator.inventory()
     shutil.move(state_file(engine_env, "security").parent, tmp_path / "moved-away")
 

@@ -23,7 +23,7 @@ behind Pulumi's back is left to the update to repair, as before: only keys are g
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from functools import partial
@@ -164,19 +164,26 @@ class KeyGuard:
 
     def _ask(self, project: str, arn: str, outputs: Mapping[str, Any]) -> LostKey:
         key_id = arn.rsplit("/", 1)[-1]
-        naming = tuple(name for name, value in outputs.items() if key_id in str(value))
+        naming = {name for name, value in outputs.items() if key_id in str(value)}
         readers = self._readers(project, naming)
+        read = tuple(
+            name
+            for name in self._topology.project(project).exports
+            if name in naming
+            and any(name in self._topology.project(reader).requires[project] for reader in readers)
+        )
         try:
             status = self._read_key(arn)
         except KeyUnreadable as error:
-            return LostKey(arn, None, str(error), naming, readers)
-        return LostKey(arn, status, None, naming, readers)
+            return LostKey(arn, None, str(error), read, readers)
+        return LostKey(arn, status, None, read, readers)
 
-    def _readers(self, project: str, outputs: Sequence[str]) -> tuple[str, ...]:
+    def _readers(self, project: str, outputs: Iterable[str]) -> tuple[str, ...]:
+        wanted = set(outputs)
         return tuple(
             consumer
             for consumer in self._topology.consumers(project)
-            if set(self._topology.project(consumer).requires[project]) & set(outputs)
+            if set(self._topology.project(consumer).requires[project]) & wanted
         )
 
     # ---- messages ---------------------------------------------------------------------------
@@ -199,20 +206,16 @@ class KeyGuard:
                 f"with {self._aws('cancel-key-deletion', key)} then "
                 f"{self._aws('enable-key', key)}; then run {rerun}."
             )
-        else:
-            text += " Whatever it encrypted cannot be read any more."
         allow = self._hint.command("deploy", project, "--allow-delete")
-        return (
-            f"{text} To replace the key anyway: {allow}{self._then_deploy(key.readers)}. Nothing "
-            "was changed."
-        )
+        return f"{text} To replace the key anyway: {allow}{self._then_deploy(key.readers)}."
 
     def _allowance(self, key: LostKey, selection: Sequence[str]) -> str:
         text = f"--allow-delete: a new KMS key replaces {key.key}, which {key.condition()}."
         if key.readers:
             following = [name for name in key.readers if name in selection]
             later = [name for name in key.readers if name not in selection]
-            text += f" {', '.join(key.readers)} read {', '.join(key.outputs)}:"
+            read = f"its {', '.join(key.outputs)}" if key.outputs else "its outputs"
+            text += f" {', '.join(key.readers)} read {read}:"
             if following:
                 text += f" this run deploys {', '.join(following)} next, re-pointing them to it"
             if later:
@@ -229,12 +232,16 @@ class KeyGuard:
         return text
 
     def _who_reads(self, key: LostKey) -> str:
+        if key.pending:
+            lost = "what the old key encrypted becomes unreadable when AWS deletes it"
+        elif key.unreadable is None:
+            lost = "what the old key encrypted cannot be read any more"
+        else:
+            lost = "what the old key encrypted is unreadable once it is gone"
         if not key.readers:
-            return "No other stack reads it."
-        return (
-            f"{', '.join(key.readers)} read {', '.join(key.outputs) or 'its outputs'} and would "
-            "be pointed at the new key, leaving what the old key encrypted unreadable."
-        )
+            return f"No other stack reads it; {lost}."
+        read = f"its {', '.join(key.outputs)}" if key.outputs else "its outputs"
+        return f"{', '.join(key.readers)} read {read} and would be pointed at the new key; {lost}."
 
     def _then_deploy(
         self, readers: Sequence[str], *, lead: str = ", then deploy the stacks that read it: "

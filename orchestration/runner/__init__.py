@@ -6,6 +6,8 @@ pyproject.toml):
 - `operations`: `Orchestrator`, the operations (deploy, preview, refresh, destroy, drift,
   outputs) of one environment: selection, order, and what each does to a stack;
 - `guards`: preflight of the upstream outputs, confirmation, the destroy and protection guards;
+- `keys`: a KMS key deleted (or pending deletion) behind Pulumi's back is never replaced
+  silently: the deploy refuses, with the way to recover it and the consumers that read it;
 - `loss`: nothing lost, nothing orphaned: the update guard (deletions, replacements, outputs
   consumers read, another stack's checkpoint), lost state, and settling the creates an
   interrupted update left pending;
@@ -26,6 +28,7 @@ from orchestration.runner.guards import (
     TeardownBlocked,
     UpstreamGap,
 )
+from orchestration.runner.keys import KeyLost
 from orchestration.runner.loss import DamagedState, ForeignState, StateLost, UpdateRefused
 from orchestration.runner.operations import Orchestrator
 from orchestration.runner.report import (
@@ -51,6 +54,7 @@ __all__ = [
     "DamagedState",
     "DestroyRefused",
     "ForeignState",
+    "KeyLost",
     "Operation",
     "Orchestrator",
     "PreflightError",

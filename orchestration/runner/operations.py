@@ -7,9 +7,10 @@ Every public operation of `Orchestrator` works on the environment its engine ser
   consumers; reversed for a teardown), projects of one level at once; preview, drift, refresh
   and outputs change nothing another stack reads, so they work on every selected stack at once
   (at most `parallel`), reported in deploy order;
-- the guards (`Guards`, `LossGuards`) run before anything is touched: a deploy previews each
-  stack that has resources and updates it only when the preview passes the loss guard and
-  shows something to change; a stack whose state is lost is never recreated silently.
+- the guards (`Guards`, `LossGuards`, `KeyGuard`) run before anything is touched: a deploy
+  previews each stack that has resources and updates it only when the preview passes the loss
+  and key guards and shows something to change; a stack whose state is lost, or a key deleted
+  behind Pulumi's back, is never recreated silently.
 
 Refusals raise `OrchestrationError` subclasses (nothing has been touched when they do); what ran
 comes back as a `RunReport`, already printed as a summary table, with the process exit code.
@@ -32,6 +33,7 @@ from orchestration.engine.interface import (
 )
 from orchestration.exit_codes import EXIT_OK
 from orchestration.runner.guards import Ask, Guards, TeardownBlocked
+from orchestration.runner.keys import KeyGuard, KeyReader
 from orchestration.runner.loss import LossGuards, LostState, lost_refusal
 from orchestration.runner.report import (
     Operation,
@@ -73,6 +75,7 @@ class Orchestrator:
         clock: Clock = time.monotonic,
         endpoint: str | None = None,
         parallel: int = DEFAULT_PARALLEL,
+        read_key: KeyReader | None = None,
     ) -> None:
         if engine.environment != settings.environment:
             raise ValueError(
@@ -90,6 +93,7 @@ class Orchestrator:
         self._hint = TaskHint(settings.environment, endpoint)
         self._guards = Guards(engine, settings, topology, ask, self._hint)
         self._loss = LossGuards(engine, topology, self._hint)
+        self._keys = KeyGuard(engine, topology, self._hint, settings.region, read_key)
         self._scheduler = Scheduler(
             environment=settings.environment,
             stack_name=engine.stack_name,
@@ -165,6 +169,7 @@ class Orchestrator:
             if inventory.get(name, 0):
                 planned = self._engine.preview(name, sink, refresh=refresh)
                 self._loss.check_update(name, planned, allow_delete=allow_delete)
+                self._keys.check(name, planned, sink, allow_delete=allow_delete, run=project)
                 if not planned.needs_update:
                     return Step(Status.SUCCEEDED, planned.changes)
             # Producers are held to their exports right after their `up` (fail fast), so a

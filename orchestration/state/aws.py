@@ -4,11 +4,14 @@ Whose account: STS says who the credentials belong to, compared with the environ
 `account_id` (`orchestration.state.account`) and, where none is declared, naming the `s3` short
 form's bucket (like `cdk bootstrap`); `orchestration.state.ready` checks the declared bucket and
 key before a run. With `--endpoint` everything goes to the emulator with
-`shared.emulator.emulator_credentials`.
+`shared.emulator.emulator_credentials`. `key_status` asks KMS about a key a stack's state records
+(the deploy's guard against a key deleted behind Pulumi's back, `orchestration.runner.keys`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -21,6 +24,21 @@ from shared.emulator import emulator_credentials
 
 class StateNotReady(OrchestrationError):
     """The declared state bucket or secrets key is missing, unreachable or unsound; nothing ran."""
+
+
+class KeyUnreadable(OrchestrationError):
+    """KMS could not be asked about a key (no access, no connection)."""
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """What KMS says of one key."""
+
+    key: str
+    # Its KeyState (Enabled, Disabled, PendingDeletion ...); None: KMS has no such key.
+    state: str | None
+    # When a key pending deletion is deleted for good.
+    deletion_date: datetime | None = None
 
 
 def aws_client(service: str, region: str | None, endpoint: str | None) -> Any:
@@ -64,3 +82,20 @@ def caller_account(region: str, endpoint: str | None) -> str:
             "reachable; the environment's account_id is compared with it, and the state bucket "
             "`invoke bootstrap` creates is named after the account"
         ) from error
+
+
+def key_status(key: str, region: str, endpoint: str | None) -> KeyStatus:
+    """KMS DescribeKey of `key` (an id or ARN); KeyUnreadable when KMS cannot be asked."""
+    try:
+        metadata = aws_client("kms", region, endpoint).describe_key(KeyId=key)["KeyMetadata"]
+    except ClientError as error:
+        if error_code(error) == "NotFoundException":
+            return KeyStatus(key, None)
+        raise KeyUnreadable(f"KMS DescribeKey of {key} failed: {_one_line(error)}") from error
+    except BotoCoreError as error:
+        raise KeyUnreadable(f"KMS DescribeKey of {key} failed: {_one_line(error)}") from error
+    return KeyStatus(key, str(metadata.get("KeyState", "")), metadata.get("DeletionDate"))
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())

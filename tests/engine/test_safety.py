@@ -3,12 +3,14 @@ that lost or orphaned resources before, through the orchestration entry points.
 
 - a program that exits early cannot delete its stack;
 - a deploy repairs drift (a key setting changed, a bucket deleted behind Pulumi's back);
+- a key scheduled for deletion behind Pulumi's back is not replaced: the deploy refuses, naming
+  the commands that save it and the consumer stacks;
 - a stack whose state is lost is not recreated beside its live resources, and the printed
   restore works;
 - after the CLI is killed mid-create, the recovery hint is printed and `invoke refresh` adopts
   the resource the cloud did create.
 
-The first three share one deployed development (a module fixture; each test puts back what it
+The first four share one deployed development (a module fixture; each test puts back what it
 changed, which the fixture checks); the last needs a stack that was never deployed.
 """
 
@@ -28,6 +30,9 @@ from pathlib import Path
 import pytest
 
 from shared import aws_types as t
+from shared.export_values import KMS_KEY_ARN_EXPORTS
+from shared.settings import load_settings
+from shared.topology import TOPOLOGY
 from tests.engine.engine_support import EngineEnv, TaskRun, Tasks, engine_paths, make_engine_env
 
 pytestmark = pytest.mark.engine
@@ -36,6 +41,15 @@ ENV = "development"
 BUCKET = t.BUCKET
 TASK_PROCESS = Path(__file__).with_name("task_process.py")
 WAIT_SECONDS = 120
+# The project that exports the key, and the consumers that read it (from the topology).
+HOLDER = next(
+    name for name in TOPOLOGY.names if set(TOPOLOGY.project(name).exports) & KMS_KEY_ARN_EXPORTS
+)
+READERS = [
+    name
+    for name in TOPOLOGY.consumers(HOLDER)
+    if set(TOPOLOGY.project(name).requires[HOLDER]) & KMS_KEY_ARN_EXPORTS
+]
 
 
 def refusal_or_failure(run: TaskRun) -> str:
@@ -123,6 +137,40 @@ def test_deploy_repairs_a_changed_key_and_a_deleted_bucket(deployed: Tasks) -> N
     s3.head_bucket(Bucket=bucket)
     clean = tasks.run(ENV, lambda o: o.drift())
     assert clean.code == 0, clean.text
+
+
+def test_a_key_pending_deletion_is_refused_then_saved_with_the_printed_commands(
+    deployed: Tasks,
+) -> None:
+    # Issue 21, items 11 and 12: the provider reads a key pending deletion as gone, and a
+    # deploy used to create a second key and re-point its consumers.
+    tasks, engine_env = deployed, deployed.engine_env
+    operator = engine_env.operator
+    kms = operator.client("kms")
+    [key] = operator.live_keys()
+    kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+    before = operator.inventory()
+
+    refused = tasks.deploy(ENV)
+
+    assert refused.code != 0, refused.text
+    text = refused.text
+    assert "is pending deletion until" in text
+    at = f"--region {load_settings(ENV).region} --endpoint-url {engine_env.endpoint}"
+    assert f"`aws kms cancel-key-deletion --key-id {key} {at}`" in text
+    assert f"`aws kms enable-key --key-id {key} {at}`" in text
+    assert f"{', '.join(READERS)} read" in text
+    assert f"--project {HOLDER} --allow-delete" in text
+    # Nothing was created: no second key, no stack that was not there.
+    assert [entry["KeyId"] for entry in kms.list_keys()["Keys"]] == [key]
+    assert operator.inventory() == before
+
+    kms.cancel_key_deletion(KeyId=key)
+    kms.enable_key(KeyId=key)
+    again = tasks.deploy(ENV)
+    assert again.code == 0, again.text
+    assert operator.live_keys() == [key]
+    assert [entry["KeyId"] for entry in kms.list_keys()["Keys"]] == [key]
 
 
 def test_a_lost_state_is_named_and_restored_not_recreated(deployed: Tasks, tmp_path: Path) -> None:

@@ -3,13 +3,11 @@
 `FUNCTIONS` holds them by token; an unknown function token is an error that names it, so a
 missing one shows up at once. What the account holds (caller, zones, images, parameters, the
 default VPC) comes from the emulator; what the provider computes itself (partition, region,
-policy documents, the ELB log accounts table) is computed here as it does.
+the ELB log accounts table) is computed here as it does.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -101,71 +99,6 @@ def _ssm_parameter(args: Props, config: ProviderConfig) -> Props:
     }
 
 
-def _one_or_list(values: list[Any]) -> Any:
-    return values[0] if len(values) == 1 else values
-
-
-# A statement block of getPolicyDocument -> its key in the JSON document.
-_LISTS = {"actions": "Action", "notActions": "NotAction", "resources": "Resource"}
-_LISTS |= {"notResources": "NotResource"}
-_PRINCIPALS = {"principals": "Principal", "notPrincipals": "NotPrincipal"}
-
-
-def _policy_statement(statement: Props) -> Props:
-    rendered = {"Sid": statement.get("sid", ""), "Effect": statement.get("effect") or "Allow"}
-    rendered |= {
-        label: _one_or_list(list(statement[key]))
-        for key, label in _LISTS.items()
-        if statement.get(key)
-    }
-    for key, label in _PRINCIPALS.items():
-        block: dict[str, list[Any]] = {}
-        for principal in statement.get(key) or []:
-            block.setdefault(principal["type"], []).extend(principal["identifiers"])
-        if block == {"*": ["*"]}:
-            rendered[label] = "*"
-        elif block:
-            rendered[label] = {kind: _one_or_list(ids) for kind, ids in block.items()}
-    conditions: dict[str, dict[str, Any]] = {}
-    for condition in statement.get("conditions") or []:
-        values = _one_or_list(list(condition["values"]))
-        conditions.setdefault(condition["test"], {})[condition["variable"]] = values
-    return rendered | ({"Condition": conditions} if conditions else {})
-
-
-def _merge_statements(base: list[Props], extra: list[Props]) -> list[Props]:
-    """Later statements replace earlier ones with the same non-empty Sid, as in the provider."""
-    merged = list(base)
-    for statement in extra:
-        sid = statement.get("Sid")
-        index = next((i for i, old in enumerate(merged) if sid and old.get("Sid") == sid), None)
-        if index is None:
-            merged.append(statement)
-        else:
-            merged[index] = statement
-    return merged
-
-
-def _policy_document(args: Props, config: ProviderConfig) -> Props:
-    statements: list[Props] = []
-    for source in args.get("sourcePolicyDocuments") or []:
-        statements = _merge_statements(statements, json.loads(source).get("Statement", []))
-    own = [_policy_statement(statement) for statement in args.get("statements") or []]
-    statements = _merge_statements(statements, own)
-    for override in args.get("overridePolicyDocuments") or []:
-        statements = _merge_statements(statements, json.loads(override).get("Statement", []))
-    document: Props = {"Version": args.get("version") or "2012-10-17"}
-    document |= {"Id": args["policyId"]} if args.get("policyId") else {}
-    text = json.dumps(document | {"Statement": statements}, indent=2)
-    digest = str(int(hashlib.sha256(text.encode()).hexdigest()[:8], 16))
-    return {
-        **args,
-        "id": digest,
-        "json": text,
-        "minifiedJson": json.dumps(json.loads(text), separators=(",", ":")),
-    }
-
-
 def _ami(args: Props, config: ProviderConfig) -> Props:
     filters = [{"Name": f["name"], "Values": list(f["values"])} for f in args.get("filters") or []]
     owners = list(args.get("owners") or [])
@@ -213,7 +146,6 @@ FUNCTIONS: dict[str, Function] = {
     t.GET_REGION: _get_region,
     t.GET_PARTITION: _partition,
     t.GET_SSM_PARAMETER: _ssm_parameter,
-    t.GET_POLICY_DOCUMENT: _policy_document,
     t.GET_AMI: _ami,
     t.GET_ELB_SERVICE_ACCOUNT: _elb_service_account,
 }

@@ -308,12 +308,9 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         self._apply_faults(op.type_, context)
 
         def update() -> Any:
-            computed: Props = {}
-            if kind.update is not None:
-                computed = kind.update(op, request.id)
-            if kind.retag is not None and op.changed("tags"):
+            computed = _secret_like(news, kind.update(op, request.id))
+            if op.changed("tags"):
                 kind.retag(op, request.id)
-            computed = _secret_like(news, computed)
             outputs = with_tags_all(kind, op, {**olds, **news, **computed, "id": request.id})
             return provider_pb2.UpdateResponse(properties=to_struct(outputs))
 

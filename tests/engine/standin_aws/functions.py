@@ -1,9 +1,7 @@
-"""TEST-ONLY stand-in AWS provider: the functions (invokes) it answers.
+"""TEST-ONLY stand-in AWS provider: the functions (invokes) it answers, by token (`FUNCTIONS`).
 
-`FUNCTIONS` holds them by token; an unknown function token is an error that names it, so a
-missing one shows up at once. What the account holds (caller, zones, images, parameters, the
-default VPC) comes from the emulator; what the provider computes itself (partition, region,
-the ELB log accounts table) is computed here as it does.
+What the account holds (caller, zones, images, parameters) comes from the emulator; what the
+provider computes itself (partition, region, the ELB log accounts table) is computed here.
 """
 
 from __future__ import annotations
@@ -22,9 +20,6 @@ class FunctionError(ValueError):
     """An invoke the stand-in cannot answer (unknown token, missing parameter...)."""
 
 
-Function = Callable[[Props, ProviderConfig], Props]
-
-
 def _region(args: Props, config: ProviderConfig) -> str:
     return str(args.get("region") or args.get("name") or config.region)
 
@@ -38,10 +33,11 @@ def _call(config: ProviderConfig, what: str, service: str, operation: str, **arg
 
 def _caller_identity(args: Props, config: ProviderConfig) -> Props:
     identity = _call(config, "caller identity", "sts", "GetCallerIdentity")
+    account = identity["Account"]
     return {
-        "accountId": identity["Account"],
+        "accountId": account,
         "arn": identity["Arn"],
-        "id": identity["Account"],
+        "id": account,
         "userId": identity["UserId"],
     }
 
@@ -71,20 +67,21 @@ def _get_region(args: Props, config: ProviderConfig) -> Props:
 def _partition(args: Props, config: ProviderConfig) -> Props:
     partition = partition_of(config.region)
     suffix = dns_suffix(partition)
+    reverse = ".".join(reversed(suffix.split(".")))
     return {
         "id": partition,
         "partition": partition,
         "dnsSuffix": suffix,
-        "reverseDnsPrefix": ".".join(reversed(suffix.split("."))),
+        "reverseDnsPrefix": reverse,
     }
 
 
 def _ssm_parameter(args: Props, config: ProviderConfig) -> Props:
     name = str(args.get("name", ""))
-    what = f"SSM Parameter ({name})"
-    parameter = _call(config, what, "ssm", "GetParameter", Name=name, WithDecryption=True)[
-        "Parameter"
-    ]
+    found = _call(
+        config, f"SSM Parameter ({name})", "ssm", "GetParameter", Name=name, WithDecryption=True
+    )
+    parameter = found["Parameter"]
     return {
         "arn": parameter["ARN"],
         "id": name,
@@ -140,7 +137,7 @@ def _elb_service_account(args: Props, config: ProviderConfig) -> Props:
     }
 
 
-FUNCTIONS: dict[str, Function] = {
+FUNCTIONS: dict[str, Callable[[Props, ProviderConfig], Props]] = {
     t.GET_CALLER_IDENTITY: _caller_identity,
     t.GET_AVAILABILITY_ZONES: _availability_zones,
     t.GET_REGION: _get_region,

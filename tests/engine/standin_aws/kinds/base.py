@@ -76,9 +76,8 @@ class Op:
     def call(self, action: str, service: str, operation: str, **arguments: Any) -> Any:
         return self.aws.call(action, service, operation, **arguments)
 
-    def arn(self, service: str, resource: str, *, region: bool = True) -> str:
-        where = self.region if region else ""
-        return f"arn:{self.partition}:{service}:{where}:{self.aws.id}:{resource}"
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:{self.partition}:{service}:{self.region}:{self.aws.id}:{resource}"
 
 
 def _whole(value: Any) -> Any:

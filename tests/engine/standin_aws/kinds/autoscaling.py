@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared import aws_types as t
+from tests.engine.standin_aws import ec2
 from tests.engine.standin_aws.errors import CreatedButFailed, ProviderError
 from tests.engine.standin_aws.kinds.base import Made, Op, Untagged, first, gone_if_missing
 from tests.engine.standin_aws.refusals import compute as refuse
@@ -80,11 +81,8 @@ def _members(op: Op, name: str) -> dict[str, str]:
     ids = [item["InstanceId"] for item in (_group(op, name) or {}).get("Instances", [])]
     if not ids:
         return {}
-    found = op.call("reading EC2 Instances", "ec2", "DescribeInstances", InstanceIds=ids)
     return {
-        item["InstanceId"]: item.get("SubnetId", "")
-        for reservation in found["Reservations"]
-        for item in reservation["Instances"]
+        item["InstanceId"]: item.get("SubnetId", "") for item in ec2.instances(op, InstanceIds=ids)
     }
 
 
@@ -97,14 +95,10 @@ def _dress(op: Op, name: str) -> None:
     ids = list(_members(op, name))
     if not groups or not ids:
         return
-    found = op.call("reading EC2 Instances", "ec2", "DescribeInstances", InstanceIds=ids)
-    for reservation in found["Reservations"]:
-        for instance in reservation["Instances"]:
-            if {g["GroupId"] for g in instance.get("SecurityGroups", [])} != set(groups):
-                given = {"InstanceId": instance["InstanceId"], "Groups": groups}
-                op.call(
-                    f"launching instances of ({name})", "ec2", "ModifyInstanceAttribute", **given
-                )
+    for instance in ec2.instances(op, InstanceIds=ids):
+        if {g["GroupId"] for g in instance.get("SecurityGroups", [])} != set(groups):
+            given = {"InstanceId": instance["InstanceId"], "Groups": groups}
+            op.call(f"launching instances of ({name})", "ec2", "ModifyInstanceAttribute", **given)
 
 
 def _replace(op: Op, name: str, instances: list[str]) -> None:

@@ -64,9 +64,7 @@ class _Instance(Ec2Kind):
         return instance, self.read(op, instance) or {}
 
     def read(self, op: Op, instance: str) -> Props | None:
-        filters = ec2.by(instance_id=instance)
-        found = ec2.describe(op, "DescribeInstances", "Reservations", Filters=filters)
-        live = first([item for reservation in found for item in reservation["Instances"]])
+        live = first(ec2.instances(op, Filters=ec2.by(instance_id=instance)))
         if live is None or live["State"]["Name"] in ("terminated", "shutting-down"):
             return None
         interfaces = live.get("NetworkInterfaces") or [{}]

@@ -224,14 +224,13 @@ class _Endpoint(Ec2Kind):
         if kind == "Interface" and not groups:
             # AWS gives an Interface endpoint without groups its VPC's default group; moto none.
             groups = [ec2.default_group(op, endpoint["VpcId"])]
-        filters = by(prefix_list_name=endpoint["ServiceName"])
-        lists = describe(op, "DescribePrefixLists", "PrefixLists", Filters=filters)
+        prefix_list = ec2.prefix_list(op, endpoint["ServiceName"]) if kind == "Gateway" else None
         entries = endpoint.get("DnsEntries") or []
         return {
             "arn": ec2.arn(op, "vpc-endpoint", endpoint_id),
             "ownerId": endpoint["OwnerId"],
             "state": endpoint["State"],
-            "prefixListId": lists[0]["PrefixListId"] if kind == "Gateway" and lists else "",
+            "prefixListId": prefix_list or "",
             "dnsEntries": [
                 {"dnsName": e["DnsName"], "hostedZoneId": e["HostedZoneId"]} for e in entries
             ],

@@ -194,12 +194,8 @@ def _path(launch: _Launch, name: str) -> tuple[str | None, str]:
 def reach(aws: Account, instance_id: str) -> Reach:
     """What the instance can reach now (see the module docstring)."""
     [instance] = ec2.instances(aws, InstanceIds=[instance_id])
-    tables = describe(
-        aws,
-        "DescribeRouteTables",
-        "RouteTables",
-        Filters=by(association__subnet_id=instance["SubnetId"]),
-    )
+    filters = by(association__subnet_id=instance["SubnetId"])
+    tables = describe(aws, "DescribeRouteTables", "RouteTables", Filters=filters)
     main = by(vpc_id=instance["VpcId"], association__main="true")
     tables = tables or describe(aws, "DescribeRouteTables", "RouteTables", Filters=main)
     launch = _Launch(aws, instance, tables[0])

@@ -160,23 +160,15 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.GetSchemaResponse(schema=json.dumps(schema))
 
     def CheckConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
-        news = to_props(request.news)
-        failures = []
-        if not (plain(news.get("region")) or _ambient_region()):
-            failures.append(
-                provider_pb2.CheckFailure(
-                    property="region",
-                    reason="missing region: set aws:region or the provider's region argument",
-                )
-            )
-        return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
+        reason = "missing region: set aws:region or the provider's region argument"
+        failure = provider_pb2.CheckFailure(property="region", reason=reason)
+        region = plain(to_props(request.news).get("region")) or _ambient_region()
+        return provider_pb2.CheckResponse(inputs=request.news, failures=[] if region else [failure])
 
     def DiffConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
         olds = to_props(request.old_inputs) or to_props(request.olds)
-        news = to_props(request.news)
-        return _diff(
-            olds, news, _REPLACING_CONFIG_KEYS, _IGNORED_CONFIG_KEYS, request.ignoreChanges
-        )
+        ignored = [*request.ignoreChanges, *_IGNORED_CONFIG_KEYS]
+        return _diff(olds, to_props(request.news), _REPLACING_CONFIG_KEYS, ignored)
 
     def Configure(self, request: Any, context: grpc.ServicerContext) -> Any:
         args = to_props(request.args)
@@ -204,13 +196,8 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     # -- resources -------------------------------------------------------------------------
 
     def Check(self, request: Any, context: grpc.ServicerContext) -> Any:
-        news = autoname(
-            _type_of(request),
-            request.urn,
-            to_props(request.news),
-            to_props(request.olds),
-            bytes(request.randomSeed),
-        )
+        news, olds = to_props(request.news), to_props(request.olds)
+        news = autoname(_type_of(request), request.urn, news, olds, bytes(request.randomSeed))
         return provider_pb2.CheckResponse(inputs=to_struct(news))
 
     def Diff(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -221,7 +208,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             outputs = to_props(request.olds)
             olds = {key: outputs[key] for key in news if key in outputs}
         replacing = replace_keys(_type_of(request), news)
-        return _diff(olds, news, replacing, frozenset(), request.ignoreChanges)
+        return _diff(olds, news, replacing, request.ignoreChanges)
 
     def Create(self, request: Any, context: grpc.ServicerContext) -> Any:
         inputs = to_props(request.properties)
@@ -324,14 +311,8 @@ def _top_level(path: str) -> str:
     return path.split(".", 1)[0].split("[", 1)[0]
 
 
-def _diff(
-    olds: Props,
-    news: Props,
-    replacing: frozenset[str],
-    ignored: frozenset[str],
-    ignore_changes: Any,
-) -> Any:
-    skipped = set(ignored) | {_top_level(path) for path in ignore_changes}
+def _diff(olds: Props, news: Props, replacing: frozenset[str], ignore_changes: Any) -> Any:
+    skipped = {_top_level(path) for path in ignore_changes}
     changed: dict[str, Any] = {}
     for key in sorted(set(olds) | set(news)):
         if key in skipped or key.startswith("__"):
@@ -350,10 +331,9 @@ def _diff(
             kind = Diff.UPDATE_REPLACE if replace else Diff.UPDATE
         changed[key] = Diff(kind=kind, inputDiff=True)
     replaces = [key for key in changed if key in replacing]
-    return provider_pb2.DiffResponse(
-        changes=(
-            provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
-        ),
+    answer = provider_pb2.DiffResponse
+    return answer(
+        changes=answer.DIFF_SOME if changed else answer.DIFF_NONE,
         diffs=list(changed),
         replaces=replaces,
         detailedDiff=changed,

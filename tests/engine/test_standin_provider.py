@@ -518,61 +518,6 @@ def test_missing_parameter_and_unknown_function_fail_by_name(standin: Standin) -
     assert "aws:rds/getEngineVersion:getEngineVersion" in unknown.value.details()
 
 
-def test_policy_document_rendering(standin: Standin) -> None:
-    result = standin.invoke(
-        t.GET_POLICY_DOCUMENT,
-        {
-            "statements": [
-                {
-                    "sid": "DenyInsecureTransport",
-                    "effect": "Deny",
-                    "actions": ["s3:*"],
-                    "resources": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
-                    "principals": [{"type": "*", "identifiers": ["*"]}],
-                    "conditions": [
-                        {"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}
-                    ],
-                },
-                {
-                    "actions": ["kms:Decrypt"],
-                    "resources": ["*"],
-                    "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::1:root"]}],
-                },
-            ]
-        },
-    )
-    document = json.loads(result["json"])
-    assert document["Version"] == "2012-10-17"
-    deny, allow = document["Statement"]
-    assert deny == {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Action": "s3:*",
-        "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
-        "Principal": "*",
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-    assert allow["Effect"] == "Allow"
-    assert allow["Principal"] == {"AWS": "arn:aws:iam::1:root"}
-    assert json.loads(result["minifiedJson"]) == document
-
-
-def test_policy_document_override_replaces_statement_by_sid(standin: Standin) -> None:
-    override = json.dumps({"Statement": [{"Sid": "A", "Effect": "Deny", "Action": "*"}]})
-    result = standin.invoke(
-        t.GET_POLICY_DOCUMENT,
-        {
-            "statements": [
-                {"sid": "A", "actions": ["s3:GetObject"]},
-                {"sid": "B", "actions": ["x:y"]},
-            ],
-            "overridePolicyDocuments": [override],
-        },
-    )
-    statements = json.loads(result["json"])["Statement"]
-    assert [(s["Sid"], s["Effect"]) for s in statements] == [("A", "Deny"), ("B", "Allow")]
-
-
 def test_an_update_preview_leaves_recomputed_outputs_unknown(standin: Standin) -> None:
     olds = {"name": "lt", "imageId": "ami-1", "latestVersion": 1, "tagsAll": {}}
     preview = standin.update(

@@ -14,7 +14,8 @@ Modules:
 - `server`: the gRPC ResourceProvider service; `python -m tests.engine.standin_aws` runs it.
 - `configuration`: what Configure accepts (region, default tags, endpoints, credentials,
   allowedAccountIds); `emulator`: the account's boto3 clients and the provider's error wording.
-- `kinds/`: per AWS service, what Create, Read, Update and Delete call (`kinds.base.Kind`).
+- `kinds/`: per AWS service, what Create, Read, Update and Delete call (a `kinds.base.Kind`
+  subclass per type; `Ec2Kind` for the EC2 types that share one Create/Describe/Delete shape).
 - `refusals/`: what AWS refuses and the emulator accepts; `reach`: what an instance can reach
   (a fact the emulator lacks), asked of the emulator when it is needed.
 - `naming`: autonaming and replacement keys, from the type table `shared.aws_types`.

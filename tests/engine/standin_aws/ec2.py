@@ -38,6 +38,20 @@ def one(caller: Any, operation: str, key: str, resource_id: str, **arguments: An
     return found[0]
 
 
+def instances(caller: Any, **arguments: Any) -> list[dict[str, Any]]:
+    """DescribeInstances' instances, out of their reservations."""
+    found = describe(caller, "DescribeInstances", "Reservations", **arguments)
+    return [instance for reservation in found for instance in reservation["Instances"]]
+
+
+def prefix_list(caller: Any, service: str) -> str | None:
+    """The id of the AWS-managed prefix list of `service` (S3's, DynamoDB's), if it has one."""
+    found = describe(
+        caller, "DescribePrefixLists", "PrefixLists", Filters=by(prefix_list_name=service)
+    )
+    return str(found[0]["PrefixListId"]) if found else None
+
+
 def tagging(op: Op, resource_type: str) -> list[dict[str, Any]]:
     """TagSpecifications of a create call (none without tags: EC2 refuses an empty list)."""
     tags = op.tag_list()

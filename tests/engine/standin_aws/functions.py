@@ -1,15 +1,11 @@
-"""TEST-ONLY stand-in AWS provider: the functions (invokes) it answers.
+"""TEST-ONLY stand-in AWS provider: the functions (invokes) it answers, by token (`FUNCTIONS`).
 
-`FUNCTIONS` holds them by token; an unknown function token is an error that names it, so a
-missing one shows up at once. What the account holds (caller, zones, images, parameters, the
-default VPC) comes from the emulator; what the provider computes itself (partition, region,
-policy documents, the ELB log accounts table) is computed here as it does.
+What the account holds (caller, zones, images, parameters) comes from the emulator; what the
+provider computes itself (partition, region, the ELB log accounts table) is computed here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,9 +18,6 @@ from tests.engine.standin_aws.wire import Props, plain, secret
 
 class FunctionError(ValueError):
     """An invoke the stand-in cannot answer (unknown token, missing parameter...)."""
-
-
-Function = Callable[[Props, ProviderConfig], Props]
 
 
 def _region(args: Props, config: ProviderConfig) -> str:
@@ -40,10 +33,11 @@ def _call(config: ProviderConfig, what: str, service: str, operation: str, **arg
 
 def _caller_identity(args: Props, config: ProviderConfig) -> Props:
     identity = _call(config, "caller identity", "sts", "GetCallerIdentity")
+    account = identity["Account"]
     return {
-        "accountId": identity["Account"],
+        "accountId": account,
         "arn": identity["Arn"],
-        "id": identity["Account"],
+        "id": account,
         "userId": identity["UserId"],
     }
 
@@ -73,20 +67,21 @@ def _get_region(args: Props, config: ProviderConfig) -> Props:
 def _partition(args: Props, config: ProviderConfig) -> Props:
     partition = partition_of(config.region)
     suffix = dns_suffix(partition)
+    reverse = ".".join(reversed(suffix.split(".")))
     return {
         "id": partition,
         "partition": partition,
         "dnsSuffix": suffix,
-        "reverseDnsPrefix": ".".join(reversed(suffix.split("."))),
+        "reverseDnsPrefix": reverse,
     }
 
 
 def _ssm_parameter(args: Props, config: ProviderConfig) -> Props:
     name = str(args.get("name", ""))
-    what = f"SSM Parameter ({name})"
-    parameter = _call(config, what, "ssm", "GetParameter", Name=name, WithDecryption=True)[
-        "Parameter"
-    ]
+    found = _call(
+        config, f"SSM Parameter ({name})", "ssm", "GetParameter", Name=name, WithDecryption=True
+    )
+    parameter = found["Parameter"]
     return {
         "arn": parameter["ARN"],
         "id": name,
@@ -98,71 +93,6 @@ def _ssm_parameter(args: Props, config: ProviderConfig) -> Props:
         # The real provider marks `value` secret; `insecureValue` is the same value in clear.
         "value": secret(parameter["Value"]),
         "insecureValue": parameter["Value"],
-    }
-
-
-def _one_or_list(values: list[Any]) -> Any:
-    return values[0] if len(values) == 1 else values
-
-
-# A statement block of getPolicyDocument -> its key in the JSON document.
-_LISTS = {"actions": "Action", "notActions": "NotAction", "resources": "Resource"}
-_LISTS |= {"notResources": "NotResource"}
-_PRINCIPALS = {"principals": "Principal", "notPrincipals": "NotPrincipal"}
-
-
-def _policy_statement(statement: Props) -> Props:
-    rendered = {"Sid": statement.get("sid", ""), "Effect": statement.get("effect") or "Allow"}
-    rendered |= {
-        label: _one_or_list(list(statement[key]))
-        for key, label in _LISTS.items()
-        if statement.get(key)
-    }
-    for key, label in _PRINCIPALS.items():
-        block: dict[str, list[Any]] = {}
-        for principal in statement.get(key) or []:
-            block.setdefault(principal["type"], []).extend(principal["identifiers"])
-        if block == {"*": ["*"]}:
-            rendered[label] = "*"
-        elif block:
-            rendered[label] = {kind: _one_or_list(ids) for kind, ids in block.items()}
-    conditions: dict[str, dict[str, Any]] = {}
-    for condition in statement.get("conditions") or []:
-        values = _one_or_list(list(condition["values"]))
-        conditions.setdefault(condition["test"], {})[condition["variable"]] = values
-    return rendered | ({"Condition": conditions} if conditions else {})
-
-
-def _merge_statements(base: list[Props], extra: list[Props]) -> list[Props]:
-    """Later statements replace earlier ones with the same non-empty Sid, as in the provider."""
-    merged = list(base)
-    for statement in extra:
-        sid = statement.get("Sid")
-        index = next((i for i, old in enumerate(merged) if sid and old.get("Sid") == sid), None)
-        if index is None:
-            merged.append(statement)
-        else:
-            merged[index] = statement
-    return merged
-
-
-def _policy_document(args: Props, config: ProviderConfig) -> Props:
-    statements: list[Props] = []
-    for source in args.get("sourcePolicyDocuments") or []:
-        statements = _merge_statements(statements, json.loads(source).get("Statement", []))
-    own = [_policy_statement(statement) for statement in args.get("statements") or []]
-    statements = _merge_statements(statements, own)
-    for override in args.get("overridePolicyDocuments") or []:
-        statements = _merge_statements(statements, json.loads(override).get("Statement", []))
-    document: Props = {"Version": args.get("version") or "2012-10-17"}
-    document |= {"Id": args["policyId"]} if args.get("policyId") else {}
-    text = json.dumps(document | {"Statement": statements}, indent=2)
-    digest = str(int(hashlib.sha256(text.encode()).hexdigest()[:8], 16))
-    return {
-        **args,
-        "id": digest,
-        "json": text,
-        "minifiedJson": json.dumps(json.loads(text), separators=(",", ":")),
     }
 
 
@@ -207,13 +137,12 @@ def _elb_service_account(args: Props, config: ProviderConfig) -> Props:
     }
 
 
-FUNCTIONS: dict[str, Function] = {
+FUNCTIONS: dict[str, Callable[[Props, ProviderConfig], Props]] = {
     t.GET_CALLER_IDENTITY: _caller_identity,
     t.GET_AVAILABILITY_ZONES: _availability_zones,
     t.GET_REGION: _get_region,
     t.GET_PARTITION: _partition,
     t.GET_SSM_PARAMETER: _ssm_parameter,
-    t.GET_POLICY_DOCUMENT: _policy_document,
     t.GET_AMI: _ami,
     t.GET_ELB_SERVICE_ACCOUNT: _elb_service_account,
 }

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.aws_facts import SSM_ENDPOINT_SERVICES
+from tests.engine.standin_aws import ec2
 from tests.engine.standin_aws.ec2 import by, default_group, describe
 from tests.engine.standin_aws.emulator import Account
 
@@ -149,9 +150,7 @@ def _through_interface(launch: _Launch, endpoint: dict[str, Any]) -> tuple[str |
 def _path(launch: _Launch, name: str) -> tuple[str | None, str]:
     """(how the instance reaches the service, or None; why not)."""
     service = f"com.amazonaws.{launch.aws.region}.{name}"
-    filters = by(prefix_list_name=service)
-    lists = describe(launch.aws, "DescribePrefixLists", "PrefixLists", Filters=filters)
-    prefix_list = lists[0]["PrefixListId"] if lists else None
+    prefix_list = ec2.prefix_list(launch.aws, service)
     public = _Peer(addresses=(ANYWHERE,), prefix_list=prefix_list)
     blocked = (
         f"the instance's security groups {list(launch.groups)} do not let TCP {HTTPS} out to "
@@ -194,14 +193,9 @@ def _path(launch: _Launch, name: str) -> tuple[str | None, str]:
 
 def reach(aws: Account, instance_id: str) -> Reach:
     """What the instance can reach now (see the module docstring)."""
-    [reservation] = describe(aws, "DescribeInstances", "Reservations", InstanceIds=[instance_id])
-    instance = reservation["Instances"][0]
-    tables = describe(
-        aws,
-        "DescribeRouteTables",
-        "RouteTables",
-        Filters=by(association__subnet_id=instance["SubnetId"]),
-    )
+    [instance] = ec2.instances(aws, InstanceIds=[instance_id])
+    filters = by(association__subnet_id=instance["SubnetId"])
+    tables = describe(aws, "DescribeRouteTables", "RouteTables", Filters=filters)
     main = by(vpc_id=instance["VpcId"], association__main="true")
     tables = tables or describe(aws, "DescribeRouteTables", "RouteTables", Filters=main)
     launch = _Launch(aws, instance, tables[0])

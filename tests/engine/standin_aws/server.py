@@ -15,9 +15,10 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent import futures
-from typing import Any, NoReturn, TypeVar
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import any_pb2, empty_pb2
@@ -26,12 +27,11 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from tests.engine.standin_aws import PLUGIN_NAME, PLUGIN_VERSION
 from tests.engine.standin_aws.configuration import ProviderConfig, configure
-from tests.engine.standin_aws.emulator import is_missing
 from tests.engine.standin_aws.errors import AwsError, CreatedButFailed, ProviderError
 from tests.engine.standin_aws.faults import fault
 from tests.engine.standin_aws.functions import FunctionError, invoke
 from tests.engine.standin_aws.kinds import KINDS
-from tests.engine.standin_aws.kinds.base import Kind, Op
+from tests.engine.standin_aws.kinds.base import Kind, Op, gone_if_missing
 from tests.engine.standin_aws.naming import autoname, replace_keys, with_tags_all
 from tests.engine.standin_aws.wire import (
     UNKNOWN,
@@ -45,7 +45,6 @@ from tests.engine.standin_aws.wire import (
 )
 
 Diff = provider_pb2.PropertyDiff
-Response = TypeVar("Response")
 
 # Keys of the provider's own inputs that never change what it does.
 _IGNORED_CONFIG_KEYS = frozenset({"version"})
@@ -59,6 +58,18 @@ PREFIX = "[test-only AWS stand-in] "
 def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
     context.abort(code, PREFIX + message)
     raise AssertionError("unreachable: context.abort raises")
+
+
+@contextmanager
+def _refusals(context: grpc.ServicerContext) -> Iterator[None]:
+    """Turn refusals and the stand-in's own errors into clear gRPC errors, not tracebacks."""
+    try:
+        yield
+    except FunctionError as error:
+        _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(error))
+    except (AwsError, ProviderError) as error:
+        # What AWS (or the provider before calling it) refuses: an ordinary provider error.
+        _abort(context, grpc.StatusCode.UNKNOWN, str(error))
 
 
 def _abort_init_failed(
@@ -98,16 +109,6 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         if self._config is None:
             _abort(context, grpc.StatusCode.FAILED_PRECONDITION, "provider used before Configure")
         return self._config
-
-    def _guard(self, context: grpc.ServicerContext, action: Callable[[], Response]) -> Response:
-        """Turn refusals and the stand-in's own errors into clear gRPC errors, not tracebacks."""
-        try:
-            return action()
-        except FunctionError as error:
-            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(error))
-        except (AwsError, ProviderError) as error:
-            # What AWS (or the provider before calling it) refuses: an ordinary provider error.
-            _abort(context, grpc.StatusCode.UNKNOWN, str(error))
 
     def _apply_faults(
         self, type_: str, context: grpc.ServicerContext, *, failures: bool = True
@@ -154,9 +155,6 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def GetPluginInfo(self, request: Any, context: grpc.ServicerContext) -> Any:
         return plugin_pb2.PluginInfo(version=PLUGIN_VERSION)
 
-    def Attach(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return empty_pb2.Empty()
-
     def Cancel(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._cancelled.set()
         return empty_pb2.Empty()
@@ -166,33 +164,16 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         schema = {"name": PLUGIN_NAME, "version": PLUGIN_VERSION, "resources": {}, "functions": {}}
         return provider_pb2.GetSchemaResponse(schema=json.dumps(schema))
 
-    def GetMapping(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return provider_pb2.GetMappingResponse(provider="", data=b"")
-
-    def GetMappings(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return provider_pb2.GetMappingsResponse(providers=[])
-
-    def Parameterize(self, request: Any, context: grpc.ServicerContext) -> Any:
-        _abort(context, grpc.StatusCode.UNIMPLEMENTED, "the AWS provider is not parameterized")
-
     def CheckConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
-        news = to_props(request.news)
-        failures = []
-        if not (plain(news.get("region")) or self._ambient_region()):
-            failures.append(
-                provider_pb2.CheckFailure(
-                    property="region",
-                    reason="missing region: set aws:region or the provider's region argument",
-                )
-            )
-        return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
+        reason = "missing region: set aws:region or the provider's region argument"
+        failure = provider_pb2.CheckFailure(property="region", reason=reason)
+        region = plain(to_props(request.news).get("region")) or self._ambient_region()
+        return provider_pb2.CheckResponse(inputs=request.news, failures=[] if region else [failure])
 
     def DiffConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
         olds = to_props(request.old_inputs) or to_props(request.olds)
-        news = to_props(request.news)
-        return _diff(
-            olds, news, _REPLACING_CONFIG_KEYS, _IGNORED_CONFIG_KEYS, request.ignoreChanges
-        )
+        ignored = [*request.ignoreChanges, *_IGNORED_CONFIG_KEYS]
+        return _diff(olds, to_props(request.news), _REPLACING_CONFIG_KEYS, ignored)
 
     def Configure(self, request: Any, context: grpc.ServicerContext) -> Any:
         args = to_props(request.args)
@@ -203,7 +184,8 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
                 for key, value in request.variables.items()
                 if key.startswith(prefix)
             }
-        self._config = self._guard(context, lambda: configure(args, self._ambient_region()))
+        with _refusals(context):
+            self._config = configure(args, self._ambient_region())
         return provider_pb2.ConfigureResponse(
             acceptSecrets=True, supportsPreview=True, acceptResources=False, acceptOutputs=False
         )
@@ -212,33 +194,15 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Invoke(self, request: Any, context: grpc.ServicerContext) -> Any:
         config = self._require_config(context)
-
-        def run() -> Any:
+        with _refusals(context):
             result = invoke(request.tok, to_props(request.args), config)
-            return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
-
-        return self._guard(context, run)
-
-    def Call(self, request: Any, context: grpc.ServicerContext) -> Any:
-        _abort(
-            context,
-            grpc.StatusCode.UNIMPLEMENTED,
-            f"method {request.tok!r} is not implemented by the stand-in",
-        )
-
-    def Construct(self, request: Any, context: grpc.ServicerContext) -> Any:
-        _abort(context, grpc.StatusCode.UNIMPLEMENTED, f"{request.type} is not a component")
+        return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
 
     # -- resources -------------------------------------------------------------------------
 
     def Check(self, request: Any, context: grpc.ServicerContext) -> Any:
-        news = autoname(
-            _type_of(request),
-            request.urn,
-            to_props(request.news),
-            to_props(request.olds),
-            bytes(request.randomSeed),
-        )
+        news, olds = to_props(request.news), to_props(request.olds)
+        news = autoname(_type_of(request), request.urn, news, olds, bytes(request.randomSeed))
         return provider_pb2.CheckResponse(inputs=to_struct(news))
 
     def Diff(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -249,7 +213,7 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
             outputs = to_props(request.olds)
             olds = {key: outputs[key] for key in news if key in outputs}
         replacing = replace_keys(_type_of(request), news)
-        return _diff(olds, news, replacing, frozenset(), request.ignoreChanges)
+        return _diff(olds, news, replacing, request.ignoreChanges)
 
     def Create(self, request: Any, context: grpc.ServicerContext) -> Any:
         inputs = to_props(request.properties)
@@ -260,45 +224,37 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
                 id="", properties=to_struct(with_tags_all(kind, op, inputs))
             )
         self._apply_faults(op.type_, context)
-
-        def create() -> Any:
-            try:
+        try:
+            with _refusals(context):
                 resource_id, computed = kind.create(op)
-            except CreatedButFailed as failed:
-                failed.outputs = with_tags_all(
-                    kind, op, {**inputs, **failed.outputs, "id": failed.id}
-                )
-                _abort_init_failed(context, failed, inputs)
-            computed = _secret_like(inputs, computed)
-            outputs = with_tags_all(kind, op, {**inputs, **computed, "id": resource_id})
-            return provider_pb2.CreateResponse(id=resource_id, properties=to_struct(outputs))
-
-        return self._guard(context, create)
+        except CreatedButFailed as failed:
+            failed.outputs = with_tags_all(kind, op, {**inputs, **failed.outputs, "id": failed.id})
+            _abort_init_failed(context, failed, inputs)
+        computed = _secret_like(inputs, computed)
+        outputs = with_tags_all(kind, op, {**inputs, **computed, "id": resource_id})
+        return provider_pb2.CreateResponse(id=resource_id, properties=to_struct(outputs))
 
     def Read(self, request: Any, context: grpc.ServicerContext) -> Any:
         state, inputs = to_props(request.properties), to_props(request.inputs)
         kind, op = self._op(context, request, inputs or state, state)
-
-        def read() -> Any:
+        with _refusals(context):
             live = kind.read(op, request.id)
-            if live is None:
-                # An empty id tells the engine the resource is gone.
-                return provider_pb2.ReadResponse(id="")
-            live = {k: _as_written(state.get(k), v) for k, v in live.items()}
-            outputs = {**state, **_secret_like(state, live), "id": request.id}
-            # What changed behind Pulumi's back shows in the inputs too, so a preview sees drift.
-            seen = {name: live.get(name, value) for name, value in inputs.items()}
-            if not inputs:
-                # Adopted (a pending create, an import): the provider reads the identifying
-                # inputs back from AWS, so the program's next diff is an update, not a new one.
-                # (Not the region: the provider's own unless the program sets it.)
-                keys = replace_keys(op.type_, live) - {"region"}
-                seen = {name: value for name, value in live.items() if name in keys}
-            return provider_pb2.ReadResponse(
-                id=request.id, properties=to_struct(outputs), inputs=to_struct(seen)
-            )
-
-        return self._guard(context, read)
+        if live is None:
+            # An empty id tells the engine the resource is gone.
+            return provider_pb2.ReadResponse(id="")
+        live = {k: _as_written(state.get(k), v) for k, v in live.items()}
+        outputs = {**state, **_secret_like(state, live), "id": request.id}
+        # What changed behind Pulumi's back shows in the inputs too, so a preview sees drift.
+        seen = {name: live.get(name, value) for name, value in inputs.items()}
+        if not inputs:
+            # Adopted (a pending create, an import): the provider reads the identifying inputs
+            # back from AWS, so the program's next diff is an update, not a new one. (Not the
+            # region: the provider's own unless the program sets it.)
+            keys = replace_keys(op.type_, live) - {"region"}
+            seen = {name: value for name, value in live.items() if name in keys}
+        return provider_pb2.ReadResponse(
+            id=request.id, properties=to_struct(outputs), inputs=to_struct(seen)
+        )
 
     def Update(self, request: Any, context: grpc.ServicerContext) -> Any:
         news, olds = to_props(request.news), to_props(request.olds)
@@ -311,33 +267,20 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
                 properties=to_struct(with_tags_all(kind, op, outputs))
             )
         self._apply_faults(op.type_, context)
-
-        def update() -> Any:
-            computed: Props = {}
-            if kind.update is not None:
-                computed = kind.update(op, request.id)
-            if kind.retag is not None and op.changed("tags"):
+        with _refusals(context):
+            computed = _secret_like(news, kind.update(op, request.id))
+            if op.changed("tags"):
                 kind.retag(op, request.id)
-            computed = _secret_like(news, computed)
-            outputs = with_tags_all(kind, op, {**olds, **news, **computed, "id": request.id})
-            return provider_pb2.UpdateResponse(properties=to_struct(outputs))
-
-        return self._guard(context, update)
+        outputs = with_tags_all(kind, op, {**olds, **news, **computed, "id": request.id})
+        return provider_pb2.UpdateResponse(properties=to_struct(outputs))
 
     def Delete(self, request: Any, context: grpc.ServicerContext) -> Any:
         state = to_props(request.properties)
         kind, op = self._op(context, request, to_props(request.old_inputs) or state, state)
         self._apply_faults(op.type_, context, failures=False)
-
-        def delete() -> Any:
-            try:
-                kind.delete(op, request.id)
-            except AwsError as error:
-                if not is_missing(error):
-                    raise
-            return empty_pb2.Empty()
-
-        return self._guard(context, delete)
+        with _refusals(context):
+            gone_if_missing(lambda: kind.delete(op, request.id))
+        return empty_pb2.Empty()
 
 
 def _as_written(known: Any, live: Any) -> Any:
@@ -369,14 +312,8 @@ def _top_level(path: str) -> str:
     return path.split(".", 1)[0].split("[", 1)[0]
 
 
-def _diff(
-    olds: Props,
-    news: Props,
-    replacing: frozenset[str],
-    ignored: frozenset[str],
-    ignore_changes: Any,
-) -> Any:
-    skipped = set(ignored) | {_top_level(path) for path in ignore_changes}
+def _diff(olds: Props, news: Props, replacing: frozenset[str], ignore_changes: Any) -> Any:
+    skipped = {_top_level(path) for path in ignore_changes}
     changed: dict[str, Any] = {}
     for key in sorted(set(olds) | set(news)):
         if key in skipped or key.startswith("__"):
@@ -395,10 +332,9 @@ def _diff(
             kind = Diff.UPDATE_REPLACE if replace else Diff.UPDATE
         changed[key] = Diff(kind=kind, inputDiff=True)
     replaces = [key for key in changed if key in replacing]
-    return provider_pb2.DiffResponse(
-        changes=(
-            provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
-        ),
+    answer = provider_pb2.DiffResponse
+    return answer(
+        changes=answer.DIFF_SOME if changed else answer.DIFF_NONE,
         diffs=list(changed),
         replaces=replaces,
         detailedDiff=changed,

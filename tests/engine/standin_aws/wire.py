@@ -59,31 +59,17 @@ def plain(value: Any) -> Any:
     return value
 
 
-def contains_secret(value: Any) -> bool:
-    if is_secret(value):
-        return True
+def _unknown(value: Any) -> bool:
     if isinstance(value, dict):
-        return any(contains_secret(item) for item in value.values())
+        return any(_unknown(item) for item in value.values())
     if isinstance(value, list):
-        return any(contains_secret(item) for item in value)
-    return False
-
-
-def contains_unknown(value: Any) -> bool:
-    if value == UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(item) for item in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(item) for item in value)
-    return False
+        return any(_unknown(item) for item in value)
+    return bool(value == UNKNOWN)
 
 
 def same(old: Any, new: Any) -> bool:
     """Equal as the cloud would see them: secrecy does not matter, an unknown never equals."""
-    if contains_unknown(new):
-        return False
-    return bool(plain(old) == plain(new))
+    return not _unknown(new) and bool(plain(old) == plain(new))
 
 
 def decode_json_config(value: Any) -> Any:

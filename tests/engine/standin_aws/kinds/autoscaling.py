@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from shared import aws_types as t
+from tests.engine.standin_aws import ec2
 from tests.engine.standin_aws.errors import CreatedButFailed, ProviderError
-from tests.engine.standin_aws.kinds.base import Kind, Made, Op, first, gone_if_missing
+from tests.engine.standin_aws.kinds.base import Made, Op, Untagged, first, gone_if_missing
 from tests.engine.standin_aws.refusals import compute as refuse
 from tests.engine.standin_aws.wire import Props
 
@@ -70,41 +71,9 @@ def _waits(op: Op) -> bool:
     return str(op.get("waitForCapacityTimeout", "10m")).strip("0smh") != ""
 
 
-def _create(op: Op) -> Made:
-    name = str(op.get("name"))
-    refuse.group_name_taken(op, name)
-    refuse.capacity_out_of_bounds(op, name, creating=True)
-    refuse.target_groups_missing(op, name)
-    problem = refuse.launch_problem(op, _template_data(op))
-    arguments = _arguments(op, name)
-    if problem:
-        # AWS makes the group, and every launch of it fails: it stays without instances.
-        arguments.update(MinSize=0, DesiredCapacity=0)
-    arguments |= {"TargetGroupARNs": op.get("targetGroupArns") or [], "Tags": _tags(op, name)}
-    _call(op, "creating", "CreateAutoScalingGroup", name, **arguments)
-    if not problem:
-        _dress(op, name)
-    outputs = _read(op, name) or {}
-    if problem and int(op.get("desiredCapacity", op.get("minSize", 0))) and _waits(op):
-        raise CreatedButFailed(refuse.capacity_failure(name, problem), name, outputs)
-    return name, outputs
-
-
 def _group(op: Op, name: str) -> Any:
     found = _call(op, "reading", "DescribeAutoScalingGroups", name, AutoScalingGroupNames=[name])
     return first(found["AutoScalingGroups"])
-
-
-def _read(op: Op, name: str) -> Props | None:
-    group = _group(op, name)
-    if group is None:
-        return None
-    return {
-        "arn": group["AutoScalingGroupARN"],
-        "name": name,
-        "availabilityZones": sorted(group["AvailabilityZones"]),
-        "serviceLinkedRoleArn": group.get("ServiceLinkedRoleARN", ""),
-    }
 
 
 def _members(op: Op, name: str) -> dict[str, str]:
@@ -112,11 +81,8 @@ def _members(op: Op, name: str) -> dict[str, str]:
     ids = [item["InstanceId"] for item in (_group(op, name) or {}).get("Instances", [])]
     if not ids:
         return {}
-    found = op.call("reading EC2 Instances", "ec2", "DescribeInstances", InstanceIds=ids)
     return {
-        item["InstanceId"]: item.get("SubnetId", "")
-        for reservation in found["Reservations"]
-        for item in reservation["Instances"]
+        item["InstanceId"]: item.get("SubnetId", "") for item in ec2.instances(op, InstanceIds=ids)
     }
 
 
@@ -129,14 +95,10 @@ def _dress(op: Op, name: str) -> None:
     ids = list(_members(op, name))
     if not groups or not ids:
         return
-    found = op.call("reading EC2 Instances", "ec2", "DescribeInstances", InstanceIds=ids)
-    for reservation in found["Reservations"]:
-        for instance in reservation["Instances"]:
-            if {g["GroupId"] for g in instance.get("SecurityGroups", [])} != set(groups):
-                given = {"InstanceId": instance["InstanceId"], "Groups": groups}
-                op.call(
-                    f"launching instances of ({name})", "ec2", "ModifyInstanceAttribute", **given
-                )
+    for instance in ec2.instances(op, InstanceIds=ids):
+        if {g["GroupId"] for g in instance.get("SecurityGroups", [])} != set(groups):
+            given = {"InstanceId": instance["InstanceId"], "Groups": groups}
+            op.call(f"launching instances of ({name})", "ec2", "ModifyInstanceAttribute", **given)
 
 
 def _replace(op: Op, name: str, instances: list[str]) -> None:
@@ -164,50 +126,81 @@ def _refresh_requested(op: Op) -> bool:
     return op.changed("launchTemplate", "mixedInstancesPolicy", *triggers)
 
 
-def _update(op: Op, name: str) -> Props:
-    refuse.capacity_out_of_bounds(op, name, creating=False)
-    problem = refuse.launch_problem(op, _template_data(op))
-    members = _members(op, name)
-    arguments = _arguments(op, name)
-    if problem and arguments["DesiredCapacity"] > len(members):
-        # The launches fail: the group keeps what it has.
-        kept = len(members)
-        arguments.update(DesiredCapacity=kept, MinSize=min(kept, arguments["MinSize"]))
-        if _waits(op) and op.changed("desiredCapacity", "minSize"):
-            _call(op, "updating", "UpdateAutoScalingGroup", name, **arguments)
-            raise ProviderError(refuse.capacity_failure(name, problem))
-    _call(op, "updating", "UpdateAutoScalingGroup", name, **arguments)
-    if op.changed("targetGroupArns"):
-        old, new = set(op.old("targetGroupArns") or []), set(op.get("targetGroupArns") or [])
-        for doing, verb, arns in (
-            ("detaching", "Detach", old - new),
-            ("attaching", "Attach", new - old),
-        ):
-            if arns:
-                change = {"AutoScalingGroupName": name, "TargetGroupARNs": sorted(arns)}
-                operation = f"{verb}LoadBalancerTargetGroups"
-                _call(op, f"{doing} target groups of", operation, name, **change)
-    if op.changed("tags"):
-        _call(op, "tagging", "CreateOrUpdateTags", name, Tags=_tags(op, name))
-    if problem is None:
-        # AWS rebalances away from subnets the group left; moto leaves those instances (local).
-        subnets = set(op.get("vpcZoneIdentifiers") or [])
-        stranded = [
-            i for i, subnet in _members(op, name).items() if subnets and subnet not in subnets
-        ]
-        _replace(op, name, stranded)
-        if _refresh_requested(op):
-            # Instance refresh, which moto lacks (local): every instance is replaced from the
-            # new version. Onto a key the group cannot use, the refresh fails and keeps them.
-            _replace(op, name, list(_members(op, name)))
-        _dress(op, name)
-    return _read(op, name) or {}
+class _Group(Untagged):
+    def create(self, op: Op) -> Made:
+        name = str(op.get("name"))
+        refuse.group_name_taken(op, name)
+        refuse.capacity_out_of_bounds(op, name, creating=True)
+        refuse.target_groups_missing(op, name)
+        problem = refuse.launch_problem(op, _template_data(op))
+        arguments = _arguments(op, name)
+        if problem:
+            # AWS makes the group, and every launch of it fails: it stays without instances.
+            arguments.update(MinSize=0, DesiredCapacity=0)
+        arguments |= {"TargetGroupARNs": op.get("targetGroupArns") or [], "Tags": _tags(op, name)}
+        _call(op, "creating", "CreateAutoScalingGroup", name, **arguments)
+        if not problem:
+            _dress(op, name)
+        outputs = self.read(op, name) or {}
+        if problem and int(op.get("desiredCapacity", op.get("minSize", 0))) and _waits(op):
+            raise CreatedButFailed(refuse.capacity_failure(name, problem), name, outputs)
+        return name, outputs
+
+    def read(self, op: Op, name: str) -> Props | None:
+        group = _group(op, name)
+        if group is None:
+            return None
+        return {
+            "arn": group["AutoScalingGroupARN"],
+            "name": name,
+            "availabilityZones": sorted(group["AvailabilityZones"]),
+            "serviceLinkedRoleArn": group.get("ServiceLinkedRoleARN", ""),
+        }
+
+    def update(self, op: Op, name: str) -> Props:
+        refuse.capacity_out_of_bounds(op, name, creating=False)
+        problem = refuse.launch_problem(op, _template_data(op))
+        members = _members(op, name)
+        arguments = _arguments(op, name)
+        if problem and arguments["DesiredCapacity"] > len(members):
+            # The launches fail: the group keeps what it has.
+            kept = len(members)
+            arguments.update(DesiredCapacity=kept, MinSize=min(kept, arguments["MinSize"]))
+            if _waits(op) and op.changed("desiredCapacity", "minSize"):
+                _call(op, "updating", "UpdateAutoScalingGroup", name, **arguments)
+                raise ProviderError(refuse.capacity_failure(name, problem))
+        _call(op, "updating", "UpdateAutoScalingGroup", name, **arguments)
+        if op.changed("targetGroupArns"):
+            old, new = set(op.old("targetGroupArns") or []), set(op.get("targetGroupArns") or [])
+            for doing, verb, arns in (
+                ("detaching", "Detach", old - new),
+                ("attaching", "Attach", new - old),
+            ):
+                if arns:
+                    change = {"AutoScalingGroupName": name, "TargetGroupARNs": sorted(arns)}
+                    operation = f"{verb}LoadBalancerTargetGroups"
+                    _call(op, f"{doing} target groups of", operation, name, **change)
+        if op.changed("tags"):
+            _call(op, "tagging", "CreateOrUpdateTags", name, Tags=_tags(op, name))
+        if problem is None:
+            # AWS rebalances away from subnets the group left; moto leaves those instances (local).
+            subnets = set(op.get("vpcZoneIdentifiers") or [])
+            stranded = [
+                i for i, subnet in _members(op, name).items() if subnets and subnet not in subnets
+            ]
+            _replace(op, name, stranded)
+            if _refresh_requested(op):
+                # Instance refresh, which moto lacks (local): every instance is replaced from the
+                # new version. Onto a key the group cannot use, the refresh fails and keeps them.
+                _replace(op, name, list(_members(op, name)))
+            _dress(op, name)
+        return self.read(op, name) or {}
+
+    def delete(self, op: Op, name: str) -> None:
+        # The provider drains the group first: its instances are terminated with it.
+        drained = {"AutoScalingGroupName": name, "ForceDelete": True}
+        _call(op, "deleting", "DeleteAutoScalingGroup", name, **drained)
 
 
-def _delete(op: Op, name: str) -> None:
-    # The provider drains the group first: its instances are terminated with it.
-    drained = {"AutoScalingGroupName": name, "ForceDelete": True}
-    _call(op, "deleting", "DeleteAutoScalingGroup", name, **drained)
-
-
-KINDS = {t.AUTOSCALING_GROUP: Kind(_create, _read, _delete, _update, tagged=False)}
+_GROUP = _Group()
+KINDS = {t.AUTOSCALING_GROUP: _GROUP}

@@ -1,9 +1,7 @@
 """TEST-ONLY stand-in AWS provider: what one resource type does (`Kind`), on one operation (`Op`).
 
-`create` returns the id and the computed outputs (the server echoes the inputs), `read` the live
-values (None once gone), `update` applies changed inputs and returns the computed outputs,
-`delete` removes it. Calls go to the emulated account (`Op.aws`): ids, ARNs, name uniqueness
-and deletions are the emulator's.
+Calls go to the emulated account (`Op.aws`): ids, ARNs, name uniqueness and deletions are the
+emulator's.
 """
 
 from __future__ import annotations
@@ -13,9 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.aws_facts import dns_suffix, partition_of
+from tests.engine.standin_aws import ec2
 from tests.engine.standin_aws.emulator import Account, is_missing
 from tests.engine.standin_aws.errors import AwsError
 from tests.engine.standin_aws.wire import Props, plain
+
+Made = tuple[str, Props]  # (id, computed outputs)
 
 
 @dataclass
@@ -75,9 +76,8 @@ class Op:
     def call(self, action: str, service: str, operation: str, **arguments: Any) -> Any:
         return self.aws.call(action, service, operation, **arguments)
 
-    def arn(self, service: str, resource: str, *, region: bool = True) -> str:
-        where = self.region if region else ""
-        return f"arn:{self.partition}:{service}:{where}:{self.aws.id}:{resource}"
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:{self.partition}:{service}:{self.region}:{self.aws.id}:{resource}"
 
 
 def _whole(value: Any) -> Any:
@@ -92,28 +92,78 @@ def _whole(value: Any) -> Any:
     return value
 
 
-Made = tuple[str, Props]  # (id, computed outputs)
-Read = Callable[[Op, str], Props]
-
-
-@dataclass(frozen=True)
 class Kind:
-    create: Callable[[Op], Made]
-    read: Callable[[Op, str], Props | None]
-    delete: Callable[[Op, str], None]
-    # Applies changed inputs and returns the computed outputs; None: updates change only what
-    # `retag` changes (tags), the rest is echoed.
-    update: Callable[[Op, str], Props] | None = None
-    # Puts `tags_all` on the resource (Update when only tags changed).
-    retag: Callable[[Op, str], None] | None = None
+    """One resource type. `create` returns the id and the computed outputs (the server echoes
+    the inputs); `read` the live values, None once gone; `update` applies changed inputs and
+    returns the computed outputs; `retag` puts `tags_all` on the resource when tags changed."""
+
     # The type takes the provider's default tags (its outputs carry `tagsAll`).
-    tagged: bool = True
+    tagged = True
     # Computed outputs an in-place update recomputes: unknown in an update's preview, as the
     # real provider marks them (a launch template's latestVersion).
     recomputed: frozenset[str] = frozenset()
 
+    def create(self, op: Op) -> Made:
+        raise NotImplementedError
 
-def gone_if_missing(read: Callable[[], Props]) -> Props | None:
+    def outputs(self, op: Op, resource_id: str) -> Props | None:
+        """The live outputs; an AwsError AWS means as "not found", or None, once gone."""
+        raise NotImplementedError
+
+    def read(self, op: Op, resource_id: str) -> Props | None:
+        return gone_if_missing(lambda: self.outputs(op, resource_id))
+
+    def update(self, op: Op, resource_id: str) -> Props:
+        return {}  # only tags change in place (`retag`); the rest is echoed
+
+    def retag(self, op: Op, resource_id: str) -> None:
+        return None
+
+    def delete(self, op: Op, resource_id: str) -> None:
+        raise NotImplementedError
+
+
+class Ec2Kind(Kind):
+    """An EC2 type by its API noun ("Vpc"): Create<noun> with TagSpecifications gives the id,
+    Describe<noun>s the live item, Delete<noun> (Delete<noun>s for `plural`) removes it; its
+    tags are read and put through DescribeTags, CreateTags and DeleteTags."""
+
+    noun = ""
+    what = ""  # its name in the provider's messages ("EC2 VPC")
+    tag_type = ""  # its TagSpecifications ResourceType ("vpc")
+    plural = False
+
+    def make(self, op: Op, action: str = "", **arguments: Any) -> str:
+        tags = ec2.tagging(op, self.tag_type)
+        action = action or f"creating {self.what}"
+        made = ec2.call(op, action, f"Create{self.noun}", **arguments, TagSpecifications=tags)
+        return str(made[self.noun][f"{self.noun}Id"])
+
+    def describe(self, op: Op, resource_id: str) -> Any:
+        ids = {f"{self.noun}Ids": [resource_id]}
+        return ec2.one(op, f"Describe{self.noun}s", f"{self.noun}s", resource_id, **ids)
+
+    def read(self, op: Op, resource_id: str) -> Props | None:
+        return gone_if_missing(
+            lambda: {**(self.outputs(op, resource_id) or {}), **ec2.live_tags(op, resource_id)}
+        )
+
+    def retag(self, op: Op, resource_id: str) -> None:
+        ec2.retag(op, resource_id)
+
+    def delete(self, op: Op, resource_id: str) -> None:
+        action, key = f"deleting {self.what} ({resource_id})", f"{self.noun}Id"
+        if self.plural:
+            ec2.call(op, action, f"Delete{self.noun}s", **{f"{key}s": [resource_id]})
+        else:
+            ec2.call(op, action, f"Delete{self.noun}", **{key: resource_id})
+
+
+class Untagged(Kind):
+    tagged = False
+
+
+def gone_if_missing(read: Callable[[], Props | None]) -> Props | None:
     """`read()`, or None when AWS says the resource does not exist."""
     try:
         return read()
@@ -121,11 +171,6 @@ def gone_if_missing(read: Callable[[], Props]) -> Props | None:
         if is_missing(error):
             return None
         raise
-
-
-def reader(*parts: Read) -> Callable[[Op, str], Props | None]:
-    """A read merging what `parts` return; None when AWS says the resource does not exist."""
-    return lambda op, i: gone_if_missing(lambda: {k: v for p in parts for k, v in p(op, i).items()})
 
 
 def first(items: list[Any]) -> Any:

@@ -7,23 +7,13 @@ from typing import Any
 
 from shared import aws_types as t
 from tests.engine.standin_aws.errors import AwsError, CreatedButFailed, elbv2
-from tests.engine.standin_aws.kinds.base import Kind, Made, Op, first, gone_if_missing
+from tests.engine.standin_aws.kinds.base import Kind, Made, Op, first
 from tests.engine.standin_aws.refusals import elb as refuse
 from tests.engine.standin_aws.wire import Props
 
 
 def _elb(op: Op, action: str, operation: str, **arguments: Any) -> Any:
     return op.call(action, "elbv2", operation, **arguments)
-
-
-def _retag(op: Op, arn: str) -> None:
-    action = f"tagging ELBv2 resource ({arn})"
-    described = _elb(op, action, "DescribeTags", ResourceArns=[arn])["TagDescriptions"][0]
-    stale = [tag["Key"] for tag in described["Tags"] if tag["Key"] not in op.tags_all]
-    if stale:
-        _elb(op, action, "RemoveTags", ResourceArns=[arn], TagKeys=stale)
-    if op.tags_all:
-        _elb(op, action, "AddTags", ResourceArns=[arn], Tags=op.tag_list())
 
 
 def _tags(op: Op) -> dict[str, Any]:
@@ -36,104 +26,119 @@ def _suffix(arn: str, marker: str) -> str:
     return arn.split(":", 5)[5].removeprefix(marker)
 
 
-def _read(operation: str, key: str, arns: str, outputs: Any) -> Any:
-    def read(op: Op, arn: str) -> Props | None:
-        action = f"reading ELBv2 ({arn})"
-        return gone_if_missing(
-            lambda: outputs(first(_elb(op, action, operation, **{arns: [arn]})[key]))
+class _Elbv2(Kind):
+    """An ELBv2 resource by its ARN, read through Describe<noun>s (`shown` gives the outputs
+    of one described item) and retagged through AddTags and RemoveTags."""
+
+    noun = ""
+    what = ""  # its name in the provider's messages
+
+    def shown(self, item: dict[str, Any]) -> Props:
+        raise NotImplementedError
+
+    def outputs(self, op: Op, arn: str) -> Props:
+        operation, arns = f"Describe{self.noun}s", {f"{self.noun}Arns": [arn]}
+        return self.shown(
+            first(_elb(op, f"reading ELBv2 ({arn})", operation, **arns)[f"{self.noun}s"])
         )
 
-    return read
+    def retag(self, op: Op, arn: str) -> None:
+        action = f"tagging ELBv2 resource ({arn})"
+        described = _elb(op, action, "DescribeTags", ResourceArns=[arn])["TagDescriptions"][0]
+        stale = [tag["Key"] for tag in described["Tags"] if tag["Key"] not in op.tags_all]
+        if stale:
+            _elb(op, action, "RemoveTags", ResourceArns=[arn], TagKeys=stale)
+        if op.tags_all:
+            _elb(op, action, "AddTags", ResourceArns=[arn], Tags=op.tag_list())
+
+    def delete(self, op: Op, arn: str) -> None:
+        _elb(
+            op,
+            f"deleting ELBv2 {self.what} ({arn})",
+            f"Delete{self.noun}",
+            **{f"{self.noun}Arn": arn},
+        )
 
 
-# -- load balancers -----------------------------------------------------------------------------
+class _Balancer(_Elbv2):
+    noun, what = "LoadBalancer", "Load Balancer"
 
+    def shown(self, balancer: dict[str, Any]) -> Props:
+        arn = balancer["LoadBalancerArn"]
+        return {
+            "arn": arn,
+            "arnSuffix": _suffix(arn, "loadbalancer/"),
+            "dnsName": balancer["DNSName"],
+            "zoneId": balancer["CanonicalHostedZoneId"],
+            "vpcId": balancer.get("VpcId", ""),
+            "name": balancer["LoadBalancerName"],
+        }
 
-def _subnets(op: Op) -> list[str]:
-    mapped = [str(item["subnetId"]) for item in op.get("subnetMappings") or []]
-    return [str(item) for item in op.get("subnets") or []] + mapped
+    def create(self, op: Op) -> Made:
+        name, kind = str(op.get("name")), str(op.get("loadBalancerType", "application"))
+        action = f"creating ELBv2 {kind} Load Balancer ({name})"
+        refuse.name_free(op, name, kind)
+        subnets = [str(item) for item in op.get("subnets") or []]
+        vpc = refuse.placement(op, action, "CreateLoadBalancer", subnets)
+        if vpc and not op.get("internal"):
+            refuse.gateway_attached(op, action, vpc)
+        arguments = {
+            "Name": name,
+            "Subnets": subnets,
+            "Scheme": "internal" if op.get("internal") else "internet-facing",
+            "Type": kind,
+            **_tags(op),
+            **op.given({"securityGroups": "SecurityGroups"}),
+        }
+        outputs = self.shown(
+            _elb(op, action, "CreateLoadBalancer", **arguments)["LoadBalancers"][0]
+        )
+        try:
+            self._set_attributes(op, outputs["arn"])
+        except AwsError as error:
+            # The provider sets attributes after CreateLoadBalancer: the balancer exists by then.
+            raise CreatedButFailed(str(error), outputs["arn"], outputs) from None
+        return outputs["arn"], outputs
 
+    def _set_attributes(self, op: Op, arn: str) -> None:
+        logs = op.get("accessLogs") or {}
+        if logs.get("enabled"):
+            refuse.access_log_bucket(op, arn, str(logs.get("bucket")))
+        values = {
+            "deletion_protection.enabled": op.get("enableDeletionProtection", False),
+            "routing.http.drop_invalid_header_fields.enabled": op.get(
+                "dropInvalidHeaderFields", False
+            ),
+            "access_logs.s3.enabled": bool(logs.get("enabled")),
+            "access_logs.s3.bucket": logs.get("bucket", ""),
+            "access_logs.s3.prefix": logs.get("prefix", ""),
+        }
+        attributes = [{"Key": key, "Value": str(value).lower()} for key, value in values.items()]
+        action = f"modifying ELBv2 Load Balancer ({arn}) attributes"
+        _elb(op, action, "ModifyLoadBalancerAttributes", LoadBalancerArn=arn, Attributes=attributes)
 
-def _set_attributes(op: Op, arn: str) -> None:
-    logs = op.get("accessLogs") or {}
-    if logs.get("enabled"):
-        refuse.access_log_bucket(op, arn, str(logs.get("bucket")))
-    values = {
-        "deletion_protection.enabled": op.get("enableDeletionProtection", False),
-        "routing.http.drop_invalid_header_fields.enabled": op.get("dropInvalidHeaderFields", False),
-        "access_logs.s3.enabled": bool(logs.get("enabled")),
-        "access_logs.s3.bucket": logs.get("bucket", ""),
-        "access_logs.s3.prefix": logs.get("prefix", ""),
-    }
-    attributes = [{"Key": key, "Value": str(value).lower()} for key, value in values.items()]
-    action = f"modifying ELBv2 Load Balancer ({arn}) attributes"
-    _elb(op, action, "ModifyLoadBalancerAttributes", LoadBalancerArn=arn, Attributes=attributes)
+    def update(self, op: Op, arn: str) -> Props:
+        if op.changed("subnets"):
+            action, subnets = (
+                f"setting ELBv2 Load Balancer ({arn}) subnets",
+                op.get("subnets") or [],
+            )
+            refuse.placement(
+                op, action, "SetSubnets", subnets, (self.read(op, arn) or {}).get("vpcId")
+            )
+            _elb(op, action, "SetSubnets", LoadBalancerArn=arn, Subnets=subnets)
+        if op.changed("securityGroups"):
+            action = f"setting ELBv2 Load Balancer ({arn}) security groups"
+            groups = op.get("securityGroups") or []
+            _elb(op, action, "SetSecurityGroups", LoadBalancerArn=arn, SecurityGroups=groups)
+        if op.changed("accessLogs", "enableDeletionProtection", "dropInvalidHeaderFields"):
+            self._set_attributes(op, arn)
+        return self.read(op, arn) or {}
 
+    def delete(self, op: Op, arn: str) -> None:
+        refuse.deletion_unprotected(op, arn)
+        super().delete(op, arn)
 
-def _balancer_outputs(balancer: dict[str, Any]) -> Props:
-    arn = balancer["LoadBalancerArn"]
-    return {
-        "arn": arn,
-        "arnSuffix": _suffix(arn, "loadbalancer/"),
-        "dnsName": balancer["DNSName"],
-        "zoneId": balancer["CanonicalHostedZoneId"],
-        "vpcId": balancer.get("VpcId", ""),
-        "name": balancer["LoadBalancerName"],
-    }
-
-
-def _create_balancer(op: Op) -> Made:
-    name, kind = str(op.get("name")), str(op.get("loadBalancerType", "application"))
-    action = f"creating ELBv2 {kind} Load Balancer ({name})"
-    refuse.name_free(op, name, kind)
-    vpc = refuse.placement(op, action, "CreateLoadBalancer", _subnets(op))
-    if vpc and not op.get("internal"):
-        refuse.gateway_attached(op, action, vpc)
-    arguments = {
-        "Name": name,
-        "Subnets": _subnets(op),
-        "Scheme": "internal" if op.get("internal") else "internet-facing",
-        "Type": kind,
-        **_tags(op),
-        **op.given({"securityGroups": "SecurityGroups"}),
-    }
-    outputs = _balancer_outputs(
-        _elb(op, action, "CreateLoadBalancer", **arguments)["LoadBalancers"][0]
-    )
-    try:
-        _set_attributes(op, outputs["arn"])
-    except AwsError as error:
-        # The provider sets attributes after CreateLoadBalancer: the balancer exists by then.
-        raise CreatedButFailed(str(error), outputs["arn"], outputs) from None
-    return outputs["arn"], outputs
-
-
-_read_balancer = _read(
-    "DescribeLoadBalancers", "LoadBalancers", "LoadBalancerArns", _balancer_outputs
-)
-
-
-def _update_balancer(op: Op, arn: str) -> Props:
-    if op.changed("subnets", "subnetMappings"):
-        action = f"setting ELBv2 Load Balancer ({arn}) subnets"
-        vpc = (_read_balancer(op, arn) or {}).get("vpcId")
-        refuse.placement(op, action, "SetSubnets", _subnets(op), vpc)
-        _elb(op, action, "SetSubnets", LoadBalancerArn=arn, Subnets=_subnets(op))
-    if op.changed("securityGroups"):
-        action = f"setting ELBv2 Load Balancer ({arn}) security groups"
-        groups = op.get("securityGroups") or []
-        _elb(op, action, "SetSecurityGroups", LoadBalancerArn=arn, SecurityGroups=groups)
-    if op.changed("accessLogs", "enableDeletionProtection", "dropInvalidHeaderFields"):
-        _set_attributes(op, arn)
-    return _read_balancer(op, arn) or {}
-
-
-def _delete_balancer(op: Op, arn: str) -> None:
-    refuse.deletion_unprotected(op, arn)
-    _elb(op, f"deleting ELBv2 Load Balancer ({arn})", "DeleteLoadBalancer", LoadBalancerArn=arn)
-
-
-# -- target groups ------------------------------------------------------------------------------
 
 _HEALTH_CHECK = {
     "enabled": "HealthCheckEnabled",
@@ -155,119 +160,101 @@ def _health_check(op: Op) -> dict[str, Any]:
     return arguments
 
 
-def _group_outputs(group: dict[str, Any]) -> Props:
-    arn = group["TargetGroupArn"]
-    return {"arn": arn, "arnSuffix": _suffix(arn, ""), "name": group["TargetGroupName"]}
+class _TargetGroup(_Elbv2):
+    noun, what = "TargetGroup", "Target Group"
 
+    def shown(self, group: dict[str, Any]) -> Props:
+        arn = group["TargetGroupArn"]
+        return {"arn": arn, "arnSuffix": _suffix(arn, ""), "name": group["TargetGroupName"]}
 
-def _create_group(op: Op) -> Made:
-    name = str(op.get("name"))
-    action = f"creating ELBv2 Target Group ({name})"
-    wanted = {
-        "Port": int(op.get("port", 80)),
-        "Protocol": op.get("protocol", "HTTP"),
-        "VpcId": op.get("vpcId"),
-        "TargetType": op.get("targetType", "instance"),
-    }
-    try:
-        arguments = {"Name": name, **_tags(op), **wanted, **_health_check(op)}
-        group = _elb(op, action, "CreateTargetGroup", **arguments)["TargetGroups"][0]
-    except AwsError as error:
-        if error.code != "DuplicateTargetGroupName":
-            raise
-        # AWS answers a create of the same name and settings with the existing group.
-        group = _elb(op, action, "DescribeTargetGroups", Names=[name])["TargetGroups"][0]
-        if any(group.get(key) != value for key, value in wanted.items()):
-            message = (
-                f"A target group with the same name '{name}' exists, but with different settings"
+    def create(self, op: Op) -> Made:
+        name = str(op.get("name"))
+        action = f"creating ELBv2 Target Group ({name})"
+        wanted = {
+            "Port": int(op.get("port", 80)),
+            "Protocol": op.get("protocol", "HTTP"),
+            "VpcId": op.get("vpcId"),
+            "TargetType": op.get("targetType", "instance"),
+        }
+        try:
+            arguments = {"Name": name, **_tags(op), **wanted, **_health_check(op)}
+            group = _elb(op, action, "CreateTargetGroup", **arguments)["TargetGroups"][0]
+        except AwsError as error:
+            if error.code != "DuplicateTargetGroupName":
+                raise
+            # AWS answers a create of the same name and settings with the existing group.
+            group = _elb(op, action, "DescribeTargetGroups", Names=[name])["TargetGroups"][0]
+            if any(group.get(key) != value for key, value in wanted.items()):
+                message = f"A target group with the same name '{name}' exists, but with different"
+                message += " settings"
+                raise elbv2(
+                    action, "CreateTargetGroup", "DuplicateTargetGroupName", message
+                ) from None
+        self._set_attributes(op, group["TargetGroupArn"])
+        return group["TargetGroupArn"], self.shown(group)
+
+    def _set_attributes(self, op: Op, arn: str) -> None:
+        delay = op.get("deregistrationDelay")
+        if delay is not None:
+            action = f"modifying ELBv2 Target Group ({arn}) attributes"
+            attributes = [{"Key": "deregistration_delay.timeout_seconds", "Value": str(delay)}]
+            _elb(
+                op, action, "ModifyTargetGroupAttributes", TargetGroupArn=arn, Attributes=attributes
             )
-            raise elbv2(action, "CreateTargetGroup", "DuplicateTargetGroupName", message) from None
-    _set_group_attributes(op, group["TargetGroupArn"])
-    return group["TargetGroupArn"], _group_outputs(group)
+
+    def update(self, op: Op, arn: str) -> Props:
+        if op.changed("healthCheck"):
+            action = f"modifying ELBv2 Target Group ({arn})"
+            _elb(op, action, "ModifyTargetGroup", TargetGroupArn=arn, **_health_check(op))
+        if op.changed("deregistrationDelay"):
+            self._set_attributes(op, arn)
+        return self.read(op, arn) or {}
 
 
-def _set_group_attributes(op: Op, arn: str) -> None:
-    delay = op.get("deregistrationDelay")
-    if delay is not None:
-        action = f"modifying ELBv2 Target Group ({arn}) attributes"
-        attributes = [{"Key": "deregistration_delay.timeout_seconds", "Value": str(delay)}]
-        _elb(op, action, "ModifyTargetGroupAttributes", TargetGroupArn=arn, Attributes=attributes)
+class _Listener(_Elbv2):
+    noun, what = "Listener", "Listener"
 
+    def shown(self, listener: dict[str, Any]) -> Props:
+        outputs: Props = {"arn": listener["ListenerArn"]}
+        if listener.get("Protocol") in refuse.TLS_PROTOCOLS and listener.get("SslPolicy"):
+            outputs["sslPolicy"] = listener["SslPolicy"]
+        return outputs
 
-_read_group = _read("DescribeTargetGroups", "TargetGroups", "TargetGroupArns", _group_outputs)
+    def _arguments(self, op: Op) -> dict[str, Any]:
+        actions = []
+        for order, action in enumerate(op.get("defaultActions") or [], start=1):
+            item: dict[str, Any] = {"Type": action["type"], "Order": order}
+            if action.get("targetGroupArn"):
+                item["TargetGroupArn"] = action["targetGroupArn"]
+            if action.get("redirect"):
+                # protocol, port, host, path, query, statusCode: the API's names, capitalized.
+                redirect = action["redirect"].items()
+                item["RedirectConfig"] = {
+                    key[0].upper() + key[1:]: value for key, value in redirect
+                }
+            actions.append(item)
+        arguments = {"Port": int(op.get("port", 80)), "Protocol": op.get("protocol", "HTTP")}
+        if op.get("certificateArn"):
+            arguments["Certificates"] = [{"CertificateArn": op.get("certificateArn")}]
+        return arguments | op.given({"sslPolicy": "SslPolicy"}) | {"DefaultActions": actions}
 
+    def create(self, op: Op) -> Made:
+        balancer = str(op.get("loadBalancerArn"))
+        action = f"creating ELBv2 Listener ({balancer})"
+        refuse.listener(op, action, "CreateListener")
+        arguments = {"LoadBalancerArn": balancer, **_tags(op), **self._arguments(op)}
+        listener = _elb(op, action, "CreateListener", **arguments)["Listeners"][0]
+        return listener["ListenerArn"], self.shown(listener)
 
-def _update_group(op: Op, arn: str) -> Props:
-    if op.changed("healthCheck"):
-        action = f"modifying ELBv2 Target Group ({arn})"
-        _elb(op, action, "ModifyTargetGroup", TargetGroupArn=arn, **_health_check(op))
-    if op.changed("deregistrationDelay"):
-        _set_group_attributes(op, arn)
-    return _read_group(op, arn) or {}
+    def update(self, op: Op, arn: str) -> Props:
+        action = f"modifying ELBv2 Listener ({arn})"
+        refuse.listener(op, action, "ModifyListener", port_changed=op.changed("port"))
+        modified = _elb(op, action, "ModifyListener", ListenerArn=arn, **self._arguments(op))
+        return self.shown(modified["Listeners"][0])
 
-
-def _delete_group(op: Op, arn: str) -> None:
-    _elb(op, f"deleting ELBv2 Target Group ({arn})", "DeleteTargetGroup", TargetGroupArn=arn)
-
-
-# -- listeners ----------------------------------------------------------------------------------
-
-
-def _listener_arguments(op: Op) -> dict[str, Any]:
-    actions = []
-    for order, action in enumerate(op.get("defaultActions") or [], start=1):
-        item: dict[str, Any] = {"Type": action["type"], "Order": order}
-        if action.get("targetGroupArn"):
-            item["TargetGroupArn"] = action["targetGroupArn"]
-        if action.get("redirect"):
-            # protocol, port, host, path, query, statusCode: the API's names, capitalized.
-            redirect = action["redirect"].items()
-            item["RedirectConfig"] = {key[0].upper() + key[1:]: value for key, value in redirect}
-        actions.append(item)
-    arguments = {
-        "Port": int(op.get("port", 80)),
-        "Protocol": op.get("protocol", "HTTP"),
-        "DefaultActions": actions,
-    }
-    if op.get("certificateArn"):
-        arguments["Certificates"] = [{"CertificateArn": op.get("certificateArn")}]
-    return arguments | op.given({"sslPolicy": "SslPolicy"})
-
-
-def _listener_outputs(listener: dict[str, Any]) -> Props:
-    outputs: Props = {"arn": listener["ListenerArn"]}
-    if listener.get("Protocol") in refuse.TLS_PROTOCOLS and listener.get("SslPolicy"):
-        outputs["sslPolicy"] = listener["SslPolicy"]
-    return outputs
-
-
-def _create_listener(op: Op) -> Made:
-    balancer = str(op.get("loadBalancerArn"))
-    action = f"creating ELBv2 Listener ({balancer})"
-    refuse.listener(op, action, "CreateListener")
-    arguments = {"LoadBalancerArn": balancer, **_tags(op), **_listener_arguments(op)}
-    listener = _elb(op, action, "CreateListener", **arguments)["Listeners"][0]
-    return listener["ListenerArn"], _listener_outputs(listener)
-
-
-def _update_listener(op: Op, arn: str) -> Props:
-    action = f"modifying ELBv2 Listener ({arn})"
-    refuse.listener(op, action, "ModifyListener", port_changed=op.changed("port"))
-    modified = _elb(op, action, "ModifyListener", ListenerArn=arn, **_listener_arguments(op))
-    return _listener_outputs(modified["Listeners"][0])
-
-
-def _delete_listener(op: Op, arn: str) -> None:
-    _elb(op, f"deleting ELBv2 Listener ({arn})", "DeleteListener", ListenerArn=arn)
-
-
-_read_listener = _read("DescribeListeners", "Listeners", "ListenerArns", _listener_outputs)
-_BALANCER = Kind(_create_balancer, _read_balancer, _delete_balancer, _update_balancer, _retag)
-_GROUP = Kind(_create_group, _read_group, _delete_group, _update_group, _retag)
-_LISTENER = Kind(_create_listener, _read_listener, _delete_listener, _update_listener, _retag)
 
 KINDS = {
-    **dict.fromkeys(t.with_aliases(t.LOAD_BALANCER), _BALANCER),
-    **dict.fromkeys(t.with_aliases(t.TARGET_GROUP), _GROUP),
-    **dict.fromkeys(t.with_aliases(t.LISTENER), _LISTENER),
+    **dict.fromkeys(t.with_aliases(t.LOAD_BALANCER), _Balancer()),
+    **dict.fromkeys(t.with_aliases(t.TARGET_GROUP), _TargetGroup()),
+    **dict.fromkeys(t.with_aliases(t.LISTENER), _Listener()),
 }

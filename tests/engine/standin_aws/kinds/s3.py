@@ -9,7 +9,7 @@ from typing import Any
 from shared import aws_types as t
 from shared.aws_facts import S3_HOSTED_ZONE_IDS
 from tests.engine.standin_aws.errors import AwsError
-from tests.engine.standin_aws.kinds.base import Kind, Made, Op, gone_if_missing
+from tests.engine.standin_aws.kinds.base import Kind, Made, Op, Untagged
 from tests.engine.standin_aws.refusals import s3 as refuse
 from tests.engine.standin_aws.wire import Props
 
@@ -18,32 +18,27 @@ def _call(op: Op, doing: str, operation: str, bucket: str, **arguments: Any) -> 
     return op.call(f"{doing} S3 Bucket ({bucket})", "s3", operation, Bucket=bucket, **arguments)
 
 
-def _create_bucket(op: Op) -> Made:
-    name = str(op.get("bucket"))
-    refuse.bucket_name_valid(name)
-    arguments: dict[str, Any] = {}
-    if op.region != "us-east-1":
-        arguments["CreateBucketConfiguration"] = {"LocationConstraint": op.region}
-    if op.get("objectLockEnabled"):
-        arguments["ObjectLockEnabledForBucket"] = True
-    _call(op, "creating", "CreateBucket", name, **arguments)
-    _retag_bucket(op, name)
-    return name, _bucket_outputs(op, name)
+class _Bucket(Kind):
+    def create(self, op: Op) -> Made:
+        name = str(op.get("bucket"))
+        refuse.bucket_name_valid(name)
+        where = {"LocationConstraint": op.region}
+        config = {} if op.region == "us-east-1" else {"CreateBucketConfiguration": where}
+        _call(op, "creating", "CreateBucket", name, **config)
+        self.retag(op, name)
+        return name, self._computed(op, name)
 
+    def _computed(self, op: Op, name: str) -> Props:
+        return {
+            "bucket": name,
+            "arn": f"arn:{op.partition}:s3:::{name}",
+            "bucketDomainName": f"{name}.s3.{op.dns_suffix}",
+            "bucketRegionalDomainName": f"{name}.s3.{op.region}.{op.dns_suffix}",
+            "hostedZoneId": S3_HOSTED_ZONE_IDS.get(op.region, ""),
+            "region": op.region,
+        }
 
-def _bucket_outputs(op: Op, name: str) -> Props:
-    return {
-        "bucket": name,
-        "arn": f"arn:{op.partition}:s3:::{name}",
-        "bucketDomainName": f"{name}.s3.{op.dns_suffix}",
-        "bucketRegionalDomainName": f"{name}.s3.{op.region}.{op.dns_suffix}",
-        "hostedZoneId": S3_HOSTED_ZONE_IDS.get(op.region, ""),
-        "region": op.region,
-    }
-
-
-def _read_bucket(op: Op, name: str) -> Props | None:
-    def read() -> Props:
+    def outputs(self, op: Op, name: str) -> Props:
         _call(op, "reading", "HeadBucket", name)
         try:
             tag_set = _call(op, "reading", "GetBucketTagging", name)["TagSet"]
@@ -52,24 +47,20 @@ def _read_bucket(op: Op, name: str) -> Props | None:
                 raise
             tag_set = []
         live = {tag["Key"]: tag["Value"] for tag in tag_set}
-        return {**_bucket_outputs(op, name), **op.live_tags(live)}
+        return {**self._computed(op, name), **op.live_tags(live)}
 
-    return gone_if_missing(read)
+    def retag(self, op: Op, name: str) -> None:
+        if op.tags_all:
+            _call(op, "tagging", "PutBucketTagging", name, Tagging={"TagSet": op.tag_list()})
 
-
-def _retag_bucket(op: Op, name: str) -> None:
-    if op.tags_all:
-        _call(op, "tagging", "PutBucketTagging", name, Tagging={"TagSet": op.tag_list()})
-
-
-def _delete_bucket(op: Op, name: str) -> None:
-    if op.old("forceDestroy"):
-        # forceDestroy: the provider empties the bucket, every version included, first.
-        listed = _call(op, "deleting", "ListObjectVersions", name)
-        for entry in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
-            version = {"Key": entry["Key"], "VersionId": entry["VersionId"]}
-            _call(op, "deleting", "DeleteObject", name, **version)
-    _call(op, "deleting", "DeleteBucket", name)
+    def delete(self, op: Op, name: str) -> None:
+        if op.old("forceDestroy"):
+            # forceDestroy: the provider empties the bucket, every version included, first.
+            listed = _call(op, "deleting", "ListObjectVersions", name)
+            for entry in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
+                version = {"Key": entry["Key"], "VersionId": entry["VersionId"]}
+                _call(op, "deleting", "DeleteObject", name, **version)
+        _call(op, "deleting", "DeleteBucket", name)
 
 
 # -- side resources: put on create and update, get on read, remove on delete --------------------
@@ -78,24 +69,26 @@ Put = Callable[[Op], dict[str, Any]]  # the Put<operation> arguments from the in
 Get = Callable[[Op, Any], Props]  # the outputs from the Get<operation> answer
 
 
-def _side(operation: str, put: Put, get: Get, remove: str | None = None, **removal: Any) -> Kind:
+class _Side(Untagged):
     """The configuration `Put<operation>` sets; `remove` (default Delete<operation>) removes."""
 
-    def create(op: Op) -> Made:
+    def __init__(self, operation: str, put: Put, get: Get, remove: str = "", **removal: Any):
+        self.operation, self.put, self.get = operation, put, get
+        self.remove, self.removal = remove or f"Delete{operation}", removal
+
+    def create(self, op: Op) -> Made:
         bucket = str(op.get("bucket"))
-        _call(op, "putting", f"Put{operation}", bucket, **put(op))
+        _call(op, "putting", f"Put{self.operation}", bucket, **self.put(op))
         return bucket, {}
 
-    def read(op: Op, bucket: str) -> Props | None:
-        return gone_if_missing(lambda: get(op, _call(op, "reading", f"Get{operation}", bucket)))
+    def outputs(self, op: Op, bucket: str) -> Props:
+        return self.get(op, _call(op, "reading", f"Get{self.operation}", bucket))
 
-    def update(op: Op, bucket: str) -> Props:
-        return create(op)[1]
+    def update(self, op: Op, bucket: str) -> Props:
+        return self.create(op)[1]
 
-    def delete(op: Op, bucket: str) -> None:
-        _call(op, "deleting", remove or f"Delete{operation}", bucket, **removal)
-
-    return Kind(create, read, delete, update, tagged=False)
+    def delete(self, op: Op, bucket: str) -> None:
+        _call(op, "deleting", self.remove, bucket, **self.removal)
 
 
 _BLOCK_KEYS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -158,6 +151,14 @@ def _encryption_outputs(op: Op, found: Any) -> Props:
     return {"rules": rules}
 
 
+# A lifecycle rule's actions, each a number of days: its block -> the days' key in it.
+_LIFECYCLE_DAYS = {
+    "expiration": "days",
+    "noncurrentVersionExpiration": "noncurrentDays",
+    "abortIncompleteMultipartUpload": "daysAfterInitiation",
+}
+
+
 def _lifecycle(op: Op) -> dict[str, Any]:
     rules = []
     for rule in op.get("rules") or []:
@@ -166,14 +167,10 @@ def _lifecycle(op: Op) -> dict[str, Any]:
             "Status": rule.get("status", "Enabled"),
         }
         converted["Filter"] = {"Prefix": (rule.get("filter") or {}).get("prefix", "")}
-        if rule.get("expiration"):
-            converted["Expiration"] = {"Days": int(rule["expiration"]["days"])}
-        if rule.get("noncurrentVersionExpiration"):
-            days = int(rule["noncurrentVersionExpiration"]["noncurrentDays"])
-            converted["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
-        if rule.get("abortIncompleteMultipartUpload"):
-            days = int(rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"])
-            converted["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+        for key, inner in _LIFECYCLE_DAYS.items():
+            if rule.get(key):
+                days = int(rule[key][inner])
+                converted[key[0].upper() + key[1:]] = {inner[0].upper() + inner[1:]: days}
         rules.append(converted)
     return {"LifecycleConfiguration": {"Rules": rules}}
 
@@ -201,25 +198,25 @@ def _logging_outputs(op: Op, found: Any) -> Props:
 
 
 KINDS = {
-    t.BUCKET: Kind(_create_bucket, _read_bucket, _delete_bucket, retag=_retag_bucket),
-    t.BUCKET_PUBLIC_ACCESS_BLOCK: _side("PublicAccessBlock", _block, _block_outputs),
-    t.BUCKET_OWNERSHIP: _side("BucketOwnershipControls", _ownership, _ownership_outputs),
+    t.BUCKET: _Bucket(),
+    t.BUCKET_PUBLIC_ACCESS_BLOCK: _Side("PublicAccessBlock", _block, _block_outputs),
+    t.BUCKET_OWNERSHIP: _Side("BucketOwnershipControls", _ownership, _ownership_outputs),
     # A versioned bucket can never be unversioned again: deleting the resource suspends it.
-    t.BUCKET_VERSIONING: _side(
+    t.BUCKET_VERSIONING: _Side(
         "BucketVersioning",
         _versioning,
         _versioning_outputs,
         "PutBucketVersioning",
         VersioningConfiguration={"Status": "Suspended"},
     ),
-    t.BUCKET_ENCRYPTION: _side("BucketEncryption", _encryption, _encryption_outputs),
-    t.BUCKET_LIFECYCLE: _side(
+    t.BUCKET_ENCRYPTION: _Side("BucketEncryption", _encryption, _encryption_outputs),
+    t.BUCKET_LIFECYCLE: _Side(
         "BucketLifecycleConfiguration", _lifecycle, _lifecycle_outputs, "DeleteBucketLifecycle"
     ),
-    t.BUCKET_LOGGING: _side(
+    t.BUCKET_LOGGING: _Side(
         "BucketLogging", _logging, _logging_outputs, "PutBucketLogging", BucketLoggingStatus={}
     ),
-    t.BUCKET_POLICY: _side(
+    t.BUCKET_POLICY: _Side(
         "BucketPolicy",
         lambda op: {"Policy": op.get("policy")},
         lambda op, found: {"policy": found["Policy"]},

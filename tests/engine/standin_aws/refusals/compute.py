@@ -37,15 +37,12 @@ LAUNCH_FAILED = (
 def group_name_taken(op: Op, name: str) -> None:
     """Auto Scaling group names are unique per account and region (moto overwrites the group).
     https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html"""
-    action = f"creating Auto Scaling Group ({name})"
-    found = op.call(
-        action, "autoscaling", "DescribeAutoScalingGroups", AutoScalingGroupNames=[name]
-    )
+    action, names = f"creating Auto Scaling Group ({name})", [name]
+    found = op.call(action, "autoscaling", "DescribeAutoScalingGroups", AutoScalingGroupNames=names)
     if found["AutoScalingGroups"]:
         message = f"AutoScalingGroup by this name already exists - A group with the name {name}"
-        raise autoscaling(
-            action, "CreateAutoScalingGroup", "AlreadyExists", f"{message} already exists"
-        )
+        message += " already exists"
+        raise autoscaling(action, "CreateAutoScalingGroup", "AlreadyExists", message)
 
 
 def capacity_out_of_bounds(op: Op, name: str, creating: bool) -> None:
@@ -56,10 +53,9 @@ def capacity_out_of_bounds(op: Op, name: str, creating: bool) -> None:
     if not low <= desired <= high:
         doing, operation = ("creating", "Create") if creating else ("updating", "Update")
         message = f"Desired capacity:{desired} must be between the specified min size:{low} and"
-        action = f"{doing} Auto Scaling Group ({name})"
-        raise autoscaling(
-            action, f"{operation}AutoScalingGroup", "ValidationError", f"{message} max size:{high}"
-        )
+        message += f" max size:{high}"
+        action, operation = f"{doing} Auto Scaling Group ({name})", f"{operation}AutoScalingGroup"
+        raise autoscaling(action, operation, "ValidationError", message)
 
 
 def target_groups_missing(op: Op, name: str) -> None:

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from shared.aws_facts import VPC_FLOW_LOGS_SERVICE
-from tests.engine.standin_aws.ec2 import by, call, describe
+from tests.engine.standin_aws.ec2 import by, call, describe, instances, prefix_list
 from tests.engine.standin_aws.errors import AwsError, ec2
 from tests.engine.standin_aws.kinds.base import Op
 from tests.engine.standin_aws.reach import instance_groups
@@ -30,8 +30,7 @@ _LIVE = {"Name": "instance-state-name", "Values": ["pending", "running", "stoppi
 
 
 def _instances(op: Op, *filters: dict[str, Any]) -> list[dict[str, Any]]:
-    reservations = describe(op, "DescribeInstances", "Reservations", Filters=[*filters, _LIVE])
-    return [instance for reservation in reservations for instance in reservation["Instances"]]
+    return instances(op, Filters=[*filters, _LIVE])
 
 
 def _load_balancers(op: Op) -> list[dict[str, Any]]:
@@ -104,11 +103,6 @@ def require_vpc(op: Op, vpc_id: str, action: str, operation: str) -> None:
 # -- VPC endpoints ----------------------------------------------------------------------------
 
 
-def _prefix_list(op: Op, service: str) -> str | None:
-    found = describe(op, "DescribePrefixLists", "PrefixLists", Filters=by(prefix_list_name=service))
-    return found[0]["PrefixListId"] if found else None
-
-
 def _ids(op: Op, key: str) -> list[str]:
     return [str(item) for item in op.get(key) or []]
 
@@ -120,18 +114,18 @@ def _route_tables(op: Op, vpc: str, endpoint_id: str | None, fail: Refusal) -> N
     tables = _ids(op, "routeTableIds")
     if not tables:
         return
-    prefix_list = _prefix_list(op, str(op.get("serviceName")))
+    listed = prefix_list(op, str(op.get("serviceName")))
     for table in describe(op, "DescribeRouteTables", "RouteTables", RouteTableIds=tables):
         table_id = table["RouteTableId"]
         if table["VpcId"] != vpc:
             raise fail("InvalidParameter", f"The route table {table_id} does not belong to {vpc}")
         for route in table["Routes"]:
             ours = route.get("GatewayId", "") == endpoint_id
-            if prefix_list and route.get("DestinationPrefixListId") == prefix_list and not ours:
+            if listed and route.get("DestinationPrefixListId") == listed and not ours:
                 message = (
                     f"route table {table_id} already has a route with destination-prefix-list-id"
                 )
-                raise fail("InvalidParameter", f"{message} {prefix_list}")
+                raise fail("InvalidParameter", f"{message} {listed}")
 
 
 def _placement(op: Op, vpc: str, fail: Refusal) -> None:

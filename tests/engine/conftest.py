@@ -9,10 +9,11 @@ API for engine tests (types in engine_support.py):
 - `pulumi_bin_dir` (session): the CLI bin dir from `orchestration.engine.pulumi_install`
   (`pulumi` + the Python plugin shims), installed or built into the repo's `.tools/` on first
   use, like `invoke setup` (ENGINE_TESTS_TOOLS_DIR points it at another tools dir).
-- `standin_home` (session): a PULUMI_HOME with the stand-in installed as
-  `plugins/resource-aws-v7.51.1/pulumi-resource-aws`, served by the session's provider daemon
+- `standin_providers` (session): the socket of the stand-in's provider daemon
   (`standin_aws/daemon.py`: each provider the engine starts gets a server of its own there,
-  without a fresh interpreter importing grpc, pulumi and boto3 each time).
+  without a fresh interpreter importing grpc, pulumi and boto3 each time);
+- `standin_home` (session): a PULUMI_HOME with the stand-in installed as
+  `plugins/resource-aws-v7.51.1/pulumi-resource-aws`, served by that daemon.
 - `engine_env` (per test): an `EngineEnv` with a fresh backend and account.
 - `shared_engine_env` (session): one `EngineEnv` for tests that deploy once and look many times.
 - `tasks` (per test): `Tasks`, the orchestration entry points (what the invoke tasks call) on
@@ -69,11 +70,17 @@ def pulumi_bin_dir(tools_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def standin_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def standin_providers() -> Iterator[Path]:
+    """The socket of the session's stand-in provider daemon (`standin_aws/daemon.py`)."""
+    with standin_daemon() as socket_path:
+        yield socket_path
+
+
+@pytest.fixture(scope="session")
+def standin_home(tmp_path_factory: pytest.TempPathFactory, standin_providers: Path) -> Path:
     home = tmp_path_factory.mktemp("pulumi-home")
-    with standin_daemon() as daemon:
-        install(home, daemon=daemon)
-        yield home
+    install(home, daemon=standin_providers)
+    return home
 
 
 @pytest.fixture

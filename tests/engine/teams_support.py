@@ -129,13 +129,15 @@ def clone(
     endpoint: str,
     keys: AccountKeys,
     faults_file: Path,
+    providers: Path | None = None,
 ) -> Machine:
-    """A fresh machine: `git clone` of `origin`, a PULUMI_HOME with the stand-in, no state,
-    and the shell keys of the emulated account every machine shares (`keys`)."""
+    """A fresh machine: `git clone` of `origin`, a PULUMI_HOME with the stand-in (served by
+    the daemon at `providers`, when given), no state, and the shell keys of the emulated
+    account every machine shares (`keys`)."""
     subprocess.run(["git", "clone", "-q", str(origin), str(destination)], check=True)
     (destination / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
     home = destination.parent / f"{name}-pulumi-home"
-    install(home)
+    install(home, daemon=providers)
     base = engine_environment(
         os.environ,
         home=home,

@@ -104,7 +104,10 @@ def _emulated_image(operator: Operator) -> str:
 
 @pytest.fixture(scope="module")
 def production(
-    pulumi_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory, moto_url: str
+    pulumi_bin_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    moto_url: str,
+    standin_providers: Path,
 ) -> Production:
     root = tmp_path_factory.mktemp("production")
     keys = new_account(moto_url)
@@ -119,6 +122,7 @@ def production(
         endpoint=moto_url,
         keys=keys,
         faults_file=root / "standin-faults.json",
+        providers=standin_providers,
     )
     # The team's own account, and an image the emulator's catalogue has.
     machine.edit(ENVIRONMENT_FILE, 'account_id: "123456789012"', f'account_id: "{keys.account_id}"')

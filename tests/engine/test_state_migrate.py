@@ -41,7 +41,10 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def team(
-    pulumi_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory, moto_url: str
+    pulumi_bin_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    moto_url: str,
+    standin_providers: Path,
 ) -> tuple[Machine, Any, str]:
     root = tmp_path_factory.mktemp("migrate")
     keys = new_account(moto_url)
@@ -54,6 +57,7 @@ def team(
         endpoint=moto_url,
         keys=keys,
         faults_file=root / "standin-faults.json",
+        providers=standin_providers,
     )
     machine.append("projects/security/__main__.py", SECRET_EXPORT)
     state_bucket = f"webapp-{ENV}-state-{keys.account_id}-us-west-2"

@@ -113,7 +113,12 @@ def locked_out(
 
 
 @pytest.fixture(scope="module")
-def teams(pulumi_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Teams:
+def teams(
+    pulumi_bin_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    moto_url: str,
+    standin_providers: Path,
+) -> Teams:
     root = tmp_path_factory.mktemp("teams")
     started = time.monotonic()
     keys = new_account(moto_url)
@@ -128,6 +133,7 @@ def teams(pulumi_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory, moto_u
             endpoint=moto_url,
             keys=keys,
             faults_file=faults.path,
+            providers=standin_providers,
         )
         for name in ("security-team", "data-team", "web-team", "fourth-machine")
     )

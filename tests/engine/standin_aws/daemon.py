@@ -20,7 +20,7 @@ import threading
 from concurrent import futures
 from pathlib import Path
 
-from tests.engine.standin_aws.server import start_server
+from tests.engine.standin_aws.server import StandinAwsProvider, start_server
 
 # Shared by every provider server: a held fault keeps one thread busy until it is released.
 _EXECUTOR = futures.ThreadPoolExecutor(max_workers=64)
@@ -29,8 +29,8 @@ _EXECUTOR = futures.ThreadPoolExecutor(max_workers=64)
 def _serve_one(connection: socket.socket) -> None:
     """One plugin process: its environment in, the port out, then wait for it to end."""
     with connection, connection.makefile("rb") as requests:
-        environ = json.loads(requests.readline())
-        server, port = start_server(environ, _EXECUTOR)
+        provider = StandinAwsProvider(json.loads(requests.readline()))
+        server, port = start_server(provider, _EXECUTOR)
         try:
             connection.sendall(f"{port}\n".encode())
             # EOF (or a reset) when the plugin process exits or is killed.
@@ -39,6 +39,8 @@ def _serve_one(connection: socket.socket) -> None:
         except OSError:
             pass
         finally:
+            # As when the plugin process dies: a held change never reaches AWS.
+            provider.cancel()
             server.stop(grace=None)
 
 

@@ -156,8 +156,13 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
         return plugin_pb2.PluginInfo(version=PLUGIN_VERSION)
 
     def Cancel(self, request: Any, context: grpc.ServicerContext) -> Any:
-        self._cancelled.set()
+        self.cancel()
         return empty_pb2.Empty()
+
+    def cancel(self) -> None:
+        """Stop waiting on held faults: the engine was interrupted, or its plugin process died
+        (a killed provider never finishes a change it was making)."""
+        self._cancelled.set()
 
     def GetSchema(self, request: Any, context: grpc.ServicerContext) -> Any:
         # The engine does not need the schema to deploy; a package header keeps tools happy.
@@ -352,14 +357,14 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def start_server(
-    environ: Mapping[str, str] | None = None, executor: futures.Executor | None = None
+    provider: StandinAwsProvider, executor: futures.Executor | None = None
 ) -> tuple[grpc.Server, int]:
-    """A started provider service on a free loopback port: (server, port)."""
+    """`provider` served on a free loopback port: (server, port)."""
     server = grpc.server(
         executor or futures.ThreadPoolExecutor(max_workers=16),
         options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
     )
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(StandinAwsProvider(environ), server)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(provider, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     return server, port
@@ -367,7 +372,7 @@ def start_server(
 
 def serve() -> None:
     """Start the service and print its port, the way the engine expects a plugin to."""
-    server, port = start_server()
+    server, port = start_server(StandinAwsProvider())
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()

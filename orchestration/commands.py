@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -47,6 +47,7 @@ from orchestration.runner import (
     Orchestrator,
     RunReport,
 )
+from orchestration.runner.census import CensusReader
 from orchestration.state.account import check_account
 from orchestration.state.backend import (
     STATE_DIR_NAME,
@@ -55,6 +56,7 @@ from orchestration.state.backend import (
     plan_state,
     resolve_backend,
 )
+from orchestration.state.census import Census
 from orchestration.state.declaration import StateLocation
 from orchestration.state.migration_journal import refuse_unfinished_migration
 from shared.paths import PROJECTS_DIR, REPO_ROOT
@@ -93,6 +95,17 @@ def check_state_ready(location: StateLocation, settings: EnvironmentSettings) ->
     from orchestration.state import ready  # noqa: PLC0415
 
     ready.check_state_ready(location, settings)
+
+
+def census_reader(settings: EnvironmentSettings, endpoint: str | None) -> CensusReader:
+    """`census.take_census` for the environment, imported only when a run takes one."""
+
+    def read(projects: Sequence[str]) -> Census:
+        from orchestration.state.census import take_census  # noqa: PLC0415
+
+        return take_census(settings, projects, endpoint=endpoint)
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -285,6 +298,7 @@ def open_orchestrator(
         max_workers=max_workers,
         endpoint=endpoint,
         parallel=parallel,
+        census=census_reader(settings, endpoint) if aws else None,
     )
 
 

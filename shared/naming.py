@@ -48,6 +48,8 @@ _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _HASH_LENGTH = 8
 # The component of the per-environment state bucket and secrets key `invoke bootstrap` creates.
 STATE_COMPONENT = "state"
+# The components of the IAM roles each project's program creates, by project.
+_ROLE_COMPONENTS = {"compute": ("web", "flow-logs")}
 
 
 def logical_name(settings: EnvironmentSettings, component: str) -> str:
@@ -185,6 +187,15 @@ def iam_role_name(settings: EnvironmentSettings, component: str) -> str:
 def deploy_role_name(settings: EnvironmentSettings, team: str) -> str:
     """`<app>-<env>-deploy-<team>`: the role a team's deploys of the environment assume."""
     return iam_role_name(settings, f"deploy-{team}")
+
+
+def stack_role_names(settings: EnvironmentSettings, project: str) -> tuple[str, ...]:
+    """The IAM role names `project`'s program creates (`iam_role_name` of each component).
+
+    The cloud census looks them up by name: the Resource Groups Tagging API does not list IAM
+    roles. tests/roles holds this to the roles every environment's plan creates.
+    """
+    return tuple(iam_role_name(settings, part) for part in _ROLE_COMPONENTS.get(project, ()))
 
 
 def instance_profile_name(settings: EnvironmentSettings, component: str) -> str:

@@ -149,6 +149,9 @@ class StateResource:
     urn: str
     type: str
     protect: bool = False
+    # The cloud's id and ARN of the resource ("" when it has none): the census compares them.
+    id: str = ""
+    arn: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,16 @@ def parse_state(exported: Mapping[str, Any]) -> StackState:
     references: dict[str, Mapping[str, Any]] = {}
     for resource in deployment.get("resources") or []:
         urn, type_ = str(resource.get("urn", "")), str(resource.get("type", ""))
-        resources.append(StateResource(urn, type_, bool(resource.get("protect"))))
+        arn = (resource.get("outputs") or {}).get("arn")
+        resources.append(
+            StateResource(
+                urn,
+                type_,
+                bool(resource.get("protect")),
+                id=str(resource.get("id") or ""),
+                arn=arn if isinstance(arn, str) else "",
+            )
+        )
         if type_ == STACK_REFERENCE_TYPE:
             held = resource.get("outputs") or {}
             name = str(held.get("name") or (resource.get("inputs") or {}).get("name") or "")

@@ -51,3 +51,8 @@ INVOKES: dict[str, tuple[tuple[str, ...], str]] = {
 
 # The provider checks its credentials (skipCredentialsValidation is false) before any call.
 PROVIDER_ACTIONS = ("sts:GetCallerIdentity",)
+# The orchestrator's cloud census before a deploy creates a stack, in drift and after a destroy
+# (`orchestration.state.census`): one tagging API GetResources call (no resource type: `*`),
+# and GetRole for the roles a program creates, which the compute rows already read by name.
+CENSUS_ACTIONS = ("tag:GetResources",)
+CENSUS_SOURCE = SAR + "list_amazonresourcegrouptaggingapi.html"

@@ -17,7 +17,7 @@ from typing import Any
 
 from orchestration.plan.environment import StackPlan
 from orchestration.plan.placeholders import PLACEHOLDER_ACCOUNT_ID
-from orchestration.roles.actions import INVOKES, PROVIDER_ACTIONS, TYPE_ACTIONS
+from orchestration.roles.actions import CENSUS_ACTIONS, INVOKES, PROVIDER_ACTIONS, TYPE_ACTIONS
 from orchestration.roles.grants import Condition, Grant, RolesError, Scope, statements
 from orchestration.roles.state_access import (
     READ_BUCKET,
@@ -40,7 +40,15 @@ _PASS_ROLE = "iam:PassRole"  # noqa: S105 - an IAM action's name
 
 def every_action() -> set[str]:
     """Every action a generated policy may hold (what the Reference extract must cover)."""
-    found = {*PROVIDER_ACTIONS, *READ_BUCKET, *READ_OBJECTS, *WRITE_OBJECTS, *USE_KEY, _PASS_ROLE}
+    found = {
+        *PROVIDER_ACTIONS,
+        *CENSUS_ACTIONS,
+        *READ_BUCKET,
+        *READ_OBJECTS,
+        *WRITE_OBJECTS,
+        *USE_KEY,
+        _PASS_ROLE,
+    }
     for row in TYPE_ACTIONS.values():
         found.update(row.actions)
         if row.key_use is not None:
@@ -128,7 +136,7 @@ def _scope(settings: EnvironmentSettings, stack: StackPlan, account: str) -> Sco
 
 def _called_actions(stack: StackPlan) -> set[str]:
     """The provider's own calls and those of the functions the program calls (no resource)."""
-    found = set(PROVIDER_ACTIONS)
+    found = {*PROVIDER_ACTIONS, *CENSUS_ACTIONS}
     for token, _arguments in stack.calls:
         if token not in INVOKES:
             raise RolesError(

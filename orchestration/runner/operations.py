@@ -32,6 +32,7 @@ from orchestration.engine.interface import (
     ProtectedResources,
 )
 from orchestration.exit_codes import EXIT_OK
+from orchestration.runner.census import CensusGuard, CensusReader
 from orchestration.runner.guards import Ask, Guards, TeardownBlocked
 from orchestration.runner.keys import KeyGuard, KeyReader
 from orchestration.runner.loss import LossGuards, LostState, lost_refusal
@@ -76,6 +77,7 @@ class Orchestrator:
         endpoint: str | None = None,
         parallel: int = DEFAULT_PARALLEL,
         read_key: KeyReader | None = None,
+        census: CensusReader | None = None,
     ) -> None:
         if engine.environment != settings.environment:
             raise ValueError(
@@ -94,6 +96,10 @@ class Orchestrator:
         self._guards = Guards(engine, settings, topology, ask, self._hint)
         self._loss = LossGuards(engine, topology, self._hint)
         self._keys = KeyGuard(engine, topology, self._hint, settings.region, read_key)
+        # None: the run has no AWS access, and the census is skipped (said once).
+        self._census = CensusGuard(
+            census, topology.names, self._hint, engine.stack_name, self._printer.say
+        )
         self._scheduler = Scheduler(
             environment=settings.environment,
             stack_name=engine.stack_name,
@@ -144,13 +150,7 @@ class Orchestrator:
         selection = self._select(project)
         self._guards.preflight(Operation.DEPLOY, selection)
         inventory, lost = self._survey(selection)
-        if lost and not recreate_missing_state:
-            flag = self._hint.command("deploy", project, "--recreate-missing-state")
-            raise lost_refusal(
-                [self._loss.lost_message(state) for state in lost.values()],
-                f"To create {', '.join(lost)} afresh anyway (the old resources stay in the cloud, "
-                f"unmanaged): {flag}.",
-            )
+        self._refuse_existing(project, selection, inventory, lost, recreate_missing_state)
         order = self._topology.deploy_order(selection)
         self._guards.confirm(
             Operation.DEPLOY,
@@ -180,6 +180,29 @@ class Orchestrator:
 
         levels = self._topology.deploy_levels(selection)
         return self._reported(self._scheduler.run(Operation.DEPLOY, levels, step), project)
+
+    def _refuse_existing(
+        self,
+        project: str | None,
+        selection: Sequence[str],
+        inventory: Mapping[str, int],
+        lost: Mapping[str, LostState],
+        recreate: bool,
+    ) -> None:
+        """StateLost when a stack the deploy would create has lost its state, or the cloud
+        census finds its resources (or cannot be taken); `recreate` lets it go on."""
+        order = self._topology.deploy_order(selection)
+        empty = [name for name in order if not inventory.get(name)]
+        found = self._census.refusals(empty, recreate=recreate)
+        if not (lost or found) or recreate:
+            return
+        names = [name for name in order if name in {*lost, *found}] or empty
+        flag = self._hint.command("deploy", project, "--recreate-missing-state")
+        raise lost_refusal(
+            [self._loss.lost_message(state) for state in lost.values()] + list(found.values()),
+            f"To create {', '.join(names)} afresh anyway (the old resources stay in the cloud, "
+            f"unmanaged): {flag}.",
+        )
 
     def preview(self, project: str | None = None) -> RunReport:
         """A real `pulumi preview` per stack, in dependency order."""
@@ -280,15 +303,26 @@ class Orchestrator:
 
         levels = self._topology.teardown_levels(selection)
         report = self._scheduler.run(Operation.DESTROY, levels, step)
-        return self._reported(report, project, *(("--cascade",) if cascade else ()))
+        reported = self._reported(report, project, *(("--cascade",) if cascade else ()))
+        gone = (Status.SUCCEEDED, Status.SKIPPED)
+        for warning in self._census.leftovers(
+            o.project for o in report.outcomes if o.status in gone
+        ):
+            self._printer.say(warning)
+        return reported
 
     def drift(self, project: str | None = None) -> RunReport:
         """Preview with refresh for every stack; clean only when nothing would change."""
         selection = self._select(project)
         inventory, lost = self._survey(selection)
 
+        self._census.take_or_warn("unmanaged resources are not looked for")
+
         def step(name: str, sink: OutputSink) -> Step:
             if not inventory.get(name):
+                found = self._census.existing([name])
+                if found:
+                    return Step(Status.LOST, detail=self._census.found_message(name, found[name]))
                 return Step(
                     Status.MISSING,
                     detail=f"not deployed: {self._hint.command('deploy')} creates it",
@@ -298,14 +332,16 @@ class Orchestrator:
                 raise Skip(f"not checked: upstream {'; '.join(g.describe() for g in gaps)}")
             result = self._engine.drift_preview(name, sink)
             self._loss.check_owner(name, (step.urn for step in result.steps))
+            details = [self._census.unmanaged_detail(name, self._engine.state)]
             if result.changed:
-                return Step(
-                    Status.DRIFTED,
-                    result.changes,
+                details.insert(
+                    0,
                     f"the cloud differs from the program: {self._hint.command('deploy')} "
                     "restores what the program declares (or change the program to keep the "
                     "live change)",
                 )
+            if any(details):
+                return Step(Status.DRIFTED, result.changes, "; ".join(filter(None, details)))
             return Step(Status.CLEAN, result.changes)
 
         return self._run_read_only(Operation.DRIFT, project, step, lost)

@@ -113,9 +113,10 @@ class StandinAwsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def _apply_faults(
         self, type_: str, context: grpc.ServicerContext, *, failures: bool = True
     ) -> None:
-        # A held change waits for the test to release it, or for the engine's Cancel.
+        # A held change waits for the test to release it, for the engine's Cancel, or until the
+        # engine is gone (its call is no longer active): a killed engine's change never lands.
         while fault("hold", type_, self._environ):
-            if self._cancelled.wait(0.1):
+            if self._cancelled.wait(0.1) or not context.is_active():
                 _abort(context, grpc.StatusCode.CANCELLED, f"{type_} operation cancelled")
         message = fault("fail", type_, self._environ)
         if failures and message:

@@ -109,15 +109,20 @@ def moto_server() -> Iterator[str]:
             raise RuntimeError(f"moto's server did not start (exit {process.poll()})")
         yield url
     finally:
-        if process.stdin is not None:
-            process.stdin.close()  # the server stops when its input closes
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        stop_by_closing_input(process)
+
+
+def stop_by_closing_input(process: subprocess.Popen[str]) -> None:
+    """Stop a test server that runs until its standard input closes (killed after 10 s)."""
+    if process.stdin is not None:
+        process.stdin.close()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 def serve() -> None:

@@ -23,6 +23,7 @@ import pytest
 from tests.engine.emulated_account import AccountKeys, Operator, new_account
 from tests.engine.standin_aws.faults import FAULTS_FILE_ENV, Faults
 from tests.engine.standin_aws.install import EXECUTABLE
+from tests.moto_server import stop_by_closing_input
 
 # TEST-ONLY program changes: a secret output of the security stack, and the storage stack
 # reading it through a StackReference (appended to copies of the projects' __main__.py).
@@ -226,15 +227,7 @@ def standin_daemon() -> Iterator[Path]:
             raise RuntimeError(f"the stand-in daemon did not start (exit {process.poll()})")
         yield socket_path
     finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        stop_by_closing_input(process)
         shutil.rmtree(socket_path.parent, ignore_errors=True)
 
 

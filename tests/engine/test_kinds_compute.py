@@ -276,6 +276,55 @@ def test_an_encrypted_log_group_needs_the_logs_service_in_the_key_policy(aws: St
     assert outputs["arn"] == group["logGroupArn"]
 
 
+def test_an_encrypted_log_group_needs_its_creator_allowed_through_logs(aws: Standin) -> None:
+    # CloudWatch Logs calls KMS on the creator's behalf (kms:ViaService): a key policy whose
+    # account statement only administers the key refuses the group even with the logs
+    # service allowed (issue 24; program/components/kms_key.py has both statements).
+    account = aws.operator.keys.account_id
+    name = "/webapp/flow"
+    group_arn = f"arn:aws:logs:{REGION}:{account}:log-group:{name}"
+    logs = {
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+        "Action": [
+            "kms:Encrypt*",
+            "kms:Decrypt*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:Describe*",
+        ],
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": group_arn}},
+    }
+    admin = {"Effect": "Allow", "Principal": {"AWS": root(aws)}, "Resource": "*"}
+    admin_only = {**admin, "Action": ["kms:Describe*", "kms:Put*", "kms:ScheduleKeyDeletion"]}
+    through_logs = {
+        **admin,
+        "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": f"logs.{REGION}.amazonaws.com",
+                "kms:CallerAccount": account,
+            },
+            "ArnLike": {"kms:EncryptionContext:aws:logs:arn": group_arn},
+        },
+    }
+
+    def key(*statements: dict[str, Any]) -> str:
+        document = {"Version": "2012-10-17", "Statement": list(statements)}
+        made, _ = aws.made(KEY, f"k{len(statements)}", {"policy": json.dumps(document)})
+        return made
+
+    refused_key = key(admin_only, logs)
+    assert "AccessDeniedException: The specified KMS key does not exist or is not allowed" in (
+        refused(lambda: aws.create(LOG_GROUP, "flow", {"name": name, "kmsKeyId": refused_key}))
+    )
+    usable = key(admin_only, logs, through_logs)
+    aws.made(LOG_GROUP, "flow", {"name": name, "kmsKeyId": usable})
+    [group] = aws.operator.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+    assert group["kmsKeyId"] == usable
+
+
 @pytest.mark.parametrize(
     ("type_", "props", "expected"),
     [

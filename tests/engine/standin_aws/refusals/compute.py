@@ -112,7 +112,9 @@ def capacity_failure(name: str, problem: str) -> str:
 
 def log_group_key_unusable(op: Op, name: str, key: str, doing: str, operation: str) -> None:
     """An encrypted log group's key policy must let the regional CloudWatch Logs service use
-    the key for that log group (moto takes any key).
+    the key for that log group, and the caller's account use it through CloudWatch Logs
+    (kms:ViaService: Logs calls KMS on the caller's behalf, kms:Encrypt at CreateLogGroup);
+    moto takes any key.
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"""
     arn = op.arn("logs", f"log-group:{name}")
     context = {
@@ -121,7 +123,15 @@ def log_group_key_unusable(op: Op, name: str, key: str, doing: str, operation: s
         "aws:SourceAccount": op.aws.id,
     }
     service = {"Service": f"logs.{op.region}.amazonaws.com"}
-    if refused_actions(op, key, service, LOGS_KEY_ACTIONS, context):
+    caller = {"AWS": f"arn:{op.partition}:iam::{op.aws.id}:root"}
+    via = {
+        "kms:EncryptionContext:aws:logs:arn": arn,
+        "kms:ViaService": f"logs.{op.region}.amazonaws.com",
+        "kms:CallerAccount": op.aws.id,
+    }
+    if refused_actions(op, key, service, LOGS_KEY_ACTIONS, context) or refused_actions(
+        op, key, caller, ("kms:Encrypt",), via
+    ):
         message = (
             f"The specified KMS key does not exist or is not allowed to be used with Arn '{arn}'"
         )

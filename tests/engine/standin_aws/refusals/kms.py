@@ -29,8 +29,9 @@ def refused_actions(
 ) -> list[str]:
     """The `actions` the key does not let `principal` ({"AWS": arn} or {"Service": name}) do,
     by its key policy or a grant; all of them if the key is missing, disabled or pending
-    deletion. Delegating to the account root does not count: the principals asked about (AWS
-    services, service-linked roles) get no KMS rights from IAM.
+    deletion. For an AWS service or a service-linked role, a statement for the account root
+    does not count (they get no KMS rights from IAM); asked about the account root itself (a
+    caller using the key through a service), it does.
     https://docs.aws.amazon.com/kms/latest/developerguide/policy-evaluation.html
     https://docs.aws.amazon.com/kms/latest/developerguide/grants.html"""
     kms = op.aws.client("kms")

@@ -493,8 +493,11 @@ def test(c: Context) -> None:
         # The engine tests need the real CLI: build it first, visibly, not inside a fixture.
         f"{python} -m invoke setup",
         # One worker per CPU (pytest-xdist); a module's tests stay on one worker, so a module
-        # that deploys an environment once for its tests still deploys it once.
-        f"{python} -m pytest --cov --cov-branch --numprocesses auto --dist loadscope",
+        # that deploys an environment once for its tests still deploys it once. Modules go out
+        # in collection order, the slow engine modules (tests/engine) first: xdist's default
+        # reorder by test count sent them last, and one worker ran them alone at the end.
+        f"{python} -m pytest --cov --cov-branch --numprocesses auto --dist loadscope"
+        " --no-loadscope-reorder",
         f"{python} -m coverage report --include={','.join(FULLY_COVERED)} --fail-under=100",
         # Checkov's second opinion on both environments' plans (one Checkov run).
         f"{python} -m invoke scan --env development --env production",

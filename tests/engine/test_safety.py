@@ -5,12 +5,14 @@ that lost or orphaned resources before, through the orchestration entry points.
 - a deploy repairs drift (a key setting changed, a bucket deleted behind Pulumi's back);
 - a key scheduled for deletion behind Pulumi's back is not replaced: the deploy refuses, naming
   the commands that save it and the consumer stacks;
+- a leaf stack whose state is lost is refused by the cloud census, and drift names a resource
+  tagged for a stack that its state does not hold;
 - a stack whose state is lost is not recreated beside its live resources, and the printed
   restore works;
 - after the CLI is killed mid-create, the recovery hint is printed and `invoke refresh` adopts
   the resource the cloud did create.
 
-The first four share one deployed development (a module fixture; each test puts back what it
+The first five share one deployed development (a module fixture; each test puts back what it
 changed, which the fixture checks); the last needs a stack that was never deployed.
 """
 
@@ -171,6 +173,43 @@ def test_a_key_pending_deletion_is_refused_then_saved_with_the_printed_commands(
     assert again.code == 0, again.text
     assert operator.live_keys() == [key]
     assert [entry["KeyId"] for entry in kms.list_keys()["Keys"]] == [key]
+
+
+def test_a_lost_leaf_state_is_refused_by_the_census_and_drift_finds_unmanaged(
+    deployed: Tasks, tmp_path: Path
+) -> None:
+    # Issue 21's census: the leaf stack (the topology's last in deploy order) has no consumer
+    # whose state could say it existed; only the cloud can.
+    tasks, engine_env = deployed, deployed.engine_env
+    leaf = TOPOLOGY.names[-1]
+    before = engine_env.operator.inventory()
+    ec2 = engine_env.operator.client("ec2")
+    kept, stray = tmp_path / "leaf-state.json", None
+    shutil.move(state_file(engine_env, leaf), kept)
+    try:
+        refused = tasks.deploy(ENV, leaf)
+        assert refused.code != 0, refused.text
+        stack = f"organization/{leaf}/{ENV}"
+        assert f"the state of {stack} is missing or empty, but the cloud holds" in refused.text
+        assert "tagged for it" in refused.text
+        assert f"invoke state history --env {ENV} --project {leaf}" in refused.text
+        assert "--recreate-missing-state" in refused.text
+        assert engine_env.operator.inventory() == before
+
+        # A resource tagged for a deployed producer that its state does not hold.
+        producer = TOPOLOGY.names[0]
+        stray = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+        tags = {"Project": "webapp", "Environment": ENV, "Component": producer}
+        ec2.create_tags(Resources=[stray], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+        drift = tasks.run(ENV, lambda o: o.drift())
+        assert drift.code != 0, drift.text
+        assert "unmanaged: 1 resource (1 ec2:vpc)" in drift.out
+        assert stray in drift.out
+        assert f"the state of {stack} is missing or empty" in drift.out
+    finally:
+        shutil.move(kept, state_file(engine_env, leaf))
+        if stray is not None:
+            ec2.delete_vpc(VpcId=stray)
 
 
 def test_a_lost_state_is_named_and_restored_not_recreated(deployed: Tasks, tmp_path: Path) -> None:

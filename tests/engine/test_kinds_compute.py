@@ -244,13 +244,9 @@ def read_with_state(aws: Standin, type_: str, name: str, id_: str, state: dict[s
     return aws.stub.Read(request)
 
 
-def test_an_encrypted_log_group_needs_the_logs_service_in_the_key_policy(aws: Standin) -> None:
-    plain_key, _ = aws.made(KEY, "plain", {"policy": policy(aws)})
-    name = "/webapp/flow"
-    assert "AccessDeniedException: The specified KMS key does not exist or is not allowed" in (
-        refused(lambda: aws.create(LOG_GROUP, "flow", {"name": name, "kmsKeyId": plain_key}))
-    )
-    logs = {
+def logs_service_use(log_groups: str) -> dict[str, Any]:
+    """AWS's statement letting CloudWatch Logs use a key for the log groups `log_groups` names."""
+    return {
         "Effect": "Allow",
         "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
         "Action": [
@@ -261,14 +257,17 @@ def test_an_encrypted_log_group_needs_the_logs_service_in_the_key_policy(aws: St
             "kms:Describe*",
         ],
         "Resource": "*",
-        "Condition": {
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": (
-                    f"arn:aws:logs:{REGION}:{aws.operator.keys.account_id}:*"
-                )
-            }
-        },
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
     }
+
+
+def test_an_encrypted_log_group_needs_the_logs_service_in_the_key_policy(aws: Standin) -> None:
+    plain_key, _ = aws.made(KEY, "plain", {"policy": policy(aws)})
+    name = "/webapp/flow"
+    assert "AccessDeniedException: The specified KMS key does not exist or is not allowed" in (
+        refused(lambda: aws.create(LOG_GROUP, "flow", {"name": name, "kmsKeyId": plain_key}))
+    )
+    logs = logs_service_use(f"arn:aws:logs:{REGION}:{aws.operator.keys.account_id}:*")
     usable, _ = aws.made(KEY, "logs", {"policy": policy(aws, logs)})
     _, outputs = aws.made(LOG_GROUP, "flow", {"name": name, "kmsKeyId": usable})
     [group] = aws.operator.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
@@ -283,19 +282,7 @@ def test_an_encrypted_log_group_needs_its_creator_allowed_through_logs(aws: Stan
     account = aws.operator.keys.account_id
     name = "/webapp/flow"
     group_arn = f"arn:aws:logs:{REGION}:{account}:log-group:{name}"
-    logs = {
-        "Effect": "Allow",
-        "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
-        "Action": [
-            "kms:Encrypt*",
-            "kms:Decrypt*",
-            "kms:ReEncrypt*",
-            "kms:GenerateDataKey*",
-            "kms:Describe*",
-        ],
-        "Resource": "*",
-        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": group_arn}},
-    }
+    logs = logs_service_use(group_arn)
     admin = {"Effect": "Allow", "Principal": {"AWS": root(aws)}, "Resource": "*"}
     admin_only = {**admin, "Action": ["kms:Describe*", "kms:Put*", "kms:ScheduleKeyDeletion"]}
     through_logs = {

@@ -249,7 +249,6 @@ class KeyGuard:
         if not readers:
             return ""
         order = self._topology.deploy_order(readers)
-        lead = lead or ", then deploy the stacks that read it: "
         return lead + " then ".join(self._hint.command("deploy", name) for name in order)
 
     def _aws(self, operation: str, key: LostKey) -> str:
